@@ -1,0 +1,418 @@
+"""The rules: small functions over the syntax tree, each owning its diagnostic codes.
+
+`check` runs them all and returns the file's options, its scripts with absolute times,
+and every diagnostic. The per-script rules (`check_script`) take plain cues, so that a JSON
+script (`ody check`) is judged by exactly the same code as a screenplay.
+
+A script that contains a line which failed to parse skips the whole-script rules (ODY101 when
+the broken line comes before the first cue, ODY103 always): the broken line may have been the
+missing `start` or `end`, and one mistake must give one diagnostic.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import images
+from .diagnostics import CODES, Diagnostic, Fix, Related, Severity, Span
+from .syntax import Comment, Cue, Directive, Document, Invalid, Scene, Text, Word
+from .times import TimeError, format_ms, parse_time
+
+STREAM_LIMIT_MS = 5 * 60 * 1000
+DEFAULT_MIN_GAP_MS = 3000
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What the directives say, with the API's defaults for what they leave out."""
+
+    title: str | None = None
+    portrait: bool = True
+    expansion: bool = True
+    min_gap_ms: int = DEFAULT_MIN_GAP_MS
+
+
+@dataclass(frozen=True, slots=True)
+class Timed:
+    """A cue and its absolute time (None when it cannot be known)."""
+
+    cue: Cue
+    ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    """One script: the whole file, or one scene of a batch."""
+
+    scene: Scene | None
+    cues: tuple[Timed, ...]
+
+    @property
+    def name(self) -> str | None:
+        return self.scene.name.value if self.scene is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    options: Options
+    scripts: tuple[Script, ...]
+    has_scenes: bool
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def check(document: Document, base_dir: Path | None, ignore: frozenset[str] = frozenset()) -> Checked:
+    """Every rule over a parsed file; `base_dir` resolves image paths (None: don't look)."""
+    found: list[Diagnostic] = list(document.diagnostics)
+    options = _directives(document, found)
+    groups, has_scenes = _scripts(document, found)
+    scripts = []
+    for scene, statements in groups:
+        cues, broken_before_first, broken = _cues_of(statements)
+        script = Script(scene, check_script(cues, options.min_gap_ms, found, broken_before_first, broken, scene))
+        scripts.append(script)
+        if base_dir is not None:
+            check_images(script.cues, base_dir, found)
+    return Checked(options, tuple(scripts), has_scenes, tuple(suppress(found, document, ignore)))
+
+
+# --- directives (ODY109) -------------------------------------------------------------------
+
+_VALUES = {"orientation": ("portrait", "landscape"), "prompt-expansion": ("on", "off")}
+
+
+def _directives(document: Document, found: list[Diagnostic]) -> Options:
+    seen: dict[str, Directive] = {}
+    first_other: Cue | Scene | Invalid | None = None
+    values: dict[str, object] = {}
+    for item in document.items:
+        if isinstance(item, Comment):
+            continue
+        if not isinstance(item, Directive):
+            first_other = first_other or item
+            continue
+        if item.name in seen:
+            found.append(Diagnostic(
+                "ODY109", f"`{item.name}` is set twice", item.span, "remove one of them",
+                related=(Related(seen[item.name].span, f"`{item.name}` is first set here"),),
+            ))
+            continue
+        seen[item.name] = item
+        if first_other is not None:
+            found.append(Diagnostic(
+                "ODY109", f"`{item.name}` comes after the first cue or scene", item.keyword,
+                "directives go at the top of the file, before any cue or scene",
+                related=(Related(first_other.span, "the first cue or scene"),),
+            ))
+        value = _directive_value(item, found)
+        if value is not None:
+            values[item.name] = value
+    return Options(
+        title=values.get("title"),  # type: ignore[arg-type]
+        portrait=values.get("orientation", "portrait") == "portrait",
+        expansion=values.get("prompt-expansion", "on") == "on",
+        min_gap_ms=values.get("min-gap", DEFAULT_MIN_GAP_MS),  # type: ignore[arg-type]
+    )
+
+
+def _directive_value(item: Directive, found: list[Diagnostic]) -> str | int | None:
+    value = item.value
+    if item.name == "title":
+        return value.value if isinstance(value, Text) else None
+    assert isinstance(value, Word)
+    if item.name == "min-gap":
+        parsed = parse_time(value.text)
+        if isinstance(parsed, TimeError) or parsed[0]:
+            message = parsed.message if isinstance(parsed, TimeError) else "min-gap is a duration, not a relative time"
+            found.append(Diagnostic("ODY109", f"bad `min-gap`: {message}", value.span,
+                                    "write a duration such as `min-gap 3s` (`min-gap 0` turns the warning off)"))
+            return None
+        return parsed[1]
+    allowed = _VALUES[item.name]
+    if value.text in allowed:
+        return value.text
+    guess = difflib.get_close_matches(value.text.lower(), allowed, n=1, cutoff=0.5)
+    fixes = (Fix(f"Replace with `{guess[0]}`", value.span, guess[0]),) if guess else ()
+    found.append(Diagnostic(
+        "ODY109", f"`{item.name}` is `{allowed[0]}` or `{allowed[1]}`, not `{value.text[:30]}`", value.span,
+        f"did you mean `{guess[0]}`?" if guess else f"write `{item.name} {allowed[0]}` or `{item.name} {allowed[1]}`",
+        fixes,
+    ))
+    return None
+
+
+# --- scenes (ODY110) -----------------------------------------------------------------------
+
+_Statement = Cue | Invalid
+
+
+def _scripts(document: Document, found: list[Diagnostic]) -> tuple[list[tuple[Scene | None, list[_Statement]]], bool]:
+    """Split the statements into scripts: one per scene, or one for a file without scenes."""
+    groups: list[tuple[Scene | None, list[_Statement]]] = [(None, [])]
+    names: dict[str, Scene] = {}
+    for item in document.items:
+        if isinstance(item, Scene):
+            groups.append((item, []))
+            _scene_name(item, names, found)
+        elif isinstance(item, (Cue, Invalid)):
+            groups[-1][1].append(item)
+    if len(groups) == 1:
+        return groups, False
+    stray = [s for s in groups[0][1] if isinstance(s, Cue)]
+    if stray:
+        more = f" (and {len(stray) - 1} more)" if len(stray) > 1 else ""
+        found.append(Diagnostic(
+            "ODY110", f"this cue is outside any scene{more}", stray[0].span,
+            'in a file with scenes every cue belongs to one: add a `scene "name"` line above it',
+            related=(Related(groups[1][0].span, "the first scene"),),  # type: ignore[union-attr]
+        ))
+    for scene, statements in groups[1:]:
+        if not statements:
+            assert scene is not None
+            found.append(Diagnostic("ODY110", "this scene has no cues", scene.span,
+                                    "add its cues below it (`@0 start ...` to `end`), or remove it"))
+    return [g for g in groups[1:] if g[1]], True
+
+
+def _scene_name(scene: Scene, names: dict[str, Scene], found: list[Diagnostic]) -> None:
+    name = scene.name.value
+    if name is None:
+        return
+    if not name.strip():
+        found.append(Diagnostic("ODY110", "scene name is empty", scene.name.span, "give the scene a name"))
+    elif name in names:
+        found.append(Diagnostic(
+            "ODY110", f"two scenes are named `{name[:40]}`", scene.name.span, "give each scene its own name",
+            related=(Related(names[name].span, "the first scene with this name"),),
+        ))
+    else:
+        names[name] = scene
+
+
+def _cues_of(statements: list[_Statement]) -> tuple[list[Cue | None], bool, bool]:
+    """The script's cues, with None standing for a broken line that may have been a cue."""
+    cues: list[Cue | None] = [s for s in statements if isinstance(s, Cue) or _maybe_cue(s)]  # type: ignore[misc]
+    cues = [c if isinstance(c, Cue) else None for c in cues]
+    broken = None in cues
+    first_cue = next((i for i, c in enumerate(cues) if c is not None), len(cues))
+    return cues, None in cues[:first_cue], broken
+
+
+def _maybe_cue(line: Invalid) -> bool:
+    """A broken line that starts like a cue (`@`, a number, an action) may have been one."""
+    return line.text[:1] == "@" or line.text[:1].isdigit() or line.text.split(maxsplit=1)[0] in ("start", "interact", "end")
+
+
+# --- one script (ODY101-108, ODY201-202) -----------------------------------------------------
+
+def check_script(
+    cues: Sequence[Cue | None],
+    min_gap_ms: int,
+    found: list[Diagnostic],
+    broken_before_first: bool = False,
+    broken: bool = False,
+    scene: Scene | None = None,
+) -> tuple[Timed, ...]:
+    """Resolve times and apply the timing and ordering rules to one script's cues."""
+    timed = _resolve(cues, found)
+    if not timed:
+        if not broken and scene is None:
+            found.append(Diagnostic("ODY101", "there are no cues", Span(1, 1, 1, 1),
+                                    'a script needs at least `@0 start "..."` and an `end`'))
+        return ()
+    if not broken_before_first:
+        _starts_at_zero(timed[0], found)
+    end_seen: Timed | None = None
+    start_seen: Timed | None = timed[0] if timed[0].cue.action == "start" else None
+    previous: Timed | None = None
+    for entry in timed:
+        cue = entry.cue
+        if end_seen is not None:
+            found.append(Diagnostic(
+                "ODY104", "cue after `end`", cue.span,
+                "`end` must be the last cue: move it below this one, or remove this cue",
+                related=(Related(end_seen.cue.span, "the script ends here"),),
+            ))
+            break
+        if cue.prompt is not None and cue.prompt.value is not None and not cue.prompt.value.strip():
+            found.append(Diagnostic("ODY106", "empty prompt", cue.prompt.span,
+                                    "describe what should happen, e.g. \"the cat looks outside\""))
+        if cue.action == "start" and entry is not timed[0] and start_seen is not None:
+            fixes = (Fix("Change to `interact`", cue.keyword, "interact"),) if cue.image is None else ()
+            found.append(Diagnostic(
+                "ODY105", "a second `start` in one script", cue.keyword,
+                "use `interact` to change what happens, or a `scene` line to begin another script",
+                fixes, (Related(start_seen.cue.span, "the script starts here"),),
+            ))
+        if previous is not None:
+            _order_and_gap(previous, entry, min_gap_ms, found)
+        if cue.action == "end":
+            end_seen = entry
+            _length(entry, found)
+        if entry.ms is not None or previous is None:
+            previous = entry
+        else:
+            previous = None  # unknown time: the next cue cannot be compared
+    if end_seen is None and not broken:
+        _missing_end(timed[-1], [t for t in timed if t.ms is not None], min_gap_ms, found)
+    return tuple(timed)
+
+
+def _resolve(cues: Sequence[Cue | None], found: list[Diagnostic]) -> list[Timed]:
+    """Absolute times: a relative time counts from the previous cue of the script."""
+    timed: list[Timed] = []
+    previous_ms: int | None = None
+    first = True
+    for cue in cues:
+        if cue is None:  # a broken line: what follows it relatively cannot be placed
+            previous_ms = None
+            continue
+        time = cue.time
+        if time.ms is None:
+            ms = None
+        elif not time.relative:
+            ms = time.ms
+        elif first:
+            found.append(Diagnostic(
+                "ODY108", "the first cue of a script cannot have a relative time", time.span,
+                "there is no cue before it to count from: write `@0`",
+                (Fix("Replace with `@0`", time.span, "@0"),),
+            ))
+            ms = None
+        else:
+            ms = previous_ms + time.ms if previous_ms is not None else None
+        timed.append(Timed(cue, ms))
+        previous_ms = ms
+        first = False
+    return timed
+
+
+def _starts_at_zero(first: Timed, found: list[Diagnostic]) -> None:
+    cue = first.cue
+    if cue.action != "start":
+        found.append(Diagnostic(
+            "ODY101", "a script must begin with `start`", cue.span,
+            'add `@0 start "..."` before this cue: it sets the opening scene',
+        ))
+    elif first.ms not in (None, 0):
+        found.append(Diagnostic(
+            "ODY101", f"the first cue must be at 0, not at {format_ms(first.ms)}", cue.time.span,
+            "the video starts with the `start` cue: write `@0`",
+            (Fix("Replace with `@0`", cue.time.span, "@0"),),
+        ))
+
+
+def _order_and_gap(previous: Timed, entry: Timed, min_gap_ms: int, found: list[Diagnostic]) -> None:
+    if previous.ms is None or entry.ms is None:
+        return
+    gap = entry.ms - previous.ms
+    here = format_ms(entry.ms)
+    related = (Related(previous.cue.span, f"the previous cue, at {format_ms(previous.ms)}"),)
+    if gap <= 0:
+        message = (f"this cue is at the same time as the cue before it ({here})" if gap == 0
+                   else f"this cue ({here}) comes before the cue before it ({format_ms(previous.ms)})")
+        suggestion = format_ms(previous.ms + max(min_gap_ms, 1))
+        found.append(Diagnostic(
+            "ODY102", message, entry.cue.time.span,
+            f"cues must be in time order: make it later than {format_ms(previous.ms)}, e.g. `@{suggestion}`",
+            (Fix(f"Replace with `@{suggestion}`", entry.cue.time.span, f"@{suggestion}"),), related,
+        ))
+    elif gap < min_gap_ms:
+        suggestion = format_ms(previous.ms + min_gap_ms)
+        found.append(Diagnostic(
+            "ODY201", f"only {format_ms(gap)} after the previous cue (min-gap is {format_ms(min_gap_ms)})",
+            entry.cue.time.span,
+            f"the model needs time to act on a cue: move it to `@{suggestion}` or later, or lower `min-gap`",
+            related=related,
+        ))
+
+
+def _length(end: Timed, found: list[Diagnostic]) -> None:
+    if end.ms is not None and end.ms > STREAM_LIMIT_MS:
+        found.append(Diagnostic(
+            "ODY202", f"the script lasts {format_ms(end.ms)}, longer than 5 minutes", end.cue.span,
+            "the API's default stream limit is 5 minutes: shorten it or split it into scenes",
+        ))
+
+
+def _missing_end(last: Timed, known: list[Timed], min_gap_ms: int, found: list[Diagnostic]) -> None:
+    fixes: tuple[Fix, ...] = ()
+    if known and known[-1] is last:
+        at = format_ms(last.ms + (min_gap_ms or DEFAULT_MIN_GAP_MS))  # type: ignore[operator]
+        point = Span(last.cue.span.end_line, last.cue.span.end_column, last.cue.span.end_line, last.cue.span.end_column)
+        if last.cue.comment is not None:
+            point = Span(point.line, last.cue.comment.span.end_column, point.line, last.cue.comment.span.end_column)
+        fixes = (Fix(f"Add `@{at} end`", point, f"\n@{at} end"),)
+    found.append(Diagnostic(
+        "ODY103", "this script has no `end`", last.cue.span,
+        "add an `end` cue after the last one: its time is the length of the video", fixes,
+    ))
+
+
+# --- images (ODY107) -----------------------------------------------------------------------
+
+def check_images(cues: Iterable[Timed], base_dir: Path, found: list[Diagnostic]) -> None:
+    """Cheap checks only (existence, size, first bytes): editors run this on every change."""
+    for entry in cues:
+        cue = entry.cue
+        if cue.image is None or cue.image.value is None:
+            continue
+        span = Span(cue.image_keyword.line, cue.image_keyword.column,  # type: ignore[union-attr]
+                    cue.image.span.end_line, cue.image.span.end_column)
+        if cue.action != "start":
+            found.append(Diagnostic(
+                "ODY107", f"only `start` takes an image, not `{cue.action}`", span,
+                "the image sets the opening frame: move it to the `start` cue",
+                (Fix("Remove the image", Span(span.line, cue.keyword.end_column, span.end_line, span.end_column), ""),),
+            ))
+            continue
+        problem = image_problem(cue.image.value, base_dir)
+        if problem is not None:
+            found.append(Diagnostic("ODY107", problem.message, cue.image.span, problem.help))
+
+
+def image_problem(ref: str, base_dir: Path) -> images.ImageProblem | None:
+    result = images.inspect_data_url(ref) if images.is_data_url(ref) else images.inspect_file(base_dir / ref)
+    return result if isinstance(result, images.ImageProblem) else None
+
+
+# --- suppressions (ODY203, ODY204) -----------------------------------------------------------
+
+def suppress(found: list[Diagnostic], document: Document, ignore: frozenset[str]) -> list[Diagnostic]:
+    """Drop the warnings a `# ody: ignore[...]` comment or the ignore setting names."""
+    by_line: dict[int, set[str]] = {}
+    extra: list[Diagnostic] = []
+    for item in document.statements:
+        comment = item.comment
+        if comment is None or not comment.ignores:
+            continue
+        codes = set()
+        for code, span in comment.ignores:
+            if _suppressible(code, span, extra, "this comment"):
+                codes.add(code)
+        for line in range(item.span.line, item.span.end_line + 1):
+            by_line.setdefault(line, set()).update(codes)
+    start = Span(document.first_line, 1, document.first_line, 1)
+    silenced = {c for c in ignore if _suppressible(c, start, extra, "the ignore setting")}
+    kept = [
+        d for d in found
+        if d.is_error or (d.code not in silenced and d.code not in by_line.get(d.span.line, ()))
+    ]
+    kept.extend(d for d in extra if d.code not in silenced)
+    return kept
+
+
+def _suppressible(code: str, span: Span, extra: list[Diagnostic], where: str) -> bool:
+    known = CODES.get(code)
+    if known is None:
+        guess = difflib.get_close_matches(code, CODES, n=1, cutoff=0.7)
+        extra.append(Diagnostic("ODY204", f"unknown code `{code[:20]}` in {where}", span,
+                                f"did you mean `{guess[0]}`?" if guess else "codes are listed in docs/diagnostics.md"))
+        return False
+    if known.severity is Severity.ERROR:
+        extra.append(Diagnostic("ODY203", f"`{code}` is an error and cannot be suppressed ({where})", span,
+                                "fix the error instead; only warnings (ODY2xx) can be silenced"))
+        return False
+    return True

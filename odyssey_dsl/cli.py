@@ -1,0 +1,304 @@
+"""The `ody` command line: compile, lint, check, schema.
+
+Exit codes (all commands): 0 success (warnings allowed), 1 diagnostics that fail (errors, or
+warnings with --strict), 2 usage or I/O problems. When one input cannot be read and another
+has errors, 2 wins and the others are still processed. Heavy modules are imported inside the
+commands that use them: editors run `ody lint` on every save.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import click
+
+from . import render
+from .config import ConfigError, Settings, load_settings, merge, read_settings
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+STDIN = "-"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Input:
+    """One thing to read: a path, or stdin under a display name."""
+
+    name: str
+    path: Path | None  # None for stdin
+
+
+class Outcome:
+    """Collects what a run found, to pick the exit code (2 beats 1 beats 0)."""
+
+    def __init__(self) -> None:
+        self.io_error = False
+        self.failed = False
+        self.reports: list[render.Report] = []
+
+    def add(self, report: render.Report, strict: bool) -> None:
+        self.reports.append(report)
+        if any(d.is_error or strict for d in report.diagnostics):
+            self.failed = True
+
+    @property
+    def code(self) -> int:
+        return EXIT_USAGE if self.io_error else EXIT_FAIL if self.failed else EXIT_OK
+
+
+def _common(fn: F) -> F:
+    """The options every checking command shares, with the project configuration."""
+    options = [
+        click.option("--format", "fmt", type=click.Choice(render.FORMATS), default="human", show_default=True,
+                     help="How to print diagnostics."),
+        click.option("--ignore", "ignore", multiple=True, metavar="CODE[,CODE]",
+                     help="Silence these warning codes for this run (repeatable)."),
+        click.option("--strict", is_flag=True, default=None, help="Warnings fail too (exit 1)."),
+        click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Use this ody.toml / pyproject.toml instead of searching upwards."),
+        click.option("--max-bytes", type=click.IntRange(min=1), default=None,
+                     help="Refuse inputs larger than this (default 64 MiB)."),
+        click.option("--stdin-filename", default=None, metavar="PATH",
+                     help="Name of the input read from `-`: for messages, image paths and config."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="odyssey-dsl", prog_name="ody")
+def main() -> None:
+    """Write Odyssey Simulate scripts as .ody screenplays, check them and compile them."""
+    gc.disable()  # a short-lived process building many small objects: collection only costs
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@_common
+def lint(files: tuple[str, ...], fmt: str, ignore: tuple[str, ...], strict: bool | None,
+         config: Path | None, max_bytes: int | None, stdin_filename: str | None) -> None:
+    """Report every problem in FILES (folders: every *.ody below; `-` reads stdin)."""
+    from .compiler import SourceError, compile_text, read_source
+
+    flags = _Flags(ignore, strict, config, max_bytes)
+    outcome = Outcome()
+    for item in _expand(files, stdin_filename, outcome):
+        try:
+            settings = flags.settings_for(item)
+            data = _read(item, settings, read_source)
+        except (SourceError, ConfigError) as error:
+            _fail_io(error, outcome)
+            continue
+        result = compile_text(data, path=item.path or _stdin_path(stdin_filename),
+                              settings=settings, embed_images=False)
+        outcome.add(render.Report(item.name, result.source, list(result.diagnostics)), settings.strict)
+    _print_reports(outcome, fmt, sys.stdout)
+    sys.exit(outcome.code)
+
+
+@main.command(name="compile")
+@click.argument("file")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here (atomically, only when there is no error) instead of stdout.")
+@click.option("--request", is_flag=True, help="Write the whole request body, not just the script.")
+@click.option("--no-embed-images", is_flag=True, help="Keep image paths as written instead of data URLs.")
+@_common
+def compile_command(file: str, output: Path | None, request: bool, no_embed_images: bool, fmt: str,
+                    ignore: tuple[str, ...], strict: bool | None, config: Path | None,
+                    max_bytes: int | None, stdin_filename: str | None) -> None:
+    """Compile FILE (`-` for stdin) to the script JSON the API takes."""
+    from .compiler import SourceError, compile_text, read_source
+
+    flags = _Flags(ignore, strict, config, max_bytes)
+    outcome = Outcome()
+    item = next(iter(_expand((file,), stdin_filename, outcome)), None)
+    if item is None or item.path is not None and item.path.is_dir():
+        if item is not None:
+            _fail_io(SourceError(f"{file}: is a folder, not a file"), outcome)
+        sys.exit(EXIT_USAGE)
+    try:
+        settings = flags.settings_for(item)
+        data = _read(item, settings, read_source)
+    except (SourceError, ConfigError) as error:
+        _fail_io(error, outcome)
+        sys.exit(outcome.code)
+    result = compile_text(data, path=item.path or _stdin_path(stdin_filename),
+                          settings=settings, embed_images=not no_embed_images)
+    outcome.add(render.Report(item.name, result.source, list(result.diagnostics)), settings.strict)
+    _print_reports(outcome, fmt, sys.stderr)
+    if outcome.failed:
+        sys.exit(EXIT_FAIL)
+    text = result.request_json() if request else result.script_json()
+    if output is None:
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+    else:
+        try:
+            write_atomic(output, text)
+        except OSError as error:
+            _fail_io(SourceError(f"{output}: cannot write it ({error.strerror or error})"), outcome)
+            sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_OK)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@_common
+def check(files: tuple[str, ...], fmt: str, ignore: tuple[str, ...], strict: bool | None,
+          config: Path | None, max_bytes: int | None, stdin_filename: str | None) -> None:
+    """Check hand-written script JSON (a script, a batch or a request body) with the same rules."""
+    from .compiler import SourceError, read_source
+    from .jsoncheck import check_json
+
+    flags = _Flags(ignore, strict, config, max_bytes)
+    outcome = Outcome()
+    for item in _expand(files, stdin_filename, outcome, pattern="*.json"):
+        try:
+            settings = flags.settings_for(item)
+            data = _read(item, settings, read_source)
+        except (SourceError, ConfigError) as error:
+            _fail_io(error, outcome)
+            continue
+        path = item.path or _stdin_path(stdin_filename)
+        result = check_json(data, base_dir=path.parent if path else Path.cwd(), ignore=settings.ignore)
+        outcome.add(render.Report(item.name, result.text, list(result.diagnostics)), settings.strict)
+    _print_reports(outcome, fmt, sys.stdout)
+    sys.exit(outcome.code)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of what `ody compile` writes (script, batch or request body)."""
+    from .models import schema_text
+
+    sys.stdout.write(schema_text())
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+@dataclass
+class _Flags:
+    ignore: tuple[str, ...]
+    strict: bool | None
+    config: Path | None
+    max_bytes: int | None
+
+    def settings_for(self, item: Input) -> Settings:
+        """The project settings for this input, with the command-line flags on top."""
+        if self.config is not None:
+            base = read_settings(self.config)
+        else:
+            base = load_settings(item.path.parent if item.path else Path.cwd())
+        codes = [c.strip() for group in self.ignore for c in group.split(",") if c.strip()]
+        return merge(base, ignore=codes, strict=self.strict, max_bytes=self.max_bytes)
+
+
+def _stdin_path(name: str | None) -> Path | None:
+    return Path(name) if name else None
+
+
+def _expand(args: tuple[str, ...], stdin_name: str | None, outcome: Outcome,
+            pattern: str = "*.ody") -> Iterator[Input]:
+    """Inputs in order: files as given, folders as their matching files (sorted), `-` as stdin."""
+    for arg in args:
+        if arg == STDIN:
+            yield Input(stdin_name or "<stdin>", None)
+            continue
+        path = Path(arg)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob(pattern)
+                           if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            yield from (Input(str(p), p) for p in found)
+            continue
+        yield Input(arg, path)
+
+
+def _read(item: Input, settings: Settings, read_source: Callable[[Path, int], bytes]) -> bytes:
+    if item.path is not None:
+        return read_source(item.path, settings.max_bytes)
+    from .compiler import SourceError
+
+    data = sys.stdin.buffer.read(settings.max_bytes + 1)
+    if len(data) > settings.max_bytes:
+        raise SourceError(f"{item.name}: input is over the {settings.max_bytes} byte limit (see --max-bytes)")
+    return data
+
+
+def _fail_io(error: Exception, outcome: Outcome) -> None:
+    outcome.io_error = True
+    click.echo(f"ody: {error}", err=True)
+
+
+def _print_reports(outcome: Outcome, fmt: str, stream: IO[str]) -> None:
+    if fmt == "json":
+        stream.write(render.as_json(outcome.reports))
+        return
+    if fmt in ("gcc", "github"):
+        lines = [line for r in outcome.reports for line in getattr(render, fmt)(r)]
+        stream.write("".join(line + "\n" for line in lines))
+        return
+    blocks = [line for r in outcome.reports for line in render.human(r)]
+    summary = render.summary(outcome.reports)
+    if summary:
+        blocks.append(summary)
+    if not blocks:
+        return
+    if _colour(stream):
+        render.to_terminal(blocks, stream)
+    else:
+        stream.write(render.plain(blocks))
+    stream.flush()
+
+
+def _colour(stream: IO[str]) -> bool:
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `path` and rename it over `path`."""
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def run() -> None:
+    """Console entry point: never a traceback, whatever happens."""
+    try:
+        main(standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("ody: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(EXIT_OK)
+    except Exception as error:  # noqa: BLE001 - the promise is one line, never a traceback
+        click.echo(f"ody: internal error, please report it: {type(error).__name__}: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+

@@ -1,0 +1,166 @@
+"""The pipeline behind `ody compile` and `ody lint`: source → syntax → checks → entries.
+
+Nothing here prints or exits: every outcome is a `Compilation` (diagnostics included) or,
+for a file that cannot be read at all, a `SourceError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import images
+from .checks import Checked, Options, Script, check
+from .config import Settings
+from .diagnostics import Diagnostic, Span, sort_key
+from .emit import Entry, request_json, script_json
+from .lexer import position
+from .syntax import Document, parse
+
+
+class SourceError(Exception):
+    """A file that could not be read (missing, unreadable, too large): one line for the user."""
+
+
+@dataclass(frozen=True)
+class Compilation:
+    """Everything known about one screenplay after compiling it."""
+
+    path: Path | None
+    source: str  # the decoded text, for showing the lines diagnostics point at
+    document: Document
+    checked: Checked
+    diagnostics: tuple[Diagnostic, ...]
+    scripts: tuple[tuple[Entry, ...], ...] | None  # None when there are errors
+
+    @property
+    def options(self) -> Options:
+        return self.checked.options
+
+    @property
+    def batch(self) -> bool:
+        return self.checked.has_scenes
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+    def script_json(self) -> str:
+        """The canonical JSON of the `script` (or the array of `scripts`); needs `ok`."""
+        assert self.scripts is not None, "a compilation with errors has no output"
+        return script_json(self.scripts, self.batch)
+
+    def request_json(self) -> str:
+        assert self.scripts is not None, "a compilation with errors has no output"
+        return request_json(self.scripts, self.batch, self.options.portrait, self.options.expansion)
+
+
+def read_source(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a screenplay, refusing what is not a regular readable file or too large."""
+    try:
+        with open(path, "rb") as f:
+            size = _size(f)
+            if size is not None and size > max_bytes:
+                raise SourceError(f"{path}: {_mib(size)} is over the {_mib(max_bytes)} limit (see --max-bytes)")
+            data = f.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path}: is a folder, not a file") from None
+    except PermissionError:
+        raise SourceError(f"{path}: permission denied") from None
+    except OSError as error:
+        raise SourceError(f"{path}: cannot read it ({error.strerror or error})") from None
+    if len(data) > max_bytes:
+        raise SourceError(f"{path}: over the {_mib(max_bytes)} limit (see --max-bytes)")
+    return data
+
+
+def _size(f: object) -> int | None:
+    info = os.fstat(f.fileno())  # type: ignore[attr-defined]
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+def decode(data: bytes) -> tuple[str, list[Diagnostic]]:
+    """UTF-8 text (a BOM is dropped); a bad byte is reported where it is and replaced by U+FFFD."""
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        bad = error.start
+    text = data.decode("utf-8-sig", errors="replace")
+    prefix = data[:bad].decode("utf-8-sig")
+    line, column = position(prefix, len(prefix))
+    more = text.count("\ufffd") - data.count(b"\xef\xbf\xbd") - 1
+    tail = f" ({more} more below)" if more > 0 else ""
+    return text, [Diagnostic(
+        "ODY006", f"the file is not valid UTF-8: byte 0x{data[bad]:02x} cannot be read{tail}",
+        Span(line, column, line, column + 1),
+        "save the file as UTF-8; unreadable bytes are shown as �",
+    )]
+
+
+def compile_text(
+    source: str | bytes,
+    *,
+    path: Path | None = None,
+    settings: Settings | None = None,
+    embed_images: bool = True,
+    check_images: bool = True,
+) -> Compilation:
+    """Compile a screenplay; `path` names it for image paths (its folder) and messages.
+
+    With `embed_images`, image files become data URLs in the output; without, paths stay
+    as written. `check_images=False` skips reading image files (the paths are still kept).
+    """
+    settings = settings or Settings()
+    extra: list[Diagnostic] = []
+    if isinstance(source, bytes):
+        source, extra = decode(source)
+    document = parse(source)
+    if extra:
+        document = replace(document, diagnostics=tuple(sorted(extra + list(document.diagnostics), key=sort_key)))
+    base = (path.parent if path is not None else Path.cwd()) if check_images else None
+    checked = check(document, base, settings.ignore)
+    diagnostics = list(checked.diagnostics)
+    scripts = None
+    if not any(d.is_error for d in diagnostics):
+        scripts = _entries(checked.scripts, base if embed_images else None, diagnostics)
+    diagnostics.sort(key=sort_key)
+    if any(d.is_error for d in diagnostics):
+        scripts = None
+    return Compilation(path, source, document, checked, tuple(diagnostics), scripts)
+
+
+def compile_path(path: Path, settings: Settings | None = None, **options: bool) -> Compilation:
+    """Read and compile a file; raises SourceError when it cannot be read."""
+    settings = settings or Settings()
+    return compile_text(read_source(path, settings.max_bytes), path=path, settings=settings, **options)
+
+
+def _entries(
+    scripts: tuple[Script, ...], embed_from: Path | None, found: list[Diagnostic]
+) -> tuple[tuple[Entry, ...], ...]:
+    """The API entries; image files are read and embedded here, once, when asked."""
+    out = []
+    for script in scripts:
+        entries = []
+        for timed in script.cues:
+            cue = timed.cue
+            assert timed.ms is not None
+            image = cue.image.value if cue.image is not None else None
+            if image is not None and embed_from is not None and not images.is_data_url(image):
+                embedded = images.data_url(embed_from / image)
+                if isinstance(embedded, images.ImageProblem):
+                    found.append(Diagnostic("ODY107", embedded.message, cue.image.span, embedded.help))  # type: ignore[union-attr]
+                    continue
+                image = embedded
+            prompt = cue.prompt.value if cue.prompt is not None else None
+            entries.append(Entry(timed.ms, cue.action, prompt, image))
+        out.append(tuple(entries))
+    return tuple(out)

@@ -1,0 +1,414 @@
+"""The typed syntax tree of a screenplay, and `parse`, which builds it with every syntax error.
+
+Each logical line is parsed on its own (`statement` is the grammar's start symbol), so a
+broken line becomes an `Invalid` node with one diagnostic and never hides the lines around
+it, and an editor can re-parse a range of lines (`parse(text, first_line=...)`). Literals are
+decoded here, once: later stages see milliseconds and prompt strings, not source text.
+Nothing here reads files or resolves relative times; the checks do that.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Callable, NamedTuple, Union
+
+from . import strings, times
+from .diagnostics import Diagnostic, Fix, Span, sort_key
+from .grammar import Failure, Grammar, Shape, load
+from .lexer import BAD_LONG_STRING, BAD_STRING, Line, Token, line_count, position
+
+ACTIONS = ("start", "interact", "end")
+DIRECTIVES = ("title", "orientation", "prompt-expansion", "min-gap")
+
+
+def _span(token: Token) -> Span:
+    return Span(token.line, token.column, token.end_line, token.end_column)
+
+
+def _join(first: Span, last: Span) -> Span:
+    return Span(first.line, first.column, last.end_line, last.end_column)
+
+
+class Time(NamedTuple):
+    """`@3s` / `@+1:30`; `ms` is None when the text is not a valid time (see `Cue.diagnostics`)."""
+
+    text: str  # as written after `@`
+    span: Span  # includes the `@`
+    relative: bool
+    ms: int | None
+
+
+class Text(NamedTuple):
+    """A string literal; `value` is None when an escape in it is invalid."""
+
+    raw: str
+    span: Span
+    value: str | None
+
+    @property
+    def long(self) -> bool:
+        return self.raw.startswith('"""')
+
+
+class Word(NamedTuple):
+    text: str
+    span: Span
+
+
+class Comment(NamedTuple):
+    """`# ...`; `ignores` are the codes of a `# ody: ignore[...]` suppression, with places."""
+
+    text: str
+    span: Span
+    ignores: tuple[tuple[str, Span], ...] = ()
+
+
+class Cue(NamedTuple):
+    time: Time
+    action: str  # "start" | "interact" | "end"
+    keyword: Span
+    prompt: Text | None
+    image: Text | None
+    image_keyword: Span | None
+    span: Span
+    comment: Comment | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+class Directive(NamedTuple):
+    name: str  # "title" | "orientation" | "prompt-expansion" | "min-gap"
+    keyword: Span
+    value: Text | Word
+    span: Span
+    comment: Comment | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+class Scene(NamedTuple):
+    keyword: Span
+    name: Text
+    span: Span
+    comment: Comment | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+class Invalid(NamedTuple):
+    """A line that failed to parse: kept as written, with its one syntax diagnostic."""
+
+    text: str
+    span: Span
+    comment: Comment | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+Statement = Union[Cue, Directive, Scene, Invalid]
+Item = Union[Cue, Directive, Scene, Invalid, Comment]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A parsed file (or range of lines): statements and full-line comments, in order."""
+
+    items: tuple[Item, ...]
+    line_count: int
+    first_line: int = 1
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        return tuple(i for i in self.items if not isinstance(i, Comment))
+
+
+def _scene(children: list) -> Scene:
+    keyword, name = children
+    problems: list[Diagnostic] = []
+    text = _text(name, problems)
+    return Scene(_span(keyword), text, _join(_span(keyword), text.span), None, tuple(problems))
+
+
+def _cue(children: list, action: str) -> Cue:
+    time_token, keyword = children[0], children[1]
+    problems: list[Diagnostic] = []
+    time = _time(time_token, problems)
+    prompt = image = image_keyword = None
+    last = _span(keyword)
+    rest = children[2:]
+    if rest and isinstance(rest[0], Token):
+        prompt = _text(rest[0], problems)
+        last = prompt.span
+        rest = rest[1:]
+    if rest:
+        image_token, image_text = rest[0]
+        image_keyword = _span(image_token)
+        image = _text(image_text, problems)
+        last = image.span
+    return Cue(time, action, _span(keyword), prompt, image, image_keyword,
+               _join(time.span, last), None, tuple(problems))
+
+
+def _directive(children: list, name: str) -> Directive:
+    keyword, value_token = children
+    problems: list[Diagnostic] = []
+    value: Text | Word
+    if value_token.type == "WORD":
+        value = Word(value_token.value, _span(value_token))
+    else:
+        value = _text(value_token, problems)
+    return Directive(name, _span(keyword), value, _join(_span(keyword), value.span), None, tuple(problems))
+
+
+#: One builder per grammar rule (by rule name or alias), each a pure function of its children.
+_BUILDERS: dict[str, Callable[[list], Any]] = {
+    "start_cue": lambda c: _cue(c, "start"),
+    "interact_cue": lambda c: _cue(c, "interact"),
+    "end_cue": lambda c: _cue(c, "end"),
+    "image": lambda c: (c[0], c[1]),
+    "title": lambda c: _directive(c, "title"),
+    "orientation": lambda c: _directive(c, "orientation"),
+    "prompt_expansion": lambda c: _directive(c, "prompt-expansion"),
+    "min_gap": lambda c: _directive(c, "min-gap"),
+    "scene": _scene,
+}
+
+
+def _build(shape: Shape, tokens: list[Token]) -> Any:
+    rule, children = shape
+    return _BUILDERS[rule]([tokens[c] if isinstance(c, int) else _build(c, tokens) for c in children])
+
+
+def _time(token: Token, problems: list[Diagnostic]) -> Time:
+    text = token.value[1:]
+    span = _span(token)
+    parsed = times.parse_time(text)
+    if isinstance(parsed, times.TimeError):
+        fixes = tuple(Fix(f"Replace with `@{s}`", span, "@" + s) for s in parsed.suggestions)
+        problems.append(Diagnostic("ODY003", parsed.message, span, parsed.help, fixes))
+        return Time(text, span, text.startswith("+"), None)
+    relative, ms = parsed
+    return Time(text, span, relative, ms)
+
+
+def _text(token: Token, problems: list[Diagnostic]) -> Text:
+    span = _span(token)
+    decoded = strings.decode(token.value)
+    if isinstance(decoded, str):
+        return Text(token.value, span, decoded)
+    for error in decoded:
+        problems.append(Diagnostic("ODY005", error.message, _inner_span(token, error.start, error.end), error.help))
+    return Text(token.value, span, None)
+
+
+def _inner_span(token: Token, start: int, end: int) -> Span:
+    """The span of `token.value[start:end]`, which may sit on a later line of a long string."""
+    line, column = position(token.value, start, token.line)
+    end_line, end_column = position(token.value, end, token.line)
+    if line == token.line:
+        column += token.column - 1
+    if end_line == token.line:
+        end_column += token.column - 1
+    return Span(line, column, end_line, end_column)
+
+
+_SUPPRESSION = re.compile(r"ody:\s*ignore\[([^\]]*)\]")
+_CODE = re.compile(r"[^,\s]+")
+
+
+def _comment(token: Token) -> Comment:
+    span = _span(token)
+    match = _SUPPRESSION.search(token.value)
+    if match is None:
+        return Comment(token.value, span)
+    base = token.column + match.start(1)
+    ignores = tuple(
+        (code.group().upper(), Span(token.line, base + code.start(), token.line, base + code.end()))
+        for code in _CODE.finditer(match.group(1))
+    )
+    return Comment(token.value, span, ignores)
+
+
+@cache
+def _grammar() -> Grammar:
+    """The parser, built on first use (one per process: its memo only ever saves work)."""
+    return load()
+
+
+def parse(text: str, first_line: int = 1) -> Document:
+    """Parse `text` (a whole file, or lines starting at line `first_line`) into a Document.
+
+    Never raises for any text: problems become diagnostics on the lines they concern.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    grammar = _grammar()
+    items: list[Item] = []
+    diagnostics: list[Diagnostic] = []
+    for line in grammar.scanner.scan(text, first_line):
+        comment = _comment(line.comment) if line.comment is not None else None
+        if not line.tokens:
+            assert comment is not None
+            items.append(comment)
+            continue
+        node = _statement(grammar, text, line, comment)
+        items.append(node)
+        diagnostics.extend(node.diagnostics)
+    diagnostics.sort(key=sort_key)
+    return Document(tuple(items), line_count(text), first_line, tuple(diagnostics))
+
+
+def _statement(grammar: Grammar, text: str, line: Line, comment: Comment | None) -> Statement:
+    tokens = line.tokens
+    shape = grammar.structure(tokens)
+    if isinstance(shape, Failure):
+        first, last = tokens[0], tokens[-1]
+        raw = text[first.start_pos:last.end_pos]
+        diagnostic = _syntax_error(tokens, shape.index, shape.expected)
+        return Invalid(raw, _join(_span(first), _span(last)), comment, (diagnostic,))
+    node = _build(shape, tokens)
+    return node if comment is None else node._replace(comment=comment)
+
+
+# --- syntax errors in plain words ------------------------------------------------------------
+
+_WORDS = {
+    "TIME": "a time such as `@3s`",
+    "STRING": "a quoted string",
+    "LONG_STRING": "a quoted string",
+    "WORD": "a value",
+    "$END": "the end of the line",
+    "IMAGE": "`image`",
+}
+
+
+def _describe(token: Token) -> str:
+    if token.type == "$END":
+        return "end of line"
+    if token.type in ("STRING", "LONG_STRING"):
+        return "string"
+    if token.type == "TIME":
+        return f"time `{_clip(token.value)}`"
+    return f"`{_clip(token.value)}`"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 30 else text[:27] + "…"
+
+
+def _expected(expected: set[str]) -> str:
+    words: list[str] = []
+    for name in sorted(expected):
+        word = _WORDS.get(name) or f"`{name.lower().replace('_', '-')}`"
+        if word not in words:
+            words.append(word)
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _syntax_error(tokens: list[Token], index: int, expected: frozenset[str]) -> Diagnostic:
+    """Turn the parser's complaint about `tokens[index]` into the diagnostic a writer needs."""
+    last = tokens[-1]
+    bad = tokens[index] if index < len(tokens) else Token(
+        "$END", "", last.end_pos, last.end_pos, last.end_line, last.end_column, last.end_line, last.end_column)
+    span = _span(bad)
+    previous = tokens[index - 1] if index else None
+    bad_string = next((t for t in tokens if t.type in (BAD_STRING, BAD_LONG_STRING)), None)
+    if bad_string is not None:
+        return _unterminated(bad_string)
+    if bad.type == "WORD" and expected & {"START", "INTERACT", "END"}:
+        return _unknown("action", bad, ACTIONS, "`start`, `interact` or `end`")
+    if index == 0:
+        return _bad_first_token(bad)
+    if previous is not None and previous.type == "TIME" and bad.type in ("STRING", "LONG_STRING"):
+        return Diagnostic(
+            "ODY001", "expected an action after the time", _span(previous),
+            'write `start`, `interact` or `end` after the time: `@3s interact "..."`',
+            (Fix("Insert `interact`", Span(bad.line, bad.column, bad.line, bad.column), "interact "),),
+        )
+    if bad.type in ("STRING", "LONG_STRING") and previous is not None and previous.type == "END":
+        return Diagnostic(
+            "ODY001", "`end` takes no prompt", span, "remove the text after `end`",
+            (Fix("Remove the prompt", Span(previous.end_line, previous.end_column, bad.end_line, bad.end_column), ""),),
+        )
+    if bad.type == "$END" and expected & {"STRING", "LONG_STRING"} and previous is not None:
+        what = "a prompt" if previous.type in ("START", "INTERACT") else "a name" if previous.type == "SCENE" else "a value"
+        return Diagnostic(
+            "ODY001", f"expected {what} in quotes after `{previous.value}`", _span(previous),
+            f'write it in double quotes: `{previous.value} "..."`',
+        )
+    if bad.type == "WORD" and expected & {"STRING", "LONG_STRING"}:
+        quoted = strings.quote(bad.value)
+        return Diagnostic(
+            "ODY001", "expected a quoted string", span, f"put it in double quotes: `{_clip(quoted)}`",
+            (Fix("Add quotes", span, quoted),),
+        )
+    if bad.type in ("STRING", "LONG_STRING") and expected == {"WORD"}:
+        return Diagnostic(
+            "ODY109" if previous is not None and previous.type in ("ORIENTATION", "PROMPT_EXPANSION", "MIN_GAP") else "ODY001",
+            "this value is written without quotes", span, _directive_values(previous),
+        )
+    if bad.type == "$END":
+        return Diagnostic(
+            "ODY001", f"the line ends too early: expected {_expected(expected)}",
+            _span(previous) if previous else span,
+        )
+    return Diagnostic(
+        "ODY001", f"unexpected {_describe(bad)}: expected {_expected(expected)}", span,
+        "remove it, or start a new line for a new statement" if "$END" in expected else None,
+    )
+
+
+def _directive_values(keyword: Token | None) -> str | None:
+    if keyword is None:
+        return None
+    return {
+        "ORIENTATION": "write `orientation portrait` or `orientation landscape`",
+        "PROMPT_EXPANSION": "write `prompt-expansion on` or `prompt-expansion off`",
+        "MIN_GAP": "write a time without `@`, such as `min-gap 3s`",
+    }.get(keyword.type)
+
+
+def _unterminated(token: Token) -> Diagnostic:
+    span = _span(token)
+    if token.type == BAD_LONG_STRING:
+        return Diagnostic("ODY002", 'unterminated `"""` string', span, 'close it with `"""`')
+    return Diagnostic(
+        "ODY002", "unterminated string", span,
+        'add the closing `"`; a `"..."` string ends on its line (use `"""` to span lines)',
+        (Fix('Add the closing `"`', Span(span.end_line, span.end_column, span.end_line, span.end_column), '"'),),
+    )
+
+
+def _unknown(kind: str, token: Token, known: tuple[str, ...], listing: str) -> Diagnostic:
+    span = _span(token)
+    guesses = difflib.get_close_matches(token.value.lower(), known, n=1, cutoff=0.6)
+    if guesses:
+        return Diagnostic(
+            "ODY004", f"unknown {kind} `{_clip(token.value)}`", span, f"did you mean `{guesses[0]}`?",
+            (Fix(f"Replace with `{guesses[0]}`", span, guesses[0]),),
+        )
+    return Diagnostic("ODY004", f"unknown {kind} `{_clip(token.value)}`", span, f"the {kind}s are {listing}")
+
+
+def _bad_first_token(bad: Token) -> Diagnostic:
+    span = _span(bad)
+    if bad.type == "WORD":
+        if not isinstance(times.parse_time(bad.value), times.TimeError) or bad.value[:1].isdigit():
+            return Diagnostic(
+                "ODY001", "a cue starts with `@` and its time", span, f"write `@{_clip(bad.value)}`",
+                (Fix("Add `@`", Span(span.line, span.column, span.line, span.column), "@"),),
+            )
+        return _unknown(
+            "directive", bad, DIRECTIVES + ("scene",),
+            "`title`, `orientation`, `prompt-expansion`, `min-gap` and `scene`",
+        )
+    if bad.type in ("START", "INTERACT", "END"):
+        return Diagnostic(
+            "ODY001", "a cue needs a time", span, f"write the time first: `@3s {bad.value} ...`",
+        )
+    return Diagnostic(
+        "ODY001", f"unexpected {_describe(bad)} at the start of a line",
+        span, "a line holds a cue (`@3s interact \"...\"`), a directive, a `scene` or a comment",
+    )
