@@ -12,7 +12,7 @@ missing `start` or `end`, and one mistake must give one diagnostic.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +71,8 @@ def check(document: Document, base_dir: Path | None, ignore: frozenset[str] = fr
     scripts = []
     for scene, statements in groups:
         cues, broken_before_first, broken = _cues_of(statements)
-        script = Script(scene, check_script(cues, options.min_gap_ms, found, broken_before_first, broken, scene))
+        empty = Span(document.first_line, 1, document.first_line, 1) if scene is None else None
+        script = Script(scene, check_script(cues, options.min_gap_ms, found, broken_before_first, broken, empty))
         scripts.append(script)
         if base_dir is not None:
             check_images(script.cues, base_dir, found)
@@ -207,23 +208,33 @@ def _maybe_cue(line: Invalid) -> bool:
 
 # --- one script (ODY101-108, ODY201-202) -----------------------------------------------------
 
+def spell_ody(ms: int) -> str:
+    """A time as a screenplay writes it, for help texts and fixes."""
+    return "@" + format_ms(ms)
+
+
 def check_script(
     cues: Sequence[Cue | None],
     min_gap_ms: int,
     found: list[Diagnostic],
     broken_before_first: bool = False,
     broken: bool = False,
-    scene: Scene | None = None,
+    empty_span: Span | None = None,
+    spell: Callable[[int], str] = spell_ody,
 ) -> tuple[Timed, ...]:
-    """Resolve times and apply the timing and ordering rules to one script's cues."""
+    """Resolve times and apply the timing and ordering rules to one script's cues.
+
+    `empty_span` is where to report a script without cues (None: it is reported elsewhere);
+    `spell` writes a time in the source's own syntax, for suggested replacements.
+    """
     timed = _resolve(cues, found)
     if not timed:
-        if not broken and scene is None:
-            found.append(Diagnostic("ODY101", "there are no cues", Span(1, 1, 1, 1),
-                                    'a script needs at least `@0 start "..."` and an `end`'))
+        if not broken and empty_span is not None:
+            found.append(Diagnostic("ODY101", "there are no cues", empty_span,
+                                    'a script needs at least a `start` cue at 0 and an `end`'))
         return ()
     if not broken_before_first:
-        _starts_at_zero(timed[0], found)
+        _starts_at_zero(timed[0], found, spell)
     end_seen: Timed | None = None
     start_seen: Timed | None = timed[0] if timed[0].cue.action == "start" else None
     previous: Timed | None = None
@@ -247,7 +258,7 @@ def check_script(
                 fixes, (Related(start_seen.cue.span, "the script starts here"),),
             ))
         if previous is not None:
-            _order_and_gap(previous, entry, min_gap_ms, found)
+            _order_and_gap(previous, entry, min_gap_ms, found, spell)
         if cue.action == "end":
             end_seen = entry
             _length(entry, found)
@@ -256,7 +267,7 @@ def check_script(
         else:
             previous = None  # unknown time: the next cue cannot be compared
     if end_seen is None and not broken:
-        _missing_end(timed[-1], [t for t in timed if t.ms is not None], min_gap_ms, found)
+        _missing_end(timed[-1], [t for t in timed if t.ms is not None], min_gap_ms, found, spell)
     return tuple(timed)
 
 
@@ -289,22 +300,24 @@ def _resolve(cues: Sequence[Cue | None], found: list[Diagnostic]) -> list[Timed]
     return timed
 
 
-def _starts_at_zero(first: Timed, found: list[Diagnostic]) -> None:
+def _starts_at_zero(first: Timed, found: list[Diagnostic], spell: Callable[[int], str]) -> None:
     cue = first.cue
     if cue.action != "start":
         found.append(Diagnostic(
             "ODY101", "a script must begin with `start`", cue.span,
-            'add `@0 start "..."` before this cue: it sets the opening scene',
+            "add a `start` cue at 0 before this cue: it sets the opening scene",
         ))
     elif first.ms not in (None, 0):
         found.append(Diagnostic(
             "ODY101", f"the first cue must be at 0, not at {format_ms(first.ms)}", cue.time.span,
-            "the video starts with the `start` cue: write `@0`",
-            (Fix("Replace with `@0`", cue.time.span, "@0"),),
+            f"the video starts with the `start` cue: write `{spell(0)}`",
+            (Fix(f"Replace with `{spell(0)}`", cue.time.span, spell(0)),),
         ))
 
 
-def _order_and_gap(previous: Timed, entry: Timed, min_gap_ms: int, found: list[Diagnostic]) -> None:
+def _order_and_gap(
+    previous: Timed, entry: Timed, min_gap_ms: int, found: list[Diagnostic], spell: Callable[[int], str]
+) -> None:
     if previous.ms is None or entry.ms is None:
         return
     gap = entry.ms - previous.ms
@@ -313,18 +326,18 @@ def _order_and_gap(previous: Timed, entry: Timed, min_gap_ms: int, found: list[D
     if gap <= 0:
         message = (f"this cue is at the same time as the cue before it ({here})" if gap == 0
                    else f"this cue ({here}) comes before the cue before it ({format_ms(previous.ms)})")
-        suggestion = format_ms(previous.ms + max(min_gap_ms, 1))
+        suggestion = spell(previous.ms + max(min_gap_ms, 1))
         found.append(Diagnostic(
             "ODY102", message, entry.cue.time.span,
-            f"cues must be in time order: make it later than {format_ms(previous.ms)}, e.g. `@{suggestion}`",
-            (Fix(f"Replace with `@{suggestion}`", entry.cue.time.span, f"@{suggestion}"),), related,
+            f"cues must be in time order: make it later than {format_ms(previous.ms)}, e.g. `{suggestion}`",
+            (Fix(f"Replace with `{suggestion}`", entry.cue.time.span, suggestion),), related,
         ))
     elif gap < min_gap_ms:
-        suggestion = format_ms(previous.ms + min_gap_ms)
+        suggestion = spell(previous.ms + min_gap_ms)
         found.append(Diagnostic(
             "ODY201", f"only {format_ms(gap)} after the previous cue (min-gap is {format_ms(min_gap_ms)})",
             entry.cue.time.span,
-            f"the model needs time to act on a cue: move it to `@{suggestion}` or later, or lower `min-gap`",
+            f"the model needs time to act on a cue: move it to `{suggestion}` or later, or lower `min-gap`",
             related=related,
         ))
 
@@ -337,9 +350,11 @@ def _length(end: Timed, found: list[Diagnostic]) -> None:
         ))
 
 
-def _missing_end(last: Timed, known: list[Timed], min_gap_ms: int, found: list[Diagnostic]) -> None:
+def _missing_end(
+    last: Timed, known: list[Timed], min_gap_ms: int, found: list[Diagnostic], spell: Callable[[int], str]
+) -> None:
     fixes: tuple[Fix, ...] = ()
-    if known and known[-1] is last:
+    if known and known[-1] is last and spell is spell_ody:
         at = format_ms(last.ms + (min_gap_ms or DEFAULT_MIN_GAP_MS))  # type: ignore[operator]
         point = Span(last.cue.span.end_line, last.cue.span.end_column, last.cue.span.end_line, last.cue.span.end_column)
         if last.cue.comment is not None:

@@ -178,7 +178,7 @@ def check(files: tuple[str, ...], fmt: str, ignore: tuple[str, ...], strict: boo
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of what `ody compile` writes (script, batch or request body)."""
-    from .models import schema_text
+    from .emit import schema_text
 
     sys.stdout.write(schema_text())
 

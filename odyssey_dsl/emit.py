@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from importlib import resources
 from dataclasses import dataclass
 
 _quote = json.encoder.encode_basestring  # type: ignore[attr-defined]  # the C encoder, keeps UTF-8
@@ -80,3 +81,8 @@ def _entry(entry: Entry, level: int) -> str:
     if entry.image is not None:
         fields.append(f'{p2}"image": {_quote(entry.image)}')
     return f"{head}{{\n" + ",\n".join(fields) + f"\n{p1}}}\n{p0}}}"
+
+
+def schema_text() -> str:
+    """The published JSON Schema of this output (generated from `odyssey_dsl.models`)."""
+    return resources.files("odyssey_dsl").joinpath("script.schema.json").read_text(encoding="utf-8")

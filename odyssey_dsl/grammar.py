@@ -94,9 +94,7 @@ def _shape(tree: Tree, index: dict[int, int]) -> Shape:
 
 def load(cache_dir: Path | None = None) -> Grammar:
     """Build (or load from the cache) the parser for `ody.lark`."""
-    text = grammar_path().read_text(encoding="utf-8")
-    cache = _cache_file(text, cache_dir)
-    lark = Lark(text, start=["file", START], parser="lalr", lexer="basic", cache=str(cache) if cache else False)
+    lark = cached_lark(grammar_path().read_text(encoding="utf-8"), cache_dir, start=["file", START])
     patterns = {t.name: t.pattern.to_regexp() for t in lark.terminals}
     keywords = {t.pattern.value: t.name for t in lark.terminals if isinstance(t.pattern, PatternStr)}
     ignore = "|".join(patterns[name] for name in lark.lexer_conf.ignore)
@@ -104,8 +102,14 @@ def load(cache_dir: Path | None = None) -> Grammar:
     return Grammar(lark, Scanner(patterns, keywords, ignore), conf)
 
 
-def _cache_file(grammar: str, cache_dir: Path | None) -> Path | None:
-    """A private cache path for these tables, or None when no safe folder is available."""
+def cached_lark(grammar: str, cache_dir: Path | None = None, **options: Any) -> Lark:
+    """An LALR parser for `grammar`, its tables cached in the private cache folder."""
+    cache = _cache_file(grammar + repr(sorted(options.items())), cache_dir)
+    return Lark(grammar, parser="lalr", lexer="basic", cache=str(cache) if cache else False, **options)
+
+
+def _cache_file(key: str, cache_dir: Path | None) -> Path | None:
+    """A private cache path for the tables of `key`, or None when no safe folder is available."""
     if cache_dir is None:
         base = os.environ.get("ODY_CACHE_DIR")
         if base:
@@ -121,8 +125,8 @@ def _cache_file(grammar: str, cache_dir: Path | None) -> Path | None:
         return None
     if not _private(info):
         return None
-    digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()[:16]
-    path = cache_dir / f"ody-grammar-{digest}.lark"
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    path = cache_dir / f"grammar-{digest}.lark"
     try:
         if path.exists() and not _private(path.stat()):
             return None

@@ -1,0 +1,196 @@
+"""How long `ody compile` takes on a 20,000-cue screenplay, against a floor on the same machine.
+
+Issue 2 ("Speed") sets the target: the whole-process time of `ody compile big.ody -o out.json`
+is at most 6 times the floor, the whole-process time of a `python -c` that `json.load`s that
+output and writes it back compact with the C encoder. Both are measured in one run, in
+interleaved rounds, so that the machine's mood affects them alike. The in-process breakdown
+(import, parser tables, parse, checks, emit) through the public API says where time goes.
+
+Run it with the project's interpreter: `/tmp/v/bin/python bench/compile_bench.py [--rounds 7]`.
+It exits non-zero only when something fails to run, never for missing the target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+CUES = 20_000
+TARGET = 6.0
+FLOOR = (
+    "import json, sys\n"
+    "with open(sys.argv[1], encoding='utf-8') as f: data = json.load(f)\n"
+    "with open(sys.argv[2], 'w', encoding='utf-8') as f: f.write(json.dumps(data, separators=(',', ':')))\n"
+)
+
+_WHO = ["the tabby cat", "a cyclist in a red jacket", "Zoë", "the old fisherman", "a delivery drone",
+        "the café owner", "Søren", "a child in a yellow raincoat", "the night guard", "Amélie",
+        "a flock of pigeons", "the street musician", "José", "the robot vacuum", "a tired commuter"]
+_DOES = ["walks slowly toward", "turns to look at", "jumps onto", "waves at", "circles around",
+         "stops in front of", "points at", "runs past", "leans against", "picks up"]
+_WHAT = ["the rain-streaked window", "a stack of old newspapers", "the flickering neon sign",
+         "the bakery's counter", "a parked tram", "the fountain", "a sign that reads \\\"OPEN\\\"",
+         "the piano by the door", "a bowl of ramen (ラーメン)", "the crème brûlée stand"]
+_WHERE = ["as snow begins to fall", "in the golden light of late afternoon", "while the crowd cheers",
+          "under a sky full of drones", "près de la fenêtre", "as the camera pans left",
+          "while thunder rolls in the distance", "in slow motion", "as the lights go out — briefly",
+          "beside a steaming cup of tea ☕"]
+
+
+def prompt(rng: random.Random) -> str:
+    """A prompt of 30 to 120 characters, as a writer would type it (escapes kept as written)."""
+    words = f"{rng.choice(_WHO)} {rng.choice(_DOES)} {rng.choice(_WHAT)}"
+    words, length = words[0].upper() + words[1:], rng.randint(30, 120)
+    while len(words) < length:
+        words += f" {rng.choice(_WHERE)}" if rng.random() < 0.7 else f", then {rng.choice(_DOES)} {rng.choice(_WHAT)}"
+    if len(words) > 120:
+        words = words[:120].rsplit(" ", 1)[0].rstrip(",\\")
+    return words
+
+
+def units(ms: int, rng: random.Random) -> str:
+    """`ms` in unit form: `1h2m3.25s`, `45s`, or sometimes `3250ms`."""
+    if ms < 60_000 and rng.random() < 0.2:
+        return f"{ms}ms"
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, frac = divmod(rest, 1000)
+    seconds = f"{s}.{frac:03d}".rstrip("0") if frac else str(s)
+    return (f"{h}h" if h else "") + (f"{m}m" if m else "") + (f"{seconds}s" if rest or not (h or m) else "")
+
+
+def clock(ms: int) -> str:
+    """`ms` in clock form: `1:30.250` or `2:05:07`."""
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, frac = divmod(rest, 1000)
+    text = f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return text + (f".{frac:03d}" if frac else "")
+
+
+def screenplay(cues: int = CUES, seed: int = 2) -> str:
+    """A valid screenplay of `cues` cues: start at 0, interactions at varied times, an end."""
+    rng = random.Random(seed)
+    lines = ['title "Benchmark: the long walk"', "orientation landscape", "min-gap 3s", "",
+             f'@0 start "{prompt(rng)}"']
+    now = 0
+    for i in range(1, cues):
+        if i % 50 == 0:
+            lines += ["", f"# --- act {i // 50} ---"]
+        gap = rng.randrange(3000, 9001, 250)
+        now += gap
+        pick = rng.random()
+        at = f"+{units(gap, rng)}" if pick < 0.4 else units(now, rng) if pick < 0.75 else clock(now)
+        if i == cues - 1:
+            lines.append(f"@{at} end  # ody: ignore[ODY202]")  # hours long, and meant to be
+        else:
+            note = "  # check framing" if rng.random() < 0.03 else ""
+            lines.append(f'@{at} interact "{prompt(rng)}"{note}')
+    return "\n".join(lines) + "\n"
+
+
+def timed(cmd: list[str]) -> float:
+    """Seconds of wall time for one whole process; raises when it fails."""
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {done.returncode}: {done.stderr.decode(errors='replace')[:2000]}")
+    return elapsed
+
+
+def best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    """The fastest of `repeat` calls (seconds) and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), result
+
+
+def breakdown(source: Path, repeat: int) -> list[tuple[str, float]]:
+    """Where the time of one compile goes, in process (gc off, as the CLI runs)."""
+    t0 = time.perf_counter()
+    from odyssey_dsl import compiler, syntax  # timed: nothing above imported the package
+    imported = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    syntax.parse("@0 end\n")
+    tables = time.perf_counter() - t0
+    text = source.read_bytes().decode("utf-8")
+    gc.disable()
+    try:
+        parse, _ = best(lambda: syntax.parse(text), repeat)
+        whole, result = best(lambda: compiler.compile_text(text, path=source), repeat)
+        assert isinstance(result, compiler.Compilation) and result.ok, "the benchmark file must compile"
+        emit, _ = best(result.script_json, repeat)
+    finally:
+        gc.enable()
+    return [("import odyssey_dsl.compiler", imported), ("load parser tables (first parse)", tables),
+            ("parse", parse), ("checks + entries (compile_text - parse)", whole - parse),
+            ("emit (script_json)", emit)]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.0f} ms"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default 7)")
+    parser.add_argument("--cues", type=int, default=CUES, help=f"cues in the file (default {CUES})")
+    args = parser.parse_args()
+    ody = Path(sys.executable).parent / "ody"
+    if not ody.is_file():
+        print(f"compile_bench: no `ody` beside {sys.executable}; run with the project's venv", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="ody-bench-") as tmp:
+        folder = Path(tmp)
+        os.environ["ODY_CACHE_DIR"] = str(folder / "cache")  # never the user's cache
+        source, out, floor_out = folder / "big.ody", folder / "out.json", folder / "floor.json"
+        source.write_text(screenplay(args.cues), encoding="utf-8")
+        compile_cmd = [str(ody), "compile", str(source), "-o", str(out)]
+        floor_cmd = [sys.executable, "-c", FLOOR, str(out), str(floor_out)]
+        try:
+            timed(compile_cmd)  # builds the parser-table cache and the output the floor reads
+            entries = len(json.loads(out.read_text(encoding="utf-8")))
+            if entries != args.cues:
+                raise RuntimeError(f"expected {args.cues} entries in out.json, found {entries}")
+            timed(floor_cmd)
+            runs: dict[str, list[float]] = {"ody": [], "floor": []}
+            for i in range(args.rounds):
+                order = [("ody", compile_cmd), ("floor", floor_cmd)]
+                for name, cmd in order if i % 2 == 0 else order[::-1]:
+                    runs[name].append(timed(cmd))
+            parts = breakdown(source, repeat=min(args.rounds, 3))
+        except (RuntimeError, OSError, AssertionError) as error:
+            print(f"compile_bench: {error}", file=sys.stderr)
+            return 1
+        sizes = f"{source.stat().st_size / 1e6:.1f} MB .ody -> {out.stat().st_size / 1e6:.1f} MB JSON"
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    low = {k: min(v) for k, v in runs.items()}
+    ratio_med, ratio_min = med["ody"] / med["floor"], low["ody"] / low["floor"]
+    print(f"ody compile, {args.cues:,} cues ({sizes}), {args.rounds} interleaved rounds")
+    print(f"{'':32}{'median':>11}{'min':>11}")
+    print(f"{'ody compile big.ody -o out.json':32}{ms(med['ody'])}{ms(low['ody'])}")
+    print(f"{'floor: json.load + dumps (C)':32}{ms(med['floor'])}{ms(low['floor'])}")
+    verdict = "met" if max(ratio_med, ratio_min) <= TARGET else "MISSED"
+    print(f"{'ratio (target at most 6x)':32}{ratio_med:10.1f}x{ratio_min:10.1f}x   {verdict}")
+    print("\nin-process breakdown (best of a few, gc off):")
+    for name, seconds in parts:
+        print(f"  {name:42}{ms(seconds)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
