@@ -321,6 +321,8 @@ def _order_and_gap(
     if previous.ms is None or entry.ms is None:
         return
     gap = entry.ms - previous.ms
+    if gap >= min_gap_ms:
+        return
     here = format_ms(entry.ms)
     related = (Related(previous.cue.span, f"the previous cue, at {format_ms(previous.ms)}"),)
     if gap <= 0:
@@ -332,7 +334,7 @@ def _order_and_gap(
             f"cues must be in time order: make it later than {format_ms(previous.ms)}, e.g. `{suggestion}`",
             (Fix(f"Replace with `{suggestion}`", entry.cue.time.span, suggestion),), related,
         ))
-    elif gap < min_gap_ms:
+    else:
         suggestion = spell(previous.ms + min_gap_ms)
         found.append(Diagnostic(
             "ODY201", f"only {format_ms(gap)} after the previous cue (min-gap is {format_ms(min_gap_ms)})",

@@ -1,30 +1,37 @@
-"""The compiled grammar: Lark's LALR tables for `ody.lark`, built once and cached.
+"""The compiled grammar: the LALR tables Lark builds from `grammar/ody.lark`, and their runner.
 
-Building the tables costs more than a whole `ody lint` of a small file is allowed to take,
-so they are cached in the user's private cache folder (created 0700 and checked before a
-cached file is trusted; Lark's cache is a pickle, so it is never read from a shared folder).
-The grammar file ships inside the package; in a source checkout it is read from `grammar/`.
+Lark analyses the grammar and builds its LALR(1) tables; they are exported once to a small
+JSON file in the user's private cache (keyed by the grammar's hash) and run by the short
+table interpreter below, as Lark's own parser would run them. So `ody lint` on a small file
+never imports Lark: its import alone costs more than a whole lint may take, and editors lint
+on every save. tests/test_grammar.py checks that the interpreter and Lark's LALR parser agree
+on every statement. The grammar file ships inside the package; in a checkout it is read from
+`grammar/`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
-
-from lark import Lark, Tree
-from lark.exceptions import UnexpectedToken
-from lark.lexer import PatternStr
-from lark.parsers.lalr_parser_state import ParseConf, ParserState
+from typing import TYPE_CHECKING, Any, Union
 
 from .lexer import Scanner, Token
 
+if TYPE_CHECKING:
+    from lark import Lark
+
 START = "statement"
+_FORMAT = "ody-tables-1"
 _PACKAGED = Path(__file__).parent / "grammar" / "ody.lark"
 _SOURCE = Path(__file__).parent.parent / "grammar" / "ody.lark"
+_SHIFT, _REDUCE = 0, 1
+
+#: How a statement's tokens combine: a rule name and, per child, a token index or a sub-shape.
+Shape = tuple[str, tuple[Union[int, "Shape"], ...]]
 
 
 def grammar_path() -> Path:
@@ -32,13 +39,10 @@ def grammar_path() -> Path:
     return _PACKAGED if _PACKAGED.is_file() else _SOURCE
 
 
-#: How a statement's tokens combine: a rule name and, per child, a token index or a sub-shape.
-Shape = tuple[str, tuple[Union[int, "Shape"], ...]]
-
-
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """Where a statement stops parsing: the index of the bad token (len = end of line)."""
+    """Where a statement stops parsing: the index of the bad token (len = end of line) and
+    the terminals the parser would have accepted there."""
 
     index: int
     expected: frozenset[str]
@@ -53,9 +57,8 @@ class Grammar:
     answer is memoized (a file of 20,000 cues has a handful of them).
     """
 
-    lark: Lark
     scanner: Scanner
-    conf: ParseConf[Any]
+    tables: dict[str, Any]
     _memo: dict[tuple[str, ...], Shape | Failure] = field(default_factory=dict)
 
     def structure(self, tokens: list[Token]) -> Shape | Failure:
@@ -63,53 +66,106 @@ class Grammar:
         key = tuple([t.type for t in tokens])
         found = self._memo.get(key)
         if found is None:
-            found = self._run(tokens)
+            found = self.run(key)
             if len(self._memo) < _MEMO_LIMIT:
                 self._memo[key] = found
         return found
 
-    def _run(self, tokens: list[Token]) -> Shape | Failure:
-        state = ParserState(self.conf, None)  # type: ignore[arg-type]
-        last = tokens[-1]
-        end = Token("$END", "", last.end_pos, last.end_pos, last.line, last.column, last.end_line, last.end_column)
-        try:
-            for token in tokens:
-                state.feed_token(token)  # type: ignore[arg-type]
-            tree = state.feed_token(end, True)  # type: ignore[arg-type]
-        except UnexpectedToken as error:
-            index = next((i for i, t in enumerate(tokens) if t is error.token), len(tokens))
-            return Failure(index, frozenset(error.expected))
-        return _shape(tree, {id(t): i for i, t in enumerate(tokens)})
+    def run(self, types: tuple[str, ...]) -> Shape | Failure:
+        """Run the LALR tables over a statement's token types, as Lark's parser does."""
+        states, rules = self.tables["states"], self.tables["rules"]
+        end_state = self.tables["end"]
+        stack: list[int] = [self.tables["start"]]
+        values: list[Any] = []
+        for index, kind in enumerate((*types, "$END")):
+            while True:
+                actions = states[stack[-1]]
+                action = actions.get(kind)
+                if action is None:
+                    return Failure(index, frozenset(k for k in actions if k.isupper()))
+                if action[0] == _SHIFT:
+                    stack.append(action[1])
+                    values.append(index)
+                    break
+                name, origin, size, expand1 = rules[action[1]]
+                children = values[len(values) - size:]
+                del stack[len(stack) - size:], values[len(values) - size:]
+                values.append(children[0] if expand1 and len(children) == 1 else (name, tuple(children)))
+                stack.append(states[stack[-1]][origin][1])
+                if kind == "$END" and stack[-1] == end_state:
+                    return values[-1]  # type: ignore[no-any-return]
 
 
 _MEMO_LIMIT = 4096
 
 
-def _shape(tree: Tree, index: dict[int, int]) -> Shape:
-    return (
-        str(tree.data),
-        tuple(_shape(c, index) if isinstance(c, Tree) else index[id(c)] for c in tree.children),
-    )
-
-
 def load(cache_dir: Path | None = None) -> Grammar:
-    """Build (or load from the cache) the parser for `ody.lark`."""
-    lark = cached_lark(grammar_path().read_text(encoding="utf-8"), cache_dir, start=["file", START])
-    patterns = {t.name: t.pattern.to_regexp() for t in lark.terminals}
-    keywords = {t.pattern.value: t.name for t in lark.terminals if isinstance(t.pattern, PatternStr)}
-    ignore = "|".join(patterns[name] for name in lark.lexer_conf.ignore)
+    """The grammar's scanner and tables, from the cache or freshly built by Lark."""
+    text = grammar_path().read_text(encoding="utf-8")
+    digest = hashlib.sha256((_FORMAT + text).encode("utf-8")).hexdigest()[:16]
+    path = _cache_file(f"tables-{digest}.json", cache_dir)
+    tables = _read_tables(path) if path is not None else None
+    if tables is None:
+        tables = export_tables(text)
+        if path is not None:
+            _write_atomic(path, json.dumps(tables))
+    scanner = Scanner(tables["terminals"], tables["keywords"], tables["ignore"])
+    return Grammar(scanner, tables)
+
+
+def export_tables(text: str) -> dict[str, Any]:
+    """Let Lark build the LALR tables for `statement` and keep what the interpreter needs."""
+    from lark import Lark
+    from lark.lexer import PatternStr
+
+    lark = Lark(text, start=["file", START], parser="lalr", lexer="basic")
     conf = lark.parse_interactive(start=START).parser_state.parse_conf
-    return Grammar(lark, Scanner(patterns, keywords, ignore), conf)
+    rules: dict[Any, int] = {}
+    states: dict[int, dict[str, list[int]]] = {}
+    for state, actions in conf.states.items():
+        row = states[state] = {}
+        for symbol, (action, arg) in actions.items():
+            if action.name == "Shift":
+                row[symbol] = [_SHIFT, arg]
+            else:
+                row[symbol] = [_REDUCE, rules.setdefault(arg, len(rules))]
+    terminals = {t.name: t.pattern.to_regexp() for t in lark.terminals}
+    return {
+        "terminals": terminals,
+        "keywords": {t.pattern.value: t.name for t in lark.terminals if isinstance(t.pattern, PatternStr)},
+        "ignore": "|".join(terminals[name] for name in lark.lexer_conf.ignore),
+        "start": conf.start_state,
+        "end": conf.end_state,
+        "rules": [
+            [rule.alias or rule.origin.name, rule.origin.name, len(rule.expansion), bool(rule.options.expand1)]
+            for rule in sorted(rules, key=rules.__getitem__)
+        ],
+        "states": states,
+    }
 
 
-def cached_lark(grammar: str, cache_dir: Path | None = None, **options: Any) -> Lark:
-    """An LALR parser for `grammar`, its tables cached in the private cache folder."""
-    cache = _cache_file(grammar + repr(sorted(options.items())), cache_dir)
+def _read_tables(path: Path) -> dict[str, Any] | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        data["states"] = {int(k): {s: tuple(a) for s, a in v.items()} for k, v in data["states"].items()}
+        return data  # type: ignore[no-any-return]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # missing or damaged: rebuild it
+
+
+def cached_lark(grammar: str, **options: Any) -> Lark:
+    """A Lark LALR parser for another grammar (JSON for `ody check`), its tables cached by
+    Lark (a pickle, hence only in the private cache folder)."""
+    from lark import Lark
+
+    digest = hashlib.sha256((grammar + repr(sorted(options.items()))).encode("utf-8")).hexdigest()[:16]
+    cache = _cache_file(f"lark-{digest}.pickle", None)
     return Lark(grammar, parser="lalr", lexer="basic", cache=str(cache) if cache else False, **options)
 
 
-def _cache_file(key: str, cache_dir: Path | None) -> Path | None:
-    """A private cache path for the tables of `key`, or None when no safe folder is available."""
+def _cache_file(name: str, cache_dir: Path | None) -> Path | None:
+    """A path in the private cache folder, or None when no safe folder is available."""
     if cache_dir is None:
         base = os.environ.get("ODY_CACHE_DIR")
         if base:
@@ -120,14 +176,9 @@ def _cache_file(key: str, cache_dir: Path | None) -> Path | None:
             cache_dir = user_cache_path("odyssey-dsl", appauthor=False)
     try:
         cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = cache_dir.stat()
-    except OSError:
-        return None
-    if not _private(info):
-        return None
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-    path = cache_dir / f"grammar-{digest}.lark"
-    try:
+        if not _private(cache_dir.stat()):
+            return None
+        path = cache_dir / name
         if path.exists() and not _private(path.stat()):
             return None
     except OSError:
@@ -136,8 +187,16 @@ def _cache_file(key: str, cache_dir: Path | None) -> Path | None:
 
 
 def _private(info: os.stat_result) -> bool:
-    """Owned by us and writable by nobody else: safe to unpickle from."""
+    """Owned by us and writable by nobody else: safe to load from."""
     owner_ok = not hasattr(os, "getuid") or info.st_uid == os.getuid()
     return owner_ok and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
+def _write_atomic(path: Path, text: str) -> None:
+    """Best effort: a cache that cannot be written is rebuilt next time."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)

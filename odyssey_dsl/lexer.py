@@ -10,8 +10,9 @@ unclosed strings end at the line end so that one stray quote breaks one line, no
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
+
+from .diagnostics import Span
 
 # Token types the scanner adds to the grammar's: unclosed strings (reported as ODY002).
 BAD_STRING = "BAD_STRING"
@@ -27,25 +28,24 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class Token:
-    """A token with the attributes Lark's parser reads, and code-point positions."""
+    """What Lark's parser reads (`type`), the text, offsets, and the code-point span."""
 
-    __slots__ = ("type", "value", "start_pos", "end_pos", "line", "column", "end_line", "end_column")
+    __slots__ = ("type", "value", "start_pos", "end_pos", "span")
 
-    def __init__(
-        self, type: str, value: str, start_pos: int, end_pos: int,
-        line: int, column: int, end_line: int, end_column: int,
-    ) -> None:
+    def __init__(self, type: str, value: str, start_pos: int, end_pos: int, span: Span) -> None:
         self.type = type
         self.value = value
         self.start_pos = start_pos
         self.end_pos = end_pos
-        self.line = line
-        self.column = column
-        self.end_line = end_line
-        self.end_column = end_column
+        self.span = span
 
     def __repr__(self) -> str:
-        return f"Token({self.type}, {self.value!r}, {self.line}:{self.column})"
+        return f"Token({self.type}, {self.value!r}, {self.span.line}:{self.span.column})"
+
+    def end(self) -> Token:
+        """The `$END` token the parser needs after this one, placed where this one ends."""
+        line, column = self.span.end_line, self.span.end_column
+        return Token("$END", "", self.end_pos, self.end_pos, Span(line, column, line, column))
 
 
 @dataclass(slots=True)
@@ -65,53 +65,98 @@ class Line:
 
 
 class Scanner:
-    """Compiled once per grammar; `scan` is then a pure function of its text."""
+    """Compiled once per grammar; `scan` is then a pure function of its text.
+
+    Most lines of a screenplay are `@time action "prompt"  # comment`: one regular
+    expression built from the same terminal patterns takes such a line whole; any other
+    line goes through the general token-by-token scan. Both give the same tokens (a test
+    compares them), the fast one just makes fewer Python steps.
+    """
 
     def __init__(self, patterns: dict[str, str], keywords: dict[str, str], ignore: str) -> None:
         alternatives = "|".join(f"(?P<{name}>{{}})".format(
             patterns[name] if name in patterns else _EXTRA[name]) for name in _ORDER)
         self._master = re.compile(f"(?:{ignore})?(?:{alternatives})")
+        space = f"(?:{ignore})"
+        self._cue = re.compile(
+            f"{space}?(?P<t>{patterns['TIME']}){space}(?P<w>{patterns['WORD']})"
+            f"(?:{space}(?P<s>{patterns['STRING']}))?{space}?(?P<c>{patterns['COMMENT']})?"
+            f"(?:{patterns['_NEWLINE']}|\\Z)"
+        )
         self.keywords = keywords
 
-    def scan(self, text: str, first_line: int = 1) -> list[Line]:
+    def scan(self, text: str, first_line: int = 1, fast: bool = True) -> list[Line]:
         """Every non-blank logical line of `text`, numbered from `first_line`."""
         lines: list[Line] = []
-        keywords = self.keywords
-        line_no, line_start = first_line, 0
+        keywords, cue = self.keywords, self._cue.match
+        pos, line_no, size = 0, first_line, len(text)
+        while pos < size:
+            match = cue(text, pos) if fast else None
+            if match is None:
+                line, pos, line_no = self._line(text, pos, line_no)
+                if line is not None:
+                    lines.append(line)
+                continue
+            t0, t1 = match.span("t")
+            w0, w1 = match.span("w")
+            word = match.group("w")
+            tokens = [
+                Token("TIME", match.group("t"), t0, t1, Span(line_no, t0 - pos + 1, line_no, t1 - pos + 1)),
+                Token(keywords.get(word, "WORD"), word, w0, w1, Span(line_no, w0 - pos + 1, line_no, w1 - pos + 1)),
+            ]
+            last = w1
+            if match.start("s") >= 0:
+                s0, last = match.span("s")
+                tokens.append(Token("STRING", match.group("s"), s0, last,
+                                    Span(line_no, s0 - pos + 1, line_no, last - pos + 1)))
+            comment = None
+            if match.start("c") >= 0:
+                c0, last = match.span("c")
+                comment = Token("COMMENT", match.group("c"), c0, last,
+                                Span(line_no, c0 - pos + 1, line_no, last - pos + 1))
+            lines.append(Line(tokens, comment, line_no, line_no, pos, last))
+            pos = match.end()
+            line_no += 1
+        return lines
+
+    def _line(self, text: str, pos: int, line_no: int) -> tuple[Line | None, int, int]:
+        """Scan one logical line token by token; returns it (None if blank), the offset after
+        its line break and the next line number."""
+        keywords, master = self.keywords, self._master.match
         tokens: list[Token] = []
         comment: Token | None = None
-        first, start = first_line, 0
-        for match in self._master.finditer(text):
+        first, start, line_start = line_no, pos, pos
+        while True:
+            match = master(text, pos)
+            if match is None:  # only spaces remain before the end of the text
+                end = len(text)
+                break
             kind = match.lastgroup
-            pos = match.start(kind)
+            begin = match.start(kind)
             if kind == "_NEWLINE":
-                if tokens or comment:
-                    lines.append(Line(tokens, comment, first, line_no, start, pos))
-                    tokens, comment = [], None
+                end = begin
+                pos = match.end()
                 line_no += 1
-                line_start = start = match.end()
-                first = line_no
-                continue
+                return (Line(tokens, comment, first, line_no - 1, start, end) if tokens or comment else None), pos, line_no
             value = match.group(kind)
-            end = match.end()
-            column = pos - line_start + 1
+            pos = match.end()
+            column = begin - line_start + 1
             if kind == "LONG_STRING" and ("\n" in value or "\r" in value):
                 breaks = list(_LINE_BREAK.finditer(value))
-                token = Token(kind, value, pos, end, line_no, column,
-                              line_no + len(breaks), len(value) - breaks[-1].end() + 1)
+                token = Token(kind, value, begin, pos, Span(
+                    line_no, column, line_no + len(breaks), len(value) - breaks[-1].end() + 1))
                 line_no += len(breaks)
-                line_start = pos + breaks[-1].end()
+                line_start = begin + breaks[-1].end()
             else:
                 if kind == "WORD":
                     kind = keywords.get(value, kind)
-                token = Token(kind, value, pos, end, line_no, column, line_no, end - line_start + 1)
+                token = Token(kind, value, begin, pos, Span(line_no, column, line_no, pos - line_start + 1))
             if kind == "COMMENT":
                 comment = token
             else:
                 tokens.append(token)
-        if tokens or comment:
-            lines.append(Line(tokens, comment, first, line_no, start, len(text)))
-        return lines
+        line = Line(tokens, comment, first, line_no, start, end) if tokens or comment else None
+        return line, len(text), line_no
 
 
 def position(text: str, offset: int, first_line: int = 1) -> tuple[int, int]:
@@ -124,8 +169,4 @@ def position(text: str, offset: int, first_line: int = 1) -> tuple[int, int]:
 
 def line_count(text: str) -> int:
     """How many lines an editor shows for `text` (a final line break opens an empty line)."""
-    return len(_LINE_BREAK.findall(text)) + 1
-
-
-def iter_line_breaks(text: str) -> Iterable[re.Match[str]]:
-    return _LINE_BREAK.finditer(text)
+    return text.count("\n") + text.count("\r") - text.count("\r\n") + 1

@@ -24,10 +24,6 @@ ACTIONS = ("start", "interact", "end")
 DIRECTIVES = ("title", "orientation", "prompt-expansion", "min-gap")
 
 
-def _span(token: Token) -> Span:
-    return Span(token.line, token.column, token.end_line, token.end_column)
-
-
 def _join(first: Span, last: Span) -> Span:
     return Span(first.line, first.column, last.end_line, last.end_column)
 
@@ -122,66 +118,67 @@ class Document:
         return tuple(i for i in self.items if not isinstance(i, Comment))
 
 
-def _scene(children: list) -> Scene:
+def _scene(children: list, comment: Comment | None) -> Scene:
     keyword, name = children
     problems: list[Diagnostic] = []
     text = _text(name, problems)
-    return Scene(_span(keyword), text, _join(_span(keyword), text.span), None, tuple(problems))
+    return Scene(keyword.span, text, _join(keyword.span, text.span), comment, tuple(problems))
 
 
-def _cue(children: list, action: str) -> Cue:
-    time_token, keyword = children[0], children[1]
+def _cue(children: list, action: str, comment: Comment | None) -> Cue:
     problems: list[Diagnostic] = []
+    time_token, keyword = children[0], children[1]
     time = _time(time_token, problems)
     prompt = image = image_keyword = None
-    last = _span(keyword)
-    rest = children[2:]
-    if rest and isinstance(rest[0], Token):
-        prompt = _text(rest[0], problems)
-        last = prompt.span
-        rest = rest[1:]
-    if rest:
-        image_token, image_text = rest[0]
-        image_keyword = _span(image_token)
-        image = _text(image_text, problems)
-        last = image.span
-    return Cue(time, action, _span(keyword), prompt, image, image_keyword,
-               _join(time.span, last), None, tuple(problems))
+    last = keyword.span
+    count = len(children)
+    if count > 2:
+        if children[2].__class__ is Token:
+            prompt = _text(children[2], problems)
+            last = prompt.span
+        if children[-1].__class__ is tuple:
+            image_token, image_text = children[-1]
+            image_keyword = image_token.span
+            image = _text(image_text, problems)
+            last = image.span
+    return Cue(time, action, keyword.span, prompt, image, image_keyword,
+               _join(time.span, last), comment, tuple(problems) if problems else ())
 
 
-def _directive(children: list, name: str) -> Directive:
+def _directive(children: list, name: str, comment: Comment | None) -> Directive:
     keyword, value_token = children
     problems: list[Diagnostic] = []
     value: Text | Word
     if value_token.type == "WORD":
-        value = Word(value_token.value, _span(value_token))
+        value = Word(value_token.value, value_token.span)
     else:
         value = _text(value_token, problems)
-    return Directive(name, _span(keyword), value, _join(_span(keyword), value.span), None, tuple(problems))
+    return Directive(name, keyword.span, value, _join(keyword.span, value.span), comment, tuple(problems))
 
 
-#: One builder per grammar rule (by rule name or alias), each a pure function of its children.
-_BUILDERS: dict[str, Callable[[list], Any]] = {
-    "start_cue": lambda c: _cue(c, "start"),
-    "interact_cue": lambda c: _cue(c, "interact"),
-    "end_cue": lambda c: _cue(c, "end"),
-    "image": lambda c: (c[0], c[1]),
-    "title": lambda c: _directive(c, "title"),
-    "orientation": lambda c: _directive(c, "orientation"),
-    "prompt_expansion": lambda c: _directive(c, "prompt-expansion"),
-    "min_gap": lambda c: _directive(c, "min-gap"),
+#: One builder per grammar rule (by rule name or alias): a pure function of the rule's
+#: children (tokens, or what the sub-rules built) and the line's trailing comment.
+_BUILDERS: dict[str, Callable[[list, Comment | None], Any]] = {
+    "start_cue": lambda c, comment: _cue(c, "start", comment),
+    "interact_cue": lambda c, comment: _cue(c, "interact", comment),
+    "end_cue": lambda c, comment: _cue(c, "end", comment),
+    "image": lambda c, comment: (c[0], c[1]),
+    "title": lambda c, comment: _directive(c, "title", comment),
+    "orientation": lambda c, comment: _directive(c, "orientation", comment),
+    "prompt_expansion": lambda c, comment: _directive(c, "prompt-expansion", comment),
+    "min_gap": lambda c, comment: _directive(c, "min-gap", comment),
     "scene": _scene,
 }
 
 
-def _build(shape: Shape, tokens: list[Token]) -> Any:
+def _build(shape: Shape, tokens: list[Token], comment: Comment | None = None) -> Any:
     rule, children = shape
-    return _BUILDERS[rule]([tokens[c] if isinstance(c, int) else _build(c, tokens) for c in children])
+    return _BUILDERS[rule]([tokens[c] if c.__class__ is int else _build(c, tokens) for c in children], comment)
 
 
 def _time(token: Token, problems: list[Diagnostic]) -> Time:
     text = token.value[1:]
-    span = _span(token)
+    span = token.span
     parsed = times.parse_time(text)
     if isinstance(parsed, times.TimeError):
         fixes = tuple(Fix(f"Replace with `@{s}`", span, "@" + s) for s in parsed.suggestions)
@@ -192,7 +189,7 @@ def _time(token: Token, problems: list[Diagnostic]) -> Time:
 
 
 def _text(token: Token, problems: list[Diagnostic]) -> Text:
-    span = _span(token)
+    span = token.span
     decoded = strings.decode(token.value)
     if isinstance(decoded, str):
         return Text(token.value, span, decoded)
@@ -203,13 +200,10 @@ def _text(token: Token, problems: list[Diagnostic]) -> Text:
 
 def _inner_span(token: Token, start: int, end: int) -> Span:
     """The span of `token.value[start:end]`, which may sit on a later line of a long string."""
-    line, column = position(token.value, start, token.line)
-    end_line, end_column = position(token.value, end, token.line)
-    if line == token.line:
-        column += token.column - 1
-    if end_line == token.line:
-        end_column += token.column - 1
-    return Span(line, column, end_line, end_column)
+    first, offset = token.span.line, token.span.column - 1
+    line, column = position(token.value, start, first)
+    end_line, end_column = position(token.value, end, first)
+    return Span(line, column + (offset if line == first else 0), end_line, end_column + (offset if end_line == first else 0))
 
 
 _SUPPRESSION = re.compile(r"ody:\s*ignore\[([^\]]*)\]")
@@ -217,13 +211,13 @@ _CODE = re.compile(r"[^,\s]+")
 
 
 def _comment(token: Token) -> Comment:
-    span = _span(token)
+    span = token.span
     match = _SUPPRESSION.search(token.value)
     if match is None:
         return Comment(token.value, span)
-    base = token.column + match.start(1)
+    line, base = token.span.line, token.span.column + match.start(1)
     ignores = tuple(
-        (code.group().upper(), Span(token.line, base + code.start(), token.line, base + code.end()))
+        (code.group().upper(), Span(line, base + code.start(), line, base + code.end()))
         for code in _CODE.finditer(match.group(1))
     )
     return Comment(token.value, span, ignores)
@@ -253,7 +247,8 @@ def parse(text: str, first_line: int = 1) -> Document:
             continue
         node = _statement(grammar, text, line, comment)
         items.append(node)
-        diagnostics.extend(node.diagnostics)
+        if node.diagnostics:
+            diagnostics.extend(node.diagnostics)
     diagnostics.sort(key=sort_key)
     return Document(tuple(items), line_count(text), first_line, tuple(diagnostics))
 
@@ -265,9 +260,8 @@ def _statement(grammar: Grammar, text: str, line: Line, comment: Comment | None)
         first, last = tokens[0], tokens[-1]
         raw = text[first.start_pos:last.end_pos]
         diagnostic = _syntax_error(tokens, shape.index, shape.expected)
-        return Invalid(raw, _join(_span(first), _span(last)), comment, (diagnostic,))
-    node = _build(shape, tokens)
-    return node if comment is None else node._replace(comment=comment)
+        return Invalid(raw, _join(first.span, last.span), comment, (diagnostic,))
+    return _build(shape, tokens, comment)  # type: ignore[no-any-return]
 
 
 # --- syntax errors in plain words ------------------------------------------------------------
@@ -309,10 +303,8 @@ def _expected(expected: set[str]) -> str:
 
 def _syntax_error(tokens: list[Token], index: int, expected: frozenset[str]) -> Diagnostic:
     """Turn the parser's complaint about `tokens[index]` into the diagnostic a writer needs."""
-    last = tokens[-1]
-    bad = tokens[index] if index < len(tokens) else Token(
-        "$END", "", last.end_pos, last.end_pos, last.end_line, last.end_column, last.end_line, last.end_column)
-    span = _span(bad)
+    bad = tokens[index] if index < len(tokens) else tokens[-1].end()
+    span = bad.span
     previous = tokens[index - 1] if index else None
     bad_string = next((t for t in tokens if t.type in (BAD_STRING, BAD_LONG_STRING)), None)
     if bad_string is not None:
@@ -323,19 +315,19 @@ def _syntax_error(tokens: list[Token], index: int, expected: frozenset[str]) -> 
         return _bad_first_token(bad)
     if previous is not None and previous.type == "TIME" and bad.type in ("STRING", "LONG_STRING"):
         return Diagnostic(
-            "ODY001", "expected an action after the time", _span(previous),
+            "ODY001", "expected an action after the time", previous.span,
             'write `start`, `interact` or `end` after the time: `@3s interact "..."`',
-            (Fix("Insert `interact`", Span(bad.line, bad.column, bad.line, bad.column), "interact "),),
+            (Fix("Insert `interact`", Span(bad.span.line, bad.span.column, bad.span.line, bad.span.column), "interact "),),
         )
     if bad.type in ("STRING", "LONG_STRING") and previous is not None and previous.type == "END":
         return Diagnostic(
             "ODY001", "`end` takes no prompt", span, "remove the text after `end`",
-            (Fix("Remove the prompt", Span(previous.end_line, previous.end_column, bad.end_line, bad.end_column), ""),),
+            (Fix("Remove the prompt", Span(previous.span.end_line, previous.span.end_column, bad.span.end_line, bad.span.end_column), ""),),
         )
     if bad.type == "$END" and expected & {"STRING", "LONG_STRING"} and previous is not None:
         what = "a prompt" if previous.type in ("START", "INTERACT") else "a name" if previous.type == "SCENE" else "a value"
         return Diagnostic(
-            "ODY001", f"expected {what} in quotes after `{previous.value}`", _span(previous),
+            "ODY001", f"expected {what} in quotes after `{previous.value}`", previous.span,
             f'write it in double quotes: `{previous.value} "..."`',
         )
     if bad.type == "WORD" and expected & {"STRING", "LONG_STRING"}:
@@ -352,7 +344,7 @@ def _syntax_error(tokens: list[Token], index: int, expected: frozenset[str]) -> 
     if bad.type == "$END":
         return Diagnostic(
             "ODY001", f"the line ends too early: expected {_expected(expected)}",
-            _span(previous) if previous else span,
+            previous.span if previous else span,
         )
     return Diagnostic(
         "ODY001", f"unexpected {_describe(bad)}: expected {_expected(expected)}", span,
@@ -371,7 +363,7 @@ def _directive_values(keyword: Token | None) -> str | None:
 
 
 def _unterminated(token: Token) -> Diagnostic:
-    span = _span(token)
+    span = token.span
     if token.type == BAD_LONG_STRING:
         return Diagnostic("ODY002", 'unterminated `"""` string', span, 'close it with `"""`')
     return Diagnostic(
@@ -382,7 +374,7 @@ def _unterminated(token: Token) -> Diagnostic:
 
 
 def _unknown(kind: str, token: Token, known: tuple[str, ...], listing: str) -> Diagnostic:
-    span = _span(token)
+    span = token.span
     guesses = difflib.get_close_matches(token.value.lower(), known, n=1, cutoff=0.6)
     if guesses:
         return Diagnostic(
@@ -393,7 +385,7 @@ def _unknown(kind: str, token: Token, known: tuple[str, ...], listing: str) -> D
 
 
 def _bad_first_token(bad: Token) -> Diagnostic:
-    span = _span(bad)
+    span = bad.span
     if bad.type == "WORD":
         if not isinstance(times.parse_time(bad.value), times.TimeError) or bad.value[:1].isdigit():
             return Diagnostic(
