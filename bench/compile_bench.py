@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 CUES = 20_000
@@ -109,36 +108,43 @@ def timed(cmd: list[str]) -> float:
     return elapsed
 
 
-def best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    """The fastest of `repeat` calls (seconds) and the last result."""
-    times, result = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), result
-
-
 def breakdown(source: Path, repeat: int) -> list[tuple[str, float]]:
-    """Where the time of one compile goes, in process (gc off, as the CLI runs)."""
+    """Where the time of one compile goes, in process: the best of `repeat` rounds of each
+    stage (gc off, as the CLI runs)."""
     t0 = time.perf_counter()
-    from odyssey_dsl import compiler, syntax  # timed: nothing above imported the package
+    from odyssey_dsl import checks, compiler, syntax  # timed: nothing above imported the package
     imported = time.perf_counter() - t0
     t0 = time.perf_counter()
     syntax.parse("@0 end\n")
     tables = time.perf_counter() - t0
     text = source.read_bytes().decode("utf-8")
+    stages: dict[str, list[float]] = {"parse": [], "checks": [], "whole": [], "emit": []}
     gc.disable()
     try:
-        parse, _ = best(lambda: syntax.parse(text), repeat)
-        whole, result = best(lambda: compiler.compile_text(text, path=source), repeat)
-        assert isinstance(result, compiler.Compilation) and result.ok, "the benchmark file must compile"
-        emit, _ = best(result.script_json, repeat)
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            document = syntax.parse(text)
+            t1 = time.perf_counter()
+            checks.check(document, source.parent)
+            t2 = time.perf_counter()
+            del document
+            t3 = time.perf_counter()
+            result = compiler.compile_text(text, path=source)
+            t4 = time.perf_counter()
+            if not result.ok:
+                raise RuntimeError("the generated screenplay does not compile cleanly")
+            result.script_json()
+            t5 = time.perf_counter()
+            del result
+            for name, seconds in zip(stages, (t1 - t0, t2 - t1, t4 - t3, t5 - t4)):
+                stages[name].append(seconds)
     finally:
         gc.enable()
+    best = {name: min(times) for name, times in stages.items()}
     return [("import odyssey_dsl.compiler", imported), ("load parser tables (first parse)", tables),
-            ("parse", parse), ("checks + entries (compile_text - parse)", whole - parse),
-            ("emit (script_json)", emit)]
+            ("syntax.parse", best["parse"]), ("checks.check", best["checks"]),
+            ("compile_text (parse + checks + entries)", best["whole"]),
+            ("Compilation.script_json", best["emit"])]
 
 
 def ms(seconds: float) -> str:
@@ -173,7 +179,7 @@ def main() -> int:
                 for name, cmd in order if i % 2 == 0 else order[::-1]:
                     runs[name].append(timed(cmd))
             parts = breakdown(source, repeat=min(args.rounds, 3))
-        except (RuntimeError, OSError, AssertionError) as error:
+        except (RuntimeError, OSError) as error:
             print(f"compile_bench: {error}", file=sys.stderr)
             return 1
         sizes = f"{source.stat().st_size / 1e6:.1f} MB .ody -> {out.stat().st_size / 1e6:.1f} MB JSON"

@@ -11,7 +11,6 @@ missing `start` or `end`, and one mistake must give one diagnostic.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,6 +133,8 @@ def _directive_value(item: Directive, found: list[Diagnostic]) -> str | int | No
     allowed = _VALUES[item.name]
     if value.text in allowed:
         return value.text
+    import difflib
+
     guess = difflib.get_close_matches(value.text.lower(), allowed, n=1, cutoff=0.5)
     fixes = (Fix(f"Replace with `{guess[0]}`", value.span, guess[0]),) if guess else ()
     found.append(Diagnostic(
@@ -424,6 +425,8 @@ def suppress(found: list[Diagnostic], document: Document, ignore: frozenset[str]
 def _suppressible(code: str, span: Span, extra: list[Diagnostic], where: str) -> bool:
     known = CODES.get(code)
     if known is None:
+        import difflib
+
         guess = difflib.get_close_matches(code, CODES, n=1, cutoff=0.7)
         extra.append(Diagnostic("ODY204", f"unknown code `{code[:20]}` in {where}", span,
                                 f"did you mean `{guess[0]}`?" if guess else "codes are listed in docs/diagnostics.md"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,11 +119,7 @@ def compile_command(file: str, output: Path | None, request: bool, no_embed_imag
 
     flags = _Flags(ignore, strict, config, max_bytes)
     outcome = Outcome()
-    item = next(iter(_expand((file,), stdin_filename, outcome)), None)
-    if item is None or item.path is not None and item.path.is_dir():
-        if item is not None:
-            _fail_io(SourceError(f"{file}: is a folder, not a file"), outcome)
-        sys.exit(EXIT_USAGE)
+    item = Input(stdin_filename or "<stdin>", None) if file == STDIN else Input(file, Path(file))
     try:
         settings = flags.settings_for(item)
         data = _read(item, settings, read_source)
@@ -265,6 +260,8 @@ def _colour(stream: IO[str]) -> bool:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to a temporary file beside `path` and rename it over `path`."""
+    import tempfile
+
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:

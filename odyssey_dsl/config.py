@@ -10,12 +10,10 @@ cached: an editor reloads after every save of the config file.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import os
 import pathlib
 import re
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -135,6 +133,8 @@ def _claims_tool_ody(pyproject: pathlib.Path) -> bool:
         text = pyproject.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return False
+    import tomllib  # only when a config file exists: most lint runs find none
+
     try:
         tool = tomllib.loads(text).get("tool")
     except tomllib.TOMLDecodeError:
@@ -149,6 +149,8 @@ def _parse(path: pathlib.Path) -> dict[str, Any]:
     except (OSError, ValueError) as error:  # ValueError: a NUL in the path
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         raise ConfigError(path, f"cannot read: {reason}") from None
+    import tomllib
+
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -184,6 +186,8 @@ def _key(key: str) -> str:
 
 def _suggest(key: str) -> str:
     """A did-you-mean for a misspelt key, and always the known keys."""
+    import difflib
+
     close = difflib.get_close_matches(key.replace("_", "-").lower(), _KNOWN_KEYS, n=1)
     hint = f"; did you mean `{close[0]}`?" if close else ""
     return f"{hint} (known keys: {', '.join(_KNOWN_KEYS)})"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from importlib import resources
+from pathlib import Path
 from dataclasses import dataclass
 
 _quote = json.encoder.encode_basestring  # type: ignore[attr-defined]  # the C encoder, keeps UTF-8
@@ -85,4 +85,4 @@ def _entry(entry: Entry, level: int) -> str:
 
 def schema_text() -> str:
     """The published JSON Schema of this output (generated from `odyssey_dsl.models`)."""
-    return resources.files("odyssey_dsl").joinpath("script.schema.json").read_text(encoding="utf-8")
+    return (Path(__file__).parent / "script.schema.json").read_text(encoding="utf-8")

@@ -1,12 +1,13 @@
 """The compiled grammar: the LALR tables Lark builds from `grammar/ody.lark`, and their runner.
 
-Lark analyses the grammar and builds its LALR(1) tables; they are exported once to a small
-JSON file in the user's private cache (keyed by the grammar's hash) and run by the short
-table interpreter below, as Lark's own parser would run them. So `ody lint` on a small file
-never imports Lark: its import alone costs more than a whole lint may take, and editors lint
-on every save. tests/test_grammar.py checks that the interpreter and Lark's LALR parser agree
-on every statement. The grammar file ships inside the package; in a checkout it is read from
-`grammar/`.
+Lark analyses the grammar and builds its LALR(1) tables; they are exported to a small JSON
+file and run by the short table interpreter below, as Lark's own parser would run them. So
+`ody lint` never imports Lark: its import alone costs more than a whole lint may take, and
+editors lint on every save. The tables ship prebuilt in the package (`tables.json`, made by
+`python -m odyssey_dsl.grammar`; a test keeps it current); when the grammar has changed
+since, they are rebuilt once into the user's private cache. tests/test_grammar.py checks that
+the interpreter and Lark's LALR parser agree on every statement. The grammar file ships
+inside the package; in a checkout it is read from `grammar/`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hashlib
 import json
 import os
 import stat
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 START = "statement"
 _FORMAT = "ody-tables-1"
 _PACKAGED = Path(__file__).parent / "grammar" / "ody.lark"
+_SHIPPED_TABLES = Path(__file__).parent / "tables.json"
 _SOURCE = Path(__file__).parent.parent / "grammar" / "ody.lark"
 _SHIFT, _REDUCE = 0, 1
 
@@ -100,17 +103,24 @@ _MEMO_LIMIT = 4096
 
 
 def load(cache_dir: Path | None = None) -> Grammar:
-    """The grammar's scanner and tables, from the cache or freshly built by Lark."""
+    """The grammar's scanner and tables: shipped, cached, or freshly built by Lark."""
     text = grammar_path().read_text(encoding="utf-8")
-    digest = hashlib.sha256((_FORMAT + text).encode("utf-8")).hexdigest()[:16]
-    path = _cache_file(f"tables-{digest}.json", cache_dir)
-    tables = _read_tables(path) if path is not None else None
+    key = _key(text)
+    tables = _read_tables(_SHIPPED_TABLES, key)
     if tables is None:
-        tables = export_tables(text)
-        if path is not None:
-            _write_atomic(path, json.dumps(tables))
+        path = _cache_file(f"tables-{key}.json", cache_dir)
+        tables = _read_tables(path, key) if path is not None else None
+        if tables is None:
+            tables = export_tables(text)
+            if path is not None:
+                _write_atomic(path, json.dumps(tables))
     scanner = Scanner(tables["terminals"], tables["keywords"], tables["ignore"])
     return Grammar(scanner, tables)
+
+
+def _key(grammar: str) -> str:
+    """Which grammar (and table format) a tables file was made from."""
+    return f"{zlib.crc32((_FORMAT + grammar).encode('utf-8')):08x}-{len(grammar)}"
 
 
 def export_tables(text: str) -> dict[str, Any]:
@@ -131,6 +141,7 @@ def export_tables(text: str) -> dict[str, Any]:
                 row[symbol] = [_REDUCE, rules.setdefault(arg, len(rules))]
     terminals = {t.name: t.pattern.to_regexp() for t in lark.terminals}
     return {
+        "grammar": _key(text),
         "terminals": terminals,
         "keywords": {t.pattern.value: t.name for t in lark.terminals if isinstance(t.pattern, PatternStr)},
         "ignore": "|".join(terminals[name] for name in lark.lexer_conf.ignore),
@@ -144,10 +155,13 @@ def export_tables(text: str) -> dict[str, Any]:
     }
 
 
-def _read_tables(path: Path) -> dict[str, Any] | None:
+def _read_tables(path: Path, key: str) -> dict[str, Any] | None:
+    """Tables made from this very grammar, or None (missing, damaged or stale)."""
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
+        if data["grammar"] != key:
+            return None
         data["states"] = {int(k): {s: tuple(a) for s, a in v.items()} for k, v in data["states"].items()}
         return data  # type: ignore[no-any-return]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -200,3 +214,9 @@ def _write_atomic(path: Path, text: str) -> None:
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    # Regenerate the shipped tables after editing grammar/ody.lark.
+    _SHIPPED_TABLES.write_text(json.dumps(export_tables(grammar_path().read_text(encoding="utf-8")), indent=1) + "\n",
+                               encoding="utf-8")

@@ -9,7 +9,6 @@ Nothing here reads files or resolves relative times; the checks do that.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -272,6 +271,8 @@ _WORDS = {
     "LONG_STRING": "a quoted string",
     "WORD": "a value",
     "$END": "the end of the line",
+    "_NEWLINE": "the end of the line",  # the tables are shared with the `file` rule
+    "COMMENT": "the end of the line",
     "IMAGE": "`image`",
 }
 
@@ -375,6 +376,8 @@ def _unterminated(token: Token) -> Diagnostic:
 
 def _unknown(kind: str, token: Token, known: tuple[str, ...], listing: str) -> Diagnostic:
     span = token.span
+    import difflib  # only for mistakes: keep it off the clean path
+
     guesses = difflib.get_close_matches(token.value.lower(), known, n=1, cutoff=0.6)
     if guesses:
         return Diagnostic(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 UNIT_MS: dict[str, int] = {"h": 3_600_000, "m": 60_000, "s": 1_000, "ms": 1}
 _UNIT_ORDER = ("h", "m", "s", "ms")
@@ -37,12 +38,15 @@ class TimeError:
     suggestions: tuple[str, ...] = ()
 
 
+@lru_cache(maxsize=4096)
 def parse_time(text: str) -> tuple[bool, int] | TimeError:
     """Parse a time as written after `@` into (relative, milliseconds), or say what is wrong."""
     simple = _SIMPLE.fullmatch(text)
     if simple is not None:  # the common `3s` / `+500ms`, without the general machinery
         sign, number, unit = simple.groups()
-        return bool(sign), int(number) * UNIT_MS[unit]
+        value = int(number) * UNIT_MS[unit]
+        if value <= MAX_MS:
+            return bool(sign), value
     relative = text.startswith("+")
     body = text[1:] if relative else text
     sign = "+" if relative else ""
@@ -101,11 +105,12 @@ def _parse_bare(body: str, sign: str) -> int | TimeError:
         return TimeError("a zero time is written `0`", f"write `{sign}0`", (f"{sign}0",))
     seconds = _exact(whole or "0", frac, UNIT_MS["s"])
     millis = _exact(whole or "0", frac, 1)
+    body = (whole or "0") + (f".{frac}" if frac else "")  # `1.` and `.5` are written `1`, `0.5`
     options, words = [], []
-    if seconds is not None:
+    if seconds is not None and seconds <= MAX_MS:
         options.append(f"{sign}{body}s")
         words.append(f"`{sign}{body}s` (that is `{sign}{seconds}ms`)")
-    if millis is not None:
+    if millis is not None and millis <= MAX_MS:
         options.append(f"{sign}{body}ms")
         words.append(f"`{sign}{body}ms`")
     if not options:

@@ -1,0 +1,189 @@
+"""The `ody` command line, run as users run it: the installed executable in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ODY = shutil.which("ody", path=str(Path(sys.executable).parent)) or "ody"
+GOOD = '@0 start "a cat on a windowsill"\n@3s interact "the cat looks outside"\n@9s end\n'
+BAD = '@0 start "a cat"\n@3s interct "oops"\n@6s interact "fine"\n@4s interact "late"\n@9s end\n'
+WARN = '@0 start "a cat"\n@1s interact "quick"\n@9s end\n'
+
+
+def ody(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, NO_COLOR="1")
+    result = subprocess.run([ODY, *args], cwd=cwd, input=stdin, capture_output=True, env=env, timeout=60)
+    return subprocess.CompletedProcess(result.args, result.returncode,
+                                       result.stdout.decode("utf-8"), result.stderr.decode("utf-8"))
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    (tmp_path / "good.ody").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "bad.ody").write_text(BAD, encoding="utf-8")
+    (tmp_path / "warn.ody").write_text(WARN, encoding="utf-8")
+    return tmp_path
+
+
+def test_compile_prints_canonical_json(tree: Path) -> None:
+    result = ody("compile", "good.ody", cwd=tree)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == json.dumps(json.loads(result.stdout), indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(result.stdout)[1] == {"timestamp_ms": 3000, "interact": {"prompt": "the cat looks outside"}}
+    assert result.stderr == ""
+
+
+def test_compile_request_body(tree: Path) -> None:
+    (tree / "land.ody").write_text("orientation landscape\nprompt-expansion off\n" + GOOD, encoding="utf-8")
+    body = json.loads(ody("compile", "--request", "land.ody", cwd=tree).stdout)
+    assert list(body) == ["script", "portrait", "output_video", "bypass_vlm_expansion"]
+    assert body["portrait"] is False and body["bypass_vlm_expansion"] is True and body["output_video"] is True
+
+
+def test_compile_with_errors_writes_nothing_and_keeps_the_old_output(tree: Path) -> None:
+    out = tree / "out.json"
+    out.write_text("precious", encoding="utf-8")
+    result = ody("compile", "bad.ody", "-o", "out.json", cwd=tree)
+    assert result.returncode == 1
+    assert out.read_text(encoding="utf-8") == "precious"
+    assert "error[ODY004]" in result.stderr and "error[ODY102]" in result.stderr
+    assert not [p for p in tree.iterdir() if p.name.startswith(".out.json")]
+
+
+def test_compile_output_file_is_replaced_atomically(tree: Path) -> None:
+    out = tree / "out.json"
+    out.write_text("old", encoding="utf-8")
+    result = ody("compile", "good.ody", "-o", "out.json", cwd=tree)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))[0]["timestamp_ms"] == 0
+    assert sorted(p.name for p in tree.iterdir()) == ["bad.ody", "good.ody", "out.json", "warn.ody"]
+
+
+def test_compile_stdin_with_filename(tree: Path) -> None:
+    result = ody("compile", "-", "--stdin-filename", "scenes/x.ody", cwd=tree, stdin=BAD.encode())
+    assert result.returncode == 1
+    assert "scenes/x.ody:2:5" in result.stderr
+
+
+def test_lint_every_mistake_at_once_in_human_format(tree: Path) -> None:
+    result = ody("lint", "bad.ody", cwd=tree)
+    assert result.returncode == 1
+    out = result.stdout
+    assert "error[ODY004]: unknown action `interct`" in out
+    assert "--> bad.ody:2:5" in out
+    assert "2 | @3s interct \"oops\"" in out
+    assert "  |     ^^^^^^^" in out
+    assert "help: did you mean `interact`?" in out
+    assert "error[ODY102]: this cue (4s) comes before the cue before it (6s)" in out
+    assert "3 | @6s interact \"fine\"" in out and "the previous cue, at 6s" in out
+    assert out.rstrip().endswith("2 errors in 1 file")
+    assert "\x1b[" not in out  # no colour into a pipe
+
+
+def test_lint_gcc_and_json_and_github(tree: Path) -> None:
+    gcc = ody("lint", "--format", "gcc", "bad.ody", cwd=tree).stdout.splitlines()
+    assert gcc[0] == "bad.ody:2:5: error: unknown action `interct` [ODY004]"
+    items = json.loads(ody("lint", "--format", "json", "bad.ody", cwd=tree).stdout)
+    assert {k for k in items[0]} >= {"file", "line", "column", "end_line", "end_column", "severity", "code", "message", "help"}
+    assert (items[0]["line"], items[0]["column"], items[0]["end_column"], items[0]["code"]) == (2, 5, 12, "ODY004")
+    assert items[0]["fixes"][0]["replacement"] == "interact"
+    github = ody("lint", "--format", "github", "bad.ody", cwd=tree).stdout.splitlines()
+    assert github[0].startswith("::error file=bad.ody,line=2,col=5,endLine=2,endColumn=12,title=ODY004::")
+
+
+def test_warnings_pass_unless_strict(tree: Path) -> None:
+    assert ody("lint", "warn.ody", cwd=tree).returncode == 0
+    assert ody("lint", "--strict", "warn.ody", cwd=tree).returncode == 1
+    quiet = ody("lint", "--ignore", "ODY201", "--strict", "warn.ody", cwd=tree)
+    assert quiet.returncode == 0 and quiet.stdout == ""
+
+
+def test_ignoring_an_error_code_is_itself_a_warning(tree: Path) -> None:
+    result = ody("lint", "--ignore", "ODY102", "--format", "gcc", "bad.ody", cwd=tree)
+    assert result.returncode == 1
+    assert "[ODY203]" in result.stdout and "[ODY102]" in result.stdout
+
+
+def test_project_config_is_shared(tree: Path) -> None:
+    (tree / "pyproject.toml").write_text('[tool.ody]\nstrict = true\nignore = ["ODY202"]\n', encoding="utf-8")
+    assert ody("lint", "warn.ody", cwd=tree).returncode == 1  # strict from the file
+    (tree / "ody.toml").write_text('strict = true\nignore = ["ODY201"]\n', encoding="utf-8")
+    assert ody("lint", "warn.ody", cwd=tree).returncode == 0  # ody.toml wins in the same folder
+    (tree / "ody.toml").write_text("strictt = true\n", encoding="utf-8")
+    broken = ody("lint", "warn.ody", cwd=tree)
+    assert broken.returncode == 2 and "strictt" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_missing_file_is_one_line_and_two_wins(tree: Path) -> None:
+    result = ody("lint", "--format", "gcc", "nope.ody", "bad.ody", cwd=tree)
+    assert result.returncode == 2
+    assert result.stderr == "ody: nope.ody: no such file\n"
+    assert "bad.ody:2:5" in result.stdout  # the readable input was still linted
+
+
+def test_folders_are_walked(tree: Path) -> None:
+    sub = tree / "act1"
+    sub.mkdir()
+    (sub / "inner.ody").write_text(BAD, encoding="utf-8")
+    (tree / ".hidden").mkdir()
+    (tree / ".hidden" / "skip.ody").write_text(BAD, encoding="utf-8")
+    result = ody("lint", "--format", "gcc", ".", cwd=tree)
+    files = {line.split(":")[0] for line in result.stdout.splitlines()}
+    assert files == {"act1/inner.ody", "bad.ody", "warn.ody"}
+
+
+def test_too_large_input_is_refused(tree: Path) -> None:
+    result = ody("lint", "--max-bytes", "10", "good.ody", cwd=tree)
+    assert result.returncode == 2 and "over the" in result.stderr and "--max-bytes" in result.stderr
+
+
+def test_binary_junk_gives_diagnostics_not_a_traceback(tree: Path) -> None:
+    (tree / "junk.ody").write_bytes(b'@0 start "ok"\n\xff\xfe\x00\x01 garbage\n@3s end\n')
+    result = ody("lint", "--format", "gcc", "junk.ody", cwd=tree)
+    assert result.returncode == 1
+    assert "junk.ody:2:1: error: the file is not valid UTF-8" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_errors_exit_2(tree: Path) -> None:
+    assert ody("lint", cwd=tree).returncode == 2
+    assert ody("lint", "--format", "xml", "good.ody", cwd=tree).returncode == 2
+    assert ody("compile", cwd=tree).returncode == 2
+    assert ody("compile", ".", cwd=tree).returncode == 2
+
+
+def test_check_json_script(tree: Path) -> None:
+    (tree / "s.json").write_text(json.dumps([
+        {"timestamp_ms": 0, "start": {"prompt": "a", "image": None}},
+        {"timestamp_ms": 3000, "intreact": {"prompt": "b"}},
+        {"timestamp_ms": 9000, "end": {}},
+    ], indent=2), encoding="utf-8")
+    result = ody("check", "--format", "gcc", "s.json", cwd=tree)
+    assert result.returncode == 1
+    assert result.stdout.startswith("s.json:11:5: error: unknown key `intreact` in script[1] [ODY302]")
+
+
+def test_schema_matches_the_models_and_validates_output(tree: Path) -> None:
+    import jsonschema
+
+    from odyssey_dsl.models import render_schema
+
+    printed = ody("schema", cwd=tree).stdout
+    assert printed == render_schema()
+    schema = json.loads(printed)
+    jsonschema.validate(json.loads(ody("compile", "good.ody", cwd=tree).stdout), schema)
+    jsonschema.validate(json.loads(ody("compile", "--request", "good.ody", cwd=tree).stdout), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate([{"timestamp_ms": -1, "end": {}}], schema)
+
+
+def test_version_and_help(tree: Path) -> None:
+    assert ody("--version", cwd=tree).stdout.startswith("ody, version ")
+    assert "compile" in ody("--help", cwd=tree).stdout
