@@ -380,10 +380,11 @@ def check_images(cues: Iterable[Timed], base_dir: Path, found: list[Diagnostic])
         span = Span(cue.image_keyword.line, cue.image_keyword.column,  # type: ignore[union-attr]
                     cue.image.span.end_line, cue.image.span.end_column)
         if cue.action != "start":
+            before = cue.prompt.span if cue.prompt is not None else cue.keyword
             found.append(Diagnostic(
                 "ODY107", f"only `start` takes an image, not `{cue.action}`", span,
                 "the image sets the opening frame: move it to the `start` cue",
-                (Fix("Remove the image", Span(span.line, cue.keyword.end_column, span.end_line, span.end_column), ""),),
+                (Fix("Remove the image", Span(before.end_line, before.end_column, span.end_line, span.end_column), ""),),
             ))
             continue
         problem = image_problem(cue.image.value, base_dir)

@@ -59,9 +59,11 @@ class JsonCheck:
 
 
 class _Shape(Exception):
-    def __init__(self, message: str, span: Span, help: str | None = None) -> None:
+    """A problem that stops reading this part of the JSON (ODY302, or ODY301 for bad text)."""
+
+    def __init__(self, message: str, span: Span, help: str | None = None, code: str = "ODY302") -> None:
         super().__init__(message)
-        self.diagnostic = Diagnostic("ODY302", message, span, help)
+        self.diagnostic = Diagnostic(code, message, span, help)
 
 
 @cache
@@ -73,19 +75,16 @@ def check_json(data: bytes, base_dir: Path, ignore: frozenset[str] = frozenset()
     """Every problem in a JSON script, batch or request body, placed in the JSON text."""
     text, found = decode(data)
     if not found:
+        scripts: _Scripts = []
         try:
-            root = _tree(_parser().parse(text))
+            scripts = _scripts(_tree(_parser().parse(text)), found)
         except UnexpectedInput as error:
             found.append(_syntax(error, text))
-        else:
-            try:
-                scripts = _scripts(root, found)
-            except _Shape as shape:
-                found.append(shape.diagnostic)
-                scripts = []
-            for cues, span in scripts:
-                timed = check_script(cues, DEFAULT_MIN_GAP_MS, found, None in cues[:1], None in cues, span, str)
-                check_images(timed, base_dir, found)
+        except _Shape as shape:
+            found.append(shape.diagnostic)
+        for cues, span in scripts:
+            timed = check_script(cues, DEFAULT_MIN_GAP_MS, found, None in cues[:1], None in cues, span, str)
+            check_images(timed, base_dir, found)
     kept = suppress(found, Document((), 0), ignore)
     return JsonCheck(text, tuple(sorted(kept, key=sort_key)))
 
@@ -137,7 +136,11 @@ def _leaf(token: Token) -> Node:
     span = Span(token.line, token.column, token.end_line, token.end_column)  # type: ignore[arg-type]
     kind = token.type.lower()
     if kind == "string":
-        value = json.loads(token)
+        try:
+            value = json.loads(token)
+        except ValueError:
+            raise _Shape("invalid JSON string: a bad escape sequence", span,
+                         'JSON escapes are \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX', "ODY301") from None
         if any("\ud800" <= c <= "\udfff" for c in value):
             raise _Shape("this string contains a lone surrogate escape", span,
                          "a character above U+FFFF is written as a surrogate pair, like \\ud83d\\ude00")

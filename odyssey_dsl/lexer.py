@@ -19,7 +19,7 @@ BAD_STRING = "BAD_STRING"
 BAD_LONG_STRING = "BAD_LONG_STRING"
 _EXTRA = {
     BAD_LONG_STRING: r'"""[^\r\n]*',
-    BAD_STRING: r'"(?:[^"\\\r\n]|\\[^\r\n])*\\?',
+    BAD_STRING: r'"[^"\\\r\n]*(?:\\[^\r\n][^"\\\r\n]*)*\\?',
 }
 # Alternatives are tried in this order: the long string before the short one, errors after
 # the terminal they stand in for.

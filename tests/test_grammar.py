@@ -172,3 +172,15 @@ def test_wheel_ships_the_grammar(tmp_path):
     assert module.startswith(str(tmp_path / "site"))
     assert grammar_file == str(tmp_path / "site" / "odyssey_dsl" / "grammar" / "ody.lark")
     assert '"timestamp_ms": 3000' in output
+
+
+TIME_TEXT = st.from_regex(r"\+?(\d{1,3}h)?(\d{1,3}m)?(\d{1,3}(\.\d{1,4})?s)?(\d{1,4}ms)?|\+?\d{1,3}:\d{1,2}(:\d{2})?(\.\d{1,4})?",
+                          fullmatch=True)
+
+
+@settings(max_examples=500, deadline=None)
+@given(TIME_TEXT)
+def test_time_fast_paths_agree_with_the_general_parser(text):
+    from odyssey_dsl.times import parse_time, parse_time_slowly
+
+    assert parse_time(text) == parse_time_slowly(text)
