@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import images
-from .diagnostics import CODES, Diagnostic, Fix, Related, Severity, Span
+from .diagnostics import CODES, Diagnostic, Fix, Related, Severity, Span, closest
 from .syntax import Comment, Cue, Directive, Document, Invalid, Scene, Text, Word
 from .times import TimeError, format_ms, parse_time
 
@@ -133,13 +133,11 @@ def _directive_value(item: Directive, found: list[Diagnostic]) -> str | int | No
     allowed = _VALUES[item.name]
     if value.text in allowed:
         return value.text
-    import difflib
-
-    guess = difflib.get_close_matches(value.text.lower(), allowed, n=1, cutoff=0.5)
-    fixes = (Fix(f"Replace with `{guess[0]}`", value.span, guess[0]),) if guess else ()
+    guess = closest(value.text.lower(), allowed, 0.5)
+    fixes = (Fix(f"Replace with `{guess}`", value.span, guess),) if guess else ()
     found.append(Diagnostic(
         "ODY109", f"`{item.name}` is `{allowed[0]}` or `{allowed[1]}`, not `{value.text[:30]}`", value.span,
-        f"did you mean `{guess[0]}`?" if guess else f"write `{item.name} {allowed[0]}` or `{item.name} {allowed[1]}`",
+        f"did you mean `{guess}`?" if guess else f"write `{item.name} {allowed[0]}` or `{item.name} {allowed[1]}`",
         fixes,
     ))
     return None
@@ -426,11 +424,9 @@ def suppress(found: list[Diagnostic], document: Document, ignore: frozenset[str]
 def _suppressible(code: str, span: Span, extra: list[Diagnostic], where: str) -> bool:
     known = CODES.get(code)
     if known is None:
-        import difflib
-
-        guess = difflib.get_close_matches(code, CODES, n=1, cutoff=0.7)
+        guess = closest(code, tuple(CODES), 0.7)
         extra.append(Diagnostic("ODY204", f"unknown code `{code[:20]}` in {where}", span,
-                                f"did you mean `{guess[0]}`?" if guess else "codes are listed in docs/diagnostics.md"))
+                                f"did you mean `{guess}`?" if guess else "codes are listed in docs/diagnostics.md"))
         return False
     if known.severity is Severity.ERROR:
         extra.append(Diagnostic("ODY203", f"`{code}` is an error and cannot be suppressed ({where})", span,

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .diagnostics import closest
+
 _ODY_TOML = "ody.toml"
 _PYPROJECT = "pyproject.toml"
 _CODE_RE = re.compile(r"ODY\d{3}", re.IGNORECASE)
@@ -186,10 +188,8 @@ def _key(key: str) -> str:
 
 def _suggest(key: str) -> str:
     """A did-you-mean for a misspelt key, and always the known keys."""
-    import difflib
-
-    close = difflib.get_close_matches(key.replace("_", "-").lower(), _KNOWN_KEYS, n=1)
-    hint = f"; did you mean `{close[0]}`?" if close else ""
+    close = closest(key.replace("_", "-").lower(), _KNOWN_KEYS)
+    hint = f"; did you mean `{close}`?" if close else ""
     return f"{hint} (known keys: {', '.join(_KNOWN_KEYS)})"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from functools import lru_cache
 from typing import NamedTuple
 
 
@@ -119,3 +120,17 @@ SYNTAX_CODES = frozenset({"ODY001", "ODY002", "ODY003", "ODY004", "ODY005", "ODY
 
 def sort_key(d: Diagnostic) -> tuple[int, int, str]:
     return (d.span.line, d.span.column, d.code)
+
+
+@lru_cache(maxsize=1024)
+def closest(word: str, choices: tuple[str, ...], cutoff: float = 0.6) -> str | None:
+    """The did-you-mean for a misspelling: the most similar choice, if similar enough.
+
+    Memoized: a file repeating one typo on every line must not pay for difflib each time.
+    """
+    import difflib  # only mistakes need it
+
+    if len(word) > 64:  # no keyword is that long: nothing to compare
+        return None
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
+    return found[0] if found else None

@@ -12,7 +12,6 @@ inside the package; in a checkout it is read from `grammar/`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
@@ -171,6 +170,8 @@ def _read_tables(path: Path, key: str) -> dict[str, Any] | None:
 def cached_lark(grammar: str, **options: Any) -> Lark:
     """A Lark LALR parser for another grammar (JSON for `ody check`), its tables cached by
     Lark (a pickle, hence only in the private cache folder)."""
+    import hashlib
+
     from lark import Lark
 
     digest = hashlib.sha256((grammar + repr(sorted(options.items()))).encode("utf-8")).hexdigest()[:16]

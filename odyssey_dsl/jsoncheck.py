@@ -8,7 +8,6 @@ typo in a key) are ODY302, invalid JSON is ODY301.
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -20,7 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from .checks import DEFAULT_MIN_GAP_MS, check_images, check_script, suppress
 from .compiler import decode
-from .diagnostics import Diagnostic, Span, sort_key
+from .diagnostics import Diagnostic, Span, closest, sort_key
 from .grammar import cached_lark
 from .syntax import Cue, Document, Text, Time
 
@@ -238,8 +237,8 @@ def _string(body: Node, key: str, required: bool, where: str) -> Text | None:
 def _known_keys(pairs: dict[str, tuple[Node, Node]], known: tuple[str, ...], where: str) -> None:
     for name, (key, _) in pairs.items():
         if name not in known:
-            guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            guess = closest(name, known)
             raise _Shape(
                 f"unknown key `{name[:30]}` in {where}", key.span,
-                f"did you mean `{guess[0]}`?" if guess else "keys are " + ", ".join(f"`{k}`" for k in known) if known else f"{where} takes no keys",
+                f"did you mean `{guess}`?" if guess else "keys are " + ", ".join(f"`{k}`" for k in known) if known else f"{where} takes no keys",
             )

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any, Callable, NamedTuple, Union
 
 from . import strings, times
-from .diagnostics import Diagnostic, Fix, Span, sort_key
+from .diagnostics import Diagnostic, Fix, Span, closest, sort_key
 from .grammar import Failure, Grammar, Shape, load
 from .lexer import BAD_LONG_STRING, BAD_STRING, Line, Token, line_count, position
 
@@ -376,13 +376,11 @@ def _unterminated(token: Token) -> Diagnostic:
 
 def _unknown(kind: str, token: Token, known: tuple[str, ...], listing: str) -> Diagnostic:
     span = token.span
-    import difflib  # only for mistakes: keep it off the clean path
-
-    guesses = difflib.get_close_matches(token.value.lower(), known, n=1, cutoff=0.6)
-    if guesses:
+    guess = closest(token.value.lower(), known)
+    if guess:
         return Diagnostic(
-            "ODY004", f"unknown {kind} `{_clip(token.value)}`", span, f"did you mean `{guesses[0]}`?",
-            (Fix(f"Replace with `{guesses[0]}`", span, guesses[0]),),
+            "ODY004", f"unknown {kind} `{_clip(token.value)}`", span, f"did you mean `{guess}`?",
+            (Fix(f"Replace with `{guess}`", span, guess),),
         )
     return Diagnostic("ODY004", f"unknown {kind} `{_clip(token.value)}`", span, f"the {kind}s are {listing}")
 
