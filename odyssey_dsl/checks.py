@@ -320,7 +320,7 @@ def _order_and_gap(
     if previous.ms is None or entry.ms is None:
         return
     gap = entry.ms - previous.ms
-    if gap >= min_gap_ms:
+    if gap > 0 and gap >= min_gap_ms:
         return
     here = format_ms(entry.ms)
     related = (Related(previous.cue.span, f"the previous cue, at {format_ms(previous.ms)}"),)
