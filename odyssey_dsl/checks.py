@@ -276,8 +276,9 @@ def _resolve(cues: Sequence[Cue | None], found: list[Diagnostic]) -> list[Timed]
     previous_ms: int | None = None
     first = True
     for cue in cues:
-        if cue is None:  # a broken line: what follows it relatively cannot be placed
+        if cue is None:  # a broken line (maybe the first cue): what follows it relatively cannot be placed
             previous_ms = None
+            first = False
             continue
         time = cue.time
         if time.ms is None:
@@ -421,10 +422,13 @@ def suppress(found: list[Diagnostic], document: Document, ignore: frozenset[str]
     return kept
 
 
+_WARNING_CODES = tuple(code for code, info in CODES.items() if info.severity is Severity.WARNING)
+
+
 def _suppressible(code: str, span: Span, extra: list[Diagnostic], where: str) -> bool:
     known = CODES.get(code)
     if known is None:
-        guess = closest(code, tuple(CODES), 0.7)
+        guess = closest(code, _WARNING_CODES, 0.7)
         extra.append(Diagnostic("ODY204", f"unknown code `{code[:20]}` in {where}", span,
                                 f"did you mean `{guess}`?" if guess else "codes are listed in docs/diagnostics.md"))
         return False

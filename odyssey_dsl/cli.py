@@ -92,7 +92,7 @@ def lint(files: tuple[str, ...], fmt: str, ignore: tuple[str, ...], strict: bool
     outcome = Outcome()
     for item in _expand(files, stdin_filename, outcome):
         try:
-            settings = flags.settings_for(item)
+            settings = flags.settings_for(item, stdin_filename)
             data = _read(item, settings, read_source)
         except (SourceError, ConfigError) as error:
             _fail_io(error, outcome)
@@ -121,7 +121,7 @@ def compile_command(file: str, output: Path | None, request: bool, no_embed_imag
     outcome = Outcome()
     item = Input(stdin_filename or "<stdin>", None) if file == STDIN else Input(file, Path(file))
     try:
-        settings = flags.settings_for(item)
+        settings = flags.settings_for(item, stdin_filename)
         data = _read(item, settings, read_source)
     except (SourceError, ConfigError) as error:
         _fail_io(error, outcome)
@@ -158,7 +158,7 @@ def check(files: tuple[str, ...], fmt: str, ignore: tuple[str, ...], strict: boo
     outcome = Outcome()
     for item in _expand(files, stdin_filename, outcome, pattern="*.json"):
         try:
-            settings = flags.settings_for(item)
+            settings = flags.settings_for(item, stdin_filename)
             data = _read(item, settings, read_source)
         except (SourceError, ConfigError) as error:
             _fail_io(error, outcome)
@@ -187,12 +187,14 @@ class _Flags:
     config: Path | None
     max_bytes: int | None
 
-    def settings_for(self, item: Input) -> Settings:
-        """The project settings for this input, with the command-line flags on top."""
+    def settings_for(self, item: Input, stdin_name: str | None) -> Settings:
+        """The project settings for this input (stdin: where --stdin-filename says it lives),
+        with the command-line flags on top."""
         if self.config is not None:
             base = read_settings(self.config)
         else:
-            base = load_settings(item.path.parent if item.path else Path.cwd())
+            where = item.path or (Path(stdin_name) if stdin_name else None)
+            base = load_settings(where.parent if where else Path.cwd())
         codes = [c.strip() for group in self.ignore for c in group.split(",") if c.strip()]
         return merge(base, ignore=codes, strict=self.strict, max_bytes=self.max_bytes)
 

@@ -187,3 +187,13 @@ def test_schema_matches_the_models_and_validates_output(tree: Path) -> None:
 def test_version_and_help(tree: Path) -> None:
     assert ody("--version", cwd=tree).stdout.startswith("ody, version ")
     assert "compile" in ody("--help", cwd=tree).stdout
+
+
+def test_stdin_filename_finds_the_project_config(tree: Path) -> None:
+    project = tree / "proj"
+    (project / "sub").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.ody]\nignore = ["ODY201"]\n', encoding="utf-8")
+    named = ody("lint", "-", "--stdin-filename", "proj/sub/w.ody", cwd=tree, stdin=WARN.encode())
+    assert named.returncode == 0 and named.stdout == ""
+    unnamed = ody("lint", "-", cwd=tree, stdin=WARN.encode())
+    assert "warning[ODY201]" in unnamed.stdout

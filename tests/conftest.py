@@ -1,0 +1,77 @@
+"""Shared helpers for the compiler's tests, and the hypothesis profiles.
+
+Profiles: `default` (200 examples, the one CI runs) and `nightly` (5,000), chosen with the
+HYPOTHESIS_PROFILE environment variable. No deadline: the tests assert behaviour, never speed,
+and a shared machine must not make them flaky.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+from odyssey_dsl import Compilation, Diagnostic, compile_text
+
+settings.register_profile("default", max_examples=200, deadline=None)
+settings.register_profile("nightly", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+#: A screenplay path in a folder that does not exist: relative image paths are never found,
+#: whatever the current directory holds.
+NOWHERE = Path(__file__).resolve().parent / "__no_such_folder__" / "t.ody"
+
+
+def compile_ody(text: str | bytes, folder: Path | None = None, **options: object) -> Compilation:
+    """Compile `text` as if it were `<folder>/t.ody` (images resolve against `folder`)."""
+    path = folder / "t.ody" if folder is not None else NOWHERE
+    return compile_text(text, path=path, **options)  # type: ignore[arg-type]
+
+
+def diags(text: str | bytes, folder: Path | None = None, **options: object) -> list[Diagnostic]:
+    """Every diagnostic of a screenplay, in the compiler's order."""
+    return list(compile_ody(text, folder, **options).diagnostics)
+
+
+def codes(text: str | bytes, folder: Path | None = None, **options: object) -> list[str]:
+    return [d.code for d in diags(text, folder, **options)]
+
+
+def only(found: list[Diagnostic] | tuple[Diagnostic, ...], code: str) -> Diagnostic:
+    """The one diagnostic in `found`, which must have `code` (nothing else may be reported)."""
+    assert [d.code for d in found] == [code], found
+    return found[0]
+
+
+def png_bytes(width: int = 1, height: int = 1) -> bytes:
+    """A real, decodable PNG (8-bit RGB, red pixels), built without an imaging library."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def data_url(mime: str, data: bytes) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+@pytest.fixture
+def png_file(tmp_path: Path) -> Path:
+    """`pic.png` next to the screenplay `tmp_path / "t.ody"`."""
+    path = tmp_path / "pic.png"
+    path.write_bytes(png_bytes())
+    return path

@@ -1,0 +1,582 @@
+"""The rules (odyssey_dsl.checks): for each code a failing and a passing screenplay, with the
+exact place, the key words, the fix and the related location; the broken-line rule;
+suppressions; scenes; images; and diagnostics that stay equal when lines move."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import codes, compile_ody, data_url, diags, only, png_bytes
+from odyssey_dsl import Diagnostic, Settings, Span
+
+OK = '@0 start "a cat"\n@3s interact "it jumps"\n@6s end\n'
+
+
+def test_a_correct_screenplay_has_no_diagnostics() -> None:
+    assert diags(OK) == []
+
+
+def fixes(d: Diagnostic) -> list[tuple[Span, str]]:
+    return [(f.span, f.replacement) for f in d.fixes]
+
+
+def related(d: Diagnostic) -> list[Span]:
+    return [r.span for r in d.related]
+
+
+# --- ODY101: begins with start at 0 ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n", 'title "T"\n'])
+def test_ody101_no_cues(text: str) -> None:
+    d = only(diags(text), "ODY101")
+    assert d.message == "there are no cues"
+    assert d.span == Span(1, 1, 1, 1)
+    assert d.is_error
+
+
+def test_ody101_first_cue_is_not_start() -> None:
+    d = only(diags('@0 interact "a"\n@3s end'), "ODY101")
+    assert "must begin with `start`" in d.message
+    assert d.span == Span(1, 1, 1, 16)
+
+
+def test_ody101_start_not_at_zero() -> None:
+    d = only(diags('@1s start "a"\n@4s end'), "ODY101")
+    assert d.message == "the first cue must be at 0, not at 1s"
+    assert d.span == Span(1, 1, 1, 4)
+    assert fixes(d) == [(Span(1, 1, 1, 4), "@0")]
+
+
+@pytest.mark.parametrize("zero", ["@0", "@0s", "@0ms", "@0:00", "@0:00:00.000"])
+def test_ody101_passes_with_any_spelling_of_zero(zero: str) -> None:
+    assert diags(f'{zero} start "a"\n@3s end') == []
+
+
+# --- ODY102: later than the cue before --------------------------------------------------------
+
+
+def test_ody102_same_time() -> None:
+    d = only(diags('@0 start "a"\n@3s interact "b"\n@3s end'), "ODY102")
+    assert d.message == "this cue is at the same time as the cue before it (3s)"
+    assert d.span == Span(3, 1, 3, 4)
+    assert related(d) == [Span(2, 1, 2, 17)]
+    assert "previous cue" in d.related[0].message
+    assert fixes(d) == [(Span(3, 1, 3, 4), "@6s")]
+
+
+def test_ody102_out_of_order_points_at_the_previous_cue_not_its_line() -> None:
+    text = '@0 start "a"\n\n\n\n\n\n@9s interact "b"\n@4s end'
+    d = only(diags(text), "ODY102")
+    assert d.span == Span(8, 1, 8, 4)
+    assert "comes before" in d.message
+    assert related(d) == [Span(7, 1, 7, 17)]
+    for words in (d.message, d.help or ""):
+        assert "line" not in words and "7" not in words
+    assert fixes(d) == [(Span(8, 1, 8, 4), "@12s")]
+
+
+def test_ody102_fix_with_min_gap_zero_is_one_millisecond_later() -> None:
+    d = only(diags('min-gap 0\n@0 start "a"\n@3s interact "b"\n@2s end'), "ODY102")
+    assert fixes(d) == [(Span(4, 1, 4, 4), "@3.001s")]
+
+
+def test_ody102_same_time_even_with_min_gap_zero() -> None:
+    # `min-gap 0` turns off the short-gap warning, never the ordering rule.
+    d = only(diags('min-gap 0\n@0 start "a"\n@3s interact "b"\n@3s end'), "ODY102")
+    assert d.span == Span(4, 1, 4, 4)
+    assert fixes(d) == [(Span(4, 1, 4, 4), "@3.001s")]
+    assert codes('min-gap 0\n@0 start "a"\n@0 end') == ["ODY102"]
+
+
+def test_ody102_relative_zero() -> None:
+    d = only(diags('@0 start "a"\n@3s interact "b"\n@+0 end'), "ODY102")
+    assert d.span == Span(3, 1, 3, 4)
+
+
+def test_ody102_passes_when_increasing() -> None:
+    assert diags('@0 start "a"\n@3s interact "b"\n@+3s interact "c"\n@1:00 end') == []
+
+
+# --- ODY103: has an end ---------------------------------------------------------------------
+
+
+def test_ody103_fix_inserts_end_after_the_last_cue() -> None:
+    d = only(diags('@0 start "a"\n@3s interact "b"'), "ODY103")
+    assert d.message == "this script has no `end`"
+    assert d.span == Span(2, 1, 2, 17)
+    assert fixes(d) == [(Span(2, 17, 2, 17), "\n@6s end")]
+
+
+def test_ody103_fix_goes_after_a_trailing_comment() -> None:
+    d = only(diags('@0 start "a"\n@3s interact "b" # hi'), "ODY103")
+    assert fixes(d) == [(Span(2, 22, 2, 22), "\n@6s end")]
+
+
+@pytest.mark.parametrize(("gap", "at", "end"), [("0", "3s", "@6s"), ("5s", "5s", "@10s"), ("500ms", "3s", "@3.5s")])
+def test_ody103_fix_uses_min_gap_or_3s_when_it_is_zero(gap: str, at: str, end: str) -> None:
+    d = only(diags(f'min-gap {gap}\n@0 start "a"\n@{at} interact "b"'), "ODY103")
+    assert fixes(d) == [(Span(3, 17, 3, 17), f"\n{end} end")]
+
+
+def test_ody103_fix_after_a_long_string() -> None:
+    d = only(diags('@0 start "a"\n@1m interact """b\n  c"""'), "ODY103")
+    assert d.span == Span(2, 1, 3, 7)
+    assert fixes(d) == [(Span(3, 7, 3, 7), "\n@1m3s end")]
+
+
+def test_ody103_passes_with_end() -> None:
+    assert "ODY103" not in codes('@0 start "a"\n@3s end')
+
+
+# --- ODY104: nothing after end ----------------------------------------------------------------
+
+
+def test_ody104_cue_after_end() -> None:
+    d = only(diags('@0 start "a"\n@3s end\n@6s interact "c"'), "ODY104")
+    assert d.message == "cue after `end`"
+    assert d.span == Span(3, 1, 3, 17)
+    assert related(d) == [Span(2, 1, 2, 8)]
+
+
+def test_ody104_reported_once_for_many_cues_after_end() -> None:
+    assert codes('@0 start "a"\n@3s end\n@6s interact "c"\n@9s interact "d"\n@12s end') == ["ODY104"]
+
+
+# --- ODY105: one start ----------------------------------------------------------------------
+
+
+def test_ody105_second_start() -> None:
+    d = only(diags('@0 start "a"\n@3s start "b"\n@6s end'), "ODY105")
+    assert d.message == "a second `start` in one script"
+    assert d.span == Span(2, 5, 2, 10)
+    assert fixes(d) == [(Span(2, 5, 2, 10), "interact")]
+    assert related(d) == [Span(1, 1, 1, 13)]
+
+
+def test_ody105_passes_with_interact() -> None:
+    assert diags('@0 start "a"\n@3s interact "b"\n@6s end') == []
+
+
+# --- ODY106: empty prompt ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('@0 start ""\n@3s end', Span(1, 10, 1, 12)),
+        ('@0 start "  \\t "\n@3s end', Span(1, 10, 1, 17)),
+        ('@0 start "a"\n@3s interact """ \n \n """\n@6s end', Span(2, 14, 4, 5)),
+    ],
+)
+def test_ody106_empty_prompt(text: str, where: Span) -> None:
+    d = only(diags(text), "ODY106")
+    assert d.message == "empty prompt"
+    assert d.span == where
+
+
+def test_ody106_passes_with_words() -> None:
+    assert diags('@0 start """\n  x\n"""\n@3s end') == []
+
+
+# --- ODY107: images --------------------------------------------------------------------------
+
+
+def test_ody107_image_on_interact(tmp_path: Path, png_file: Path) -> None:
+    text = '@0 start "a"\n@3s interact "b" image "pic.png"\n@6s end'
+    d = only(diags(text, tmp_path), "ODY107")
+    assert d.message == "only `start` takes an image, not `interact`"
+    assert d.span == Span(2, 18, 2, 33)
+    # The fix removes ` image "pic.png"` and keeps the prompt.
+    assert fixes(d) == [(Span(2, 17, 2, 33), "")]
+
+
+def test_ody107_image_on_end(tmp_path: Path, png_file: Path) -> None:
+    d = only(diags('@0 start "a"\n@3s end image "pic.png"', tmp_path), "ODY107")
+    assert d.message == "only `start` takes an image, not `end`"
+    assert d.span == Span(2, 9, 2, 24)
+    assert fixes(d) == [(Span(2, 8, 2, 24), "")]
+
+
+def test_ody107_missing_file(tmp_path: Path) -> None:
+    d = only(diags('@0 start "a" image "missing.png"\n@3s end', tmp_path), "ODY107")
+    assert "not found" in d.message and "missing.png" in d.message
+    assert d.span == Span(1, 20, 1, 33)
+    assert d.help is not None and str(tmp_path) in d.help
+
+
+def test_ody107_wrong_type(tmp_path: Path) -> None:
+    (tmp_path / "notes.png").write_bytes(b"hello, not an image at all")
+    d = only(diags('@0 start "a" image "notes.png"\n@3s end', tmp_path), "ODY107")
+    assert "not an image type the API takes" in d.message
+    assert d.span == Span(1, 20, 1, 31)
+
+
+def test_ody107_empty_file(tmp_path: Path) -> None:
+    (tmp_path / "empty.png").write_bytes(b"")
+    d = only(diags('@0 start "a" image "empty.png"\n@3s end', tmp_path), "ODY107")
+    assert "empty" in d.message
+
+
+def test_ody107_folder(tmp_path: Path) -> None:
+    (tmp_path / "pics").mkdir()
+    d = only(diags('@0 start "a" image "pics"\n@3s end', tmp_path), "ODY107")
+    assert "folder" in d.message
+
+
+def test_ody107_passes_and_embeds_the_file(tmp_path: Path, png_file: Path) -> None:
+    result = compile_ody('@0 start "a" image "pic.png"\n@3s end', tmp_path)
+    assert result.diagnostics == ()
+    assert result.scripts is not None
+    assert result.scripts[0][0].image == data_url("image/png", png_bytes())
+
+
+def test_ody107_path_kept_as_written_without_embedding(tmp_path: Path, png_file: Path) -> None:
+    result = compile_ody('@0 start "a" image "pic.png"\n@3s end', tmp_path, embed_images=False)
+    assert result.scripts is not None and result.scripts[0][0].image == "pic.png"
+
+
+def test_ody107_good_data_url() -> None:
+    url = data_url("image/png", png_bytes(2, 2))
+    result = compile_ody(f'@0 start "a" image "{url}"\n@3s end')
+    assert result.diagnostics == ()
+    assert result.scripts is not None and result.scripts[0][0].image == url
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        (data_url("image/jpeg", png_bytes()), "declares image/jpeg but the bytes are PNG"),
+        ("data:image/png;base64,abc", "not valid base64"),
+        ("data:image/png,abc", "malformed data URL"),
+        ("data:image/png;base64,", "no image data"),
+        ("data:text/plain;base64,aGVsbG8=", "not an image type the API takes"),
+        (data_url("image/png", b"hello world, not a png"), "are not an image type"),
+    ],
+)
+def test_ody107_bad_data_url(url: str, words: str) -> None:
+    text = f'@0 start "a" image "{url}"\n@3s end'
+    d = only(diags(text), "ODY107")
+    assert words in d.message
+    assert d.span == Span(1, 20, 1, 20 + len(url) + 2)
+
+
+# --- ODY108: relative first cue ----------------------------------------------------------------
+
+
+def test_ody108_relative_first_cue() -> None:
+    d = only(diags('@+1s start "a"\n@4s end'), "ODY108")
+    assert d.message == "the first cue of a script cannot have a relative time"
+    assert d.span == Span(1, 1, 1, 5)
+    assert fixes(d) == [(Span(1, 1, 1, 5), "@0")]
+
+
+def test_ody108_in_a_scene() -> None:
+    text = 'scene "A"\n@0 start "a"\n@3s end\nscene "B"\n@+0 start "b"\n@+3s end'
+    d = only(diags(text), "ODY108")
+    assert d.span == Span(5, 1, 5, 4)
+
+
+def test_ody108_passes_on_later_cues() -> None:
+    assert diags('@0 start "a"\n@+3s interact "b"\n@+3s end') == []
+
+
+# --- ODY109: directives ------------------------------------------------------------------------
+
+BODY = '@0 start "a"\n@3s end'
+
+
+def test_ody109_set_twice() -> None:
+    d = only(diags(f'title "T"\ntitle "U"\n{BODY}'), "ODY109")
+    assert d.message == "`title` is set twice"
+    assert d.span == Span(2, 1, 2, 10)
+    assert related(d) == [Span(1, 1, 1, 10)]
+
+
+def test_ody109_after_the_first_cue() -> None:
+    d = only(diags('@0 start "a"\ntitle "U"\n@3s end'), "ODY109")
+    assert "after the first cue" in d.message
+    assert d.span == Span(2, 1, 2, 6)
+    assert related(d) == [Span(1, 1, 1, 13)]
+
+
+@pytest.mark.parametrize(
+    ("line", "where", "guess"),
+    [
+        ("orientation landscap", Span(1, 13, 1, 21), "landscape"),
+        ("orientation Portrait", Span(1, 13, 1, 21), "portrait"),
+        ("prompt-expansion of", Span(1, 18, 1, 20), "off"),
+        ("prompt-expansion yes", Span(1, 18, 1, 21), None),
+    ],
+)
+def test_ody109_bad_value(line: str, where: Span, guess: str | None) -> None:
+    d = only(diags(f"{line}\n{BODY}"), "ODY109")
+    assert d.span == where
+    if guess:
+        assert d.help == f"did you mean `{guess}`?"
+        assert fixes(d) == [(where, guess)]
+    else:
+        assert fixes(d) == []
+
+
+@pytest.mark.parametrize(("line", "words"), [("min-gap 3", "unit"), ("min-gap +3s", "not a relative time"), ("min-gap 3sec", "unknown time unit")])
+def test_ody109_bad_min_gap(line: str, words: str) -> None:
+    d = only(diags(f"{line}\n{BODY}"), "ODY109")
+    assert d.message.startswith("bad `min-gap`") and words in d.message
+    assert d.span.column == 9
+    assert d.help is not None and "min-gap 0" in d.help
+
+
+def test_ody109_passes() -> None:
+    text = f'title "T"\norientation landscape\nprompt-expansion off\nmin-gap 1s\n{BODY}'
+    result = compile_ody(text)
+    assert result.diagnostics == ()
+    assert (result.options.title, result.options.portrait, result.options.expansion, result.options.min_gap_ms) == (
+        "T", False, False, 1000)
+
+
+# --- ODY110: scenes --------------------------------------------------------------------------
+
+SCENE_A = 'scene "A"\n@0 start "a"\n@3s end\n'
+
+
+def test_ody110_duplicate_scene_name() -> None:
+    d = only(diags(SCENE_A + SCENE_A), "ODY110")
+    assert d.message == "two scenes are named `A`"
+    assert d.span == Span(4, 7, 4, 10)
+    assert related(d) == [Span(1, 1, 1, 10)]
+
+
+def test_ody110_cue_outside_scenes() -> None:
+    d = only(diags('@0 start "x"\n@3s end\n' + SCENE_A), "ODY110")
+    assert "outside any scene" in d.message and "1 more" in d.message
+    assert d.span == Span(1, 1, 1, 13)
+    assert related(d) == [Span(3, 1, 3, 10)]
+
+
+def test_ody110_scene_without_cues() -> None:
+    d = only(diags(SCENE_A + 'scene "B"\n'), "ODY110")
+    assert d.message == "this scene has no cues"
+    assert d.span == Span(4, 1, 4, 10)
+
+
+def test_ody110_empty_scene_name() -> None:
+    d = only(diags('scene ""\n@0 start "a"\n@3s end'), "ODY110")
+    assert d.span == Span(1, 7, 1, 9)
+
+
+def test_each_scene_is_its_own_script() -> None:
+    text = SCENE_A + 'scene "B"\n@2s start "b"\n@3s interact "c"\n'
+    found = diags(text)
+    assert [(d.code, d.span.line) for d in found] == [("ODY101", 5), ("ODY103", 6), ("ODY201", 6)]
+    # The second scene restarts at 0 without comparing it to the first scene's end.
+    assert diags(SCENE_A + 'scene "B"\n@0 start "b"\n@3s end') == []
+
+
+def test_scenes_compile_to_a_batch() -> None:
+    result = compile_ody(SCENE_A + 'scene "B"\n@0 start "b"\n@5s end')
+    assert result.batch and result.scripts is not None
+    assert [[(e.timestamp_ms, e.action, e.prompt) for e in s] for s in result.scripts] == [
+        [(0, "start", "a"), (3000, "end", None)],
+        [(0, "start", "b"), (5000, "end", None)],
+    ]
+
+
+# --- ODY201: min-gap ------------------------------------------------------------------------
+
+
+def test_ody201_short_gap() -> None:
+    d = only(diags('@0 start "a"\n@2999ms interact "b"\n@6s end'), "ODY201")
+    assert not d.is_error
+    assert d.message == "only 2.999s after the previous cue (min-gap is 3s)"
+    assert d.span == Span(2, 1, 2, 8)
+    assert related(d) == [Span(1, 1, 1, 13)]
+    assert d.help is not None and "`@3s`" in d.help
+
+
+def test_ody201_gap_equal_to_min_gap_is_fine() -> None:
+    assert diags('@0 start "a"\n@3s interact "b"\n@6s end') == []
+
+
+def test_ody201_end_is_included() -> None:
+    d = only(diags('@0 start "a"\n@3s interact "b"\n@4s end'), "ODY201")
+    assert d.span == Span(3, 1, 3, 4)
+
+
+def test_ody201_min_gap_setting() -> None:
+    assert codes('min-gap 5s\n@0 start "a"\n@4999ms end') == ["ODY201"]
+    assert codes('min-gap 5s\n@0 start "a"\n@5s end') == []
+    assert codes('min-gap 1s\n@0 start "a"\n@1s end') == []
+
+
+def test_ody201_min_gap_zero_disables() -> None:
+    assert diags('min-gap 0\n@0 start "a"\n@1ms interact "b"\n@2ms end') == []
+
+
+def test_a_warning_does_not_stop_output() -> None:
+    result = compile_ody('@0 start "a"\n@1s end')
+    assert [d.code for d in result.diagnostics] == ["ODY201"]
+    assert result.ok and result.scripts is not None
+
+
+# --- ODY202: five minutes --------------------------------------------------------------------
+
+
+def test_ody202_on_the_end_line_above_five_minutes() -> None:
+    d = only(diags('@0 start "a"\n@5m1ms end'), "ODY202")
+    assert not d.is_error
+    assert "5m0.001s" in d.message and "5 minutes" in d.message
+    assert d.span == Span(2, 1, 2, 11)
+
+
+def test_ody202_exactly_five_minutes_is_fine() -> None:
+    assert diags('@0 start "a"\n@5m end') == []
+
+
+def test_ody202_only_once_on_the_end_line() -> None:
+    found = diags('@0 start "a"\n@5m1s interact "b"\n@6m end')
+    d = only(found, "ODY202")
+    assert d.span == Span(3, 1, 3, 8)
+
+
+def test_ody202_not_without_end() -> None:
+    assert codes('@0 start "a"\n@6m interact "b"') == ["ODY103"]
+
+
+# --- broken lines: one mistake, one diagnostic ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "broken",
+    ['@6s ned', '@6s end "x"', '@6s ennd', '6s end', '@6s interact "b" "c"', '@6s interact "open'],
+)
+def test_no_ody103_when_a_line_failed_to_parse(broken: str) -> None:
+    found = diags(f'@0 start "a"\n@3s interact "b"\n{broken}')
+    assert len(found) == 1 and found[0].span.line == 3, found
+
+
+@pytest.mark.parametrize("broken", ['@0 strt "a"', '@0 start "a" "b"', '0 start "a"', 'start "a"', '@0 start "open'])
+def test_a_broken_line_before_the_first_cue_hides_ody101(broken: str) -> None:
+    found = diags(f'{broken}\n@3s interact "b"\n@6s end')
+    assert len(found) == 1 and found[0].span.line == 1, found
+
+
+def test_a_bad_time_does_not_cascade() -> None:
+    assert codes('@0 start "a"\n@3x interact "b"\n@6s end') == ["ODY003"]
+    assert codes('@0 start "a"\n@3x interact "b"\n@+3s end') == ["ODY003"]
+
+
+def test_a_broken_line_in_one_scene_does_not_hide_another_scene() -> None:
+    text = 'scene "A"\n@0 start "a"\n@3s inter "x"\nscene "B"\n@0 start "b"\n@3s interact "c"'
+    assert [(d.code, d.span.line) for d in diags(text)] == [("ODY004", 3), ("ODY103", 6)]
+
+
+# --- suppressions ---------------------------------------------------------------------------
+
+TWO_SHORT_GAPS = '@0 start "a"\n@1s interact "b"{first}\n@2s interact "c"{second}\n@5s end'
+
+
+def test_ignore_comment_silences_only_its_statement() -> None:
+    text = TWO_SHORT_GAPS.format(first=" # ody: ignore[ODY201]", second="")
+    d = only(diags(text), "ODY201")
+    assert d.span.line == 3
+
+
+def test_ignore_comment_on_a_long_string_covers_all_its_lines() -> None:
+    text = '@0 start "a"\n@1s interact """b\n  c""" # ody: ignore[ODY201]\n@4s end'
+    assert diags(text) == []
+
+
+def test_ignore_comment_is_case_insensitive_and_takes_lists() -> None:
+    text = '@0 start "a"\n@6m end # ody: ignore[ody201, ODY202]\n'
+    assert diags(text.replace("@6m", "@1s")) == []
+    assert diags(text) == []
+
+
+def test_ignoring_an_error_code_is_reported_and_the_error_stays() -> None:
+    text = '@0 start "a"\n@3s interact "b"\n@3s end # ody: ignore[ODY102]'
+    found = diags(text)
+    assert [d.code for d in found] == ["ODY102", "ODY203"]
+    warning = found[1]
+    assert not warning.is_error
+    assert "`ODY102` is an error" in warning.message
+    assert warning.span == Span(3, 23, 3, 29)
+
+
+def test_unknown_code_in_a_comment() -> None:
+    d = only(diags('@0 start "a"\n@3s end # ody: ignore[ODY2O1]'), "ODY204")
+    assert "`ODY2O1`" in d.message
+    assert d.help == "did you mean `ODY201`?"
+    assert d.span == Span(2, 23, 2, 29)
+
+
+def test_settings_ignore_silences_everywhere() -> None:
+    text = TWO_SHORT_GAPS.format(first="", second="")
+    assert codes(text) == ["ODY201", "ODY201"]
+    assert diags(text, settings=Settings(ignore=frozenset({"ODY201"}))) == []
+
+
+def test_settings_ignore_of_an_error_is_reported() -> None:
+    text = '@1s start "a"\n@4s end'
+    found = diags(text, settings=Settings(ignore=frozenset({"ODY101"})))
+    assert [d.code for d in found] == ["ODY101", "ODY203"]
+    assert "ignore setting" in found[1].message
+
+
+# --- positions survive lines inserted above ------------------------------------------------------
+
+MANY_MISTAKES = (
+    'title "T"\n'
+    '@0 start "a" image "pic.png"\n'
+    '@3s interact "b" image "pic.png"\n'
+    "@3s interact \"c\" # ody: ignore[ODY101]\n"
+    '@4s start "d"\n'
+    '@5s interact ""\n'
+    'title "again"\n'
+    '@6s intract "e"\n'
+    '@7x interact "f"\n'
+    '@8s interact "\\q"\n'
+    '@+1s interact """g\n  h"""\n'
+)
+
+
+def test_diagnostics_are_stable_when_lines_are_inserted_above(tmp_path: Path, png_file: Path) -> None:
+    before = diags(MANY_MISTAKES, tmp_path)
+    after = diags("\n\n\n" + MANY_MISTAKES, tmp_path)
+    assert len(before) >= 8
+    assert after == [d.shifted(3) for d in before]
+
+
+def test_stable_ody103_fix_and_related_locations() -> None:
+    text = '@0 start "a"\n@3s interact "b"\n@2s interact "c"'
+    before = diags(text)
+    after = diags("\n\n\n" + text)
+    assert {d.code for d in before} == {"ODY102", "ODY103"}
+    assert after == [d.shifted(3) for d in before]
+
+
+# --- every rule has a passing neighbour -----------------------------------------------------------
+
+PASSING = {
+    "ODY101": '@0 start "a"\n@3s end',
+    "ODY102": 'min-gap 0\n@0 start "a"\n@1ms interact "b"\n@2ms end',
+    "ODY103": '@0 start "a"\n@3s end',
+    "ODY104": '@0 start "a"\n@3s interact "b"\n@6s end',
+    "ODY105": '@0 start "a"\n@3s interact "b"\n@6s end',
+    "ODY106": '@0 start "."\n@3s end',
+    "ODY107": f'@0 start "a" image "{data_url("image/png", png_bytes())}"\n@3s end',
+    "ODY108": '@0 start "a"\n@+3s end',
+    "ODY109": 'title "T"\norientation portrait\nprompt-expansion on\nmin-gap 3s\n@0 start "a"\n@3s end',
+    "ODY110": 'scene "A"\n@0 start "a"\n@3s end\nscene "B"\n@0 start "b"\n@3s end',
+    "ODY201": '@0 start "a"\n@3s interact "b"\n@6s end',
+    "ODY202": '@0 start "a"\n@5m end',
+    "ODY203": '@0 start "a"\n@1s end # ody: ignore[ODY201]',
+    "ODY204": '@0 start "a"\n@1s end # ody: ignore[ODY201, ODY202]',
+}
+
+
+@pytest.mark.parametrize("code", sorted(PASSING))
+def test_passing_example(code: str) -> None:
+    assert diags(PASSING[code]) == []
