@@ -81,7 +81,7 @@ class Scanner:
         self._cue = re.compile(
             f"{space}?(?P<t>{patterns['TIME']}){space}(?P<w>{patterns['WORD']})"
             f"(?:{space}(?P<s>{patterns['STRING']}))?{space}?(?P<c>{patterns['COMMENT']})?"
-            f"(?:{patterns['_NEWLINE']}|\\Z)"
+            f"(?P<nl>{patterns['_NEWLINE']}|\\Z)"
         )
         self.keywords = keywords
 
@@ -104,17 +104,16 @@ class Scanner:
                 Token("TIME", match.group("t"), t0, t1, Span(line_no, t0 - pos + 1, line_no, t1 - pos + 1)),
                 Token(keywords.get(word, "WORD"), word, w0, w1, Span(line_no, w0 - pos + 1, line_no, w1 - pos + 1)),
             ]
-            last = w1
             if match.start("s") >= 0:
-                s0, last = match.span("s")
-                tokens.append(Token("STRING", match.group("s"), s0, last,
-                                    Span(line_no, s0 - pos + 1, line_no, last - pos + 1)))
+                s0, s1 = match.span("s")
+                tokens.append(Token("STRING", match.group("s"), s0, s1,
+                                    Span(line_no, s0 - pos + 1, line_no, s1 - pos + 1)))
             comment = None
             if match.start("c") >= 0:
-                c0, last = match.span("c")
-                comment = Token("COMMENT", match.group("c"), c0, last,
-                                Span(line_no, c0 - pos + 1, line_no, last - pos + 1))
-            lines.append(Line(tokens, comment, line_no, line_no, pos, last))
+                c0, c1 = match.span("c")
+                comment = Token("COMMENT", match.group("c"), c0, c1,
+                                Span(line_no, c0 - pos + 1, line_no, c1 - pos + 1))
+            lines.append(Line(tokens, comment, line_no, line_no, pos, match.start("nl")))
             pos = match.end()
             line_no += 1
         return lines
