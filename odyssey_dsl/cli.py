@@ -73,11 +73,33 @@ def _common(fn: F) -> F:
     return fn
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """The `ody` group. Commands that live in `odyssey_dsl.commands` are imported only when
+    they run (or when --help lists them): `ody lint` must not pay for the others' imports."""
+
+    LAZY: dict[str, str] = {}  # command name -> module in odyssey_dsl.commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            from importlib import import_module
+
+            module = import_module(f"odyssey_dsl.commands.{self.LAZY[name]}")
+            return getattr(module, "command")  # type: ignore[no-any-return]
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="odyssey-dsl", prog_name="ody")
 def main() -> None:
     """Write Odyssey Simulate scripts as .ody screenplays, check them and compile them."""
-    gc.disable()  # a short-lived process building many small objects: collection only costs
+
+
+def _one_shot() -> None:
+    """For commands that build many small objects and exit: garbage collection only costs."""
+    gc.disable()
 
 
 @main.command()
@@ -86,6 +108,7 @@ def main() -> None:
 def lint(files: tuple[str, ...], fmt: str, ignore: tuple[str, ...], strict: bool | None,
          config: Path | None, max_bytes: int | None, stdin_filename: str | None) -> None:
     """Report every problem in FILES (folders: every *.ody below; `-` reads stdin)."""
+    _one_shot()
     from .compiler import SourceError, compile_text, read_source
 
     flags = _Flags(ignore, strict, config, max_bytes)
@@ -115,6 +138,7 @@ def compile_command(file: str, output: Path | None, request: bool, no_embed_imag
                     ignore: tuple[str, ...], strict: bool | None, config: Path | None,
                     max_bytes: int | None, stdin_filename: str | None) -> None:
     """Compile FILE (`-` for stdin) to the script JSON the API takes."""
+    _one_shot()
     from .compiler import SourceError, compile_text, read_source
 
     flags = _Flags(ignore, strict, config, max_bytes)
@@ -151,6 +175,7 @@ def compile_command(file: str, output: Path | None, request: bool, no_embed_imag
 def check(files: tuple[str, ...], fmt: str, ignore: tuple[str, ...], strict: bool | None,
           config: Path | None, max_bytes: int | None, stdin_filename: str | None) -> None:
     """Check hand-written script JSON (a script, a batch or a request body) with the same rules."""
+    _one_shot()
     from .compiler import SourceError, read_source
     from .jsoncheck import check_json
 

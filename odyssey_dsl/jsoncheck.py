@@ -55,6 +55,16 @@ class Node:
 class JsonCheck:
     text: str
     diagnostics: tuple[Diagnostic, ...]
+    entries: tuple[tuple[str, Cue], ...] = ()  # ("script[2]", the entry as a cue), in order
+
+    def entry_of(self, diagnostic: Diagnostic) -> tuple[str, Cue] | None:
+        """The entry a diagnostic points into, to name it (`script[2] (interact at 3000 ms)`)."""
+        for label, cue in self.entries:
+            if cue.span.line <= diagnostic.span.line <= cue.span.end_line and (
+                    (cue.span.line, cue.span.column) <= (diagnostic.span.line, diagnostic.span.column)
+                    <= (cue.span.end_line, cue.span.end_column)):
+                return label, cue
+        return None
 
 
 class _Shape(Exception):
@@ -73,6 +83,7 @@ def _parser() -> Lark:
 def check_json(data: bytes, base_dir: Path, ignore: frozenset[str] = frozenset()) -> JsonCheck:
     """Every problem in a JSON script, batch or request body, placed in the JSON text."""
     text, found = decode(data)
+    entries: list[tuple[str, Cue]] = []
     if not found:
         scripts: _Scripts = []
         try:
@@ -81,11 +92,12 @@ def check_json(data: bytes, base_dir: Path, ignore: frozenset[str] = frozenset()
             found.append(_syntax(error, text))
         except _Shape as shape:
             found.append(shape.diagnostic)
-        for cues, span in scripts:
+        for where, cues, span in scripts:
+            entries.extend((f"{where}[{i}]", cue) for i, cue in enumerate(cues) if cue is not None)
             timed = check_script(cues, DEFAULT_MIN_GAP_MS, found, None in cues[:1], None in cues, span, str)
             check_images(timed, base_dir, found)
     kept = suppress(found, Document((), 0), ignore)
-    return JsonCheck(text, tuple(sorted(kept, key=sort_key)))
+    return JsonCheck(text, tuple(sorted(kept, key=sort_key)), tuple(entries))
 
 
 def _syntax(error: UnexpectedInput, text: str) -> Diagnostic:
@@ -149,7 +161,7 @@ def _leaf(token: Token) -> Node:
     return Node(kind, {"true": True, "false": False, "null": None}[kind], span)
 
 
-_Scripts = list[tuple[list[Cue | None], Span]]
+_Scripts = list[tuple[str, list[Cue | None], Span]]  # (where, entries, span of the array)
 
 
 def _scripts(root: Node, found: list[Diagnostic]) -> _Scripts:
@@ -160,8 +172,8 @@ def _scripts(root: Node, found: list[Diagnostic]) -> _Scripts:
     if root.kind != "array":
         raise _Shape("expected a script (an array of entries), a batch or a request body", root.span)
     if root.value and root.value[0].kind == "array":
-        return [(_script(s, f"scripts[{i}]", found), s.span) for i, s in enumerate(root.value)]
-    return [(_script(root, "script", found), root.span)]
+        return [(f"scripts[{i}]", _script(s, f"scripts[{i}]", found), s.span) for i, s in enumerate(root.value)]
+    return [("script", _script(root, "script", found), root.span)]
 
 
 def _request(root: Node, found: list[Diagnostic]) -> _Scripts:
@@ -177,10 +189,10 @@ def _request(root: Node, found: list[Diagnostic]) -> _Scripts:
     if present[0] == "script_url":
         raise _Shape("`script_url` points to a script elsewhere: check that file instead", key.span)
     if present[0] == "script":
-        return [(_script(value, "script", found), value.span)]
+        return [("script", _script(value, "script", found), value.span)]
     if value.kind != "array":
         raise _Shape("`scripts` must be an array of scripts", value.span)
-    return [(_script(s, f"scripts[{i}]", found), s.span) for i, s in enumerate(value.value)]
+    return [(f"scripts[{i}]", _script(s, f"scripts[{i}]", found), s.span) for i, s in enumerate(value.value)]
 
 
 def _script(node: Node, where: str, found: list[Diagnostic]) -> list[Cue | None]:

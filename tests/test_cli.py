@@ -197,3 +197,14 @@ def test_stdin_filename_finds_the_project_config(tree: Path) -> None:
     assert named.returncode == 0 and named.stdout == ""
     unnamed = ody("lint", "-", cwd=tree, stdin=WARN.encode())
     assert "warning[ODY201]" in unnamed.stdout
+
+
+def test_json_diagnostics_name_their_entry(tmp_path: Path) -> None:
+    from odyssey_dsl.jsoncheck import check_json
+
+    body = {"script": [{"timestamp_ms": 0, "start": {"prompt": "a"}}, {"timestamp_ms": 5000, "interact": {"prompt": "b"}},
+                       {"timestamp_ms": 3000, "interact": {"prompt": "c"}}, {"timestamp_ms": 9000, "end": {}}]}
+    result = check_json(json.dumps(body).encode(), base_dir=tmp_path)
+    (error,) = [d for d in result.diagnostics if d.code == "ODY102"]
+    label, cue = result.entry_of(error)
+    assert (label, cue.action, cue.time.ms) == ("script[2]", "interact", 3000)
