@@ -326,3 +326,7 @@ def run() -> None:
         click.echo(f"ody: internal error, please report it: {type(error).__name__}: {error}", err=True)
         sys.exit(EXIT_USAGE)
 
+
+
+if __name__ == "__main__":
+    run()
