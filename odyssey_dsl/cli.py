@@ -19,6 +19,7 @@ from typing import IO, Any, TypeVar
 import click
 
 from . import render
+from .compiler import SourceError, compile_text, read_source
 from .config import ConfigError, Settings, load_settings, merge, read_settings
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -109,17 +110,8 @@ def lint(files: tuple[str, ...], fmt: str, ignore: tuple[str, ...], strict: bool
          config: Path | None, max_bytes: int | None, stdin_filename: str | None) -> None:
     """Report every problem in FILES (folders: every *.ody below; `-` reads stdin)."""
     _one_shot()
-    from .compiler import SourceError, compile_text, read_source
-
-    flags = _Flags(ignore, strict, config, max_bytes)
     outcome = Outcome()
-    for item in _expand(files, stdin_filename, outcome):
-        try:
-            settings = flags.settings_for(item, stdin_filename)
-            data = _read(item, settings, read_source)
-        except (SourceError, ConfigError) as error:
-            _fail_io(error, outcome)
-            continue
+    for item, settings, data in _inputs(files, _Flags(ignore, strict, config, max_bytes), stdin_filename, outcome):
         result = compile_text(data, path=item.path or _stdin_path(stdin_filename),
                               settings=settings, embed_images=False)
         outcome.add(render.Report(item.name, result.source, list(result.diagnostics)), settings.strict)
@@ -139,17 +131,11 @@ def compile_command(file: str, output: Path | None, request: bool, no_embed_imag
                     max_bytes: int | None, stdin_filename: str | None) -> None:
     """Compile FILE (`-` for stdin) to the script JSON the API takes."""
     _one_shot()
-    from .compiler import SourceError, compile_text, read_source
-
-    flags = _Flags(ignore, strict, config, max_bytes)
     outcome = Outcome()
-    item = Input(stdin_filename or "<stdin>", None) if file == STDIN else Input(file, Path(file))
-    try:
-        settings = flags.settings_for(item, stdin_filename)
-        data = _read(item, settings, read_source)
-    except (SourceError, ConfigError) as error:
-        _fail_io(error, outcome)
+    inputs = list(_inputs((file,), _Flags(ignore, strict, config, max_bytes), stdin_filename, outcome, expand=False))
+    if not inputs:
         sys.exit(outcome.code)
+    ((item, settings, data),) = inputs
     result = compile_text(data, path=item.path or _stdin_path(stdin_filename),
                           settings=settings, embed_images=not no_embed_images)
     outcome.add(render.Report(item.name, result.source, list(result.diagnostics)), settings.strict)
@@ -176,18 +162,11 @@ def check(files: tuple[str, ...], fmt: str, ignore: tuple[str, ...], strict: boo
           config: Path | None, max_bytes: int | None, stdin_filename: str | None) -> None:
     """Check hand-written script JSON (a script, a batch or a request body) with the same rules."""
     _one_shot()
-    from .compiler import SourceError, read_source
     from .jsoncheck import check_json
 
-    flags = _Flags(ignore, strict, config, max_bytes)
     outcome = Outcome()
-    for item in _expand(files, stdin_filename, outcome, pattern="*.json"):
-        try:
-            settings = flags.settings_for(item, stdin_filename)
-            data = _read(item, settings, read_source)
-        except (SourceError, ConfigError) as error:
-            _fail_io(error, outcome)
-            continue
+    flags = _Flags(ignore, strict, config, max_bytes)
+    for item, settings, data in _inputs(files, flags, stdin_filename, outcome, pattern="*.json"):
         path = item.path or _stdin_path(stdin_filename)
         result = check_json(data, base_dir=path.parent if path else Path.cwd(), ignore=settings.ignore)
         outcome.add(render.Report(item.name, result.text, list(result.diagnostics)), settings.strict)
@@ -228,15 +207,28 @@ def _stdin_path(name: str | None) -> Path | None:
     return Path(name) if name else None
 
 
-def _expand(args: tuple[str, ...], stdin_name: str | None, outcome: Outcome,
-            pattern: str = "*.ody") -> Iterator[Input]:
-    """Inputs in order: files as given, folders as their matching files (sorted), `-` as stdin."""
+def _inputs(args: tuple[str, ...], flags: _Flags, stdin_name: str | None, outcome: Outcome,
+            pattern: str = "*.ody", expand: bool = True) -> Iterator[tuple[Input, Settings, bytes]]:
+    """Every readable input with its settings and bytes, in order: files as given, folders as
+    their matching files (sorted; with `expand`), `-` as stdin. One that cannot be read is
+    reported on stderr and counts for exit code 2; the others go on."""
+    for item in _expand(args, stdin_name, pattern, expand):
+        try:
+            settings = flags.settings_for(item, stdin_name)
+            data = _read(item, settings)
+        except (SourceError, ConfigError) as error:
+            _fail_io(error, outcome)
+            continue
+        yield item, settings, data
+
+
+def _expand(args: tuple[str, ...], stdin_name: str | None, pattern: str, expand: bool) -> Iterator[Input]:
     for arg in args:
         if arg == STDIN:
             yield Input(stdin_name or "<stdin>", None)
             continue
         path = Path(arg)
-        if path.is_dir():
+        if expand and path.is_dir():
             found = sorted(p for p in path.rglob(pattern)
                            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
             yield from (Input(str(p), p) for p in found)
@@ -244,11 +236,9 @@ def _expand(args: tuple[str, ...], stdin_name: str | None, outcome: Outcome,
         yield Input(arg, path)
 
 
-def _read(item: Input, settings: Settings, read_source: Callable[[Path, int], bytes]) -> bytes:
+def _read(item: Input, settings: Settings) -> bytes:
     if item.path is not None:
         return read_source(item.path, settings.max_bytes)
-    from .compiler import SourceError
-
     data = sys.stdin.buffer.read(settings.max_bytes + 1)
     if len(data) > settings.max_bytes:
         raise SourceError(f"{item.name}: input is over the {settings.max_bytes} byte limit (see --max-bytes)")
