@@ -19,12 +19,12 @@ _MAX_DIGITS = 16
 
 # The everyday valid forms, read by one regular expression each; anything else (including
 # every mistake) takes the general path, which explains what is wrong.
-_SIMPLE = re.compile(r"(\+?)(\d{1,12})(ms|s|m|h)")
-_UNITS = re.compile(r"(\+?)(?:(\d{1,9})h)?(?:(\d{1,9})m(?!s))?(?:(\d{1,9})(?:\.(\d{1,3}))?s)?(?:(\d{1,9})ms)?")
-_CLOCK_FAST = re.compile(r"(\+?)(\d{1,9}):([0-5]\d)(?::([0-5]\d))?(?:\.(\d{1,3}))?")
-_NUMBER = re.compile(r"(\d*)(?:\.(\d*))?")
-_PART = re.compile(r"(\d+)(?:\.(\d+))?([^\d.:]*)")
-_CLOCK = re.compile(r"(\d+):(\d+)(?::(\d+))?(?:\.(\d+))?")
+_SIMPLE = re.compile(r"(\+?)(\d{1,12})(ms|s|m|h)", re.ASCII)
+_UNITS = re.compile(r"(\+?)(?:(\d{1,9})h)?(?:(\d{1,9})m(?!s))?(?:(\d{1,9})(?:\.(\d{1,3}))?s)?(?:(\d{1,9})ms)?", re.ASCII)
+_CLOCK_FAST = re.compile(r"(\+?)(\d{1,9}):([0-5]\d)(?::([0-5]\d))?(?:\.(\d{1,3}))?", re.ASCII)
+_NUMBER = re.compile(r"(\d*)(?:\.(\d*))?", re.ASCII)
+_PART = re.compile(r"(\d+)(?:\.(\d+))?([^\d.:]*)", re.ASCII)
+_CLOCK = re.compile(r"(\d+):(\d+)(?::(\d+))?(?:\.(\d+))?", re.ASCII)
 _UNIT_ALIASES = {
     "sec": "s", "secs": "s", "second": "s", "seconds": "s",
     "min": "m", "mins": "m", "minute": "m", "minutes": "m",
@@ -50,6 +50,8 @@ def parse_time(text: str) -> tuple[bool, int] | TimeError:
 
 def parse_time_slowly(text: str) -> tuple[bool, int] | TimeError:
     """`parse_time` without the fast paths: the reference they are tested against."""
+    if not text.isascii() and any(c.isdigit() for c in text):
+        return TimeError("times are written with the digits 0-9", "retype the number with ASCII digits, e.g. `3s`")
     relative = text.startswith("+")
     body = text[1:] if relative else text
     sign = "+" if relative else ""

@@ -306,3 +306,10 @@ def test_every_suggestion_is_itself_a_valid_time(text: str) -> None:
     if isinstance(result, TimeError):
         for suggestion in result.suggestions:
             assert not isinstance(parse_time(suggestion), TimeError), (text, suggestion)
+
+
+@pytest.mark.parametrize("text", ["３s", "٣s", "1:３0", "+٣ms"])
+def test_only_ascii_digits_make_a_time(text: str) -> None:
+    result = parse_time(text)
+    assert isinstance(result, TimeError)
+    assert "digits 0-9" in result.message
