@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import images
-from .diagnostics import CODES, Diagnostic, Fix, Related, Severity, Span, closest
+from .diagnostics import CODES, Diagnostic, Fix, Related, Severity, Span, closest, shown
 from .syntax import Comment, Cue, Directive, Document, Invalid, Scene, Text, Word
 from .times import TimeError, format_ms, parse_time
 
@@ -40,6 +40,7 @@ class Timed:
 
     cue: Cue
     ms: int | None
+    after_break: bool = False  # a broken line comes right before it: no comparison across it
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +69,12 @@ def check(document: Document, base_dir: Path | None, ignore: frozenset[str] = fr
     options = _directives(document, found)
     groups, has_scenes = _scripts(document, found)
     scripts = []
-    for scene, statements in groups:
-        cues, broken_before_first, broken = _cues_of(statements)
-        empty = Span(document.first_line, 1, document.first_line, 1) if scene is None else None
-        script = Script(scene, check_script(cues, options.min_gap_ms, found, broken_before_first, broken, empty))
+    for head, statements in groups:
+        cues: list[Cue | None] = [s if isinstance(s, Cue) else None for s in statements]
+        broken = None in cues or isinstance(head, Invalid)
+        empty = Span(document.first_line, 1, document.first_line, 1) if not has_scenes else None
+        scene = head if isinstance(head, Scene) else None
+        script = Script(scene, check_script(cues, options.min_gap_ms, found, broken, broken, empty))
         scripts.append(script)
         if base_dir is not None:
             check_images(script.cues, base_dir, found)
@@ -91,7 +94,8 @@ def _directives(document: Document, found: list[Diagnostic]) -> Options:
         if isinstance(item, Comment):
             continue
         if not isinstance(item, Directive):
-            first_other = first_other or item
+            if isinstance(item, (Cue, Scene)) or item.text.startswith("@") or _scene_like(item):
+                first_other = first_other or item
             continue
         if item.name in seen:
             found.append(Diagnostic(
@@ -136,7 +140,7 @@ def _directive_value(item: Directive, found: list[Diagnostic]) -> str | int | No
     guess = closest(value.text.lower(), allowed, 0.5)
     fixes = (Fix(f"Replace with `{guess}`", value.span, guess),) if guess else ()
     found.append(Diagnostic(
-        "ODY109", f"`{item.name}` is `{allowed[0]}` or `{allowed[1]}`, not `{value.text[:30]}`", value.span,
+        "ODY109", f"`{item.name}` is `{allowed[0]}` or `{allowed[1]}`, not `{shown(value.text)}`", value.span,
         f"did you mean `{guess}`?" if guess else f"write `{item.name} {allowed[0]}` or `{item.name} {allowed[1]}`",
         fixes,
     ))
@@ -148,14 +152,21 @@ def _directive_value(item: Directive, found: list[Diagnostic]) -> str | int | No
 _Statement = Cue | Invalid
 
 
-def _scripts(document: Document, found: list[Diagnostic]) -> tuple[list[tuple[Scene | None, list[_Statement]]], bool]:
-    """Split the statements into scripts: one per scene, or one for a file without scenes."""
-    groups: list[tuple[Scene | None, list[_Statement]]] = [(None, [])]
+_Head = Scene | Invalid | None  # what starts a script: a scene line, a broken one, or the file
+
+
+def _scripts(document: Document, found: list[Diagnostic]) -> tuple[list[tuple[_Head, list[_Statement]]], bool]:
+    """Split the statements into scripts: one per scene, or one for a file without scenes.
+
+    A broken line that looks like a scene line still starts a script (of unknown name), so
+    its cues are not blamed on the scene before it."""
+    groups: list[tuple[_Head, list[_Statement]]] = [(None, [])]
     names: dict[str, Scene] = {}
     for item in document.items:
-        if isinstance(item, Scene):
+        if isinstance(item, Scene) or isinstance(item, Invalid) and _scene_like(item):
             groups.append((item, []))
-            _scene_name(item, names, found)
+            if isinstance(item, Scene):
+                _scene_name(item, names, found)
         elif isinstance(item, (Cue, Invalid)):
             groups[-1][1].append(item)
     if len(groups) == 1:
@@ -168,12 +179,17 @@ def _scripts(document: Document, found: list[Diagnostic]) -> tuple[list[tuple[Sc
             'in a file with scenes every cue belongs to one: add a `scene "name"` line above it',
             related=(Related(groups[1][0].span, "the first scene"),),  # type: ignore[union-attr]
         ))
-    for scene, statements in groups[1:]:
-        if not statements:
-            assert scene is not None
-            found.append(Diagnostic("ODY110", "this scene has no cues", scene.span,
+    for head, statements in groups[1:]:
+        if not statements and isinstance(head, Scene):
+            found.append(Diagnostic("ODY110", "this scene has no cues", head.span,
                                     "add its cues below it (`@0 start ...` to `end`), or remove it"))
     return [g for g in groups[1:] if g[1]], True
+
+
+def _scene_like(line: Invalid) -> bool:
+    """A broken line that was meant as a `scene` line (`scene intro`, `scen "a"`)."""
+    word = line.text.split(maxsplit=1)[0] if line.text.strip() else ""
+    return word == "scene" or closest(word.lower(), ("scene",), 0.75) is not None
 
 
 def _scene_name(scene: Scene, names: dict[str, Scene], found: list[Diagnostic]) -> None:
@@ -184,25 +200,11 @@ def _scene_name(scene: Scene, names: dict[str, Scene], found: list[Diagnostic]) 
         found.append(Diagnostic("ODY110", "scene name is empty", scene.name.span, "give the scene a name"))
     elif name in names:
         found.append(Diagnostic(
-            "ODY110", f"two scenes are named `{name[:40]}`", scene.name.span, "give each scene its own name",
+            "ODY110", f"two scenes are named `{shown(name, 40)}`", scene.name.span, "give each scene its own name",
             related=(Related(names[name].span, "the first scene with this name"),),
         ))
     else:
         names[name] = scene
-
-
-def _cues_of(statements: list[_Statement]) -> tuple[list[Cue | None], bool, bool]:
-    """The script's cues, with None standing for a broken line that may have been a cue."""
-    cues: list[Cue | None] = [s for s in statements if isinstance(s, Cue) or _maybe_cue(s)]  # type: ignore[misc]
-    cues = [c if isinstance(c, Cue) else None for c in cues]
-    broken = None in cues
-    first_cue = next((i for i, c in enumerate(cues) if c is not None), len(cues))
-    return cues, None in cues[:first_cue], broken
-
-
-def _maybe_cue(line: Invalid) -> bool:
-    """A broken line that starts like a cue (`@`, a number, an action) may have been one."""
-    return line.text[:1] == "@" or line.text[:1].isdigit() or line.text.split(maxsplit=1)[0] in ("start", "interact", "end")
 
 
 # --- one script (ODY101-108, ODY201-202) -----------------------------------------------------
@@ -256,7 +258,7 @@ def check_script(
                 "use `interact` to change what happens, or a `scene` line to begin another script",
                 fixes, (Related(start_seen.cue.span, "the script starts here"),),
             ))
-        if previous is not None:
+        if previous is not None and not entry.after_break:
             _order_and_gap(previous, entry, min_gap_ms, found, spell)
         if cue.action == "end":
             end_seen = entry
@@ -274,11 +276,11 @@ def _resolve(cues: Sequence[Cue | None], found: list[Diagnostic]) -> list[Timed]
     """Absolute times: a relative time counts from the previous cue of the script."""
     timed: list[Timed] = []
     previous_ms: int | None = None
-    first = True
+    first, after_break = True, False
     for cue in cues:
-        if cue is None:  # a broken line (maybe the first cue): what follows it relatively cannot be placed
+        if cue is None:  # a broken line, maybe a cue (even the first): nothing after it is placed by it
             previous_ms = None
-            first = False
+            first, after_break = False, True
             continue
         time = cue.time
         if time.ms is None:
@@ -294,9 +296,9 @@ def _resolve(cues: Sequence[Cue | None], found: list[Diagnostic]) -> list[Timed]
             ms = None
         else:
             ms = previous_ms + time.ms if previous_ms is not None else None
-        timed.append(Timed(cue, ms))
+        timed.append(Timed(cue, ms, after_break))
         previous_ms = ms
-        first = False
+        first = after_break = False
     return timed
 
 
@@ -392,6 +394,9 @@ def check_images(cues: Iterable[Timed], base_dir: Path, found: list[Diagnostic])
 
 
 def image_problem(ref: str, base_dir: Path) -> images.ImageProblem | None:
+    """What is wrong with an image reference (a data URL, or a path from `base_dir`), if anything."""
+    if not ref.strip():
+        return images.ImageProblem("the image path is empty", "write the path of a file, or a data: URL")
     result = images.inspect_data_url(ref) if images.is_data_url(ref) else images.inspect_file(base_dir / ref)
     return result if isinstance(result, images.ImageProblem) else None
 
@@ -412,6 +417,12 @@ def suppress(found: list[Diagnostic], document: Document, ignore: frozenset[str]
                 codes.add(code)
         for line in range(item.span.line, item.span.end_line + 1):
             by_line.setdefault(line, set()).update(codes)
+    for item in document.items:
+        if isinstance(item, Comment) and item.ignores:
+            extra.append(Diagnostic(
+                "ODY204", "a suppression comment on a line of its own silences nothing", item.span,
+                "put it after the statement whose warnings it silences: `@3s interact \"...\"  # ody: ignore[ODY201]`",
+            ))
     start = Span(document.first_line, 1, document.first_line, 1)
     silenced = {c for c in ignore if _suppressible(c, start, extra, "the ignore setting")}
     kept = [
@@ -426,10 +437,14 @@ _WARNING_CODES = tuple(code for code, info in CODES.items() if info.severity is 
 
 
 def _suppressible(code: str, span: Span, extra: list[Diagnostic], where: str) -> bool:
+    if not code:
+        extra.append(Diagnostic("ODY204", f"{where} names no code", span,
+                                "name the warnings to silence: `# ody: ignore[ODY201]`"))
+        return False
     known = CODES.get(code)
     if known is None:
         guess = closest(code, _WARNING_CODES, 0.7)
-        extra.append(Diagnostic("ODY204", f"unknown code `{code[:20]}` in {where}", span,
+        extra.append(Diagnostic("ODY204", f"unknown code `{shown(code, 20)}` in {where}", span,
                                 f"did you mean `{guess}`?" if guess else "codes are listed in docs/diagnostics.md"))
         return False
     if known.severity is Severity.ERROR:

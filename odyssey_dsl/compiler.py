@@ -6,7 +6,9 @@ for a file that cannot be read at all, a `SourceError` with a one-line message.
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
 import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,7 +16,7 @@ from pathlib import Path
 from . import images
 from .checks import Checked, Options, Script, check
 from .config import Settings
-from .diagnostics import Diagnostic, Span, sort_key
+from .diagnostics import SYNTAX_CODES, Diagnostic, Span, sort_key
 from .emit import Entry, request_json, script_json
 from .lexer import position
 from .syntax import Document, parse
@@ -63,7 +65,7 @@ def read_source(path: Path, max_bytes: int) -> bytes:
         with open(path, "rb") as f:
             size = _size(f)
             if size is not None and size > max_bytes:
-                raise SourceError(f"{path}: {_mib(size)} is over the {_mib(max_bytes)} limit (see --max-bytes)")
+                raise SourceError(f"{path}: {too_large(size, max_bytes)}")
             data = f.read(max_bytes + 1)
     except FileNotFoundError:
         raise SourceError(f"{path}: no such file") from None
@@ -74,7 +76,7 @@ def read_source(path: Path, max_bytes: int) -> bytes:
     except OSError as error:
         raise SourceError(f"{path}: cannot read it ({error.strerror or error})") from None
     if len(data) > max_bytes:
-        raise SourceError(f"{path}: over the {_mib(max_bytes)} limit (see --max-bytes)")
+        raise SourceError(f"{path}: {too_large(None, max_bytes)}")
     return data
 
 
@@ -83,26 +85,54 @@ def _size(f: object) -> int | None:
     return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
-def _mib(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MiB"
+def too_large(size: int | None, limit: int) -> str:
+    """`65.0 MiB is over the 64.0 MiB limit`, in bytes where MiB would hide the difference."""
+    def amount(n: int) -> str:
+        return f"{n / (1024 * 1024):.1f} MiB"
+
+    if size is None:
+        return f"over the {amount(limit) if limit >= 1024 * 1024 else f'{limit} byte'} limit (see --max-bytes)"
+    if amount(size) == amount(limit):
+        return f"{size} bytes is over the {limit} byte limit (see --max-bytes)"
+    return f"{amount(size)} is over the {amount(limit)} limit (see --max-bytes)"
+
+
+_WIDE_BOMS = (("UTF-32", codecs.BOM_UTF32_LE), ("UTF-32", codecs.BOM_UTF32_BE),
+              ("UTF-16", codecs.BOM_UTF16_LE), ("UTF-16", codecs.BOM_UTF16_BE))
 
 
 def decode(data: bytes) -> tuple[str, list[Diagnostic]]:
-    """UTF-8 text (a BOM is dropped); a bad byte is reported where it is and replaced by U+FFFD."""
+    """UTF-8 text (a BOM is dropped); a bad byte is reported where it is and replaced by U+FFFD.
+
+    A UTF-16 or UTF-32 file is reported once, as such, and gives no text: every byte of it
+    would otherwise be a mistake of its own."""
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as error:
         bad = error.start
+    for name, bom in _WIDE_BOMS:
+        if data.startswith(bom):
+            return "", [Diagnostic("ODY006", f"the file is {name}, not UTF-8", Span(1, 1, 1, 2),
+                                   "save it as UTF-8 (most editors offer the encoding in “Save as”)")]
     text = data.decode("utf-8-sig", errors="replace")
     prefix = data[:bad].decode("utf-8-sig")
     line, column = position(prefix, len(prefix))
-    more = text.count("\ufffd") - data.count(b"\xef\xbf\xbd") - 1
-    tail = f" ({more} more below)" if more > 0 else ""
+    more = len(_bad_lines(data)) - 1
+    tail = f" (and on {more} more line{'s' if more > 1 else ''})" if more > 0 else ""
     return text, [Diagnostic(
         "ODY006", f"the file is not valid UTF-8: byte 0x{data[bad]:02x} cannot be read{tail}",
         Span(line, column, line, column + 1),
         "save the file as UTF-8; unreadable bytes are shown as �",
     )]
+
+
+def _bad_lines(data: bytes) -> set[int]:
+    """The lines holding bytes that are not UTF-8: their syntax errors are that one mistake."""
+    text = data.decode("utf-8-sig", errors="surrogateescape")
+    return {position(text, m.start())[0] for m in _ESCAPED.finditer(text)}
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]+")
 
 
 def compile_text(
@@ -120,11 +150,17 @@ def compile_text(
     """
     settings = settings or Settings()
     extra: list[Diagnostic] = []
+    bad_lines: set[int] = set()
     if isinstance(source, bytes):
-        source, extra = decode(source)
+        data, (source, extra) = source, decode(source)
+        if extra:
+            bad_lines = _bad_lines(data)
     document = parse(source)
     if extra:
-        document = replace(document, diagnostics=tuple(sorted(extra + list(document.diagnostics), key=sort_key)))
+        kept = [d for d in document.diagnostics if d.span.line not in bad_lines or d.code not in SYNTAX_CODES]
+        document = replace(document, diagnostics=tuple(sorted(extra + kept, key=sort_key)))
+        if not source:  # not UTF-8 at all: nothing else to say
+            return Compilation(path, source, document, Checked(Options(), (), False, ()), tuple(extra), None)
     base = (path.parent if path is not None else Path.cwd()) if check_images else None
     checked = check(document, base, settings.ignore)
     diagnostics = list(checked.diagnostics)

@@ -134,3 +134,13 @@ def closest(word: str, choices: tuple[str, ...], cutoff: float = 0.6) -> str | N
         return None
     found = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
     return found[0] if found else None
+
+
+def shown(text: str, limit: int = 30) -> str:
+    """User text as it may appear inside a one-line message: at most `limit` characters, and
+    control characters escaped (a message must never carry a terminal escape or a NUL)."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -19,16 +19,17 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from .checks import DEFAULT_MIN_GAP_MS, check_images, check_script, suppress
 from .compiler import decode
-from .diagnostics import Diagnostic, Span, closest, sort_key
+from .diagnostics import Diagnostic, Span, closest, shown, sort_key
 from .grammar import cached_lark
 from .syntax import Cue, Document, Text, Time
+from .times import MAX_MS
 
 _JSON_GRAMMAR = r"""
 ?value: object | array | STRING | NUMBER | TRUE | FALSE | NULL
 array: "[" [value ("," value)*] "]"
 object: "{" [pair ("," pair)*] "}"
 pair: STRING ":" value
-STRING: /"(?:[^"\\\x00-\x1f]|\\.)*"/
+STRING: /"[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*"/
 NUMBER: /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/
 TRUE: "true"
 FALSE: "false"
@@ -110,7 +111,7 @@ def _syntax(error: UnexpectedInput, text: str) -> Diagnostic:
         message = f"invalid JSON: unexpected character {text[error.pos_in_stream]!r}"
     else:
         token = error.token  # type: ignore[attr-defined]
-        message = f"invalid JSON: unexpected {str(token)[:20]!r}"
+        message = f"invalid JSON: unexpected `{shown(str(token), 20)}`"
     if not isinstance(line, int) or line < 1:
         line, column = 1, 1
     return Diagnostic("ODY301", message, Span(line, column, line, column + 1),
@@ -137,7 +138,7 @@ def _tree(root: Tree | Token) -> Node:
                     continue
                 key, value = pair.value
                 if key.value in pairs:
-                    raise _Shape(f"key `{key.value[:30]}` appears twice", key.span)
+                    raise _Shape(f"key `{shown(key.value)}` appears twice", key.span)
                 pairs[key.value] = (key, value)
             built[id(tree)] = Node("object", pairs, span)
     return built[id(root)]
@@ -157,6 +158,8 @@ def _leaf(token: Token) -> Node:
                          "a character above U+FFFF is written as a surrogate pair, like \\ud83d\\ude00")
         return Node(kind, value, span)
     if kind == "number":
+        if len(token) > 30:  # no timestamp is that long; int() of thousands of digits is refused
+            raise _Shape("this number is far too large for a timestamp", span)
         return Node(kind, json.loads(token), span)
     return Node(kind, {"true": True, "false": False, "null": None}[kind], span)
 
@@ -218,6 +221,8 @@ def _cue(node: Node, where: str) -> Cue:
     ts_key, ts = pairs["timestamp_ms"]
     if ts.kind != "number" or not isinstance(ts.value, int) or ts.value < 0:
         raise _Shape("`timestamp_ms` must be a whole number of milliseconds, 0 or more", ts.span)
+    if ts.value > MAX_MS:
+        raise _Shape("`timestamp_ms` is too large", ts.span, "a script lasts minutes, not centuries")
     actions = [k for k in ("start", "interact", "end") if k in pairs]
     if len(actions) != 1:
         raise _Shape(f"{where} must have exactly one of `start`, `interact` and `end`", node.span)
@@ -251,6 +256,6 @@ def _known_keys(pairs: dict[str, tuple[Node, Node]], known: tuple[str, ...], whe
         if name not in known:
             guess = closest(name, known)
             raise _Shape(
-                f"unknown key `{name[:30]}` in {where}", key.span,
+                f"unknown key `{shown(name)}` in {where}", key.span,
                 f"did you mean `{guess}`?" if guess else "keys are " + ", ".join(f"`{k}`" for k in known) if known else f"{where} takes no keys",
             )

@@ -85,12 +85,26 @@ class _SourceLines:
         return self._lines[number - 1] if 0 < number <= len(self._lines) else ""
 
 
+#: Columns of source shown around a span: a 30 MB line (an inlined image) must print one screen.
+WINDOW = 100
+
+
 def _snippet(lines: _SourceLines, span: Span, mark: str, style: str, label: str, width: int) -> list[list[Piece]]:
     text = lines.get(span.line)
+    column = span.column
     end = span.end_column if span.end_line == span.line else len(text) + 1
-    shown, start_cell, end_cell = _display(text, span.column, max(end, span.column + 1))
-    marks = mark * max(1, end_cell - start_cell)
+    end = max(end, column + 1)
     suffix = " …" if span.end_line > span.line else ""
+    if len(text) > WINDOW:  # show a window of the line, marked with … where it is cut
+        low = max(0, min(column - 1 - WINDOW // 3, len(text) - WINDOW))
+        high = low + WINDOW
+        if end - 1 > high:
+            end, suffix = high + 1, " …"
+        text = ("…" if low else "") + text[low:high] + ("…" if high < len(text) else "")
+        shift = low - (1 if low else 0)
+        column, end = column - shift, end - shift
+    shown, start_cell, end_cell = _display(text, column, end)
+    marks = mark * max(1, end_cell - start_cell)
     return [
         [(f"{span.line:>{width}} | ", "gutter"), (shown, "")],
         [(f"{'':>{width}} | ", "gutter"), (" " * start_cell + marks + suffix, style),

@@ -82,11 +82,18 @@ def _check_escapes(inner: str, offset: int) -> list[EscapeError]:
             elif 0xDC00 <= code <= 0xDFFF:
                 errors.append(_lone(match, offset))
         elif body not in _SIMPLE:
-            shown = body if body.isprintable() and body.strip() else repr(body)[1:-1] or "end"
             if body.startswith("u"):
                 message = "`\\u` must be followed by exactly four hex digits"
+            elif body in ("\n", "\r"):
+                message = "a backslash before a line break is not an escape"
+            elif not body:
+                message = "a backslash at the end of a string is not an escape"
+            elif body.isspace():
+                message = f"a backslash before a {'tab' if body == chr(9) else 'space'} is not an escape"
+            elif not body.isprintable():
+                message = f"invalid escape: a backslash before {repr(body)[1:-1]}"
             else:
-                message = f"invalid escape `\\{shown}`"
+                message = f"invalid escape `\\{body}`"
             errors.append(
                 EscapeError(
                     start, end, message,

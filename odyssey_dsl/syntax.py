@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any, Callable, NamedTuple, Union
 
 from . import strings, times
-from .diagnostics import Diagnostic, Fix, Span, closest, sort_key
+from .diagnostics import Diagnostic, Fix, Span, closest, shown, sort_key
 from .grammar import Failure, Grammar, Shape, load
 from .lexer import BAD_LONG_STRING, BAD_STRING, Line, Token, line_count, position
 
@@ -205,7 +205,7 @@ def _inner_span(token: Token, start: int, end: int) -> Span:
     return Span(line, column + (offset if line == first else 0), end_line, end_column + (offset if end_line == first else 0))
 
 
-_SUPPRESSION = re.compile(r"ody:\s*ignore\[([^\]]*)\]")
+_SUPPRESSION = re.compile(r"ody:\s*ignore\s*\[([^\]]*)\]")
 _CODE = re.compile(r"[^,\s]+")
 
 
@@ -219,7 +219,8 @@ def _comment(token: Token) -> Comment:
         (code.group().upper(), Span(line, base + code.start(), line, base + code.end()))
         for code in _CODE.finditer(match.group(1))
     )
-    return Comment(token.value, span, ignores)
+    # `ignore[]` names no code: kept as one empty code, so that the checks can say so
+    return Comment(token.value, span, ignores or (("", Span(line, base - 1, line, base + 1 + len(match.group(1)))),))
 
 
 @cache
@@ -258,7 +259,7 @@ def _statement(grammar: Grammar, text: str, line: Line, comment: Comment | None)
     if isinstance(shape, Failure):
         first, last = tokens[0], tokens[-1]
         raw = text[first.start_pos:last.end_pos]
-        diagnostic = _syntax_error(tokens, shape.index, shape.expected)
+        diagnostic = _syntax_error(text, tokens, shape.index, shape.expected)
         return Invalid(raw, _join(first.span, last.span), comment, (diagnostic,))
     return _build(shape, tokens, comment)  # type: ignore[no-any-return]
 
@@ -283,12 +284,8 @@ def _describe(token: Token) -> str:
     if token.type in ("STRING", "LONG_STRING"):
         return "string"
     if token.type == "TIME":
-        return f"time `{_clip(token.value)}`"
-    return f"`{_clip(token.value)}`"
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= 30 else text[:27] + "…"
+        return f"time `{shown(token.value)}`"
+    return f"`{shown(token.value)}`"
 
 
 def _expected(expected: set[str]) -> str:
@@ -302,65 +299,131 @@ def _expected(expected: set[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _syntax_error(tokens: list[Token], index: int, expected: frozenset[str]) -> Diagnostic:
-    """Turn the parser's complaint about `tokens[index]` into the diagnostic a writer needs."""
+_DIRECTIVE_KEYWORDS = {"TITLE": "title", "ORIENTATION": "orientation", "PROMPT_EXPANSION": "prompt-expansion",
+                       "MIN_GAP": "min-gap"}
+_DIRECTIVE_HELP = {
+    "title": 'a title is a quoted string: `title "Window cat"`',
+    "orientation": "write `orientation portrait` or `orientation landscape`",
+    "prompt-expansion": "write `prompt-expansion on` or `prompt-expansion off`",
+    "min-gap": "write a duration without `@`, such as `min-gap 3s` (`min-gap 0` turns the warning off)",
+}
+
+
+def _point(line: int, column: int) -> Span:
+    return Span(line, column, line, column)
+
+
+def _syntax_error(text: str, tokens: list[Token], index: int, expected: frozenset[str]) -> Diagnostic:
+    """Turn the parser's complaint about `tokens[index]` into the diagnostic a writer needs:
+    the likely mistake in plain words, with a fix where there is an obvious one."""
     bad = tokens[index] if index < len(tokens) else tokens[-1].end()
-    span = bad.span
     previous = tokens[index - 1] if index else None
+    if tokens[0].type != "TIME":  # the tables are shared: `image` is only ever expected in a cue
+        expected = expected - {"IMAGE"}
     bad_string = next((t for t in tokens if t.type in (BAD_STRING, BAD_LONG_STRING)), None)
     if bad_string is not None:
         return _unterminated(bad_string)
+    if previous is not None and previous.type == "TIME":
+        spaced = _spaced_time(previous, bad)
+        if spaced is not None:
+            return spaced
     if bad.type == "WORD" and expected & {"START", "INTERACT", "END"}:
         return _unknown("action", bad, ACTIONS, "`start`, `interact` or `end`")
     if index == 0:
         return _bad_first_token(bad)
-    if previous is not None and previous.type == "TIME" and bad.type in ("STRING", "LONG_STRING"):
+    if tokens[0].type in _DIRECTIVE_KEYWORDS and index == 1:
+        return _bad_directive_value(text, tokens, bad)
+    assert previous is not None
+    if previous.type == "TIME" and bad.type in ("STRING", "LONG_STRING"):
+        return _missing_action(previous, bad)
+    if bad.type in ("STRING", "LONG_STRING") and previous.type == "END":
         return Diagnostic(
-            "ODY001", "expected an action after the time", previous.span,
-            'write `start`, `interact` or `end` after the time: `@3s interact "..."`',
-            (Fix("Insert `interact`", Span(bad.span.line, bad.span.column, bad.span.line, bad.span.column), "interact "),),
+            "ODY001", "`end` takes no prompt", bad.span, "remove the text after `end`",
+            (Fix("Remove the prompt", Span(previous.span.end_line, previous.span.end_column,
+                                           bad.span.end_line, bad.span.end_column), ""),),
         )
-    if bad.type in ("STRING", "LONG_STRING") and previous is not None and previous.type == "END":
-        return Diagnostic(
-            "ODY001", "`end` takes no prompt", span, "remove the text after `end`",
-            (Fix("Remove the prompt", Span(previous.span.end_line, previous.span.end_column, bad.span.end_line, bad.span.end_column), ""),),
-        )
-    if bad.type == "$END" and expected & {"STRING", "LONG_STRING"} and previous is not None:
+    if bad.type == "$END" and expected & {"STRING", "LONG_STRING"}:
         what = "a prompt" if previous.type in ("START", "INTERACT") else "a name" if previous.type == "SCENE" else "a value"
         return Diagnostic(
             "ODY001", f"expected {what} in quotes after `{previous.value}`", previous.span,
             f'write it in double quotes: `{previous.value} "..."`',
         )
     if bad.type == "WORD" and expected & {"STRING", "LONG_STRING"}:
-        quoted = strings.quote(bad.value)
-        return Diagnostic(
-            "ODY001", "expected a quoted string", span, f"put it in double quotes: `{_clip(quoted)}`",
-            (Fix("Add quotes", span, quoted),),
-        )
-    if bad.type in ("STRING", "LONG_STRING") and expected == {"WORD"}:
-        return Diagnostic(
-            "ODY109" if previous is not None and previous.type in ("ORIENTATION", "PROMPT_EXPANSION", "MIN_GAP") else "ODY001",
-            "this value is written without quotes", span, _directive_values(previous),
-        )
+        return _unquoted(text, tokens, index)
     if bad.type == "$END":
-        return Diagnostic(
-            "ODY001", f"the line ends too early: expected {_expected(expected)}",
-            previous.span if previous else span,
-        )
+        return Diagnostic("ODY001", f"the line ends too early: expected {_expected(expected)}", previous.span)
     return Diagnostic(
-        "ODY001", f"unexpected {_describe(bad)}: expected {_expected(expected)}", span,
+        "ODY001", f"unexpected {_describe(bad)}: expected {_expected(expected)}", bad.span,
         "remove it, or start a new line for a new statement" if "$END" in expected else None,
     )
 
 
-def _directive_values(keyword: Token | None) -> str | None:
-    if keyword is None:
+def _spaced_time(time: Token, bad: Token) -> Diagnostic | None:
+    """`@ 3s` or `@3 s`: a time cut in two by a space (ODY003, with the joined time as a fix)."""
+    if bad.type != "WORD":
         return None
-    return {
-        "ORIENTATION": "write `orientation portrait` or `orientation landscape`",
-        "PROMPT_EXPANSION": "write `prompt-expansion on` or `prompt-expansion off`",
-        "MIN_GAP": "write a time without `@`, such as `min-gap 3s`",
-    }.get(keyword.type)
+    joined = time.value[1:] + bad.value
+    if isinstance(times.parse_time(joined), times.TimeError):
+        return None
+    span = Span(time.span.line, time.span.column, bad.span.end_line, bad.span.end_column)
+    where = "between `@` and the time" if time.value in ("@", "@+") else "inside a time"
+    return Diagnostic("ODY003", f"there must be no space {where}", span, f"write `@{shown(joined)}`",
+                      (Fix(f"Write `@{shown(joined)}`", span, "@" + joined),))
+
+
+def _missing_action(time: Token, bad: Token) -> Diagnostic:
+    """A string right after the time: no action, or one glued to the time (`@0start`)."""
+    for action in ACTIONS:
+        glued = time.value[1:]
+        if glued.endswith(action) and not isinstance(times.parse_time(glued[: -len(action)]), times.TimeError):
+            fixed = f"{time.value[: -len(action)]} {action}"
+            return Diagnostic(
+                "ODY001", "the action is glued to the time", time.span, f"put a space before it: `{shown(fixed)}`",
+                (Fix("Insert a space", time.span, fixed),),
+            )
+    return Diagnostic(
+        "ODY001", "expected an action after the time", time.span,
+        'write `start`, `interact` or `end` after the time: `@3s interact "..."`',
+        (Fix("Insert `interact`", _point(bad.span.line, bad.span.column), "interact "),),
+    )
+
+
+def _unquoted(text: str, tokens: list[Token], index: int) -> Diagnostic:
+    """A prompt or name written without double quotes: the fix quotes the rest of the line."""
+    first, last = tokens[index], tokens[-1]
+    words = text[first.start_pos:last.end_pos]
+    if len(words) >= 2 and words[0] == words[-1] == "'":
+        words = words[1:-1]
+    quoted = strings.quote(words)
+    span = Span(first.span.line, first.span.column, last.span.end_line, last.span.end_column)
+    return Diagnostic(
+        "ODY001", "expected a string in double quotes", span, f"put it in double quotes: `{shown(quoted)}`",
+        (Fix("Put it in double quotes", span, quoted),),
+    )
+
+
+def _bad_directive_value(text: str, tokens: list[Token], bad: Token) -> Diagnostic:
+    """A directive whose value is missing or of the wrong kind (ODY109)."""
+    name = _DIRECTIVE_KEYWORDS[tokens[0].type]
+    help = _DIRECTIVE_HELP[name]
+    if bad.type == "$END":
+        return Diagnostic("ODY109", f"`{name}` needs a value", tokens[0].span, help)
+    fixes: tuple[Fix, ...] = ()
+    if name == "title" and bad.type not in ("STRING", "LONG_STRING"):
+        return _replace_code(_unquoted(text, tokens, 1), "ODY109", "the title is written in double quotes")
+    if bad.type in ("STRING", "LONG_STRING"):
+        value = strings.decode(bad.value)
+        if isinstance(value, str) and value and not any(c.isspace() or c in '"#@' for c in value):
+            fixes = (Fix(f"Write `{shown(value)}`", bad.span, value),)
+        return Diagnostic("ODY109", f"the value of `{name}` is written without quotes", bad.span, help, fixes)
+    if bad.type == "TIME" and name == "min-gap":
+        fixes = (Fix(f"Write `{shown(bad.value[1:])}`", bad.span, bad.value[1:]),)
+        return Diagnostic("ODY109", "`min-gap` takes a duration without `@`", bad.span, help, fixes)
+    return Diagnostic("ODY109", f"`{shown(bad.value)}` is not a value of `{name}`", bad.span, help)
+
+
+def _replace_code(diagnostic: Diagnostic, code: str, message: str) -> Diagnostic:
+    return Diagnostic(code, message, diagnostic.span, diagnostic.help, diagnostic.fixes, diagnostic.related)
 
 
 def _unterminated(token: Token) -> Diagnostic:
@@ -379,10 +442,10 @@ def _unknown(kind: str, token: Token, known: tuple[str, ...], listing: str) -> D
     guess = closest(token.value.lower(), known)
     if guess:
         return Diagnostic(
-            "ODY004", f"unknown {kind} `{_clip(token.value)}`", span, f"did you mean `{guess}`?",
+            "ODY004", f"unknown {kind} `{shown(token.value)}`", span, f"did you mean `{guess}`?",
             (Fix(f"Replace with `{guess}`", span, guess),),
         )
-    return Diagnostic("ODY004", f"unknown {kind} `{_clip(token.value)}`", span, f"the {kind}s are {listing}")
+    return Diagnostic("ODY004", f"unknown {kind} `{shown(token.value)}`", span, f"the {kind}s are {listing}")
 
 
 def _bad_first_token(bad: Token) -> Diagnostic:
@@ -390,8 +453,14 @@ def _bad_first_token(bad: Token) -> Diagnostic:
     if bad.type == "WORD":
         if not isinstance(times.parse_time(bad.value), times.TimeError) or bad.value[:1].isdigit():
             return Diagnostic(
-                "ODY001", "a cue starts with `@` and its time", span, f"write `@{_clip(bad.value)}`",
+                "ODY001", "a cue starts with `@` and its time", span, f"write `@{shown(bad.value)}`",
                 (Fix("Add `@`", Span(span.line, span.column, span.line, span.column), "@"),),
+            )
+        guess = closest(bad.value.lower(), ACTIONS)
+        if guess and not closest(bad.value.lower(), DIRECTIVES + ("scene",)):
+            return Diagnostic(
+                "ODY004", f"`{shown(bad.value)}` is not a directive", span,
+                f'did you mean the action `{guess}`? A cue begins with its time: `@3s {guess} ...`',
             )
         return _unknown(
             "directive", bad, DIRECTIVES + ("scene",),

@@ -11,8 +11,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .diagnostics import shown
+
 UNIT_MS: dict[str, int] = {"h": 3_600_000, "m": 60_000, "s": 1_000, "ms": 1}
 _UNIT_ORDER = ("h", "m", "s", "ms")
+_NEXT_UNIT = {"h": "m", "m": "s", "s": "ms"}
 #: Larger values are refused: they are no real screenplay and stay exact in JSON numbers.
 MAX_MS = 2**53 - 1
 _MAX_DIGITS = 16
@@ -61,7 +64,7 @@ def parse_time_slowly(text: str) -> tuple[bool, int] | TimeError:
             "write the time right after `@`, with no space: `@3s`, `@1:30`, `@+500ms`",
         )
     if ":" in body:
-        result = _parse_clock(body)
+        result = _parse_clock(body, sign)
     elif _NUMBER.fullmatch(body):
         result = _parse_bare(body, sign)
     else:
@@ -69,7 +72,7 @@ def parse_time_slowly(text: str) -> tuple[bool, int] | TimeError:
     if isinstance(result, TimeError):
         return result
     if result > MAX_MS:
-        return TimeError("time is too large", "a script lasts minutes, not centuries")
+        return _TOO_LARGE
     return relative, result
 
 
@@ -128,7 +131,7 @@ def _parse_bare(body: str, sign: str) -> int | TimeError:
     assert match is not None
     whole, frac = match.group(1), match.group(2) or ""
     if len(whole) > _MAX_DIGITS:
-        return TimeError("time is too large", "a script lasts minutes, not centuries")
+        return _TOO_LARGE
     if not whole.strip("0") and not frac.strip("0"):
         return TimeError("a zero time is written `0`", f"write `{sign}0`", (f"{sign}0",))
     seconds = _exact(whole or "0", frac, UNIT_MS["s"])
@@ -157,7 +160,7 @@ def _parse_units(body: str, sign: str) -> int | TimeError:
         match = _PART.match(body, pos)
         if match is None:
             return TimeError(
-                f"`{_clip(body)}` is not a time",
+                f"`{shown(body)}` is not a time",
                 "write a number and a unit (h, m, s, ms), like `3s`, `1m30s` or `1:30`",
             )
         parts.append(match.groups())
@@ -165,6 +168,9 @@ def _parse_units(body: str, sign: str) -> int | TimeError:
     seen: list[str] = []
     total = 0
     for index, (whole, frac, unit) in enumerate(parts):
+        if not unit and seen and index == len(parts) - 1 and seen[-1] != "ms":
+            fixed = f"{sign}{body}{_NEXT_UNIT[seen[-1]]}"  # `1m30` means `1m30s`
+            return TimeError("a time needs a unit after every number", f"did you mean `{shown(fixed)}`?", (fixed,))
         if unit not in UNIT_MS:
             return _unknown_unit(unit, whole, frac, sign, len(parts) == 1)
         if unit in seen:
@@ -180,7 +186,7 @@ def _parse_units(body: str, sign: str) -> int | TimeError:
                 "put the fraction on the last part: `1m30.5s`, not `1.5m30s`",
             )
         if len(whole) > _MAX_DIGITS:
-            return TimeError("time is too large", "a script lasts minutes, not centuries")
+            return _TOO_LARGE
         value = _exact(whole, frac or "", UNIT_MS[unit])
         if value is None:
             return _NOT_WHOLE
@@ -189,23 +195,27 @@ def _parse_units(body: str, sign: str) -> int | TimeError:
     return total
 
 
-def _parse_clock(body: str) -> int | TimeError:
+def _parse_clock(body: str, sign: str) -> int | TimeError:
     """`M:SS` or `H:MM:SS`, fields after a colon two digits below 60, optional fraction."""
     match = _CLOCK.fullmatch(body)
     if match is None:
         return TimeError(
-            f"`{_clip(body)}` is not a clock time",
+            f"`{shown(body)}` is not a clock time",
             "clock times are `M:SS` or `H:MM:SS`, optionally with a fraction: `1:30`, `0:01:30.250`",
         )
     first, second, third, frac = match.groups()
     fields = [second] + ([third] if third is not None else [])
     if any(len(f) != 2 or int(f) >= 60 for f in fields):
+        if all(len(f) <= 2 and int(f) < 60 for f in fields):  # `1:5` means `1:05`
+            fixed = f"{sign}{first}:" + ":".join(f.zfill(2) for f in fields) + (f".{frac}" if frac else "")
+            return TimeError("in a clock time the fields after a colon are two digits",
+                             f"did you mean `{shown(fixed)}`?", (fixed,))
         return TimeError(
             "in a clock time the fields after a colon are two digits below 60",
             "write `1:05` for one minute five seconds, `1:00:00` for an hour",
         )
     if len(first) > _MAX_DIGITS:
-        return TimeError("time is too large", "a script lasts minutes, not centuries")
+        return _TOO_LARGE
     if third is None:
         whole_ms = int(first) * UNIT_MS["m"] + int(second) * 1000
     else:
@@ -227,26 +237,22 @@ def _exact(whole: str, frac: str, unit_ms: int) -> int | None:
     return None if remainder else value
 
 
+_TOO_LARGE = TimeError("time is too large", "a script lasts minutes, not centuries")
 _NOT_WHOLE = TimeError(
     "not a whole number of milliseconds",
     "times are sent in whole milliseconds and are never rounded: drop the extra digits",
 )
 
 
-def _clip(text: str) -> str:
-    """Quote at most a few characters of what was written: a message is one short line."""
-    return text if len(text) <= 24 else text[:20] + "…"
-
-
 def _unknown_unit(unit: str, whole: str, frac: str | None, sign: str, alone: bool) -> TimeError:
     number = whole + (f".{frac}" if frac is not None else "")
     guess = _UNIT_ALIASES.get(unit.lower()) or (unit.lower() if unit.lower() in UNIT_MS else None)
     if not unit:
-        return TimeError("a time needs a unit after every number", "write `1m30s`, not `1m30`")
+        return TimeError("a time needs a unit after every number", "write `1m30s`, not `1m30`")  # see _missing_unit
     if guess and alone:
         fixed = f"{sign}{number}{guess}"
         return TimeError(f"unknown time unit `{unit}`", f"did you mean `{fixed}`?", (fixed,))
     return TimeError(
-        f"unknown time unit `{_clip(unit)}`",
+        f"unknown time unit `{shown(unit)}`",
         "units are h, m, s and ms, in lowercase: `3s`, `1m30s`, `250ms`",
     )

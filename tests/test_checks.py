@@ -580,3 +580,53 @@ PASSING = {
 @pytest.mark.parametrize("code", sorted(PASSING))
 def test_passing_example(code: str) -> None:
     assert diags(PASSING[code]) == []
+
+
+# --- one mistake, one diagnostic: broken lines never cause follow-on errors ------------------
+
+VALID_LINES = ["title \"T\"", "orientation landscape", "", "@0 start \"a cat\"", "@3s interact \"b\"",
+               "@6s interact \"c\"", "@9s end"]
+BREAKAGES = {
+    "misspelled action": lambda line: line.replace("interact", "interct").replace("start", "strat").replace("end", "edn"),
+    "unterminated string": lambda line: line.replace('"', "", 1) if line.count('"') == 2 else line + ' "x',
+    "lost @": lambda line: line.lstrip("@"),
+    "garbage": lambda line: line + " ))",
+}
+
+
+@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
+@pytest.mark.parametrize("index", [0, 1, 3, 4, 5, 6])
+def test_one_broken_line_gives_one_diagnostic(breakage: str, index: int) -> None:
+    lines = list(VALID_LINES)
+    broken = BREAKAGES[breakage](lines[index])
+    if broken == lines[index]:
+        pytest.skip("this breakage does not apply to this line")
+    lines[index] = broken
+    found = diags("\n".join(lines) + "\n")
+    assert len(found) == 1, found
+    assert found[0].span.line == index + 1
+
+
+@pytest.mark.parametrize("index", [1, 2, 4, 5])
+def test_one_broken_line_in_a_scene_file_gives_one_diagnostic(index: int) -> None:
+    lines = ['scene "one"', '@0 start "a"', "@3s end", 'scene "two"', '@0 start "b"', "@3s end"]
+    lines[index] = {1: "@0 strat \"a\"", 2: "@3s edn", 4: "@0 start \"b", 5: "@3 end"}[index]
+    found = diags("\n".join(lines))
+    assert len(found) == 1, found
+
+
+@pytest.mark.parametrize("line", ["scene two", 'scen "two"', 'scene "two'])
+def test_a_broken_scene_line_still_separates_scripts(line: str) -> None:
+    text = f'scene "one"\n@0 start "a"\n@3s end\n{line}\n@0 start "b"\n@3s end\n'
+    found = diags(text)
+    assert len(found) == 1 and found[0].span.line == 4, found
+
+
+def test_no_comparison_across_a_broken_line() -> None:
+    found = diags('@0 start "a"\n@3s interct "b"\n@2s interact "c"\n@9s end\n')
+    assert [d.code for d in found] == ["ODY004"]
+
+
+def test_a_broken_top_line_does_not_make_directives_misplaced() -> None:
+    found = diags('titel "x"\norientation landscape\n@0 start "a"\n@3s end\n')
+    assert [d.code for d in found] == ["ODY004"]

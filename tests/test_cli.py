@@ -106,9 +106,36 @@ def test_warnings_pass_unless_strict(tree: Path) -> None:
 
 
 def test_ignoring_an_error_code_is_itself_a_warning(tree: Path) -> None:
-    result = ody("lint", "--ignore", "ODY102", "--format", "gcc", "bad.ody", cwd=tree)
+    result = ody("lint", "--ignore", "ODY102", "--format", "gcc", "bad.ody", "warn.ody", cwd=tree)
     assert result.returncode == 1
-    assert "[ODY203]" in result.stdout and "[ODY102]" in result.stdout
+    assert "[ODY102]" in result.stdout  # the error stays
+    assert result.stderr == "ody: warning: ODY102 (--ignore) is an error and cannot be suppressed [ODY203]\n"
+
+
+def test_malformed_ignore_is_a_usage_error(tree: Path) -> None:
+    result = ody("lint", "--ignore", "ODY201;ODY202", "good.ody", cwd=tree)
+    assert result.returncode == 2 and "is not a diagnostic code" in result.stderr
+
+
+def test_no_strict_overrides_the_project(tree: Path) -> None:
+    (tree / "ody.toml").write_text("strict = true\n", encoding="utf-8")
+    assert ody("lint", "warn.ody", cwd=tree).returncode == 1
+    assert ody("lint", "--no-strict", "warn.ody", cwd=tree).returncode == 0
+
+
+def test_stdin_twice_and_empty_folders_are_usage_errors(tree: Path) -> None:
+    assert ody("lint", "-", "-", cwd=tree, stdin=b"").returncode == 2
+    (tree / "empty").mkdir()
+    result = ody("lint", "empty", "good.ody", cwd=tree)
+    assert result.returncode == 2 and "no *.ody files" in result.stderr
+
+
+def test_output_through_a_symlink_keeps_the_link(tree: Path) -> None:
+    (tree / "real.json").write_text("old", encoding="utf-8")
+    (tree / "link.json").symlink_to("real.json")
+    assert ody("compile", "good.ody", "-o", "link.json", cwd=tree).returncode == 0
+    assert (tree / "link.json").is_symlink()
+    assert json.loads((tree / "real.json").read_text(encoding="utf-8"))[0]["timestamp_ms"] == 0
 
 
 def test_project_config_is_shared(tree: Path) -> None:

@@ -276,7 +276,6 @@ def test_ody001_end_takes_no_prompt() -> None:
         ("@0 start", "a prompt", Span(1, 4, 1, 9)),
         ("@0 interact", "a prompt", Span(1, 4, 1, 12)),
         ("scene", "a name", Span(1, 1, 1, 6)),
-        ("title", "a value", Span(1, 1, 1, 6)),
         ('@0 start "a" image', "a value", Span(1, 14, 1, 19)),
     ],
 )
@@ -287,17 +286,24 @@ def test_ody001_missing_quoted_text(text: str, what: str, where: Span) -> None:
     assert d.span == where
 
 
+def test_directive_without_value_is_ody109() -> None:
+    d = one("title", "ODY109")
+    assert d.message == "`title` needs a value"
+    assert d.span == Span(1, 1, 1, 6)
+
+
 def test_ody001_unquoted_string_gets_quotes() -> None:
     d = one("@0 start a\\b", "ODY001")
-    assert d.message == "expected a quoted string"
+    assert d.message == "expected a string in double quotes"
     assert d.span == Span(1, 10, 1, 13)
     assert [(f.span, f.replacement) for f in d.fixes] == [(Span(1, 10, 1, 13), '"a\\\\b"')]
 
 
-def test_ody001_directive_value_missing() -> None:
-    d = one("orientation", "ODY001")
-    assert d.message.startswith("the line ends too early")
+def test_directive_value_missing_is_ody109() -> None:
+    d = one("orientation", "ODY109")
+    assert d.message == "`orientation` needs a value"
     assert d.span == Span(1, 1, 1, 12)
+    assert d.help is not None and "portrait" in d.help and "landscape" in d.help
 
 
 @pytest.mark.parametrize(
@@ -427,8 +433,48 @@ def test_ody005_lone_surrogate() -> None:
 @pytest.mark.parametrize(("text", "where"), [('orientation "portrait"', Span(1, 13, 1, 23)), ('min-gap "3s"', Span(1, 9, 1, 13))])
 def test_quoted_directive_value(text: str, where: Span) -> None:
     d = one(text, "ODY109")
-    assert d.message == "this value is written without quotes"
+    assert d.message.endswith("is written without quotes")
     assert d.span == where
+    assert [f.replacement for f in d.fixes] == [text.split('"')[1]]
+
+
+def test_min_gap_with_at_sign() -> None:
+    d = one("min-gap @3s", "ODY109")
+    assert d.message == "`min-gap` takes a duration without `@`"
+    assert [(f.span, f.replacement) for f in d.fixes] == [(Span(1, 9, 1, 12), "3s")]
+
+
+@pytest.mark.parametrize(("text", "message", "fix"), [
+    ('@ 3s interact "a"', "there must be no space between `@` and the time", "@3s"),
+    ('@3 s interact "a"', "there must be no space inside a time", "@3s"),
+    ('@+ 2s interact "a"', "there must be no space between `@` and the time", "@+2s"),
+])
+def test_time_cut_by_a_space(text: str, message: str, fix: str) -> None:
+    d = one(text, "ODY003")
+    assert d.message == message
+    assert [f.replacement for f in d.fixes] == [fix]
+
+
+def test_action_glued_to_the_time() -> None:
+    d = one('@0start "a"', "ODY001")
+    assert d.message == "the action is glued to the time"
+    assert [(f.span, f.replacement) for f in d.fixes] == [(Span(1, 1, 1, 8), "@0 start")]
+
+
+@pytest.mark.parametrize(("text", "fixed"), [
+    ("@3s interact the cat jumps  # c", '"the cat jumps"'),
+    ("@0 start 'a cat sits'", '"a cat sits"'),
+    ("scene intro", '"intro"'),
+])
+def test_unquoted_text_is_quoted_whole(text: str, fixed: str) -> None:
+    d = one(text, "ODY001")
+    assert [f.replacement for f in d.fixes] == [fixed]
+
+
+@pytest.mark.parametrize("text", ['title "a" "b"', 'scene "a" "b"'])
+def test_image_is_only_expected_in_cues(text: str) -> None:
+    d = one(text, "ODY001")
+    assert "image" not in d.message
 
 
 # --- plain words, always --------------------------------------------------------------------

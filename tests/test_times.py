@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from odyssey_dsl.times import MAX_MS, TimeError, format_clock, format_ms, parse_time
+from odyssey_dsl.times import MAX_MS, TimeError, format_clock, format_ms, parse_time, parse_time_slowly
 
 
 def error(text: str) -> TimeError:
@@ -170,9 +170,17 @@ def test_clock_fields_at_or_above_60(text: str) -> None:
     assert "two digits below 60" in error(text).message
 
 
-@pytest.mark.parametrize("text", ["1:5", "1:0:00", "1:00:5", "1:005", "0:0"])
-def test_clock_fields_must_have_two_digits(text: str) -> None:
-    assert "two digits below 60" in error(text).message
+@pytest.mark.parametrize(("text", "fixed"), [("1:5", "1:05"), ("1:0:00", "1:00:00"), ("1:00:5", "1:00:05"),
+                                            ("0:0", "0:00"), ("+2:5.25", "+2:05.25")])
+def test_clock_fields_must_have_two_digits(text: str, fixed: str) -> None:
+    problem = error(text)
+    assert "two digits" in problem.message
+    assert problem.suggestions == (fixed,)
+    assert parse_time(fixed) == parse_time_slowly(fixed) and not isinstance(parse_time(fixed), TimeError)
+
+
+def test_three_digit_clock_field() -> None:
+    assert "two digits below 60" in error("1:005").message
 
 
 @pytest.mark.parametrize("text", ["1:30:", ":30", "1::30", "1:30:00:00", "1:30.", "1:30s"])
