@@ -12,14 +12,14 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import click
 
 from . import render
-from .compiler import SourceError, compile_text, read_source
+from .compiler import SourceError, compile_text, read_source, too_large
 from .config import ConfigError, Settings, load_settings, merge, read_settings
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -54,14 +54,26 @@ class Outcome:
         return EXIT_USAGE if self.io_error else EXIT_FAIL if self.failed else EXIT_OK
 
 
+def _codes(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """`--ignore ODY201,ODY202`: each a code like ODY201, or it is a usage error."""
+    import re
+
+    codes = tuple(c.strip().upper() for group in value for c in group.split(",") if c.strip())
+    wrong = [c for c in codes if not re.fullmatch(r"ODY\d{3}", c)]
+    if wrong:
+        raise click.BadParameter(f"{wrong[0]!r} is not a diagnostic code like ODY201")
+    return codes
+
+
 def _common(fn: F) -> F:
     """The options every checking command shares, with the project configuration."""
     options = [
         click.option("--format", "fmt", type=click.Choice(render.FORMATS), default="human", show_default=True,
                      help="How to print diagnostics."),
-        click.option("--ignore", "ignore", multiple=True, metavar="CODE[,CODE]",
+        click.option("--ignore", "ignore", multiple=True, metavar="CODE[,CODE]", callback=_codes,
                      help="Silence these warning codes for this run (repeatable)."),
-        click.option("--strict", is_flag=True, default=None, help="Warnings fail too (exit 1)."),
+        click.option("--strict/--no-strict", default=None,
+                     help="Warnings fail too (exit 1); --no-strict overrides the project setting."),
         click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
                      help="Use this ody.toml / pyproject.toml instead of searching upwards."),
         click.option("--max-bytes", type=click.IntRange(min=1), default=None,
@@ -190,6 +202,7 @@ class _Flags:
     strict: bool | None
     config: Path | None
     max_bytes: int | None
+    refused: set[str] = field(default_factory=set)
 
     def settings_for(self, item: Input, stdin_name: str | None) -> Settings:
         """The project settings for this input (stdin: where --stdin-filename says it lives),
@@ -199,8 +212,22 @@ class _Flags:
         else:
             where = item.path or (Path(stdin_name) if stdin_name else None)
             base = load_settings(where.parent if where else Path.cwd())
-        codes = [c.strip() for group in self.ignore for c in group.split(",") if c.strip()]
-        return merge(base, ignore=codes, strict=self.strict, max_bytes=self.max_bytes)
+        settings = merge(base, ignore=self.ignore, strict=self.strict, max_bytes=self.max_bytes)
+        return replace(settings, ignore=frozenset(c for c in settings.ignore if self._silenceable(c, settings)))
+
+    def _silenceable(self, code: str, settings: Settings) -> bool:
+        """Only warnings can be silenced; say so once per run for any other code named."""
+        from .diagnostics import CODES, Severity
+
+        known = CODES.get(code)
+        if known is not None and known.severity is Severity.WARNING:
+            return True
+        if code not in self.refused:
+            self.refused.add(code)
+            where = "--ignore" if code in self.ignore else str(settings.source or "the configuration")
+            what = "an error and cannot be suppressed [ODY203]" if known else "not a known code [ODY204]"
+            click.echo(f"ody: warning: {code} ({where}) is {what}", err=True)
+        return False
 
 
 def _stdin_path(name: str | None) -> Path | None:
@@ -212,7 +239,12 @@ def _inputs(args: tuple[str, ...], flags: _Flags, stdin_name: str | None, outcom
     """Every readable input with its settings and bytes, in order: files as given, folders as
     their matching files (sorted; with `expand`), `-` as stdin. One that cannot be read is
     reported on stderr and counts for exit code 2; the others go on."""
-    for item in _expand(args, stdin_name, pattern, expand):
+    try:
+        items = list(_expand(args, stdin_name, pattern, expand))
+    except SourceError as error:
+        _fail_io(error, outcome)
+        return
+    for item in items:
         try:
             settings = flags.settings_for(item, stdin_name)
             data = _read(item, settings)
@@ -223,6 +255,8 @@ def _inputs(args: tuple[str, ...], flags: _Flags, stdin_name: str | None, outcom
 
 
 def _expand(args: tuple[str, ...], stdin_name: str | None, pattern: str, expand: bool) -> Iterator[Input]:
+    if args.count(STDIN) > 1:
+        raise click.UsageError("`-` (standard input) can be read only once")
     for arg in args:
         if arg == STDIN:
             yield Input(stdin_name or "<stdin>", None)
@@ -231,6 +265,8 @@ def _expand(args: tuple[str, ...], stdin_name: str | None, pattern: str, expand:
         if expand and path.is_dir():
             found = sorted(p for p in path.rglob(pattern)
                            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            if not found:
+                raise SourceError(f"{arg}: no {pattern} files in this folder")
             yield from (Input(str(p), p) for p in found)
             continue
         yield Input(arg, path)
@@ -241,7 +277,7 @@ def _read(item: Input, settings: Settings) -> bytes:
         return read_source(item.path, settings.max_bytes)
     data = sys.stdin.buffer.read(settings.max_bytes + 1)
     if len(data) > settings.max_bytes:
-        raise SourceError(f"{item.name}: input is over the {settings.max_bytes} byte limit (see --max-bytes)")
+        raise SourceError(f"{item.name}: {too_large(None, settings.max_bytes)}")
     return data
 
 
@@ -279,7 +315,8 @@ def write_atomic(path: Path, text: str) -> None:
     """Write `text` to a temporary file beside `path` and rename it over `path`."""
     import tempfile
 
-    folder = path.parent if str(path.parent) else Path(".")
+    path = Path(os.path.realpath(path))  # through a symlink: replace its target, keep the link
+    folder = path.parent
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
