@@ -90,7 +90,9 @@ class _Commands(click.Group):
     """The `ody` group. Commands that live in `odyssey_dsl.commands` are imported only when
     they run (or when --help lists them): `ody lint` must not pay for the others' imports."""
 
-    LAZY: dict[str, str] = {}  # command name -> module in odyssey_dsl.commands
+    LAZY: dict[str, str] = {  # command name -> module in odyssey_dsl.commands
+        "emulator": "emulator",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.LAZY])

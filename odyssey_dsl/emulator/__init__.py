@@ -1,0 +1,1 @@
+"""`ody emulator`: a local, faithful Odyssey Simulate API that leaves real recordings on disk."""

@@ -1,0 +1,118 @@
+"""Pydantic models of what the emulator answers: the shapes Odyssey's SDK reads.
+
+They exist for the OpenAPI description and to keep every answer's fields in one place; the
+endpoints build them from store rows. Where the reference is silent, the choice is noted here
+and in docs/emulator.md.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, Field
+
+JobStatus = Literal["pending", "dispatched", "processing", "completed", "failed", "cancelled"]
+StreamStatus = Literal["processing", "completed", "failed", "cancelled"]
+ACTIVE: tuple[JobStatus, ...] = ("pending", "dispatched", "processing")
+STATUSES: tuple[JobStatus, ...] = (*ACTIVE, "completed", "failed", "cancelled")
+
+
+def iso(seconds: float | None) -> str | None:
+    """ISO 8601 UTC with milliseconds and `Z`, the form every timestamp takes here."""
+    if seconds is None:
+        return None
+    millis = int(seconds * 1000)
+    moment = datetime.fromtimestamp(millis // 1000, timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{millis % 1000:03d}Z"
+
+
+class TokenRequest(BaseModel):
+    api_key: str
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires.")
+
+
+class Error(BaseModel):
+    detail: str
+
+
+class UsageError(BaseModel):
+    """A 429: the usage error shape of the reference, with `detail` like every error."""
+
+    detail: str
+    error: str
+    code: str
+    message: str
+    action: str
+    action_url: Optional[str] = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class Stream(BaseModel):
+    stream_id: str
+    script_index: int
+    status: StreamStatus
+    error_message: Optional[str] = None
+    video_url: Optional[str] = None
+    events_url: Optional[str] = None
+    thumbnail_url: Optional[str] = None
+    preview_url: Optional[str] = None
+    frame_count: Optional[int] = None
+    duration_seconds: Optional[float] = None
+
+
+class JobSummary(BaseModel):
+    job_id: str
+    status: JobStatus
+    priority: str = "normal"
+    created_at: str
+    completed_at: Optional[str] = None
+    error_message: Optional[str] = None
+
+
+class JobDetail(JobSummary):
+    dispatched_at: Optional[str] = None
+    started_at: Optional[str] = None
+    assigned_region: Optional[str] = None
+    retry_count: int = 0
+    estimated_wait_minutes: Optional[float] = Field(
+        default=None, description="Real minutes until processing starts; null once it has.")
+    streams: list[Stream] = Field(default_factory=list)
+
+
+class JobList(BaseModel):
+    jobs: list[JobSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class Recording(BaseModel):
+    stream_id: str
+    video_url: Optional[str] = None
+    events_url: Optional[str] = None
+    thumbnail_url: Optional[str] = None
+    preview_url: Optional[str] = None
+    frame_count: Optional[int] = None
+    duration_seconds: Optional[float] = None
+
+
+class StreamRecording(BaseModel):
+    stream_id: str
+    width: int
+    height: int
+    started_at: str
+    ended_at: Optional[str] = None
+    duration_seconds: Optional[float] = None
+
+
+class RecordingList(BaseModel):
+    recordings: list[StreamRecording]
+    total: int
+    limit: int
+    offset: int
