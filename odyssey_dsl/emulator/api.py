@@ -53,17 +53,22 @@ class UsageError(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
-class Stream(BaseModel):
+class Recording(BaseModel):
     stream_id: str
-    script_index: int
-    status: StreamStatus
-    error_message: Optional[str] = None
     video_url: Optional[str] = None
     events_url: Optional[str] = None
     thumbnail_url: Optional[str] = None
     preview_url: Optional[str] = None
     frame_count: Optional[int] = None
     duration_seconds: Optional[float] = None
+
+
+class Stream(Recording):
+    """One output stream of a job: a recording plus its place in the batch and its fate."""
+
+    script_index: int
+    status: StreamStatus
+    error_message: Optional[str] = None
 
 
 class JobSummary(BaseModel):
@@ -90,16 +95,6 @@ class JobList(BaseModel):
     total: int
     limit: int
     offset: int
-
-
-class Recording(BaseModel):
-    stream_id: str
-    video_url: Optional[str] = None
-    events_url: Optional[str] = None
-    thumbnail_url: Optional[str] = None
-    preview_url: Optional[str] = None
-    frame_count: Optional[int] = None
-    duration_seconds: Optional[float] = None
 
 
 class StreamRecording(BaseModel):
