@@ -12,8 +12,8 @@ missing `start` or `end`, and one mistake must give one diagnostic.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from . import images
 from .diagnostics import CODES, Diagnostic, Fix, Related, Severity, Span, closest, shown
@@ -24,8 +24,7 @@ STREAM_LIMIT_MS = 5 * 60 * 1000
 DEFAULT_MIN_GAP_MS = 3000
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
+class Options(NamedTuple):
     """What the directives say, with the API's defaults for what they leave out."""
 
     title: str | None = None
@@ -34,8 +33,7 @@ class Options:
     min_gap_ms: int = DEFAULT_MIN_GAP_MS
 
 
-@dataclass(frozen=True, slots=True)
-class Timed:
+class Timed(NamedTuple):
     """A cue and its absolute time (None when it cannot be known)."""
 
     cue: Cue
@@ -43,8 +41,7 @@ class Timed:
     after_break: bool = False  # a broken line comes right before it: no comparison across it
 
 
-@dataclass(frozen=True, slots=True)
-class Script:
+class Script(NamedTuple):
     """One script: the whole file, or one scene of a batch."""
 
     scene: Scene | None
@@ -55,8 +52,7 @@ class Script:
         return self.scene.name.value if self.scene is not None else None
 
 
-@dataclass(frozen=True, slots=True)
-class Checked:
+class Checked(NamedTuple):
     options: Options
     scripts: tuple[Script, ...]
     has_scenes: bool

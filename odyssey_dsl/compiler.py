@@ -10,8 +10,8 @@ import codecs
 import os
 import re
 import stat
-from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from . import images
 from .checks import Checked, Options, Script, check
@@ -26,8 +26,7 @@ class SourceError(Exception):
     """A file that could not be read (missing, unreadable, too large): one line for the user."""
 
 
-@dataclass(frozen=True)
-class Compilation:
+class Compilation(NamedTuple):
     """Everything known about one screenplay after compiling it."""
 
     path: Path | None
@@ -158,7 +157,7 @@ def compile_text(
     document = parse(source)
     if extra:
         kept = [d for d in document.diagnostics if d.span.line not in bad_lines or d.code not in SYNTAX_CODES]
-        document = replace(document, diagnostics=tuple(sorted(extra + kept, key=sort_key)))
+        document = document._replace(diagnostics=tuple(sorted(extra + kept, key=sort_key)))
         if not source:  # not UTF-8 at all: nothing else to say
             return Compilation(path, source, document, Checked(Options(), (), False, ()), tuple(extra), None)
     base = (path.parent if path is not None else Path.cwd()) if check_images else None

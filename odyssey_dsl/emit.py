@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _quote = json.encoder.encode_basestring  # type: ignore[attr-defined]  # the C encoder, keeps UTF-8
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One entry of a script as the API receives it."""
 
     timestamp_ms: int

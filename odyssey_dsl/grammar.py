@@ -16,9 +16,8 @@ import json
 import os
 import stat
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 from .lexer import Scanner, Token
 
@@ -41,8 +40,7 @@ def grammar_path() -> Path:
     return _PACKAGED if _PACKAGED.is_file() else _SOURCE
 
 
-@dataclass(frozen=True, slots=True)
-class Failure:
+class Failure(NamedTuple):
     """Where a statement stops parsing: the index of the bad token (len = end of line) and
     the terminals the parser would have accepted there."""
 
@@ -50,7 +48,6 @@ class Failure:
     expected: frozenset[str]
 
 
-@dataclass(frozen=True)
 class Grammar:
     """The scanner and the LALR automaton for one statement.
 
@@ -59,9 +56,10 @@ class Grammar:
     answer is memoized (a file of 20,000 cues has a handful of them).
     """
 
-    scanner: Scanner
-    tables: dict[str, Any]
-    _memo: dict[tuple[str, ...], Shape | Failure] = field(default_factory=dict)
+    def __init__(self, scanner: Scanner, tables: dict[str, Any]) -> None:
+        self.scanner = scanner
+        self.tables = tables
+        self._memo: dict[tuple[str, ...], Shape | Failure] = {}
 
     def structure(self, tokens: list[Token]) -> Shape | Failure:
         """The shape of a statement, or where and why it does not parse."""

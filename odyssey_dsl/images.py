@@ -16,7 +16,7 @@ import math
 import pathlib
 import re
 import stat
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MAX_IMAGE_BYTES: int = 25 * 1024 * 1024
 SNIFF_BYTES: int = 64
@@ -60,8 +60,7 @@ _GENERIC_BRANDS = frozenset({b"mif1", b"msf1"})
 _BMP_INFO_SIZES = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
 
 
-@dataclass(frozen=True, slots=True)
-class ImageProblem:
+class ImageProblem(NamedTuple):
     """Why an image cannot be sent, in words fit for a diagnostic."""
 
     message: str

@@ -10,7 +10,7 @@ unclosed strings end at the line end so that one stray quote breaks one line, no
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .diagnostics import Span
 
@@ -48,8 +48,7 @@ class Token:
         return Token("$END", "", self.end_pos, self.end_pos, Span(line, column, line, column))
 
 
-@dataclass(slots=True)
-class Line:
+class Line(NamedTuple):
     """One logical line: a statement's tokens (possibly none) and its trailing comment.
 
     `first`/`last` are physical line numbers: a `\"\"\"` string can make them differ;

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .diagnostics import Diagnostic, Span
 
@@ -20,8 +20,7 @@ HUMAN_LIMIT = 200
 Piece = tuple[str, str]  # (text, style name; "" for none)
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     """The diagnostics of one input, with what is needed to show them."""
 
     file: str

@@ -7,7 +7,7 @@ place, even inside a folded string whose layout folding would erase.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|[\s\S]?)")
 _SIMPLE = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
@@ -16,8 +16,7 @@ _PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
 _QUOTE_NEEDED = re.compile(r'["\\\x00-\x1f\x7f\u2028\u2029]')
 
 
-@dataclass(frozen=True, slots=True)
-class EscapeError:
+class EscapeError(NamedTuple):
     """An invalid escape at `start:end`, offsets into the raw literal (quotes included)."""
 
     start: int

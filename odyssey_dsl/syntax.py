@@ -10,7 +10,6 @@ Nothing here reads files or resolves relative times; the checks do that.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Callable, NamedTuple, Union
 
@@ -103,14 +102,13 @@ Statement = Union[Cue, Directive, Scene, Invalid]
 Item = Union[Cue, Directive, Scene, Invalid, Comment]
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(NamedTuple):
     """A parsed file (or range of lines): statements and full-line comments, in order."""
 
     items: tuple[Item, ...]
     line_count: int
     first_line: int = 1
-    diagnostics: tuple[Diagnostic, ...] = field(default=())
+    diagnostics: tuple[Diagnostic, ...] = ()
 
     @property
     def statements(self) -> tuple[Statement, ...]:
