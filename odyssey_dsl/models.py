@@ -9,15 +9,15 @@ and the runner. The compiler itself never imports pydantic: it writes JSON direc
 from __future__ import annotations
 
 import json
-from typing import Annotated, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 from .emit import schema_text
 
 _STRICT = ConfigDict(extra="forbid", strict=True)
 Milliseconds = Annotated[int, Field(ge=0, description="Time from the start of the video, in milliseconds.")]
-Prompt = Annotated[str, Field(min_length=1, description="What happens, in words.")]
+Prompt = Annotated[str, Field(min_length=1, pattern=r"\S", description="What happens, in words (not blank).")]
 
 
 class StartAction(BaseModel):
@@ -71,13 +71,24 @@ class Batch(RootModel[Annotated[list[ScriptList], Field(min_length=1)]]):
 class SimulationRequest(BaseModel):
     """The body of `POST /simulation-jobs` (`ody compile --request`)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True,
+        json_schema_extra={"oneOf": [{"required": [name]} for name in ("script", "scripts", "script_url")]},
+    )
     script: Optional[ScriptList] = None
     scripts: Optional[list[ScriptList]] = None
     script_url: Optional[str] = None
     portrait: bool = True
-    output_video: bool = True
-    bypass_vlm_expansion: Optional[bool] = None
+    output_video: Literal[True] = True
+    bypass_vlm_expansion: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SimulationRequest:
+        """Exactly one of `script`, `scripts` and `script_url`, as the API requires."""
+        given = [n for n in ("script", "scripts", "script_url") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("exactly one of `script`, `scripts` and `script_url` is required")
+        return self
 
 
 class CompilerOutput(RootModel[Union[Script, Batch, SimulationRequest]]):

@@ -235,3 +235,17 @@ def test_json_diagnostics_name_their_entry(tmp_path: Path) -> None:
     (error,) = [d for d in result.diagnostics if d.code == "ODY102"]
     label, cue = result.entry_of(error)
     assert (label, cue.action, cue.time.ms) == ("script[2]", "interact", 3000)
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"portrait": True}, {"script_url": "x", "script": [{"timestamp_ms": 0, "end": {}}]},
+    {"script": [{"timestamp_ms": 0, "end": {}}], "output_video": False},
+    {"script": [{"timestamp_ms": 0, "interact": {"prompt": "  "}}]},
+])
+def test_schema_refuses_bodies_the_api_refuses(body: dict) -> None:
+    import jsonschema
+
+    from odyssey_dsl.emit import schema_text
+
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(body, json.loads(schema_text()))
