@@ -68,7 +68,7 @@ class JsonCheck:
         return None
 
 
-class _Shape(Exception):
+class ShapeError(Exception):
     """A problem that stops reading this part of the JSON (ODY302, or ODY301 for bad text)."""
 
     def __init__(self, message: str, span: Span, help: str | None = None, code: str = "ODY302") -> None:
@@ -77,7 +77,8 @@ class _Shape(Exception):
 
 
 @cache
-def _parser() -> Lark:
+def json_parser() -> Lark:
+    """The JSON parser, keeping positions (shared with `ody decompile`)."""
     return cached_lark(_JSON_GRAMMAR, start="value", propagate_positions=True)
 
 
@@ -88,10 +89,10 @@ def check_json(data: bytes, base_dir: Path, ignore: frozenset[str] = frozenset()
     if not found:
         scripts: _Scripts = []
         try:
-            scripts = _scripts(_tree(_parser().parse(text)), found)
+            scripts = _scripts(to_nodes(json_parser().parse(text)), found)
         except UnexpectedInput as error:
-            found.append(_syntax(error, text))
-        except _Shape as shape:
+            found.append(syntax_diagnostic(error, text))
+        except ShapeError as shape:
             found.append(shape.diagnostic)
         for where, cues, span in scripts:
             entries.extend((f"{where}[{i}]", cue) for i, cue in enumerate(cues) if cue is not None)
@@ -101,7 +102,8 @@ def check_json(data: bytes, base_dir: Path, ignore: frozenset[str] = frozenset()
     return JsonCheck(text, tuple(sorted(kept, key=sort_key)), tuple(entries))
 
 
-def _syntax(error: UnexpectedInput, text: str) -> Diagnostic:
+def syntax_diagnostic(error: UnexpectedInput, text: str) -> Diagnostic:
+    """ODY301 for text that is not JSON, placed where the parser stopped."""
     line, column = getattr(error, "line", 1), getattr(error, "column", 1)
     if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END"):
         message = "invalid JSON: the text ends before the value is complete"
@@ -118,7 +120,7 @@ def _syntax(error: UnexpectedInput, text: str) -> Diagnostic:
                       "check the brackets, commas and quotes around here")
 
 
-def _tree(root: Tree | Token) -> Node:
+def to_nodes(root: Tree | Token) -> Node:
     """Tree to Nodes bottom-up, without recursion (a deeply nested file must not crash us)."""
     if isinstance(root, Token):
         return _leaf(root)
@@ -138,7 +140,7 @@ def _tree(root: Tree | Token) -> Node:
                     continue
                 key, value = pair.value
                 if key.value in pairs:
-                    raise _Shape(f"key `{shown(key.value)}` appears twice", key.span)
+                    raise ShapeError(f"key `{shown(key.value)}` appears twice", key.span)
                 pairs[key.value] = (key, value)
             built[id(tree)] = Node("object", pairs, span)
     return built[id(root)]
@@ -151,15 +153,15 @@ def _leaf(token: Token) -> Node:
         try:
             value = json.loads(token)
         except ValueError:
-            raise _Shape("invalid JSON string: a bad escape sequence", span,
+            raise ShapeError("invalid JSON string: a bad escape sequence", span,
                          'JSON escapes are \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX', "ODY301") from None
         if any("\ud800" <= c <= "\udfff" for c in value):
-            raise _Shape("this string contains a lone surrogate escape", span,
+            raise ShapeError("this string contains a lone surrogate escape", span,
                          "a character above U+FFFF is written as a surrogate pair, like \\ud83d\\ude00")
         return Node(kind, value, span)
     if kind == "number":
         if len(token) > 30:  # no timestamp is that long; int() of thousands of digits is refused
-            raise _Shape("this number is far too large for a timestamp", span)
+            raise ShapeError("this number is far too large for a timestamp", span)
         return Node(kind, json.loads(token), span)
     return Node(kind, {"true": True, "false": False, "null": None}[kind], span)
 
@@ -173,7 +175,7 @@ def _scripts(root: Node, found: list[Diagnostic]) -> _Scripts:
     if root.kind == "object":
         return _request(root, found)
     if root.kind != "array":
-        raise _Shape("expected a script (an array of entries), a batch or a request body", root.span)
+        raise ShapeError("expected a script (an array of entries), a batch or a request body", root.span)
     if root.value and root.value[0].kind == "array":
         return [(f"scripts[{i}]", _script(s, f"scripts[{i}]", found), s.span) for i, s in enumerate(root.value)]
     return [("script", _script(root, "script", found), root.span)]
@@ -184,28 +186,28 @@ def _request(root: Node, found: list[Diagnostic]) -> _Scripts:
     _known_keys(pairs, _REQUEST_KEYS, "request body")
     present = [k for k in ("script", "scripts", "script_url") if k in pairs]
     if len(present) != 1:
-        raise _Shape("a request body has exactly one of `script`, `scripts` and `script_url`", root.span)
+        raise ShapeError("a request body has exactly one of `script`, `scripts` and `script_url`", root.span)
     for flag in ("portrait", "output_video", "bypass_vlm_expansion"):
         if flag in pairs and pairs[flag][1].kind not in ("true", "false"):
-            raise _Shape(f"`{flag}` must be true or false", pairs[flag][1].span)
+            raise ShapeError(f"`{flag}` must be true or false", pairs[flag][1].span)
     key, value = pairs[present[0]]
     if present[0] == "script_url":
-        raise _Shape("`script_url` points to a script elsewhere: check that file instead", key.span)
+        raise ShapeError("`script_url` points to a script elsewhere: check that file instead", key.span)
     if present[0] == "script":
         return [("script", _script(value, "script", found), value.span)]
     if value.kind != "array":
-        raise _Shape("`scripts` must be an array of scripts", value.span)
+        raise ShapeError("`scripts` must be an array of scripts", value.span)
     return [(f"scripts[{i}]", _script(s, f"scripts[{i}]", found), s.span) for i, s in enumerate(value.value)]
 
 
 def _script(node: Node, where: str, found: list[Diagnostic]) -> list[Cue | None]:
     if node.kind != "array":
-        raise _Shape(f"`{where}` must be an array of entries", node.span)
+        raise ShapeError(f"`{where}` must be an array of entries", node.span)
     cues: list[Cue | None] = []
     for i, entry in enumerate(node.value):
         try:
             cues.append(_cue(entry, f"{where}[{i}]"))
-        except _Shape as shape:
+        except ShapeError as shape:
             found.append(shape.diagnostic)
             cues.append(None)
     return cues
@@ -213,23 +215,23 @@ def _script(node: Node, where: str, found: list[Diagnostic]) -> list[Cue | None]
 
 def _cue(node: Node, where: str) -> Cue:
     if node.kind != "object":
-        raise _Shape(f"{where} must be an object like {{\"timestamp_ms\": 0, \"start\": {{...}}}}", node.span)
+        raise ShapeError(f"{where} must be an object like {{\"timestamp_ms\": 0, \"start\": {{...}}}}", node.span)
     pairs = node.value
     _known_keys(pairs, _ENTRY_KEYS, where)
     if "timestamp_ms" not in pairs:
-        raise _Shape(f"{where} has no `timestamp_ms`", node.span)
+        raise ShapeError(f"{where} has no `timestamp_ms`", node.span)
     ts_key, ts = pairs["timestamp_ms"]
     if ts.kind != "number" or not isinstance(ts.value, int) or ts.value < 0:
-        raise _Shape("`timestamp_ms` must be a whole number of milliseconds, 0 or more", ts.span)
+        raise ShapeError("`timestamp_ms` must be a whole number of milliseconds, 0 or more", ts.span)
     if ts.value > MAX_MS:
-        raise _Shape("`timestamp_ms` is too large", ts.span, "a script lasts minutes, not centuries")
+        raise ShapeError("`timestamp_ms` is too large", ts.span, "a script lasts minutes, not centuries")
     actions = [k for k in ("start", "interact", "end") if k in pairs]
     if len(actions) != 1:
-        raise _Shape(f"{where} must have exactly one of `start`, `interact` and `end`", node.span)
+        raise ShapeError(f"{where} must have exactly one of `start`, `interact` and `end`", node.span)
     action = actions[0]
     keyword, body = pairs[action]
     if body.kind != "object":
-        raise _Shape(f"`{action}` must be an object", body.span)
+        raise ShapeError(f"`{action}` must be an object", body.span)
     _known_keys(body.value, _ACTION_KEYS[action], f"`{action}`")
     prompt = _string(body, "prompt", action != "end", f"`{action}`")
     image = _string(body, "image", False, f"`{action}`")
@@ -243,11 +245,11 @@ def _string(body: Node, key: str, required: bool, where: str) -> Text | None:
     pairs = body.value
     if key not in pairs or pairs[key][1].kind == "null" and not required:
         if required:
-            raise _Shape(f"{where} has no `{key}`", body.span, f'write {{"{key}": "..."}}')
+            raise ShapeError(f"{where} has no `{key}`", body.span, f'write {{"{key}": "..."}}')
         return None
     value = pairs[key][1]
     if value.kind != "string":
-        raise _Shape(f"`{key}` must be a string", value.span)
+        raise ShapeError(f"`{key}` must be a string", value.span)
     return Text(json.dumps(value.value, ensure_ascii=False), value.span, value.value)
 
 
@@ -255,7 +257,7 @@ def _known_keys(pairs: dict[str, tuple[Node, Node]], known: tuple[str, ...], whe
     for name, (key, _) in pairs.items():
         if name not in known:
             guess = closest(name, known)
-            raise _Shape(
+            raise ShapeError(
                 f"unknown key `{shown(name)}` in {where}", key.span,
                 f"did you mean `{guess}`?" if guess else "keys are " + ", ".join(f"`{k}`" for k in known) if known else f"{where} takes no keys",
             )
