@@ -364,3 +364,9 @@ def test_any_body_gets_an_answer(http: httpx.Client, api: Api, body: bytes) -> N
     answer = http.post("/simulation-jobs", content=body, headers=api.auth)
     assert answer.status_code in (200, 422), answer.text
     assert isinstance(answer.json()["detail"] if answer.status_code == 422 else answer.json()["job_id"], str)
+
+
+def test_sdk_telemetry_is_accepted_and_ignored(http: httpx.Client) -> None:
+    """The official SDK posts telemetry to the API base: answer it, keep nothing."""
+    answer = http.post("/telemetry", json={"event": "session_end"})
+    assert answer.status_code == 204 and answer.content == b""

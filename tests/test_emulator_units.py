@@ -110,3 +110,4 @@ def test_stream_folders_take_only_server_ids(tmp_path: Path) -> None:
     for bad in ("../x", "/etc", good.upper(), good + "/..", ""):
         with pytest.raises(ValueError):
             stream_folder(tmp_path, bad)
+

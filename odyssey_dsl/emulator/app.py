@@ -95,6 +95,11 @@ def create_app(settings: Settings) -> EmulatorApp:
     def index() -> dict[str, str]:
         return {"service": "ody emulator of the Odyssey Simulate API", "openapi": "/openapi.json", "docs": "/docs"}
 
+    @app.post("/telemetry", status_code=204, include_in_schema=False)
+    def telemetry() -> Response:
+        """The official SDK posts usage telemetry here; the emulator keeps none of it."""
+        return Response(status_code=204)
+
     @app.post("/auth/token", response_model=api.Token, responses=_ERRORS, tags=["auth"],
               openapi_extra=_body_schema(api.TokenRequest.model_json_schema()))
     async def token(request: Request) -> api.Token:
