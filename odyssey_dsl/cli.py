@@ -91,7 +91,9 @@ class _Commands(click.Group):
     they run (or when --help lists them): `ody lint` must not pay for the others' imports."""
 
     LAZY: dict[str, str] = {  # command name -> module in odyssey_dsl.commands
+        "decompile": "decompile",
         "emulator": "emulator",
+        "fmt": "fmt",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -125,11 +127,11 @@ def lint(files: tuple[str, ...], fmt: str, ignore: tuple[str, ...], strict: bool
     """Report every problem in FILES (folders: every *.ody below; `-` reads stdin)."""
     _one_shot()
     outcome = Outcome()
-    for item, settings, data in _inputs(files, _Flags(ignore, strict, config, max_bytes), stdin_filename, outcome):
+    for item, settings, data in inputs(files, Flags(ignore, strict, config, max_bytes), stdin_filename, outcome):
         result = compile_text(data, path=item.path or _stdin_path(stdin_filename),
                               settings=settings, embed_images=False)
         outcome.add(render.Report(item.name, result.source, list(result.diagnostics)), settings.strict)
-    _print_reports(outcome, fmt, sys.stdout)
+    print_reports(outcome, fmt, sys.stdout)
     sys.exit(outcome.code)
 
 
@@ -146,14 +148,14 @@ def compile_command(file: str, output: Path | None, request: bool, no_embed_imag
     """Compile FILE (`-` for stdin) to the script JSON the API takes."""
     _one_shot()
     outcome = Outcome()
-    inputs = list(_inputs((file,), _Flags(ignore, strict, config, max_bytes), stdin_filename, outcome, expand=False))
-    if not inputs:
+    readable = list(inputs((file,), Flags(ignore, strict, config, max_bytes), stdin_filename, outcome, expand=False))
+    if not readable:
         sys.exit(outcome.code)
-    ((item, settings, data),) = inputs
+    ((item, settings, data),) = readable
     result = compile_text(data, path=item.path or _stdin_path(stdin_filename),
                           settings=settings, embed_images=not no_embed_images)
     outcome.add(render.Report(item.name, result.source, list(result.diagnostics)), settings.strict)
-    _print_reports(outcome, fmt, sys.stderr)
+    print_reports(outcome, fmt, sys.stderr)
     if outcome.failed:
         sys.exit(EXIT_FAIL)
     text = result.request_json() if request else result.script_json()
@@ -164,7 +166,7 @@ def compile_command(file: str, output: Path | None, request: bool, no_embed_imag
         try:
             write_atomic(output, text)
         except OSError as error:
-            _fail_io(SourceError(f"{output}: cannot write it ({error.strerror or error})"), outcome)
+            fail_io(SourceError(f"{output}: cannot write it ({error.strerror or error})"), outcome)
             sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK)
 
@@ -179,12 +181,12 @@ def check(files: tuple[str, ...], fmt: str, ignore: tuple[str, ...], strict: boo
     from .jsoncheck import check_json
 
     outcome = Outcome()
-    flags = _Flags(ignore, strict, config, max_bytes)
-    for item, settings, data in _inputs(files, flags, stdin_filename, outcome, pattern="*.json"):
+    flags = Flags(ignore, strict, config, max_bytes)
+    for item, settings, data in inputs(files, flags, stdin_filename, outcome, pattern="*.json"):
         path = item.path or _stdin_path(stdin_filename)
         result = check_json(data, base_dir=path.parent if path else Path.cwd(), ignore=settings.ignore)
         outcome.add(render.Report(item.name, result.text, list(result.diagnostics)), settings.strict)
-    _print_reports(outcome, fmt, sys.stdout)
+    print_reports(outcome, fmt, sys.stdout)
     sys.exit(outcome.code)
 
 
@@ -199,7 +201,7 @@ def schema() -> None:
 # --- helpers -----------------------------------------------------------------------------------
 
 @dataclass
-class _Flags:
+class Flags:
     ignore: tuple[str, ...]
     strict: bool | None
     config: Path | None
@@ -236,7 +238,7 @@ def _stdin_path(name: str | None) -> Path | None:
     return Path(name) if name else None
 
 
-def _inputs(args: tuple[str, ...], flags: _Flags, stdin_name: str | None, outcome: Outcome,
+def inputs(args: tuple[str, ...], flags: Flags, stdin_name: str | None, outcome: Outcome,
             pattern: str = "*.ody", expand: bool = True) -> Iterator[tuple[Input, Settings, bytes]]:
     """Every readable input with its settings and bytes, in order: files as given, folders as
     their matching files (sorted; with `expand`), `-` as stdin. One that cannot be read is
@@ -244,14 +246,14 @@ def _inputs(args: tuple[str, ...], flags: _Flags, stdin_name: str | None, outcom
     try:
         items = list(_expand(args, stdin_name, pattern, expand))
     except SourceError as error:
-        _fail_io(error, outcome)
+        fail_io(error, outcome)
         return
     for item in items:
         try:
             settings = flags.settings_for(item, stdin_name)
             data = _read(item, settings)
         except (SourceError, ConfigError) as error:
-            _fail_io(error, outcome)
+            fail_io(error, outcome)
             continue
         yield item, settings, data
 
@@ -283,12 +285,12 @@ def _read(item: Input, settings: Settings) -> bytes:
     return data
 
 
-def _fail_io(error: Exception, outcome: Outcome) -> None:
+def fail_io(error: Exception, outcome: Outcome) -> None:
     outcome.io_error = True
     click.echo(f"ody: {error}", err=True)
 
 
-def _print_reports(outcome: Outcome, fmt: str, stream: IO[str]) -> None:
+def print_reports(outcome: Outcome, fmt: str, stream: IO[str]) -> None:
     if fmt == "json":
         stream.write(render.as_json(outcome.reports))
         return

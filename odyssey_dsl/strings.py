@@ -36,8 +36,14 @@ def decode(raw: str) -> str | list[EscapeError]:
     if errors:
         return errors
     if long:
-        inner = _FOLD.sub(" ", inner).strip(" \t\r\n")
+        inner = fold(inner)
     return _PAIR.sub(_join_pair, _ESCAPE.sub(_unescape, inner))
+
+
+def fold(inner: str) -> str:
+    """The text of a triple-quoted string before escapes are decoded: each run of whitespace
+    that holds a line break becomes one space; leading and trailing whitespace goes."""
+    return _FOLD.sub(" ", inner).strip(" \t\r\n")
 
 
 def quote(value: str) -> str:

@@ -1,0 +1,89 @@
+"""`ody decompile`: a JSON (or Python) script, batch or request body as a .ody screenplay.
+
+Exit codes: 0 written (the diagnostics of the new file, if any, on stderr: a script that
+breaks the rules still converts, so that it can be fixed in the screenplay), 1 the input is
+not a script or says what the language cannot (one diagnostic pointing into the input),
+2 usage or I/O.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from .. import render
+from ..cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE, STDIN, Outcome, print_reports, write_atomic
+from ..compiler import SourceError, compile_text, read_source
+from ..config import ConfigError, load_settings
+from ..decompile import DecompileError, ImageFiles, load, write
+
+
+@click.command(name="decompile")
+@click.argument("file")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the .ody file here (atomically) instead of stdout.")
+@click.option("--relative", is_flag=True, help="Write each cue after the first of a script as `+gap`.")
+@click.option("--scene-names", metavar="A,B,...",
+              help="Names of the scenes of a batch, in order (default: scene-1, scene-2, ...).")
+@click.option("--extract-images", "extract", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Write data-URL images to files in DIR and refer to them by path.")
+@click.option("--line-width", type=click.IntRange(20, 1000), default=None,
+              help="Fold prompts of longer lines (default: the project's line-width, else 100).")
+@click.option("--format", "fmt", type=click.Choice(render.FORMATS), default="human", show_default=True,
+              help="How to print diagnostics.")
+def command(file: str, output: Path | None, relative: bool, scene_names: str | None, extract: Path | None,
+            line_width: int | None, fmt: str) -> None:
+    """Turn a JSON or Python script into a .ody screenplay.
+
+    FILE (a path, or `-` for stdin) holds a script, a batch or a request body, as JSON or as a
+    Python literal (read, never run). Times are written in the canonical form; data-URL images
+    stay inline unless --extract-images is given.
+    """
+    outcome = Outcome()
+    name = "<stdin>" if file == STDIN else file
+    target = output if output is not None else Path.cwd() / "<stdout>"  # where the .ody file lives
+    try:
+        settings = load_settings(target.parent)
+        data = sys.stdin.buffer.read(settings.max_bytes + 1) if file == STDIN else read_source(Path(file), settings.max_bytes)
+        if len(data) > settings.max_bytes:
+            raise SourceError(f"{name}: input is over the {settings.max_bytes} byte limit")
+    except (ConfigError, SourceError) as error:
+        _usage(str(error))
+    try:
+        play = load(data, name=None if file == STDIN else file)
+    except DecompileError as error:
+        outcome.add(render.Report(name, error.source, [error.diagnostic]), False)
+        print_reports(outcome, fmt, sys.stderr)
+        sys.exit(EXIT_FAIL)
+    if output is not None and not target.parent.absolute().is_dir():  # before extracting any image
+        _usage(f"{output}: cannot write it (no folder {target.parent})")
+    stem = output.stem if output else Path(file).stem if file != STDIN else "image"
+    files = ImageFiles(extract, stem, target.parent) if extract is not None else None
+    names = [n.strip() for n in scene_names.split(",")] if scene_names is not None else None
+    try:
+        text = write(play, relative=relative, scene_names=names, image_ref=files,
+                     line_width=line_width or settings.line_width)
+    except ValueError as error:
+        _usage(f"--scene-names: {error}")
+    except OSError as error:
+        _usage(f"{extract}: cannot write an image there ({error.strerror or error})")
+    try:
+        if output is None:
+            sys.stdout.buffer.write(text.encode("utf-8"))
+            sys.stdout.flush()
+        else:
+            write_atomic(output, text)
+    except OSError as error:
+        _usage(f"{output}: cannot write it ({error.strerror or error})")
+    result = compile_text(text, path=target, settings=settings, embed_images=False)
+    outcome.add(render.Report(str(output) if output else "<stdout>", text, list(result.diagnostics)), False)
+    print_reports(outcome, fmt, sys.stderr)
+    sys.exit(EXIT_OK)
+
+
+def _usage(message: str) -> NoReturn:
+    click.echo(f"ody: {message}", err=True)
+    sys.exit(EXIT_USAGE)

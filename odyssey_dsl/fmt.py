@@ -1,0 +1,356 @@
+"""The formatter: the one canonical layout of a screenplay (`ody fmt`, and `ody decompile`'s output).
+
+It works on the syntax tree, not on raw lines, so that it can only move whole statements and
+comments and never cut a string or a comment. What it may change is whitespace, the order of
+the directives at the top, the form of a prompt (`"..."` or folded `\"\"\"`) and, on request,
+the spelling of times; every change keeps the compiled output the same, and formatting twice
+gives what formatting once gave. Layout rules (docs/language.md, "Formatting"):
+
+- the comment block at the very top (the header) stays there, then one blank line;
+- the directives in the order title, orientation, prompt-expansion, min-gap, then one blank
+  line; only the run of directives before the first other statement is sorted (a directive
+  further down is an error, ODY109, and stays where it is, so nothing moves across it);
+- a full-line comment belongs to the statement below it and moves with it;
+- cues are aligned in columns (time, action, prompt) per block of consecutive cues; a block
+  ends at a blank line or at any statement that is not a cue; the time column is at most
+  `TIME_COLUMN` characters wide: a longer time is followed by one space;
+- one space before a trailing comment, no trailing whitespace, runs of blank lines become one,
+  and a scene line (with its comments) always has a blank line above it;
+- a cue line longer than the line width (a data URL or a suppression comment not counted)
+  writes its prompt as a folded `\"\"\"` string wrapped at spaces, only where the parser reads
+  the very same prompt back; a folded prompt that fits on one line is unfolded;
+- literals keep the writer's escapes where the form allows, else take `strings.quote`'s.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from . import strings
+from .checks import check
+from .diagnostics import SYNTAX_CODES, Diagnostic, Span
+from .images import is_data_url
+from .strings import quote
+from .syntax import DIRECTIVES, Comment, Cue, Directive, Document, Invalid, Item, Scene, Statement, Text, Word, parse
+from .times import format_ms, parse_time
+
+NORMALIZE_TIMES = ("absolute", "relative")
+#: The widest time column (`@` included) a block is aligned to: one long time such as
+#: `@0:01:30.250` sets the column, `@1h20m30.125s` just takes one space.
+TIME_COLUMN = 12
+INDENT = "    "
+
+# Where a folded prompt may wrap: a space with no other whitespace beside it. A space or tab
+# there would fold away with the line break; any other (a no-break space) would end a line,
+# where editors that trim trailing whitespace could silently delete it from the prompt.
+_BREAK = re.compile(r"(?<!\s) (?!\s)")
+_LINE_BREAK = re.compile(r"\r\n|\r")
+
+
+class FormatError(Exception):
+    """The text has syntax errors (ODY001–ODY006): it is never rewritten, because a line that
+    cannot be read cannot be laid out without guessing what it meant."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
+        first = self.diagnostics[0]
+        count = len(self.diagnostics)
+        super().__init__(f"{count} syntax error{'s' if count > 1 else ''}, the first at line "
+                         f"{first.span.line}, column {first.span.column}: {first.message}")
+
+
+def format_text(text: str, *, line_width: int = 100, normalize_times: str | None = None) -> str:
+    """The canonical layout of a screenplay (UTF-8 str in, str out, `\\n` line ends, one final
+    newline; no text at all for a file without statements or comments). Raises FormatError
+    (with .diagnostics: the syntax diagnostics) when the text has syntax errors (ODY001–ODY006):
+    such a file is never rewritten. `normalize_times` is None (keep times as written),
+    "absolute" or "relative"."""
+    if normalize_times not in (None, *NORMALIZE_TIMES):
+        raise ValueError(f"normalize_times is 'absolute', 'relative' or None, not {normalize_times!r}")
+    document = parse(text)
+    blocking = [d for d in document.diagnostics if d.code in SYNTAX_CODES]
+    if blocking:
+        raise FormatError(blocking)
+    times = _normalized_times(document, normalize_times == "relative") if normalize_times else {}
+    writer = _Writer(line_width, times, normalize_times is not None)
+    lines = writer.lines(_layout(document))
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+# --- which line goes where -------------------------------------------------------------------
+
+@dataclass
+class _Unit:
+    """A statement and the full-line comments above it (statement None: the file's last comments);
+    `blanks[i]` says whether a blank line was written above `items[i]`."""
+
+    items: list[Item]
+    blanks: list[bool]
+
+    @property
+    def statement(self) -> Statement | None:
+        last = self.items[-1]
+        return None if isinstance(last, Comment) else last
+
+
+_BLANK = None  # a blank line in a layout
+Row = Item | None
+
+
+def _units(document: Document) -> list[_Unit]:
+    units: list[_Unit] = []
+    current = _Unit([], [])
+    previous_end: int | None = None
+    for item in document.items:
+        current.items.append(item)
+        current.blanks.append(previous_end is not None and item.span.line > previous_end + 1)
+        previous_end = item.span.end_line
+        if not isinstance(item, Comment):
+            units.append(current)
+            current = _Unit([], [])
+    if current.items:
+        units.append(current)
+    return units
+
+
+def _directive(unit: _Unit) -> str | None:
+    """The directive a unit sets: also for a directive line that failed to parse only because
+    its value is quoted (ODY109, kept as written), which sorts with the others as the checks
+    count it with them (it does not make the directives after it misplaced)."""
+    statement = unit.statement
+    if isinstance(statement, Directive):
+        return statement.name
+    if isinstance(statement, Invalid):
+        word = statement.text.split(maxsplit=1)[0]
+        return word if word in DIRECTIVES else None
+    return None
+
+
+def _rank(unit: _Unit) -> int:
+    """Where a directive goes in the canonical order (a stable sort keeps repeated ones as written)."""
+    return DIRECTIVES.index(_directive(unit) or "")
+
+
+def _layout(document: Document) -> list[Row]:
+    """Items in their canonical order, with None for the blank lines between them."""
+    units = _units(document)
+    rows: list[Row] = []
+
+    def blank() -> None:
+        if rows and rows[-1] is not _BLANK:
+            rows.append(_BLANK)
+
+    # The header: the comments above the first statement, except those right above it
+    # (no blank line between), which belong to that statement.
+    if units:
+        first = units[0]
+        cut = 0 if first.statement is not None else len(first.items)
+        cut = max([i for i, b in enumerate(first.blanks) if b and i] + [cut])
+        for item, was_blank in zip(first.items[:cut], first.blanks[:cut]):
+            if was_blank:
+                blank()
+            rows.append(item)
+        units[0] = _Unit(first.items[cut:], [False] * (len(first.items) - cut))
+        if not units[0].items:
+            units.pop(0)
+    top = 0
+    while top < len(units) and _directive(units[top]) is not None:
+        top += 1
+    directives = sorted(units[:top], key=_rank)
+    for section in (directives, units[top:]):
+        if section:
+            blank()
+        for index, unit in enumerate(section):
+            blanks = list(unit.blanks)
+            if isinstance(unit.statement, Scene) and not any(blanks):
+                blanks[0] = True
+            for position, (item, was_blank) in enumerate(zip(unit.items, blanks)):
+                if was_blank and (index or position):
+                    blank()
+                rows.append(item)
+    return rows
+
+
+# --- writing lines ---------------------------------------------------------------------------
+
+class _Writer:
+    """Renders the rows; `times` maps a cue's span to its new time text (normalized times)."""
+
+    def __init__(self, width: int, times: dict[Span, str], normalize: bool) -> None:
+        self.width = width
+        self.times = times
+        self.normalize = normalize
+
+    def lines(self, rows: list[Row]) -> list[str]:
+        columns = self._columns(rows)
+        out: list[str] = []
+        for row in rows:
+            if row is _BLANK:
+                out.append("")
+            elif isinstance(row, Comment):
+                out.append(row.text.rstrip())
+            elif isinstance(row, Cue):
+                out.append(self._cue(row, *columns[row.span]))
+            else:
+                out.append(self._statement(row) + _trailing(row.comment))
+        return out
+
+    def _columns(self, rows: list[Row]) -> dict[Span, tuple[int, int]]:
+        """Time and action column widths of each cue, from the block it is in."""
+        columns: dict[Span, tuple[int, int]] = {}
+        block: list[Cue] = []
+
+        def close() -> None:
+            times = [n for n in (len(self._time(c)) for c in block) if n <= TIME_COLUMN]
+            widths = (max(times, default=0), max((len(c.action) for c in block), default=0))
+            columns.update((c.span, widths) for c in block)
+            block.clear()
+
+        for row in rows:
+            if isinstance(row, Cue):
+                block.append(row)
+            elif not isinstance(row, Comment):
+                close()
+        close()
+        return columns
+
+    def _time(self, cue: Cue) -> str:
+        return "@" + self.times.get(cue.span, cue.time.text)
+
+    def _cue(self, cue: Cue, time_width: int, action_width: int) -> str:
+        followed = cue.prompt is not None or cue.image is not None
+        head = f"{self._time(cue).ljust(time_width)} {cue.action.ljust(action_width) if followed else cue.action}"
+        tail, uncounted = "", 0
+        if cue.image is not None:
+            image = _one_line(cue.image)
+            tail = " image " + image
+            uncounted = len(image) if is_data_url(cue.image.value or "") else 0
+        comment = _trailing(cue.comment)
+        tail += comment
+        if cue.comment is not None and cue.comment.ignores:
+            uncounted += len(comment)  # like a linter's pragma: folding would not shorten it
+        if cue.prompt is None:
+            return head + tail
+        return head + " " + self._prompt(cue.prompt, len(head) + 1 + len(tail) - uncounted) + tail
+
+    def _prompt(self, prompt: Text, room_taken: int) -> str:
+        """The prompt on one line if the cue line fits, else folded where that is exact.
+
+        Both forms try the writer's own escapes first and fall back to the canonical ones
+        (`strings.quote`). Folding only happens when neither one-line form fits, so the
+        result does not change when formatted again.
+        """
+        value = prompt.value
+        assert value is not None
+        written = _escaped(prompt)
+        canonical = quote(value)[1:-1]
+        one = written if not prompt.long or written == canonical else _valid_short(written, value) or canonical
+
+        def fits(body: str) -> bool:
+            return room_taken + len(body) + 2 <= self.width
+
+        if fits(one):
+            return f'"{one}"'
+        if fits(canonical):
+            return f'"{canonical}"'
+        for body in dict.fromkeys((written, canonical)):
+            folded = _folded(body, self.width - len(INDENT))
+            if folded is not None and _value(folded) == value:
+                return folded
+        return f'"{one}"'
+
+    def _statement(self, statement: Statement) -> str:
+        if isinstance(statement, Directive):
+            value = statement.value
+            if isinstance(value, Word):
+                return f"{statement.name} {self._word(statement.name, value.text)}"
+            return f"{statement.name} {_one_line(value)}"
+        if isinstance(statement, Scene):
+            return f"scene {_one_line(statement.name)}"
+        assert isinstance(statement, Invalid)  # e.g. `orientation "portrait"` (ODY109): as written
+        return _LINE_BREAK.sub("\n", statement.text)
+
+    def _word(self, name: str, text: str) -> str:
+        """A directive's bare value as written; `min-gap` is a time, so normalized with them."""
+        if name == "min-gap" and self.normalize:
+            parsed = parse_time(text)
+            if isinstance(parsed, tuple) and not parsed[0]:
+                return format_ms(parsed[1])
+        return text
+
+
+def _trailing(comment: Comment | None) -> str:
+    return " " + comment.text.rstrip() if comment is not None else ""
+
+
+# --- string literals -------------------------------------------------------------------------
+
+def _escaped(text: Text) -> str:
+    """The literal's text between its quotes as written, on one line: a `\"\"\"` one folded,
+    its escapes and raw characters kept (it may not be valid between `"` quotes)."""
+    if not text.long:
+        return text.raw[1:-1]
+    return strings.fold(text.raw[3:-3])
+
+
+def _valid_short(body: str, value: str) -> str | None:
+    """`body` if `"body"` is a literal whose value is `value`, else None."""
+    return body if _value(f'"{body}"') == value else None
+
+
+def _one_line(text: Text) -> str:
+    """A title, scene name or image on one line: as written if it is a `"..."`, else the
+    writer's escapes when they make a valid one-line literal, else the canonical quoting."""
+    if not text.long:
+        return text.raw
+    assert text.value is not None
+    body = _valid_short(_escaped(text), text.value)
+    return f'"{body}"' if body is not None else quote(text.value)
+
+
+def _folded(body: str, width: int) -> str | None:
+    """`body` as a `\"\"\"` literal, wrapped greedily at single spaces to `width` per line;
+    None when the body begins or ends with whitespace (folding would strip it, or leave it at
+    the end of a line)."""
+    if not body or body[0].isspace() or body[-1].isspace():
+        return None
+    lines: list[str] = []
+    for word in _BREAK.split(body):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return '"""\n' + "".join(INDENT + line + "\n" for line in lines) + '"""'
+
+
+def _value(raw: str) -> str | None:
+    """The value of `raw` read as exactly one string literal by the real parser, else None:
+    the proof that a rewritten literal means what the original did."""
+    items = parse("title " + raw).items
+    if len(items) != 1 or not isinstance(items[0], Directive) or items[0].diagnostics:
+        return None
+    value = items[0].value
+    return value.value if isinstance(value, Text) and value.raw == raw else None
+
+
+# --- normalized times ------------------------------------------------------------------------
+
+def _normalized_times(document: Document, relative: bool) -> dict[Span, str]:
+    """New time texts, for the cues whose absolute time is known: absolute (`format_ms`), or
+    with `relative` the first cue of each script absolute and the others `+gap`. A cue earlier
+    than the one before it cannot be `+gap` and is written absolute; a cue whose time cannot be
+    resolved (e.g. a relative first cue, ODY108) keeps its text, so every cue still means the
+    same time."""
+    out: dict[Span, str] = {}
+    for script in check(document, None).scripts:
+        previous: int | None = None
+        for index, timed in enumerate(script.cues):
+            ms = timed.ms
+            if ms is not None:
+                gap = relative and index > 0 and previous is not None and ms >= previous
+                out[timed.cue.span] = "+" + format_ms(ms - previous) if gap else format_ms(ms)  # type: ignore[operator]
+            previous = ms
+    return out
+

@@ -1,0 +1,413 @@
+"""`ody fmt` (issue 3): one canonical layout, proven by properties.
+
+Golden pairs in `fmt_golden/` (`NAME.in.ody` formats to `NAME.out.ody`) pin the layout, one
+rule or two per pair. Properties 2 and 3 of the issue are proven over generated screenplays that
+compile (random spacing, comments, blank lines, scenes, directives, long prompts, every way
+of writing times and strings, suppression comments): formatting is idempotent, keeps the
+compiled output byte for byte, and keeps every comment. Text generated from the grammar, most
+of it broken, is either refused (syntax errors) or formatted with the same diagnostics.
+The command line is tested through click's runner, and once as the installed executable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.lark import from_lark
+
+from conftest import compile_ody, data_url, png_bytes
+from odyssey_dsl import Compilation, parse
+from odyssey_dsl.cli import main
+from odyssey_dsl.diagnostics import SYNTAX_CODES
+from odyssey_dsl.fmt import TIME_COLUMN, FormatError, format_text
+from odyssey_dsl.strings import decode, quote
+from odyssey_dsl.syntax import Comment
+from odyssey_dsl.times import format_clock, format_ms
+from test_properties import GRAMMAR, REALISTIC
+
+GOLDEN = Path(__file__).parent / "fmt_golden"
+EXAMPLES = Path(__file__).parent.parent / "examples"
+ODY = shutil.which("ody", path=str(Path(sys.executable).parent)) or "ody"
+# Examples per property come from the hypothesis profile (conftest: 200, nightly 5,000).
+PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                          HealthCheck.filter_too_much])
+OPTIONS: dict[str, dict[str, object]] = {
+    "narrow": {"line_width": 40},
+    "times-absolute": {"normalize_times": "absolute"},
+    "times-relative": {"normalize_times": "relative"},
+}
+
+
+def outcome(result: Compilation) -> tuple[str, ...] | list[tuple[str, str]]:
+    """What formatting must keep: the output of a file that compiles, else its diagnostics
+    (code and words; positions move with the layout)."""
+    if result.ok:
+        return result.script_json(), result.request_json()
+    return sorted((d.code, d.message) for d in result.diagnostics)
+
+
+def comments(text: str) -> Counter[str]:
+    """Every comment's text (full-line and trailing), without the trailing whitespace fmt drops."""
+    found = (item if isinstance(item, Comment) else item.comment for item in parse(text).items)
+    return Counter(c.text.rstrip() for c in found if c is not None)
+
+
+def assert_formats(text: str, **options: object) -> str:
+    """Everything a formatted text promises: canonical bytes, a fixed point, same meaning."""
+    out = format_text(text, **options)  # type: ignore[arg-type]
+    assert "\r" not in out and not out.startswith("\ufeff")
+    assert out == "" or (out.endswith("\n") and not out.endswith("\n\n") and not out.startswith("\n"))
+    assert "\n\n\n" not in out
+    assert all(line == line.rstrip() for line in out.split("\n")), out
+    assert format_text(out, **options) == out  # type: ignore[arg-type]
+    assert outcome(compile_ody(out)) == outcome(compile_ody(text))
+    assert comments(out) == comments(text)
+    return out
+
+
+# --- golden pairs ------------------------------------------------------------------------------
+
+PAIRS = sorted(p.name[: -len(".in.ody")] for p in GOLDEN.glob("*.in.ody"))
+
+
+def test_every_golden_input_has_its_output() -> None:
+    assert PAIRS and sorted(p.name[: -len(".out.ody")] for p in GOLDEN.glob("*.out.ody")) == PAIRS
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_golden(name: str) -> None:
+    source = (GOLDEN / f"{name}.in.ody").read_text(encoding="utf-8")
+    expected = (GOLDEN / f"{name}.out.ody").read_text(encoding="utf-8")
+    assert assert_formats(source, **OPTIONS.get(name, {})) == expected
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.ody")), ids=lambda p: p.name)
+def test_examples_keep_their_output(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    out = assert_formats(text)
+    images = compile_ody(out, EXAMPLES)
+    assert images.ok and images.request_json() == compile_ody(text, EXAMPLES).request_json()
+
+
+# --- single rules ------------------------------------------------------------------------------
+
+def test_line_ends_bom_and_the_final_newline() -> None:
+    text = '\ufeff# head\r\n\r\n@0 start "a"\r@3s end'
+    assert assert_formats(text) == '# head\n\n@0  start "a"\n@3s end\n'
+
+
+def test_empty_and_blank_files_stay_empty() -> None:
+    assert format_text("") == ""
+    assert format_text(" \n\t\r\n\n") == ""
+    assert format_text("\n\n# only a comment  \n\n\n# and another\n\n") == "# only a comment\n\n# and another\n"
+
+
+def test_syntax_errors_refuse_to_format() -> None:
+    with pytest.raises(FormatError) as caught:
+        format_text('@0 start "cat\n@3s interct "dog"\n@1.0005s end\norientation "x"\n')
+    found = caught.value.diagnostics
+    assert [d.code for d in found] == ["ODY002", "ODY004", "ODY003"]  # not ODY109: not a syntax error
+    assert all(d.code in SYNTAX_CODES for d in found)
+    assert "line 1, column 10" in str(caught.value)
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError):
+        format_text("", normalize_times="clock")
+
+
+def test_cues_are_never_indented_and_one_space_precedes_a_comment() -> None:
+    out = assert_formats('   @0 start "a"      # c\n\t@3s end\t#d\n')
+    assert out == '@0  start "a" # c\n@3s end #d\n'
+
+
+def test_the_time_column_is_capped() -> None:
+    out = assert_formats('@0 start "a"\n@+1h1m30s250ms interact "b"\n@1h1m33.25s end\n')
+    assert len("@+1h1m30s250ms") > TIME_COLUMN >= len("@1h1m33.25s")
+    assert out.split("\n")[:3] == ["@0" + " " * 10 + 'start    "a"', '@+1h1m30s250ms interact "b"', "@1h1m33.25s end"]
+
+
+def test_a_scene_always_has_a_blank_line_above_it() -> None:
+    out = assert_formats('scene "a"\n@0 start "x"\n@3s end\n# about b\nscene "b"\n@0 start "y"\n@3s end\n')
+    assert out == ('scene "a"\n@0  start "x"\n@3s end\n\n# about b\nscene "b"\n@0  start "y"\n@3s end\n')
+
+
+def test_only_the_top_directives_are_sorted() -> None:
+    text = 'min-gap 1s\ntitle "t"\n@0 start "x"\norientation landscape\ntitle "u"\n@3s end\n'
+    assert assert_formats(text) == (
+        'title "t"\nmin-gap 1s\n\n@0 start "x"\norientation landscape\ntitle "u"\n@3s end\n')
+
+
+@pytest.mark.parametrize("prompt", ["  leading spaces" + " word" * 30, "a trailing space" + " word" * 30 + " "])
+def test_a_prompt_that_folding_would_change_keeps_its_quotes(prompt: str) -> None:
+    text = f"@0 start {quote(prompt)}\n@3s end\n"
+    out = assert_formats(text, line_width=40)
+    assert '"""' not in out
+
+
+def test_folded_content_lines_are_indented_four_spaces_and_wrap_at_the_width() -> None:
+    words = " ".join(f"w{k:02d}" for k in range(40))
+    out = assert_formats(f'@0 start "{words}"\n@3s end\n', line_width=30)
+    content = out.split("\n")[1:-3]
+    assert content and all(line.startswith("    ") and len(line) <= 30 for line in content)
+    assert " ".join(line.strip() for line in content) == words
+
+
+def test_min_gap_is_normalized_with_the_times() -> None:
+    text = 'min-gap 1500ms\n@0 start "x"\n@+1500ms end\n'
+    assert assert_formats(text) == 'min-gap 1500ms\n\n@0       start "x"\n@+1500ms end\n'
+    assert assert_formats(text, normalize_times="absolute") == 'min-gap 1.5s\n\n@0    start "x"\n@1.5s end\n'
+    assert assert_formats(text, normalize_times="relative") == 'min-gap 1.5s\n\n@0     start "x"\n@+1.5s end\n'
+
+
+# --- properties --------------------------------------------------------------------------------
+
+SPACE = st.sampled_from([" ", " ", "  ", "\t", " \t ", "\u3000", "\x0c"])
+NEWLINE = st.sampled_from(["\n", "\n", "\r\n", "\r"])
+COMMENT_TEXT = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n"), max_size=20)
+SUPPRESSION = st.sampled_from(["ody: ignore[ODY201]", "ody: ignore[ODY201, ODY202] a quick beat",
+                               "ody:ignore[ody202]"])
+CHARS = st.characters(blacklist_categories=["Cs"])
+WORDS = st.lists(st.sampled_from(["the", "cat", "wakes", "and", "looks", "outside", "—", "café", "a", "très",
+                                  "long", "prompt", "🐈", "windowsill", '"quoted"', "back\\slash"]),
+                 min_size=1, max_size=40).map(" ".join)
+PROMPT = st.one_of(WORDS, st.text(CHARS, min_size=1, max_size=30), st.tuples(WORDS, st.text(CHARS, max_size=5), WORDS)
+                   .map("".join)).filter(lambda p: p.strip())
+PNG = data_url("image/png", png_bytes())
+
+
+@st.composite
+def comment(draw: st.DrawFn) -> str:
+    return "#" + draw(st.one_of(COMMENT_TEXT, SUPPRESSION.map(lambda s: " " + s)))
+
+
+@st.composite
+def literal(draw: st.DrawFn, value: str, newline: str) -> str:
+    """`value` as a string literal, written one of the ways a writer might."""
+    form = draw(st.sampled_from(["quote", "escapes", "folded"]))
+    if form == "escapes":  # every character as a \\u escape, astral ones as surrogate pairs
+        units = value.encode("utf-16-le")
+        return '"' + "".join(f"\\u{int.from_bytes(units[i:i + 2], 'little'):04x}" for i in range(0, len(units), 2)) + '"'
+    if form == "folded":
+        body = quote(value)[1:-1]
+        pieces = re.split(r"(?<![ \t]) (?![ \t])", body)
+        breaks = [draw(st.sampled_from([" ", newline + "    ", newline, " " + newline + "\t "])) for _ in pieces]
+        raw = '"""' + draw(st.sampled_from(["", newline + "  "])) + "".join(
+            p + b for p, b in zip(pieces, breaks[:-1] + [""])) + draw(st.sampled_from(["", newline])) + '"""'
+        if decode(raw) == value:
+            return raw
+    return quote(value)
+
+
+@st.composite
+def time_text(draw: st.DrawFn, ms: int) -> str:
+    """`ms` written as an absolute time, in any valid spelling."""
+    seconds, millis = divmod(ms, 1000)
+    spellings = [format_ms(ms), f"{ms}ms", format_clock(ms), format_clock(ms).rstrip("0").rstrip(".")]
+    if ms >= 1000:
+        spellings.append(f"{seconds}s{millis}ms" if millis else f"{seconds}s")
+        spellings.append(f"{seconds}.{millis:03d}s")
+    if ms == 0:
+        spellings += ["0s", "0:00"]
+    return draw(st.sampled_from(spellings))
+
+
+@st.composite
+def screenplays(draw: st.DrawFn) -> str:
+    """A screenplay that compiles, laid out at random."""
+    nl = draw(NEWLINE)
+    sp = lambda: draw(SPACE)  # noqa: E731
+    lines: list[str] = []
+
+    def statement(text: str) -> None:
+        for _ in range(draw(st.integers(0, 2))):
+            lines.append(draw(st.sampled_from(["", sp(), sp() + draw(comment())])))
+        tail = sp() + draw(comment()) if draw(st.booleans()) else draw(st.sampled_from(["", sp()]))
+        lines.append(draw(st.sampled_from(["", sp()])) + text + tail)
+
+    directives = {
+        "title": lambda: draw(literal(draw(st.text(CHARS, max_size=20)), nl)),
+        "orientation": lambda: draw(st.sampled_from(["portrait", "landscape"])),
+        "prompt-expansion": lambda: draw(st.sampled_from(["on", "off"])),
+        "min-gap": lambda: draw(time_text(draw(st.integers(0, 5000)))),
+    }
+    for name in draw(st.permutations(list(directives)))[: draw(st.integers(0, 4))]:
+        statement(f"{name}{sp()}{directives[name]()}")
+    scenes = draw(st.integers(0, 3))
+    for k in range(max(scenes, 1)):
+        if scenes:
+            statement(f"scene{sp()}{draw(literal(draw(st.text(CHARS, max_size=10)) + f' {k}', nl))}")
+        gaps = draw(st.lists(st.integers(1, 20_000) | st.integers(1, 400_000), min_size=1, max_size=8))
+        at = 0
+        for index, gap in enumerate([0, *gaps]):
+            at += gap
+            action = "start" if index == 0 else "end" if index == len(gaps) else "interact"
+            when = draw(time_text(at)) if index == 0 or draw(st.booleans()) else "+" + draw(time_text(gap))
+            text = f"@{when}{sp()}{action}"
+            if action != "end":
+                text += sp() + draw(literal(draw(PROMPT), nl))
+            if action == "start" and draw(st.booleans()):
+                text += f"{sp()}image{sp()}{quote(PNG)}"
+            statement(text)
+    for _ in range(draw(st.integers(0, 2))):
+        lines.append(draw(st.sampled_from(["", draw(comment())])))
+    return nl.join(lines) + draw(st.sampled_from(["", nl]))
+
+
+@PROPERTY
+@given(screenplays(), st.integers(20, 120), st.sampled_from([None, "absolute", "relative"]))
+@example('@0 start "a"\n@3s end\n', 100, None)
+@example('@0 start "the"\n@3s interact "the" #\ufeff\n@6s end', 20, None)  # a BOM inside a comment stays
+@example('@0 start "the"\n@3s interact "a cat\xa0 wakes up\xa0"\n@6s end', 20, None)  # no line ends in a no-break space
+def test_formatting_is_idempotent_and_keeps_the_output_and_the_comments(
+        text: str, width: int, normalize: str | None) -> None:
+    source = compile_ody(text)
+    assert source.ok, source.diagnostics
+    assert_formats(text, line_width=width, normalize_times=normalize)
+
+
+@PROPERTY
+@given(from_lark(GRAMMAR, start="file", explicit=REALISTIC), st.sampled_from([None, "absolute", "relative"]))
+@example('min-gap 1s\norientation "x"\ntitle "t"\n@0 start "a"\nmin-gap "3s"\n@3s end\n', None)
+def test_any_text_is_refused_for_its_syntax_errors_or_formatted_with_the_same_diagnostics(
+        text: str, normalize: str | None) -> None:
+    syntax = [d for d in parse(text).diagnostics if d.code in SYNTAX_CODES]
+    try:
+        out = format_text(text, normalize_times=normalize)
+    except FormatError as error:
+        assert list(error.diagnostics) == syntax and syntax
+        return
+    assert not syntax
+    assert assert_formats(text, normalize_times=normalize) == out
+
+
+# --- the command line --------------------------------------------------------------------------
+
+MESSY = '@0 start   "a cat"\n@3s   interact "it wakes"\n@6s end\n'
+TIDY = '@0  start    "a cat"\n@3s interact "it wakes"\n@6s end\n'
+BROKEN = '@0 start "a cat\n@3s end\n'
+
+
+def ody_fmt(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["fmt", *args], input=stdin)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "messy.ody").write_text(MESSY, encoding="utf-8")
+    (tmp_path / "tidy.ody").write_text(TIDY, encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "deep.ody").write_text(MESSY, encoding="utf-8")
+    (tmp_path / "sub" / "notes.txt").write_text(MESSY, encoding="utf-8")
+    return tmp_path
+
+
+def test_in_place_rewrites_only_what_changes_and_leaves_no_temporary_file(tree: Path) -> None:
+    before = (tree / "tidy.ody").stat().st_mtime_ns
+    os.chmod(tree / "messy.ody", 0o640)
+    code, out, err = ody_fmt(".")
+    assert code == 0 and out == ""
+    assert "2 files reformatted, 1 file left unchanged" in err
+    assert (tree / "messy.ody").read_text(encoding="utf-8") == TIDY
+    assert (tree / "sub" / "deep.ody").read_text(encoding="utf-8") == TIDY
+    assert (tree / "sub" / "notes.txt").read_text(encoding="utf-8") == MESSY
+    assert (tree / "tidy.ody").stat().st_mtime_ns == before
+    assert (tree / "messy.ody").stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tree.rglob("*")) == ["deep.ody", "messy.ody", "notes.txt", "sub", "tidy.ody"]
+
+
+def test_check_changes_nothing_and_lists_the_files(tree: Path) -> None:
+    code, out, err = ody_fmt("--check", ".")
+    assert code == 1
+    assert out == f"would reformat messy.ody\nwould reformat {Path('sub/deep.ody')}\n"
+    assert (tree / "messy.ody").read_text(encoding="utf-8") == MESSY
+    assert ody_fmt("--check", "tidy.ody")[0] == 0
+
+
+def test_diff_prints_a_unified_diff(tree: Path) -> None:
+    code, out, _ = ody_fmt("--diff", "messy.ody", "tidy.ody")
+    assert code == 1
+    assert out.startswith("--- messy.ody\t(original)\n+++ messy.ody\t(formatted)\n@@ ")
+    assert '-@0 start   "a cat"\n' in out and '+@0  start    "a cat"\n' in out and "tidy.ody" not in out
+    assert (tree / "messy.ody").read_text(encoding="utf-8") == MESSY
+    assert ody_fmt("--diff", "tidy.ody") == (0, "", "1 file already formatted\n")
+
+
+def test_stdin_to_stdout(tree: Path) -> None:
+    assert ody_fmt("-", stdin=MESSY.encode()) == (0, TIDY, "")
+    assert ody_fmt("--check", "-", stdin=MESSY.encode())[:2] == (1, "would reformat <stdin>\n")
+    code, out, err = ody_fmt("-", "--stdin-filename", "x.ody", stdin=BROKEN.encode())
+    assert (code, out) == (3, "") and "x.ody:1:10" in err and "ODY002" in err
+
+
+def test_syntax_errors_leave_the_file_as_it_was(tree: Path) -> None:
+    (tree / "broken.ody").write_text(BROKEN, encoding="utf-8")
+    code, _, err = ody_fmt("broken.ody", "messy.ody")
+    assert code == 3
+    assert "error[ODY002]" in err and "1 file with syntax errors left as it was" in err
+    assert (tree / "broken.ody").read_text(encoding="utf-8") == BROKEN
+    assert (tree / "messy.ody").read_text(encoding="utf-8") == TIDY
+
+
+def test_bytes_that_are_not_utf8_are_never_rewritten(tree: Path) -> None:
+    (tree / "latin1.ody").write_bytes(b'@0  start "caf\xe9"\n@3s end\n')
+    code, _, err = ody_fmt("--format", "gcc", "latin1.ody")
+    assert code == 3 and "latin1.ody:1:15: error:" in err and "[ODY006]" in err
+    assert (tree / "latin1.ody").read_bytes() == b'@0  start "caf\xe9"\n@3s end\n'
+
+
+def test_exit_codes_take_the_most_serious_problem(tree: Path) -> None:
+    (tree / "broken.ody").write_text(BROKEN, encoding="utf-8")
+    assert ody_fmt("--check", "messy.ody")[0] == 1
+    assert ody_fmt("--check", "messy.ody", "broken.ody")[0] == 3
+    code, _, err = ody_fmt("--check", "missing.ody", "broken.ody", "messy.ody")
+    assert code == 2 and "missing.ody: no such file" in err
+    assert ody_fmt("--check", "broken.ody", "missing.ody")[0] == 2
+    assert ody_fmt("--line-width", "5", "messy.ody")[0] == 2
+
+
+def test_line_width_comes_from_the_configuration_and_the_flag_overrides_it(tree: Path) -> None:
+    long = '@0  start "' + " ".join(["word"] * 12) + '"\n@3s end\n'
+    (tree / "sub" / "long.ody").write_text(long, encoding="utf-8")
+    (tree / "sub" / "ody.toml").write_text("line-width = 40\n", encoding="utf-8")
+    assert ody_fmt("--check", "sub/long.ody")[0] == 1
+    assert ody_fmt("--check", "--line-width", "100", "sub/long.ody")[0] == 0
+    ody_fmt("sub/long.ody")
+    assert '"""' in (tree / "sub" / "long.ody").read_text(encoding="utf-8")
+    (tree / "sub" / "ody.toml").write_text("line-width = 4\n", encoding="utf-8")
+    code, _, err = ody_fmt("sub/long.ody")
+    assert code == 2 and "line-width" in err
+
+
+def test_normalize_times_flag(tree: Path) -> None:
+    (tree / "t.ody").write_text('@0 start "a"\n@3000ms interact "b"\n@+3s end\n', encoding="utf-8")
+    assert ody_fmt("--normalize-times", "relative", "-", stdin=(tree / "t.ody").read_bytes())[1] == (
+        '@0   start    "a"\n@+3s interact "b"\n@+3s end\n')
+    ody_fmt("--normalize-times=absolute", "t.ody")
+    assert (tree / "t.ody").read_text(encoding="utf-8") == '@0  start    "a"\n@3s interact "b"\n@6s end\n'
+
+
+def test_the_installed_command(tree: Path) -> None:
+    result = subprocess.run([ODY, "fmt", "--check", "tidy.ody", "messy.ody"], cwd=tree, capture_output=True,
+                            env=dict(os.environ, NO_COLOR="1"), timeout=60)
+    assert result.returncode == 1 and result.stdout == b"would reformat messy.ody\n"
+
+
+def test_the_documented_example() -> None:
+    docs = (Path(__file__).parent.parent / "docs" / "language.md").read_text(encoding="utf-8")
+    before, after = re.findall(r"^```ody\n(.*?)^```", docs[docs.index("\n## Formatting\n"):], re.S | re.M)[:2]
+    assert assert_formats(before) == after
