@@ -18,11 +18,12 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import find_ody, timed
 
 CUES = 20_000
 TARGET = 6.0
@@ -98,15 +99,6 @@ def screenplay(cues: int = CUES, seed: int = 2) -> str:
     return "\n".join(lines) + "\n"
 
 
-def timed(cmd: list[str]) -> float:
-    """Seconds of wall time for one whole process; raises when it fails."""
-    t0 = time.perf_counter()
-    done = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - t0
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} exited {done.returncode}: {done.stderr.decode(errors='replace')[:2000]}")
-    return elapsed
-
 
 def breakdown(source: Path, repeat: int) -> list[tuple[str, float]]:
     """Where the time of one compile goes, in process: the best of `repeat` rounds of each
@@ -156,9 +148,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default 7)")
     parser.add_argument("--cues", type=int, default=CUES, help=f"cues in the file (default {CUES})")
     args = parser.parse_args()
-    ody = Path(sys.executable).parent / "ody"
-    if not ody.is_file():
-        print(f"compile_bench: no `ody` beside {sys.executable}; run with the project's venv", file=sys.stderr)
+    ody = find_ody("compile_bench")
+    if ody is None:
         return 2
     with tempfile.TemporaryDirectory(prefix="ody-bench-") as tmp:
         folder = Path(tmp)

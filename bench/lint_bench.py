@@ -17,8 +17,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _common import find_ody, timed
 
 TARGET_MS = 100.0
 SCREENPLAY = """\
@@ -35,15 +36,6 @@ min-gap 3s
 """
 RUN_LINT = "import sys; sys.argv = ['ody', 'lint', sys.argv[1]]; from odyssey_dsl.cli import run; run()"
 
-
-def timed(cmd: list[str]) -> float:
-    """Seconds of wall time for one whole process; raises when it fails or prints."""
-    t0 = time.perf_counter()
-    done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True)
-    elapsed = time.perf_counter() - t0
-    if done.returncode != 0 or done.stdout:
-        raise RuntimeError(f"{' '.join(cmd)} exited {done.returncode}: {(done.stdout + done.stderr).decode()[:2000]}")
-    return elapsed
 
 
 def import_times(source: Path, top: int) -> list[tuple[int, int, str]]:
@@ -65,9 +57,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=21, help="interleaved rounds (default 21)")
     args = parser.parse_args()
-    ody = Path(sys.executable).parent / "ody"
-    if not ody.is_file():
-        print(f"lint_bench: no `ody` beside {sys.executable}; run with the project's venv", file=sys.stderr)
+    ody = find_ody("lint_bench")
+    if ody is None:
         return 2
     with tempfile.TemporaryDirectory(prefix="ody-bench-") as tmp:
         os.environ["ODY_CACHE_DIR"] = str(Path(tmp) / "cache")  # never the user's cache
@@ -75,12 +66,12 @@ def main() -> int:
         source.write_text(SCREENPLAY, encoding="utf-8")
         lint_cmd, bare_cmd = [str(ody), "lint", str(source)], [sys.executable, "-c", "pass"]
         try:
-            timed(lint_cmd)  # builds the parser-table cache: later runs find it warm
+            timed(lint_cmd, silent=True)  # builds the parser-table cache: later runs find it warm
             runs: dict[str, list[float]] = {"lint": [], "bare": []}
             for i in range(args.rounds):
                 order = [("lint", lint_cmd), ("bare", bare_cmd)]
                 for name, cmd in order if i % 2 == 0 else order[::-1]:
-                    runs[name].append(timed(cmd))
+                    runs[name].append(timed(cmd, silent=True))
             imports = import_times(source, 15)
         except (RuntimeError, OSError) as error:
             print(f"lint_bench: {error}", file=sys.stderr)

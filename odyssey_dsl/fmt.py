@@ -34,7 +34,7 @@ from .diagnostics import SYNTAX_CODES, Diagnostic, Span
 from .images import is_data_url
 from .strings import quote
 from .syntax import DIRECTIVES, Comment, Cue, Directive, Document, Invalid, Item, Scene, Statement, Text, Word, parse
-from .times import format_ms, parse_time
+from .times import TimeError, format_ms, parse_time
 
 NORMALIZE_TIMES = ("absolute", "relative")
 #: The widest time column (`@` included) a block is aligned to: one long time such as
@@ -276,7 +276,7 @@ class _Writer:
         """A directive's bare value as written; `min-gap` is a time, so normalized with them."""
         if name == "min-gap" and self.normalize:
             parsed = parse_time(text)
-            if isinstance(parsed, tuple) and not parsed[0]:
+            if not isinstance(parsed, TimeError) and not parsed[0]:
                 return format_ms(parsed[1])
         return text
 
