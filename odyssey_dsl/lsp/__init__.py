@@ -1,0 +1,1 @@
+"""The language server behind `ody lsp`: one open screenplay per `LiveDocument`."""
