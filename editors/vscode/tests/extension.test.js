@@ -1,0 +1,86 @@
+'use strict';
+// The parts of extension.js that run before the language server: finding the executable and
+// the message when it is missing. VS Code cannot run here, so `vscode` is a small stand-in.
+// Usage: node --test tests/
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const Module = require('node:module');
+const os = require('node:os');
+const path = require('node:path');
+const test = require('node:test');
+
+const shown = [];
+const settings = { 'server.path': 'ody', 'inlayHints.enabled': true };
+const vscode = {
+  workspace: {
+    workspaceFolders: [{ uri: { fsPath: '/work/screenplays' } }],
+    getConfiguration: () => ({ get: (key, fallback) => (key in settings ? settings[key] : fallback) }),
+    onDidChangeConfiguration: () => ({ dispose() {} }),
+    onDidGrantWorkspaceTrust: () => ({ dispose() {} }),
+  },
+  window: {
+    createOutputChannel: () => ({ appendLine() {}, show() {}, dispose() {} }),
+    // Like VS Code's, the promise settles only when the user closes the notification: here never.
+    showErrorMessage: (text, ...actions) => {
+      shown.push({ text, actions });
+      return new Promise(() => {});
+    },
+  },
+  commands: {
+    registerCommand: () => ({ dispose() {} }),
+    executeCommand: async () => undefined,
+  },
+};
+
+// vscode-languageclient subclasses a few of VS Code's classes as it loads: any name this
+// stand-in lacks is an empty class.
+const stub = new Proxy(vscode, { get: (target, name) => (name in target ? target[name] : class {}) });
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  return request === 'vscode' ? stub : load.call(this, request, ...rest);
+};
+const extension = require('../extension.js');
+
+function tempDir() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'ody-vscode-'));
+}
+
+test('an executable is found on PATH, a plain file or a missing one is not', { skip: process.platform === 'win32' }, () => {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'ody'), '#!/bin/sh\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'not-executable'), '', { mode: 0o644 });
+  const saved = process.env.PATH;
+  process.env.PATH = ['/nonexistent', dir].join(path.delimiter);
+  try {
+    assert.equal(extension.findExecutable('ody'), path.join(dir, 'ody'));
+    assert.equal(extension.findExecutable('not-executable'), null);
+    assert.equal(extension.findExecutable('missing'), null);
+    assert.equal(extension.findExecutable(path.join(dir, 'ody')), path.join(dir, 'ody'));
+    assert.equal(extension.findExecutable(dir), null);
+  } finally {
+    process.env.PATH = saved;
+  }
+});
+
+test('the setting may name the workspace folder, the home folder or a relative path', { skip: process.platform === 'win32' }, () => {
+  assert.equal(extension.expand('${workspaceFolder}/.venv/bin/ody'), '/work/screenplays/.venv/bin/ody');
+  assert.equal(extension.expand('~/bin/ody'), path.join(os.homedir(), 'bin/ody'));
+  assert.equal(extension.expand('${userHome}/bin/ody'), path.join(os.homedir(), 'bin/ody'));
+  assert.equal(extension.expand('.venv/bin/ody'), '/work/screenplays/.venv/bin/ody');
+  assert.equal(extension.expand('ody'), 'ody');
+});
+
+test('a missing executable gives one clear message, and activation does not wait for it', async () => {
+  settings['server.path'] = 'ody-that-does-not-exist';
+  shown.length = 0;
+  const context = { subscriptions: [] };
+  await extension.activate(context);
+  assert.equal(shown.length, 1);
+  const { text, actions } = shown[0];
+  assert.match(text, /cannot find `ody-that-does-not-exist`/);
+  assert.match(text, /pip install odyssey-dsl/);
+  assert.match(text, /ody\.server\.path/);
+  assert.deepEqual(actions, ['Open Settings', 'Show Output']);
+  await extension.deactivate();
+});

@@ -1,0 +1,283 @@
+"""The editor integrations agree with the language, checked without Node or an editor.
+
+- editors/vscode: the TextMate grammar parses, names the scope and file type package.json
+  declares, colours every keyword of grammar/ody.lark, and its time pattern accepts what
+  `times.parse_time` accepts (the Node side, editors/vscode/ci.sh, tests the colours token
+  by token with vscode-tmgrammar-test);
+- .pre-commit-hooks.yaml runs real `ody` commands with real options on `.ody` files;
+- docs/editors.md: its TOML and JSON snippets parse and name the extension's real settings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import tomllib
+from collections.abc import Iterator
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+
+from odyssey_dsl import times
+from odyssey_dsl.checks import _VALUES
+from odyssey_dsl.cli import main
+from odyssey_dsl.syntax import ACTIONS, DIRECTIVES
+
+ROOT = Path(__file__).resolve().parent.parent
+VSCODE = ROOT / "editors" / "vscode"
+PACKAGE = json.loads((VSCODE / "package.json").read_text(encoding="utf-8"))
+GRAMMAR = json.loads((VSCODE / "syntaxes" / "ody.tmLanguage.json").read_text(encoding="utf-8"))
+REPOSITORY_URL = "https://github.com/odyssey-dsl/odyssey-dsl"
+
+
+def _rules(node: Any) -> Iterator[dict[str, Any]]:
+    """Every rule of the grammar, nested ones included."""
+    if isinstance(node, dict):
+        if "match" in node or "begin" in node:
+            yield node
+        for value in node.values():
+            yield from _rules(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _rules(value)
+
+
+def _keyword_patterns() -> list[tuple[re.Pattern[str], str]]:
+    """(regex, scope) for each rule that colours a keyword, as Python regexes.
+
+    The grammar's patterns use no Oniguruma-only syntax except `\\G`, which Python lacks."""
+    found = []
+    for rule in _rules(GRAMMAR):
+        if "begin" in rule:
+            source, scope = rule["begin"], rule.get("beginCaptures", {}).get("1", {}).get("name", "")
+        else:
+            source, scope = rule["match"], rule.get("name", "")
+        if "\\G" in source or not scope.startswith("keyword."):
+            continue
+        found.append((re.compile(source), scope))
+    return found
+
+
+def _lark_keywords() -> set[str]:
+    """The keywords of the real grammar: its terminals spelled as literal strings."""
+    lark = (ROOT / "grammar" / "ody.lark").read_text(encoding="utf-8")
+    return set(re.findall(r'^[A-Z_]+:\s*"([^"]+)"\s*$', lark, re.MULTILINE))
+
+
+# --- package.json and the grammar -------------------------------------------------------------
+
+def test_grammar_scope_and_file_types_match_package_json() -> None:
+    (language,) = PACKAGE["contributes"]["languages"]
+    (grammar,) = PACKAGE["contributes"]["grammars"]
+    assert language["id"] == grammar["language"] == "ody"
+    assert "Odyssey screenplay" in language["aliases"]
+    assert GRAMMAR["scopeName"] == grammar["scopeName"] == "source.ody"
+    assert language["extensions"] == [f".{t}" for t in GRAMMAR["fileTypes"]] == [".ody"]
+    assert (VSCODE / grammar["path"]).resolve() == (VSCODE / "syntaxes" / "ody.tmLanguage.json").resolve()
+    assert (VSCODE / language["configuration"]).is_file()
+    assert (VSCODE / PACKAGE["main"]).is_file()
+
+
+def test_package_json_names_the_project_its_license_and_version() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert PACKAGE["license"] == pyproject["license"] == "MIT"
+    assert PACKAGE["version"] == pyproject["version"]
+    assert PACKAGE["repository"]["url"] == REPOSITORY_URL
+    assert (VSCODE / "LICENSE").read_text(encoding="utf-8") == (ROOT / "LICENSE").read_text(encoding="utf-8")
+    for name, version in {**PACKAGE["dependencies"], **PACKAGE["devDependencies"]}.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name} is not pinned: {version}"
+    lock = json.loads((VSCODE / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["lockfileVersion"] == 3
+    assert lock["packages"][""]["devDependencies"] == PACKAGE["devDependencies"]
+    assert lock["packages"][""]["dependencies"] == PACKAGE["dependencies"]
+
+
+def test_the_extension_starts_ody_lsp_from_its_setting() -> None:
+    settings = PACKAGE["contributes"]["configuration"]["properties"]
+    assert settings["ody.server.path"]["default"] == "ody"
+    assert settings["ody.inlayHints.enabled"]["default"] is True
+    source = (VSCODE / "extension.js").read_text(encoding="utf-8")
+    assert "args: ['lsp']" in source
+    assert "pip install odyssey-dsl" in source
+    for key in re.findall(r"settings\.get\('([\w.]+)'", source):
+        assert f"ody.{key}" in settings, f"extension.js reads ody.{key}, which package.json does not declare"
+    assert "lsp" in main.list_commands(click.Context(main))
+
+
+def test_language_configuration_comments_and_quotes() -> None:
+    config = json.loads((VSCODE / "language-configuration.json").read_text(encoding="utf-8"))
+    assert config["comments"] == {"lineComment": "#"}
+    assert {"open": '"', "close": '"', "notIn": ["string", "comment"]} in config["autoClosingPairs"]
+    word = re.compile(config["wordPattern"])
+    line = '@+1m30s interact "x"  # prompt-expansion'
+    assert [m.group() for m in word.finditer(line)] == ["@+1m30s", "interact", "x", "prompt-expansion"]
+
+
+def test_every_keyword_of_the_language_is_coloured_as_a_keyword() -> None:
+    keywords = _lark_keywords()
+    assert keywords == {*ACTIONS, *DIRECTIVES, "scene", "image"}
+    patterns = _keyword_patterns()
+
+    def coloured(word: str, line: str) -> bool:
+        """Whether a keyword rule takes `word`, whole, at the start of `line`."""
+        for regex, _ in patterns:
+            match = regex.match(line)
+            if match is not None and word in (match.group(), *match.groups()):
+                return True
+        return False
+
+    for keyword in sorted(keywords):
+        assert coloured(keyword, f'{keyword} "x"'), f"`{keyword}` is not coloured as a keyword"
+        assert not coloured(keyword, f'{keyword}s "x"') and not coloured(f"{keyword}s", f'{keyword}s "x"')
+        assert not coloured(keyword.upper(), f'{keyword.upper()} "x"'), "keywords are lowercase"
+    text = json.dumps(GRAMMAR)
+    for directive, values in _VALUES.items():
+        assert f"keyword.other.directive.{directive}.ody" in text
+        for value in values:
+            assert re.search(rf"\b{value}\b", text), f"`{directive} {value}` is not coloured"
+
+
+def test_grammar_patterns_are_python_compatible_except_anchors() -> None:
+    """So that the checks above and below really test the grammar's own regexes."""
+    for rule in _rules(GRAMMAR):
+        for key in ("match", "begin", "end"):
+            if key in rule:
+                re.compile(rule[key].replace("\\G", ""))
+
+
+# --- times: the grammar's pattern against the language's parser -------------------------------
+
+def _time_pattern() -> re.Pattern[str]:
+    (valid, _invalid) = GRAMMAR["repository"]["time"]["patterns"]
+    return re.compile(valid["match"])
+
+
+def _duration_pattern() -> re.Pattern[str]:
+    (rule,) = [r for r in GRAMMAR["repository"]["directive"]["patterns"] if "(min-gap)" in r["begin"]]
+    (duration,) = [p for p in rule["patterns"] if p.get("name") == "constant.numeric.duration.ody"]
+    return re.compile(duration["match"])
+
+
+def _time_samples() -> list[str]:
+    docs = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    samples = set(re.findall(r"^\| `@([^`]*)` \|", docs, re.MULTILINE))
+    assert len(samples) > 25
+    numbers = ["0", "1", "05", "30", "59", "60", "90", "1.5", "0.25", "2.0005", "1."]
+    for number, unit in product(numbers, ["", "h", "m", "s", "ms", "S", "sec", "min"]):
+        samples.add(number + unit)
+    for parts in product(["", "1h", "1.5h"], ["", "2m", "2.5m", "90m"], ["", "3s", "3.25s"], ["", "4ms", "400ms"]):
+        samples.add("".join(parts))
+        samples.add("".join(reversed(parts)))
+    for clock in ["1:30", "1:05", "1:5", "1:60", "0:01:30", "0:1:30", "1:30.25", "1:30.", "90:00", "1:30:00.5",
+                  "1::30", ":30", "1:30:", "1:30s", "1:2:3:4", "01:00:00.000"]:
+        samples.add(clock)
+    samples |= {"", "x", "3 s", "3s5", "s", "ms", "0ms", "0.0", "00", "+", "++3s", "3s+", "-3s", "3s-", "٣s", "3s#"}
+    return sorted(samples | {"+" + s for s in samples})
+
+
+def test_time_pattern_accepts_what_the_language_accepts() -> None:
+    """The grammar marks a time invalid exactly when `ody lint` reports it (ODY003), except
+    for the two checks a regex cannot make: a whole number of milliseconds, and the limit."""
+    pattern, checked = _time_pattern(), 0
+    for text in _time_samples():
+        match = pattern.match(f"@{text}")
+        coloured = match is not None and match.end() == len(text) + 1
+        parsed = times.parse_time(text)
+        valid = not isinstance(parsed, times.TimeError)
+        if coloured and not valid:
+            assert parsed.message in ("not a whole number of milliseconds", "time is too large"), text
+        else:
+            assert coloured == valid, f"@{text}: grammar {coloured}, parse_time {parsed}"
+            checked += 1
+    assert checked > 500
+
+
+def test_min_gap_pattern_accepts_durations() -> None:
+    pattern = _duration_pattern()
+    for text in _time_samples():
+        match = pattern.match(text)
+        coloured = match is not None and match.end() == len(text)
+        parsed = times.parse_time(text)
+        valid = not isinstance(parsed, times.TimeError) and not text.startswith("+")
+        if coloured and not valid:
+            assert parsed.message in ("not a whole number of milliseconds", "time is too large"), text
+        else:
+            assert coloured == valid, f"min-gap {text}: grammar {coloured}, parse_time {parsed}"
+
+
+# --- .pre-commit-hooks.yaml --------------------------------------------------------------------
+
+def _hooks() -> list[dict[str, str]]:
+    """The hooks file, read with a parser for exactly its shape (a list of flat mappings of
+    plain scalars), so that the tests need no YAML library; cross-checked when one is there."""
+    text = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    hooks: list[dict[str, str]] = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        item = re.fullmatch(r"(- |  )([a-z_]+): (\S.*)", line)
+        assert item is not None, f"unexpected line in .pre-commit-hooks.yaml: {line!r}"
+        assert not item.group(3).startswith(("'", '"', "[", "{", "&", "*", "!", "|", ">")), line
+        if item.group(1) == "- ":
+            hooks.append({})
+        hooks[-1][item.group(2)] = item.group(3)
+    try:
+        import yaml
+    except ImportError:
+        return hooks
+    assert yaml.safe_load(text) == hooks
+    return hooks
+
+
+def test_pre_commit_hooks_run_real_ody_commands_on_ody_files() -> None:
+    hooks = {hook["id"]: hook for hook in _hooks()}
+    assert set(hooks) == {"ody-lint", "ody-fmt"}
+    assert hooks["ody-lint"]["entry"] == "ody lint"
+    assert hooks["ody-fmt"]["entry"] == "ody fmt --check"
+    context = click.Context(main)
+    for hook in hooks.values():
+        assert hook["language"] == "python"
+        assert hook["files"] == r"\.ody$"
+        assert re.search(hook["files"], "scenes/window-cat.ody") and not re.search(hook["files"], "a.ody.json")
+        program, name, *flags = shlex.split(hook["entry"])
+        assert program == "ody"
+        command = main.get_command(context, name)
+        assert command is not None, f"`ody {name}` does not exist"
+        options = {opt for param in command.params for opt in param.opts + param.secondary_opts}
+        assert set(flags) <= options, f"`ody {name}` has no option {set(flags) - options}"
+
+
+# --- docs/editors.md ---------------------------------------------------------------------------
+
+_FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def _blocks(kind: str) -> list[str]:
+    docs = (ROOT / "docs" / "editors.md").read_text(encoding="utf-8")
+    return [body for fence, body in _FENCE.findall(docs) if fence == kind]
+
+
+@pytest.mark.parametrize("kind", ["toml", "json", "lua", "elisp", "yaml", "sh"])
+def test_editors_md_has_its_snippets(kind: str) -> None:
+    assert _blocks(kind), f"docs/editors.md has no ```{kind} block"
+
+
+def test_editors_md_toml_and_json_parse_and_name_real_settings() -> None:
+    for body in _blocks("toml"):
+        tomllib.loads(body)
+    settings = set(PACKAGE["contributes"]["configuration"]["properties"])
+    for body in _blocks("json"):
+        value = json.loads(body if body.lstrip().startswith("{") else "{" + body + "}")
+        for key in re.findall(r'"(ody\.[\w.]+)"', json.dumps(value)):
+            assert key in settings, f"docs/editors.md names `{key}`, which the extension does not have"
+
+
+def test_editors_md_pre_commit_snippet_uses_the_hooks() -> None:
+    (snippet,) = [body for body in _blocks("yaml") if "rev:" in body]
+    ids = set(re.findall(r"- id: ([\w-]+)", snippet))
+    assert ids == {hook["id"] for hook in _hooks()}
+    assert REPOSITORY_URL in snippet
