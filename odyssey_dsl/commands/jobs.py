@@ -1,0 +1,169 @@
+"""The job commands: `ody jobs`, `status`, `wait`, `cancel`, `download`, `adopt`.
+
+Each finds a job's API in the journal (an emulator job goes to the emulator, started again
+when needed), so a job is always asked about where it was submitted (docs/runner.md).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .options import api_options, duration, fail, runner_errors
+
+_SETTINGS = {"max_content_width": 100}
+
+
+@click.command("jobs", context_settings=_SETTINGS)
+@click.option("--active", is_flag=True, help="Only pending, dispatched and processing jobs.")
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True, help="How many jobs.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@api_options
+def jobs(active: bool, limit: int, as_json: bool, emulator: bool, api_url: str | None) -> None:
+    """List jobs: the server's live status merged with the journal (which screenplay, which folder)."""
+    from ..runner.listing import listing
+
+    with runner_errors(), ExitStack() as stack:
+        rows = listing(stack, emulator, api_url, active, limit)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return
+    if not rows:
+        click.echo("no jobs")
+        return
+    for row in rows:
+        click.echo(f"{row['job_id']}  {row['status']:<10}  {row['created_at'] or '':<24}  "
+                   f"{row['screenplay'] or '-'}  {row['folder'] or ''}".rstrip())
+
+
+@click.command("status", context_settings=_SETTINGS)
+@click.argument("job")
+@click.option("--json", "as_json", is_flag=True, help="Print the job's detail as JSON (URLs without their signatures).")
+@api_options
+def status(job: str, as_json: bool, emulator: bool, api_url: str | None) -> None:
+    """Show a job's status and streams."""
+    from ..runner.listing import describe
+    from ..runner.resume import Jobs
+
+    with runner_errors(), ExitStack() as stack:
+        session = Jobs(stack, emulator, api_url)
+        client, row = session.client_for(job)
+        detail = client.job(job)
+    text = describe(detail, row, as_json)
+    sys.stdout.write(text)
+
+
+@click.command("wait", context_settings=_SETTINGS)
+@click.argument("job")
+@click.option("--download", is_flag=True, help="Download the recordings once it completes.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the recordings (default: where `ody run` put this screenplay's, else ./recordings).")
+@click.option("--timeout", default="30m", show_default=True, callback=duration, metavar="DURATION",
+              help="Give up waiting after this long.")
+@click.option("--quiet", "-q", is_flag=True, help="Only warnings and errors.")
+@api_options
+def wait(job: str, download: bool, out: Path | None, timeout: float, quiet: bool, emulator: bool,
+         api_url: str | None) -> None:
+    """Wait for a job to finish (exit 0 completed, 3 failed/cancelled/partly failed, 5 timeout)."""
+    _follow(job, out, emulator, api_url, wait_first=True, download=download, timeout=timeout, quiet=quiet)
+
+
+@click.command("download", context_settings=_SETTINGS)
+@click.argument("job")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the recordings (default: where `ody run` put this screenplay's, else ./recordings).")
+@click.option("--quiet", "-q", is_flag=True, help="Only warnings and errors.")
+@api_options
+def download(job: str, out: Path | None, quiet: bool, emulator: bool, api_url: str | None) -> None:
+    """Download a job's recordings (fresh URLs when the old ones expired; resumes .part files)."""
+    _follow(job, out, emulator, api_url, wait_first=False, download=True, timeout=0.0, quiet=quiet)
+
+
+def _follow(job: str, out: Path | None, emulator: bool, api_url: str | None, *, wait_first: bool,
+            download: bool, timeout: float, quiet: bool) -> None:
+    from ..runner.errors import EXIT_JOB, EXIT_OK, EXIT_TIMEOUT
+    from ..runner.poll import FINAL, Pace, wait as wait_for
+    import time
+
+    with runner_errors(), ExitStack() as stack:
+        from ..runner.resume import Jobs
+
+        session = Jobs(stack, emulator, api_url, quiet)
+        client, row = session.client_for(job)
+        with session.stopping():
+            if row is None or not download:
+                detail = client.job(job)
+                if wait_first and detail.get("status") not in FINAL:
+                    detail = wait_for(client, job, Pace(), time.monotonic() + timeout,
+                                      lambda d: session.reporter.job(job, d), detail)
+                if not download:
+                    click.echo(f"job {job} is {detail.get('status')}")
+                    sys.exit(EXIT_OK if detail.get("status") == "completed" and not _failed(detail) else EXIT_JOB)
+                if detail.get("status") not in FINAL:
+                    fail(f"job {job} is still {detail.get('status')}", f"`ody wait {job} --download` waits for it",
+                         EXIT_TIMEOUT)
+                row = session.adopt_foreign(client, detail)
+            result = session.run(client, row, out, wait_first, timeout)
+    if result.message:
+        click.echo(f"ody: {result.message}", err=True)
+    if result.folder is not None and result.streams:
+        good = sum(1 for s in result.streams if s.get("files", {}).get("video", {}).get("complete"))
+        click.echo(f"{good} of {len(result.streams)} recording(s) in {result.folder}")
+    sys.exit(result.code)
+
+
+def _failed(detail: dict[str, Any]) -> bool:
+    return any(isinstance(s, dict) and s.get("status") == "failed" for s in detail.get("streams") or [])
+
+
+@click.command("cancel", context_settings=_SETTINGS)
+@click.argument("job")
+@api_options
+def cancel(job: str, emulator: bool, api_url: str | None) -> None:
+    """Cancel a pending or dispatched job (a processing one can no longer be cancelled)."""
+    from ..runner.client import ApiRefusal
+    from ..runner.errors import EXIT_API
+
+    with runner_errors(), ExitStack() as stack:
+        from ..runner.resume import Jobs
+
+        session = Jobs(stack, emulator, api_url)
+        client, row = session.client_for(job)
+        try:
+            detail = client.cancel(job)
+        except ApiRefusal as error:
+            if error.status == 400:
+                fail(f"job {job} can no longer be cancelled: {error.message}",
+                     "a job that is processing runs to the end", EXIT_API)
+            raise
+        if row is not None:
+            session.journal.set_status(job, str(detail.get("status")))
+    click.echo(f"job {job} is {detail.get('status')}")
+
+
+@click.command("adopt", context_settings=_SETTINGS)
+@click.argument("job")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@api_options
+def adopt(job: str, file: Path, emulator: bool, api_url: str | None) -> None:
+    """Tie JOB to the screenplay FILE by hand, when a run could not tell which job was its own.
+
+    The next `ody run FILE` then waits for it and downloads it instead of submitting; like
+    every adoption it is checked when it completes (one stream per script, each as long as
+    its script).
+    """
+    from ..runner.listing import adopt as adopt_job
+    from .run import _compile
+
+    (prepared,) = _compile((str(file),), None)
+    with runner_errors(), ExitStack() as stack:
+        message = adopt_job(stack, emulator, api_url, job, prepared)
+    click.echo(message)
+
+
+COMMANDS = {c.name: c for c in (jobs, status, wait, download, cancel, adopt)}

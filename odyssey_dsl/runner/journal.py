@@ -1,0 +1,212 @@
+"""The journal: every submit's intent and outcome, in a SQLite file in the user's state folder.
+
+An intent (request hash, API base, key fingerprint, time, the job ids already known) is
+committed before the request leaves, and the job id the moment the server answers, before any
+waiting: a process killed at any point leaves either a job id or an intent to reconcile, never
+a job nobody knows about. Each row is one job (or one attempt at one); rows of one screenplay
+share `group_hash`, the hash of the whole screenplay's request, and a `take` number (`--new`
+starts the next take). `plan` says which of the screenplay's scripts the job carries, in the
+job's `script_index` order, so a rerun can submit only the scenes that failed.
+
+Nothing secret is stored: the key only as a fingerprint, never a token or a presigned URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY,
+    created REAL NOT NULL,
+    api_base TEXT NOT NULL,
+    key_fp TEXT NOT NULL,
+    group_hash TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    take INTEGER NOT NULL,
+    screenplay TEXT,
+    folder TEXT,
+    title TEXT,
+    plan TEXT NOT NULL,
+    known TEXT NOT NULL,
+    job_id TEXT UNIQUE,
+    state TEXT NOT NULL,
+    status TEXT,
+    updated REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_group ON jobs (group_hash, api_base, key_fp, take);
+"""
+
+# What a row's `state` means:
+INTENT = "intent"  # about to submit, or the process died before the answer: reconcile it
+SUBMITTED = "submitted"  # the server answered with this job id
+ADOPTED = "adopted"  # found by reconciliation: provisional until its streams match the plan
+REJECTED = "rejected"  # an adopted job whose streams did not match: not this screenplay's
+ABANDONED = "abandoned"  # an intent that reconciliation proved never became a job
+OWNED = (SUBMITTED, ADOPTED)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """One script of the screenplay as a job carries it: its index in the screenplay, the
+    name its files get, and its length (to check an adopted job against)."""
+
+    index: int
+    name: str
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    created: float
+    api_base: str
+    key_fp: str
+    group_hash: str
+    request_hash: str
+    take: int
+    screenplay: str | None
+    folder: str | None
+    title: str | None
+    plan: tuple[Scene, ...]
+    known: tuple[str, ...]
+    job_id: str | None
+    state: str
+    status: str | None
+
+
+class Journal:
+    """The journal file; every method is one short transaction, safe across processes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA busy_timeout = 30000")
+        with self._write() as db:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE) so two processes never
+        interleave a read and a write."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def intend(self, *, api_base: str, key_fp: str, group_hash: str, request_hash: str, take: int,
+               screenplay: str | None, folder: str | None, title: str | None, plan: tuple[Scene, ...]) -> Row:
+        """Record the intent to submit, with the job ids already known to the journal."""
+        now = time.time()
+        with self._write() as db:
+            known = [r[0] for r in db.execute(
+                "SELECT job_id FROM jobs WHERE job_id IS NOT NULL AND api_base = ? AND key_fp = ?", (api_base, key_fp))]
+            cursor = db.execute(
+                "INSERT INTO jobs (created, api_base, key_fp, group_hash, request_hash, take, screenplay, folder,"
+                " title, plan, known, state, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (now, api_base, key_fp, group_hash, request_hash, take, screenplay, folder, title,
+                 _plan_json(plan), json.dumps(known), INTENT, now))
+            row_id = cursor.lastrowid
+        assert row_id is not None
+        return self.get(row_id)
+
+    def answered(self, row_id: int, job_id: str, status: str | None, state: str = SUBMITTED) -> Row:
+        """The server's job id for an intent: the first thing done with an answer."""
+        with self._write() as db:
+            db.execute("UPDATE jobs SET job_id = ?, status = ?, state = ?, updated = ? WHERE id = ?",
+                       (job_id, status, state, time.time(), row_id))
+        return self.get(row_id)
+
+    def set_state(self, row_id: int, state: str) -> None:
+        with self._write() as db:
+            db.execute("UPDATE jobs SET state = ?, updated = ? WHERE id = ?", (state, time.time(), row_id))
+
+    def set_status(self, job_id: str, status: str) -> None:
+        with self._write() as db:
+            db.execute("UPDATE jobs SET status = ?, updated = ? WHERE job_id = ?", (status, time.time(), job_id))
+
+    def set_folder(self, row_id: int, folder: str) -> None:
+        with self._write() as db:
+            db.execute("UPDATE jobs SET folder = ?, updated = ? WHERE id = ?", (folder, time.time(), row_id))
+
+    def adopt(self, *, job_id: str, api_base: str, key_fp: str, group_hash: str, request_hash: str, take: int,
+              screenplay: str, folder: str | None, title: str | None, plan: tuple[Scene, ...]) -> Row:
+        """Tie a job to a screenplay by hand (`ody adopt`): provisional, like any adoption."""
+        row = self.intend(api_base=api_base, key_fp=key_fp, group_hash=group_hash, request_hash=request_hash,
+                          take=take, screenplay=screenplay, folder=folder, title=title, plan=plan)
+        return self.answered(row.id, job_id, None, ADOPTED)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def get(self, row_id: int) -> Row:
+        return _row(self._db.execute("SELECT * FROM jobs WHERE id = ?", (row_id,)).fetchone())
+
+    def by_job(self, job_id: str) -> Row | None:
+        found = self._db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+        return _row(found) if found else None
+
+    def owners(self, api_base: str, key_fp: str) -> set[str]:
+        """Every job id the journal knows for this API and key (owned or rejected alike)."""
+        return {r[0] for r in self._db.execute(
+            "SELECT job_id FROM jobs WHERE job_id IS NOT NULL AND api_base = ? AND key_fp = ?", (api_base, key_fp))}
+
+    def pending_intents(self, api_base: str, key_fp: str) -> list[Row]:
+        """Intents with no answer, oldest first: left by a process that died mid-submit."""
+        return [_row(r) for r in self._db.execute(
+            "SELECT * FROM jobs WHERE state = ? AND api_base = ? AND key_fp = ? ORDER BY id", (INTENT, api_base, key_fp))]
+
+    def take(self, group_hash: str, api_base: str, key_fp: str) -> int:
+        """The newest take of this screenplay's request on this API and key (0: never run)."""
+        found = self._db.execute("SELECT MAX(take) FROM jobs WHERE group_hash = ? AND api_base = ? AND key_fp = ?",
+                                 (group_hash, api_base, key_fp)).fetchone()
+        return int(found[0] or 0)
+
+    def rows(self, group_hash: str, api_base: str, key_fp: str, take: int) -> list[Row]:
+        """The rows of one take, oldest first."""
+        return [_row(r) for r in self._db.execute(
+            "SELECT * FROM jobs WHERE group_hash = ? AND api_base = ? AND key_fp = ? AND take = ? ORDER BY id",
+            (group_hash, api_base, key_fp, take))]
+
+    def folders_of(self, screenplay: str) -> list[str]:
+        return [r[0] for r in self._db.execute(
+            "SELECT DISTINCT folder FROM jobs WHERE screenplay = ? AND folder IS NOT NULL", (screenplay,))]
+
+    def folder_owner(self, folder: str) -> str | None:
+        """The screenplay whose files go to `folder`, if any (two screenplays never share one)."""
+        found = self._db.execute("SELECT screenplay FROM jobs WHERE folder = ? ORDER BY id LIMIT 1", (folder,)).fetchone()
+        return found[0] if found else None
+
+    def recent(self, limit: int) -> list[Row]:
+        return [_row(r) for r in self._db.execute(
+            "SELECT * FROM jobs WHERE job_id IS NOT NULL ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def _plan_json(plan: tuple[Scene, ...]) -> str:
+    return json.dumps([[s.index, s.name, s.duration_ms] for s in plan], ensure_ascii=False)
+
+
+def _row(r: Any) -> Row:
+    plan = tuple(Scene(int(i), str(n), int(d)) for i, n, d in json.loads(r[10]))
+    return Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], plan, tuple(json.loads(r[11])),
+               r[12], r[13], r[14])

@@ -1,0 +1,91 @@
+"""From a screenplay to what the runner submits: the request body, its hash, and one `Scene`
+per script (index, file name, length), with `--landscape`/`--portrait` applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..compiler import Compilation
+from ..emit import Entry, request_json, script_json
+from .journal import Row, Scene
+from .outputs import safe_name, unique_names
+from .submit import sha256
+
+
+@dataclass(frozen=True)
+class Prepared:
+    path: Path  # absolute
+    name: str  # as the user wrote it, for messages
+    title: str | None
+    batch: bool
+    portrait: bool
+    expansion: bool
+    scripts: tuple[tuple[Entry, ...], ...]
+    scenes: tuple[Scene, ...]
+
+    @property
+    def stem(self) -> str:
+        return safe_name(self.path.stem, "screenplay")
+
+    @property
+    def body(self) -> bytes:
+        return self.body_for(tuple(range(len(self.scripts))))
+
+    def body_for(self, indexes: tuple[int, ...]) -> bytes:
+        """The request for some of the scripts: all of them, or a batch of those to redo."""
+        if len(indexes) == len(self.scripts):
+            chosen, batch = self.scripts, self.batch
+        else:
+            chosen, batch = tuple(self.scripts[i] for i in indexes), True
+        return request_json(chosen, batch, self.portrait, self.expansion).encode("utf-8")
+
+    @property
+    def group_hash(self) -> str:
+        """What a rerun compares: the whole request, orientation and options included."""
+        return sha256(self.body)
+
+    @property
+    def script_hash(self) -> str:
+        return sha256(script_json(self.scripts, self.batch).encode("utf-8"))
+
+
+def prepare(result: Compilation, name: str, portrait: bool | None) -> Prepared:
+    """`result` must have compiled without errors."""
+    assert result.scripts is not None and result.path is not None
+    stem = safe_name(result.path.stem, "screenplay")
+    if result.batch:
+        wanted = [safe_name(s.name or "", f"scene-{i + 1}") for i, s in enumerate(result.checked.scripts)]
+    else:
+        wanted = [stem]
+    names = unique_names(wanted)
+    scenes = tuple(Scene(i, names[i], entries[-1].timestamp_ms) for i, entries in enumerate(result.scripts))
+    options = result.options
+    return Prepared(result.path.resolve(), name, options.title, result.batch,
+                    options.portrait if portrait is None else portrait, options.expansion, result.scripts, scenes)
+
+
+@dataclass(frozen=True)
+class Known:
+    """A screenplay as the journal remembers it, for the commands that resume a job (`ody wait`,
+    `ody download`): enough to name and check files, never to submit."""
+
+    path: Path
+    name: str
+    title: str | None
+    scenes: tuple[Scene, ...]
+    group_hash: str
+    stem: str
+    portrait: bool | None = None
+
+    def body_for(self, indexes: tuple[int, ...]) -> bytes:
+        raise AssertionError("a job command never submits")
+
+
+def known(rows: list[Row], name: str, stem: str | None = None) -> Known:
+    """What the rows of one take say about their screenplay: every script any of them carries."""
+    scenes = {s.index: s for row in rows for s in row.plan}
+    first = rows[0]
+    path = Path(first.screenplay or name)
+    return Known(path, name, first.title, tuple(scenes[i] for i in sorted(scenes)), first.group_hash,
+                 stem or safe_name(path.stem, "screenplay"))

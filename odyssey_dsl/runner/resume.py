@@ -1,0 +1,98 @@
+"""The job commands' side of the runner: which API a known job lives on, and waiting for or
+downloading a job through the same code as `ody run` (without ever submitting).
+
+A job's API base is in the journal: an emulator job is resumed against the emulator (started
+on its data folder when needed) and never sent to production, and a job submitted with
+another key is refused rather than asked about with this one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .client import Client
+from .errors import UsageError
+from .journal import OWNED, Journal, Row, Scene
+from .outputs import safe_name
+from .poll import Pace
+from .prepare import known
+from .progress import Reporter
+from .screenplay import ActiveJobs, Context, Result, ScreenplayRun
+from .session import Stopper, resolve_target
+from .target import EMULATOR, Target, api_key, backoff, fingerprint, read_config, state_dir
+
+
+class Jobs:
+    """Everything a job command needs, opened once and closed with the stack."""
+
+    def __init__(self, stack: ExitStack, emulator: bool, api_url: str | None, quiet: bool = False) -> None:
+        self.stack = stack
+        self.config = read_config()
+        self.journal = Journal(state_dir() / "journal.sqlite3")
+        stack.callback(self.journal.close)
+        self.stop = threading.Event()
+        self.reporter = Reporter(quiet=quiet)
+        stack.callback(self.reporter.close)
+        self._flags = (emulator, api_url)
+        self._clients: dict[str, Client] = {}
+
+    def stopping(self) -> Stopper:
+        """Ctrl-C sets this command's stop flag (a second one exits at once)."""
+        return Stopper(self.reporter, [], self.stop)
+
+    def client_for(self, job_id: str) -> tuple[Client, Row | None]:
+        row = self.journal.by_job(job_id)
+        if row is None:
+            return self.client(None), None
+        return self.client(row), row
+
+    def client(self, row: Row | None) -> Client:
+        """A client for the API `row` was submitted to (None: the one the flags choose)."""
+        if row is None:
+            target, _ = resolve_target(*self._flags, self.stack, self.config)
+        elif row.api_base == EMULATOR:
+            target, _ = resolve_target(True, None, self.stack, self.config)
+        else:
+            key = api_key(self.config)
+            if fingerprint(key) != row.key_fp:
+                raise UsageError(f"job {row.job_id} was submitted with another API key",
+                                 "set ODYSSEY_API_KEY to the key that submitted it")
+            target = Target(row.api_base, row.api_base, key)
+        if target.base not in self._clients:
+            client = Client(target, backoff(self.config), self.stop)
+            self.stack.callback(client.close)
+            self._clients[target.base] = client
+        return self._clients[target.base]
+
+    def run(self, client: Client, row: Row, out: Path | None, wait: bool, timeout: float) -> Result:
+        """Wait for (when `wait`) and download the take `row` belongs to, as `ody run` would."""
+        rows = [r for r in self.journal.rows(row.group_hash, row.api_base, row.key_fp, row.take) if r.state in OWNED]
+        plan = known(rows, row.screenplay or str(row.job_id),
+                     None if row.screenplay and not row.screenplay.startswith("job:") else safe_name(str(row.job_id), "job"))
+        root = out if out is not None else Path(row.folder).parent if row.folder else Path("recordings")
+        downloads = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True)
+        self.stack.callback(downloads.close)
+        ctx = Context(client, self.journal, None, downloads, root,
+                      Pace(float(self.config.get("poll-first", 1.0)), float(self.config.get("poll-max", 15.0))),  # type: ignore[arg-type]
+                      time.monotonic() + timeout, self.reporter, ActiveJobs(), submit=False, wait=wait)
+        return ScreenplayRun(plan, ctx).run()
+
+    def adopt_foreign(self, client: Client, job: dict[str, Any]) -> Row:
+        """Journal a job submitted elsewhere (the SDK, another machine), named after its id,
+        with one scene per stream, so it downloads like any other."""
+        job_id = str(job["job_id"])
+        streams = sorted((s for s in job.get("streams") or [] if isinstance(s, dict)),
+                         key=lambda s: s.get("script_index") if isinstance(s.get("script_index"), int) else 0)
+        plan = tuple(Scene(i, f"stream-{i + 1}", round(float(s.get("duration_seconds") or 0) * 1000))
+                     for i, s in enumerate(streams))
+        target = client.target
+        return self.journal.adopt(job_id=job_id, api_base=target.base, key_fp=target.fingerprint,
+                                  group_hash=f"job:{job_id}", request_hash="", take=1,
+                                  screenplay=f"job:{job_id}", folder=None, title=None, plan=plan)
+

@@ -1,0 +1,466 @@
+"""One screenplay's run: decide what to reuse, submit what is missing, wait, download, and
+write `run.json`. Shared state (client, journal, the session's count of active jobs) comes
+in a `Context`; the outcome is a `Result` with an exit code.
+
+The decision, per script of the screenplay, in the current take (same request, API and key):
+a completed stream of a job the journal owns is kept (downloading what is missing); a job
+still active is waited for; the rest (never run, failed, cancelled) is submitted, and only
+that: a rerun after some scenes failed pays for those scenes alone.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .client import ApiRefusal, Client, ConcurrentLimit, Interrupted
+from .download import DownloadError, fetch, part_of
+from .errors import EXIT_API, EXIT_INTERRUPTED, EXIT_JOB, EXIT_OK, EXIT_TIMEOUT, RunnerError
+from .journal import ADOPTED, OWNED, REJECTED, Journal, Row
+from .outputs import KINDS, file_name, file_take, image_extension, inside, manifest_path, read_manifest, \
+    write_manifest
+from .poll import ACTIVE, Pace, TimedOut, wait
+from .prepare import Known, Prepared
+from .progress import Reporter
+from .submit import Request, Submitter, matches
+
+
+class ActiveJobs:
+    """How many of this session's jobs are active: a CONCURRENT_LIMIT_REACHED answer waits for
+    that number to drop instead of failing, and is final only when it is zero."""
+
+    def __init__(self) -> None:
+        self._ids: set[str] = set()
+        self._changed = threading.Condition()
+
+    def add(self, job_id: str) -> None:
+        with self._changed:
+            self._ids.add(job_id)
+
+    def finished(self, job_id: str) -> None:
+        with self._changed:
+            self._ids.discard(job_id)
+            self._changed.notify_all()
+
+    def wait_for_one(self, stop: threading.Event) -> bool:
+        """Wait until one of our jobs finishes; False at once when none is active."""
+        with self._changed:
+            if not self._ids:
+                return False
+            count = len(self._ids)
+            while len(self._ids) >= count:
+                if stop.is_set():
+                    raise Interrupted()
+                self._changed.wait(0.5)
+            return True
+
+
+@dataclass
+class Context:
+    client: Client
+    journal: Journal
+    submitter: Submitter | None  # None for the job commands, which never submit
+    downloads: httpx.Client
+    out: Path
+    pace: Pace
+    deadline: float
+    reporter: Reporter
+    active: ActiveJobs
+    new: bool = False
+    no_wait: bool = False
+    submit: bool = True  # False for the job commands: they wait and download, never pay
+    wait: bool = True  # False for `ody download`: what is ready now, and no more
+    cancel_on_interrupt: bool = False
+    claimed: dict[Path, Path] = field(default_factory=dict)  # folder -> screenplay, this session
+    claim_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass
+class Result:
+    name: str
+    code: int = EXIT_OK
+    jobs: list[str] = field(default_factory=list)
+    status: str = "?"
+    folder: Path | None = None
+    streams: list[dict[str, Any]] = field(default_factory=list)
+    message: str | None = None
+
+
+class ScreenplayRun:
+    def __init__(self, prepared: Prepared | Known, ctx: Context) -> None:
+        self.p = prepared
+        self.ctx = ctx
+        self.client = ctx.client
+        self.base, self.fp = ctx.client.target.base, ctx.client.target.fingerprint
+        self.result = Result(prepared.name)
+        self.jobs: dict[str, dict[str, Any]] = {}  # job id -> latest detail
+        self.rows: list[Row] = []
+
+    def say(self, text: str, loud: bool = False) -> None:
+        self.ctx.reporter.say(self.p.name, text, loud)
+
+    # --- the whole run ------------------------------------------------------------------------
+
+    def run(self) -> Result:
+        try:
+            self._run()
+        except Interrupted:
+            self._interrupted()
+        except RunnerError as error:
+            self.result.code = error.exit_code
+            self.result.message = error.message + (f" ({error.hint})" if error.hint else "")
+            self.result.status = "timeout" if isinstance(error, TimedOut) else "error"
+        return self.result
+
+    def _run(self) -> None:
+        j = self.ctx.journal
+        group = self.p.group_hash
+        latest = j.take(group, self.base, self.fp)
+        self.take = latest + 1 if (self.ctx.new or latest == 0) else latest
+        self.rows = [r for r in j.rows(group, self.base, self.fp, self.take) if r.state in OWNED]
+        self.folder = self._folder()
+        self.result.folder = self.folder
+        for row in self.rows:
+            self._refresh(row)
+        needed = self._needed()
+        if self.ctx.submit:
+            self._announce_reuse(needed)
+        if needed and self.ctx.submit:
+            self._submit(needed)
+        self.result.jobs = [r.job_id for r in self.rows if r.job_id]
+        self._write_manifest()
+        if self.ctx.no_wait:
+            self.result.status = "submitted"
+            for job_id in self.result.jobs:
+                self.say(f"not waiting: `ody wait {job_id} --download` picks job {job_id} up")
+            return
+        for row in list(self.rows):
+            if self.ctx.wait and self.jobs.get(row.job_id or "", {}).get("status") in ACTIVE:
+                self._wait(row)
+        self._download_all()
+        self._finish()
+
+    # --- deciding -----------------------------------------------------------------------------
+
+    def _refresh(self, row: Row) -> None:
+        assert row.job_id is not None
+        try:
+            job = self.client.job(row.job_id)
+        except ApiRefusal as error:
+            if error.status != 404:
+                raise
+            self.say(f"the server no longer knows job {row.job_id}: it is not reused", loud=True)
+            self._reject(row)
+            return
+        self._seen(job)
+        if job.get("status") in ACTIVE:
+            self.ctx.active.add(row.job_id)
+        self._check_adopted(row, job)
+
+    def _check_adopted(self, row: Row, job: dict[str, Any]) -> None:
+        """An adopted job is this screenplay's only once its streams match the request."""
+        if row.state != ADOPTED or job.get("status") in ACTIVE:
+            return
+        problem = matches(row.plan, job) if job.get("status") == "completed" else None
+        if problem is None:
+            return
+        self._reject(row)
+        self.result.code = EXIT_JOB
+        self.result.message = (f"job {row.job_id}, adopted after an interrupted submit, does not match "
+                               f"{self.p.name} ({problem}): its files were not put in {self.folder}; "
+                               f"`ody download {row.job_id} --out DIR` fetches them elsewhere")
+        self.say(self.result.message, loud=True)
+
+    def _reject(self, row: Row) -> None:
+        self.ctx.journal.set_state(row.id, REJECTED)
+        self.rows = [r for r in self.rows if r.id != row.id]
+        self.jobs.pop(row.job_id or "", None)
+
+    def _covering(self, index: int) -> tuple[Row, dict[str, Any] | None] | None:
+        """The job that has (or will have) script `index`: a completed stream first, then an
+        active job carrying it."""
+        active = None
+        for row in self.rows:
+            job = self.jobs.get(row.job_id or "")
+            if job is None:
+                continue
+            position = next((k for k, s in enumerate(row.plan) if s.index == index), None)
+            if position is None:
+                continue
+            if job.get("status") in ACTIVE:
+                active = active or (row, None)
+                continue
+            stream = _stream(job, position)
+            if stream is not None and _stream_status(job, stream) == "completed":
+                return row, stream
+        return active
+
+    def _needed(self) -> tuple[int, ...]:
+        return tuple(s.index for s in self.p.scenes if self._covering(s.index) is None)
+
+    def _announce_reuse(self, needed: tuple[int, ...]) -> None:
+        used = []
+        for scene in self.p.scenes:
+            covering = self._covering(scene.index)
+            if covering is not None and covering[0].job_id not in used:
+                used.append(covering[0].job_id)
+        names = ", ".join(str(j) for j in used)
+        if not used:
+            if self.rows:
+                self.say(f"job {', '.join(str(r.job_id) for r in self.rows)} did not complete: submitting again")
+        elif not needed:
+            self.say(f"unchanged since job {names}: reusing it instead of paying again "
+                     "(generation is random: --new starts a new take)", loud=True)
+        else:
+            redo = ", ".join(self.p.scenes[i].name for i in needed)
+            self.say(f"keeping what job {names} made; submitting only what did not complete: {redo}", loud=True)
+
+    # --- submitting ---------------------------------------------------------------------------
+
+    def _submit(self, needed: tuple[int, ...]) -> None:
+        body = self.p.body_for(needed)
+        request = Request(body, self.p.group_hash, self.take, str(self.p.path), str(self.folder), self.p.title,
+                          tuple(self.p.scenes[i] for i in needed))
+        self.ctx.reporter.stage(self.p.name, "submitting")
+        while True:
+            assert self.ctx.submitter is not None
+            try:
+                row = self.ctx.submitter.submit(request)
+                break
+            except ConcurrentLimit as error:
+                if not self.ctx.active.wait_for_one(self.client.stop):
+                    raise error
+                self.say("the account's limit of active jobs is reached: waiting for one of ours to finish")
+        assert row.job_id is not None
+        self.rows.append(row)
+        self.ctx.active.add(row.job_id)
+        self.say(f"submitted job {row.job_id}")
+        self.jobs[row.job_id] = {"job_id": row.job_id, "status": row.status or "pending", "streams": []}
+        self.ctx.reporter.job(self.p.name, self.jobs[row.job_id])
+
+    # --- waiting ------------------------------------------------------------------------------
+
+    def _wait(self, row: Row) -> None:
+        assert row.job_id is not None
+        try:
+            job = wait(self.client, row.job_id, self.ctx.pace, self.ctx.deadline, self._seen)
+        finally:  # final, timed out or interrupted: this session stops counting it either way
+            self.ctx.active.finished(row.job_id)
+        self.ctx.journal.set_status(row.job_id, str(job.get("status")))
+        self._check_adopted(row, job)
+
+    def _seen(self, job: dict[str, Any]) -> None:
+        job_id = str(job.get("job_id"))
+        self.jobs[job_id] = job
+        self.ctx.reporter.job(self.p.name, job)
+
+    # --- downloading --------------------------------------------------------------------------
+
+    def _download_all(self) -> None:
+        for scene in self.p.scenes:
+            covering = self._covering(scene.index)
+            if covering is None or covering[1] is None:
+                continue
+            row, stream = covering
+            for kind in KINDS:
+                self._download(scene.name, row, stream, kind)
+
+    def _download(self, name: str, row: Row, stream: dict[str, Any], kind: str) -> None:
+        url = stream.get(f"{kind}_url")
+        if not isinstance(url, str) or not url:
+            return
+        entry = self._files.setdefault(name, {})
+        known = entry.get(kind)
+        extension = image_extension(httpx.URL(url).path, None) if kind == "thumbnail" else ""
+        dest = inside(self.folder, file_name(name, kind, self.file_take, extension))
+        if known and known.get("complete") and _size(dest) == known.get("size"):
+            return
+        stream_id = str(stream.get("stream_id") or "")
+        self.ctx.reporter.stage(self.p.name, "downloading", dest.name)
+
+        def fresh() -> str | None:
+            recording = self.client.recording(stream_id)
+            value = recording.get(f"{kind}_url")
+            return value if isinstance(value, str) and value else None
+
+        def shown(done: int, total: int | None) -> None:
+            self.ctx.reporter.progress(self.p.name, dest.name, done, total)
+
+        try:
+            fetched = fetch(self.ctx.downloads, url, dest, backoff=self.client.backoff, stop=self.client.stop,
+                            refresh=fresh if stream_id else None, progress=shown)
+        except Interrupted:
+            self._interrupted_download = dest
+            raise
+        except DownloadError as error:
+            entry[kind] = {"path": dest.name, "size": None, "complete": False, "error": error.message}
+            self.result.code = _worse(self.result.code, EXIT_API)
+            self.say(error.message + (f" ({error.hint})" if error.hint else ""), loud=True)
+            return
+        entry[kind] = {"path": dest.name, "size": fetched.size, "complete": True}
+        self._write_manifest()
+
+    # --- the outcome --------------------------------------------------------------------------
+
+    def _finish(self) -> None:
+        streams = self._stream_records()
+        self.result.streams = streams
+        bad = [s for s in streams if s["status"] != "completed"]
+        missing = [s for s in streams if s["status"] == "completed"
+                   and not s["files"].get("video", {}).get("complete")]
+        if bad or missing:
+            unready = bad and all(s["status"] in ACTIVE for s in bad)
+            self.result.code = _worse(self.result.code, EXIT_TIMEOUT if unready else EXIT_JOB if bad else EXIT_API)
+            self.result.status = "partial" if len(bad) < len(streams) else _overall(bad)
+            for s in bad:
+                self.say(f"{s['name']}: {s['status']}" + (f": {s['error_message']}" if s.get("error_message") else ""),
+                         loud=True)
+        else:
+            self.result.status = "completed"
+        self._write_manifest()
+
+    def _stream_records(self) -> list[dict[str, Any]]:
+        records = []
+        for scene in self.p.scenes:
+            covering = self._covering(scene.index)
+            record: dict[str, Any] = {"name": scene.name, "script_index": scene.index,
+                                      "expected_duration_seconds": scene.duration_ms / 1000}
+            if covering is not None and covering[1] is not None:
+                row, stream = covering
+                record.update(job_id=row.job_id, stream_id=stream.get("stream_id"), status="completed",
+                              duration_seconds=stream.get("duration_seconds"), frame_count=stream.get("frame_count"))
+            else:
+                record.update(self._failure(scene.index))
+            record["files"] = self._files.get(scene.name, {})
+            records.append(record)
+        return records
+
+    def _failure(self, index: int) -> dict[str, Any]:
+        """What became of a script no completed stream has: the newest job's word on it."""
+        for row in reversed(self.rows):
+            job = self.jobs.get(row.job_id or "")
+            position = next((k for k, s in enumerate(row.plan) if s.index == index), None)
+            if job is None or position is None:
+                continue
+            stream = _stream(job, position)
+            status = _stream_status(job, stream) if stream is not None else str(job.get("status"))
+            message = (stream or {}).get("error_message") or job.get("error_message")
+            return {"job_id": row.job_id, "stream_id": (stream or {}).get("stream_id"), "status": status,
+                    "error_message": self.client.clean(str(message)) if message else None}
+        return {"status": "not submitted"}
+
+    def _interrupted(self) -> None:
+        self.result.code = EXIT_INTERRUPTED
+        self.result.status = "interrupted"
+        active = [r.job_id for r in self.rows if r.job_id and self.jobs.get(r.job_id, {}).get("status") in ACTIVE]
+        part = getattr(self, "_interrupted_download", None)
+        if part is not None:
+            self.say(f"download of {part.name} stopped; {part_of(part).name} is kept: "
+                     f"`ody download {self.result.jobs[-1] if self.result.jobs else 'JOB'}` resumes it", loud=True)
+        for job_id in active:
+            if self.ctx.cancel_on_interrupt:
+                self._cancel(job_id)
+            else:
+                self.say(f"job {job_id} keeps running: `ody wait {job_id} --download` resumes", loud=True)
+        if hasattr(self, "folder"):
+            self._write_manifest()
+
+    def _cancel(self, job_id: str) -> None:
+        try:
+            job = self.client.cancel(job_id)
+        except ApiRefusal as error:
+            if error.status == 400:
+                self.say(f"job {job_id} is already processing and can no longer be cancelled: it will finish "
+                         f"and be billed; `ody download {job_id}` fetches it", loud=True)
+                return
+            raise
+        self.ctx.journal.set_status(job_id, str(job.get("status")))
+        self.say(f"cancelled job {job_id}", loud=True)
+
+    # --- the folder and run.json --------------------------------------------------------------
+
+    def _folder(self) -> Path:
+        """This screenplay's folder under --out: the one its journal rows name, else the stem,
+        made distinct from any other screenplay's (`cat`, `cat-2`)."""
+        root = self.ctx.out.resolve()
+        mine = str(self.p.path)
+        chosen = next((Path(r.folder) for r in self.rows if r.folder and Path(r.folder).parent == root), None)
+        n = 1
+        with self.ctx.claim_lock:
+            while chosen is None:
+                candidate = root / (self.p.stem if n == 1 else f"{self.p.stem}-{n}")
+                if self.ctx.journal.folder_owner(str(candidate)) in (None, mine) \
+                        and self.ctx.claimed.get(candidate, self.p.path) == self.p.path:
+                    chosen = candidate
+                n += 1
+            self.ctx.claimed[chosen] = self.p.path
+        return self._claim(chosen)
+
+    def _claim(self, folder: Path) -> Path:
+        """Create the folder, record it for every row, and read what its manifest says."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for row in self.rows:
+            if row.folder != str(folder):
+                self.ctx.journal.set_folder(row.id, str(folder))
+        self.file_take = file_take(folder, self.p.group_hash, self.take)
+        manifest = read_manifest(manifest_path(folder, self.file_take)) or {}
+        self._files: dict[str, dict[str, Any]] = {
+            s.get("name"): s.get("files", {}) for s in manifest.get("streams", []) if isinstance(s, dict)}
+        return folder
+
+    def _write_manifest(self) -> None:
+        target = self.client.target
+        data = {
+            "title": self.p.title,
+            "screenplay": str(self.p.path),
+            "status": self.result.status,
+            "jobs": [{"job_id": r.job_id, "status": self.jobs.get(r.job_id or "", {}).get("status", r.status),
+                      "adopted": r.state == ADOPTED} for r in self.rows],
+            "streams": self.result.streams or self._stream_records(),
+            "script_sha256": self.p.group_hash,
+            "journal_take": self.take,
+            "take": self.file_take,
+            "api": target.base,
+            "api_url": target.url,
+            "orientation": {True: "portrait", False: "landscape", None: None}[self.p.portrait],
+            "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        write_manifest(manifest_path(self.folder, self.file_take), data)
+
+
+def _stream(job: dict[str, Any], position: int) -> dict[str, Any] | None:
+    for stream in job.get("streams") or []:
+        if isinstance(stream, dict) and stream.get("script_index") == position:
+            return stream
+    return None
+
+
+def _stream_status(job: dict[str, Any], stream: dict[str, Any]) -> str:
+    """A stream's own status, or, from a server that gives none, the job's."""
+    status = stream.get("status")
+    if isinstance(status, str):
+        return status
+    return "completed" if job.get("status") == "completed" and stream.get("video_url") else str(job.get("status"))
+
+
+def _overall(bad: list[dict[str, Any]]) -> str:
+    statuses = {s["status"] for s in bad}
+    return statuses.pop() if len(statuses) == 1 else "failed"
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _worse(a: int, b: int) -> int:
+    from .errors import worst
+
+    return worst([a, b])

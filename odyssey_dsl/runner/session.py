@@ -1,0 +1,184 @@
+"""A whole `ody run`: compile every screenplay first (an error stops everything before a single
+request), then run them as jobs, at most `concurrency` at a time, and summarize.
+
+Ctrl-C (or SIGTERM) sets one stop flag that every wait and download checks: submits in flight
+finish and are journaled, waiting stops with the job left running, downloads keep their
+`.part`. A second Ctrl-C exits at once. An emulator started by `--emulator` is stopped last.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_any
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .errors import EXIT_INTERRUPTED, RunnerError, worst
+from .prepare import Prepared
+from .progress import Reporter
+from .screenplay import ActiveJobs, Context, Result, ScreenplayRun
+from .target import Target, api_key, api_url, backoff, read_config, state_dir
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    out: Path
+    emulator: bool = False
+    api_url: str | None = None
+    no_wait: bool = False
+    timeout: float = 1800.0
+    concurrency: int = 3
+    new: bool = False
+    cancel_on_interrupt: bool = False
+    quiet: bool = False
+    json: bool = False
+
+
+def resolve_target(emulator: bool, url_flag: str | None, stack: ExitStack,
+                   config: dict[str, object]) -> tuple[Target, Callable[[], None]]:
+    """The API to use: the local emulator (started for the command's duration: the second
+    value stops it), or the configured API with the user's key."""
+    if emulator:
+        from .emulated import LocalEmulator
+
+        local = LocalEmulator()
+        return stack.enter_context(local), local.stop
+    url = api_url(url_flag, config)
+    return Target(url, url, api_key(config)), lambda: None
+
+
+class Stopper:
+    """SIGINT/SIGTERM handling: the first sets `stop`, the second exits at once (130)."""
+
+    def __init__(self, reporter: Reporter, on_exit: list[Callable[[], None]],
+                 stop: threading.Event | None = None) -> None:
+        self.stop = stop or threading.Event()
+        self._reporter = reporter
+        self._on_exit = on_exit
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> threading.Event:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self.stop
+
+    def __exit__(self, *_: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.stop.is_set():
+            for stop in self._on_exit:
+                stop()
+            os._exit(EXIT_INTERRUPTED)
+        self.stop.set()
+        self._reporter.say("", "interrupted: stopping safely (press Ctrl-C again to quit at once)", loud=True)
+
+
+def run_all(prepared: list[Prepared], options: RunOptions) -> int:
+    """Run compiled screenplays; the exit code of the most serious outcome."""
+    from .client import Client
+    from .journal import Journal
+    from .submit import Submitter
+
+    import httpx
+
+    config = read_config()
+    reporter = Reporter(quiet=options.quiet or options.json)
+    results: list[Result] = []
+    interrupted = False
+    with ExitStack() as stack:
+        stack.callback(reporter.close)
+        target, stop_emulator = resolve_target(options.emulator, options.api_url, stack, config)
+        stop = stack.enter_context(Stopper(reporter, [stop_emulator]))
+        client = Client(target, backoff(config), stop)
+        stack.callback(client.close)
+        downloads = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True,
+                                 headers={"user-agent": "odyssey-dsl"})
+        stack.callback(downloads.close)
+        folder = state_dir()
+        journal = Journal(folder / "journal.sqlite3")
+        stack.callback(journal.close)
+        submitter = Submitter(client, journal, folder / "locks",
+                              lambda text: reporter.say("", text))
+        ctx = Context(client, journal, submitter, downloads, options.out, _pace(config),
+                      time.monotonic() + options.timeout, reporter, ActiveJobs(), new=options.new,
+                      no_wait=options.no_wait, cancel_on_interrupt=options.cancel_on_interrupt)
+        results = _run_in_pool(prepared, ctx, options.concurrency, stop)
+        interrupted = stop.is_set()
+    code = worst([r.code for r in results] + ([EXIT_INTERRUPTED] if interrupted else []))
+    _summarize(results, options, code)
+    return code
+
+
+def _run_in_pool(prepared: list[Prepared], ctx: Context, concurrency: int, stop: threading.Event) -> list[Result]:
+    """Each screenplay in a worker thread; the main thread only waits, so that it can take
+    signals at once."""
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="ody-run") as pool:
+        futures: dict[Future[Result], Prepared] = {pool.submit(ScreenplayRun(p, ctx).run): p for p in prepared}
+        pending = set(futures)
+        while pending:
+            _, pending = wait_any(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        results = []
+        for future, p in futures.items():
+            try:
+                results.append(future.result())
+            except RunnerError as error:
+                results.append(Result(p.name, error.exit_code, status="error", message=error.message))
+        return results
+
+
+def _pace(config: dict[str, object]) -> Any:
+    from .poll import Pace
+
+    return Pace(float(config.get("poll-first", 1.0)), float(config.get("poll-max", 15.0)))  # type: ignore[arg-type]
+
+
+def _summarize(results: list[Result], options: RunOptions, code: int) -> None:
+    if options.json:
+        sys.stdout.write(json.dumps({"exit_code": code, "screenplays": [_as_json(r) for r in results]},
+                                    indent=2, ensure_ascii=False) + "\n")
+        return
+    for r in results:
+        if r.message:
+            sys.stderr.write(f"ody run: {r.name}: {r.message}\n")
+    lines = list(_table(results))
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(box=None)
+        for column in ("screenplay", "job", "status", "streams", "folder"):
+            table.add_column(column)
+        for row in lines:
+            table.add_row(*row)
+        Console(highlight=False).print(table)
+    else:
+        for row in lines:
+            sys.stdout.write("  ".join(row).rstrip() + "\n")
+    sys.stdout.flush()
+
+
+def _table(results: list[Result]) -> Iterator[tuple[str, str, str, str, str]]:
+    for r in results:
+        good = sum(1 for s in r.streams if s.get("status") == "completed" and s["files"].get("video", {}).get("complete"))
+        streams = f"{good}/{len(r.streams)}" if r.streams else "-"
+        folder = os.path.relpath(r.folder) if r.folder is not None else "-"
+        yield r.name, ",".join(r.jobs) or "-", r.status, streams, folder
+
+
+def _as_json(r: Result) -> dict[str, Any]:
+    return {"screenplay": r.name, "exit_code": r.code, "status": r.status, "jobs": r.jobs,
+            "folder": str(r.folder) if r.folder else None, "streams": r.streams, "message": r.message}
+
+

@@ -1,0 +1,202 @@
+"""One submit, at most once: the intent is journaled first, the job id as soon as it is known,
+and an ambiguous failure is reconciled against the server's list of jobs instead of guessed.
+
+Reconciling an intent: the jobs of this key that appeared since the intent was journaled (by
+the server's `created_at`, with `CLOCK_SLACK` for clocks that disagree) and that no journal
+row owns are the candidates. One is adopted, provisionally: when it completes, its streams
+must match the request (checked by the caller, see `matches`). None: look once more after a
+short wait, then the request is known to have made nothing. Several: stop and name them.
+
+Only one submit per key is in flight on this machine (a file lock in the state folder), so a
+process that reconciles never mistakes a neighbour's fresh job for its own. With no
+idempotency key in the API, the guarantee holds per journal: a key shared by several machines
+narrows it (their jobs can look like ours; the provisional check catches most of those).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .client import Ambiguous, Client, Interrupted
+from .errors import ApiFailure
+from .journal import ABANDONED, ADOPTED, Journal, Row, Scene
+
+CLOCK_SLACK = 300.0  # seconds a server's clock may be behind ours
+SETTLE = 2.0  # seconds to wait before the second look for a job that may still appear
+MAX_PAGES = 10  # pages of 100 jobs looked through when reconciling
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request body to submit, and what the journal must know about it."""
+
+    body: bytes
+    group_hash: str
+    take: int
+    screenplay: str
+    folder: str | None
+    title: str | None
+    plan: tuple[Scene, ...]
+
+    @property
+    def request_hash(self) -> str:
+        return sha256(self.body)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Submitter:
+    def __init__(self, client: Client, journal: Journal, lock_dir: Path, say: Callable[[str], None],
+                 settle: float = SETTLE) -> None:
+        self.client = client
+        self.journal = journal
+        self.lock_dir = lock_dir
+        self.say = say
+        self.settle = settle
+        self.base, self.fp = client.target.base, client.target.fingerprint
+
+    def submit(self, request: Request) -> Row:
+        """Submit, or adopt the job an ambiguous submit made; the row has a job id."""
+        with self._key_lock():
+            self.reconcile_stale()
+            row = self.journal.intend(api_base=self.base, key_fp=self.fp, group_hash=request.group_hash,
+                                      request_hash=request.request_hash, take=request.take,
+                                      screenplay=request.screenplay, folder=request.folder,
+                                      title=request.title, plan=request.plan)
+            for _ in range(self.client.backoff.attempts):
+                try:
+                    answer = self.client.submit(request.body)
+                except Ambiguous as error:
+                    self.say(f"{error}: looking for the job among the server's")
+                    adopted = self._reconcile(row)
+                    if adopted is not None:
+                        return adopted
+                    self.say("no job was made: submitting again")
+                    continue
+                except BaseException:
+                    self.journal.set_state(row.id, ABANDONED)  # the request provably made nothing
+                    raise
+                job_id = answer.get("job_id")
+                if not isinstance(job_id, str) or not job_id or len(job_id) > 200:
+                    raise ApiFailure("the server accepted the job but sent no usable job id")
+                status = answer.get("status")
+                return self.journal.answered(row.id, job_id, status if isinstance(status, str) else None)
+            self.journal.set_state(row.id, ABANDONED)
+            raise ApiFailure(f"the submit failed {self.client.backoff.attempts} times and made no job",
+                             "check the API's status, then run the same command again")
+
+    def reconcile_stale(self) -> None:
+        """Settle the intents of processes that died mid-submit, before anything else."""
+        for row in self.journal.pending_intents(self.base, self.fp):
+            self.say(f"an earlier submit of {row.screenplay or 'a screenplay'} was interrupted: "
+                     "checking whether it made a job")
+            self._reconcile(row)
+
+    def _reconcile(self, row: Row) -> Row | None:
+        """Adopt the one job `row`'s request made, or record that it made none."""
+        for look in range(2):
+            candidates = self._candidates(row)
+            if len(candidates) == 1:
+                job = candidates[0]
+                self.say(f"adopting job {job['job_id']} (made by the interrupted submit; checked again "
+                         "when it completes)")
+                return self.journal.answered(row.id, job["job_id"], _str(job.get("status")), ADOPTED)
+            if len(candidates) > 1:
+                names = ", ".join(str(j["job_id"]) for j in candidates)
+                raise ApiFailure(f"several jobs appeared since the submit of {row.screenplay} and none can be "
+                                 f"told apart: {names}",
+                                 f"tie the right one to the screenplay with `ody adopt JOB {row.screenplay}`")
+            if look == 0 and self.client.stop.wait(self.settle):
+                raise Interrupted()
+        self.journal.set_state(row.id, ABANDONED)
+        return None
+
+    def _candidates(self, row: Row) -> list[dict[str, Any]]:
+        owned = self.journal.owners(self.base, self.fp)
+        since = row.created - CLOCK_SLACK
+        found: list[dict[str, Any]] = []
+        for page in range(MAX_PAGES):
+            answer = self.client.jobs(limit=100, offset=page * 100)
+            jobs = [j for j in answer.get("jobs") or [] if isinstance(j, dict) and isinstance(j.get("job_id"), str)]
+            recent = [j for j in jobs if (_moment(j.get("created_at")) or since) >= since]
+            found += [j for j in recent if j["job_id"] not in owned]
+            if len(jobs) < 100 or not recent:
+                break
+        return found
+
+    def _key_lock(self) -> _KeyLock:
+        with _LOCKS_GUARD:
+            local = _LOCKS.setdefault(self.fp, threading.Lock())
+        return _KeyLock(local, self.lock_dir / f"submit-{self.fp}.lock", self.client.stop)
+
+
+class _KeyLock:
+    """This process's lock and the machine-wide file lock for one key, waited for
+    interruptibly."""
+
+    def __init__(self, local: threading.Lock, path: Path, stop: threading.Event) -> None:
+        from filelock import FileLock
+
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._local, self._file, self._stop = local, FileLock(str(path)), stop
+
+    def __enter__(self) -> None:
+        from filelock import Timeout
+
+        while not self._local.acquire(timeout=0.2):
+            if self._stop.is_set():
+                raise Interrupted()
+        while True:
+            try:
+                self._file.acquire(timeout=0.2)
+                return
+            except Timeout:
+                if self._stop.is_set():
+                    self._local.release()
+                    raise Interrupted() from None
+
+    def __exit__(self, *_: object) -> None:
+        self._file.release()
+        self._local.release()
+
+
+def matches(plan: tuple[Scene, ...], job: dict[str, Any]) -> str | None:
+    """Why an adopted job's streams do not fit the request (None when they do): one stream per
+    script, each as long as its script to the frame."""
+    streams = [s for s in job.get("streams") or [] if isinstance(s, dict)]
+    if len(streams) != len(plan):
+        return f"it has {len(streams)} stream(s), the request {len(plan)}"
+    for stream in streams:
+        index = stream.get("script_index")
+        if not isinstance(index, int) or not 0 <= index < len(plan):
+            return f"a stream has script_index {index!r}"
+        seconds, frames = stream.get("duration_seconds"), stream.get("frame_count")
+        if not isinstance(seconds, (int, float)):
+            continue  # a failed stream has no length to compare
+        frame = seconds / frames if isinstance(frames, int) and frames > 0 else 0.04
+        if abs(seconds * 1000 - plan[index].duration_ms) > frame * 1000 + 1e-6:
+            return f"stream {index} lasts {seconds:g} s, its script {plan[index].duration_ms / 1000:g} s"
+    return None
+
+
+def _moment(text: object) -> float | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,172 @@
+"""Which API a command talks to, with which key: flags, then the environment, then the user's
+config file (`ody config set ...`, 0600 in the platform's config folder).
+
+The key is never a command-line argument: it would land in shell history and process lists.
+Only its fingerprint (a salted hash prefix) is ever written anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..emulator.settings import is_loopback
+from .errors import UsageError
+from .retry import Backoff
+
+DEFAULT_URL = "https://api.odyssey.ml"
+KEY_ENV, URL_ENV = "ODYSSEY_API_KEY", "ODYSSEY_API_URL"
+EMULATOR = "emulator"  # the journal's API base for jobs of the local emulator, whatever its port
+EMULATOR_KEY = "ody_local_emulator"  # the emulator's own key: a user's real key never goes there
+
+
+def config_path() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path("odyssey-dsl", appauthor=False) / "config.toml"
+
+
+def state_dir() -> Path:
+    """The journal, locks and the `--emulator` data live here (created private, 0700)."""
+    from platformdirs import user_state_path
+
+    folder = user_state_path("odyssey-dsl", appauthor=False)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+# --- the user config file ----------------------------------------------------------------------
+
+SETTINGS: dict[str, type] = {  # key -> type; documented in docs/runner.md
+    "api-url": str, "api-key": str,
+    "retry-attempts": int, "retry-base": float, "retry-cap": float,
+    "poll-first": float, "poll-max": float,
+}
+
+
+def read_config(path: Path | None = None) -> dict[str, object]:
+    """The config file's settings; a missing file is empty, a broken one a usage error."""
+    path = path or config_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise UsageError(f"{path}: cannot read the config file ({error})") from None
+    for key, value in data.items():
+        kind = SETTINGS.get(key)
+        if kind is None:
+            raise UsageError(f"{path}: unknown setting `{key}`", f"known: {', '.join(SETTINGS)}")
+        if not _fits(value, kind):
+            raise UsageError(f"{path}: `{key}` must be a {kind.__name__}")
+    return data
+
+
+def _fits(value: object, kind: type) -> bool:
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    return isinstance(value, str)
+
+
+def write_config(data: dict[str, object], path: Path | None = None) -> Path:
+    """Write the settings atomically, readable by the user only (it may hold the key)."""
+    path = path or config_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lines = [f"{key} = {_toml(value)}\n" for key, value in sorted(data.items())]
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write("# odyssey-dsl user settings: written by `ody config set`\n" + "".join(lines))
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _toml(value: object) -> str:
+    import json
+
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
+# --- the target -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    """An API to talk to: `base` is what the journal records (a URL, or `emulator`), `url`
+    where requests go now."""
+
+    base: str
+    url: str
+    key: str = field(repr=False)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.key)
+
+    @property
+    def emulated(self) -> bool:
+        return self.base == EMULATOR
+
+
+def fingerprint(key: str) -> str:
+    """Names a key in the journal without revealing it."""
+    return hashlib.sha256(b"odyssey-dsl key\0" + key.encode()).hexdigest()[:16]
+
+
+def backoff(config: dict[str, object]) -> Backoff:
+    return Backoff(int(config.get("retry-attempts", 6)),  # type: ignore[arg-type]
+                   float(config.get("retry-base", 0.5)),  # type: ignore[arg-type]
+                   float(config.get("retry-cap", 30.0)))  # type: ignore[arg-type]
+
+
+def api_url(flag: str | None, config: dict[str, object]) -> str:
+    """The API's base URL from `--api-url`, ODYSSEY_API_URL, the config file or the default."""
+    url = flag or os.environ.get(URL_ENV) or config.get("api-url") or DEFAULT_URL
+    return check_url(str(url))
+
+
+def api_key(config: dict[str, object]) -> str:
+    key = os.environ.get(KEY_ENV) or config.get("api-key")
+    if not key:
+        raise UsageError("no API key", f"set {KEY_ENV} (or run `ody config set api-key`), or try --emulator "
+                                       "to run against the local emulator")
+    key = str(key).strip()
+    if not re.fullmatch(r"[\x21-\x7e]{1,512}", key):
+        raise UsageError(f"the API key (from {KEY_ENV} or the config file) is malformed",
+                         "API keys look like ody_... with no spaces")
+    return key
+
+
+def check_url(url: str) -> str:
+    """An http(s) base URL without credentials, query or fragment; plain http only to this
+    machine (a key or token sent in clear over a network is a leaked key)."""
+    url = url.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise UsageError(f"{_safe(url)} is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise UsageError(f"{_safe(url)} is not an http(s) URL")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise UsageError("the API URL must not hold credentials, a query or a fragment")
+    if parts.scheme == "http" and not is_loopback(host):
+        raise UsageError(f"refusing plain http:// for {host}", "use https://, or http:// only for this machine")
+    return url
+
+
+def _safe(url: str) -> str:
+    return repr(url[:80])
+
