@@ -94,6 +94,10 @@ class _Commands(click.Group):
         "decompile": "decompile",
         "emulator": "emulator",
         "fmt": "fmt",
+        "lsp": "lsp",
+        "run": "run",
+        "config": "config",
+        **{name: "jobs" for name in ("jobs", "status", "wait", "cancel", "download", "adopt")},
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -104,7 +108,8 @@ class _Commands(click.Group):
             from importlib import import_module
 
             module = import_module(f"odyssey_dsl.commands.{self.LAZY[name]}")
-            return getattr(module, "command")  # type: ignore[no-any-return]
+            commands = getattr(module, "COMMANDS", None)  # a module of several commands
+            return commands[name] if commands else getattr(module, "command")  # type: ignore[no-any-return]
         return super().get_command(ctx, name)
 
 

@@ -1,0 +1,118 @@
+"""Quick fixes: the structured fixes the compiler attaches to diagnostics, as code actions,
+plus silencing a warning on its statement with `# ody: ignore[...]`.
+
+Nothing here reads a diagnostic's words: edits come from `Diagnostic.fixes` and from the
+syntax tree (where a statement and its comment end).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from lsprotocol import types
+
+from ..checks import Checked
+from ..diagnostics import Diagnostic, Fix, Severity, Span
+from ..syntax import Comment, Cue, Document
+from ..times import TimeError, parse_time
+from .lookup import item_at, place
+from .positions import Columns, LineAt
+from .publish import to_lsp
+
+#: Warnings that a `# ody: ignore[...]` on their own statement cannot silence: they are about
+#: suppressions themselves.
+_NOT_SILENCEABLE = frozenset({"ODY203", "ODY204"})
+_AFTER_HASH = re.compile(r"#[ \t]*")
+
+
+def fixes_for(diagnostic: Diagnostic, document: Document, checked: Checked) -> tuple[list[Fix], bool]:
+    """The quick fixes of one diagnostic, the likeliest first, and whether that first one is
+    the fix to apply without asking (the only one, or the only reading that fits)."""
+    fixes = list(diagnostic.fixes)
+    preferred = len(fixes) == 1
+    if diagnostic.code == "ODY003" and len(fixes) > 1:
+        fixes, preferred = _by_neighbours(diagnostic, fixes, document, checked)
+    if diagnostic.severity is Severity.WARNING and diagnostic.code not in _NOT_SILENCEABLE:
+        silence = _silence(diagnostic, document)
+        if silence is not None:
+            fixes.append(silence)
+    return fixes, preferred
+
+
+def _by_neighbours(diagnostic: Diagnostic, fixes: list[Fix], document: Document,
+                   checked: Checked) -> tuple[list[Fix], bool]:
+    """A bare number's two readings (`3s`, `3ms`): first the one that falls between the
+    cues around it; it is the preferred fix when exactly one does."""
+    cue = item_at(document, diagnostic.span.line)
+    placed = place(checked, cue) if isinstance(cue, Cue) and cue.time.span == diagnostic.span else None
+    if placed is None:
+        return fixes, False
+    cues = placed.script.cues
+    just_before = cues[placed.index - 1].ms if placed.index else None  # what a relative time counts from
+    lower = placed.previous.ms if placed.previous is not None else None
+    upper = placed.following.ms if placed.following is not None else None
+
+    def fits(fix: Fix) -> bool:
+        parsed = parse_time(fix.replacement.removeprefix("@"))
+        if isinstance(parsed, TimeError):
+            return False
+        relative, ms = parsed
+        if relative:
+            if just_before is None:
+                return False
+            ms += just_before
+        return (lower is None or lower < ms) and (upper is None or ms < upper)
+
+    fitting = [fits(f) for f in fixes]
+    ordered = [f for f, ok in zip(fixes, fitting) if ok] + [f for f, ok in zip(fixes, fitting) if not ok]
+    return ordered, fitting.count(True) == 1
+
+
+def _silence(diagnostic: Diagnostic, document: Document) -> Fix | None:
+    """Add the warning's code to its statement's `# ody: ignore[...]`, or write one."""
+    code = diagnostic.code
+    statement = item_at(document, diagnostic.span.line)
+    if statement is None or isinstance(statement, Comment):
+        return None
+    title = f"Silence {code} on this line (# ody: ignore[{code}])"
+    comment = statement.comment
+    if comment is None:
+        end = statement.span
+        return Fix(title, _point(end.end_line, end.end_column), f"  # ody: ignore[{code}]")
+    if comment.ignores:
+        if any(c == code for c, _ in comment.ignores):
+            return None
+        if len(comment.ignores) == 1 and not comment.ignores[0][0]:  # `ignore[]`
+            return Fix(title, comment.ignores[0][1], f"[{code}]")
+        last = comment.ignores[-1][1]
+        return Fix(title, _point(last.end_line, last.end_column), f", {code}")
+    hashes = _AFTER_HASH.match(comment.text)
+    taken = hashes.end() if hashes else 1
+    rest = comment.text[taken:].strip()
+    text = ("" if taken > 1 else " ") + f"ody: ignore[{code}]" + (" " if rest else "")
+    return Fix(title, _point(comment.span.line, comment.span.column + taken), text)
+
+
+def _point(line: int, column: int) -> Span:
+    return Span(line, column, line, column)
+
+
+def code_actions(diagnostics: Sequence[Diagnostic], document: Document, checked: Checked, uri: str,
+                 first_line: int, last_line: int, line_at: LineAt, columns: Columns) -> list[types.CodeAction]:
+    """Quick fixes for the diagnostics on 1-based lines `first_line`..`last_line`."""
+    actions = []
+    for diagnostic in diagnostics:
+        if diagnostic.span.end_line < first_line or diagnostic.span.line > last_line:
+            continue
+        fixes, preferred = fixes_for(diagnostic, document, checked)
+        if not fixes:
+            continue
+        shown = to_lsp(diagnostic, uri, line_at, columns)
+        for index, fix in enumerate(fixes):
+            edit = types.TextEdit(columns.range(line_at, fix.span), fix.replacement)
+            actions.append(types.CodeAction(
+                title=fix.title, kind=types.CodeActionKind.QuickFix, diagnostics=[shown],
+                edit=types.WorkspaceEdit(changes={uri: [edit]}), is_preferred=(preferred and index == 0) or None,
+            ))
+    return actions

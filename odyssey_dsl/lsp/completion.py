@@ -1,0 +1,196 @@
+"""Completion from the text before the cursor: a half-typed line does not parse, so the
+line's prefix decides what fits there, and the syntax tree only adds context (which
+directives are set, whether the script has begun)."""
+
+from __future__ import annotations
+
+import os
+import re
+from bisect import bisect_left
+from pathlib import Path
+from typing import NamedTuple
+
+from lsprotocol import types
+
+from ..images import is_data_url
+from ..syntax import ACTIONS, DIRECTIVES, Comment, Cue, Directive, Document, Invalid, Item
+from ..times import TimeError, parse_time
+from .hover import KEYWORDS
+from .lookup import item_at
+from .positions import Columns
+
+TRIGGERS = [" ", '"', "/"]
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".heif", ".avif", ".bmp"})
+_MOST_PATHS = 500
+
+_STRING = r'(?:"""(?:.*?)"""|"(?:[^"\\\n]|\\.)*")'
+_IMAGE_PATH = re.compile(r'\bimage[ \t]+"([^"]*)$')
+_TIME_NUMBER = re.compile(r"^[ \t]*@(\+?[0-9.:hms]*[0-9])$")
+_GAP_NUMBER = re.compile(r"^[ \t]*min-gap[ \t]+([0-9.hms]*[0-9])$")
+_ACTION = re.compile(r"^[ \t]*@\S+[ \t]+([a-z]*)$")
+_IMAGE_KEYWORD = re.compile(rf"^[ \t]*@\S+[ \t]+start[ \t]+{_STRING}[ \t]+([a-z]*)$")
+_LONG_CLOSED = re.compile(r'"""[ \t]+([a-z]*)$')
+_START_CUE = re.compile(r"[ \t]*@\S+[ \t]+start\b")
+_VALUE = re.compile(r"^[ \t]*(orientation|prompt-expansion|min-gap)[ \t]+([a-z0-9.]*)$")
+_LINE_START = re.compile(r"^[ \t]*([a-z-]*)$")
+_VALUES = {"orientation": ("portrait", "landscape"), "prompt-expansion": ("on", "off"),
+           "min-gap": ("3s", "2s", "1s", "0")}
+_UNITS = ("s", "ms", "m", "h")
+
+
+class Context(NamedTuple):
+    """Where the cursor is: its 0-based line, that line's text, the cursor's code-point
+    column, the file, the folder image paths start from, and what the client can take."""
+
+    document: Document
+    line: int
+    text: str
+    column: int
+    base_dir: Path | None
+    snippets: bool
+    columns: Columns
+
+    @property
+    def prefix(self) -> str:
+        return self.text[:self.column]
+
+    def item(self, label: str, kind: types.CompletionItemKind, start: int, new_text: str | None = None,
+             snippet: str | None = None, detail: str | None = None, order: int = 0) -> types.CompletionItem:
+        """An item replacing the text from code-point column `start` to the cursor."""
+        use_snippet = snippet is not None and self.snippets
+        edit_range = types.Range(types.Position(self.line, self.columns.to_client(self.text, start)),
+                                 types.Position(self.line, self.columns.to_client(self.text, self.column)))
+        return types.CompletionItem(
+            label=label, kind=kind, detail=detail, sort_text=f"{order:03d}{label}", filter_text=label,
+            text_edit=types.TextEdit(edit_range, (snippet if use_snippet else new_text) or label),
+            insert_text_format=types.InsertTextFormat.Snippet if use_snippet else None,
+        )
+
+
+def complete(context: Context) -> list[types.CompletionItem]:
+    """The completions that fit at the cursor (none inside a prompt or a comment)."""
+    prefix = context.prefix
+    path = _IMAGE_PATH.search(prefix)
+    if path is not None:
+        return _paths(context, path.group(1), path.start(1))
+    statement = item_at(context.document, context.line + 1)
+    if statement is not None and statement.span.line <= context.line:  # inside a `"""` string
+        closed = _LONG_CLOSED.search(prefix)
+        if closed is not None and _opens_with_start(statement):
+            return _image_keyword(context, closed.start(1))
+        return []
+    if _in_string_or_comment(prefix):
+        return []
+    for pattern, make in ((_TIME_NUMBER, _units), (_GAP_NUMBER, _units)):
+        match = pattern.match(prefix)
+        if match is not None:
+            return make(context, match.group(1), match.start(1))
+    match = _IMAGE_KEYWORD.match(prefix)
+    if match is not None:
+        return _image_keyword(context, match.start(1))
+    match = _ACTION.match(prefix)
+    if match is not None:
+        return _actions(context, match.start(1))
+    match = _VALUE.match(prefix)
+    if match is not None:
+        return [context.item(v, types.CompletionItemKind.Value, match.start(2), order=i)
+                for i, v in enumerate(_VALUES[match.group(1)])]
+    match = _LINE_START.match(prefix)
+    if match is not None:
+        return _line_start(context, match.start(1))
+    return []
+
+
+def _opens_with_start(statement: Item) -> bool:
+    """A `start` cue without an image yet, parsed or (half-typed) not."""
+    if isinstance(statement, Cue):
+        return statement.action == "start" and statement.image is None
+    return isinstance(statement, Invalid) and _START_CUE.match(statement.text) is not None
+
+
+def _in_string_or_comment(prefix: str) -> bool:
+    rest = re.sub(_STRING, "", prefix)
+    return '"' in rest or "#" in rest
+
+
+def _units(context: Context, number: str, start: int) -> list[types.CompletionItem]:
+    items = []
+    for order, unit in enumerate(_UNITS):
+        parsed = parse_time(number + unit)
+        if isinstance(parsed, TimeError):
+            continue
+        items.append(context.item(number + unit, types.CompletionItemKind.Unit, start,
+                                  detail=f"{'+' if parsed[0] else ''}{parsed[1]} ms", order=order))
+    return items
+
+
+def _actions(context: Context, start: int) -> list[types.CompletionItem]:
+    begun = _script_has_begun(context.document, context.line + 1)
+    order = ("interact", "end", "start") if begun else ("start", "interact", "end")
+    return [context.item(a, types.CompletionItemKind.Keyword, start, new_text=a,
+                         snippet=f'{a} "$1"' if a != "end" else None, detail=KEYWORDS[a], order=order.index(a))
+            for a in ACTIONS]
+
+
+def _script_has_begun(document: Document, line: int) -> bool:
+    """Whether the nearest statement above `line` is a cue other than `end`, even a broken
+    one (so the next is rarely `start`)."""
+    items = document.items
+    index = bisect_left(items, line, key=lambda item: item.span.line) - 1
+    while index >= 0 and isinstance(items[index], Comment):
+        index -= 1
+    above = items[index] if index >= 0 else None
+    if isinstance(above, Cue):
+        return above.action != "end"
+    return isinstance(above, Invalid) and above.text.startswith("@")
+
+
+def _image_keyword(context: Context, start: int) -> list[types.CompletionItem]:
+    return [context.item("image", types.CompletionItemKind.Keyword, start, snippet='image "$1"',
+                         detail=KEYWORDS["image"])]
+
+
+def _line_start(context: Context, start: int) -> list[types.CompletionItem]:
+    """Directives not set yet while no cue or scene came before; `scene` anywhere."""
+    set_already, top = set(), True
+    for item in context.document.items:
+        if item.span.line > context.line:
+            break
+        if isinstance(item, Directive):
+            set_already.add(item.name)
+        elif not isinstance(item, Comment):  # a cue, a scene or a broken line: the top is over
+            top = False
+            break
+    names = [d for d in DIRECTIVES if d not in set_already] if top else []
+    items = [context.item(d, types.CompletionItemKind.Keyword, start, new_text=d + " ",
+                          snippet=f'{d} "$1"' if d == "title" else None, detail=KEYWORDS[d], order=i)
+             for i, d in enumerate(names)]
+    items.append(context.item("scene", types.CompletionItemKind.Keyword, start, new_text="scene ",
+                              snippet='scene "$1"', detail=KEYWORDS["scene"], order=len(names)))
+    return items
+
+
+def _paths(context: Context, typed: str, start: int) -> list[types.CompletionItem]:
+    """Folders and image files under the screenplay's folder, for `image "..."`."""
+    if context.base_dir is None or is_data_url(typed) or "\\" in typed:
+        return []
+    folder, _, name = typed.rpartition("/")
+    try:
+        entries = list(os.scandir(context.base_dir / folder if folder else context.base_dir))
+    except (OSError, ValueError):
+        return []
+    items = []
+    for entry in sorted(entries, key=lambda e: e.name)[:_MOST_PATHS]:
+        if entry.name.startswith(".") and not name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            continue
+        if is_dir:
+            items.append(context.item(entry.name + "/", types.CompletionItemKind.Folder,
+                                      start + len(typed) - len(name), order=0))
+        elif os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES:
+            items.append(context.item(entry.name, types.CompletionItemKind.File,
+                                      start + len(typed) - len(name), order=1))
+    return items

@@ -1,0 +1,73 @@
+"""What a hover says: a time's absolute value and its place in the script, a keyword's meaning."""
+
+from __future__ import annotations
+
+from ..checks import Checked
+from ..diagnostics import CODES, Span, shown
+from ..syntax import Comment, Cue, Directive, Document, Scene
+from ..times import format_clock, format_ms
+from .lookup import item_at, place, script_length
+
+#: One line per keyword, from docs/language.md.
+KEYWORDS: dict[str, str] = {
+    "start": "`start`: the opening scene; the first cue of a script, at 0 (only it may take an `image`).",
+    "interact": "`interact`: changes what happens, from its time on.",
+    "end": "`end`: the last cue; its time is the length of the video.",
+    "image": "`image`: the opening frame of the `start` cue, a file (from this file's folder) or a `data:` URL; "
+             "JPEG, PNG, GIF, WebP, HEIC, HEIF, AVIF or BMP, at most 25 MiB.",
+    "scene": "`scene \"name\"`: begins another script of a batch; the cues below it belong to it.",
+    "title": "`title \"...\"`: informational; the runner's manifest and summaries show it.",
+    "orientation": "`orientation portrait|landscape`: the video's shape, 704x1280 or 1280x704 (default portrait).",
+    "prompt-expansion": "`prompt-expansion on|off`: `off` sends the prompts exactly as written "
+                        "(`bypass_vlm_expansion`; default on).",
+    "min-gap": "`min-gap 3s`: the shortest gap between cues that is not warned about (ODY201); "
+               "`min-gap 0` turns the warning off.",
+}
+
+
+def _inside(span: Span, line: int, column: int) -> bool:
+    return (span.line, span.column) <= (line, column) < (span.end_line, span.end_column)
+
+
+def hover_at(document: Document, checked: Checked, line: int, column: int) -> tuple[str, Span] | None:
+    """Markdown about what is at 1-based `line`, `column`, and the span it is about."""
+    item = item_at(document, line)
+    if item is None:
+        return None
+    comment = item if isinstance(item, Comment) else item.comment
+    if comment is not None:
+        for code, span in comment.ignores:
+            if code in CODES and _inside(span, line, column):
+                return f"`{code}`: {CODES[code].summary} ({CODES[code].severity.value})", span
+    if isinstance(item, Cue):
+        if _inside(item.time.span, line, column):
+            text = time_text(checked, item)
+            return (text, item.time.span) if text else None
+        if _inside(item.keyword, line, column):
+            return KEYWORDS[item.action], item.keyword
+        if item.image_keyword is not None and _inside(item.image_keyword, line, column):
+            return KEYWORDS["image"], item.image_keyword
+    elif isinstance(item, (Directive, Scene)) and _inside(item.keyword, line, column):
+        return KEYWORDS[item.name if isinstance(item, Directive) else "scene"], item.keyword
+    return None
+
+
+def time_text(checked: Checked, cue: Cue) -> str | None:
+    """`**0:12.500** (12500 ms)`, the gap from the previous cue and the script's length."""
+    placed = place(checked, cue)
+    if placed is None or placed.timed.ms is None:
+        return None
+    ms = placed.timed.ms
+    lines = [f"**{format_clock(ms)}** ({ms} ms)"]
+    previous = placed.previous
+    if previous is not None and previous.ms is not None:
+        gap = ms - previous.ms
+        where = "after" if gap >= 0 else "before"
+        lines.append(f"{format_ms(abs(gap))} {where} the previous cue (at {format_clock(previous.ms)})")
+    elif placed.index == 0:
+        lines.append("the first cue")
+    scene = placed.script.scene
+    whole = f"the scene `{shown(scene.name.value or '', 40)}`" if scene is not None else "the script"
+    length = script_length(placed.script)
+    lines.append(f"{whole} lasts {format_clock(length)}" if length is not None else f"{whole} has no `end` yet")
+    return "  \n".join(lines)

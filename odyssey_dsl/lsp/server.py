@@ -1,0 +1,361 @@
+"""`ody lsp`: the language server, over stdio, built on pygls.
+
+Each open file is a `LiveDocument`, which keeps its parse, checks and diagnostics current
+after every edit; the handlers here only translate between it and the protocol (positions
+in the negotiated encoding, our spans and fixes as LSP ranges and edits). pygls's own copy
+of each document is not kept: it would re-join and re-split the whole text on every
+keystroke. Diagnostics are published a moment after the last change of a burst, so that
+fast typing sends one list, not one per key. A failing handler logs its traceback to the
+client and answers with nothing: one bad request must never take the server down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import traceback
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from lsprotocol import types
+from pygls.capabilities import get_capability
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+
+from .actions import code_actions
+from .completion import TRIGGERS, Context, complete
+from .document import LiveDocument
+from .folding import folding_ranges
+from .formatting import format_edits
+from .hints import inlay_hints
+from .hover import hover_at
+from .positions import Columns
+from .project import path_of, project_for
+from .publish import Converter
+from .symbols import outline
+
+#: How long diagnostics wait for the next change of a burst (seconds): short enough to be
+#: unnoticed, long enough for the changes an editor sends together.
+PUBLISH_DELAY = 0.03
+CONFIG_FILES = ("ody.toml", "pyproject.toml")
+
+R = TypeVar("R")
+
+
+@dataclass
+class OpenFile:
+    """One open file: its checked text, the version the client gave it, and what the
+    last answers cost to build (reused while nothing changed)."""
+
+    uri: str
+    path: Path | None
+    live: LiveDocument
+    version: int | None
+    converter: Converter = field(default_factory=Converter)
+    cached_outline: tuple[object, list[types.DocumentSymbol]] | None = None  # (of which `checked`, symbols)
+
+    def symbols(self, columns: Columns) -> list[types.DocumentSymbol]:
+        """The outline, built again only when the file changed (editors ask after every change,
+        for the outline, the breadcrumbs and sticky scroll)."""
+        checked = self.live.checked
+        if self.cached_outline is None or self.cached_outline[0] is not checked:
+            self.cached_outline = (checked, outline(checked, self.live.line, columns))
+        return self.cached_outline[1]
+
+
+class _Protocol(LanguageServerProtocol):
+    """pygls's protocol, minus its copy of each open document (see the module docstring)."""
+
+    def _to_user(self, method: str, params: Any) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(method)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Generator[Any, Any, None]:
+        yield from self._to_user(types.TEXT_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Generator[Any, Any, None]:
+        yield from self._to_user(types.TEXT_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Generator[Any, Any, None]:
+        yield from self._to_user(types.TEXT_DOCUMENT_DID_CLOSE, params)
+
+
+class OdyServer(LanguageServer):
+    """The open files, the negotiated position encoding and the client's options."""
+
+    def __init__(self) -> None:
+        super().__init__("ody", _version(), protocol_cls=_Protocol)
+        self.files: dict[str, OpenFile] = {}
+        self.columns = Columns()
+        self.inlay_hints_on = True
+        self._due: dict[str, asyncio.TimerHandle] = {}
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """pygls's own errors (a message it could not read): logged, never a pop-up."""
+        self.log(f"ody lsp: {type(error).__name__}: {error}", types.MessageType.Error)
+
+    def open(self, uri: str, text: str, version: int | None) -> None:
+        path = path_of(uri)
+        project = project_for(path)
+        for problem in project.problems:
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=problem))
+        self.files[uri] = OpenFile(uri, path, LiveDocument(text, path, project.settings), version)
+        self.publish(uri)
+
+    def publish_soon(self, uri: str) -> None:
+        if uri not in self._due:
+            self._due[uri] = asyncio.get_running_loop().call_later(PUBLISH_DELAY, self.publish, uri)
+
+    def publish(self, uri: str) -> None:
+        """Send the file's diagnostics now (none once it is closed)."""
+        due = self._due.pop(uri, None)
+        if due is not None:
+            due.cancel()
+        file = self.files.get(uri)
+        diagnostics = [] if file is None else file.converter.convert(
+            file.live.diagnostics, uri, file.live.line, self.columns)
+        version = file.version if file is not None else None
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, diagnostics, version))
+
+    def reload_projects(self) -> None:
+        """A configuration file changed: check again the files whose settings changed."""
+        for uri, file in list(self.files.items()):
+            project = project_for(file.path)
+            if project.settings != file.live.settings:
+                self.open(uri, file.live.text, file.version)
+
+    def supports(self, capability: str) -> bool:
+        """Whether the client states this capability (a dotted path, as pygls spells it)."""
+        return bool(get_capability(self.client_capabilities, capability, False))  # type: ignore[call-overload]
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("odyssey-dsl")
+    except PackageNotFoundError:
+        return "0"
+
+
+def guarded(default: Callable[[], R]) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Log a handler's failure to the client and answer `default()` instead of an error."""
+    def wrap(handler: Callable[..., R]) -> Callable[..., R]:
+        @functools.wraps(handler)
+        def run(ls: OdyServer, params: Any) -> R:
+            try:
+                return handler(ls, params)
+            except Exception:  # noqa: BLE001 - the server must outlive any one request
+                ls.log(f"ody lsp: {handler.__name__} failed:\n{traceback.format_exc()}", types.MessageType.Error)
+                return default()
+        return run
+    return wrap
+
+
+def build() -> OdyServer:
+    """The server with every feature registered."""
+    server = OdyServer()
+
+    def none() -> None:
+        return None
+
+    def empty() -> list[Any]:
+        return []
+
+    @server.feature(types.INITIALIZE)
+    @guarded(none)
+    def initialize(ls: OdyServer, params: types.InitializeParams) -> None:
+        ls.columns = Columns(ls.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        _apply_options(ls, params.initialization_options)
+
+    @server.feature(types.INITIALIZED)
+    @guarded(none)
+    def initialized(ls: OdyServer, params: types.InitializedParams) -> None:
+        if ls.supports("workspace.did_change_watched_files.dynamic_registration"):
+            watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_FILES]
+            ls.client_register_capability(types.RegistrationParams([types.Registration(
+                id="ody-config", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers),
+            )]))
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    @guarded(none)
+    def watched(ls: OdyServer, params: types.DidChangeWatchedFilesParams) -> None:
+        ls.reload_projects()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    @guarded(none)
+    def configuration(ls: OdyServer, params: types.DidChangeConfigurationParams) -> None:
+        settings = params.settings
+        if isinstance(settings, dict) and isinstance(settings.get("ody"), dict):
+            _apply_options(ls, settings["ody"])
+            if ls.supports("workspace.inlay_hint.refresh_support"):
+                ls.workspace_inlay_hint_refresh(None)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    @guarded(none)
+    def did_open(ls: OdyServer, params: types.DidOpenTextDocumentParams) -> None:
+        document = params.text_document
+        ls.open(document.uri, document.text, document.version)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    @guarded(none)
+    def did_change(ls: OdyServer, params: types.DidChangeTextDocumentParams) -> None:
+        file = ls.files.get(params.text_document.uri)
+        if file is None:
+            return
+        live = file.live
+        for change in params.content_changes:
+            if isinstance(change, types.TextDocumentContentChangePartial):
+                start = ls.columns.point(live.line, change.range.start, live.line_count)
+                end = ls.columns.point(live.line, change.range.end, live.line_count)
+                live.edit(min(start, end), max(start, end), change.text)
+            else:
+                live.replace(change.text)
+        file.version = params.text_document.version
+        ls.publish_soon(file.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    @guarded(none)
+    def did_close(ls: OdyServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.files.pop(params.text_document.uri, None)
+        ls.publish(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    @guarded(none)
+    def did_save(ls: OdyServer, params: types.DidSaveTextDocumentParams) -> None:
+        """Images may have appeared or changed on disk since the last edit."""
+        file = ls.files.get(params.text_document.uri)
+        if file is not None:
+            file.live.replace(file.live.text)
+            ls.publish(file.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    @guarded(none)
+    def hover(ls: OdyServer, params: types.HoverParams) -> types.Hover | None:
+        file = ls.files.get(params.text_document.uri)
+        if file is None:
+            return None
+        live = file.live
+        line, column = ls.columns.point(live.line, params.position, live.line_count)
+        found = hover_at(live.document, live.checked, line + 1, column + 1)
+        if found is None:
+            return None
+        text, span = found
+        markdown = types.MarkupKind.Markdown in (get_capability(
+            ls.client_capabilities, "text_document.hover.content_format", None) or [types.MarkupKind.Markdown])
+        kind = types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText
+        return types.Hover(types.MarkupContent(kind, text if markdown else text.replace("**", "")),
+                           ls.columns.range(live.line, span))
+
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=TRIGGERS))
+    @guarded(none)
+    def completion(ls: OdyServer, params: types.CompletionParams) -> types.CompletionList | None:
+        file = ls.files.get(params.text_document.uri)
+        if file is None:
+            return None
+        live = file.live
+        line, column = ls.columns.point(live.line, params.position, live.line_count)
+        snippets = ls.supports("text_document.completion.completion_item.snippet_support")
+        context = Context(live.document, line, live.line(line), column,
+                          file.path.parent if file.path is not None else None, snippets, ls.columns)
+        return types.CompletionList(is_incomplete=False, items=complete(context))
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    @guarded(empty)
+    def symbols(ls: OdyServer, params: types.DocumentSymbolParams) -> list[Any]:
+        file = ls.files.get(params.text_document.uri)
+        if file is None:
+            return []
+        found = file.symbols(ls.columns)
+        if ls.supports("text_document.document_symbol.hierarchical_document_symbol_support"):
+            return found
+        return _flat(file.uri, found)
+
+    @server.feature(types.TEXT_DOCUMENT_FORMATTING)
+    @guarded(none)
+    def formatting(ls: OdyServer, params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
+        return _format(ls, params.text_document.uri, None)
+
+    @server.feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
+    @guarded(none)
+    def range_formatting(ls: OdyServer, params: types.DocumentRangeFormattingParams) -> list[types.TextEdit] | None:
+        start, end = params.range.start, params.range.end
+        last = end.line - 1 if end.character == 0 and end.line > start.line else end.line
+        return _format(ls, params.text_document.uri, (start.line, last))
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    @guarded(empty)
+    def code_action(ls: OdyServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        file = ls.files.get(params.text_document.uri)
+        only = params.context.only
+        if file is None or only and not any(types.CodeActionKind.QuickFix.startswith(k) for k in only):
+            return []
+        live = file.live
+        return code_actions(live.diagnostics, live.document, live.checked, file.uri,
+                            params.range.start.line + 1, params.range.end.line + 1, live.line, ls.columns)
+
+    @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
+    @guarded(empty)
+    def folding(ls: OdyServer, params: types.FoldingRangeParams) -> list[types.FoldingRange]:
+        file = ls.files.get(params.text_document.uri)
+        return folding_ranges(file.live.document) if file is not None else []
+
+    @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
+    @guarded(empty)
+    def hints(ls: OdyServer, params: types.InlayHintParams) -> list[types.InlayHint]:
+        file = ls.files.get(params.text_document.uri)
+        if file is None or not ls.inlay_hints_on:
+            return []
+        live = file.live
+        return inlay_hints(live.checked, params.range.start.line + 1, params.range.end.line + 1,
+                           live.line, ls.columns)
+
+    return server
+
+
+def _apply_options(ls: OdyServer, options: Any) -> None:
+    """`initializationOptions` / the `ody` section of the settings: `{"inlayHints": false}`."""
+    if isinstance(options, dict) and isinstance(options.get("inlayHints"), bool):
+        ls.inlay_hints_on = options["inlayHints"]
+
+
+def _format(ls: OdyServer, uri: str, lines: tuple[int, int] | None) -> list[types.TextEdit] | None:
+    file = ls.files.get(uri)
+    if file is None:
+        return None
+    edits = format_edits(file.live.text, file.live.settings.line_width, ls.columns, lines)
+    if edits is None:
+        ls.log("ody: not formatted: the file has syntax errors (ODY001-ODY006); fix them first",
+               types.MessageType.Info)
+    return edits
+
+
+def _flat(uri: str, symbols: list[types.DocumentSymbol], container: str | None = None) -> list[Any]:
+    """The outline for clients without nested symbols."""
+    flat = []
+    for symbol in symbols:
+        where = types.Location(uri, symbol.range)
+        flat.append(types.SymbolInformation(name=symbol.name, kind=symbol.kind, location=where,
+                                            container_name=container))
+        flat.extend(_flat(uri, list(symbol.children or ()), symbol.name))
+    return flat
+
+
+def serve(log_file: Path | None = None) -> None:
+    """Speak LSP on stdin/stdout until the client says exit."""
+    if log_file is not None:
+        logging.basicConfig(filename=log_file, level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    build().start_io()
