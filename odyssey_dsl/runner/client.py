@@ -26,7 +26,7 @@ from .retry import Backoff, retry_after
 from .target import Target
 
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
-TOKEN_MARGIN = 60.0  # re-exchange the key this many seconds before the token expires
+TOKEN_MARGIN = 60.0  # re-exchange the key this long before the token expires (a quarter of short lives)
 USER_AGENT = "odyssey-dsl"
 
 
@@ -158,7 +158,7 @@ class Client:
         """A valid access token, exchanged again near its expiry or when `fresh` is asked
         (after a 401: one fresh exchange, then a 401 is final)."""
         with self._lock:
-            if fresh or self._token is None or time.monotonic() > self._expires - TOKEN_MARGIN:
+            if fresh or self._token is None or time.monotonic() > self._expires:
                 self._exchange()
             assert self._token is not None
             return self._token
@@ -185,7 +185,8 @@ class Client:
             token, ttl = data.get("access_token"), data.get("expires_in", 3600)
             if not isinstance(token, str) or not token or not isinstance(ttl, (int, float)):
                 raise ApiFailure("the token exchange answered something that is not a token")
-            self._token, self._expires = token, time.monotonic() + max(0.0, float(ttl))
+            life = max(0.0, float(ttl))
+            self._token, self._expires = token, time.monotonic() + life - min(TOKEN_MARGIN, life / 4)
             return
 
     # --- answers --------------------------------------------------------------------------------

@@ -133,9 +133,9 @@ class ScreenplayRun:
         if needed and self.ctx.submit:
             self._submit(needed)
         self.result.jobs = [r.job_id for r in self.rows if r.job_id]
+        self.result.status = "submitted"
         self._write_manifest()
         if self.ctx.no_wait:
-            self.result.status = "submitted"
             for job_id in self.result.jobs:
                 self.say(f"not waiting: `ody wait {job_id} --download` picks job {job_id} up")
             return

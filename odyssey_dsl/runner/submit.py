@@ -100,10 +100,12 @@ class Submitter:
         for row in self.journal.pending_intents(self.base, self.fp):
             self.say(f"an earlier submit of {row.screenplay or 'a screenplay'} was interrupted: "
                      "checking whether it made a job")
-            self._reconcile(row)
+            if self._reconcile(row) is None:
+                self.journal.set_state(row.id, ABANDONED)
 
     def _reconcile(self, row: Row) -> Row | None:
-        """Adopt the one job `row`'s request made, or record that it made none."""
+        """Adopt the one job `row`'s request made; None when it made none (the row stays an
+        intent: a retry of the submit is still covered by it)."""
         for look in range(2):
             candidates = self._candidates(row)
             if len(candidates) == 1:
@@ -118,7 +120,6 @@ class Submitter:
                                  f"tie the right one to the screenplay with `ody adopt JOB {row.screenplay}`")
             if look == 0 and self.client.stop.wait(self.settle):
                 raise Interrupted()
-        self.journal.set_state(row.id, ABANDONED)
         return None
 
     def _candidates(self, row: Row) -> list[dict[str, Any]]:

@@ -1,0 +1,164 @@
+"""Ctrl-C and SIGKILL at the moments that matter: the job is never lost, never paid twice,
+and the user is told how to resume. `ody run` runs in a subprocess; the emulator in a thread."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from emulator_support import Api, renderer_available
+from runner_support import FAST_CONFIG, KEY, SINGLE, Home, emulator, frames, free_port, poll_until, server_jobs
+
+pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    home = Home(tmp_path, free_port())
+    home.work.mkdir()
+    config = tmp_path / "config" / "odyssey-dsl"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(FAST_CONFIG, encoding="utf-8")
+    home.screenplay("cat.ody", SINGLE)
+    return home
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 60) -> tuple[int, str]:
+    _, err = process.communicate(timeout=timeout)
+    assert KEY not in err
+    return process.returncode, err
+
+
+def journaled(home: Home) -> str:
+    return str(poll_until(lambda: next((r["job_id"] for r in home.journal() if r["job_id"]), None)))
+
+
+def test_ctrl_c_while_waiting_keeps_the_job_and_says_how_to_resume(home: Home) -> None:
+    with emulator(home, pending_seconds=3000.0) as server:
+        process = home.spawn("run", "cat.ody")
+        job_id = journaled(home)
+        time.sleep(0.3)
+        process.send_signal(signal.SIGINT)
+        code, err = finish(process)
+        assert code == 130, err
+        assert f"ody wait {job_id} --download" in err
+        assert server_jobs(server)[0]["status"] == "pending"
+        again = home.ody("run", "cat.ody", "--timeout", "1s")  # a rerun finds the same job
+        assert "reusing" in again.stderr or again.returncode == 5
+        assert len(server_jobs(server)) == 1
+
+
+def test_cancel_on_interrupt_cancels_a_pending_job(home: Home) -> None:
+    with emulator(home, pending_seconds=3000.0) as server:
+        process = home.spawn("run", "cat.ody", "--cancel-on-interrupt")
+        job_id = journaled(home)
+        process.send_signal(signal.SIGINT)
+        code, err = finish(process)
+        assert code == 130, err
+        assert f"cancelled job {job_id}" in err
+        assert server_jobs(server)[0]["status"] == "cancelled"
+
+
+def test_cancel_on_interrupt_says_plainly_when_it_is_too_late(home: Home) -> None:
+    # At speed 1 the 2-second script is `processing` for two real seconds.
+    with emulator(home, speed=1.0, pending_seconds=0.0, dispatched_seconds=0.0) as server:
+        process = home.spawn("run", "cat.ody", "--cancel-on-interrupt")
+        job_id = journaled(home)
+        with Api(server.url, KEY) as api:
+            api.login().wait(job_id, ("processing",))
+        process.send_signal(signal.SIGINT)
+        code, err = finish(process)
+        assert code == 130, err
+        assert "can no longer be cancelled" in err
+        assert server_jobs(server)[0]["status"] in ("processing", "completed")
+
+
+def test_a_second_ctrl_c_exits_at_once(home: Home) -> None:
+    with emulator(home, pending_seconds=3000.0):
+        process = home.spawn("run", "cat.ody")
+        journaled(home)
+        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGINT)
+        code, _ = finish(process, timeout=10)
+        assert code == 130
+
+
+def test_ctrl_c_during_the_submit_waits_for_the_answer_to_be_journaled(home: Home) -> None:
+    with emulator(home, latency_ms=1500.0, pending_seconds=3000.0) as server:
+        process = home.spawn("run", "cat.ody")
+        poll_until(lambda: any(r["state"] == "intent" for r in home.journal()))
+        process.send_signal(signal.SIGINT)
+        code, err = finish(process)
+        assert code == 130, err
+        (row,) = home.journal()
+        (job,) = server_jobs(server)
+        assert (row["state"], row["job_id"]) == ("submitted", job["job_id"])
+
+
+def test_sigkill_after_the_submit_then_a_rerun_pays_once(home: Home) -> None:
+    with emulator(home, pending_seconds=300.0) as server:
+        process = home.spawn("run", "cat.ody")
+        journaled(home)
+        process.kill()
+        process.communicate(timeout=30)
+        done = home.ody("run", "cat.ody")
+        assert done.returncode == 0, done.stderr
+        assert len(server_jobs(server)) == 1
+    assert frames(home.work / "recordings" / "cat" / "cat.mp4") == 50
+
+
+def test_sigkill_between_intent_and_answer_is_reconciled_first(home: Home) -> None:
+    """The state a SIGKILL leaves when the server made the job but its answer was never
+    journaled: an intent without a job id, and a job nobody owns. The rerun adopts it."""
+    from odyssey_dsl.runner.journal import Journal, Scene
+    from odyssey_dsl.runner.target import fingerprint
+
+    with emulator(home) as server:
+        home.state.mkdir(parents=True)
+        journal = Journal(home.state / "journal.sqlite3")
+        journal.intend(api_base=home.url, key_fp=fingerprint(KEY), group_hash="g" * 64, request_hash="r" * 64,
+                       take=1, screenplay=str(home.work / "other.ody"), folder=None, title=None,
+                       plan=(Scene(0, "other", 2000),))
+        journal.close()
+        with Api(server.url, KEY) as api:
+            orphan = api.login().submit()  # the job the killed process made
+        done = home.ody("run", "cat.ody")
+        assert done.returncode == 0, done.stderr
+        assert "was interrupted" in done.stderr and f"adopting job {orphan['job_id']}" in done.stderr
+        assert len(server_jobs(server)) == 2  # the orphan, and cat.ody's own: nothing paid twice
+    rows = home.journal()
+    assert rows[0]["job_id"] == orphan["job_id"] and rows[0]["state"] == "adopted"
+
+
+def test_several_candidates_stop_and_name_the_adopt_command(home: Home) -> None:
+    from odyssey_dsl.runner.journal import Journal
+    from odyssey_dsl.runner.prepare import prepare
+    from odyssey_dsl.compiler import compile_path
+    from odyssey_dsl.runner.target import fingerprint
+
+    prepared = prepare(compile_path(home.work / "cat.ody"), "cat.ody", None)
+    with emulator(home, pending_seconds=300.0) as server:
+        home.state.mkdir(parents=True)
+        journal = Journal(home.state / "journal.sqlite3")
+        journal.intend(api_base=home.url, key_fp=fingerprint(KEY), group_hash=prepared.group_hash,
+                       request_hash=prepared.group_hash, take=1, screenplay=str(prepared.path), folder=None,
+                       title=None, plan=prepared.scenes)
+        journal.close()
+        with Api(server.url, KEY) as api:
+            api.login()
+            first, second = api.submit(), api.submit()
+        done = home.ody("run", "cat.ody")
+        assert done.returncode == 4
+        assert first["job_id"] in done.stderr and second["job_id"] in done.stderr
+        assert "ody adopt JOB" in done.stderr
+        adopted = home.ody("adopt", second["job_id"], "cat.ody")
+        assert adopted.returncode == 0, adopted.stderr
+        done = home.ody("run", "cat.ody")
+        assert done.returncode == 3  # the adopted job is 1 s long: it does not match cat.ody's 2 s
+        assert "does not match" in done.stderr
+        assert not (home.work / "recordings" / "cat" / "cat.mp4").exists()
+        assert len(server_jobs(server)) == 2
