@@ -29,9 +29,9 @@ def safe_name(text: str, fallback: str) -> str:
     name = _UNSAFE.sub("-", name)
     name = re.sub(r"\s+", " ", name).strip(" .-")
     name = name[:MAX_NAME].rstrip(" .-")
-    if not name or name.split(".")[0].lower() in _RESERVED:
-        name = fallback if name.split(".")[0].lower() not in _RESERVED else f"{name}-"
-    return name or fallback
+    if not name:
+        return fallback
+    return f"{name}-" if name.split(".")[0].lower() in _RESERVED else name
 
 
 def unique_names(wanted: list[str]) -> list[str]:

@@ -1,0 +1,158 @@
+"""The runner's small parts: backoff, Retry-After, URLs, safe names, the adoption check, the
+polling pace, exit-code order, tokens (against the emulator), and the config command."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import threading
+from email.utils import format_datetime
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, strategies as st
+
+from emulator_support import renderer_available, thread_server
+from odyssey_dsl.runner.client import ApiRefusal, Client
+from odyssey_dsl.runner.errors import UsageError, worst
+from odyssey_dsl.runner.journal import Scene
+from odyssey_dsl.runner.outputs import image_extension, inside, safe_name, unique_names
+from odyssey_dsl.runner.poll import Pace
+from odyssey_dsl.runner.retry import Backoff, retry_after
+from odyssey_dsl.runner.submit import matches
+from odyssey_dsl.runner.target import Target, check_url
+
+
+@given(st.integers(0, 20), st.floats(0, 100))
+def test_backoff_grows_within_bounds_and_honours_the_server(retry: int, asked: float) -> None:
+    policy = Backoff(attempts=6, base=0.5, cap=30.0)
+    delay = policy.delay(retry, asked)
+    nominal = min(30.0, 0.5 * 2 ** retry)
+    assert max(asked, nominal / 2) <= delay <= max(asked, nominal)
+
+
+def test_retry_after_reads_the_body_then_the_header() -> None:
+    assert retry_after("7", 3) == 3.0
+    assert retry_after("7") == 7.0
+    later = datetime.now(timezone.utc) + timedelta(seconds=30)
+    assert 25 <= retry_after(format_datetime(later, usegmt=True)) <= 30
+    assert retry_after("soon") == 0.0 and retry_after(None, True) == 0.0
+    assert retry_after("99999999") == 3600.0  # a server cannot park us for days
+
+
+@pytest.mark.parametrize(("url", "ok"), [
+    ("https://api.odyssey.ml/", True), ("http://127.0.0.1:8787", True), ("http://localhost:1", True),
+    ("http://[::1]:80", True), ("http://api.example.com", False), ("ftp://x", False),
+    ("https://user:pw@api.example.com", False), ("https://api.example.com/?k=1", False), ("https://:99999", False),
+])
+def test_api_urls(url: str, ok: bool) -> None:
+    if ok:
+        assert check_url(url) == url.rstrip("/")
+    else:
+        with pytest.raises(UsageError):
+            check_url(url)
+
+
+@given(st.text())
+def test_a_safe_name_never_leaves_its_folder(text: str) -> None:
+    name = safe_name(text, "fallback")
+    assert name and len(name) <= 80 and "/" not in name and "\\" not in name
+    assert not name.startswith(".") and not any(ord(c) < 32 for c in name)
+    folder = Path("/tmp/ody-out")
+    assert inside(folder, name).parent == folder
+
+
+def test_safe_names_and_collisions() -> None:
+    assert safe_name("../../etc/passwd", "x") == "etc-passwd"
+    assert safe_name("Spring: the orchard?", "x") == "Spring- the orchard"
+    assert safe_name("...", "scene-1") == "scene-1"
+    assert safe_name("CON", "x") == "CON-"
+    assert unique_names(["a", "A", "a", "b"]) == ["a", "A-2", "a-3", "b"]
+    with pytest.raises(UsageError):
+        inside(Path("/tmp/out"), "../x")
+    assert image_extension("/files/s/thumbnail.PNG", None) == "png"
+    assert image_extension("/files/s/thumbnail", "image/webp") == "webp"
+    assert image_extension("/x.exe", "text/html") == "jpg"
+
+
+def test_an_adopted_job_must_match_the_request_to_the_frame() -> None:
+    plan = (Scene(0, "a", 3000), Scene(1, "b", 5000))
+    stream = {"frame_count": 75, "duration_seconds": 3.0, "script_index": 0}
+    other = {"frame_count": 125, "duration_seconds": 5.0, "script_index": 1}
+    assert matches(plan, {"streams": [stream, other]}) is None
+    assert matches(plan, {"streams": [stream]}) == "it has 1 stream(s), the request 2"
+    late = {**other, "duration_seconds": 5.08, "frame_count": 127}
+    assert "lasts 5.08 s" in str(matches(plan, {"streams": [stream, late]}))
+    assert matches(plan, {"streams": [stream, {**other, "duration_seconds": 5.02}]}) is None
+
+
+def test_polling_starts_quick_and_slows_for_long_waits() -> None:
+    pace = Pace(first=1.0, most=15.0)
+    moving = {"status": "processing"}
+    assert [pace.pause(n, moving) for n in (0, 1, 2)] == [1.0, 1.5, 2.25]
+    assert pace.pause(50, moving) == 15.0
+    assert pace.pause(0, {"status": "pending", "estimated_wait_minutes": 3.0}) == 30.0
+    assert pace.pause(0, {"status": "pending", "estimated_wait_minutes": 600.0}) == 60.0
+
+
+def test_the_most_serious_exit_code_wins() -> None:
+    assert worst([0, 3, 5, 1]) == 1
+    assert worst([3, 4, 130, 2]) == 130
+    assert worst([3, 5]) == 5 and worst([0, 3]) == 3 and worst([]) == 0
+
+
+@pytest.mark.skipif(not renderer_available(), reason="the emulator is not installed")
+def test_a_401_gets_one_fresh_token_then_is_final(tmp_path: Path) -> None:
+    with thread_server(tmp_path / "emu") as server:
+        client = Client(Target(server.url, server.url, "ody_unit_key"), Backoff(3, 0.01, 0.01), threading.Event())
+        assert client.jobs()["jobs"] == []
+        client._token = "expired-by-the-server"  # what a server-side expiry looks like
+        before = client.requests
+        assert client.jobs()["total"] == 0
+        assert client.requests - before == 3  # the 401, the fresh exchange, the retry
+        refused = Client(Target(server.url, server.url, "not a key"), Backoff(3, 0.01, 0.01))
+        with pytest.raises(ApiRefusal) as error:
+            refused.jobs()
+        assert error.value.status == 422 and "not a key" not in error.value.message
+        client.close()
+        refused.close()
+
+
+def test_server_text_is_cleaned_of_secrets_and_controls() -> None:
+    client = Client(Target("https://x", "https://x", "ody_secret"), Backoff())
+    client._token = "tok123"
+    assert client.clean("key ody_secret token tok123 \x1b[31mred\u202e") == "key *** token *** ?[31mred?"
+    assert len(client.clean("x" * 2000)) == 500
+    client.close()
+
+
+def _config(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    return subprocess.run([sys.executable, "-m", "odyssey_dsl", "config", *args], env=env, input=stdin,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_config_keeps_the_key_private(tmp_path: Path) -> None:
+    refused = _config(tmp_path, "set", "api-key", "ody_on_the_command_line")
+    assert refused.returncode == 2 and "never taken as an argument" in refused.stderr
+    done = _config(tmp_path, "set", "api-key", stdin="ody_from_stdin_123\n")
+    assert done.returncode == 0, done.stderr
+    assert "ody_from_stdin_123" not in done.stdout + done.stderr
+    path = tmp_path / "config" / "odyssey-dsl" / "config.toml"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert 'api-key = "ody_from_stdin_123"' in path.read_text()
+    assert _config(tmp_path, "set", "retry-attempts", "9").returncode == 0
+    assert _config(tmp_path, "set", "retry-attempts", "zero").returncode == 2
+    assert _config(tmp_path, "set", "api-url", "http://api.example.com").returncode == 2
+    assert _config(tmp_path, "set", "colour", "red").returncode == 2
+    shown = _config(tmp_path, "show")
+    assert shown.stdout == "api-key = (set)\nretry-attempts = 9\n"
+    assert _config(tmp_path, "unset", "api-key").returncode == 0
+    assert _config(tmp_path, "show").stdout == "retry-attempts = 9\n"
+    assert _config(tmp_path, "path").stdout.strip() == str(path)
+    path.write_text("retry-attempts = [\n")
+    broken = _config(tmp_path, "show")
+    assert broken.returncode == 2 and "cannot read the config file" in broken.stderr
