@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator_support import QUICK, Api
+
 from odyssey_dsl.emulator.server import ServerThread
 from odyssey_dsl.emulator.settings import Settings
 

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from emulator_support import renderer_available
 from runner_support import SINGLE, frames
 

@@ -9,9 +9,18 @@ import time
 from pathlib import Path
 
 import pytest
-
 from emulator_support import Api, renderer_available
-from runner_support import FAST_CONFIG, KEY, SINGLE, Home, emulator, frames, free_port, poll_until, server_jobs
+from runner_support import (
+    FAST_CONFIG,
+    KEY,
+    SINGLE,
+    Home,
+    emulator,
+    frames,
+    free_port,
+    poll_until,
+    server_jobs,
+)
 
 pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
 
@@ -64,8 +73,8 @@ def test_cancel_on_interrupt_cancels_a_pending_job(home: Home) -> None:
 
 
 def test_cancel_on_interrupt_says_plainly_when_it_is_too_late(home: Home) -> None:
-    # At speed 1 the 2-second script is `processing` for two real seconds.
-    with emulator(home, speed=1.0, pending_seconds=0.0, dispatched_seconds=0.0) as server:
+    # At speed 0.4 the 2-second script is `processing` for five real seconds.
+    with emulator(home, speed=0.4, pending_seconds=0.0, dispatched_seconds=0.0) as server:
         process = home.spawn("run", "cat.ody", "--cancel-on-interrupt")
         job_id = journaled(home)
         with Api(server.url, KEY) as api:
@@ -135,9 +144,9 @@ def test_sigkill_between_intent_and_answer_is_reconciled_first(home: Home) -> No
 
 
 def test_several_candidates_stop_and_name_the_adopt_command(home: Home) -> None:
+    from odyssey_dsl.compiler import compile_path
     from odyssey_dsl.runner.journal import Journal
     from odyssey_dsl.runner.prepare import prepare
-    from odyssey_dsl.compiler import compile_path
     from odyssey_dsl.runner.target import fingerprint
 
     prepared = prepare(compile_path(home.work / "cat.ody"), "cat.ody", None)
@@ -161,4 +170,26 @@ def test_several_candidates_stop_and_name_the_adopt_command(home: Home) -> None:
         assert done.returncode == 3  # the adopted job is 1 s long: it does not match cat.ody's 2 s
         assert "does not match" in done.stderr
         assert not (home.work / "recordings" / "cat" / "cat.mp4").exists()
+        assert len(server_jobs(server)) == 2
+
+
+def test_two_runs_of_one_screenplay_at_once_share_one_job(home: Home) -> None:
+    with emulator(home, latency_ms=100.0) as server:
+        first, second = home.spawn("run", "cat.ody"), home.spawn("run", "cat.ody")
+        (code1, err1), (code2, err2) = finish(first), finish(second)
+        assert (code1, code2) == (0, 0), err1 + err2
+        assert len(server_jobs(server)) == 1
+        assert "by another ody run" in err1 + err2
+
+
+def test_cancel_a_job_and_cancel_it_again(home: Home) -> None:
+    with emulator(home, pending_seconds=3000.0) as server:
+        assert home.ody("run", "cat.ody", "--no-wait").returncode == 0
+        (job,) = server_jobs(server)
+        done = home.ody("cancel", job["job_id"])
+        assert done.returncode == 0 and "cancelled" in done.stdout
+        again = home.ody("cancel", job["job_id"])
+        assert again.returncode == 4 and "can no longer be cancelled" in again.stderr
+        rerun = home.ody("run", "cat.ody")  # a cancelled job is not reused
+        assert rerun.returncode == 0, rerun.stderr
         assert len(server_jobs(server)) == 2

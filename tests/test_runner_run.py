@@ -7,9 +7,18 @@ import json
 from pathlib import Path
 
 import pytest
-
 from emulator_support import renderer_available
-from runner_support import BATCH, FAST_CONFIG, SINGLE, Home, emulator, files_under, frames, free_port, server_jobs
+from runner_support import (
+    BATCH,
+    FAST_CONFIG,
+    SINGLE,
+    Home,
+    emulator,
+    files_under,
+    frames,
+    free_port,
+    server_jobs,
+)
 
 pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
 

@@ -8,14 +8,15 @@ import stat
 import subprocess
 import sys
 import threading
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
-
 from emulator_support import renderer_available, thread_server
+from hypothesis import given
+from hypothesis import strategies as st
+
 from odyssey_dsl.runner.client import ApiRefusal, Client
 from odyssey_dsl.runner.errors import UsageError, worst
 from odyssey_dsl.runner.journal import Scene

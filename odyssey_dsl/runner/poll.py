@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .client import Client, Interrupted
-from .errors import RunnerError, EXIT_TIMEOUT
+from .errors import EXIT_TIMEOUT, RunnerError
 
 ACTIVE = ("pending", "dispatched", "processing")
 FINAL = ("completed", "failed", "cancelled")

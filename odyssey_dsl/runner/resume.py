@@ -25,7 +25,15 @@ from .prepare import known
 from .progress import Reporter
 from .screenplay import ActiveJobs, Context, Result, ScreenplayRun
 from .session import Stopper, resolve_target
-from .target import EMULATOR, Target, api_key, backoff, fingerprint, read_config, state_dir
+from .target import (
+    EMULATOR,
+    Target,
+    api_key,
+    backoff,
+    fingerprint,
+    read_config,
+    state_dir,
+)
 
 
 class Jobs:

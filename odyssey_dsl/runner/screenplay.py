@@ -20,14 +20,32 @@ import httpx
 
 from .client import ApiRefusal, Client, ConcurrentLimit, Interrupted
 from .download import DownloadError, fetch, part_of
-from .errors import EXIT_API, EXIT_INTERRUPTED, EXIT_JOB, EXIT_OK, EXIT_TIMEOUT, RunnerError
+from .errors import (
+    EXIT_API,
+    EXIT_INTERRUPTED,
+    EXIT_JOB,
+    EXIT_OK,
+    EXIT_TIMEOUT,
+    EXIT_USAGE,
+    RunnerError,
+)
 from .journal import ADOPTED, OWNED, REJECTED, Journal, Row
-from .outputs import KINDS, file_name, file_take, image_extension, inside, manifest_path, read_manifest, \
-    write_manifest
+from .locks import held
+from .outputs import (
+    KINDS,
+    file_name,
+    file_take,
+    image_extension,
+    inside,
+    manifest_path,
+    read_manifest,
+    write_manifest,
+)
 from .poll import ACTIVE, Pace, TimedOut, wait
 from .prepare import Known, Prepared
 from .progress import Reporter
 from .submit import Request, Submitter, matches
+from .target import state_dir
 
 
 class ActiveJobs:
@@ -111,6 +129,12 @@ class ScreenplayRun:
             self._run()
         except Interrupted:
             self._interrupted()
+        except OSError as error:  # the output folder: full, read-only, removed
+            self.result.code = EXIT_USAGE
+            self.result.status = "error"
+            self.result.message = f"cannot write the recordings: {error.strerror or error}"
+            if getattr(error, "filename", None):
+                self.result.message += f" ({error.filename})"
         except RunnerError as error:
             self.result.code = error.exit_code
             self.result.message = error.message + (f" ({error.hint})" if error.hint else "")
@@ -225,7 +249,7 @@ class ScreenplayRun:
     def _submit(self, needed: tuple[int, ...]) -> None:
         body = self.p.body_for(needed)
         request = Request(body, self.p.group_hash, self.take, str(self.p.path), str(self.folder), self.p.title,
-                          tuple(self.p.scenes[i] for i in needed))
+                          tuple(self.p.scenes[i] for i in needed), frozenset(r.id for r in self.rows))
         self.ctx.reporter.stage(self.p.name, "submitting")
         while True:
             assert self.ctx.submitter is not None
@@ -292,8 +316,13 @@ class ScreenplayRun:
             self.ctx.reporter.progress(self.p.name, dest.name, done, total)
 
         try:
-            fetched = fetch(self.ctx.downloads, url, dest, backoff=self.client.backoff, stop=self.client.stop,
-                            refresh=fresh if stream_id else None, progress=shown)
+            with held(state_dir() / "locks", f"download {dest}", self.client.stop):
+                done = self._done_elsewhere(name, kind, dest)
+                if done is not None:  # another `ody run` of this screenplay fetched it meanwhile
+                    entry[kind] = done
+                    return
+                fetched = fetch(self.ctx.downloads, url, dest, backoff=self.client.backoff, stop=self.client.stop,
+                                refresh=fresh if stream_id else None, progress=shown)
         except Interrupted:
             self._interrupted_download = dest
             raise
@@ -304,6 +333,16 @@ class ScreenplayRun:
             return
         entry[kind] = {"path": dest.name, "size": fetched.size, "complete": True}
         self._write_manifest()
+
+    def _done_elsewhere(self, name: str, kind: str, dest: Path) -> dict[str, Any] | None:
+        """The file's record in the manifest on disk, when it says complete and the size fits."""
+        manifest = read_manifest(manifest_path(self.folder, self.file_take)) or {}
+        for stream in manifest.get("streams", []):
+            if isinstance(stream, dict) and stream.get("name") == name:
+                record = (stream.get("files") or {}).get(kind)
+                if isinstance(record, dict) and record.get("complete") and _size(dest) == record.get("size"):
+                    return record
+        return None
 
     # --- the outcome --------------------------------------------------------------------------
 

@@ -14,12 +14,12 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_any
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable, Iterator
 from typing import Any
 
 from .errors import EXIT_INTERRUPTED, RunnerError, worst
@@ -87,11 +87,11 @@ class Stopper:
 
 def run_all(prepared: list[Prepared], options: RunOptions) -> int:
     """Run compiled screenplays; the exit code of the most serious outcome."""
+    import httpx
+
     from .client import Client
     from .journal import Journal
     from .submit import Submitter
-
-    import httpx
 
     config = read_config()
     reporter = Reporter(quiet=options.quiet or options.json)

@@ -16,7 +16,6 @@ narrows it (their jobs can look like ours; the provisional check catches most of
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,13 +24,12 @@ from typing import Any
 
 from .client import Ambiguous, Client, Interrupted
 from .errors import ApiFailure
-from .journal import ABANDONED, ADOPTED, Journal, Row, Scene
+from .journal import ABANDONED, ADOPTED, OWNED, Journal, Row, Scene
+from .locks import held
 
 CLOCK_SLACK = 300.0  # seconds a server's clock may be behind ours
 SETTLE = 2.0  # seconds to wait before the second look for a job that may still appear
 MAX_PAGES = 10  # pages of 100 jobs looked through when reconciling
-_LOCKS: dict[str, threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -45,6 +43,7 @@ class Request:
     folder: str | None
     title: str | None
     plan: tuple[Scene, ...]
+    considered: frozenset[int] = frozenset()  # the take's owned rows when this submit was decided
 
     @property
     def request_hash(self) -> str:
@@ -67,8 +66,11 @@ class Submitter:
 
     def submit(self, request: Request) -> Row:
         """Submit, or adopt the job an ambiguous submit made; the row has a job id."""
-        with self._key_lock():
+        with held(self.lock_dir, f"submit {self.fp}", self.client.stop):
             self.reconcile_stale()
+            twin = self._twin(request)
+            if twin is not None:
+                return twin
             row = self.journal.intend(api_base=self.base, key_fp=self.fp, group_hash=request.group_hash,
                                       request_hash=request.request_hash, take=request.take,
                                       screenplay=request.screenplay, folder=request.folder,
@@ -94,6 +96,16 @@ class Submitter:
             self.journal.set_state(row.id, ABANDONED)
             raise ApiFailure(f"the submit failed {self.client.backoff.attempts} times and made no job",
                              "check the API's status, then run the same command again")
+
+    def _twin(self, request: Request) -> Row | None:
+        """The same request, submitted by another `ody run` since this one decided to submit
+        (two runs of one screenplay at once): shared, not paid twice."""
+        for row in self.journal.rows(request.group_hash, self.base, self.fp, request.take):
+            if row.id not in request.considered and row.state in OWNED and row.request_hash == request.request_hash:
+                self.say(f"job {row.job_id} was just submitted for the same screenplay by another ody run: "
+                         "waiting for it instead of paying again")
+                return row
+        return None
 
     def reconcile_stale(self) -> None:
         """Settle the intents of processes that died mid-submit, before anything else."""
@@ -135,40 +147,6 @@ class Submitter:
                 break
         return found
 
-    def _key_lock(self) -> _KeyLock:
-        with _LOCKS_GUARD:
-            local = _LOCKS.setdefault(self.fp, threading.Lock())
-        return _KeyLock(local, self.lock_dir / f"submit-{self.fp}.lock", self.client.stop)
-
-
-class _KeyLock:
-    """This process's lock and the machine-wide file lock for one key, waited for
-    interruptibly."""
-
-    def __init__(self, local: threading.Lock, path: Path, stop: threading.Event) -> None:
-        from filelock import FileLock
-
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._local, self._file, self._stop = local, FileLock(str(path)), stop
-
-    def __enter__(self) -> None:
-        from filelock import Timeout
-
-        while not self._local.acquire(timeout=0.2):
-            if self._stop.is_set():
-                raise Interrupted()
-        while True:
-            try:
-                self._file.acquire(timeout=0.2)
-                return
-            except Timeout:
-                if self._stop.is_set():
-                    self._local.release()
-                    raise Interrupted() from None
-
-    def __exit__(self, *_: object) -> None:
-        self._file.release()
-        self._local.release()
 
 
 def matches(plan: tuple[Scene, ...], job: dict[str, Any]) -> str | None:
