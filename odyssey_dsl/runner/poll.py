@@ -10,6 +10,7 @@ from typing import Any
 
 from .client import Client, Interrupted
 from .errors import EXIT_TIMEOUT, RunnerError
+from .target import number
 
 ACTIVE = ("pending", "dispatched", "processing")
 FINAL = ("completed", "failed", "cancelled")
@@ -32,6 +33,11 @@ class Pace:
         if job.get("status") in ("pending", "dispatched") and isinstance(wait, (int, float)) and wait > 0:
             pause = max(pause, min(wait * 60 / 6, 4 * self.most))  # a sixth of the wait, at most 4× most
         return pause
+
+
+def pace(config: dict[str, object]) -> Pace:
+    """The polling pace, from the config file's `poll-*` settings."""
+    return Pace(number(config, "poll-first", 1.0), number(config, "poll-max", 15.0))
 
 
 def wait(client: Client, job_id: str, pace: Pace, deadline: float,

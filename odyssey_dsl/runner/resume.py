@@ -20,7 +20,7 @@ from .client import Client
 from .errors import UsageError
 from .journal import OWNED, Journal, Row, Scene
 from .outputs import safe_name
-from .poll import Pace
+from .poll import pace
 from .prepare import known
 from .progress import Reporter
 from .screenplay import ActiveJobs, Context, Result, ScreenplayRun
@@ -87,7 +87,7 @@ class Jobs:
         downloads = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True)
         self.stack.callback(downloads.close)
         ctx = Context(client, self.journal, None, downloads, root,
-                      Pace(float(self.config.get("poll-first", 1.0)), float(self.config.get("poll-max", 15.0))),  # type: ignore[arg-type]
+                      pace(self.config),
                       time.monotonic() + timeout, self.reporter, ActiveJobs(), submit=False, wait=wait)
         return ScreenplayRun(plan, ctx).run()
 
@@ -95,8 +95,7 @@ class Jobs:
         """Journal a job submitted elsewhere (the SDK, another machine), named after its id,
         with one scene per stream, so it downloads like any other."""
         job_id = str(job["job_id"])
-        streams = sorted((s for s in job.get("streams") or [] if isinstance(s, dict)),
-                         key=lambda s: s.get("script_index") if isinstance(s.get("script_index"), int) else 0)
+        streams = sorted((s for s in job.get("streams") or [] if isinstance(s, dict)), key=_script_index)
         plan = tuple(Scene(i, f"stream-{i + 1}", round(float(s.get("duration_seconds") or 0) * 1000))
                      for i, s in enumerate(streams))
         target = client.target
@@ -104,3 +103,8 @@ class Jobs:
                                   group_hash=f"job:{job_id}", request_hash="", take=1,
                                   screenplay=f"job:{job_id}", folder=None, title=None, plan=plan)
 
+
+
+def _script_index(stream: dict[str, Any]) -> int:
+    index = stream.get("script_index")
+    return index if isinstance(index, int) else 0

@@ -224,6 +224,12 @@ class ScreenplayRun:
                 return row, stream
         return active
 
+    def _completed(self, index: int) -> tuple[Row, dict[str, Any]] | None:
+        covering = self._covering(index)
+        if covering is None or covering[1] is None:
+            return None
+        return covering[0], covering[1]
+
     def _needed(self) -> tuple[int, ...]:
         return tuple(s.index for s in self.p.scenes if self._covering(s.index) is None)
 
@@ -287,10 +293,10 @@ class ScreenplayRun:
 
     def _download_all(self) -> None:
         for scene in self.p.scenes:
-            covering = self._covering(scene.index)
-            if covering is None or covering[1] is None:
+            completed = self._completed(scene.index)
+            if completed is None:
                 continue
-            row, stream = covering
+            row, stream = completed
             for kind in KINDS:
                 self._download(scene.name, row, stream, kind)
 
@@ -366,11 +372,11 @@ class ScreenplayRun:
     def _stream_records(self) -> list[dict[str, Any]]:
         records = []
         for scene in self.p.scenes:
-            covering = self._covering(scene.index)
+            completed = self._completed(scene.index)
             record: dict[str, Any] = {"name": scene.name, "script_index": scene.index,
                                       "expected_duration_seconds": scene.duration_ms / 1000}
-            if covering is not None and covering[1] is not None:
-                row, stream = covering
+            if completed is not None:
+                row, stream = completed
                 record.update(job_id=row.job_id, stream_id=stream.get("stream_id"), status="completed",
                               duration_seconds=stream.get("duration_seconds"), frame_count=stream.get("frame_count"))
             else:
@@ -449,7 +455,7 @@ class ScreenplayRun:
         self.file_take = file_take(folder, self.p.group_hash, self.take)
         manifest = read_manifest(manifest_path(folder, self.file_take)) or {}
         self._files: dict[str, dict[str, Any]] = {
-            s.get("name"): s.get("files", {}) for s in manifest.get("streams", []) if isinstance(s, dict)}
+            str(s.get("name")): s.get("files", {}) for s in manifest.get("streams", []) if isinstance(s, dict)}
         return folder
 
     def _write_manifest(self) -> None:

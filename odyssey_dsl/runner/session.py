@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EXIT_INTERRUPTED, RunnerError, worst
+from .poll import pace
 from .prepare import Prepared
 from .progress import Reporter
 from .screenplay import ActiveJobs, Context, Result, ScreenplayRun
@@ -111,7 +112,7 @@ def run_all(prepared: list[Prepared], options: RunOptions) -> int:
         stack.callback(journal.close)
         submitter = Submitter(client, journal, folder / "locks",
                               lambda text: reporter.say("", text))
-        ctx = Context(client, journal, submitter, downloads, options.out, _pace(config),
+        ctx = Context(client, journal, submitter, downloads, options.out, pace(config),
                       time.monotonic() + options.timeout, reporter, ActiveJobs(), new=options.new,
                       no_wait=options.no_wait, cancel_on_interrupt=options.cancel_on_interrupt)
         results = _run_in_pool(prepared, ctx, options.concurrency, stop)
@@ -137,11 +138,6 @@ def _run_in_pool(prepared: list[Prepared], ctx: Context, concurrency: int, stop:
                 results.append(Result(p.name, error.exit_code, status="error", message=error.message))
         return results
 
-
-def _pace(config: dict[str, object]) -> Any:
-    from .poll import Pace
-
-    return Pace(float(config.get("poll-first", 1.0)), float(config.get("poll-max", 15.0)))  # type: ignore[arg-type]
 
 
 def _summarize(results: list[Result], options: RunOptions, code: int) -> None:

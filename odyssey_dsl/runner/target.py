@@ -124,10 +124,16 @@ def fingerprint(key: str) -> str:
     return hashlib.sha256(b"odyssey-dsl key\0" + key.encode()).hexdigest()[:16]
 
 
+def number(config: dict[str, object], key: str, default: float) -> float:
+    value = config.get(key, default)
+    return float(value) if isinstance(value, (int, float)) else default
+
+
 def backoff(config: dict[str, object]) -> Backoff:
-    return Backoff(int(config.get("retry-attempts", 6)),  # type: ignore[arg-type]
-                   float(config.get("retry-base", 0.5)),  # type: ignore[arg-type]
-                   float(config.get("retry-cap", 30.0)))  # type: ignore[arg-type]
+    """The retry policy, from the config file's `retry-*` settings (validated on reading)."""
+    return Backoff(int(number(config, "retry-attempts", 6)), number(config, "retry-base", 0.5),
+                   number(config, "retry-cap", 30.0))
+
 
 
 def api_url(flag: str | None, config: dict[str, object]) -> str:
