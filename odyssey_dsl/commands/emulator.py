@@ -63,6 +63,8 @@ def _default_data_dir() -> Path:
 @click.option("--seed", type=int, default=None, help="Seed the faults' random streams, so they repeat.")
 @click.option("--render-delay", type=click.FloatRange(min=0), default=0.0, metavar="S", hidden=True,
               help="Real seconds to wait before each render (for crash tests).")
+@click.option("--video-padding", "video_padding_bytes", type=click.IntRange(min=0), default=0, metavar="BYTES",
+              hidden=True, help="Bytes added to every video, in a trailing MP4 `free` box (for download benchmarks).")
 @click.option("--access-log", is_flag=True, help="Log every request on stderr.")
 def command(host: str, port: int, data_dir: Path | None, allow_remote: bool, api_keys: tuple[str, ...],
             api_keys_file: Path | None, no_bypass_privilege: bool, **options: object) -> None:

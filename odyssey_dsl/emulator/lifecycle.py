@@ -134,7 +134,7 @@ class Worker:
         if self._settings.render_delay and self._stop.wait(self._settings.render_delay):
             return None
         entries = json.loads(self._store.entries_json(stream.stream_id))
-        made = render(entries, bool(stream.portrait), folder, STEM)
+        made = render(entries, bool(stream.portrait), folder, STEM, self._settings.video_padding_bytes)
         names = [_inside(folder, p) for p in (made.video, made.thumbnail, made.preview, made.events)]
         return Rendered(*names, frame_count=int(made.frame_count), duration_seconds=float(made.duration_seconds),
                         width=int(made.width), height=int(made.height))

@@ -20,6 +20,7 @@ import io
 import json
 import os
 import secrets
+import struct
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from av.video.reformatter import VideoReformatter
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from ..images import ImageProblem, decode_data_url
+from .settings import MIN_PADDING
 
 FPS = 25
 LANDSCAPE = (640, 352)  # half of the API's 1280x704
@@ -56,6 +58,7 @@ _TRACK = (48, 52, 64)
 _START = (86, 204, 140)
 _INTERACT = ((110, 168, 255), (255, 176, 87), (214, 130, 255), (255, 112, 134))
 _ASCII_LIKE = {"Pd": "-", "Pi": '"', "Pf": '"'}  # dashes and quotes the font lacks
+_BOX_32_BIT = 0xFFFF_FFFF  # the largest box whose size fits its 32-bit header
 
 
 @dataclass(frozen=True)
@@ -87,17 +90,20 @@ def frame_of(timestamp_ms: int) -> int:
     return round(timestamp_ms * FPS / 1000)
 
 
-def render(entries: list[dict], portrait: bool, out_dir: Path, stem: str) -> Recording:
+def render(entries: list[dict], portrait: bool, out_dir: Path, stem: str, padding: int = 0) -> Recording:
     """Render one script into `<out_dir>/<stem>` + `.mp4`, `.thumbnail.jpg`, `.preview.mp4`
     and `.events.json`, and describe them.
 
     `entries` is the script as the API takes it (`start` at 0, then `interact`s, then `end`),
     already validated by the caller. The files are written under temporary names and renamed
     at the end, so a crash mid-render leaves no file under the final names. A start image
-    that cannot be read is skipped, never an error.
+    that cannot be read is skipped, never an error. `padding` (0, or at least 8) makes the
+    video that many bytes larger with a trailing `free` box (see `_pad`); the preview is not.
     """
     if not stem or Path(stem).name != stem or stem in (".", ".."):
         raise ValueError(f"stem must be a plain file name, not {stem!r}")
+    if padding != 0 and padding < MIN_PADDING:
+        raise ValueError(f"padding must be 0 or at least {MIN_PADDING} bytes, not {padding}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cues = _cues(entries)
@@ -121,6 +127,8 @@ def render(entries: list[dict], portrait: bool, out_dir: Path, stem: str) -> Rec
         scene = _Scene(cues, frame_count, (width, height))
         _encode(scene, temps[0])
         _cut(temps[0], temps[1], min(frame_count, PREVIEW_SECONDS * FPS))
+        if padding:
+            _pad(temps[0], padding)
         scene.thumbnail().save(temps[2], format="JPEG", quality=85)
         temps[3].write_bytes(_events_json(cues, recording))
         for temp in temps:
@@ -192,6 +200,21 @@ def _cut(video: Path, preview: Path, frames: int) -> None:
                 break
             packet.stream = out
             target.mux(packet)
+
+
+def _pad(video: Path, padding: int) -> None:
+    """Append a `free` box of `padding` bytes, which players and demuxers skip (ISO/IEC 14496-12):
+    the file stays the same video, only larger. A `free` box's content means nothing, so the
+    file is extended rather than written: no memory or time whatever the size, and no disk on
+    a filesystem with sparse files. Past 4 GiB the box header takes its 64-bit form."""
+    if padding <= _BOX_32_BIT:
+        header = struct.pack(">I4s", padding, b"free")
+    else:
+        header = struct.pack(">I4sQ", 1, b"free", padding)  # size 1: the real size follows
+    with open(video, "r+b") as f:
+        end = f.seek(0, os.SEEK_END)
+        f.write(header)
+        f.truncate(end + padding)
 
 
 class _Writer:

@@ -20,6 +20,7 @@ KEYS_ENV = "ODY_EMULATOR_API_KEYS"
 MIB = 1024 * 1024
 MAX_BODY_BYTES = 36 * MIB  # a 25 MiB image in base64 (33.4 MiB) plus the script
 MAX_KEY_LENGTH = 256
+MIN_PADDING = 8  # the smallest MP4 box: a 4-byte size and a 4-byte type
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Settings:
     pending_seconds: float = 5.0
     dispatched_seconds: float = 3.0
     render_delay: float = 0.0  # real seconds before each render: a testing aid for crash tests
+    video_padding_bytes: int = 0  # bytes added to every video: large downloads without long renders
     # limits
     max_body_bytes: int = MAX_BODY_BYTES
     max_scripts: int = 32
@@ -80,6 +82,8 @@ def _problems(s: Settings) -> Iterable[str]:
         value = getattr(s, name)
         if not (math.isfinite(value) and value >= 0):
             yield f"{name} must be 0 or more, not {value}"
+    if s.video_padding_bytes != 0 and s.video_padding_bytes < MIN_PADDING:
+        yield f"video_padding_bytes must be 0 or at least {MIN_PADDING} (an MP4 box header), not {s.video_padding_bytes}"
     if s.rate_limit is not None and not (math.isfinite(s.rate_limit) and s.rate_limit > 0):
         yield f"rate_limit must be a positive number, not {s.rate_limit}"
     if s.concurrent_limit is not None and s.concurrent_limit < 0:
