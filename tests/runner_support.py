@@ -55,6 +55,16 @@ scene "winter"
 """
 
 
+def make_home(root: Path, config: str = FAST_CONFIG) -> Home:
+    """A fresh home on a free port, with the fast polling and retry settings in its config."""
+    home = Home(root, free_port())
+    home.work.mkdir()
+    folder = root / "config" / "odyssey-dsl"
+    folder.mkdir(parents=True)
+    (folder / "config.toml").write_text(config, encoding="utf-8")
+    return home
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

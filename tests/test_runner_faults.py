@@ -20,7 +20,7 @@ from runner_support import (
     emulator,
     files_under,
     frames,
-    free_port,
+    make_home,
     server_jobs,
 )
 
@@ -29,13 +29,7 @@ pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's
 
 @pytest.fixture
 def home(tmp_path: Path) -> Home:
-    home = Home(tmp_path, free_port())
-    home.work.mkdir()
-    config = tmp_path / "config" / "odyssey-dsl"
-    config.mkdir(parents=True)
-    (config / "config.toml").write_text(FAST_CONFIG.replace("retry-attempts = 8", "retry-attempts = 12"),
-                                        encoding="utf-8")
-    return home
+    return make_home(tmp_path, FAST_CONFIG.replace("retry-attempts = 8", "retry-attempts = 12"))
 
 
 def seed_where(fault: str, rate: float, hits: list[bool]) -> int:

@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 from emulator_support import Api, renderer_available
 from runner_support import (
-    FAST_CONFIG,
     KEY,
     SINGLE,
     Home,
     emulator,
     frames,
-    free_port,
+    make_home,
     poll_until,
     server_jobs,
 )
@@ -27,11 +26,7 @@ pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's
 
 @pytest.fixture
 def home(tmp_path: Path) -> Home:
-    home = Home(tmp_path, free_port())
-    home.work.mkdir()
-    config = tmp_path / "config" / "odyssey-dsl"
-    config.mkdir(parents=True)
-    (config / "config.toml").write_text(FAST_CONFIG, encoding="utf-8")
+    home = make_home(tmp_path)
     home.screenplay("cat.ody", SINGLE)
     return home
 

@@ -10,13 +10,12 @@ import pytest
 from emulator_support import renderer_available
 from runner_support import (
     BATCH,
-    FAST_CONFIG,
     SINGLE,
     Home,
     emulator,
     files_under,
     frames,
-    free_port,
+    make_home,
     server_jobs,
 )
 
@@ -25,12 +24,7 @@ pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's
 
 @pytest.fixture
 def home(tmp_path: Path) -> Home:
-    home = Home(tmp_path, free_port())
-    home.work.mkdir()
-    config = tmp_path / "config" / "odyssey-dsl"
-    config.mkdir(parents=True)
-    (config / "config.toml").write_text(FAST_CONFIG, encoding="utf-8")
-    return home
+    return make_home(tmp_path)
 
 
 def test_a_screenplay_becomes_a_video_and_a_manifest(home: Home) -> None:

@@ -86,9 +86,11 @@ def download(job: str, out: Path | None, quiet: bool, emulator: bool, api_url: s
 
 def _follow(job: str, out: Path | None, emulator: bool, api_url: str | None, *, wait_first: bool,
             download: bool, timeout: float, quiet: bool) -> None:
-    from ..runner.errors import EXIT_JOB, EXIT_OK, EXIT_TIMEOUT
-    from ..runner.poll import FINAL, Pace, wait as wait_for
     import time
+
+    from ..runner.errors import EXIT_JOB, EXIT_OK, EXIT_TIMEOUT
+    from ..runner.poll import FINAL, Pace
+    from ..runner.poll import wait as wait_for
 
     with runner_errors(), ExitStack() as stack:
         from ..runner.resume import Jobs
