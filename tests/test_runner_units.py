@@ -157,3 +157,26 @@ def test_config_keeps_the_key_private(tmp_path: Path) -> None:
     path.write_text("retry-attempts = [\n")
     broken = _config(tmp_path, "show")
     assert broken.returncode == 2 and "cannot read the config file" in broken.stderr
+
+
+def test_the_journal_takes_many_threads_and_processes_at_once(tmp_path: Path) -> None:
+    from odyssey_dsl.runner.journal import Journal
+
+    path = tmp_path / "state" / "journal.sqlite3"
+    shared, other = Journal(path), Journal(path)  # a second connection stands for another process
+
+    def work(journal: Journal, n: int) -> None:
+        for i in range(40):
+            row = journal.intend(api_base="b", key_fp="k", group_hash="g", request_hash="r", take=1,
+                                 screenplay=None, folder=None, title=None, plan=(Scene(0, "x", 1000),))
+            journal.answered(row.id, f"job-{n}-{i}", "pending")
+
+    threads = [threading.Thread(target=work, args=(shared if n % 2 else other, n)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(shared.owners("b", "k")) == 240
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    shared.close()
+    other.close()

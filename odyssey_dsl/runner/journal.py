@@ -16,12 +16,15 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .errors import UsageError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -84,19 +87,25 @@ class Row:
 
 
 class Journal:
-    """The journal file; every method is one short transaction, safe across processes."""
+    """The journal file; every method is one short transaction, safe across processes and
+    across the threads of one (they share the connection, one at a time)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA busy_timeout = 30000")
-        with self._write() as db:
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+        self._lock = threading.RLock()
+        try:
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA busy_timeout = 30000")
+            with self._write() as db:
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+        except (OSError, sqlite3.Error) as error:
+            raise UsageError(f"cannot use the journal {path}: {error}",
+                             "check the state folder's permissions and free space") from None
 
     def close(self) -> None:
         self._db.close()
@@ -105,13 +114,18 @@ class Journal:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken at once (BEGIN IMMEDIATE) so two processes never
         interleave a read and a write."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _read(self, sql: str, parameters: tuple[Any, ...]) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, parameters).fetchall()
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -160,45 +174,41 @@ class Journal:
     # --- reading ----------------------------------------------------------------------------
 
     def get(self, row_id: int) -> Row:
-        return _row(self._db.execute("SELECT * FROM jobs WHERE id = ?", (row_id,)).fetchone())
+        return _row(self._read("SELECT * FROM jobs WHERE id = ?", (row_id,))[0])
 
     def by_job(self, job_id: str) -> Row | None:
-        found = self._db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-        return _row(found) if found else None
+        found = self._read("SELECT * FROM jobs WHERE job_id = ?", (job_id,))
+        return _row(found[0]) if found else None
 
     def owners(self, api_base: str, key_fp: str) -> set[str]:
         """Every job id the journal knows for this API and key (owned or rejected alike)."""
-        return {r[0] for r in self._db.execute(
+        return {r[0] for r in self._read(
             "SELECT job_id FROM jobs WHERE job_id IS NOT NULL AND api_base = ? AND key_fp = ?", (api_base, key_fp))}
 
     def pending_intents(self, api_base: str, key_fp: str) -> list[Row]:
         """Intents with no answer, oldest first: left by a process that died mid-submit."""
-        return [_row(r) for r in self._db.execute(
+        return [_row(r) for r in self._read(
             "SELECT * FROM jobs WHERE state = ? AND api_base = ? AND key_fp = ? ORDER BY id", (INTENT, api_base, key_fp))]
 
     def take(self, group_hash: str, api_base: str, key_fp: str) -> int:
         """The newest take of this screenplay's request on this API and key (0: never run)."""
-        found = self._db.execute("SELECT MAX(take) FROM jobs WHERE group_hash = ? AND api_base = ? AND key_fp = ?",
-                                 (group_hash, api_base, key_fp)).fetchone()
-        return int(found[0] or 0)
+        found = self._read("SELECT MAX(take) FROM jobs WHERE group_hash = ? AND api_base = ? AND key_fp = ?",
+                           (group_hash, api_base, key_fp))
+        return int(found[0][0] or 0)
 
     def rows(self, group_hash: str, api_base: str, key_fp: str, take: int) -> list[Row]:
         """The rows of one take, oldest first."""
-        return [_row(r) for r in self._db.execute(
+        return [_row(r) for r in self._read(
             "SELECT * FROM jobs WHERE group_hash = ? AND api_base = ? AND key_fp = ? AND take = ? ORDER BY id",
             (group_hash, api_base, key_fp, take))]
 
-    def folders_of(self, screenplay: str) -> list[str]:
-        return [r[0] for r in self._db.execute(
-            "SELECT DISTINCT folder FROM jobs WHERE screenplay = ? AND folder IS NOT NULL", (screenplay,))]
-
     def folder_owner(self, folder: str) -> str | None:
         """The screenplay whose files go to `folder`, if any (two screenplays never share one)."""
-        found = self._db.execute("SELECT screenplay FROM jobs WHERE folder = ? ORDER BY id LIMIT 1", (folder,)).fetchone()
-        return found[0] if found else None
+        found = self._read("SELECT screenplay FROM jobs WHERE folder = ? ORDER BY id LIMIT 1", (folder,))
+        return found[0][0] if found else None
 
     def recent(self, limit: int) -> list[Row]:
-        return [_row(r) for r in self._db.execute(
+        return [_row(r) for r in self._read(
             "SELECT * FROM jobs WHERE job_id IS NOT NULL ORDER BY id DESC LIMIT ?", (limit,))]
 
 

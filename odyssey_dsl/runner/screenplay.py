@@ -10,6 +10,7 @@ that: a rerun after some scenes failed pays for those scenes alone.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -135,6 +136,10 @@ class ScreenplayRun:
             self.result.message = f"cannot write the recordings: {error.strerror or error}"
             if getattr(error, "filename", None):
                 self.result.message += f" ({error.filename})"
+        except sqlite3.Error as error:  # the journal: locked for too long, disk full
+            self.result.code = EXIT_USAGE
+            self.result.status = "error"
+            self.result.message = f"cannot use the journal: {error}"
         except RunnerError as error:
             self.result.code = error.exit_code
             self.result.message = error.message + (f" ({error.hint})" if error.hint else "")
