@@ -188,3 +188,25 @@ def test_cancel_a_job_and_cancel_it_again(home: Home) -> None:
         rerun = home.ody("run", "cat.ody")  # a cancelled job is not reused
         assert rerun.returncode == 0, rerun.stderr
         assert len(server_jobs(server)) == 2
+
+
+def test_ctrl_c_during_a_download_keeps_the_part_and_a_rerun_resumes_it(home: Home) -> None:
+    padding = 300 * 1024 * 1024  # a big video (a sparse MP4 `free` box on the server's side)
+    with emulator(home, video_padding_bytes=padding) as server:
+        process = home.spawn("run", "cat.ody")
+        part = home.work / "recordings" / "cat" / "cat.mp4.part"
+        poll_until(lambda: part.exists() and part.stat().st_size > 0, timeout=60)
+        process.send_signal(signal.SIGINT)
+        code, err = finish(process)
+        assert code == 130, err
+        (job,) = server_jobs(server)
+        assert "cat.mp4.part is kept" in err and f"ody download {job['job_id']}" in err
+        kept = part.stat().st_size
+        assert 0 < kept < padding
+        done = home.ody("download", job["job_id"])
+        assert done.returncode == 0, done.stderr
+        assert len(server_jobs(server)) == 1
+    video = home.work / "recordings" / "cat" / "cat.mp4"
+    assert not part.exists() and video.stat().st_size > padding
+    assert frames(video) == 50
+    video.unlink()
