@@ -66,7 +66,7 @@ class ActiveJobs:
             self._ids.discard(job_id)
             self._changed.notify_all()
 
-    def wait_for_one(self, stop: threading.Event) -> bool:
+    def wait_for_one(self, stop: threading.Event, deadline: float) -> bool:
         """Wait until one of our jobs finishes; False at once when none is active."""
         with self._changed:
             if not self._ids:
@@ -75,6 +75,9 @@ class ActiveJobs:
             while len(self._ids) >= count:
                 if stop.is_set():
                     raise Interrupted()
+                if time.monotonic() > deadline:
+                    raise TimedOut("the account's limit of active jobs was still reached at the --timeout",
+                                   "run the same command again once a job has finished")
                 self._changed.wait(0.5)
             return True
 
@@ -268,7 +271,7 @@ class ScreenplayRun:
                 row = self.ctx.submitter.submit(request)
                 break
             except ConcurrentLimit as error:
-                if not self.ctx.active.wait_for_one(self.client.stop):
+                if not self.ctx.active.wait_for_one(self.client.stop, self.ctx.deadline):
                     raise error
                 self.say("the account's limit of active jobs is reached: waiting for one of ours to finish")
         assert row.job_id is not None

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import EXIT_INTERRUPTED, RunnerError, worst
+from .errors import EXIT_INTERRUPTED, RunnerError, UsageError, worst
 from .poll import pace
 from .prepare import Prepared
 from .progress import Reporter
@@ -51,6 +51,8 @@ def resolve_target(emulator: bool, url_flag: str | None, stack: ExitStack,
     if emulator:
         from .emulated import LocalEmulator
 
+        if url_flag:
+            raise UsageError("--emulator and --api-url exclude each other")
         local = LocalEmulator()
         return stack.enter_context(local), local.stop
     url = api_url(url_flag, config)
