@@ -2,7 +2,9 @@
 
 `check` runs them all and returns the file's options, its scripts with absolute times,
 and every diagnostic. The per-script rules (`check_script`) take plain cues, so that a JSON
-script (`ody check`) is judged by exactly the same code as a screenplay.
+script (`ody check`) is judged by exactly the same code as a screenplay. They run one cue at
+a time (`step`) with a plain-value `Progress`, so that an editor can resume them from an edited
+cue and stop once the progress is what it was (odyssey_dsl.lsp.document).
 
 A script that contains a line which failed to parse skips the whole-script rules (ODY101 when
 the broken line comes before the first cue, ODY103 always): the broken line may have been the
@@ -16,8 +18,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import images
-from .diagnostics import CODES, Diagnostic, Fix, Related, Severity, Span, closest, shown
-from .syntax import Comment, Cue, Directive, Document, Invalid, Scene, Text, Word
+from .diagnostics import CODES, Diagnostic, Fix, Related, Severity, Span, closest, shown, sort_key
+from .syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Text, Time, Word
 from .times import TimeError, format_ms, parse_time
 
 STREAM_LIMIT_MS = 5 * 60 * 1000
@@ -60,10 +62,12 @@ class Checked(NamedTuple):
 
 
 def check(document: Document, base_dir: Path | None, ignore: frozenset[str] = frozenset()) -> Checked:
-    """Every rule over a parsed file; `base_dir` resolves image paths (None: don't look)."""
+    """Every rule over a parsed file; `base_dir` resolves image paths (None: don't look).
+
+    The diagnostics come sorted by place (`sort_key`), as every output shows them."""
     found: list[Diagnostic] = list(document.diagnostics)
-    options = _directives(document, found)
-    groups, has_scenes = _scripts(document, found)
+    options = directives(document.items, found)
+    groups, has_scenes = scenes(document.items, found)
     scripts = []
     for head, statements in groups:
         cues: list[Cue | None] = [s if isinstance(s, Cue) else None for s in statements]
@@ -74,7 +78,8 @@ def check(document: Document, base_dir: Path | None, ignore: frozenset[str] = fr
         scripts.append(script)
         if base_dir is not None:
             check_images(script.cues, base_dir, found)
-    return Checked(options, tuple(scripts), has_scenes, tuple(suppress(found, document, ignore)))
+    kept = suppress(found, document, ignore)
+    return Checked(options, tuple(scripts), has_scenes, tuple(sorted(kept, key=sort_key)))
 
 
 # --- directives (ODY109) -------------------------------------------------------------------
@@ -82,15 +87,19 @@ def check(document: Document, base_dir: Path | None, ignore: frozenset[str] = fr
 _VALUES = {"orientation": ("portrait", "landscape"), "prompt-expansion": ("on", "off")}
 
 
-def _directives(document: Document, found: list[Diagnostic]) -> Options:
+def directives(items: Iterable[Item], found: list[Diagnostic]) -> Options:
+    """The options the directives set, and their problems.
+
+    Only the directives and the items up to the first cue or scene matter: an editor passes
+    just those."""
     seen: dict[str, Directive] = {}
     first_other: Cue | Scene | Invalid | None = None
     values: dict[str, object] = {}
-    for item in document.items:
+    for item in items:
         if isinstance(item, Comment):
             continue
         if not isinstance(item, Directive):
-            if isinstance(item, (Cue, Scene)) or item.text.startswith("@") or _scene_like(item):
+            if isinstance(item, (Cue, Scene)) or item.text.startswith("@") or scene_like(item):
                 first_other = first_other or item
             continue
         if item.name in seen:
@@ -151,15 +160,17 @@ _Statement = Cue | Invalid
 _Head = Scene | Invalid | None  # what starts a script: a scene line, a broken one, or the file
 
 
-def _scripts(document: Document, found: list[Diagnostic]) -> tuple[list[tuple[_Head, list[_Statement]]], bool]:
+def scenes(items: Iterable[Item], found: list[Diagnostic]) -> tuple[list[tuple[_Head, list[_Statement]]], bool]:
     """Split the statements into scripts: one per scene, or one for a file without scenes.
 
     A broken line that looks like a scene line still starts a script (of unknown name), so
-    its cues are not blamed on the scene before it."""
+    its cues are not blamed on the scene before it. The scene rules only look at the scene
+    lines, the cues before the first one and whether a scene has any statement: an editor
+    passes just those."""
     groups: list[tuple[_Head, list[_Statement]]] = [(None, [])]
     names: dict[str, Scene] = {}
-    for item in document.items:
-        if isinstance(item, Scene) or isinstance(item, Invalid) and _scene_like(item):
+    for item in items:
+        if isinstance(item, Scene) or isinstance(item, Invalid) and scene_like(item):
             groups.append((item, []))
             if isinstance(item, Scene):
                 _scene_name(item, names, found)
@@ -182,7 +193,7 @@ def _scripts(document: Document, found: list[Diagnostic]) -> tuple[list[tuple[_H
     return [g for g in groups[1:] if g[1]], True
 
 
-def _scene_like(line: Invalid) -> bool:
+def scene_like(line: Invalid) -> bool:
     """A broken line that was meant as a `scene` line (`scene intro`, `scen "a"`)."""
     word = line.text.split(maxsplit=1)[0] if line.text.strip() else ""
     return word == "scene" or closest(word.lower(), ("scene",), 0.75) is not None
@@ -210,6 +221,22 @@ def spell_ody(ms: int) -> str:
     return "@" + format_ms(ms)
 
 
+class Progress(NamedTuple):
+    """What the script rules carry from one statement of a script to the next.
+
+    Plain values only: the cue before and the first cue are passed to `step` by the caller,
+    so an editor can keep the progress after each statement, resume the rules from an edited
+    cue and stop as soon as the progress is what it was (`==`)."""
+
+    base_ms: int | None = None  # what a relative time counts from (None: unknown)
+    first: bool = True  # no cue and no broken line yet
+    after_break: bool = False  # a broken line since the last cue
+    compare: bool = False  # the next cue is compared with the one before (`previous_ms`)
+    previous_ms: int | None = None
+    ended: bool = False  # an `end` was seen
+    stopped: bool = False  # a cue after `end` was reported: the rules have finished
+
+
 def check_script(
     cues: Sequence[Cue | None],
     min_gap_ms: int,
@@ -224,78 +251,101 @@ def check_script(
     `empty_span` is where to report a script without cues (None: it is reported elsewhere);
     `spell` writes a time in the source's own syntax, for suggested replacements.
     """
-    timed = _resolve(cues, found)
-    if not timed:
-        if not broken and empty_span is not None:
-            found.append(Diagnostic("ODY101", "there are no cues", empty_span,
-                                    'a script needs at least a `start` cue at 0 and an `end`'))
-        return ()
-    if not broken_before_first:
-        _starts_at_zero(timed[0], found, spell)
-    end_seen: Timed | None = None
-    start_seen: Timed | None = timed[0] if timed[0].cue.action == "start" else None
-    previous: Timed | None = None
-    for entry in timed:
-        cue = entry.cue
-        if end_seen is not None:
-            found.append(Diagnostic(
-                "ODY104", "cue after `end`", cue.span,
-                "`end` must be the last cue: move it below this one, or remove this cue",
-                related=(Related(end_seen.cue.span, "the script ends here"),),
-            ))
-            break
-        if cue.prompt is not None and cue.prompt.value is not None and not cue.prompt.value.strip():
-            found.append(Diagnostic("ODY106", "empty prompt", cue.prompt.span,
-                                    "describe what should happen, e.g. \"the cat looks outside\""))
-        if cue.action == "start" and entry is not timed[0] and start_seen is not None:
-            fixes = (Fix("Change to `interact`", cue.keyword, "interact"),) if cue.image is None else ()
-            found.append(Diagnostic(
-                "ODY105", "a second `start` in one script", cue.keyword,
-                "use `interact` to change what happens, or a `scene` line to begin another script",
-                fixes, (Related(start_seen.cue.span, "the script starts here"),),
-            ))
-        if previous is not None and not entry.after_break:
-            _order_and_gap(previous, entry, min_gap_ms, found, spell)
-        if cue.action == "end":
-            end_seen = entry
-            _length(entry, found)
-        if entry.ms is not None or previous is None:
-            previous = entry
-        else:
-            previous = None  # unknown time: the next cue cannot be compared
-    if end_seen is None and not broken:
-        _missing_end(timed[-1], [t for t in timed if t.ms is not None], min_gap_ms, found, spell)
+    first_cue = next((c for c in cues if c is not None), None)
+    progress, before = Progress(), None
+    timed: list[Timed] = []
+    for cue in cues:
+        progress, entry = step(progress, cue, before, first_cue, min_gap_ms, found, spell)
+        if entry is not None:
+            timed.append(entry)
+            before = cue
+    first, last = (timed[0], timed[-1]) if timed else (None, None)
+    close_script(first, last, progress.ended, min_gap_ms, found, broken_before_first, broken, empty_span, spell)
     return tuple(timed)
 
 
-def _resolve(cues: Sequence[Cue | None], found: list[Diagnostic]) -> list[Timed]:
-    """Absolute times: a relative time counts from the previous cue of the script."""
-    timed: list[Timed] = []
-    previous_ms: int | None = None
-    first, after_break = True, False
-    for cue in cues:
-        if cue is None:  # a broken line, maybe a cue (even the first): nothing after it is placed by it
-            previous_ms = None
-            first, after_break = False, True
-            continue
-        time = cue.time
-        if time.ms is None:
-            ms = None
-        elif not time.relative:
-            ms = time.ms
-        elif first:
-            found.append(Diagnostic(
-                "ODY108", "the first cue of a script cannot have a relative time", time.span,
-                "there is no cue before it to count from: write `@0`",
-                (Fix("Replace with `@0`", time.span, "@0"),),
-            ))
-            ms = None
-        else:
-            ms = previous_ms + time.ms if previous_ms is not None else None
-        timed.append(Timed(cue, ms, after_break))
-        previous_ms = ms
-        first = after_break = False
-    return timed
+def step(
+    progress: Progress,
+    cue: Cue | None,
+    before: Cue | None,
+    first_cue: Cue | None,
+    min_gap_ms: int,
+    found: list[Diagnostic],
+    spell: Callable[[int], str] = spell_ody,
+) -> tuple[Progress, Timed | None]:
+    """The rules for one statement of a script (None: a broken line): its absolute time and
+    the progress after it. `before` is the script's previous cue, `first_cue` its first."""
+    if cue is None:  # a broken line, maybe a cue (even the first): nothing after it is placed by it
+        return Progress(None, False, True, *progress[3:]), None
+    ms = _resolve(progress, cue.time, found)
+    entry = Timed(cue, ms, progress.after_break)
+    _, _, _, compare, previous_ms, ended, stopped = progress
+    if stopped:
+        return Progress(ms, False, False, compare, previous_ms, ended, stopped), entry
+    if ended:
+        found.append(Diagnostic(
+            "ODY104", "cue after `end`", cue.span,
+            "`end` must be the last cue: move it below this one, or remove this cue",
+            related=(Related(before.span, "the script ends here"),),  # type: ignore[union-attr]
+        ))
+        return Progress(ms, False, False, compare, previous_ms, ended, True), entry
+    if cue.prompt is not None and cue.prompt.value is not None and not cue.prompt.value.strip():
+        found.append(Diagnostic("ODY106", "empty prompt", cue.prompt.span,
+                                "describe what should happen, e.g. \"the cat looks outside\""))
+    if cue.action == "start" and cue is not first_cue and first_cue is not None and first_cue.action == "start":
+        fixes = (Fix("Change to `interact`", cue.keyword, "interact"),) if cue.image is None else ()
+        found.append(Diagnostic(
+            "ODY105", "a second `start` in one script", cue.keyword,
+            "use `interact` to change what happens, or a `scene` line to begin another script",
+            fixes, (Related(first_cue.span, "the script starts here"),),
+        ))
+    if compare and not entry.after_break:
+        _order_and_gap(Timed(before, previous_ms), entry, min_gap_ms, found, spell)  # type: ignore[arg-type]
+    if cue.action == "end":
+        ended = True
+        _length(entry, found)
+    # an unknown time leaves nothing to compare the next cue with (unless it is the first)
+    compare = ms is not None or not compare
+    return Progress(ms, False, False, compare, ms if compare else None, ended, False), entry
+
+
+def _resolve(progress: Progress, time: Time, found: list[Diagnostic]) -> int | None:
+    """The absolute time: a relative time counts from the previous cue of the script."""
+    if time.ms is None:
+        return None
+    if not time.relative:
+        return time.ms
+    if progress.first:
+        found.append(Diagnostic(
+            "ODY108", "the first cue of a script cannot have a relative time", time.span,
+            "there is no cue before it to count from: write `@0`",
+            (Fix("Replace with `@0`", time.span, "@0"),),
+        ))
+        return None
+    return progress.base_ms + time.ms if progress.base_ms is not None else None
+
+
+def close_script(
+    first: Timed | None,
+    last: Timed | None,
+    ended: bool,
+    min_gap_ms: int,
+    found: list[Diagnostic],
+    broken_before_first: bool = False,
+    broken: bool = False,
+    empty_span: Span | None = None,
+    spell: Callable[[int], str] = spell_ody,
+) -> None:
+    """The rules on the script as a whole: no cues, how it begins (ODY101), that it ends (ODY103)."""
+    if first is None or last is None:
+        if not broken and empty_span is not None:
+            found.append(Diagnostic("ODY101", "there are no cues", empty_span,
+                                    'a script needs at least a `start` cue at 0 and an `end`'))
+        return
+    if not broken_before_first:
+        _starts_at_zero(first, found, spell)
+    if not ended and not broken:
+        _missing_end(last, min_gap_ms, found, spell)
 
 
 def _starts_at_zero(first: Timed, found: list[Diagnostic], spell: Callable[[int], str]) -> None:
@@ -350,12 +400,10 @@ def _length(end: Timed, found: list[Diagnostic]) -> None:
         ))
 
 
-def _missing_end(
-    last: Timed, known: list[Timed], min_gap_ms: int, found: list[Diagnostic], spell: Callable[[int], str]
-) -> None:
+def _missing_end(last: Timed, min_gap_ms: int, found: list[Diagnostic], spell: Callable[[int], str]) -> None:
     fixes: tuple[Fix, ...] = ()
-    if known and known[-1] is last and spell is spell_ody:
-        at = format_ms(last.ms + (min_gap_ms or DEFAULT_MIN_GAP_MS))  # type: ignore[operator]
+    if last.ms is not None and spell is spell_ody:
+        at = format_ms(last.ms + (min_gap_ms or DEFAULT_MIN_GAP_MS))
         point = Span(last.cue.span.end_line, last.cue.span.end_column, last.cue.span.end_line, last.cue.span.end_column)
         if last.cue.comment is not None:
             point = Span(point.line, last.cue.comment.span.end_column, point.line, last.cue.comment.span.end_column)
@@ -404,29 +452,39 @@ def suppress(found: list[Diagnostic], document: Document, ignore: frozenset[str]
     by_line: dict[int, set[str]] = {}
     extra: list[Diagnostic] = []
     for item in document.statements:
-        comment = item.comment
-        if comment is None or not comment.ignores:
-            continue
-        codes = set()
-        for code, span in comment.ignores:
-            if _suppressible(code, span, extra, "this comment"):
-                codes.add(code)
-        for line in range(item.span.line, item.span.end_line + 1):
-            by_line.setdefault(line, set()).update(codes)
+        if item.comment is not None and item.comment.ignores:
+            codes = comment_codes(item.comment, extra)
+            for line in range(item.span.line, item.span.end_line + 1):
+                by_line.setdefault(line, set()).update(codes)
     for item in document.items:
         if isinstance(item, Comment) and item.ignores:
-            extra.append(Diagnostic(
-                "ODY204", "a suppression comment on a line of its own silences nothing", item.span,
-                "put it after the statement whose warnings it silences: `@3s interact \"...\"  # ody: ignore[ODY201]`",
-            ))
-    start = Span(document.first_line, 1, document.first_line, 1)
-    silenced = {c for c in ignore if _suppressible(c, start, extra, "the ignore setting")}
+            extra.append(lone_suppression(item))
+    silenced = setting_codes(ignore, document.first_line, extra)
     kept = [
         d for d in found
         if d.is_error or (d.code not in silenced and d.code not in by_line.get(d.span.line, ()))
     ]
     kept.extend(d for d in extra if d.code not in silenced)
     return kept
+
+
+def comment_codes(comment: Comment, extra: list[Diagnostic]) -> frozenset[str]:
+    """The warnings a statement's `# ody: ignore[...]` silences; its bad codes go to `extra`."""
+    return frozenset(code for code, span in comment.ignores if _suppressible(code, span, extra, "this comment"))
+
+
+def lone_suppression(comment: Comment) -> Diagnostic:
+    """ODY204 for a suppression comment on a line of its own."""
+    return Diagnostic(
+        "ODY204", "a suppression comment on a line of its own silences nothing", comment.span,
+        "put it after the statement whose warnings it silences: `@3s interact \"...\"  # ody: ignore[ODY201]`",
+    )
+
+
+def setting_codes(ignore: frozenset[str], first_line: int, extra: list[Diagnostic]) -> frozenset[str]:
+    """The warnings the ignore setting silences; its bad codes go to `extra`, placed at the top."""
+    start = Span(first_line, 1, first_line, 1)
+    return frozenset(c for c in ignore if _suppressible(c, start, extra, "the ignore setting"))
 
 
 _WARNING_CODES = tuple(code for code, info in CODES.items() if info.severity is Severity.WARNING)

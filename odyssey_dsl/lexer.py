@@ -84,11 +84,13 @@ class Scanner:
         )
         self.keywords = keywords
 
-    def scan(self, text: str, first_line: int = 1, fast: bool = True) -> list[Line]:
-        """Every non-blank logical line of `text`, numbered from `first_line`."""
+    def scan(self, text: str, first_line: int = 1, fast: bool = True, stop: int | None = None) -> list[Line]:
+        """Every non-blank logical line of `text`, numbered from `first_line`; with `stop`, only
+        those that begin before that offset (a long string that crosses it still reads the text
+        after it)."""
         lines: list[Line] = []
         keywords, cue = self.keywords, self._cue.match
-        pos, line_no, size = 0, first_line, len(text)
+        pos, line_no, size = 0, first_line, len(text) if stop is None else stop
         while pos < size:
             match = cue(text, pos) if fast else None
             if match is None:

@@ -234,21 +234,26 @@ def parse(text: str, first_line: int = 1) -> Document:
     """
     if text.startswith("\ufeff"):
         text = text[1:]
+    items = parse_items(text, first_line)
+    diagnostics = [d for item in items if not isinstance(item, Comment) for d in item.diagnostics]
+    diagnostics.sort(key=sort_key)
+    return Document(tuple(items), line_count(text), first_line, tuple(diagnostics))
+
+
+def parse_items(text: str, first_line: int = 1, stop: int | None = None) -> list[Item]:
+    """The items of `text` as is (a byte-order mark is text here), numbered from `first_line`;
+    with `stop`, only the logical lines that begin before that offset, for an editor that
+    re-parses a few lines but lets a long string read on to the end of the file."""
     grammar = _grammar()
     items: list[Item] = []
-    diagnostics: list[Diagnostic] = []
-    for line in grammar.scanner.scan(text, first_line):
+    for line in grammar.scanner.scan(text, first_line, stop=stop):
         comment = _comment(line.comment) if line.comment is not None else None
         if not line.tokens:
             assert comment is not None
             items.append(comment)
             continue
-        node = _statement(grammar, text, line, comment)
-        items.append(node)
-        if node.diagnostics:
-            diagnostics.extend(node.diagnostics)
-    diagnostics.sort(key=sort_key)
-    return Document(tuple(items), line_count(text), first_line, tuple(diagnostics))
+        items.append(_statement(grammar, text, line, comment))
+    return items
 
 
 def _statement(grammar: Grammar, text: str, line: Line, comment: Comment | None) -> Statement:

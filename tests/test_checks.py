@@ -630,3 +630,45 @@ def test_no_comparison_across_a_broken_line() -> None:
 def test_a_broken_top_line_does_not_make_directives_misplaced() -> None:
     found = diags('titel "x"\norientation landscape\n@0 start "a"\n@3s end\n')
     assert [d.code for d in found] == ["ODY004"]
+
+
+# --- the script rules one cue at a time, as an editor resumes them ---------------------------
+
+
+RESUMABLE = ('@0 start "a"\n@+1s interact "b"\n@x interact "c"\n@+3s interact "d"\n@3s start "e"\n'
+             '@9s end\n@5m interact "late"\n@+2s interct "broken"\n@1s end\n')
+
+
+def test_resuming_the_script_rules_from_any_cue_gives_the_same_result() -> None:
+    from odyssey_dsl.checks import Progress, check_script, step
+    from odyssey_dsl.syntax import Cue, parse
+
+    cues = [s if isinstance(s, Cue) else None for s in parse(RESUMABLE).statements]
+    first = next(c for c in cues if c is not None)
+
+    def run(progress: Progress, part: list[Cue | None], before: Cue | None) -> tuple[Progress, list[Diagnostic]]:
+        found: list[Diagnostic] = []
+        for cue in part:
+            progress, _ = step(progress, cue, before, first, 3000, found)
+            before = cue or before
+        return progress, found
+
+    whole = run(Progress(), cues, None)
+    for k in range(len(cues) + 1):
+        saved, head = run(Progress(), cues[:k], None)
+        before = next((c for c in reversed(cues[:k]) if c is not None), None)
+        end, tail = run(Progress(*saved), cues[k:], before)  # a copy: only plain values carry over
+        assert (end, head + tail) == whole
+    found: list[Diagnostic] = []
+    timed = check_script(cues, 3000, found)
+    assert found[:len(whole[1])] == whole[1]
+    assert [t.ms for t in timed] == [0, 1000, None, None, 3000, 9000, 300000, 1000]
+
+
+def test_check_sorts_its_diagnostics_by_place() -> None:
+    from odyssey_dsl.checks import check
+    from odyssey_dsl.diagnostics import sort_key
+    from odyssey_dsl.syntax import parse
+
+    found = check(parse(RESUMABLE), None).diagnostics
+    assert list(found) == sorted(found, key=sort_key) and len(found) > 3

@@ -1,19 +1,87 @@
 """An open screenplay as the editor sees it, kept checked after every edit.
 
 Positions here are 0-based lines and columns counted in code points; the server converts the
-client's encoding (UTF-8, UTF-16 or UTF-32) before calling `edit`. The diagnostics are always
-those `ody lint` reports for the same text, path and settings.
+client's encoding (UTF-8, UTF-16 or UTF-32) before calling `edit`. Lines end with `\\n`,
+`\\r\\n` or a lone `\\r`, as in LSP and in the compiler. The diagnostics are always those
+`ody lint` reports for the same text, path and settings (tests/test_lsp_document.py compares
+them after random edits).
+
+Checking a 20,000-line file from scratch takes most of a second, and the editor must never
+wait, so an edit costs about what it changes:
+
+- **Parsing.** Only the logical lines the edit touches are parsed again. A `\"\"\"` string
+  makes the scanner's state cross lines, so parsing goes on until the new and the old parse
+  both have a line boundary at the same place; and when the edit brings a `\"\"\"`, it starts
+  at the first unclosed `\"\"\"` above, which may now close.
+- **Lines that moved.** Each record keeps the syntax node as parsed and the line it now
+  starts on; the node (and its diagnostics) is shifted only when it is looked at (`_current`).
+  Moving 20,000 records is one list of integers.
+- **Script rules.** `checks.step` runs them one statement at a time with a plain-value
+  `Progress`; each record keeps the progress after it, so the rules resume at the edit and stop
+  at the first unchanged cue whose progress is what it was. Their diagnostics only point at the
+  cue itself, the cue before it (always re-run after an edit between them) or the script's
+  first cue (the second `start`s after the edit are re-run).
+- **The rest** (directives, scene lines, how scripts begin and end, images, suppression) is
+  small and is run again on every edit from indexes kept beside the records, a byte per record.
 """
 
 from __future__ import annotations
 
+import gc
+import re
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from ..checks import Checked
-from ..compiler import compile_text
+from ..checks import (Checked, Options, Progress, Script, Timed, check_images, close_script, comment_codes,
+                      directives, lone_suppression, scene_like, scenes, setting_codes, step)
 from ..config import Settings
-from ..diagnostics import Diagnostic
-from ..syntax import Document
+from ..diagnostics import Diagnostic, Fix, Related, Span, sort_key
+from ..syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Text, Time, Word, parse_items
+
+# One byte per record says what it is, so that `bytearray.find` (memchr) finds scripts, cues
+# and scenes among 20,000 records in microseconds.
+_START, _CUE, _DIRECTIVE, _SCENE, _BROKEN_SCENE, _BROKEN_CUE, _BROKEN, _COMMENT = b"TCDSHAIM"
+_CUES = b"TC"
+_HEADS = b"SH"  # what starts a script
+_STATEMENTS = b"TCAI"  # what belongs to a script
+_OTHERS = b"TCSAH"  # what directives must come before
+_BREAKS = b"AI"
+_CUE_RUN = re.compile(b"[TC]")
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+
+
+class _Record:
+    """One logical line: its node as parsed (its first line then was `line`), what its comment
+    silences, the script rules' progress after it, and the diagnostics it shows (`shown`, as
+    if it began on `shown_line`): its syntax errors, what the rules found there, its comment's."""
+
+    __slots__ = ("item", "line", "extras", "codes", "progress", "ms", "after_break", "shown", "shown_line")
+
+    def __init__(self, item: Item, silenced: frozenset[str]) -> None:
+        self.item = item
+        self.line = item.span.line
+        extras: list[Diagnostic] = []
+        self.codes: frozenset[str] = frozenset()
+        if isinstance(item, Comment):
+            if item.ignores:
+                extras.append(lone_suppression(item))
+        elif item.comment is not None and item.comment.ignores:
+            self.codes = comment_codes(item.comment, extras)
+        self.extras = tuple(d for d in extras if d.code not in silenced)
+        self.progress: Progress | None = None  # None: outside every script
+        self.ms: int | None = None
+        self.after_break = False
+        self.show((), silenced)
+
+    def show(self, found: Sequence[Diagnostic], silenced: frozenset[str]) -> None:
+        """Keep what the script rules `found` here (the node is where it is now), minus the
+        warnings its comment or the ignore setting silence."""
+        own = () if isinstance(self.item, Comment) else self.item.diagnostics
+        if found:
+            own += tuple(d for d in found if d.is_error or (d.code not in silenced and d.code not in self.codes))
+        self.shown, self.shown_line = own + self.extras if self.extras else own, self.line
 
 
 class LiveDocument:
@@ -24,32 +92,450 @@ class LiveDocument:
         self.settings = settings
         self.replace(text)
 
+    # --- the text ------------------------------------------------------------------------------
+
     def replace(self, text: str) -> None:
         """The whole text changed (open, full sync, settings reloaded)."""
-        self._lines = text.split("\n")
-        self._recheck()
+        with _collector_paused():
+            self._rebuild(text)
+
+    def _rebuild(self, text: str) -> None:
+        self._raw = _split(text)
+        self._text: str | None = text
+        self._setting_extras: list[Diagnostic] = []
+        self._silenced = setting_codes(self.settings.ignore, 1, self._setting_extras)
+        items = parse_items(text.removeprefix("\ufeff"))
+        self._records: list[_Record] = []
+        self._firsts: list[int] = []
+        self._kinds = bytearray()
+        self._noisy = bytearray()  # 1: the record shows diagnostics
+        self._open = bytearray()  # 1: a `"""` string that no later `"""` closes
+        self._imaged = bytearray()  # 1: a cue with an image to look at
+        self._splice(0, 0, items)
+        self._options, self._option_diagnostics = self._directive_rules()
+        self._has_scenes = _find(self._kinds, _HEADS) >= 0
+        self._fold(0, len(self._records))
+        self._refresh()
 
     def edit(self, start: tuple[int, int], end: tuple[int, int], new_text: str) -> None:
         """Replace the text from `start` to `end` (line, column) by `new_text`."""
-        (sl, sc), (el, ec) = start, end
-        head, tail = self._lines[sl][:sc], self._lines[el][ec:]
-        self._lines[sl:el + 1] = (head + new_text + tail).split("\n")
-        self._recheck()
+        raw = self._raw
+        (sl, sc), (el, ec) = sorted((self._clamp(start), self._clamp(end)))
+        head, tail = raw[sl][:sc], raw[el][ec:]
+        lo = sl
+        if sl > 0 and raw[sl - 1].endswith("\r"):  # a lone CR may become half of a CRLF
+            lo, head = sl - 1, raw[sl - 1] + head
+        lines = _split(head + new_text + tail)
+        if el < len(raw) - 1:  # `tail` ends with a line break: the next line is not part of it
+            lines.pop()
+        raw[lo:el + 1] = lines
+        self._text = None
+        first, count = self._reparse(lo + 1, el + 1, len(lines) - (el + 1 - lo))
+        options, self._option_diagnostics = self._directive_rules()
+        has_scenes = _find(self._kinds, _HEADS) >= 0
+        if has_scenes != self._has_scenes or options.min_gap_ms != self._options.min_gap_ms:
+            self._options, self._has_scenes = options, has_scenes
+            self._fold(0, len(self._records))  # every script is judged differently now
+        else:
+            self._options = options
+            self._fold(first, first + count)
+        self._refresh()
 
     @property
     def text(self) -> str:
-        return "\n".join(self._lines)
+        if self._text is None:
+            self._text = "".join(self._raw)
+        return self._text
 
     @property
     def line_count(self) -> int:
-        return len(self._lines)
+        return len(self._raw)
 
     def line(self, index: int) -> str:
-        """Line `index` (0-based) without its newline; '' past the end."""
-        return self._lines[index] if 0 <= index < len(self._lines) else ""
+        """Line `index` (0-based) without its line break; '' past the end."""
+        return self._raw[index].rstrip("\r\n") if 0 <= index < len(self._raw) else ""
 
-    def _recheck(self) -> None:
-        result = compile_text(self.text, path=self.path, settings=self.settings, embed_images=False)
-        self.document: Document = result.document
-        self.checked: Checked = result.checked
-        self.diagnostics: tuple[Diagnostic, ...] = result.diagnostics
+    def items_between(self, first: int, last: int) -> list[Item]:
+        """The items that touch lines `first..last` (1-based), as in `.document`: what a hover,
+        a completion or the visible range needs, without building the whole document (which,
+        after lines were inserted near the top of a large file, moves every node below)."""
+        return [self._current(i) for i in range(*self._between(first, last))]
+
+    def timed_between(self, first: int, last: int) -> list[Timed]:
+        """The cues that touch lines `first..last` with their times, as in `.checked` (cues above
+        the first scene of a batch belong to no script and are left out)."""
+        start, end = self._between(first, last)
+        return [self._timed(m.start()) for m in _CUE_RUN.finditer(self._kinds, start, end)
+                if self._records[m.start()].progress is not None]
+
+    def _between(self, first: int, last: int) -> tuple[int, int]:
+        start = bisect_right(self._firsts, first) - 1
+        if start < 0 or self._last(start) < first:
+            start += 1
+        return start, max(start, bisect_right(self._firsts, last))
+
+    def _clamp(self, point: tuple[int, int]) -> tuple[int, int]:
+        line = min(max(point[0], 0), len(self._raw) - 1)
+        return line, min(max(point[1], 0), len(self.line(line)))
+
+    # --- the parse -----------------------------------------------------------------------------
+
+    def _reparse(self, first: int, old_last: int, shift: int) -> tuple[int, int]:
+        """Parse again after lines `first..old_last` (1-based) became `first..old_last + shift`;
+        returns where the new records are (index, count)."""
+        firsts = self._firsts
+        r0, r1 = self._between(first, old_last)
+        begin = min(first, firsts[r0]) if r0 < r1 else first
+        end = max(old_last, self._last(r1 - 1) if r1 > r0 else 0) + 1 + shift
+        if any('"""' in line for line in self._raw[first - 1:old_last + shift]):
+            unclosed = self._open.find(1, 0, r0)
+            if unclosed >= 0:
+                r0, begin = unclosed, firsts[unclosed]
+        if shift:
+            firsts[r1:] = [f + shift for f in firsts[r1:]]
+        items: list[Item] = []
+        pos = begin
+        while pos < end:  # until the old and the new parse agree on a line boundary
+            found, pos = self._scan(pos, end)
+            items += found
+            while r1 < len(firsts) and firsts[r1] < pos:
+                end = max(end, self._last(r1) + 1)
+                r1 += 1
+        self._splice(r0, r1, items)
+        return r0, len(items)
+
+    def _scan(self, begin: int, end: int) -> tuple[list[Item], int]:
+        """The items of lines `begin..end-1` and the line after the last one read (later than
+        `end - 1` when a `\"\"\"` string runs on)."""
+        text = "".join(self._raw[begin - 1:end - 1])
+        stop = None
+        if '"""' in text:  # it may close anywhere below
+            stop = len(text)
+            text += "".join(self._raw[end - 1:])
+        if begin == 1 and text.startswith("\ufeff"):
+            text = text[1:]
+            stop = stop - 1 if stop is not None else None
+        items = parse_items(text, begin, stop)
+        return items, max(end, items[-1].span.end_line + 1) if items else end
+
+    def _splice(self, r0: int, r1: int, items: list[Item]) -> None:
+        records = [_Record(item, self._silenced) for item in items]
+        self._records[r0:r1] = records
+        self._firsts[r0:r1] = [r.line for r in records]
+        self._kinds[r0:r1] = bytes(_kind(r.item) for r in records)
+        self._noisy[r0:r1] = bytes(bool(r.shown) for r in records)
+        self._open[r0:r1] = bytes(_unclosed(r.item) for r in records)
+        self._imaged[r0:r1] = bytes(_imaged(r.item) for r in records)
+
+    def _last(self, index: int) -> int:
+        """The last line of record `index`, as the text is now."""
+        record = self._records[index]
+        return self._firsts[index] + record.item.span.end_line - record.line
+
+    def _current(self, index: int) -> Item:
+        """Record `index`'s node where it is now: shifted (for good) if lines moved above it."""
+        record = self._records[index]
+        shift = self._firsts[index] - record.line
+        if shift:
+            record.item = _shift_item(record.item, shift)
+            record.line += shift
+            record.extras = tuple(_moved(d, shift) for d in record.extras)
+        return record.item
+
+    # --- the script rules ----------------------------------------------------------------------
+
+    def _fold(self, start: int, fresh_end: int) -> None:
+        """Run the script rules again from record `start`, where records up to `fresh_end` are
+        new, until an unchanged cue leaves the progress it had (or a scene line ends the script)."""
+        kinds, records, count = self._kinds, self._records, len(self._records)
+        head = max(kinds.rfind(b"S", 0, start), kinds.rfind(b"H", 0, start))
+        in_script = not self._has_scenes or head >= 0
+        progress = (records[start - 1].progress if start > 0 and in_script else None) or Progress()
+        before, first = self._cue(self._last_cue(head + 1, start)), self._cue(self._first_cue(head))
+        old_cue_seen = False
+        for index in range(start, count):
+            kind, record, old = kinds[index], records[index], index >= fresh_end
+            if kind in _HEADS:
+                if old:
+                    return  # the scripts below an unchanged scene line are unchanged
+                record.progress = progress = Progress()
+                head, before, first, in_script, old_cue_seen = index, None, self._cue(self._first_cue(index)), True, False
+            elif not in_script:  # above the first scene: no script
+                if old and record.progress is None:
+                    return
+                record.progress, record.ms = None, None
+                record.show([], self._silenced)
+                self._noisy[index] = bool(record.shown)
+            elif kind in _STATEMENTS:
+                was = record.progress
+                item = self._current(index)
+                cue = item if kind in _CUES else None
+                progress = self._step(index, progress, cue, before, first)
+                if cue is not None:
+                    before, old_cue_seen = cue, old_cue_seen or old
+                if old and old_cue_seen and progress == was:
+                    self._restep_starts(head, index + 1, first)
+                    return
+            else:
+                record.progress = progress  # a comment or directive: the progress goes through
+
+    def _step(self, index: int, progress: Progress, cue: Cue | None, before: Cue | None, first: Cue | None) -> Progress:
+        """`checks.step` on record `index`, made current by the caller (`cue` is its node, None
+        for a broken line), keeping what it gives; returns the progress after it."""
+        record = self._records[index]
+        found: list[Diagnostic] = []
+        progress, entry = step(progress, cue, before, first, self._options.min_gap_ms, found)
+        record.progress = progress
+        if found or record.shown:
+            record.show(found, self._silenced)
+            self._noisy[index] = bool(record.shown)
+        if entry is not None:
+            record.ms, record.after_break = entry.ms, entry.after_break
+        return progress
+
+    def _restep_starts(self, head: int, start: int, first: Cue | None) -> None:
+        """A second `start` points at the script's first cue, which may have changed or moved:
+        run the rules again on those below `start` (the progress before each is current)."""
+        end = self._script_end(head)
+        index = self._kinds.find(b"T", start, end)
+        while index >= 0:
+            progress = self._records[index - 1].progress if index - 1 > head else None
+            self._step(index, progress or Progress(), self._cue(index), self._cue(self._last_cue(head + 1, index)), first)
+            index = self._kinds.find(b"T", index + 1, end)
+
+    def _cue(self, index: int) -> Cue | None:
+        """The cue at record `index` where it is now (None for -1)."""
+        return self._current(index) if index >= 0 else None  # type: ignore[return-value]
+
+    def _first_cue(self, head: int) -> int:
+        return _find(self._kinds, _CUES, head + 1, self._script_end(head))
+
+    def _last_cue(self, start: int, end: int) -> int:
+        return _rfind(self._kinds, _CUES, start, end)
+
+    def _script_end(self, head: int) -> int:
+        end = _find(self._kinds, _HEADS, head + 1)
+        return end if end >= 0 else len(self._kinds)
+
+    def _scripts(self) -> list[tuple[int, int]]:
+        """(head, end) of each script: -1 for a file without scenes; scenes with statements."""
+        if not self._has_scenes:
+            return [(-1, len(self._kinds))]
+        found = []
+        for head in _each(self._kinds, _HEADS):
+            end = self._script_end(head)
+            if _find(self._kinds, _STATEMENTS, head + 1, end) >= 0:
+                found.append((head, end))
+        return found
+
+    def _timed(self, index: int) -> Timed:
+        record = self._records[index]
+        return Timed(self._current(index), record.ms, record.after_break)  # type: ignore[arg-type]
+
+    # --- the rules on the whole file -----------------------------------------------------------
+
+    def _directive_rules(self) -> tuple[Options, list[Diagnostic]]:
+        """The options and ODY109, from the lines up to the first cue or scene and the directives."""
+        kinds = self._kinds
+        top = _find(kinds, _OTHERS) + 1 or len(kinds)
+        items = [self._current(i) for i in range(top) if kinds[i] != _COMMENT]
+        index = kinds.find(b"D", top)
+        while index >= 0:
+            items.append(self._current(index))
+            index = kinds.find(b"D", index + 1)
+        found: list[Diagnostic] = []
+        return directives(items, found), found
+
+    def _scene_rules(self, scripts: list[tuple[int, int]]) -> list[Diagnostic]:
+        """ODY110, from the scene lines, the cues above the first and one statement of each scene."""
+        found: list[Diagnostic] = []
+        if not self._has_scenes:
+            return found
+        kinds = self._kinds
+        heads = list(_each(kinds, _HEADS))
+        items = [self._current(m.start()) for m in _CUE_RUN.finditer(kinds, 0, heads[0])]
+        with_statements = {head for head, _ in scripts}
+        for head in heads:
+            items.append(self._current(head))
+            if head in with_statements:
+                items.append(self._current(_find(kinds, _STATEMENTS, head + 1)))
+        scenes(items, found)
+        return found
+
+    def _script_rules(self, scripts: list[tuple[int, int]]) -> list[Diagnostic]:
+        """How each script begins and ends (ODY101, ODY103)."""
+        found: list[Diagnostic] = []
+        kinds = self._kinds
+        empty = None if self._has_scenes else Span(1, 1, 1, 1)
+        for head, end in scripts:
+            first, last = _find(kinds, _CUES, head + 1, end), self._last_cue(head + 1, end)
+            broken = (head >= 0 and kinds[head] == _BROKEN_SCENE) or _find(kinds, _BREAKS, head + 1, end) >= 0
+            ended = last >= 0 and self._records[last].progress.ended  # type: ignore[union-attr]
+            close_script(self._timed(first) if first >= 0 else None, self._timed(last) if last >= 0 else None,
+                         ended, self._options.min_gap_ms, found, broken, broken, empty)
+        return found
+
+    def _image_rules(self) -> list[Diagnostic]:
+        """ODY107, looked up again on every change: files come and go on disk."""
+        found: list[Diagnostic] = []
+        base = self.path.parent if self.path is not None else Path.cwd()
+        index = self._imaged.find(1, max(_find(self._kinds, _HEADS), 0))  # cues above the first scene: no script
+        while index >= 0:
+            check_images((self._timed(index),), base, found)
+            index = self._imaged.find(1, index + 1)
+        return found
+
+    def _refresh(self) -> None:
+        """Gather every diagnostic: what the records show, moved to where they are now, and the
+        rules on the whole file (the ordering and suppressions of `checks.check`)."""
+        found: list[Diagnostic] = []
+        firsts, records = self._firsts, self._records
+        index = self._noisy.find(1)
+        while index >= 0:
+            record = records[index]
+            shift = firsts[index] - record.shown_line
+            if shift:
+                record.shown = tuple(_moved(d, shift) for d in record.shown)
+                record.shown_line += shift
+            found += record.shown
+            index = self._noisy.find(1, index + 1)
+        scripts = self._scripts()
+        found += self._option_diagnostics
+        found += self._scene_rules(scripts)
+        found += self._script_rules(scripts)
+        found += self._image_rules()
+        found += (d for d in self._setting_extras if d.code not in self._silenced)
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(found, key=sort_key))
+        self._document: Document | None = None
+        self._checked: Checked | None = None
+
+    # --- views of the whole file, built when asked for -------------------------------------------
+
+    @property
+    def document(self) -> Document:
+        if self._document is None:
+            with _collector_paused():
+                items = tuple(self._current(i) for i in range(len(self._records)))
+            parsed = [d for i in _each_byte(self._noisy) if not isinstance(items[i], Comment)
+                      for d in items[i].diagnostics]  # type: ignore[union-attr]
+            self._document = Document(items, len(self._raw), 1, tuple(sorted(parsed, key=sort_key)))
+        return self._document
+
+    @property
+    def checked(self) -> Checked:
+        if self._checked is None:
+            scripts = []
+            with _collector_paused():
+                for head, end in self._scripts():
+                    scene = self._current(head) if head >= 0 and self._kinds[head] == _SCENE else None
+                    cues = tuple(self._timed(m.start()) for m in _CUE_RUN.finditer(self._kinds, head + 1, end))
+                    scripts.append(Script(scene, cues))  # type: ignore[arg-type]
+            self._checked = Checked(self._options, tuple(scripts), self._has_scenes, self.diagnostics)
+        return self._checked
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while tens of thousands of records or nodes are built (none
+    of them in a cycle): the collector would walk the whole heap again and again."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _split(text: str) -> list[str]:
+    """The lines of `text`, each with its line break (the last one has none)."""
+    parts = _LINE_BREAK.split(text)
+    return [a + b for a, b in zip(parts[0::2], parts[1::2])] + [parts[-1]]
+
+
+def _find(kinds: bytearray, chars: bytes, start: int = 0, end: int | None = None) -> int:
+    """The first record in `start..end-1` of one of the kinds `chars`, or -1."""
+    end = len(kinds) if end is None else end
+    found = [i for i in (kinds.find(c, start, end) for c in chars) if i >= 0]
+    return min(found) if found else -1
+
+
+def _rfind(kinds: bytearray, chars: bytes, start: int, end: int) -> int:
+    """The last record in `start..end-1` of one of the kinds `chars`, or -1."""
+    return max(kinds.rfind(c, start, end) for c in chars)
+
+
+def _each_byte(flags: bytearray) -> Iterator[int]:
+    index = flags.find(1)
+    while index >= 0:
+        yield index
+        index = flags.find(1, index + 1)
+
+
+def _each(kinds: bytearray, chars: bytes) -> Iterator[int]:
+    index = _find(kinds, chars)
+    while index >= 0:
+        yield index
+        index = _find(kinds, chars, index + 1)
+
+
+def _kind(item: Item) -> int:
+    if isinstance(item, Cue):
+        return _START if item.action == "start" else _CUE
+    if isinstance(item, Invalid):
+        return _BROKEN_SCENE if scene_like(item) else _BROKEN_CUE if item.text.startswith("@") else _BROKEN
+    return _DIRECTIVE if isinstance(item, Directive) else _SCENE if isinstance(item, Scene) else _COMMENT
+
+
+def _unclosed(item: Item) -> bool:
+    """A broken line that may hold a `\"\"\"` no later `\"\"\"` closes (an edit below may close it)."""
+    return isinstance(item, Invalid) and '"""' in item.text and any(d.code == "ODY002" for d in item.diagnostics)
+
+
+def _imaged(item: Item) -> bool:
+    return isinstance(item, Cue) and item.image is not None and item.image.value is not None
+
+
+# --- moving nodes down or up ------------------------------------------------------------------
+
+def _span(span: Span, shift: int) -> Span:
+    return Span(span.line + shift, span.column, span.end_line + shift, span.end_column)
+
+
+def _moved(d: Diagnostic, shift: int) -> Diagnostic:
+    """`Diagnostic.shifted`, built directly: every diagnostic below an inserted line moves."""
+    fixes = tuple(Fix(f.title, _span(f.span, shift), f.replacement) for f in d.fixes) if d.fixes else ()
+    related = tuple(Related(_span(r.span, shift), r.message) for r in d.related) if d.related else ()
+    return Diagnostic(d.code, d.message, _span(d.span, shift), d.help, fixes, related)
+
+
+def _text(text: Text | None, shift: int) -> Text | None:
+    return None if text is None else Text(text.raw, _span(text.span, shift), text.value)
+
+
+def _comment(comment: Comment | None, shift: int) -> Comment | None:
+    if comment is None:
+        return None
+    ignores = tuple((code, _span(span, shift)) for code, span in comment.ignores)
+    return Comment(comment.text, _span(comment.span, shift), ignores)
+
+
+def _shift_item(item: Item, shift: int) -> Item:
+    """The same node `shift` lines further down, as parsing it there would give."""
+    if isinstance(item, Comment):
+        return _comment(item, shift)  # type: ignore[return-value]
+    diagnostics = tuple(_moved(d, shift) for d in item.diagnostics)
+    comment, span = _comment(item.comment, shift), _span(item.span, shift)
+    if isinstance(item, Cue):
+        time = item.time
+        return Cue(Time(time.text, _span(time.span, shift), time.relative, time.ms), item.action,
+                   _span(item.keyword, shift), _text(item.prompt, shift), _text(item.image, shift),
+                   _span(item.image_keyword, shift) if item.image_keyword is not None else None,
+                   span, comment, diagnostics)
+    if isinstance(item, Directive):
+        value = item.value
+        moved = _text(value, shift) if isinstance(value, Text) else Word(value.text, _span(value.span, shift))
+        return Directive(item.name, _span(item.keyword, shift), moved, span, comment, diagnostics)  # type: ignore[arg-type]
+    if isinstance(item, Scene):
+        return Scene(_span(item.keyword, shift), _text(item.name, shift), span, comment, diagnostics)  # type: ignore[arg-type]
+    return Invalid(item.text, span, comment, diagnostics)

@@ -1,0 +1,280 @@
+"""The editor's live document (odyssey_dsl.lsp.document): after any sequence of edits its text,
+parse, checked scripts and diagnostics are exactly what compiling that text from scratch
+gives, while an edit only re-parses the lines it touches. Random edits first (typing within
+a line, Enter, joining lines, pasting and deleting blocks, half-typed strings, `\"\"\"`, CRLF and
+lone CR, binary junk), then the cases that are easy to get wrong, one by one."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import png_bytes
+from odyssey_dsl import Span, compile_text
+from odyssey_dsl.config import Settings
+from odyssey_dsl.lsp import document as live_module
+from odyssey_dsl.lsp.document import LiveDocument
+
+#: Images beside the screenplay: one that exists, one that does not.
+FOLDER = Path(__file__).resolve().parent / "__no_such_folder__"
+
+LINES = [
+    'title "Edits"', "min-gap 2s", "orientation portrait", "orientation sideways", "min-gap 0",
+    '@0 start "A cat on a sill"', '@0 start "with a picture" image "cat.png"', '@+3s interact "It yawns"',
+    '@6s interact "A bird lands"', '@+1s interact "quick" # ody: ignore[ODY201]', '@+1s interact "quick"',
+    "@9s end", "@+3s end  # ody: ignore[ODY202, ODY102, NOPE]", "@5:30 end", '@+2s start "again"',
+    '@3s interact ""', '@3 interct "bare"', '@x interact "bad time"', 'scene "one"', 'scene "two"', 'scene ""',
+    "scen two", "# a comment", "# ody: ignore[ODY201]", "", "   ", '@+3s interact """', "  folded words", '"""',
+    'more words"""  # closed', '@0 start """one line"""', "\t@4s\tinteract\t\"tabs\"", '@2s interact "é😀\\u00e9"',
+]
+FRAGMENTS = ["@", "@0", "@3s", "@+", "+3s", " start ", " interact ", "end", '"', '"""', "\\", "\\u", "#",
+             "# ody: ignore[ODY201]", "]", "scene ", "image ", "\n", "\r\n", "\r", "\n\n", "\t", " ", "x", "é",
+             "😀", "\x00", "\ufeff", "\x1b", "\u2028", "\x85"]
+BREAKS = st.sampled_from(["\n", "\n", "\n", "\r\n", "\r"])
+JUNK = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=6)
+FRAGMENT = st.one_of(st.sampled_from(FRAGMENTS), JUNK)
+
+
+@st.composite
+def screenplays(draw: st.DrawFn) -> str:
+    lines = draw(st.lists(st.sampled_from(LINES), max_size=30))
+    text = ""
+    for line in lines:
+        text += line + draw(BREAKS)
+    return text + draw(st.sampled_from(["", "@12s end", '"""']))
+
+
+@st.composite
+def block(draw: st.DrawFn) -> str:
+    """A pasted block: whole lines, maybe without a final line break."""
+    lines = draw(st.lists(st.sampled_from(LINES), min_size=1, max_size=5))
+    return "".join(line + draw(BREAKS) for line in lines)[: None if draw(st.booleans()) else -1]
+
+
+def lines_of(text: str) -> list[str]:
+    """The editor's lines (`\\n`, `\\r\\n` or a lone `\\r` end one), written independently of the
+    document's own splitting."""
+    return re.split(r"\r\n|\r|\n", text)
+
+
+def offset(text: str, line: int, column: int) -> int:
+    """Where a position is in `text`; a column past the end of its line means the end (LSP)."""
+    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+    return starts[line] + min(column, len(lines_of(text)[line]))
+
+
+def apply(text: str, start: tuple[int, int], end: tuple[int, int], new: str) -> str:
+    a, b = sorted((offset(text, *start), offset(text, *end)))
+    return text[:a] + new + text[b:]
+
+
+@st.composite
+def edits(draw: st.DrawFn, text: str) -> tuple[tuple[int, int], tuple[int, int], str]:
+    """One edit of `text` as an editor sends it: positions inside the text."""
+    lines = lines_of(text)
+
+    def point(line: int | None = None) -> tuple[int, int]:
+        line = draw(st.integers(0, len(lines) - 1)) if line is None else line
+        return line, draw(st.integers(0, len(lines[line])))
+
+    kind = draw(st.sampled_from(["type", "type", "erase", "enter", "join", "paste", "cut", "range"]))
+    if kind == "type":
+        at = point()
+        return at, at, draw(FRAGMENT)
+    if kind == "erase":
+        line, column = point()
+        return (line, column), (line, min(len(lines[line]), column + draw(st.integers(1, 4)))), ""
+    if kind == "enter":
+        at = point()
+        return at, at, draw(BREAKS)
+    if kind == "join":
+        line = draw(st.integers(0, len(lines) - 1))
+        if line + 1 == len(lines):
+            return (line, len(lines[line])), (line, len(lines[line])), ""
+        return (line, len(lines[line])), (line + 1, 0), draw(st.sampled_from(["", " "]))
+    if kind == "paste":
+        at = (draw(st.integers(0, len(lines) - 1)), 0) if draw(st.booleans()) else point()
+        return at, at, draw(block())
+    if kind == "cut":
+        first = draw(st.integers(0, len(lines) - 1))
+        last = draw(st.integers(first, min(len(lines) - 1, first + 4)))
+        return (first, 0), ((last + 1, 0) if last + 1 < len(lines) else (last, len(lines[last]))), ""
+    return point(), point(), draw(st.one_of(FRAGMENT, block()))
+
+
+def assert_same(live: LiveDocument, text: str) -> None:
+    """The live document is exactly what compiling `text` from scratch gives."""
+    assert live.text == text
+    assert live.line_count == len(lines_of(text))
+    assert [live.line(i) for i in range(live.line_count)] == lines_of(text)
+    fresh = compile_text(text, path=live.path, settings=live.settings, embed_images=False)
+    first, last = live.line_count // 3 + 1, live.line_count // 2 + 1
+    assert live.items_between(first, last) == [i for i in fresh.document.items if touches(i.span, first, last)]
+    assert live.timed_between(first, last) == [t for s in fresh.checked.scripts for t in s.cues
+                                               if touches(t.cue.span, first, last)]
+    assert live.diagnostics == fresh.diagnostics
+    assert live.document == fresh.document
+    assert live.checked == fresh.checked
+
+
+def touches(span: Span, first: int, last: int) -> bool:
+    return span.line <= last and span.end_line >= first
+
+
+@pytest.fixture(scope="module")
+def pictures() -> Path:
+    FOLDER.mkdir(exist_ok=True)
+    (FOLDER / "cat.png").write_bytes(png_bytes())
+    yield FOLDER
+    (FOLDER / "cat.png").unlink()
+    FOLDER.rmdir()
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(st.data(), screenplays(), st.sampled_from([frozenset(), frozenset({"ODY201", "ODY101", "ODY999"})]))
+def test_any_edits_give_what_a_fresh_compile_gives(pictures: Path, data: st.DataObject, text: str,
+                                                   ignore: frozenset[str]) -> None:
+    live = LiveDocument(text, pictures / "t.ody", Settings(ignore=ignore))
+    assert_same(live, text)
+    for _ in range(data.draw(st.integers(1, 25))):
+        start, end, new = data.draw(edits(text))
+        text = apply(text, start, end, new)
+        live.edit(start, end, new)
+        assert_same(live, text)
+
+
+# --- the cases that are easy to get wrong -------------------------------------------------------
+
+BIG = 'title "Big"\n\n@0 start "A cat"\n' + "".join(f'@+3s interact "step {i}"\n' for i in range(90)) + "@+3s end\n"
+
+
+def edited(text: str, *changes: tuple[tuple[int, int], tuple[int, int], str], ignore: frozenset[str] = frozenset(),
+           path: Path | None = None) -> LiveDocument:
+    """A live document of `text` after `changes`, checked against a fresh compile after each."""
+    path = path or FOLDER / "t.ody"
+    live = LiveDocument(text, path, Settings(ignore=ignore))
+    assert_same(live, text)
+    for start, end, new in changes:
+        text = apply(text, start, end, new)
+        live.edit(start, end, new)
+        assert_same(live, text)
+    return live
+
+
+def test_a_typed_long_string_opening_swallows_the_lines_below_until_closed() -> None:
+    text = '@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@9s end\n'
+    live = edited(text, ((1, 13), (1, 16), '"""b'), ((2, 0), (2, 0), '"""\n'))
+    assert [d.code for d in live.diagnostics] == []
+
+
+def test_an_unclosed_long_string_above_is_closed_by_one_typed_far_below() -> None:
+    text = '@0 start "a"\n@3s interact """never closed\n' + BIG[BIG.index("@+3s"):]
+    last = len(lines_of(text)) - 2
+    edited(text, ((last, 0), (last, 0), '"""'), ((last, 0), (last, 3), ""))
+
+
+def test_removing_an_opening_quote_parses_the_string_lines_again() -> None:
+    text = '@0 start """\n@3s interact "not a cue yet"\n"""\n@3s interact "x"\n@6s end\n'
+    edited(text, ((0, 9), (0, 12), '"'), ((0, 9), (0, 10), '"""'))
+
+
+def test_long_strings_that_change_partners_cascade_down_the_file() -> None:
+    text = "".join(f'@{i}s interact """\n  words {i}\n"""\n' for i in range(1, 20))
+    edited('@0 start "a"\n' + text + "@99s end\n", ((0, 0), (0, 0), '"""'), ((0, 0), (0, 3), ""))
+
+
+def test_line_breaks_of_every_kind_and_a_lone_cr_meeting_a_lf() -> None:
+    text = '@0 start "a"\r@3s interact "b"\r\n\r\n@6s end\r'
+    live = edited(text, ((1, 0), (1, 0), "\n"))
+    assert live.line_count == 5  # the LF joined the CR before it: one line break, not two
+    live = edited(text, ((0, 2), (0, 2), "\r"), ((2, 0), (3, 0), ""))
+    assert [live.line(i) for i in range(live.line_count)] == ["@0", ' start "a"', "", "@6s end", ""]
+
+
+def test_a_byte_order_mark_is_skipped_only_at_the_start() -> None:
+    edited('\ufeff@0 start "a"\n@3s end\n', ((0, 1), (0, 1), " "), ((1, 0), (1, 0), "\ufeff"), ((0, 0), (0, 1), ""))
+
+
+def test_an_absolute_time_moves_every_relative_time_after_it() -> None:
+    live = edited(BIG, ((3, 0), (3, 4), "@9s"))
+    assert not live.diagnostics
+    live = edited(BIG, ((3, 0), (3, 4), "@9m"))
+    assert [d.code for d in live.diagnostics] == ["ODY202"]
+
+
+def test_a_new_first_start_is_the_one_later_starts_point_at() -> None:
+    text = '@0 start "a"\n@3s interact "b"\n@6s start "c"\n@9s start "d"\n@12s end\n'
+    live = edited(text, ((0, 0), (0, 0), '@0 start "new"\n'))
+    assert [(d.code, d.span.line, d.related[0].span.line) for d in live.diagnostics if d.code == "ODY105"] == [
+        ("ODY105", 2, 1), ("ODY105", 4, 1), ("ODY105", 5, 1)]
+    edited(text, ((0, 0), (0, 0), '@0 start "new"\n'), ((0, 3), (0, 8), "interact"), ((0, 0), (1, 0), ""))
+
+
+def test_the_first_scene_line_makes_the_file_a_batch_and_back() -> None:
+    text = '@0 start "a"\n@3s end\n\n@0 start "b"\n@3s end\n'
+    edited(text, ((2, 0), (2, 0), 'scene "two"'), ((0, 0), (0, 0), 'scene "one"\n'), ((0, 0), (1, 0), ""),
+           ((2, 0), (2, 11), "scen two"), ((2, 0), (2, 8), ""))
+
+
+def test_a_cue_after_a_broken_line_still_points_at_the_end_above_it() -> None:
+    text = '@0 start "a"\n@3s end\n@6s interct "broken"\n@9s interact "after the end"\n'
+    live = edited(text, ((1, 0), (1, 0), "  "))
+    assert [(d.span.line, d.related[0].span) for d in live.diagnostics if d.code == "ODY104"] == [(4, Span(2, 3, 2, 10))]
+
+
+def test_a_directive_that_changes_min_gap_checks_every_script_again() -> None:
+    edited(BIG, ((0, 0), (0, 0), "min-gap 5s\n"), ((0, 9), (0, 10), "1"), ((0, 0), (1, 0), ""))
+
+
+def test_suppressions_follow_their_statement() -> None:
+    text = '@0 start "a"\n@1s interact "b"  # ody: ignore[ODY201]\n@2s end\n'
+    edited(text, ((1, 16), (1, 39), ""), ((1, 16), (1, 16), "# ody: ignore[ODY201, ODY2]"), ((0, 0), (0, 0), "\n\n"),
+           ignore=frozenset({"ODY202", "ODY102"}))
+
+
+def test_images_are_looked_up_again_on_every_edit(tmp_path: Path) -> None:
+    path = tmp_path / "t.ody"
+    live = edited('@0 start "a" image "late.png"\n@3s end\n', path=path)
+    assert [d.code for d in live.diagnostics] == ["ODY107"]
+    (tmp_path / "late.png").write_bytes(png_bytes())
+    live.edit((1, 7), (1, 7), " ")
+    assert live.diagnostics == ()
+
+
+def test_lines_moved_by_an_edit_keep_their_diagnostics_in_place() -> None:
+    text = BIG.replace('"step 50"', '""')
+    live = edited(text, ((5, 0), (5, 0), "# one\n# two\n"), ((0, 0), (2, 0), ""))
+    assert [(d.code, d.span.line) for d in live.diagnostics] == [("ODY106", 54)]
+
+
+def test_half_typed_strings_and_junk_never_raise() -> None:
+    edited(BIG, *[((7, i), (7, i), c) for i, c in enumerate('"\\u12\x00"""\r\ufffd')])
+
+
+def test_an_edit_within_a_line_parses_that_line_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+    real = live_module.parse_items
+
+    def spy(text: str, first_line: int = 1, stop: int | None = None) -> list:
+        parsed.append(text if stop is None else text[:stop])
+        return real(text, first_line, stop)
+
+    live = LiveDocument(BIG, None, Settings())
+    monkeypatch.setattr(live_module, "parse_items", spy)
+    live.edit((60, 15), (60, 15), "x")
+    line = live.line(60) + "\n"
+    live.edit((60, 0), (60, 0), '@+3s interact "pasted"\n')
+    live.edit((60, 0), (61, 0), "")
+    assert parsed == [line, '@+3s interact "pasted"\n' + line, line]
+
+
+def test_the_text_is_joined_once_per_change() -> None:
+    live = LiveDocument(BIG, None, Settings())
+    assert live.text is live.text
+    live.edit((0, 0), (0, 0), "# x\n")
+    assert live.text is live.text and live.text.startswith("# x\ntitle")
