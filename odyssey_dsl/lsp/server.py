@@ -11,7 +11,6 @@ client and answers with nothing: one bad request must never take the server down
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import traceback
@@ -38,9 +37,6 @@ from .project import path_of, project_for
 from .publish import Converter
 from .symbols import outline
 
-#: How long diagnostics wait for the next change of a burst (seconds): short enough to be
-#: unnoticed, long enough for the changes an editor sends together.
-PUBLISH_DELAY = 0.03
 CONFIG_FILES = ("ody.toml", "pyproject.toml")
 
 R = TypeVar("R")
@@ -95,7 +91,6 @@ class OdyServer(LanguageServer):
         self.files: dict[str, OpenFile] = {}
         self.columns = Columns()
         self.inlay_hints_on = True
-        self._due: dict[str, asyncio.TimerHandle] = {}
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
@@ -112,15 +107,9 @@ class OdyServer(LanguageServer):
         self.files[uri] = OpenFile(uri, path, LiveDocument(text, path, project.settings), version)
         self.publish(uri)
 
-    def publish_soon(self, uri: str) -> None:
-        if uri not in self._due:
-            self._due[uri] = asyncio.get_running_loop().call_later(PUBLISH_DELAY, self.publish, uri)
-
     def publish(self, uri: str) -> None:
-        """Send the file's diagnostics now (none once it is closed)."""
-        due = self._due.pop(uri, None)
-        if due is not None:
-            due.cancel()
+        """Send the file's diagnostics now (none once it is closed): after every change, with
+        no debounce, since the incremental check makes a change cost milliseconds."""
         file = self.files.get(uri)
         diagnostics = [] if file is None else file.converter.convert(
             file.live.diagnostics, uri, file.live.line, self.columns)
@@ -223,7 +212,7 @@ def build() -> OdyServer:
             else:
                 live.replace(change.text)
         file.version = params.text_document.version
-        ls.publish_soon(file.uri)
+        ls.publish(file.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     @guarded(none)
