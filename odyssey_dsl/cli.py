@@ -116,7 +116,7 @@ class _Commands(click.Group):
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="odyssey-dsl", prog_name="ody")
 def main() -> None:
-    """Write Odyssey Simulate scripts as .ody screenplays, check them and compile them."""
+    """Write Odyssey Simulate scripts as .ody screenplays: check, compile, run them and fetch the videos."""
 
 
 def _one_shot() -> None:
