@@ -6,15 +6,22 @@ edits within a line and for edits that insert or delete lines (Enter, joining li
 and cutting a block); opening the file shows its first diagnostics within a second. This
 script starts the real server (`python -m odyssey_dsl lsp`) over stdio and talks to it with
 a minimal JSON-RPC client of its own (a reader thread stamps each message as it arrives, so
-no client framework sits in the measurement). Baselines from the same run: a request the
-server answers at once (its round trip is the floor of any answer) and a from-scratch
-`compile_text` of the same file in this process (what re-checking the whole file would cost).
+no client framework sits in the measurement). The server publishes right after each change,
+with no debounce: the condition the issue measures in.
+
+It also asks what an editor asks after each change: a hover at the edited place and the inlay
+hints of the ~60 lines around it, sent as soon as the diagnostics arrive and not waited for (the
+next change goes out right behind them, so its diagnostics include any time the server spends on
+them); every 10 edits, the whole-file requests (folding ranges, document symbols), which editors
+send once typing pauses: they are answered before the next change. Each request's latency is
+reported. Baselines from the same run: a request the server answers at once (its round trip is
+the floor of any answer) and a from-scratch `compile_text` of the same file in this process
+(what re-checking the whole file would cost).
 
 Run it with the project's interpreter: `/tmp/v/bin/python bench/lsp_bench.py [--edits 200]`.
-`--in-process` times the same edits on `LiveDocument` directly, without the server;
-`--no-debounce` starts the server with its publishing delay (`server.PUBLISH_DELAY`) at 0, the
-condition the issue measures in.
-It exits non-zero only when something fails to run, never for missing the target.
+`--no-requests` sends the changes alone; `--in-process` times the same edits on `LiveDocument`
+directly, without the server. It exits non-zero only when something fails to run, never for
+missing the target.
 """
 
 from __future__ import annotations
@@ -43,7 +50,10 @@ EDIT_TARGET_MS = 50.0
 OPEN_TARGET_MS = 1000.0
 WAIT = 30.0  # seconds: an answer later than this is a hang, not slowness
 SERVER = [sys.executable, "-m", "odyssey_dsl", "lsp"]
-NO_DEBOUNCE = [sys.executable, "-c", "from odyssey_dsl.lsp import server; server.PUBLISH_DELAY = 0; server.serve()"]
+VISIBLE = 30  # lines above and below the edit that an editor shows, and asks inlay hints for
+WHOLE_FILE_EVERY = 10  # edits between two rounds of folding ranges and document symbols
+REQUESTS = {"textDocument/hover": "hover", "textDocument/inlayHint": "inlay hints",
+            "textDocument/foldingRange": "folding ranges", "textDocument/documentSymbol": "document symbols"}
 
 Edit = tuple[tuple[int, int], tuple[int, int], str]
 KINDS = ("line", "line", "lines", "lines")  # each edit and then its undo, by version number
@@ -131,6 +141,8 @@ class Server:
                                         stderr=subprocess.DEVNULL)
         self.inbox: queue.Queue[tuple[float, dict[str, Any]]] = queue.Queue()
         self.ids = itertools.count(1)
+        self.pending: dict[int, tuple[str, float]] = {}  # requests not waited for: id -> (method, sent)
+        self.answered: dict[str, list[float]] = {method: [] for method in REQUESTS}
         threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True).start()
 
     def _read(self, stream: BinaryIO) -> None:
@@ -163,11 +175,27 @@ class Server:
     def notify(self, method: str, params: Any) -> float:
         return self.send({"method": method, "params": params})
 
+    def ask(self, method: str, params: Any) -> None:
+        """Send a request without waiting: its answer is timed whenever it passes by."""
+        number = next(self.ids)
+        self.pending[number] = (method, self.send({"id": number, "method": method, "params": params}))
+
+    def settle(self) -> None:
+        """Wait for the answers to every request sent with `ask`."""
+        if self.pending:
+            self.wait(lambda _: not self.pending)
+
     def wait(self, wanted: Callable[[dict[str, Any]], bool]) -> tuple[float, dict[str, Any]]:
-        """The next message `wanted` (answering the server's own requests on the way)."""
+        """The next message `wanted` (answering the server's own requests and timing the answers
+        to `ask` on the way)."""
         deadline = time.monotonic() + WAIT
         while True:
             at, message = self.inbox.get(timeout=max(0.0, deadline - time.monotonic()))
+            asked = self.pending.pop(message.get("id"), None) if "method" not in message else None
+            if asked is not None:
+                if "error" in message:
+                    raise RuntimeError(f"{asked[0]} answered {message.get('error')}")
+                self.answered[asked[0]].append(at - asked[1])
             if wanted(message):
                 return at, message
             if "method" in message and "id" in message:  # registerCapability, configuration, ...
@@ -194,16 +222,19 @@ def change(uri: str, version: int, editor: Editor, edit: Edit) -> dict[str, Any]
             "contentChanges": [{"range": {"start": start, "end": end}, "text": new}]}
 
 
-def over_stdio(text: str, folder: Path, edits: int, command: list[str]) -> dict[str, Any]:
-    """Open the file in a real server and time each edit's diagnostics."""
+def over_stdio(text: str, folder: Path, edits: int, requests: bool) -> dict[str, Any]:
+    """Open the file in a real server and time each edit's diagnostics (and, with `requests`,
+    what an editor asks after it)."""
     env = {**os.environ, "ODY_CACHE_DIR": str(folder / "cache")}
-    server = Server(command, folder, env)
+    server = Server(SERVER, folder, env)
     try:
         source = folder / "big.ody"
         uri = source.as_uri()
         server.request("initialize", {"processId": os.getpid(), "rootUri": folder.as_uri(), "capabilities": {
             "general": {"positionEncodings": ["utf-16"]},
-            "textDocument": {"publishDiagnostics": {"relatedInformation": True, "versionSupport": True}}}})
+            "textDocument": {"publishDiagnostics": {"relatedInformation": True, "versionSupport": True},
+                             "hover": {"contentFormat": ["markdown"]},
+                             "documentSymbol": {"hierarchicalDocumentSymbolSupport": True}}}})
         server.notify("initialized", {})
         started = server.notify("textDocument/didOpen", {"textDocument": {
             "uri": uri, "languageId": "ody", "version": 1, "text": text}})
@@ -219,13 +250,33 @@ def over_stdio(text: str, folder: Path, edits: int, command: list[str]) -> dict[
             started = server.notify("textDocument/didChange", message)
             at, published = server.published(uri, version)
             result[kind].append(at - started)
+            if requests:
+                ask_as_an_editor(server, uri, editor, edit[0], version % WHOLE_FILE_EVERY == 0)
             if version % 10 == 0:
                 result["ping"].append(server.request("ody/ping", None)[0])  # unknown: answered at once
+        server.settle()
+        result["requests"] = server.answered
         result["final_count"] = len(published["params"]["diagnostics"])
         result["final_text"] = "\n".join(editor.lines)
         return result
     finally:
         server.close()
+
+
+def ask_as_an_editor(server: Server, uri: str, editor: Editor, where: tuple[int, int], whole_file: bool) -> None:
+    """A hover where the edit began and the inlay hints around it, not waited for; with
+    `whole_file`, folding ranges and document symbols too, answered before going on."""
+    document = {"uri": uri}
+    line, column = where
+    server.ask("textDocument/hover", {"textDocument": document,
+                                      "position": {"line": line, "character": editor.utf16(line, column)}})
+    visible = {"start": {"line": max(0, line - VISIBLE), "character": 0},
+               "end": {"line": min(len(editor.lines) - 1, line + VISIBLE), "character": 0}}
+    server.ask("textDocument/inlayHint", {"textDocument": document, "range": visible})
+    if whole_file:
+        server.ask("textDocument/foldingRange", {"textDocument": document})
+        server.ask("textDocument/documentSymbol", {"textDocument": document})
+        server.settle()
 
 
 def in_process(text: str, folder: Path, edits: int) -> dict[str, Any]:
@@ -276,7 +327,7 @@ def main() -> int:
     parser.add_argument("--edits", type=int, default=200, help="edits, half of each kind (default 200)")
     parser.add_argument("--lines", type=int, default=LINES, help=f"lines in the file (default {LINES})")
     parser.add_argument("--in-process", action="store_true", help="time LiveDocument itself, without the server")
-    parser.add_argument("--no-debounce", action="store_true", help="publish at once, without the server's delay")
+    parser.add_argument("--no-requests", action="store_true", help="send the changes alone, no hover or other request")
     args = parser.parse_args()
     text = screenplay(args.lines)
     with tempfile.TemporaryDirectory(prefix="ody-bench-") as tmp:
@@ -288,7 +339,7 @@ def main() -> int:
             if args.in_process:
                 result = in_process(text, folder, args.edits)
             else:
-                result = over_stdio(text, folder, args.edits, NO_DEBOUNCE if args.no_debounce else SERVER)
+                result = over_stdio(text, folder, args.edits, not args.no_requests)
             final = scratch(result["final_text"], folder, 1)[1]
         except (RuntimeError, OSError, queue.Empty) as error:
             print(f"lsp_bench: {error or 'the server did not answer'}", file=sys.stderr)
@@ -298,7 +349,7 @@ def main() -> int:
               f"ody lint says {expected} and {final}", file=sys.stderr)
         return 1
     where = ("LiveDocument in process" if args.in_process else
-             "ody lsp over stdio" + (", publishing without delay" if args.no_debounce else ""))
+             "ody lsp over stdio" + (", changes alone" if args.no_requests else ", with an editor's requests"))
     print(f"{where}: {len(text.splitlines()):,} lines ({len(text.encode()) / 1e6:.1f} MB), "
           f"{expected} diagnostics, {args.edits} edits")
     verdict = "met" if result["open"] * 1000 <= OPEN_TARGET_MS else "MISSED"
@@ -311,6 +362,11 @@ def main() -> int:
               f"(p95 target {EDIT_TARGET_MS:.0f} ms: {verdict})")
     every = result["line"] + result["lines"]
     print(f"{'all edits':34}{ms(pct(every, 0.5))}{ms(pct(every, 0.95))}{ms(max(every))}")
+    answered = {REQUESTS[method]: values for method, values in result.get("requests", {}).items() if values}
+    if answered:
+        print("\nrequests, from sending to the answer:")
+        for label, values in answered.items():
+            print(f"  {label + f' ({len(values)})':32}{ms(pct(values, 0.5))}{ms(pct(values, 0.95))}{ms(max(values))}")
     print("\nbaselines, same run:")
     print(f"  {'compile_text from scratch (best of 3)':40}{ms(baseline)}   "
           f"edit p95 = {pct(every, 0.95) / baseline:.3f}x of it")

@@ -3,7 +3,7 @@
 Each test module gets one server per position encoding (module-scoped: starting one costs
 about half a second). A test opens its own files, so tests never see each other's
 diagnostics. Diagnostics are waited for by version, with a deadline: the server publishes
-each document version's list once, a moment after the last change of a burst.
+each document version's list once, right after the change.
 """
 
 from __future__ import annotations

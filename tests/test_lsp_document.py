@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 
 from conftest import png_bytes
 from odyssey_dsl import Span, compile_text
+from odyssey_dsl.checks import Checked
 from odyssey_dsl.config import Settings
 from odyssey_dsl.lsp import document as live_module
-from odyssey_dsl.lsp.document import LiveDocument
+from odyssey_dsl.lsp.document import LiveDocument, Placed
+from odyssey_dsl.syntax import Comment, Document, Scene
 
 #: Images beside the screenplay: one that exists, one that does not.
 FOLDER = Path(__file__).resolve().parent / "__no_such_folder__"
@@ -116,6 +118,16 @@ def assert_same(live: LiveDocument, text: str) -> None:
     assert live.items_between(first, last) == [i for i in fresh.document.items if touches(i.span, first, last)]
     assert live.timed_between(first, last) == [t for s in fresh.checked.scripts for t in s.cues
                                                if touches(t.cue.span, first, last)]
+    items = fresh.document.items
+    for line in range(1, live.line_count + 2):
+        covering = [i for i in items if touches(i.span, line, line)]
+        assert live.item_at(line) == (covering[-1] if covering else None)
+        assert live.place(line) == placed(fresh.checked, line)
+    middle = live.line_count // 2 + 1
+    assert list(live.items_above(middle)) == [i for i in reversed(items) if i.span.line < middle]
+    assert list(live.items_from_top()) == list(items)
+    assert live.scene_lines() == scene_lines(fresh.document)
+    assert live.tall_items() == [i for i in items if i.span.end_line > i.span.line]
     assert live.diagnostics == fresh.diagnostics
     assert live.document == fresh.document
     assert live.checked == fresh.checked
@@ -123,6 +135,31 @@ def assert_same(live: LiveDocument, text: str) -> None:
 
 def touches(span: Span, first: int, last: int) -> bool:
     return span.line <= last and span.end_line >= first
+
+
+def placed(checked: Checked, line: int) -> Placed | None:
+    """The cue beginning on `line` with its neighbours' times, read off the whole checked file."""
+    for script in checked.scripts:
+        for index, timed in enumerate(script.cues):
+            if timed.cue.span.line == line:
+                before = [t.ms for t in script.cues[:index] if t.ms is not None]
+                after = [t.ms for t in script.cues[index + 1:] if t.ms is not None]
+                ends = [t.ms for t in script.cues if t.cue.action == "end"]
+                return Placed(timed, index == 0, script.cues[index - 1].ms if index else None,
+                              before[-1] if before else None, after[0] if after else None, script.scene,
+                              ends[-1] if ends else None)
+    return None
+
+
+def scene_lines(document: Document) -> list[tuple[int, int]]:
+    """Each scene line's first line and the last line of the last statement before the next one."""
+    found: list[tuple[int, int]] = []
+    for item in document.items:
+        if isinstance(item, Scene):
+            found.append((item.span.line, item.span.end_line))
+        elif found and not isinstance(item, Comment):
+            found[-1] = (found[-1][0], item.span.end_line)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -271,6 +308,14 @@ def test_an_edit_within_a_line_parses_that_line_only(monkeypatch: pytest.MonkeyP
     live.edit((60, 0), (60, 0), '@+3s interact "pasted"\n')
     live.edit((60, 0), (61, 0), "")
     assert parsed == [line, '@+3s interact "pasted"\n' + line, line]
+
+
+def test_the_revision_counts_changes() -> None:
+    live = LiveDocument(BIG, None, Settings())
+    first = live.revision
+    live.edit((3, 1), (3, 1), "1")
+    live.replace(BIG)
+    assert live.revision == first + 2
 
 
 def test_the_text_is_joined_once_per_change() -> None:

@@ -8,16 +8,14 @@ syntax tree (where a statement and its comment end).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from lsprotocol import types
 
-from ..checks import Checked
 from ..diagnostics import Diagnostic, Fix, Severity, Span
-from ..syntax import Comment, Cue, Document
+from ..syntax import Comment, Cue
 from ..times import TimeError, parse_time
-from .lookup import item_at, place
-from .positions import Columns, LineAt
+from .document import LiveDocument
+from .positions import Columns
 from .publish import to_lsp
 
 #: Warnings that a `# ody: ignore[...]` on their own statement cannot silence: they are about
@@ -26,32 +24,28 @@ _NOT_SILENCEABLE = frozenset({"ODY203", "ODY204"})
 _AFTER_HASH = re.compile(r"#[ \t]*")
 
 
-def fixes_for(diagnostic: Diagnostic, document: Document, checked: Checked) -> tuple[list[Fix], bool]:
+def fixes_for(diagnostic: Diagnostic, live: LiveDocument) -> tuple[list[Fix], bool]:
     """The quick fixes of one diagnostic, the likeliest first, and whether that first one is
     the fix to apply without asking (the only one, or the only reading that fits)."""
     fixes = list(diagnostic.fixes)
     preferred = len(fixes) == 1
     if diagnostic.code == "ODY003" and len(fixes) > 1:
-        fixes, preferred = _by_neighbours(diagnostic, fixes, document, checked)
+        fixes, preferred = _by_neighbours(diagnostic, fixes, live)
     if diagnostic.severity is Severity.WARNING and diagnostic.code not in _NOT_SILENCEABLE:
-        silence = _silence(diagnostic, document)
+        silence = _silence(diagnostic, live)
         if silence is not None:
             fixes.append(silence)
     return fixes, preferred
 
 
-def _by_neighbours(diagnostic: Diagnostic, fixes: list[Fix], document: Document,
-                   checked: Checked) -> tuple[list[Fix], bool]:
+def _by_neighbours(diagnostic: Diagnostic, fixes: list[Fix], live: LiveDocument) -> tuple[list[Fix], bool]:
     """A bare number's two readings (`3s`, `3ms`): first the one that falls between the
     cues around it; it is the preferred fix when exactly one does."""
-    cue = item_at(document, diagnostic.span.line)
-    placed = place(checked, cue) if isinstance(cue, Cue) and cue.time.span == diagnostic.span else None
+    cue = live.item_at(diagnostic.span.line)
+    placed = live.place(cue.span.line) if isinstance(cue, Cue) and cue.time.span == diagnostic.span else None
     if placed is None:
         return fixes, False
-    cues = placed.script.cues
-    just_before = cues[placed.index - 1].ms if placed.index else None  # what a relative time counts from
-    lower = placed.previous.ms if placed.previous is not None else None
-    upper = placed.following.ms if placed.following is not None else None
+    just_before, lower, upper = placed.just_before, placed.previous, placed.following
 
     def fits(fix: Fix) -> bool:
         parsed = parse_time(fix.replacement.removeprefix("@"))
@@ -69,10 +63,10 @@ def _by_neighbours(diagnostic: Diagnostic, fixes: list[Fix], document: Document,
     return ordered, fitting.count(True) == 1
 
 
-def _silence(diagnostic: Diagnostic, document: Document) -> Fix | None:
+def _silence(diagnostic: Diagnostic, live: LiveDocument) -> Fix | None:
     """Add the warning's code to its statement's `# ody: ignore[...]`, or write one."""
     code = diagnostic.code
-    statement = item_at(document, diagnostic.span.line)
+    statement = live.item_at(diagnostic.span.line)
     if statement is None or isinstance(statement, Comment):
         return None
     title = f"Silence {code} on this line (# ody: ignore[{code}])"
@@ -98,14 +92,16 @@ def _point(line: int, column: int) -> Span:
     return Span(line, column, line, column)
 
 
-def code_actions(diagnostics: Sequence[Diagnostic], document: Document, checked: Checked, uri: str,
-                 first_line: int, last_line: int, line_at: LineAt, columns: Columns) -> list[types.CodeAction]:
-    """Quick fixes for the diagnostics on 1-based lines `first_line`..`last_line`."""
+def code_actions(live: LiveDocument, uri: str, first_line: int, last_line: int,
+                 columns: Columns) -> list[types.CodeAction]:
+    """Quick fixes for the diagnostics on 1-based lines `first_line`..`last_line` (only their
+    statements and the times around them are looked at)."""
+    line_at = live.line
     actions = []
-    for diagnostic in diagnostics:
+    for diagnostic in live.diagnostics:
         if diagnostic.span.end_line < first_line or diagnostic.span.line > last_line:
             continue
-        fixes, preferred = fixes_for(diagnostic, document, checked)
+        fixes, preferred = fixes_for(diagnostic, live)
         if not fixes:
             continue
         shown = to_lsp(diagnostic, uri, line_at, columns)

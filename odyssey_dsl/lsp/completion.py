@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import os
 import re
-from bisect import bisect_left
 from pathlib import Path
 from typing import NamedTuple
 
 from lsprotocol import types
 
 from ..images import is_data_url
-from ..syntax import ACTIONS, DIRECTIVES, Comment, Cue, Directive, Document, Invalid, Item
+from ..syntax import ACTIONS, DIRECTIVES, Comment, Cue, Directive, Invalid, Item
 from ..times import TimeError, parse_time
+from .document import LiveDocument
 from .hover import KEYWORDS
-from .lookup import item_at
 from .positions import Columns
 
 TRIGGERS = [" ", '"', "/"]
@@ -39,10 +38,10 @@ _UNITS = ("s", "ms", "m", "h")
 
 
 class Context(NamedTuple):
-    """Where the cursor is: its 0-based line, that line's text, the cursor's code-point
-    column, the file, the folder image paths start from, and what the client can take."""
+    """Where the cursor is: the file, its 0-based line, that line's text, the cursor's code-point
+    column, the folder image paths start from, and what the client can take."""
 
-    document: Document
+    live: LiveDocument
     line: int
     text: str
     column: int
@@ -73,7 +72,7 @@ def complete(context: Context) -> list[types.CompletionItem]:
     path = _IMAGE_PATH.search(prefix)
     if path is not None:
         return _paths(context, path.group(1), path.start(1))
-    statement = item_at(context.document, context.line + 1)
+    statement = context.live.item_at(context.line + 1)
     if statement is not None and statement.span.line <= context.line:  # inside a `"""` string
         closed = _LONG_CLOSED.search(prefix)
         if closed is not None and _opens_with_start(statement):
@@ -125,21 +124,17 @@ def _units(context: Context, number: str, start: int) -> list[types.CompletionIt
 
 
 def _actions(context: Context, start: int) -> list[types.CompletionItem]:
-    begun = _script_has_begun(context.document, context.line + 1)
+    begun = _script_has_begun(context.live, context.line + 1)
     order = ("interact", "end", "start") if begun else ("start", "interact", "end")
     return [context.item(a, types.CompletionItemKind.Keyword, start, new_text=a,
                          snippet=f'{a} "$1"' if a != "end" else None, detail=KEYWORDS[a], order=order.index(a))
             for a in ACTIONS]
 
 
-def _script_has_begun(document: Document, line: int) -> bool:
+def _script_has_begun(live: LiveDocument, line: int) -> bool:
     """Whether the nearest statement above `line` is a cue other than `end`, even a broken
     one (so the next is rarely `start`)."""
-    items = document.items
-    index = bisect_left(items, line, key=lambda item: item.span.line) - 1
-    while index >= 0 and isinstance(items[index], Comment):
-        index -= 1
-    above = items[index] if index >= 0 else None
+    above = next((item for item in live.items_above(line) if not isinstance(item, Comment)), None)
     if isinstance(above, Cue):
         return above.action != "end"
     return isinstance(above, Invalid) and above.text.startswith("@")
@@ -153,7 +148,7 @@ def _image_keyword(context: Context, start: int) -> list[types.CompletionItem]:
 def _line_start(context: Context, start: int) -> list[types.CompletionItem]:
     """Directives not set yet while no cue or scene came before; `scene` anywhere."""
     set_already, top = set(), True
-    for item in context.document.items:
+    for item in context.live.items_from_top():
         if item.span.line > context.line:
             break
         if isinstance(item, Directive):

@@ -33,6 +33,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 from ..checks import (Checked, Options, Progress, Script, Timed, check_images, close_script, comment_codes,
                       directives, lone_suppression, scene_like, scenes, setting_codes, step)
@@ -50,6 +51,19 @@ _OTHERS = b"TCSAH"  # what directives must come before
 _BREAKS = b"AI"
 _CUE_RUN = re.compile(b"[TC]")
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+
+
+class Placed(NamedTuple):
+    """A cue in its script, with what a hover or a quick fix says about the cues around it
+    (times in ms; None where unknown)."""
+
+    timed: Timed
+    first: bool  # the script's first cue
+    just_before: int | None  # the time of the cue right before it: what a relative time counts from
+    previous: int | None  # the nearest earlier known time in the script
+    following: int | None  # the nearest later known time in the script
+    scene: Scene | None
+    length: int | None  # the time of the script's last `end`
 
 
 class _Record:
@@ -90,6 +104,7 @@ class LiveDocument:
     def __init__(self, text: str, path: Path | None, settings: Settings) -> None:
         self.path = path
         self.settings = settings
+        self.revision = 0  # one more after every change: what answers about the whole file are cached by
         self.replace(text)
 
     # --- the text ------------------------------------------------------------------------------
@@ -111,6 +126,7 @@ class LiveDocument:
         self._noisy = bytearray()  # 1: the record shows diagnostics
         self._open = bytearray()  # 1: a `"""` string that no later `"""` closes
         self._imaged = bytearray()  # 1: a cue with an image to look at
+        self._tall = bytearray()  # 1: an item over several lines
         self._splice(0, 0, items)
         self._options, self._option_diagnostics = self._directive_rules()
         self._has_scenes = _find(self._kinds, _HEADS) >= 0
@@ -167,6 +183,68 @@ class LiveDocument:
         start, end = self._between(first, last)
         return [self._timed(m.start()) for m in _CUE_RUN.finditer(self._kinds, start, end)
                 if self._records[m.start()].progress is not None]
+
+    def item_at(self, line: int) -> Item | None:
+        """The statement or full-line comment covering 1-based `line` (a `\"\"\"` string spans several)."""
+        index = bisect_right(self._firsts, line) - 1
+        if index < 0 or self._last(index) < line:
+            return None
+        return self._current(index)
+
+    def items_above(self, line: int) -> Iterator[Item]:
+        """The items that begin above 1-based `line`, the nearest first, each made current only
+        when reached (what the cursor's context needs is usually a few lines up)."""
+        for index in range(bisect_right(self._firsts, line - 1) - 1, -1, -1):
+            yield self._current(index)
+
+    def items_from_top(self) -> Iterator[Item]:
+        """The items from the first line down, each made current only when reached."""
+        for index in range(len(self._records)):
+            yield self._current(index)
+
+    def place(self, line: int) -> Placed | None:
+        """The cue that begins on 1-based `line`, in its script, as `.checked` has it (None: no
+        cue begins there, or it is above the first scene of a batch), found without building
+        the script: the neighbours' times are kept in the records."""
+        index = bisect_right(self._firsts, line) - 1
+        records, kinds = self._records, self._kinds
+        if index < 0 or self._firsts[index] != line or kinds[index] not in _CUES or records[index].progress is None:
+            return None
+        head = max(kinds.rfind(b"S", 0, index), kinds.rfind(b"H", 0, index))
+        end = self._script_end(head)
+        before = self._last_cue(head + 1, index)
+        known = (records[i].ms for i in self._cues_back(head + 1, index))
+        later = (records[m.start()].ms for m in _CUE_RUN.finditer(kinds, index + 1, end))
+        ends = (records[i].ms for i in self._cues_back(head + 1, end) if records[i].item.action == "end")  # type: ignore[union-attr]
+        return Placed(self._timed(index), before < 0, records[before].ms if before >= 0 else None,
+                      next((ms for ms in known if ms is not None), None), next((ms for ms in later if ms is not None), None),
+                      self._current(head) if head >= 0 and kinds[head] == _SCENE else None,  # type: ignore[arg-type]
+                      next(ends, None))
+
+    def scene_lines(self) -> list[tuple[int, int]]:
+        """(first, last line) of each `scene` line and what follows it up to the next one: to the
+        end of its last statement (comments left out), found without moving any node."""
+        kinds, found = self._kinds, []
+        index = kinds.find(_SCENE)
+        while index >= 0:
+            following = kinds.find(_SCENE, index + 1)
+            last = (following if following >= 0 else len(kinds)) - 1
+            while kinds[last] == _COMMENT:
+                last -= 1
+            found.append((self._firsts[index], self._last(last)))
+            index = following
+        return found
+
+    def tall_items(self) -> list[Item]:
+        """The items written over several lines (a `\"\"\"` string): few, kept in an index."""
+        return [self._current(i) for i in _each_byte(self._tall)]
+
+    def _cues_back(self, start: int, end: int) -> Iterator[int]:
+        """The cue records in `start..end-1`, the last first."""
+        index = self._last_cue(start, end)
+        while index >= 0:
+            yield index
+            index = self._last_cue(start, index)
 
     def _between(self, first: int, last: int) -> tuple[int, int]:
         start = bisect_right(self._firsts, first) - 1
@@ -226,6 +304,7 @@ class LiveDocument:
         self._noisy[r0:r1] = bytes(bool(r.shown) for r in records)
         self._open[r0:r1] = bytes(_unclosed(r.item) for r in records)
         self._imaged[r0:r1] = bytes(_imaged(r.item) for r in records)
+        self._tall[r0:r1] = bytes(r.item.span.end_line > r.line for r in records)
 
     def _last(self, index: int) -> int:
         """The last line of record `index`, as the text is now."""
@@ -406,6 +485,7 @@ class LiveDocument:
         found += self._image_rules()
         found += (d for d in self._setting_extras if d.code not in self._silenced)
         self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(found, key=sort_key))
+        self.revision += 1
         self._document: Document | None = None
         self._checked: Checked | None = None
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from ..checks import Checked
 from ..diagnostics import CODES, Span, shown
-from ..syntax import Comment, Cue, Directive, Document, Scene
+from ..syntax import Comment, Cue, Directive, Scene
 from ..times import format_clock, format_ms
-from .lookup import item_at, place, script_length
+from .document import LiveDocument
 
 #: One line per keyword, from docs/language.md.
 KEYWORDS: dict[str, str] = {
@@ -29,9 +28,10 @@ def _inside(span: Span, line: int, column: int) -> bool:
     return (span.line, span.column) <= (line, column) < (span.end_line, span.end_column)
 
 
-def hover_at(document: Document, checked: Checked, line: int, column: int) -> tuple[str, Span] | None:
-    """Markdown about what is at 1-based `line`, `column`, and the span it is about."""
-    item = item_at(document, line)
+def hover_at(live: LiveDocument, line: int, column: int) -> tuple[str, Span] | None:
+    """Markdown about what is at 1-based `line`, `column`, and the span it is about (only that
+    line's statement is looked at, never the whole file)."""
+    item = live.item_at(line)
     if item is None:
         return None
     comment = item if isinstance(item, Comment) else item.comment
@@ -41,7 +41,7 @@ def hover_at(document: Document, checked: Checked, line: int, column: int) -> tu
                 return f"`{code}`: {CODES[code].summary} ({CODES[code].severity.value})", span
     if isinstance(item, Cue):
         if _inside(item.time.span, line, column):
-            text = time_text(checked, item)
+            text = time_text(live, item)
             return (text, item.time.span) if text else None
         if _inside(item.keyword, line, column):
             return KEYWORDS[item.action], item.keyword
@@ -52,22 +52,22 @@ def hover_at(document: Document, checked: Checked, line: int, column: int) -> tu
     return None
 
 
-def time_text(checked: Checked, cue: Cue) -> str | None:
+def time_text(live: LiveDocument, cue: Cue) -> str | None:
     """`**0:12.500** (12500 ms)`, the gap from the previous cue and the script's length."""
-    placed = place(checked, cue)
+    placed = live.place(cue.span.line)
     if placed is None or placed.timed.ms is None:
         return None
     ms = placed.timed.ms
     lines = [f"**{format_clock(ms)}** ({ms} ms)"]
     previous = placed.previous
-    if previous is not None and previous.ms is not None:
-        gap = ms - previous.ms
+    if previous is not None:
+        gap = ms - previous
         where = "after" if gap >= 0 else "before"
-        lines.append(f"{format_ms(abs(gap))} {where} the previous cue (at {format_clock(previous.ms)})")
-    elif placed.index == 0:
+        lines.append(f"{format_ms(abs(gap))} {where} the previous cue (at {format_clock(previous)})")
+    elif placed.first:
         lines.append("the first cue")
-    scene = placed.script.scene
+    scene = placed.scene
     whole = f"the scene `{shown(scene.name.value or '', 40)}`" if scene is not None else "the script"
-    length = script_length(placed.script)
+    length = placed.length
     lines.append(f"{whole} lasts {format_clock(length)}" if length is not None else f"{whole} has no `end` yet")
     return "  \n".join(lines)

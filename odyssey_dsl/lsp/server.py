@@ -4,9 +4,11 @@ Each open file is a `LiveDocument`, which keeps its parse, checks and diagnostic
 after every edit; the handlers here only translate between it and the protocol (positions
 in the negotiated encoding, our spans and fixes as LSP ranges and edits). pygls's own copy
 of each document is not kept: it would re-join and re-split the whole text on every
-keystroke. Diagnostics are published a moment after the last change of a burst, so that
-fast typing sends one list, not one per key. A failing handler logs its traceback to the
-client and answers with nothing: one bad request must never take the server down.
+keystroke. Diagnostics are published right after each change (an edit costs milliseconds),
+and the requests about a position or the visible lines look only at those lines: after Enter
+near the top of a large file, building the whole parse again would take most of a second, and
+the next change's diagnostics would wait behind it. A failing handler logs its traceback to
+the client and answers with nothing: one bad request must never take the server down.
 """
 
 from __future__ import annotations
@@ -52,14 +54,14 @@ class OpenFile:
     live: LiveDocument
     version: int | None
     converter: Converter = field(default_factory=Converter)
-    cached_outline: tuple[object, list[types.DocumentSymbol]] | None = None  # (of which `checked`, symbols)
+    cached_outline: tuple[int, list[types.DocumentSymbol]] | None = None  # (`live.revision`, symbols)
 
     def symbols(self, columns: Columns) -> list[types.DocumentSymbol]:
-        """The outline, built again only when the file changed (editors ask after every change,
-        for the outline, the breadcrumbs and sticky scroll)."""
-        checked = self.live.checked
-        if self.cached_outline is None or self.cached_outline[0] is not checked:
-            self.cached_outline = (checked, outline(checked, self.live.line, columns))
+        """The outline, built again only when the file changed (editors ask for it several times
+        per change, for the outline, the breadcrumbs and sticky scroll)."""
+        revision = self.live.revision
+        if self.cached_outline is None or self.cached_outline[0] != revision:
+            self.cached_outline = (revision, outline(self.live.checked, self.live.line, columns))
         return self.cached_outline[1]
 
 
@@ -237,7 +239,7 @@ def build() -> OdyServer:
             return None
         live = file.live
         line, column = ls.columns.point(live.line, params.position, live.line_count)
-        found = hover_at(live.document, live.checked, line + 1, column + 1)
+        found = hover_at(live, line + 1, column + 1)
         if found is None:
             return None
         text, span = found
@@ -256,7 +258,7 @@ def build() -> OdyServer:
         live = file.live
         line, column = ls.columns.point(live.line, params.position, live.line_count)
         snippets = ls.supports("text_document.completion.completion_item.snippet_support")
-        context = Context(live.document, line, live.line(line), column,
+        context = Context(live, line, live.line(line), column,
                           file.path.parent if file.path is not None else None, snippets, ls.columns)
         return types.CompletionList(is_incomplete=False, items=complete(context))
 
@@ -291,15 +293,13 @@ def build() -> OdyServer:
         only = params.context.only
         if file is None or only and not any(types.CodeActionKind.QuickFix.startswith(k) for k in only):
             return []
-        live = file.live
-        return code_actions(live.diagnostics, live.document, live.checked, file.uri,
-                            params.range.start.line + 1, params.range.end.line + 1, live.line, ls.columns)
+        return code_actions(file.live, file.uri, params.range.start.line + 1, params.range.end.line + 1, ls.columns)
 
     @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
     @guarded(empty)
     def folding(ls: OdyServer, params: types.FoldingRangeParams) -> list[types.FoldingRange]:
         file = ls.files.get(params.text_document.uri)
-        return folding_ranges(file.live.document) if file is not None else []
+        return folding_ranges(file.live) if file is not None else []
 
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
     @guarded(empty)
@@ -307,9 +307,7 @@ def build() -> OdyServer:
         file = ls.files.get(params.text_document.uri)
         if file is None or not ls.inlay_hints_on:
             return []
-        live = file.live
-        return inlay_hints(live.checked, params.range.start.line + 1, params.range.end.line + 1,
-                           live.line, ls.columns)
+        return inlay_hints(file.live, params.range.start.line + 1, params.range.end.line + 1, ls.columns)
 
     return server
 
