@@ -3,6 +3,7 @@ with failed streams, and what is left on disk (docs/runner.md)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -42,7 +43,10 @@ def test_a_screenplay_becomes_a_video_and_a_manifest(home: Home) -> None:
     assert stream["status"] == "completed" and stream["duration_seconds"] == 2.0
     assert stream["files"]["video"] == {"path": "cat.mp4", "size": (folder / "cat.mp4").stat().st_size,
                                         "complete": True}
-    assert manifest["api_url"] == home.url and len(manifest["script_sha256"]) == 64
+    assert manifest["api_url"] == home.url
+    compiled = home.ody("compile", "cat.ody").stdout.encode()
+    assert manifest["script_sha256"] == hashlib.sha256(compiled).hexdigest()
+    assert len(manifest["request_sha256"]) == 64
     assert "cat.ody" in done.stdout and "completed" in done.stdout  # the summary
     home.assert_no_secret()
 
@@ -132,6 +136,7 @@ def test_several_screenplays_with_one_stem_get_distinct_folders(home: Home) -> N
     summary = json.loads(done.stdout)
     folders = sorted(Path(s["folder"]).name for s in summary["screenplays"])
     assert folders == ["cat", "cat-2"] and summary["exit_code"] == 0
+    assert 8 <= summary["api_requests"] <= 30  # 1 token, 2 submits, a few polls each: no hammering
 
 
 def test_orientation_flags_override_the_screenplay(home: Home) -> None:

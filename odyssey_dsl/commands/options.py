@@ -19,7 +19,7 @@ def api_options(fn: F) -> F:
                         help="Run against the local emulator (started in the background; no account needed).")(fn)
 
 
-def duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
+def duration(_ctx: click.Context, _param: click.Parameter, value: str) -> float:
     """Seconds from a time in the language's syntax (`90s`, `30m`, `1h`, `1:30:00`)."""
     from ..times import TimeError, parse_time
 

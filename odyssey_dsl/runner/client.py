@@ -61,7 +61,7 @@ class Client:
         self.target = target
         self.backoff = backoff
         self.stop = stop or threading.Event()
-        self.requests = 0  # every HTTP request made, for the benchmark and the summary
+        self.requests = 0  # every API request made (token exchanges included): `ody run --json` reports it
         self._http = httpx.Client(base_url=target.url, timeout=httpx.Timeout(timeout, connect=10.0),
                                   headers={"user-agent": USER_AGENT}, follow_redirects=False)
         self._token: str | None = None

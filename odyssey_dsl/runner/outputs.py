@@ -115,7 +115,7 @@ def file_take(folder: Path, group_hash: str, journal_take: int) -> int:
             continue
         number = int(match.group(1) or 1)
         data = read_manifest(path)
-        if data is not None and data.get("script_sha256") == group_hash and data.get("journal_take") == journal_take:
+        if data is not None and data.get("request_sha256") == group_hash and data.get("journal_take") == journal_take:
             return number
         taken.append(number)
     return max(taken, default=0) + 1

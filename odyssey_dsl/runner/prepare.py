@@ -47,6 +47,7 @@ class Prepared:
 
     @property
     def script_hash(self) -> str:
+        """The compiled script's (what `ody compile` prints), for run.json."""
         return sha256(script_json(self.scripts, self.batch).encode("utf-8"))
 
 
@@ -77,6 +78,7 @@ class Known:
     group_hash: str
     stem: str
     portrait: bool | None = None
+    script_hash: str | None = None  # the journal keeps the request's hash, not the script's
 
     def body_for(self, indexes: tuple[int, ...]) -> bytes:
         raise AssertionError("a job command never submits")

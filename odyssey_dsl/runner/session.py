@@ -79,7 +79,7 @@ class Stopper:
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
 
-    def _handle(self, signum: int, frame: object) -> None:
+    def _handle(self, _signum: int, _frame: object) -> None:
         if self.stop.is_set():
             for stop in self._on_exit:
                 stop()
@@ -100,6 +100,7 @@ def run_all(prepared: list[Prepared], options: RunOptions) -> int:
     reporter = Reporter(quiet=options.quiet or options.json)
     results: list[Result] = []
     interrupted = False
+    requests = 0
     with ExitStack() as stack:
         stack.callback(reporter.close)
         target, stop_emulator = resolve_target(options.emulator, options.api_url, stack, config)
@@ -119,8 +120,9 @@ def run_all(prepared: list[Prepared], options: RunOptions) -> int:
                       no_wait=options.no_wait, cancel_on_interrupt=options.cancel_on_interrupt)
         results = _run_in_pool(prepared, ctx, options.concurrency, stop)
         interrupted = stop.is_set()
+        requests = client.requests
     code = worst([r.code for r in results] + ([EXIT_INTERRUPTED] if interrupted else []))
-    _summarize(results, options, code)
+    _summarize(results, options, code, requests)
     return code
 
 
@@ -142,10 +144,10 @@ def _run_in_pool(prepared: list[Prepared], ctx: Context, concurrency: int, stop:
 
 
 
-def _summarize(results: list[Result], options: RunOptions, code: int) -> None:
+def _summarize(results: list[Result], options: RunOptions, code: int, requests: int) -> None:
     if options.json:
-        sys.stdout.write(json.dumps({"exit_code": code, "screenplays": [_as_json(r) for r in results]},
-                                    indent=2, ensure_ascii=False) + "\n")
+        summary = {"exit_code": code, "api_requests": requests, "screenplays": [_as_json(r) for r in results]}
+        sys.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
         return
     for r in results:
         if r.message:
