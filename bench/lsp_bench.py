@@ -13,8 +13,9 @@ It also asks what an editor asks after each change: a hover at the edited place 
 hints of the ~60 lines around it, sent as soon as the diagnostics arrive and not waited for (the
 next change goes out right behind them, so its diagnostics include any time the server spends on
 them); every 10 edits, the whole-file requests (folding ranges, document symbols), which editors
-send once typing pauses: they are answered before the next change. Each request's latency is
-reported. Baselines from the same run: a request the server answers at once (its round trip is
+send once typing pauses, and the next change right behind them, as when typing resumes: that
+change's diagnostics are reported apart ("edit behind document symbols"), and the answers are
+waited for before the edits go on. Each request's latency is reported. Baselines from the same run: a request the server answers at once (its round trip is
 the floor of any answer) and a from-scratch `compile_text` of the same file in this process
 (what re-checking the whole file would cost).
 
@@ -240,8 +241,9 @@ def over_stdio(text: str, folder: Path, edits: int, requests: bool) -> dict[str,
             "uri": uri, "languageId": "ody", "version": 1, "text": text}})
         at, first = server.published(uri, 1)
         result: dict[str, Any] = {"open": at - started, "open_count": len(first["params"]["diagnostics"]),
-                                  "line": [], "lines": [], "ping": []}
+                                  "line": [], "lines": [], "behind": [], "ping": []}
         editor = Editor(text)
+        behind = False  # this change goes out right behind the whole-file requests
         for version in range(2, edits + 2):
             kind = KINDS[version % 4]
             edit = editor.next(kind)
@@ -249,11 +251,14 @@ def over_stdio(text: str, folder: Path, edits: int, requests: bool) -> dict[str,
             editor.apply(edit)
             started = server.notify("textDocument/didChange", message)
             at, published = server.published(uri, version)
-            result[kind].append(at - started)
-            if requests:
-                ask_as_an_editor(server, uri, editor, edit[0], version % WHOLE_FILE_EVERY == 0)
+            result["behind" if behind else kind].append(at - started)
+            if behind:
+                server.settle()  # the whole-file answers, before the edits go on
             if version % 10 == 0:
                 result["ping"].append(server.request("ody/ping", None)[0])  # unknown: answered at once
+            behind = requests and version % WHOLE_FILE_EVERY == 0
+            if requests:
+                ask_as_an_editor(server, uri, editor, edit[0], behind)
         server.settle()
         result["requests"] = server.answered
         result["final_count"] = len(published["params"]["diagnostics"])
@@ -264,8 +269,8 @@ def over_stdio(text: str, folder: Path, edits: int, requests: bool) -> dict[str,
 
 
 def ask_as_an_editor(server: Server, uri: str, editor: Editor, where: tuple[int, int], whole_file: bool) -> None:
-    """A hover where the edit began and the inlay hints around it, not waited for; with
-    `whole_file`, folding ranges and document symbols too, answered before going on."""
+    """A hover where the edit began and the inlay hints around it; with `whole_file`, folding
+    ranges and document symbols too. None is waited for: the next change goes out behind them."""
     document = {"uri": uri}
     line, column = where
     server.ask("textDocument/hover", {"textDocument": document,
@@ -276,7 +281,6 @@ def ask_as_an_editor(server: Server, uri: str, editor: Editor, where: tuple[int,
     if whole_file:
         server.ask("textDocument/foldingRange", {"textDocument": document})
         server.ask("textDocument/documentSymbol", {"textDocument": document})
-        server.settle()
 
 
 def in_process(text: str, folder: Path, edits: int) -> dict[str, Any]:
@@ -362,6 +366,9 @@ def main() -> int:
               f"(p95 target {EDIT_TARGET_MS:.0f} ms: {verdict})")
     every = result["line"] + result["lines"]
     print(f"{'all edits':34}{ms(pct(every, 0.5))}{ms(pct(every, 0.95))}{ms(max(every))}")
+    if behind := result.get("behind"):
+        print(f"{f'edit behind document symbols ({len(behind)})':34}"
+              f"{ms(pct(behind, 0.5))}{ms(pct(behind, 0.95))}{ms(max(behind))}")
     answered = {REQUESTS[method]: values for method, values in result.get("requests", {}).items() if values}
     if answered:
         print("\nrequests, from sending to the answer:")

@@ -167,6 +167,11 @@ class LiveDocument:
     def line_count(self) -> int:
         return len(self._raw)
 
+    def lines(self) -> list[str]:
+        """A copy of the lines, each with its line break: cheap (the strings are shared), and
+        safe for another thread to read while edits go on."""
+        return self._raw.copy()
+
     def line(self, index: int) -> str:
         """Line `index` (0-based) without its line break; '' past the end."""
         return self._raw[index].rstrip("\r\n") if 0 <= index < len(self._raw) else ""

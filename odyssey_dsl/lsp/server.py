@@ -7,13 +7,17 @@ of each document is not kept: it would re-join and re-split the whole text on ev
 keystroke. Diagnostics are published right after each change (an edit costs milliseconds),
 and the requests about a position or the visible lines look only at those lines: after Enter
 near the top of a large file, building the whole parse again would take most of a second, and
-the next change's diagnostics would wait behind it. A failing handler logs its traceback to
-the client and answers with nothing: one bad request must never take the server down.
+the next change's diagnostics would wait behind it. The one answer about the whole file that
+takes long, the outline (4.8 MB of JSON for 20,000 lines), is built and encoded in a worker
+thread from a snapshot, and written out as encoded there. A failing handler logs its traceback
+to the client and answers with nothing: one bad request must never take the server down.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import json
 import logging
 import traceback
 from collections.abc import Callable, Generator
@@ -27,6 +31,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
+from ..checks import Checked
 from .actions import code_actions
 from .completion import TRIGGERS, Context, complete
 from .document import LiveDocument
@@ -37,7 +42,7 @@ from .hover import hover_at
 from .positions import Columns
 from .project import path_of, project_for
 from .publish import Converter
-from .symbols import outline
+from .symbols import Encoded, encode, flat, outline
 
 CONFIG_FILES = ("ody.toml", "pyproject.toml")
 
@@ -54,19 +59,44 @@ class OpenFile:
     live: LiveDocument
     version: int | None
     converter: Converter = field(default_factory=Converter)
-    cached_outline: tuple[int, list[types.DocumentSymbol]] | None = None  # (`live.revision`, symbols)
+    outline: tuple[int, asyncio.Future[Encoded]] | None = None  # (`live.revision`, its outline)
 
-    def symbols(self, columns: Columns) -> list[types.DocumentSymbol]:
-        """The outline, built again only when the file changed (editors ask for it several times
-        per change, for the outline, the breadcrumbs and sticky scroll)."""
+    def symbols(self, columns: Columns, nested: bool) -> asyncio.Future[Encoded]:
+        """The outline, started again only when the file changed (editors ask for it several
+        times per change, for the outline, the breadcrumbs and sticky scroll; `nested` is the
+        same for the whole session). Only the snapshot is taken here, on the event loop (the
+        document's caches are not thread-safe); a worker thread builds and encodes it, while
+        the next changes go on. An outline started before a change is still sent to whoever
+        asked then (clients take a stale outline), but a request after the change starts anew."""
         revision = self.live.revision
-        if self.cached_outline is None or self.cached_outline[0] != revision:
-            self.cached_outline = (revision, outline(self.live.checked, self.live.line, columns))
-        return self.cached_outline[1]
+        if self.outline is None or self.outline[0] != revision:
+            uri = None if nested else self.uri
+            work = asyncio.to_thread(_encoded_outline, self.live.checked, self.live.lines(), columns, uri)
+            self.outline = (revision, asyncio.ensure_future(work))
+        return self.outline[1]
+
+
+def _encoded_outline(checked: Checked, lines: list[str], columns: Columns, flat_uri: str | None) -> Encoded:
+    """Run in a worker thread: nested symbols, or flat ones located in `flat_uri`."""
+    symbols = outline(checked, lines, columns)
+    return encode(symbols if flat_uri is None else flat(flat_uri, symbols))
 
 
 class _Protocol(LanguageServerProtocol):
-    """pygls's protocol, minus its copy of each open document (see the module docstring)."""
+    """pygls's protocol, minus its copy of each open document (see the module docstring), and
+    writing an already encoded result as it is."""
+
+    def _send_data(self, data: Any) -> None:
+        """A response whose result is `Encoded` is framed here as pygls frames any message:
+        pygls's `json.dumps(data, default=...)` would walk its megabytes again on the event
+        loop. Everything else goes through pygls."""
+        result = getattr(data, "result", None)
+        if not isinstance(result, Encoded) or self.writer is None:
+            super()._send_data(data)
+            return
+        body = b'{"jsonrpc":"2.0","id":%s,"result":%s}' % (json.dumps(data.id).encode("ascii"), result.body)
+        header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
+        self.writer.write(header.encode("ascii") + body)
 
     def _to_user(self, method: str, params: Any) -> Generator[Any, Any, None]:
         if (handler := self.fm.features.get(method)) is not None:
@@ -96,6 +126,10 @@ class OdyServer(LanguageServer):
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def failed(self, handler: str) -> None:
+        """Log the exception being handled, with its traceback, to the client."""
+        self.log(f"ody lsp: {handler} failed:\n{traceback.format_exc()}", types.MessageType.Error)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """pygls's own errors (a message it could not read): logged, never a pop-up."""
@@ -147,7 +181,7 @@ def guarded(default: Callable[[], R]) -> Callable[[Callable[..., R]], Callable[.
             try:
                 return handler(ls, params)
             except Exception:  # noqa: BLE001 - the server must outlive any one request
-                ls.log(f"ody lsp: {handler.__name__} failed:\n{traceback.format_exc()}", types.MessageType.Error)
+                ls.failed(handler.__name__)
                 return default()
         return run
     return wrap
@@ -263,15 +297,19 @@ def build() -> OdyServer:
         return types.CompletionList(is_incomplete=False, items=complete(context))
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    @guarded(empty)
-    def symbols(ls: OdyServer, params: types.DocumentSymbolParams) -> list[Any]:
-        file = ls.files.get(params.text_document.uri)
-        if file is None:
+    async def symbols(ls: OdyServer, params: types.DocumentSymbolParams) -> Encoded | list[Any]:
+        """Answered when the worker thread is done (see `OpenFile.symbols`); as `guarded`, a
+        failure is logged and answered with nothing."""
+        try:
+            file = ls.files.get(params.text_document.uri)
+            if file is None:
+                return []
+            nested = ls.supports("text_document.document_symbol.hierarchical_document_symbol_support")
+            # shielded: a cancelled request must not cancel the outline other requests wait for
+            return await asyncio.shield(file.symbols(ls.columns, nested))
+        except Exception:  # noqa: BLE001 - the server must outlive any one request
+            ls.failed("symbols")
             return []
-        found = file.symbols(ls.columns)
-        if ls.supports("text_document.document_symbol.hierarchical_document_symbol_support"):
-            return found
-        return _flat(file.uri, found)
 
     @server.feature(types.TEXT_DOCUMENT_FORMATTING)
     @guarded(none)
@@ -327,17 +365,6 @@ def _format(ls: OdyServer, uri: str, lines: tuple[int, int] | None) -> list[type
         ls.log("ody: not formatted: the file has syntax errors (ODY001-ODY006); fix them first",
                types.MessageType.Info)
     return edits
-
-
-def _flat(uri: str, symbols: list[types.DocumentSymbol], container: str | None = None) -> list[Any]:
-    """The outline for clients without nested symbols."""
-    flat = []
-    for symbol in symbols:
-        where = types.Location(uri, symbol.range)
-        flat.append(types.SymbolInformation(name=symbol.name, kind=symbol.kind, location=where,
-                                            container_name=container))
-        flat.extend(_flat(uri, list(symbol.children or ()), symbol.name))
-    return flat
 
 
 def serve(log_file: Path | None = None) -> None:
