@@ -106,8 +106,8 @@ async def test_a_change_right_behind_the_outline_is_not_kept_waiting(client: Cli
     # the diagnostics came before the outline (the loop was free), or at least soon: building
     # the outline on the loop took 0.3-0.5 s for this file
     assert not outline_first or waited < 0.2, f"diagnostics after {waited:.3f} s, behind the outline"
-    before = await asked  # asked before the change: the outline then, still a valid answer
+    before = await asked  # the outline before the change, or after it: both are valid answers
     assert isinstance(scene := (before or [None])[0], types.DocumentSymbol) and scene.children is not None
-    assert "opening" in scene.children[0].name and len(scene.children) == 5000
+    assert scene.children[0].name.split('"')[1] in ("🐈 opening 0", "🐈 closing 0") and len(scene.children) == 5000
     after = await outline(client, uri)  # not the outline of the older revision, cached as current
     assert "closing" in after[0].children[0].name  # type: ignore[index]

@@ -45,6 +45,7 @@ from .publish import Converter
 from .symbols import Encoded, encode, flat, outline
 
 CONFIG_FILES = ("ody.toml", "pyproject.toml")
+OUTLINE_YIELD = 0.02  # seconds an outline request lets the changes behind it be applied first
 
 R = TypeVar("R")
 
@@ -305,6 +306,9 @@ def build() -> OdyServer:
             if file is None:
                 return []
             nested = ls.supports("text_document.document_symbol.hierarchical_document_symbol_support")
+            # Changes already on their way go first: their diagnostics must not wait behind the
+            # snapshot this outline takes on the loop, and an outline may wait a few ms.
+            await asyncio.sleep(OUTLINE_YIELD)
             # shielded: a cancelled request must not cancel the outline other requests wait for
             return await asyncio.shield(file.symbols(ls.columns, nested))
         except Exception:  # noqa: BLE001 - the server must outlive any one request
