@@ -33,7 +33,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from ..checks import (Checked, Options, Progress, Script, Timed, check_images, close_script, comment_codes,
                       directives, lone_suppression, scene_like, scenes, setting_codes, step)
@@ -353,7 +353,7 @@ class LiveDocument:
             elif kind in _STATEMENTS:
                 was = record.progress
                 item = self._current(index)
-                cue = item if kind in _CUES else None
+                cue = cast(Cue, item) if kind in _CUES else None
                 progress = self._step(index, progress, cue, before, first)
                 if cue is not None:
                     before, old_cue_seen = cue, old_cue_seen or old

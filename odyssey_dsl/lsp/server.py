@@ -48,6 +48,7 @@ CONFIG_FILES = ("ody.toml", "pyproject.toml")
 OUTLINE_YIELD = 0.02  # seconds an outline request lets the changes behind it be applied first
 
 R = TypeVar("R")
+D = TypeVar("D")
 
 
 @dataclass
@@ -174,11 +175,11 @@ def _version() -> str:
         return "0"
 
 
-def guarded(default: Callable[[], R]) -> Callable[[Callable[..., R]], Callable[..., R]]:
+def guarded(default: Callable[[], D]) -> Callable[[Callable[..., R]], Callable[..., R | D]]:
     """Log a handler's failure to the client and answer `default()` instead of an error."""
-    def wrap(handler: Callable[..., R]) -> Callable[..., R]:
+    def wrap(handler: Callable[..., R]) -> Callable[..., R | D]:
         @functools.wraps(handler)
-        def run(ls: OdyServer, params: Any) -> R:
+        def run(ls: OdyServer, params: Any) -> R | D:
             try:
                 return handler(ls, params)
             except Exception:  # noqa: BLE001 - the server must outlive any one request
