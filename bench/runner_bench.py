@@ -21,7 +21,6 @@ import itertools
 import json
 import os
 import re
-import selectors
 import signal
 import statistics
 import subprocess
@@ -36,6 +35,7 @@ from pathlib import Path
 import httpx
 
 from _common import find_ody
+from odyssey_dsl.runner.emulated import first_line
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SINGLE, BATCH = EXAMPLES / "window-cat.ody", EXAMPLES / "four-seasons.ody"
@@ -70,7 +70,7 @@ class Emulator:
                 [sys.executable, "-m", "odyssey_dsl", "emulator", "--port", "0", "--data-dir", str(self.data_dir),
                  "--access-log", "--video-padding", str(padding), *LIFECYCLE],
                 stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, env=env)
-        line = _first_line(self.process, timeout=60)
+        line = first_line(self.process, timeout=60)
         if not line.startswith("listening on http://"):
             self.stop()
             raise RuntimeError(f"the emulator did not start: {line!r} {self.log.read_text(errors='replace')[-2000:]}")
@@ -114,21 +114,6 @@ def _kind(method: str, path: str) -> str:
     if path.startswith("/recordings/") or path == "/stream-recordings":
         return "recording"
     return "file" if path.startswith("/files/") else "other"
-
-
-def _first_line(process: subprocess.Popen[bytes], timeout: float) -> str:
-    """The child's first stdout line, or what came before `timeout` seconds."""
-    assert process.stdout is not None
-    line = b""
-    deadline = time.monotonic() + timeout
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        while not line.endswith(b"\n") and selector.select(max(0.0, deadline - time.monotonic())):
-            byte = os.read(process.stdout.fileno(), 1)
-            if not byte:
-                break
-            line += byte
-    return line.decode("utf-8", "replace").strip()
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ Every wait is bounded: a broken emulator fails a test, it never hangs the suite.
 from __future__ import annotations
 
 import os
-import selectors
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import httpx
 
 from odyssey_dsl.emulator.server import ServerThread
 from odyssey_dsl.emulator.settings import Settings
+from odyssey_dsl.runner.emulated import first_line as read_line
 
 KEY = "ody_test_key"
 OTHER_KEY = "ody_other_key"
@@ -155,21 +155,3 @@ class Emulator:
     def _close(self) -> None:
         if self.process is not None and self.process.stdout is not None:
             self.process.stdout.close()
-
-
-def read_line(process: subprocess.Popen[bytes], timeout: float) -> str:
-    """The first stdout line of `process`, waiting at most `timeout` seconds."""
-    assert process.stdout is not None
-    line = b""
-    deadline = time.monotonic() + timeout
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or not selector.select(left):
-                break
-            byte = os.read(process.stdout.fileno(), 1)
-            if not byte:
-                break
-            line += byte
-    return line.decode("utf-8", "replace").rstrip("\n")

@@ -81,7 +81,7 @@ class LocalEmulator:
                                              stderr=log, start_new_session=True)
         finally:
             log.close()
-        url = _first_line(self._process, START_TIMEOUT)
+        url = _listening(first_line(self._process, START_TIMEOUT))
         if url is None:
             self.stop()
             raise ApiFailure("the local emulator did not start",
@@ -90,23 +90,29 @@ class LocalEmulator:
         return url
 
 
-def _first_line(process: subprocess.Popen[bytes], timeout: float) -> str | None:
-    """The address from the emulator's `listening on URL` line, waiting at most `timeout`."""
+def first_line(process: subprocess.Popen[bytes], timeout: float) -> str:
+    """The child's first stdout line (without its newline), or what came of it before
+    `timeout` seconds or the end of its output. Read a byte at a time, unbuffered, so that
+    nothing the child writes later is swallowed into a buffer select cannot see."""
     assert process.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + timeout
     line = b""
-    while not line.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        if left <= 0 or not selector.select(left):
-            return None
-        byte = os.read(process.stdout.fileno(), 1)  # unbuffered: select sees what is left
-        if not byte:
-            return None
-        line += byte
-    text = line.decode("utf-8", "replace").strip()
-    return text.removeprefix("listening on ") if text.startswith("listening on http://") else None
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                break
+            byte = os.read(process.stdout.fileno(), 1)
+            if not byte:
+                break
+            line += byte
+    return line.decode("utf-8", "replace").rstrip("\n")
+
+
+def _listening(line: str) -> str | None:
+    """The address in the emulator's `listening on URL` line."""
+    return line.removeprefix("listening on ") if line.startswith("listening on http://") else None
 
 
 def _write_endpoint(path: Path, url: str, pid: int) -> None:
