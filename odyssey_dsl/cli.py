@@ -21,6 +21,7 @@ import click
 from . import render
 from .compiler import SourceError, compile_text, read_source, too_large
 from .config import ConfigError, Settings, load_settings, merge, read_settings
+from .files import write_atomic
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 STDIN = "-"
@@ -318,34 +319,6 @@ def print_reports(outcome: Outcome, fmt: str, stream: IO[str]) -> None:
 
 def _colour(stream: IO[str]) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to a temporary file beside `path` and rename it over `path`."""
-    import tempfile
-
-    path = Path(os.path.realpath(path))  # through a symlink: replace its target, keep the link
-    folder = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        else:
-            os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def run() -> None:

@@ -207,12 +207,12 @@ def _private(info: os.stat_result) -> bool:
 
 def _write_atomic(path: Path, text: str) -> None:
     """Best effort: a cache that cannot be written is rebuilt next time."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    from .files import write_atomic
+
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, text)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        pass
 
 
 if __name__ == "__main__":

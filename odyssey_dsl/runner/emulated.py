@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from ..files import write_atomic
 from .errors import ApiFailure, UsageError
 from .target import EMULATOR, EMULATOR_KEY, Target, state_dir
 
@@ -86,7 +87,7 @@ class LocalEmulator:
             self.stop()
             raise ApiFailure("the local emulator did not start",
                              f"see {self.folder / 'emulator.log'} for why")
-        _write_endpoint(self.folder / "endpoint.json", url, self._process.pid)
+        write_atomic(self.folder / "endpoint.json", json.dumps({"url": url, "pid": self._process.pid}))
         return url
 
 
@@ -113,12 +114,6 @@ def first_line(process: subprocess.Popen[bytes], timeout: float) -> str:
 def _listening(line: str) -> str | None:
     """The address in the emulator's `listening on URL` line."""
     return line.removeprefix("listening on ") if line.startswith("listening on http://") else None
-
-
-def _write_endpoint(path: Path, url: str, pid: int) -> None:
-    temp = path.with_name(f".endpoint.{os.getpid()}.tmp")
-    temp.write_text(json.dumps({"url": url, "pid": pid}))
-    os.replace(temp, path)
 
 
 def _running(endpoint: Path) -> str | None:

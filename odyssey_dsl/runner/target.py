@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..emulator.settings import is_loopback
+from ..files import write_atomic
 from .errors import UsageError
 from .retry import Backoff
 
@@ -62,12 +63,13 @@ def read_config(path: Path | None = None) -> dict[str, object]:
         kind = SETTINGS.get(key)
         if kind is None:
             raise UsageError(f"{path}: unknown setting `{key}`", f"known: {', '.join(SETTINGS)}")
-        if not _fits(value, kind):
+        if not fits(value, kind):
             raise UsageError(f"{path}: `{key}` must be a {kind.__name__}")
     return data
 
 
-def _fits(value: object, kind: type) -> bool:
+def fits(value: object, kind: type) -> bool:
+    """Whether a setting's value is of its type and range (ints 1 or more, floats 0 or more)."""
     if kind is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
     if kind is int:
@@ -80,16 +82,7 @@ def write_config(data: dict[str, object], path: Path | None = None) -> Path:
     path = path or config_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     lines = [f"{key} = {_toml(value)}\n" for key, value in sorted(data.items())]
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write("# odyssey-dsl user settings: written by `ody config set`\n" + "".join(lines))
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    write_atomic(path, "# odyssey-dsl user settings: written by `ody config set`\n" + "".join(lines), mode=0o600)
     return path
 
 
