@@ -117,7 +117,12 @@ class Home:
             return []
         with sqlite3.connect(path) as db:
             db.row_factory = sqlite3.Row
-            return [dict(r) for r in db.execute("SELECT * FROM jobs ORDER BY id")]
+            try:
+                return [dict(r) for r in db.execute("SELECT * FROM jobs ORDER BY id")]
+            except sqlite3.OperationalError as error:  # read between the file's creation and its schema
+                if "no such table" not in str(error):
+                    raise
+                return []
 
     def manifest(self, folder: str, name: str = "run.json") -> dict[str, Any]:
         return json.loads((self.work / "recordings" / folder / name).read_text(encoding="utf-8"))

@@ -52,7 +52,7 @@ def test_ctrl_c_while_waiting_keeps_the_job_and_says_how_to_resume(home: Home) -
         assert f"ody wait {job_id} --download" in err
         assert server_jobs(server)[0]["status"] == "pending"
         again = home.ody("run", "cat.ody", "--timeout", "1s")  # a rerun finds the same job
-        assert "reusing" in again.stderr or again.returncode == 5
+        assert again.returncode == 5 and "reusing it instead of paying again" in again.stderr
         assert len(server_jobs(server)) == 1
 
 
@@ -165,6 +165,9 @@ def test_several_candidates_stop_and_name_the_adopt_command(home: Home) -> None:
         assert done.returncode == 3  # the adopted job is 1 s long: it does not match cat.ody's 2 s
         assert "does not match" in done.stderr
         assert not (home.work / "recordings" / "cat" / "cat.mp4").exists()
+        fetched = home.ody("download", second["job_id"], "--out", "elsewhere")  # as the message says
+        assert fetched.returncode == 0, fetched.stderr
+        assert frames(home.work / "elsewhere" / second["job_id"] / "cat.mp4") == 25
         assert len(server_jobs(server)) == 2
 
 

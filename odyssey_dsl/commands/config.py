@@ -63,15 +63,16 @@ def _read_key() -> str:
 
 
 def _typed(key: str, value: str, kind: type) -> object:
-    if kind is str:
-        return value
+    """The value as the config file will hold it, checked by the rule that reads it back."""
+    from ..runner.target import fits
+
     try:
-        number = kind(value)
+        typed = kind(value)
     except ValueError:
         fail(f"`{key}` takes a {kind.__name__}, not {value!r}")
-    if number < (1 if kind is int else 0):
+    if not fits(typed, kind):
         fail(f"`{key}` must be {'1 or more' if kind is int else '0 or more'}")
-    return number
+    return typed
 
 
 @command.command("unset")
@@ -88,6 +89,8 @@ def unset(key: str) -> None:
         write_config(data)
     except RunnerError as error:
         fail(error.message, error.hint)
+    except OSError as error:
+        fail(f"cannot write the config file: {error.strerror or error}")
     click.echo(f"{key} removed")
 
 

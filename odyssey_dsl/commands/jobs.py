@@ -114,8 +114,7 @@ def _follow(job: str, out: Path | None, emulator: bool, api_url: str | None, *, 
     if result.message:
         click.echo(f"ody: {result.message}", err=True)
     if result.folder is not None and result.streams:
-        good = sum(1 for s in result.streams if s.get("files", {}).get("video", {}).get("complete"))
-        click.echo(f"{good} of {len(result.streams)} recording(s) in {result.folder}")
+        click.echo(f"{result.recorded} of {len(result.streams)} recording(s) in {result.folder}")
     sys.exit(result.code)
 
 

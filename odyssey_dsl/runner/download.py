@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from .client import Interrupted
+from .client import USER_AGENT, Interrupted
 from .errors import RunnerError
 from .retry import Backoff
 
@@ -36,6 +36,12 @@ class Fetched:
     def __init__(self, size: int, content_type: str | None) -> None:
         self.size = size
         self.content_type = content_type
+
+
+def download_client() -> httpx.Client:
+    """The client for file URLs: no credentials ever, redirects followed (storage may move)."""
+    return httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True,
+                        headers={"user-agent": USER_AGENT})
 
 
 def part_of(dest: Path) -> Path:

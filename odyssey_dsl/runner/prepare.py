@@ -4,6 +4,7 @@ per script (index, file name, length), with `--landscape`/`--portrait` applied."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ..compiler import Compilation
@@ -28,24 +29,23 @@ class Prepared:
     def stem(self) -> str:
         return safe_name(self.path.stem, "screenplay")
 
-    @property
+    @cached_property  # images are embedded: the body can be megabytes, made once
     def body(self) -> bytes:
-        return self.body_for(tuple(range(len(self.scripts))))
+        return request_json(self.scripts, self.batch, self.portrait, self.expansion).encode("utf-8")
 
     def body_for(self, indexes: tuple[int, ...]) -> bytes:
         """The request for some of the scripts: all of them, or a batch of those to redo."""
         if len(indexes) == len(self.scripts):
-            chosen, batch = self.scripts, self.batch
-        else:
-            chosen, batch = tuple(self.scripts[i] for i in indexes), True
-        return request_json(chosen, batch, self.portrait, self.expansion).encode("utf-8")
+            return self.body
+        chosen = tuple(self.scripts[i] for i in indexes)
+        return request_json(chosen, True, self.portrait, self.expansion).encode("utf-8")
 
-    @property
+    @cached_property
     def group_hash(self) -> str:
         """What a rerun compares: the whole request, orientation and options included."""
         return sha256(self.body)
 
-    @property
+    @cached_property
     def script_hash(self) -> str:
         """The compiled script's (what `ody compile` prints), for run.json."""
         return sha256(script_json(self.scripts, self.batch).encode("utf-8"))
@@ -77,11 +77,9 @@ class Known:
     scenes: tuple[Scene, ...]
     group_hash: str
     stem: str
-    portrait: bool | None = None
+    portrait: bool | None = None  # unknown to the journal: run.json keeps what it said
     script_hash: str | None = None  # the journal keeps the request's hash, not the script's
-
-    def body_for(self, indexes: tuple[int, ...]) -> bytes:
-        raise AssertionError("a job command never submits")
+    rows: tuple[Row, ...] = ()  # these jobs only, not the take's (and not the take's folder)
 
 
 def known(rows: list[Row], name: str, stem: str | None = None) -> Known:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import ExitStack
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from .client import Client
 from .errors import UsageError
+from .download import download_client
 from .journal import OWNED, Journal, Row, Scene
 from .outputs import safe_name
 from .poll import pace
@@ -48,11 +49,12 @@ class Jobs:
         self.reporter = Reporter(quiet=quiet)
         stack.callback(self.reporter.close)
         self._flags = (emulator, api_url)
-        self._clients: dict[str, Client] = {}
+        self._clients: dict[str, Client] = {}  # by the row's API base, or "" for the flags' choice
+        self._on_exit: list[Callable[[], None]] = []  # what a second Ctrl-C must still do
 
     def stopping(self) -> Stopper:
         """Ctrl-C sets this command's stop flag (a second one exits at once)."""
-        return Stopper(self.reporter, [], self.stop)
+        return Stopper(self.reporter, self._on_exit, self.stop)
 
     def client_for(self, job_id: str) -> tuple[Client, Row | None]:
         row = self.journal.by_job(job_id)
@@ -61,34 +63,41 @@ class Jobs:
         return self.client(row), row
 
     def client(self, row: Row | None) -> Client:
-        """A client for the API `row` was submitted to (None: the one the flags choose)."""
-        if row is None:
-            target, _ = resolve_target(*self._flags, self.stack, self.config)
-        elif row.api_base == EMULATOR:
-            target, _ = resolve_target(True, None, self.stack, self.config)
+        """A client for the API `row` was submitted to (None: the one the flags choose), made
+        once per API: an emulator is started (or found) once."""
+        where = "" if row is None else row.api_base
+        if where in self._clients:
+            return self._clients[where]
+        if row is None or row.api_base == EMULATOR:
+            target, stop_emulator = resolve_target(*(self._flags if row is None else (True, None)),
+                                                   self.stack, self.config)
+            self._on_exit.append(stop_emulator)
         else:
             key = api_key(self.config)
             if fingerprint(key) != row.key_fp:
                 raise UsageError(f"job {row.job_id} was submitted with another API key",
                                  "set ODYSSEY_API_KEY to the key that submitted it")
             target = Target(row.api_base, row.api_base, key)
-        if target.base not in self._clients:
-            client = Client(target, backoff(self.config), self.stop)
-            self.stack.callback(client.close)
-            self._clients[target.base] = client
-        return self._clients[target.base]
+        client = Client(target, backoff(self.config), self.stop)
+        self.stack.callback(client.close)
+        self._clients[where] = client
+        return client
 
     def run(self, client: Client, row: Row, out: Path | None, wait: bool, timeout: float) -> Result:
         """Wait for (when `wait`) and download the take `row` belongs to, as `ody run` would."""
-        rows = [r for r in self.journal.rows(row.group_hash, row.api_base, row.key_fp, row.take) if r.state in OWNED]
-        plan = known(rows, row.screenplay or str(row.job_id),
-                     None if row.screenplay and not row.screenplay.startswith("job:") else safe_name(str(row.job_id), "job"))
+        name = row.screenplay or str(row.job_id)
+        own_folder = safe_name(str(row.job_id), "job")
+        if row.state not in OWNED:  # rejected: that job alone, and never in the screenplay's folder
+            plan = replace(known([row], name, own_folder), rows=(row,))
+        else:
+            rows = [r for r in self.journal.rows(row.group_hash, row.api_base, row.key_fp, row.take)
+                    if r.state in OWNED]
+            plan = known(rows, name, own_folder if name.startswith("job:") else None)
         root = out if out is not None else Path(row.folder).parent if row.folder else Path("recordings")
-        downloads = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True)
+        downloads = download_client()
         self.stack.callback(downloads.close)
-        ctx = Context(client, self.journal, None, downloads, root,
-                      pace(self.config),
-                      time.monotonic() + timeout, self.reporter, ActiveJobs(), submit=False, wait=wait)
+        ctx = Context(client, self.journal, None, downloads, root, pace(self.config),
+                      time.monotonic() + timeout, self.reporter, ActiveJobs(), wait=wait)
         return ScreenplayRun(plan, ctx).run()
 
     def adopt_foreign(self, client: Client, job: dict[str, Any]) -> Row:

@@ -29,6 +29,7 @@ from .errors import (
     EXIT_TIMEOUT,
     EXIT_USAGE,
     RunnerError,
+    worst,
 )
 from .journal import ADOPTED, OWNED, REJECTED, Journal, Row
 from .locks import held
@@ -95,7 +96,6 @@ class Context:
     active: ActiveJobs
     new: bool = False
     no_wait: bool = False
-    submit: bool = True  # False for the job commands: they wait and download, never pay
     wait: bool = True  # False for `ody download`: what is ready now, and no more
     cancel_on_interrupt: bool = False
     claimed: dict[Path, Path] = field(default_factory=dict)  # folder -> screenplay, this session
@@ -112,6 +112,11 @@ class Result:
     streams: list[dict[str, Any]] = field(default_factory=list)
     message: str | None = None
 
+    @property
+    def recorded(self) -> int:
+        """Streams whose video is complete on disk."""
+        return sum(1 for s in self.streams if s.get("files", {}).get("video", {}).get("complete"))
+
 
 class ScreenplayRun:
     def __init__(self, prepared: Prepared | Known, ctx: Context) -> None:
@@ -122,6 +127,17 @@ class ScreenplayRun:
         self.result = Result(prepared.name)
         self.jobs: dict[str, dict[str, Any]] = {}  # job id -> latest detail
         self.rows: list[Row] = []
+        self.take = 0
+        self.folder: Path | None = None  # known once the journal is read
+        self.file_take = 1
+        self._files: dict[str, dict[str, Any]] = {}  # stream name -> kind -> record, as in run.json
+        self._previous: dict[str, Any] = {}
+        self._interrupted_download: Path | None = None
+
+    @property
+    def _dir(self) -> Path:
+        assert self.folder is not None, "the folder is chosen first"
+        return self.folder
 
     def say(self, text: str, loud: bool = False) -> None:
         self.ctx.reporter.say(self.p.name, text, loud)
@@ -154,16 +170,19 @@ class ScreenplayRun:
         group = self.p.group_hash
         latest = j.take(group, self.base, self.fp)
         self.take = latest + 1 if (self.ctx.new or latest == 0) else latest
-        self.rows = [r for r in j.rows(group, self.base, self.fp, self.take) if r.state in OWNED]
-        self.folder = self._folder()
+        fixed = self.p.rows if isinstance(self.p, Known) else ()
+        if fixed:
+            self.take = fixed[0].take
+        self.rows = list(fixed) or [r for r in j.rows(group, self.base, self.fp, self.take) if r.state in OWNED]
+        self.folder = self._folder(use_rows=not fixed)
         self.result.folder = self.folder
         for row in self.rows:
             self._refresh(row)
         needed = self._needed()
-        if self.ctx.submit:
+        if self.ctx.submitter is not None:  # the job commands wait and download, never pay
             self._announce_reuse(needed)
-        if needed and self.ctx.submit:
-            self._submit(needed)
+            if needed:
+                self._submit(needed)
         self.result.jobs = [r.job_id for r in self.rows if r.job_id]
         self.result.status = "submitted"
         self._write_manifest()
@@ -261,12 +280,12 @@ class ScreenplayRun:
     # --- submitting ---------------------------------------------------------------------------
 
     def _submit(self, needed: tuple[int, ...]) -> None:
+        assert self.ctx.submitter is not None and isinstance(self.p, Prepared)
         body = self.p.body_for(needed)
         request = Request(body, self.p.group_hash, self.take, str(self.p.path), str(self.folder), self.p.title,
                           tuple(self.p.scenes[i] for i in needed), frozenset(r.id for r in self.rows))
         self.ctx.reporter.stage(self.p.name, "submitting")
         while True:
-            assert self.ctx.submitter is not None
             try:
                 row = self.ctx.submitter.submit(request)
                 break
@@ -286,7 +305,8 @@ class ScreenplayRun:
     def _wait(self, row: Row) -> None:
         assert row.job_id is not None
         try:
-            job = wait(self.client, row.job_id, self.ctx.pace, self.ctx.deadline, self._seen)
+            job = wait(self.client, row.job_id, self.ctx.pace, self.ctx.deadline, self._seen,
+                       self.jobs.get(row.job_id))  # just seen: the first check comes after a pause
         finally:  # final, timed out or interrupted: this session stops counting it either way
             self.ctx.active.finished(row.job_id)
         self.ctx.journal.set_status(row.job_id, str(job.get("status")))
@@ -315,7 +335,7 @@ class ScreenplayRun:
         entry = self._files.setdefault(name, {})
         known = entry.get(kind)
         extension = image_extension(httpx.URL(url).path, None) if kind == "thumbnail" else ""
-        dest = inside(self.folder, file_name(name, kind, self.file_take, extension))
+        dest = inside(self._dir, file_name(name, kind, self.file_take, extension))
         if known and known.get("complete") and _size(dest) == known.get("size"):
             return
         stream_id = str(stream.get("stream_id") or "")
@@ -342,7 +362,7 @@ class ScreenplayRun:
             raise
         except DownloadError as error:
             entry[kind] = {"path": dest.name, "size": None, "complete": False, "error": error.message}
-            self.result.code = _worse(self.result.code, EXIT_API)
+            self.result.code = worst([self.result.code, EXIT_API])
             self.say(error.message + (f" ({error.hint})" if error.hint else ""), loud=True)
             return
         entry[kind] = {"path": dest.name, "size": fetched.size, "complete": True}
@@ -350,7 +370,7 @@ class ScreenplayRun:
 
     def _done_elsewhere(self, name: str, kind: str, dest: Path) -> dict[str, Any] | None:
         """The file's record in the manifest on disk, when it says complete and the size fits."""
-        manifest = read_manifest(manifest_path(self.folder, self.file_take)) or {}
+        manifest = read_manifest(manifest_path(self._dir, self.file_take)) or {}
         for stream in manifest.get("streams", []):
             if isinstance(stream, dict) and stream.get("name") == name:
                 record = (stream.get("files") or {}).get(kind)
@@ -368,7 +388,7 @@ class ScreenplayRun:
                    and not s["files"].get("video", {}).get("complete")]
         if bad or missing:
             unready = bad and all(s["status"] in ACTIVE for s in bad)
-            self.result.code = _worse(self.result.code, EXIT_TIMEOUT if unready else EXIT_JOB if bad else EXIT_API)
+            self.result.code = worst([self.result.code, EXIT_TIMEOUT if unready else EXIT_JOB if bad else EXIT_API])
             self.result.status = "partial" if len(bad) < len(streams) else _overall(bad)
             for s in bad:
                 self.say(f"{s['name']}: {s['status']}" + (f": {s['error_message']}" if s.get("error_message") else ""),
@@ -411,7 +431,7 @@ class ScreenplayRun:
         self.result.code = EXIT_INTERRUPTED
         self.result.status = "interrupted"
         active = [r.job_id for r in self.rows if r.job_id and self.jobs.get(r.job_id, {}).get("status") in ACTIVE]
-        part = getattr(self, "_interrupted_download", None)
+        part = self._interrupted_download
         if part is not None:
             self.say(f"download of {part.name} stopped; {part_of(part).name} is kept: "
                      f"`ody download {self.result.jobs[-1] if self.result.jobs else 'JOB'}` resumes it", loud=True)
@@ -420,7 +440,7 @@ class ScreenplayRun:
                 self._cancel(job_id)
             else:
                 self.say(f"job {job_id} keeps running: `ody wait {job_id} --download` resumes", loud=True)
-        if hasattr(self, "folder"):
+        if self.folder is not None:
             self._write_manifest()
 
     def _cancel(self, job_id: str) -> None:
@@ -437,12 +457,13 @@ class ScreenplayRun:
 
     # --- the folder and run.json --------------------------------------------------------------
 
-    def _folder(self) -> Path:
+    def _folder(self, use_rows: bool) -> Path:
         """This screenplay's folder under --out: the one its journal rows name, else the stem,
         made distinct from any other screenplay's (`cat`, `cat-2`)."""
         root = self.ctx.out.resolve()
         mine = str(self.p.path)
-        chosen = next((Path(r.folder) for r in self.rows if r.folder and Path(r.folder).parent == root), None)
+        chosen = next((Path(r.folder) for r in self.rows if use_rows and r.folder and Path(r.folder).parent == root),
+                      None)
         n = 1
         with self.ctx.claim_lock:
             while chosen is None:
@@ -458,11 +479,12 @@ class ScreenplayRun:
         """Create the folder, record it for every row, and read what its manifest says."""
         folder.mkdir(parents=True, exist_ok=True)
         for row in self.rows:
-            if row.folder != str(folder):
+            if row.folder != str(folder) and row.state in OWNED:
                 self.ctx.journal.set_folder(row.id, str(folder))
         self.file_take = file_take(folder, self.p.group_hash, self.take)
         manifest = read_manifest(manifest_path(folder, self.file_take)) or {}
-        self._files: dict[str, dict[str, Any]] = {
+        self._previous = manifest  # what a job command cannot know (orientation, script hash) stays
+        self._files = {
             str(s.get("name")): s.get("files", {}) for s in manifest.get("streams", []) if isinstance(s, dict)}
         return folder
 
@@ -475,16 +497,17 @@ class ScreenplayRun:
             "jobs": [{"job_id": r.job_id, "status": self.jobs.get(r.job_id or "", {}).get("status", r.status),
                       "adopted": r.state == ADOPTED} for r in self.rows],
             "streams": self.result.streams or self._stream_records(),
-            "script_sha256": self.p.script_hash,
+            "script_sha256": self.p.script_hash or self._previous.get("script_sha256"),
             "request_sha256": self.p.group_hash,
             "journal_take": self.take,
             "take": self.file_take,
             "api": target.base,
             "api_url": target.url,
-            "orientation": {True: "portrait", False: "landscape", None: None}[self.p.portrait],
+            "orientation": (self._previous.get("orientation") if self.p.portrait is None
+                            else "portrait" if self.p.portrait else "landscape"),
             "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        write_manifest(manifest_path(self.folder, self.file_take), data)
+        write_manifest(manifest_path(self._dir, self.file_take), data)
 
 
 def _stream(job: dict[str, Any], position: int) -> dict[str, Any] | None:
@@ -512,9 +535,3 @@ def _size(path: Path) -> int | None:
         return path.stat().st_size
     except OSError:
         return None
-
-
-def _worse(a: int, b: int) -> int:
-    from .errors import worst
-
-    return worst([a, b])

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import EXIT_INTERRUPTED, RunnerError, UsageError, worst
+from .errors import EXIT_INTERRUPTED, EXIT_USAGE, UsageError, worst
 from .poll import pace
 from .prepare import Prepared
 from .progress import Reporter
@@ -90,9 +90,8 @@ class Stopper:
 
 def run_all(prepared: list[Prepared], options: RunOptions) -> int:
     """Run compiled screenplays; the exit code of the most serious outcome."""
-    import httpx
-
     from .client import Client
+    from .download import download_client
     from .journal import Journal
     from .submit import Submitter
 
@@ -107,8 +106,7 @@ def run_all(prepared: list[Prepared], options: RunOptions) -> int:
         stop = stack.enter_context(Stopper(reporter, [stop_emulator]))
         client = Client(target, backoff(config), stop)
         stack.callback(client.close)
-        downloads = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True,
-                                 headers={"user-agent": "odyssey-dsl"})
+        downloads = download_client()
         stack.callback(downloads.close)
         folder = state_dir()
         journal = Journal(folder / "journal.sqlite3")
@@ -138,8 +136,9 @@ def _run_in_pool(prepared: list[Prepared], ctx: Context, concurrency: int, stop:
         for future, p in futures.items():
             try:
                 results.append(future.result())
-            except RunnerError as error:
-                results.append(Result(p.name, error.exit_code, status="error", message=error.message))
+            except Exception as error:  # noqa: BLE001 - one screenplay's bug must not hide the others'
+                results.append(Result(p.name, EXIT_USAGE, status="error",
+                                      message=f"internal error, please report it: {type(error).__name__}: {error}"))
         return results
 
 
@@ -171,8 +170,7 @@ def _summarize(results: list[Result], options: RunOptions, code: int, requests: 
 
 def _table(results: list[Result]) -> Iterator[tuple[str, str, str, str, str]]:
     for r in results:
-        good = sum(1 for s in r.streams if s.get("status") == "completed" and s["files"].get("video", {}).get("complete"))
-        streams = f"{good}/{len(r.streams)}" if r.streams else "-"
+        streams = f"{r.recorded}/{len(r.streams)}" if r.streams else "-"
         folder = os.path.relpath(r.folder) if r.folder is not None else "-"
         yield r.name, ",".join(r.jobs) or "-", r.status, streams, folder
 

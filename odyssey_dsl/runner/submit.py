@@ -135,7 +135,7 @@ class Submitter:
         return None
 
     def _candidates(self, row: Row) -> list[dict[str, Any]]:
-        owned = self.journal.owners(self.base, self.fp)
+        owned = self.journal.owners(self.base, self.fp) | set(row.known)  # known then, or owned since
         since = row.created - CLOCK_SLACK
         found: list[dict[str, Any]] = []
         for page in range(MAX_PAGES):
