@@ -69,12 +69,11 @@ class Diagnostic(NamedTuple):
         return self.severity is Severity.ERROR
 
     def shifted(self, lines: int) -> Diagnostic:
-        """This diagnostic with every position moved `lines` down."""
-        return self._replace(
-            span=self.span.shifted(lines),
-            fixes=tuple(f._replace(span=f.span.shifted(lines)) for f in self.fixes),
-            related=tuple(r._replace(span=r.span.shifted(lines)) for r in self.related),
-        )
+        """This diagnostic with every position moved `lines` down. Built directly, not with
+        `_replace`: the language server moves every diagnostic below an inserted line."""
+        fixes = tuple(Fix(f.title, f.span.shifted(lines), f.replacement) for f in self.fixes) if self.fixes else ()
+        related = tuple(Related(r.span.shifted(lines), r.message) for r in self.related) if self.related else ()
+        return Diagnostic(self.code, self.message, self.span.shifted(lines), self.help, fixes, related)
 
 
 class Code(NamedTuple):

@@ -105,7 +105,8 @@ def test_the_extension_starts_ody_lsp_from_its_setting() -> None:
     assert "pip install odyssey-dsl" in source
     for key in re.findall(r"settings\.get\('([\w.]+)'", source):
         assert f"ody.{key}" in settings, f"extension.js reads ody.{key}, which package.json does not declare"
-    assert "lsp" in main.list_commands(click.Context(main))
+    lsp = main.get_command(click.Context(main), "lsp")  # the command the extension starts exists
+    assert lsp is not None and {"--stdio", "--log-file"} <= {o for p in lsp.params for o in p.opts}
 
 
 def test_language_configuration_comments_and_quotes() -> None:

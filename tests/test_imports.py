@@ -70,3 +70,11 @@ def test_compile_imports_nothing_heavy(tmp_path: Path, env: dict[str, str]) -> N
     assert (done.returncode, done.stderr) == (0, "")
     assert [e["timestamp_ms"] for e in json.loads(done.stdout)] == [0, 4000, 8000]
     assert not loaded & HEAVY, f"ody compile imported {sorted(loaded & HEAVY)}"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["lsp", "--help"], ["run", "--help"], ["jobs", "--help"]])
+def test_help_imports_nothing_heavy(tmp_path: Path, env: dict[str, str], args: list[str]) -> None:
+    """`ody --help` imports every command's module: each must keep its own libraries lazy."""
+    done, loaded = ody(args, tmp_path, env)
+    assert done.returncode == 0 and "Usage:" in done.stdout
+    assert not loaded & HEAVY, f"ody {' '.join(args)} imported {sorted(loaded & HEAVY)}"

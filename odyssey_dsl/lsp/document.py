@@ -38,7 +38,7 @@ from typing import NamedTuple, cast
 from ..checks import (Checked, Options, Progress, Script, Timed, check_images, close_script, comment_codes,
                       directives, lone_suppression, scene_like, scenes, setting_codes, step)
 from ..config import Settings
-from ..diagnostics import Diagnostic, Fix, Related, Span, sort_key
+from ..diagnostics import Diagnostic, Span, sort_key
 from ..syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Text, Time, Word, parse_items
 
 # One byte per record says what it is, so that `bytearray.find` (memchr) finds scripts, cues
@@ -166,6 +166,11 @@ class LiveDocument:
     @property
     def line_count(self) -> int:
         return len(self._raw)
+
+    def recheck(self) -> None:
+        """The text did not change but the disk may have (a save): image files are looked up
+        again with the rest of the whole-file rules, without parsing anything again."""
+        self._refresh()
 
     def lines(self) -> list[str]:
         """A copy of the lines, each with its line break: cheap (the strings are shared), and
@@ -323,7 +328,7 @@ class LiveDocument:
         if shift:
             record.item = _shift_item(record.item, shift)
             record.line += shift
-            record.extras = tuple(_moved(d, shift) for d in record.extras)
+            record.extras = tuple(d.shifted(shift) for d in record.extras)
         return record.item
 
     # --- the script rules ----------------------------------------------------------------------
@@ -479,7 +484,7 @@ class LiveDocument:
             record = records[index]
             shift = firsts[index] - record.shown_line
             if shift:
-                record.shown = tuple(_moved(d, shift) for d in record.shown)
+                record.shown = tuple(d.shifted(shift) for d in record.shown)
                 record.shown_line += shift
             found += record.shown
             index = self._noisy.find(1, index + 1)
@@ -583,44 +588,33 @@ def _imaged(item: Item) -> bool:
 
 # --- moving nodes down or up ------------------------------------------------------------------
 
-def _span(span: Span, shift: int) -> Span:
-    return Span(span.line + shift, span.column, span.end_line + shift, span.end_column)
-
-
-def _moved(d: Diagnostic, shift: int) -> Diagnostic:
-    """`Diagnostic.shifted`, built directly: every diagnostic below an inserted line moves."""
-    fixes = tuple(Fix(f.title, _span(f.span, shift), f.replacement) for f in d.fixes) if d.fixes else ()
-    related = tuple(Related(_span(r.span, shift), r.message) for r in d.related) if d.related else ()
-    return Diagnostic(d.code, d.message, _span(d.span, shift), d.help, fixes, related)
-
-
 def _text(text: Text | None, shift: int) -> Text | None:
-    return None if text is None else Text(text.raw, _span(text.span, shift), text.value)
+    return None if text is None else Text(text.raw, text.span.shifted(shift), text.value)
 
 
 def _comment(comment: Comment | None, shift: int) -> Comment | None:
     if comment is None:
         return None
-    ignores = tuple((code, _span(span, shift)) for code, span in comment.ignores)
-    return Comment(comment.text, _span(comment.span, shift), ignores)
+    ignores = tuple((code, span.shifted(shift)) for code, span in comment.ignores)
+    return Comment(comment.text, comment.span.shifted(shift), ignores)
 
 
 def _shift_item(item: Item, shift: int) -> Item:
     """The same node `shift` lines further down, as parsing it there would give."""
     if isinstance(item, Comment):
         return _comment(item, shift)  # type: ignore[return-value]
-    diagnostics = tuple(_moved(d, shift) for d in item.diagnostics)
-    comment, span = _comment(item.comment, shift), _span(item.span, shift)
+    diagnostics = tuple(d.shifted(shift) for d in item.diagnostics)
+    comment, span = _comment(item.comment, shift), item.span.shifted(shift)
     if isinstance(item, Cue):
         time = item.time
-        return Cue(Time(time.text, _span(time.span, shift), time.relative, time.ms), item.action,
-                   _span(item.keyword, shift), _text(item.prompt, shift), _text(item.image, shift),
-                   _span(item.image_keyword, shift) if item.image_keyword is not None else None,
+        return Cue(Time(time.text, time.span.shifted(shift), time.relative, time.ms), item.action,
+                   item.keyword.shifted(shift), _text(item.prompt, shift), _text(item.image, shift),
+                   item.image_keyword.shifted(shift) if item.image_keyword is not None else None,
                    span, comment, diagnostics)
     if isinstance(item, Directive):
         value = item.value
-        moved = _text(value, shift) if isinstance(value, Text) else Word(value.text, _span(value.span, shift))
-        return Directive(item.name, _span(item.keyword, shift), moved, span, comment, diagnostics)  # type: ignore[arg-type]
+        moved = _text(value, shift) if isinstance(value, Text) else Word(value.text, value.span.shifted(shift))
+        return Directive(item.name, item.keyword.shifted(shift), moved, span, comment, diagnostics)  # type: ignore[arg-type]
     if isinstance(item, Scene):
-        return Scene(_span(item.keyword, shift), _text(item.name, shift), span, comment, diagnostics)  # type: ignore[arg-type]
+        return Scene(item.keyword.shifted(shift), _text(item.name, shift), span, comment, diagnostics)  # type: ignore[arg-type]
     return Invalid(item.text, span, comment, diagnostics)

@@ -57,7 +57,6 @@ class OpenFile:
     last answers cost to build (reused while nothing changed)."""
 
     uri: str
-    path: Path | None
     live: LiveDocument
     version: int | None
     converter: Converter = field(default_factory=Converter)
@@ -142,7 +141,7 @@ class OdyServer(LanguageServer):
         project = project_for(path)
         for problem in project.problems:
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=problem))
-        self.files[uri] = OpenFile(uri, path, LiveDocument(text, path, project.settings), version)
+        self.files[uri] = OpenFile(uri, LiveDocument(text, path, project.settings), version)
         self.publish(uri)
 
     def publish(self, uri: str) -> None:
@@ -157,7 +156,7 @@ class OdyServer(LanguageServer):
     def reload_projects(self) -> None:
         """A configuration file changed: check again the files whose settings changed."""
         for uri, file in list(self.files.items()):
-            project = project_for(file.path)
+            project = project_for(file.live.path)
             if project.settings != file.live.settings:
                 self.open(uri, file.live.text, file.version)
 
@@ -246,7 +245,7 @@ def build() -> OdyServer:
             if isinstance(change, types.TextDocumentContentChangePartial):
                 start = ls.columns.point(live.line, change.range.start, live.line_count)
                 end = ls.columns.point(live.line, change.range.end, live.line_count)
-                live.edit(min(start, end), max(start, end), change.text)
+                live.edit(start, end, change.text)  # `edit` orders the two ends
             else:
                 live.replace(change.text)
         file.version = params.text_document.version
@@ -264,7 +263,7 @@ def build() -> OdyServer:
         """Images may have appeared or changed on disk since the last edit."""
         file = ls.files.get(params.text_document.uri)
         if file is not None:
-            file.live.replace(file.live.text)
+            file.live.recheck()
             ls.publish(file.uri)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -295,7 +294,7 @@ def build() -> OdyServer:
         line, column = ls.columns.point(live.line, params.position, live.line_count)
         snippets = ls.supports("text_document.completion.completion_item.snippet_support")
         context = Context(live, line, live.line(line), column,
-                          file.path.parent if file.path is not None else None, snippets, ls.columns)
+                          file.live.path.parent if file.live.path is not None else None, snippets, ls.columns)
         return types.CompletionList(is_incomplete=False, items=complete(context))
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
