@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-
 from _common import find_ody
+
 from odyssey_dsl.runner.emulated import first_line
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

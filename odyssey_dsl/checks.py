@@ -170,7 +170,7 @@ def scenes(items: Iterable[Item], found: list[Diagnostic]) -> tuple[list[tuple[_
     groups: list[tuple[_Head, list[_Statement]]] = [(None, [])]
     names: dict[str, Scene] = {}
     for item in items:
-        if isinstance(item, Scene) or isinstance(item, Invalid) and scene_like(item):
+        if isinstance(item, Scene) or (isinstance(item, Invalid) and scene_like(item)):
             groups.append((item, []))
             if isinstance(item, Scene):
                 _scene_name(item, names, found)

@@ -110,7 +110,7 @@ class _Commands(click.Group):
 
             module = import_module(f"odyssey_dsl.commands.{self.LAZY[name]}")
             commands = getattr(module, "COMMANDS", None)  # a module of several commands
-            return commands[name] if commands else getattr(module, "command")  # type: ignore[no-any-return]
+            return commands[name] if commands else module.command  # type: ignore[no-any-return]
         return super().get_command(ctx, name)
 
 
@@ -331,7 +331,7 @@ def run() -> None:
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(EXIT_OK)
-    except Exception as error:  # noqa: BLE001 - the promise is one line, never a traceback
+    except Exception as error:
         click.echo(f"ody: internal error, please report it: {type(error).__name__}: {error}", err=True)
         sys.exit(EXIT_USAGE)
 

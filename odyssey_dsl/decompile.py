@@ -242,11 +242,7 @@ def _python_value(text: str, lines: list[str]) -> Node:
     body = module.body
     statement = body[0] if body else None
     value = None
-    if isinstance(statement, ast.Expr):
-        value = statement.value
-    elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
-        value = statement.value
-    elif isinstance(statement, ast.AnnAssign):
+    if isinstance(statement, ast.Expr) or (isinstance(statement, ast.Assign) and len(statement.targets) == 1) or isinstance(statement, ast.AnnAssign):
         value = statement.value
     if len(body) != 1 or value is None:
         extra = body[1] if value is not None else statement

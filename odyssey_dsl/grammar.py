@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 from .lexer import Scanner, Token
+import contextlib
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -209,10 +210,8 @@ def _write_atomic(path: Path, text: str) -> None:
     """Best effort: a cache that cannot be written is rebuilt next time."""
     from .files import write_atomic
 
-    try:
+    with contextlib.suppress(OSError):
         write_atomic(path, text)
-    except OSError:
-        pass
 
 
 if __name__ == "__main__":

@@ -220,7 +220,7 @@ def _cue(node: Node, where: str) -> Cue:
     _known_keys(pairs, _ENTRY_KEYS, where)
     if "timestamp_ms" not in pairs:
         raise ShapeError(f"{where} has no `timestamp_ms`", node.span)
-    ts_key, ts = pairs["timestamp_ms"]
+    _ts_key, ts = pairs["timestamp_ms"]
     if ts.kind != "number" or not isinstance(ts.value, int) or ts.value < 0:
         raise ShapeError("`timestamp_ms` must be a whole number of milliseconds, 0 or more", ts.span)
     if ts.value > MAX_MS:
@@ -243,7 +243,7 @@ def _cue(node: Node, where: str) -> Cue:
 def _string(body: Node, key: str, required: bool, where: str) -> Text | None:
     """A string member; `"image": null`, which real scripts contain, means no image."""
     pairs = body.value
-    if key not in pairs or pairs[key][1].kind == "null" and not required:
+    if key not in pairs or (pairs[key][1].kind == "null" and not required):
         if required:
             raise ShapeError(f"{where} has no `{key}`", body.span, f'write {{"{key}": "..."}}')
         return None

@@ -30,7 +30,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 class Token:
     """What Lark's parser reads (`type`), the text, offsets, and the code-point span."""
 
-    __slots__ = ("type", "value", "start_pos", "end_pos", "span")
+    __slots__ = ("end_pos", "span", "start_pos", "type", "value")
 
     def __init__(self, type: str, value: str, start_pos: int, end_pos: int, span: Span) -> None:
         self.type = type

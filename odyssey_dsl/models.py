@@ -9,7 +9,7 @@ and the runner. The compiler itself never imports pydantic: it writes JSON direc
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
@@ -23,7 +23,7 @@ Prompt = Annotated[str, Field(min_length=1, pattern=r"\S", description="What hap
 class StartAction(BaseModel):
     model_config = _STRICT
     prompt: Prompt
-    image: Optional[str] = Field(
+    image: str | None = Field(
         default=None,
         description="Opening image as a data URL `data:image/<type>;base64,...` (or a path for SDK users).",
     )
@@ -75,9 +75,9 @@ class SimulationRequest(BaseModel):
         extra="forbid", strict=True,
         json_schema_extra={"oneOf": [{"required": [name]} for name in ("script", "scripts", "script_url")]},
     )
-    script: Optional[ScriptList] = None
-    scripts: Optional[list[ScriptList]] = None
-    script_url: Optional[str] = None
+    script: ScriptList | None = None
+    scripts: list[ScriptList] | None = None
+    script_url: str | None = None
     portrait: bool = True
     output_video: Literal[True] = True
     bypass_vlm_expansion: bool = False

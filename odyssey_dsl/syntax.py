@@ -10,8 +10,9 @@ Nothing here reads files or resolves relative times; the checks do that.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
-from typing import Any, Callable, NamedTuple, Union
+from typing import Any, NamedTuple, Union
 
 from . import strings, times
 from .diagnostics import Diagnostic, Fix, Span, closest, shown, sort_key
@@ -460,13 +461,13 @@ def _bad_first_token(bad: Token) -> Diagnostic:
                 (Fix("Add `@`", Span(span.line, span.column, span.line, span.column), "@"),),
             )
         guess = closest(bad.value.lower(), ACTIONS)
-        if guess and not closest(bad.value.lower(), DIRECTIVES + ("scene",)):
+        if guess and not closest(bad.value.lower(), (*DIRECTIVES, "scene")):
             return Diagnostic(
                 "ODY004", f"`{shown(bad.value)}` is not a directive", span,
                 f'did you mean the action `{guess}`? A cue begins with its time: `@3s {guess} ...`',
             )
         return _unknown(
-            "directive", bad, DIRECTIVES + ("scene",),
+            "directive", bad, (*DIRECTIVES, "scene"),
             "`title`, `orientation`, `prompt-expansion`, `min-gap` and `scene`",
         )
     if bad.type in ("START", "INTERACT", "END"):

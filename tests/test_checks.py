@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import codes, compile_ody, data_url, diags, only, png_bytes
+
 from odyssey_dsl import Diagnostic, Settings, Span
 
 OK = '@0 start "a cat"\n@3s interact "it jumps"\n@6s end\n'

@@ -22,10 +22,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import NOWHERE, data_url, png_bytes
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import NOWHERE, data_url, png_bytes
 from odyssey_dsl import compile_text, parse
 from odyssey_dsl.decompile import DecompileError, ImageFiles, Screenplay, decompile, load
 from odyssey_dsl.emit import Entry, request_json, script_json
@@ -72,7 +72,7 @@ def scripts(draw: st.DrawFn) -> list[Entry]:
     image = draw(st.none() | IMAGES)
     entries = [Entry(0, "start", draw(PROMPTS), image)]
     entries += [Entry(t, "interact", draw(PROMPTS)) for t in times[:-1]]
-    return entries + [Entry(times[-1], "end")]
+    return [*entries, Entry(times[-1], "end")]
 
 
 @st.composite

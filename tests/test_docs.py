@@ -35,7 +35,7 @@ def _sections() -> dict[str, tuple[str, str]]:
     text = DIAGNOSTICS.read_text(encoding="utf-8")
     found = list(_HEADING.finditer(text))
     sections: dict[str, tuple[str, str]] = {}
-    for match, after in zip(found, found[1:] + [None]):
+    for match, after in zip(found, [*found[1:], None]):
         assert match.group(1) not in sections, f"two sections for {match.group(1)}"
         end = after.start() if after is not None else len(text)
         sections[match.group(1)] = (match.group(2).strip(), text[match.end():end])

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 
+from conftest import compile_ody
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import compile_ody
 from odyssey_dsl.emit import Entry, request_json, script_json
 
 # Prompts with everything JSON must escape or keep: quotes, backslashes, control characters,

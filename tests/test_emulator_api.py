@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import data_url, png_bytes
+from emulator_support import KEY, OTHER_KEY, Api, script, thread_server
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import data_url, png_bytes
-from emulator_support import KEY, OTHER_KEY, Api, script, thread_server
 from odyssey_dsl.emulator.server import ServerThread
 
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")

@@ -17,7 +17,6 @@ from typing import Any
 import av
 import httpx
 import pytest
-
 from emulator_support import KEY, OTHER_KEY, Api, Emulator, poll, renderer_available, script
 
 needs_renderer = pytest.mark.skipif(not renderer_available(), reason="the renderer is not there yet")

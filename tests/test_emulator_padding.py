@@ -15,8 +15,8 @@ from pathlib import Path
 import av
 import httpx
 import pytest
-
 from emulator_support import Api, renderer_available, script, thread_server
+
 from odyssey_dsl.emulator.settings import Settings
 
 pytestmark = pytest.mark.skipif(not renderer_available(), reason="the renderer (emulator/render.py) is not there yet")

@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import av
 import httpx
 import pytest
+from emulator_support import OTHER_KEY, Api, renderer_available, script, thread_server
 from PIL import Image
 
-from emulator_support import OTHER_KEY, Api, renderer_available, script, thread_server
 from odyssey_dsl.emulator.server import ServerThread
 
 pytestmark = pytest.mark.skipif(not renderer_available(), reason="the renderer (emulator/render.py) is not there yet")

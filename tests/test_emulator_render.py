@@ -10,9 +10,9 @@ from pathlib import Path
 
 import av
 import pytest
+from conftest import data_url, png_bytes
 from PIL import Image, ImageChops, ImageStat
 
-from conftest import data_url, png_bytes
 from odyssey_dsl.emulator.render import Recording, _readable, render
 
 
@@ -24,7 +24,7 @@ def script(*cues: tuple[int, str, str], end: int, image: str | None = None) -> l
         if action == "start" and image is not None:
             body["image"] = image
         entries.append({"timestamp_ms": ms, action: body})
-    return entries + [{"timestamp_ms": end, "end": {}}]
+    return [*entries, {"timestamp_ms": end, "end": {}}]
 
 
 def frames(path: Path) -> list[Image.Image]:

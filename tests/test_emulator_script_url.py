@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from emulator_support import Api, script, thread_server
+
 from odyssey_dsl.emulator.server import ServerThread
 
 FILES: dict[str, tuple[int, bytes]] = {
@@ -30,7 +30,7 @@ FILES: dict[str, tuple[int, bytes]] = {
 
 
 class Files(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+    def do_GET(self) -> None:
         if self.path == "/slow.json":
             time.sleep(2)
         status, body = FILES.get(self.path, (404, b""))

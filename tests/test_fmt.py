@@ -21,11 +21,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import compile_ody, data_url, png_bytes
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
+from test_properties import GRAMMAR, REALISTIC
 
-from conftest import compile_ody, data_url, png_bytes
 from odyssey_dsl import Compilation, parse
 from odyssey_dsl.cli import main
 from odyssey_dsl.diagnostics import SYNTAX_CODES
@@ -33,7 +34,6 @@ from odyssey_dsl.fmt import TIME_COLUMN, FormatError, format_text
 from odyssey_dsl.strings import decode, quote
 from odyssey_dsl.syntax import Comment
 from odyssey_dsl.times import format_clock, format_ms
-from test_properties import GRAMMAR, REALISTIC
 
 GOLDEN = Path(__file__).parent / "fmt_golden"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -203,7 +203,7 @@ def literal(draw: st.DrawFn, value: str, newline: str) -> str:
         pieces = re.split(r"(?<![ \t]) (?![ \t])", body)
         breaks = [draw(st.sampled_from([" ", newline + "    ", newline, " " + newline + "\t "])) for _ in pieces]
         raw = '"""' + draw(st.sampled_from(["", newline + "  "])) + "".join(
-            p + b for p, b in zip(pieces, breaks[:-1] + [""])) + draw(st.sampled_from(["", newline])) + '"""'
+            p + b for p, b in zip(pieces, [*breaks[:-1], ""])) + draw(st.sampled_from(["", newline])) + '"""'
         if decode(raw) == value:
             return raw
     return quote(value)
@@ -331,7 +331,7 @@ def test_in_place_rewrites_only_what_changes_and_leaves_no_temporary_file(tree: 
 
 
 def test_check_changes_nothing_and_lists_the_files(tree: Path) -> None:
-    code, out, err = ody_fmt("--check", ".")
+    code, out, _err = ody_fmt("--check", ".")
     assert code == 1
     assert out == f"would reformat messy.ody\nwould reformat {Path('sub/deep.ody')}\n"
     assert (tree / "messy.ody").read_text(encoding="utf-8") == MESSY

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import NOWHERE, data_url, only, png_bytes
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import NOWHERE, data_url, only, png_bytes
 from odyssey_dsl import CODES, Diagnostic, Span
 from odyssey_dsl.jsoncheck import check_json
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
-
 from lsp_support import CONFIG, UTF8, UTF16, Client, apply, diagnostics, lint_json, open_file, replace_all, start
+from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

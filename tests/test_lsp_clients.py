@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+from lsp_support import CONFIG, UTF16, Client, diagnostics, open_file, position
 from lsprotocol import types
 from pygls.capabilities import get_capability
 from pytest_lsp import client_capabilities
-
-from lsp_support import CONFIG, UTF16, Client, diagnostics, open_file, position
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"),
               pytest.mark.filterwarnings("error::pytest_lsp.LspSpecificationWarning")]

@@ -6,10 +6,24 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+from lsp_support import (
+    CONFIG,
+    UTF8,
+    UTF16,
+    UTF32,
+    Client,
+    as_lint,
+    change,
+    diagnostics,
+    lint_json,
+    lint_view,
+    open_file,
+    position,
+    replace_all,
+    start,
+    units,
+)
 from lsprotocol import types
-
-from lsp_support import (CONFIG, UTF8, UTF16, UTF32, Client, as_lint, change, diagnostics, lint_json, lint_view,
-                         open_file, position, replace_all, start, units)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -10,10 +10,10 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import png_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import png_bytes
 from odyssey_dsl import Span, compile_text
 from odyssey_dsl.checks import Checked
 from odyssey_dsl.config import Settings

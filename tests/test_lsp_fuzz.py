@@ -9,10 +9,24 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+from lsp_support import (
+    CONFIG,
+    UTF8,
+    UTF16,
+    Client,
+    as_lint,
+    change,
+    diagnostics,
+    line_starts,
+    lint_json,
+    lint_view,
+    open_file,
+    place,
+    position,
+    replace_all,
+    start,
+)
 from lsprotocol import types
-
-from lsp_support import (CONFIG, UTF8, UTF16, Client, as_lint, change, diagnostics, line_starts, lint_json, lint_view,
-                         open_file, place, position, replace_all, start)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
-
 from lsp_support import CONFIG, Client, diagnostics, open_file, start
+from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

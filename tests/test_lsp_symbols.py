@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+from lsp_support import CONFIG, UTF8, UTF16, Client, change, diagnostics, open_file, position, start
 from lsprotocol import types
 from pygls.protocol import default_converter
 
-from lsp_support import CONFIG, UTF8, UTF16, Client, change, diagnostics, open_file, position, start
 from odyssey_dsl.config import Settings
 from odyssey_dsl.lsp.document import LiveDocument
 from odyssey_dsl.lsp.positions import Columns

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from conftest import compile_ody, data_url, png_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from conftest import compile_ody, data_url, png_bytes
 from odyssey_dsl import CODES, Compilation, Diagnostic
 from odyssey_dsl.grammar import grammar_path
 from odyssey_dsl.strings import quote

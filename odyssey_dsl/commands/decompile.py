@@ -16,10 +16,10 @@ import click
 
 from .. import render
 from ..cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE, STDIN, Outcome, print_reports
-from ..files import write_atomic
 from ..compiler import SourceError, compile_text, read_source
 from ..config import ConfigError, load_settings
 from ..decompile import DecompileError, ImageFiles, load, write
+from ..files import write_atomic
 
 
 @click.command(name="decompile")

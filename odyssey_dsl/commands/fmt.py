@@ -16,9 +16,9 @@ import click
 
 from .. import render
 from ..cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE, Flags, Outcome, fail_io, inputs, print_reports
-from ..files import write_atomic
 from ..compiler import SourceError, decode
 from ..diagnostics import Diagnostic, sort_key
+from ..files import write_atomic
 from ..fmt import NORMALIZE_TIMES, FormatError, format_text
 
 EXIT_SYNTAX = 3

@@ -7,8 +7,8 @@ and in docs/emulator.md.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Literal, Optional
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -23,7 +23,7 @@ def iso(seconds: float | None) -> str | None:
     if seconds is None:
         return None
     millis = int(seconds * 1000)
-    moment = datetime.fromtimestamp(millis // 1000, timezone.utc)
+    moment = datetime.fromtimestamp(millis // 1000, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{millis % 1000:03d}Z"
 
 
@@ -49,18 +49,18 @@ class UsageError(BaseModel):
     code: str
     message: str
     action: str
-    action_url: Optional[str] = None
+    action_url: str | None = None
     details: dict[str, Any] = Field(default_factory=dict)
 
 
 class Recording(BaseModel):
     stream_id: str
-    video_url: Optional[str] = None
-    events_url: Optional[str] = None
-    thumbnail_url: Optional[str] = None
-    preview_url: Optional[str] = None
-    frame_count: Optional[int] = None
-    duration_seconds: Optional[float] = None
+    video_url: str | None = None
+    events_url: str | None = None
+    thumbnail_url: str | None = None
+    preview_url: str | None = None
+    frame_count: int | None = None
+    duration_seconds: float | None = None
 
 
 class Stream(Recording):
@@ -68,7 +68,7 @@ class Stream(Recording):
 
     script_index: int
     status: StreamStatus
-    error_message: Optional[str] = None
+    error_message: str | None = None
 
 
 class JobSummary(BaseModel):
@@ -76,16 +76,16 @@ class JobSummary(BaseModel):
     status: JobStatus
     priority: str = "normal"
     created_at: str
-    completed_at: Optional[str] = None
-    error_message: Optional[str] = None
+    completed_at: str | None = None
+    error_message: str | None = None
 
 
 class JobDetail(JobSummary):
-    dispatched_at: Optional[str] = None
-    started_at: Optional[str] = None
-    assigned_region: Optional[str] = None
+    dispatched_at: str | None = None
+    started_at: str | None = None
+    assigned_region: str | None = None
     retry_count: int = 0
-    estimated_wait_minutes: Optional[float] = Field(
+    estimated_wait_minutes: float | None = Field(
         default=None, description="Real minutes until processing starts; null once it has.")
     streams: list[Stream] = Field(default_factory=list)
 
@@ -102,8 +102,8 @@ class StreamRecording(BaseModel):
     width: int
     height: int
     started_at: str
-    ended_at: Optional[str] = None
-    duration_seconds: Optional[float] = None
+    ended_at: str | None = None
+    duration_seconds: float | None = None
 
 
 class RecordingList(BaseModel):

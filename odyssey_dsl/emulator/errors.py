@@ -7,7 +7,7 @@ Usage errors (429) also carry the reference's usage shape (`error`/`code`, `mess
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -54,7 +54,7 @@ def duration_exceeded(seconds: float, limit: float) -> UsageLimit:
 
 
 def monthly_limit(now: float) -> UsageLimit:
-    today = datetime.fromtimestamp(now, timezone.utc)
+    today = datetime.fromtimestamp(now, UTC)
     reset = today.replace(year=today.year + today.month // 12, month=today.month % 12 + 1, day=1)
     return UsageLimit("MONTHLY_LIMIT_REACHED", "Monthly usage limit reached.",
                       "Upgrade the plan or wait for the monthly reset.",

@@ -80,7 +80,7 @@ class Worker:
                 for stream in self._store.due_streams(now):
                     self._claim(stream)
                 upcoming = self._store.next_end(now)
-            except Exception as error:  # noqa: BLE001 - the worker must outlive any one bad tick
+            except Exception as error:
                 _log(f"lifecycle: {type(error).__name__}: {error}")
                 upcoming = None
             wait = 0.5 if upcoming is None else min(0.5, max(0.01, upcoming - time.time()))
@@ -108,7 +108,7 @@ class Worker:
                 return
             try:
                 rendered = self._render(stream)
-            except Exception as error:  # noqa: BLE001 - a broken render fails the stream, not the server
+            except Exception as error:
                 if self._stop.is_set():
                     return
                 _log(f"render of stream {stream.stream_id} failed: {type(error).__name__}: {error}")
@@ -117,7 +117,7 @@ class Worker:
                 return
             if rendered is not None:
                 self._store.finish_stream(stream.stream_id, _done_at(stream), rendered=rendered)
-        except Exception as error:  # noqa: BLE001 - retried at the next tick
+        except Exception as error:
             _log(f"lifecycle: stream {stream.stream_id}: {type(error).__name__}: {error}")
         finally:
             self._release(stream.stream_id)

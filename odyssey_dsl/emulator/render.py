@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import av
@@ -348,7 +348,7 @@ class _Scene:
 
     def _still(self, cue: _Cue, n: int, shown: int, picture: Image.Image | None, had_image: bool) -> Image.Image:
         """Background, cue label, wrapped prompt, what comes next, and the timeline."""
-        width, height = self.size
+        width, _height = self.size
         accent = _accent(cue)
         tint = Image.new("RGB", self.size, _mix(_DARK, accent, 0.2))
         image = Image.blend(picture, tint, 0.5) if picture is not None else tint
@@ -407,7 +407,7 @@ def _clock(ms: int) -> str:
     return f"{ms // 60000}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _font(size: int) -> ImageFont.FreeTypeFont:
     """Pillow's bundled font (CI machines have no system fonts), laid out without raqm:
     the text is already reduced to characters the font draws, and results match everywhere."""
@@ -417,7 +417,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return font.font_variant(layout_engine=ImageFont.Layout.BASIC)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sprite(char: str) -> Image.Image:
     """One character of the clock as a mask, drawn once: pasting twelve of these is much
     cheaper than laying out the clock's text on every frame."""
@@ -512,8 +512,8 @@ def _picture(data_url: str, size: tuple[int, int]) -> Image.Image | None:
                 return None
             opened.draft("RGB", size)  # a JPEG decodes at a reduced scale: much faster
             image = ImageOps.exif_transpose(opened).convert("RGBA")
-            backdrop = Image.new("RGBA", image.size, _DARK + (255,))
+            backdrop = Image.new("RGBA", image.size, (*_DARK, 255))
             flat = Image.alpha_composite(backdrop, image).convert("RGB")
         return ImageOps.fit(flat, size, method=Image.Resampling.BILINEAR)
-    except Exception:  # noqa: BLE001 - Pillow raises many kinds on a bad file; all mean "skip it"
+    except Exception:
         return None

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import errors
-from .api import ACTIVE, STATUSES, JobDetail, JobList, JobSummary, Recording, RecordingList, Stream, \
-    StreamRecording, iso
+from .api import ACTIVE, STATUSES, JobDetail, JobList, JobSummary, Recording, RecordingList, Stream, StreamRecording, iso
 from .errors import ApiError
 from .faults import Dice
 from .lifecycle import Worker, plan, stream_folder

@@ -35,8 +35,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple, cast
 
-from ..checks import (Checked, Options, Progress, Script, Timed, check_images, close_script, comment_codes,
-                      directives, lone_suppression, scene_like, scenes, setting_codes, step)
+from ..checks import (
+    Checked,
+    Options,
+    Progress,
+    Script,
+    Timed,
+    check_images,
+    close_script,
+    comment_codes,
+    directives,
+    lone_suppression,
+    scene_like,
+    scenes,
+    setting_codes,
+    step,
+)
 from ..config import Settings
 from ..diagnostics import Diagnostic, Span, sort_key
 from ..syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Text, Time, Word, parse_items
@@ -71,7 +85,7 @@ class _Record:
     silences, the script rules' progress after it, and the diagnostics it shows (`shown`, as
     if it began on `shown_line`): its syntax errors, what the rules found there, its comment's."""
 
-    __slots__ = ("item", "line", "extras", "codes", "progress", "ms", "after_break", "shown", "shown_line")
+    __slots__ = ("after_break", "codes", "extras", "item", "line", "ms", "progress", "shown", "shown_line")
 
     def __init__(self, item: Item, silenced: frozenset[str]) -> None:
         self.item = item

@@ -181,7 +181,7 @@ def guarded(default: Callable[[], D]) -> Callable[[Callable[..., R]], Callable[.
         def run(ls: OdyServer, params: Any) -> R | D:
             try:
                 return handler(ls, params)
-            except Exception:  # noqa: BLE001 - the server must outlive any one request
+            except Exception:
                 ls.failed(handler.__name__)
                 return default()
         return run
@@ -311,7 +311,7 @@ def build() -> OdyServer:
             await asyncio.sleep(OUTLINE_YIELD)
             # shielded: a cancelled request must not cancel the outline other requests wait for
             return await asyncio.shield(file.symbols(ls.columns, nested))
-        except Exception:  # noqa: BLE001 - the server must outlive any one request
+        except Exception:
             ls.failed("symbols")
             return []
 
@@ -333,7 +333,7 @@ def build() -> OdyServer:
     def code_action(ls: OdyServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         file = ls.files.get(params.text_document.uri)
         only = params.context.only
-        if file is None or only and not any(types.CodeActionKind.QuickFix.startswith(k) for k in only):
+        if file is None or (only and not any(types.CodeActionKind.QuickFix.startswith(k) for k in only)):
             return []
         return code_actions(file.live, file.uri, params.range.start.line + 1, params.range.end.line + 1, ls.columns)
 

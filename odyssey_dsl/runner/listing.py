@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from contextlib import ExitStack
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .client import ApiRefusal, Client
@@ -73,7 +73,7 @@ def _server_jobs(client: Client | None, active: bool) -> dict[str, dict[str, Any
 
 
 def _iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _SIGNED = re.compile(r"\?.*$")

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import threading
 import time
-from contextlib import ExitStack
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .client import Client
-from .errors import UsageError
 from .download import download_client
+from .errors import UsageError
 from .journal import OWNED, Journal, Row, Scene
 from .outputs import safe_name
 from .poll import pace

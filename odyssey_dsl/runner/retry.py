@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 
 
@@ -38,8 +39,8 @@ def retry_after(header: str | None, body_seconds: object = None) -> float:
         moment = parsedate_to_datetime(header)
     except (TypeError, ValueError):
         return 0.0
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, min((moment - datetime.now(timezone.utc)).total_seconds(), 3600.0))
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, min((moment - datetime.now(UTC)).total_seconds(), 3600.0))

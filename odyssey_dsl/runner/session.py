@@ -136,7 +136,7 @@ def _run_in_pool(prepared: list[Prepared], ctx: Context, concurrency: int, stop:
         for future, p in futures.items():
             try:
                 results.append(future.result())
-            except Exception as error:  # noqa: BLE001 - one screenplay's bug must not hide the others'
+            except Exception as error:
                 results.append(Result(p.name, EXIT_USAGE, status="error",
                                       message=f"internal error, please report it: {type(error).__name__}: {error}"))
         return results
