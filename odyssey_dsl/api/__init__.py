@@ -1,0 +1,29 @@
+"""The Simulate API's contract, in one place: what we send (`request`), what it answers
+(`responses`), and how a JSON answer becomes a typed value or one clear error (`shapes`).
+
+Plain dataclasses, no pydantic: the compiler, `ody check`, `ody decompile`, the runner and the
+emulator all read these, and the default install must not need a validation library. The
+emulator derives its FastAPI models from the same classes.
+"""
+
+from .request import ACTION_KEYS, ACTIONS, ENTRY_KEYS, REQUEST_KEYS, SOURCES
+from .responses import (
+                        FINAL,
+                        JobDetail,
+                        JobList,
+                        JobSummary,
+                        Recording,
+                        RecordingList,
+                        Stream,
+                        StreamRecording,
+                        Token,
+                        UsageProblem,
+                        is_active,
+)
+from .shapes import ShapeError, read
+
+__all__ = [
+    "ACTIONS", "ACTION_KEYS", "ENTRY_KEYS", "FINAL", "REQUEST_KEYS", "SOURCES", "JobDetail", "JobList",
+    "JobSummary", "Recording", "RecordingList", "ShapeError", "Stream", "StreamRecording", "Token",
+    "UsageProblem", "is_active", "read",
+]
