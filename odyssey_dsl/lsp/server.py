@@ -282,8 +282,7 @@ class OdyServer(LanguageServer):
     def report_server_error(self, error: Exception, source: Any) -> None:
         """pygls's own errors (a message it could not read): logged, never a pop-up. A body
         that is not JSON (or not UTF-8) is also answered, as JSON-RPC asks: Parse error."""
-        if isinstance(error, ValueError) and isinstance(self.protocol, _Protocol) and (
-                isinstance(error, (json.JSONDecodeError, UnicodeDecodeError))):
+        if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)) and isinstance(self.protocol, _Protocol):
             self.protocol.answer_error(None, types.ErrorCodes.ParseError, f"not JSON: {error}")
         self.log(f"ody lsp: {type(error).__name__}: {error}", types.MessageType.Error)
 
