@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from lsp_support import DEADLINE, ENV, SERVER, uri_of
-from pygls.protocol import JsonRPCProtocol
+from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
 
 from odyssey_dsl.lsp import server as lsp_server
 
@@ -251,7 +251,17 @@ def test_requests_after_shutdown_are_answered_with_an_error(server: Raw, tmp_pat
     assert server.exit_status() == 0
 
 
-# --- the one pygls internal the server relies on ------------------------------------------------
+# --- what the server relies on in pygls --------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["textDocument/didOpen", "textDocument/didChange", "textDocument/didClose"])
+def test_the_document_handlers_replace_pyglss_own(method: str) -> None:
+    """pygls's own would keep a second copy of every document, re-split on each keystroke."""
+    protocol = lsp_server.build().protocol
+    handler = protocol.fm.builtin_features[method]
+    assert handler.__func__.__qualname__.startswith("_Protocol."), handler
+    assert set(vars(lsp_server._Protocol)) & {name for name in vars(LanguageServerProtocol)
+                                             if getattr(vars(LanguageServerProtocol)[name], "method_name", None) == method}
 
 
 def test_the_outline_is_written_as_encoded(server: Raw, tmp_path: Path) -> None:

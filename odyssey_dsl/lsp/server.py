@@ -246,6 +246,10 @@ class _Protocol(LanguageServerProtocol):
             return
         super().handle_message(message)
 
+    # The three handlers below replace pygls's own (same names in pygls 2.1.1's
+    # LanguageServerProtocol, which would keep a copy of each document): pygls registers the
+    # methods marked by `lsp_method` by name, so a rename on its side would leave two handlers
+    # for one message. tests/test_lsp_protocol.py checks that these are the ones registered.
     def _to_user(self, method: str, params: Any) -> Generator[Any, Any, None]:
         if (handler := self.fm.features.get(method)) is not None:
             yield handler, (params,), None
