@@ -11,20 +11,31 @@ the next change's diagnostics would wait behind it. The one answer about the who
 takes long, the outline (4.8 MB of JSON for 20,000 lines), is built and encoded in a worker
 thread from a snapshot, and written out as encoded there. A failing handler logs its traceback
 to the client and answers with nothing: one bad request must never take the server down.
+
+Every request gets an answer: one whose params do not fit its method (a negative line, a
+string for a position, null) gets the JSON-RPC error Invalid params, a body that is not JSON
+gets Parse error, a request after `shutdown` gets Invalid request. The messages are read with
+the framing of the LSP specification (headers are case-insensitive, Content-Type may follow);
+input that is not that framing stops the server with exit status 1, for the editor to start
+it again, rather than reading on out of step with the client (see `_Frames`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import io
 import json
 import logging
+import re
+import sys
 import traceback
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
+import cattrs
 from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
@@ -46,6 +57,9 @@ from .symbols import Encoded, encode, flat, outline
 
 CONFIG_FILES = ("ody.toml", "pyproject.toml")
 OUTLINE_YIELD = 0.02  # seconds an outline request lets the changes behind it be applied first
+MAX_HEADER_LINE = 4096  # bytes: a longer header line is not LSP framing
+MAX_BODY = 1 << 28  # bytes (256 MiB): a longer message is a framing error, not a buffer to allocate
+_HEADER = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]*:[ \t]*(.*?)[ \t]*")  # RFC 9110's token: value
 
 R = TypeVar("R")
 D = TypeVar("D")
@@ -83,22 +97,159 @@ def _encoded_outline(checked: Checked, lines: list[str], columns: Columns, flat_
     return encode(symbols if flat_uri is None else flat(flat_uri, symbols))
 
 
+class _Frames(io.RawIOBase):
+    """stdin as pygls reads it: each message the client sent, framed again exactly as pygls
+    expects (`Content-Length: N` alone, in that case). pygls (2.1) matches its header case-
+    sensitively and, past a header it does not recognise, reads the body as headers: every
+    later message is lost and the server goes deaf. Here header names are case-insensitive,
+    other headers (Content-Type) are allowed, blank lines between messages are skipped; any
+    other input (a line that is not a header, no or a bad Content-Length, the input ending
+    inside a message) is a framing error: `error` says which, and pygls sees the input end."""
+
+    def __init__(self, source: IO[bytes]) -> None:
+        super().__init__()
+        self.source = source
+        self.error: str | None = None
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self._pending:
+            try:
+                frame = self._next() if self.error is None else None
+            except _FramingError as error:
+                self.error = f"framing error: {error}"
+                logging.getLogger(__name__).error("%s", self.error)
+                frame = None
+            if frame is None:
+                return 0
+            self._pending = memoryview(b"Content-Length: %d\r\n\r\n%s" % (len(frame), frame))
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def _next(self) -> bytes | None:
+        """The next message's body, or None at the end of the input."""
+        length: int | None = None
+        headers = 0
+        while True:
+            line = self.source.readline(MAX_HEADER_LINE + 1)
+            if not line:
+                if headers:
+                    raise _FramingError("the input ended inside a message's header")
+                return None
+            if len(line) > MAX_HEADER_LINE:
+                raise _FramingError(f"a header line longer than {MAX_HEADER_LINE} bytes")
+            if not line.endswith(b"\n"):
+                raise _FramingError("the input ended inside a message's header")
+            text = line[:-2] if line.endswith(b"\r\n") else line[:-1]
+            if not text:
+                if headers:
+                    break
+                continue  # a blank line between messages
+            headers += 1
+            header = _HEADER.fullmatch(text)
+            if header is None:
+                raise _FramingError(f"not a header: {text[:80]!r}")
+            if header[1].lower() == b"content-length":
+                if not header[2].isdigit() or int(header[2]) > MAX_BODY or length not in (None, int(header[2])):
+                    raise _FramingError(f"a bad Content-Length: {text[:80]!r}")
+                length = int(header[2])
+        if length is None:
+            raise _FramingError("a message without Content-Length")
+        body = self.source.read(length)
+        if len(body) < length:
+            raise _FramingError(f"the input ended inside a message ({len(body)} of {length} bytes)")
+        return body
+
+
+class _FramingError(Exception):
+    pass
+
+
+@dataclass
+class _Rejected:
+    """A request whose params do not fit its method: answered with an error, never handled."""
+
+    id: Any
+    method: str
+    reasons: list[str]
+
+
+def _frame(body: bytes) -> bytes:
+    return b"Content-Length: %d\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n%s" % (
+        len(body), body)
+
+
 class _Protocol(LanguageServerProtocol):
-    """pygls's protocol, minus its copy of each open document (see the module docstring), and
-    writing an already encoded result as it is."""
+    """pygls's protocol, minus its copy of each open document (see the module docstring),
+    writing an already encoded result as it is, and answering every request."""
+
+    shutting_down = False  # set by the `shutdown` request
 
     def _send_data(self, data: Any) -> None:
         """A response whose result is `Encoded` is framed here as pygls frames any message:
         pygls's `json.dumps(data, default=...)` would walk its megabytes again on the event
-        loop. Everything else goes through pygls."""
+        loop. Everything else goes through pygls.
+
+        The one use of a pygls internal: `JsonRPCProtocol._send_data(data)` is where every
+        outgoing message passes, checked against pygls 2.1.1; pygls has no public
+        way to send an already encoded result. tests/test_lsp_protocol.py fails if it moves."""
         result = getattr(data, "result", None)
         if not isinstance(result, Encoded) or self.writer is None:
             super()._send_data(data)
             return
-        body = b'{"jsonrpc":"2.0","id":%s,"result":%s}' % (json.dumps(data.id).encode("ascii"), result.body)
-        header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
-        self.writer.write(header.encode("ascii") + body)
+        self._write(b'{"jsonrpc":"2.0","id":%s,"result":%s}' % (json.dumps(data.id).encode("ascii"), result.body))
 
+    def _write(self, body: bytes) -> None:
+        assert self.writer is not None  # set by `start_io` before any message is read
+        self.writer.write(_frame(body))
+
+    def answer_error(self, msg_id: Any, code: types.ErrorCodes, message: str) -> None:
+        """Send the JSON-RPC error response to request `msg_id` (None: to a message whose id
+        could not be read)."""
+        error = {"jsonrpc": "2.0", "id": msg_id, "error": {"code": int(code), "message": message}}
+        self._write(json.dumps(error).encode("ascii"))
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """pygls raises when a message's params do not fit its method, and for a request that
+        leaves it unanswered: such a request becomes `_Rejected`, answered in `handle_message`."""
+        try:
+            return super().structure_message(data)
+        except Exception as error:
+            if not (isinstance(data.get("method"), str) and "id" in data):
+                raise  # a notification or a response: logged by pygls, never answered
+            cause = error.__cause__ if isinstance(error.__cause__, Exception) else error
+            return _Rejected(data["id"], data["method"], cattrs.transform_error(cause))
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, _Rejected):
+            self.answer_error(message.id, types.ErrorCodes.InvalidParams,
+                              f"invalid params for {message.method}: {'; '.join(message.reasons)}")
+            return
+        if isinstance(message, dict):  # pygls structures only what has "jsonrpc"
+            msg_id, method, has_id = message.get("id"), message.get("method"), "id" in message
+        else:
+            msg_id, method, has_id = getattr(message, "id", None), getattr(message, "method", None), hasattr(message, "id")
+        if getattr(message, "jsonrpc", None) != self.VERSION:  # also a JSON array (a batch), a bare value
+            if has_id != (method is None):  # a request, or no message at all; not a notification or a response
+                self.answer_error(msg_id if has_id else None, types.ErrorCodes.InvalidRequest,
+                                  'not a JSON-RPC 2.0 message ("jsonrpc": "2.0")')
+            else:
+                logging.getLogger(__name__).warning("ignored, not JSON-RPC 2.0: %.200r", message)
+            return
+        if has_id and isinstance(method, str) and self.shutting_down and method != types.EXIT:
+            self.answer_error(msg_id, types.ErrorCodes.InvalidRequest, "the server is shutting down")
+            return
+        super().handle_message(message)
+
+    # The three handlers below replace pygls's own (same names in pygls 2.1.1's
+    # LanguageServerProtocol, which would keep a copy of each document): pygls registers the
+    # methods marked by `lsp_method` by name, so a rename on its side would leave two handlers
+    # for one message. tests/test_lsp_protocol.py checks that these are the ones registered.
     def _to_user(self, method: str, params: Any) -> Generator[Any, Any, None]:
         if (handler := self.fm.features.get(method)) is not None:
             yield handler, (params,), None
@@ -133,7 +284,10 @@ class OdyServer(LanguageServer):
         self.log(f"ody lsp: {handler} failed:\n{traceback.format_exc()}", types.MessageType.Error)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """pygls's own errors (a message it could not read): logged, never a pop-up."""
+        """pygls's own errors (a message it could not read): logged, never a pop-up. A body
+        that is not JSON (or not UTF-8) is also answered, as JSON-RPC asks: Parse error."""
+        if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)) and isinstance(self.protocol, _Protocol):
+            self.protocol.answer_error(None, types.ErrorCodes.ParseError, f"not JSON: {error}")
         self.log(f"ody lsp: {type(error).__name__}: {error}", types.MessageType.Error)
 
     def open(self, uri: str, text: str, version: int | None) -> None:
@@ -162,7 +316,7 @@ class OdyServer(LanguageServer):
 
     def supports(self, capability: str) -> bool:
         """Whether the client states this capability (a dotted path, as pygls spells it)."""
-        return bool(get_capability(self.client_capabilities, capability, False))  # type: ignore[call-overload]
+        return bool(get_capability(self.client_capabilities, capability, False))
 
 
 def _version() -> str:
@@ -203,6 +357,12 @@ def build() -> OdyServer:
     def initialize(ls: OdyServer, params: types.InitializeParams) -> None:
         ls.columns = Columns(ls.workspace.position_encoding or types.PositionEncodingKind.Utf16)
         _apply_options(ls, params.initialization_options)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: OdyServer, params: None) -> None:
+        """Requests after this one are answered with an error (pygls would drop them)."""
+        if isinstance(ls.protocol, _Protocol):
+            ls.protocol.shutting_down = True
 
     @server.feature(types.INITIALIZED)
     @guarded(none)
@@ -372,8 +532,13 @@ def _format(ls: OdyServer, uri: str, lines: tuple[int, int] | None) -> list[type
 
 
 def serve(log_file: Path | None = None) -> None:
-    """Speak LSP on stdin/stdout until the client says exit."""
+    """Speak LSP on stdin/stdout until the client says exit (or its input ends); exit with
+    status 1 on a framing error."""
     if log_file is not None:
         logging.basicConfig(filename=log_file, level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    build().start_io()
+    frames = _Frames(sys.stdin.buffer)
+    build().start_io(io.BufferedReader(frames), sys.stdout.buffer)
+    if frames.error is not None:
+        print(f"ody lsp: {frames.error}; stopping, for the editor to start the server again", file=sys.stderr)
+        raise SystemExit(1)
