@@ -95,7 +95,9 @@ async def start(client: Client, encodings: Sequence[str] | None, **options: Any)
 
 
 def uri_of(path: Path) -> str:
-    return from_fs_path(str(path))  # type: ignore[return-value]
+    uri = from_fs_path(str(path))
+    assert uri is not None, path
+    return uri
 
 
 def open_file(client: Client, path: Path, text: str, write: bool = True) -> str:
