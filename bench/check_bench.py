@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from _common import find_ody, timed
-from compile_bench import FLOOR, prompt
+from compile_bench import FLOOR, ms, prompt
 
 ENTRIES = 20_000
 TARGET = 6.0
@@ -82,8 +82,14 @@ def best(run: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:9.0f} ms"
+def interleaved(commands: dict[str, list[str]], rounds: int) -> dict[str, list[float]]:
+    """Seconds of each whole process per round, the order of the commands alternating."""
+    runs: dict[str, list[float]] = {name: [] for name in commands}
+    for i in range(rounds):
+        order = list(commands.items())
+        for name, cmd in order if i % 2 == 0 else order[::-1]:
+            runs[name].append(timed(cmd, silent=True))
+    return runs
 
 
 def main() -> int:
@@ -95,20 +101,15 @@ def main() -> int:
     if ody is None:
         return 2
     with tempfile.TemporaryDirectory(prefix="ody-bench-") as tmp:
-        folder = Path(tmp)
-        os.environ["ODY_CACHE_DIR"] = str(folder / "cache")  # never the user's cache
-        source, floor_out = folder / "big.json", folder / "floor.json"
+        source = Path(tmp) / "big.json"
+        os.environ["ODY_CACHE_DIR"] = str(Path(tmp) / "cache")  # never the user's cache
         source.write_text(script(args.entries), encoding="utf-8")
-        check_cmd = [str(ody), "check", "--ignore", "ODY202", str(source)]
-        floor_cmd = [sys.executable, "-c", FLOOR, str(source), str(floor_out)]
+        commands = {"ody": [str(ody), "check", "--ignore", "ODY202", str(source)],
+                    "floor": [sys.executable, "-c", FLOOR, str(source), str(Path(tmp) / "floor.json")]}
         try:
-            timed(check_cmd, silent=True)  # a clean script prints nothing; fills any cache
-            timed(floor_cmd)
-            runs: dict[str, list[float]] = {"ody": [], "floor": []}
-            for i in range(args.rounds):
-                order = [("ody", check_cmd), ("floor", floor_cmd)]
-                for name, cmd in order if i % 2 == 0 else order[::-1]:
-                    runs[name].append(timed(cmd, silent=True))
+            for cmd in commands.values():
+                timed(cmd, silent=True)  # once untimed: a clean check prints nothing
+            runs = interleaved(commands, args.rounds)
             parts = in_process(source, repeat=min(args.rounds, 3))
         except (RuntimeError, OSError) as error:
             print(f"check_bench: {error}", file=sys.stderr)
@@ -116,14 +117,14 @@ def main() -> int:
         size = f"{source.stat().st_size / 1e6:.1f} MB"
     med = {k: statistics.median(v) for k, v in runs.items()}
     low = {k: min(v) for k, v in runs.items()}
-    ratio_med, ratio_min = med["ody"] / med["floor"], low["ody"] / low["floor"]
-    print(f"ody check, {args.entries:,} entries ({size} of JSON), {args.rounds} interleaved rounds")
-    print(f"{'':32}{'median':>12}{'min':>12}")
-    print(f"{'ody check big.json':32}{ms(med['ody'])}{ms(low['ody'])}")
-    print(f"{'floor: json.load + dumps (C)':32}{ms(med['floor'])}{ms(low['floor'])}")
-    verdict = "met" if max(ratio_med, ratio_min) <= TARGET else "MISSED"
-    print(f"{'ratio (target at most 6x)':32}{ratio_med:11.1f}x{ratio_min:11.1f}x   {verdict}")
-    print(f"\nin process (best of {min(args.rounds, 3)}, gc off):")
+    ratios = med["ody"] / med["floor"], low["ody"] / low["floor"]
+    verdict = "met" if max(ratios) <= TARGET else "MISSED"
+    print(f"ody check, {args.entries:,} entries ({size} of JSON), {args.rounds} interleaved rounds\n"
+          f"{'':32}{'median':>11}{'min':>11}\n"
+          f"{'ody check big.json':32}{ms(med['ody'])}{ms(low['ody'])}\n"
+          f"{'floor: json.load + dumps (C)':32}{ms(med['floor'])}{ms(low['floor'])}\n"
+          f"{'ratio (target at most 6x)':32}{ratios[0]:10.1f}x{ratios[1]:10.1f}x   {verdict}\n\n"
+          f"in process (best of {min(args.rounds, 3)}, gc off):")
     for name, seconds in parts:
         print(f"  {name:30}{ms(seconds)}")
     return 0

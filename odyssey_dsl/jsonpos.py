@@ -76,11 +76,6 @@ _USUAL = _usual_entry()
 _NEXT_USUAL = re.compile(f"{_WS},{_USUAL.pattern}")  # a comma, then an entry: the same groups
 
 
-def unplaced(start: int, end: int) -> Span:
-    """The span of text[start:end] before `Lines` places it (line 0, offsets as columns)."""
-    return Span(0, start, 0, end)
-
-
 class Node(NamedTuple):
     """A JSON value and where it is. `value` is the Python value of a string, number or literal,
     a list of Nodes for an array, a dict of key → (key Node, value Node) for an object, and a
@@ -98,6 +93,11 @@ class ShapeError(Exception):
     def __init__(self, message: str, span: Span, help: str | None = None, code: str = "ODY302") -> None:
         super().__init__(message)
         self.diagnostic = Diagnostic(code, message, span, help)
+
+
+# What may come next: a value, a value or `]`, a key, a key or `}`, `:`, `,` or the container's
+# end, the end of the text. The order matters: `state <= _FIRST` means a value may come.
+_VALUE, _FIRST, _KEY, _FIRST_KEY, _COLON, _NEXT, _END = range(7)
 
 
 def read(text: str, *, decoded: bool = False, usual: bool = True) -> Node:
@@ -190,9 +190,6 @@ def read(text: str, *, decoded: bool = False, usual: bool = True) -> Node:
         raise problems[0]
     assert root is not None
     return root
-
-
-_VALUE, _FIRST, _KEY, _FIRST_KEY, _COLON, _NEXT, _END = range(7)  # what may come next
 
 
 # --- entries in the usual spelling -------------------------------------------------------------
