@@ -358,10 +358,11 @@ def _entry(node: Node) -> Entry:
     """`{"timestamp_ms": N, "<action>": {...}}`; `"image": null` means no image."""
     if node.kind == "entry":  # the usual spelling, read at once
         m: re.Match[str] = node.value
-        action = m.lastgroup or ""
-        values = {key: jsonpos.member_value(m.group(group))
-                  for key, (_, group) in jsonpos.GROUPS[action].members.items() if m.start(group) >= 0}
-        ms = int(m.group(jsonpos.MS))
+        groups = jsonpos.GROUPS[m.lastgroup or ""]
+        action = groups.action
+        values = {key: jsonpos.member_value(m.group(group)) for key, (_, group) in groups.members.items()
+                  if m.start(group) >= 0}
+        ms = int(m.group(groups.ms))
         if ms <= MAX_MS and (action == "end" or values.get("prompt") is not None):
             return Entry(ms, action, values.get("prompt"), values.get("image"))
         node = jsonpos.expand(node)

@@ -20,7 +20,7 @@ from .api.request import ACTION_KEYS, ACTIONS, ENTRY_KEYS, REQUEST_KEYS, SOURCES
 from .checks import DEFAULT_MIN_GAP_MS, check_images, check_script, suppress
 from .compiler import decode
 from .diagnostics import Diagnostic, Span, closest, shown, sort_key
-from .jsonpos import GROUPS, MS, Lines, Node, ShapeError, expand, member_value, read
+from .jsonpos import GROUPS, Lines, Node, ShapeError, expand, member_value, read
 from .syntax import Cue, Document, Text, Time
 from .times import MAX_MS
 
@@ -29,9 +29,10 @@ __all__ = ["FLAGS", "JsonCheck", "ShapeError", "check_json"]
 _new = tuple.__new__
 #: The request's flags: its keys other than the sources, each true or false.
 FLAGS = tuple(key for key in REQUEST_KEYS if key not in SOURCES)
-# Per action, where a usual entry (see `jsonpos`) holds the action's key, its prompt and its image.
-_PARTS = {action: (groups.keyword, groups.members.get("prompt"), groups.members.get("image"))
-          for action, groups in GROUPS.items()}
+# Per variant of a usual entry (see `jsonpos`): its action, where its time, its action's key,
+# its prompt and its image are.
+_PARTS = {name: (groups.action, groups.ms, groups.keyword, groups.members.get("prompt"), groups.members.get("image"))
+          for name, groups in GROUPS.items()}
 
 
 @dataclass(frozen=True)
@@ -172,10 +173,9 @@ def _usual_cue(node: Node, text: str) -> Cue | None:
     tuples are built by `tuple.__new__`, three times faster than by their classes: this runs
     for every entry of the file."""
     m: re.Match[str] = node.value
-    action = m.lastgroup or ""
-    keyword, prompt_at, image_at = _PARTS[action]
+    action, ms_at, keyword, prompt_at, image_at = _PARTS[m.lastgroup or ""]
     prompt = _member(m, prompt_at, text)
-    ms_start, ms_end = m.span(MS)
+    ms_start, ms_end = m.span(ms_at)
     ms = int(text[ms_start:ms_end])
     if ms > MAX_MS or (prompt is None and action != "end"):
         return None

@@ -53,34 +53,55 @@ _LONGEST_NUMBER = 30
 _INVALID_HELP = "check the brackets, commas and quotes around here"
 
 
-def _usual_entry() -> re.Pattern[str]:
-    """The usual spelling of an entry, from the API's tables: `timestamp_ms` first, a whole
-    number of at most 16 digits; then one action whose object holds a prefix of that action's
-    keys in the table's order, the first a string, the others a string or null. Each action's
-    group ends the match (`lastgroup` names the action); `{action}_{key}` groups hold values."""
-    timestamp, *_ = ENTRY_KEYS
-    actions = []
-    for action in ACTIONS:
-        members = ""
-        for i, key in reversed(list(enumerate(ACTION_KEYS[action]))):
-            value = f"(?P<{action}_{key}>{_STRING}{'|null' if i else ''})"
-            member = f'{"," + _WS if i else ""}(?P<{action}_{key}_key>"{key}"){_WS}:{_WS}{value}{_WS}'
-            members = f"{member}{members}" if not i else f"(?:{member}{members})?"
-        actions.append(f'(?P<{action}>(?P<{action}_key>"{action}"){_WS}:{_WS}'
-                       f"(?P<{action}_body>\\{{{_WS}{members}\\}}){_WS}\\}})")
-    return re.compile(f'{_WS}(\\{{){_WS}(?P<ts_key>"{timestamp}"){_WS}:{_WS}(?P<ms>0|[1-9][0-9]{{0,15}})'
-                      f"{_WS},{_WS}(?:{'|'.join(actions)})")
+class Groups(NamedTuple):
+    """Where the parts of an entry in the usual spelling are in its match: group numbers. The
+    entry's variant (its action, and which of its two keys comes first) is `match.lastgroup`."""
+
+    action: str
+    ms: int  # the `timestamp_ms` number
+    keyword: int  # the action's key
+    members: dict[str, tuple[int, int]]  # key of the action's object → (group of the key, of its value)
+    timestamp: int  # the `timestamp_ms` key
+    body: int  # the action's object
 
 
-_USUAL = _usual_entry()
+def _usual_entry() -> tuple[re.Pattern[str], dict[str, Groups]]:
+    """The usual spelling of an entry, from the API's tables: `timestamp_ms` (a whole number of
+    at most 16 digits) and one action, in either order; the action's object holds a prefix of
+    that action's keys in the table's order, the first a string, the others a string or null.
+    Each variant is a group that ends the match, so `lastgroup` names it."""
+    timestamp = ENTRY_KEYS[0]
+    variants, actions = [], {}
+    for time_first in (True, False):
+        for action in ACTIONS:
+            name = action if time_first else f"{action}_then_time"
+            actions[name] = action
+            members = ""
+            for i, key in reversed(list(enumerate(ACTION_KEYS[action]))):
+                value = f"(?P<{name}_{key}>{_STRING}{'|null' if i else ''})"
+                member = f'{"," + _WS if i else ""}(?P<{name}_{key}_key>"{key}"){_WS}:{_WS}{value}{_WS}'
+                members = f"{member}{members}" if not i else f"(?:{member}{members})?"
+            act = f'(?P<{name}_key>"{action}"){_WS}:{_WS}(?P<{name}_body>\\{{{_WS}{members}\\}})'
+            ms = f'(?P<{name}_ts>"{timestamp}"){_WS}:{_WS}(?P<{name}_ms>0|[1-9][0-9]{{0,15}})'
+            variants.append(f"(?P<{name}>{ms if time_first else act}{_WS},{_WS}{act if time_first else ms}{_WS}\\}})")
+    pattern = re.compile(f"{_WS}(\\{{){_WS}(?:{'|'.join(variants)})")
+    index = pattern.groupindex
+    return pattern, {
+        name: Groups(action, index[f"{name}_ms"], index[f"{name}_key"],
+                     {key: (index[f"{name}_{key}_key"], index[f"{name}_{key}"]) for key in ACTION_KEYS[action]},
+                     index[f"{name}_ts"], index[f"{name}_body"])
+        for name, action in actions.items()}
+
+
+_USUAL, GROUPS = _usual_entry()
 _NEXT_USUAL = re.compile(f"{_WS},{_USUAL.pattern}")  # a comma, then an entry: the same groups
 
 
 class Node(NamedTuple):
     """A JSON value and where it is. `value` is the Python value of a string, number or literal,
     a list of Nodes for an array, a dict of key → (key Node, value Node) for an object, and a
-    `re.Match` for an `entry` (an object in the usual spelling, read at once: `MS` and `GROUPS`
-    say where its parts are, `expand` gives it as an object)."""
+    `re.Match` for an `entry` (an object in the usual spelling, read at once: `GROUPS` says
+    where its parts are, `expand` gives it as an object)."""
 
     kind: str  # object | array | string | number | true | false | null | entry
     value: Any
@@ -194,20 +215,6 @@ def read(text: str, *, decoded: bool = False, usual: bool = True) -> Node:
 
 # --- entries in the usual spelling -------------------------------------------------------------
 
-class Groups(NamedTuple):
-    """Where an action's parts are in the match of an `entry` node: group numbers."""
-
-    keyword: int  # the action's key
-    members: dict[str, tuple[int, int]]  # key of the action's object → (group of the key, of its value)
-
-
-MS = _USUAL.groupindex["ms"]  # the group of the `timestamp_ms` number
-GROUPS = {action: Groups(_USUAL.groupindex[f"{action}_key"],
-                         {key: (_USUAL.groupindex[f"{action}_{key}_key"], _USUAL.groupindex[f"{action}_{key}"])
-                          for key in ACTION_KEYS[action]})
-          for action in ACTIONS}
-
-
 def member_value(raw: str) -> str | None:
     """The value of a matched member, written `raw`: its string, or None for null."""
     if raw == "null":
@@ -275,20 +282,22 @@ def expand(node: Node) -> Node:
     if node.kind != "entry":
         return node
     m: re.Match[str] = node.value
-    action = m.lastgroup or ""
+    groups = GROUPS[m.lastgroup or ""]
 
-    def at(group: int | str) -> Span:
+    def at(group: int) -> Span:
         return Span(0, m.start(group), 0, m.end(group))
 
     body: dict[str, tuple[Node, Node]] = {}
-    for key, (key_group, group) in GROUPS[action].members.items():
+    for key, (key_group, group) in groups.members.items():
         if m.start(group) >= 0:
             value = member_value(m.group(group))
             body[key] = (Node("string", key, at(key_group)), Node("null" if value is None else "string", value, at(group)))
-    return Node("object", {
-        ENTRY_KEYS[0]: (Node("string", ENTRY_KEYS[0], at("ts_key")), Node("number", int(m.group(MS)), at(MS))),
-        action: (Node("string", action, at(GROUPS[action].keyword)), Node("object", body, at(f"{action}_body"))),
-    }, node.span)
+    time = Node("number", int(m.group(groups.ms)), at(groups.ms))
+    pairs = [(ENTRY_KEYS[0], (Node("string", ENTRY_KEYS[0], at(groups.timestamp)), time)),
+             (groups.action, (Node("string", groups.action, at(groups.keyword)), Node("object", body, at(groups.body))))]
+    if m.start(groups.ms) > m.start(groups.keyword):
+        pairs.reverse()
+    return Node("object", dict(pairs), node.span)
 
 
 class Lines:

@@ -226,8 +226,8 @@ def test_usual_entries_are_the_objects_read_token_by_token(text: str) -> None:
 def test_the_usual_spelling_is_read_at_once() -> None:
     text = ('[{"timestamp_ms": 0, "start": {"prompt": "a", "image": null}},\n'
             ' {"timestamp_ms": 3000, "interact": {"prompt": "caf\\u00e9"}}, {"timestamp_ms": 6000, "end": {}},\n'
-            ' {"start": {"prompt": "a"}, "timestamp_ms": 0}]')
-    assert [node.kind for node in read(text).value] == ["entry", "entry", "entry", "object"]
+            ' {"start": {"prompt": "a"}, "timestamp_ms": 0}, {"timestamp_ms": 0, "start": {"image": null, "prompt": "a"}}]')
+    assert [node.kind for node in read(text).value] == ["entry", "entry", "entry", "entry", "object"]
 
 
 def test_deep_nesting_reads_without_recursion() -> None:
