@@ -26,7 +26,7 @@ from .times import MAX_MS
 
 __all__ = ["FLAGS", "JsonCheck", "ShapeError", "check_json"]
 
-_new = tuple.__new__
+_new = tuple.__new__  # builds a named tuple three times faster than calling its class (see `_usual_cue`)
 #: The request's flags: its keys other than the sources, each true or false.
 FLAGS = tuple(key for key in REQUEST_KEYS if key not in SOURCES)
 # Per variant of a usual entry (see `jsonpos`): its action, where its time, its action's key,
