@@ -10,8 +10,10 @@ before the first shape problem in it is raised.
 
 Speed (issue 7): a 20,000-entry script must be checked in a few times the time `json.load`
 takes. So positions are plain offsets, and an entry written the usual way, `{"timestamp_ms": N,
-"<action>": {<its keys in the order of api.ACTION_KEYS>}}`, is read by one regular expression
-into a single `entry` node; anything else is read token by token, without recursion.
+"<action>": {<its keys in the order of api.ACTION_KEYS>}}` (or its action first), is read by one
+regular expression into a single `entry` node; anything else is read token by token, without
+recursion (a deeply nested text is no problem).
+
 Spans are *unplaced* while reading, `Span(0, start, 0, end)` with offsets for columns, and
 `Lines` turns into lines and columns only the ones a diagnostic reports.
 """
@@ -258,7 +260,7 @@ def _invalid(message: str, start: int, end: int, help: str = _INVALID_HELP) -> S
 
 
 def _unexpected(m: re.Match[str], text: str) -> ShapeError:
-    """A token where JSON allows none: named as Lark named it, a character when it starts none."""
+    """A token where JSON allows none, shown as written (a character when it starts no token)."""
     group = m.lastindex or 0
     start = m.start(group) - (group == 1)
     if group == 6:
