@@ -7,8 +7,8 @@ time, an unknown key, two actions in one entry: an error placed in the input) an
 faithful about everything else, even a script that breaks the rules (no `end`, out of order):
 the compiler then reports those in the new file, where the writer will fix them.
 
-Stages: text → `Node` tree with positions (JSON through the Lark parser of `jsoncheck`; Python
-through `ast`, whose literals are evaluated with `ast.literal_eval`, never executed) →
+Stages: text → `Node` tree with positions (JSON through `jsonpos`, the reader of `ody check`;
+Python through `ast`, whose literals are evaluated with `ast.literal_eval`, never executed) →
 `Screenplay` (API entries, settings, and the comments of a Python source placed by position)
 → .ody text → `fmt.format_text`, so that the output is already in the canonical layout.
 """
@@ -18,7 +18,6 @@ from __future__ import annotations
 import ast
 import base64
 import io
-import json
 import os
 import re
 import tokenize
@@ -29,27 +28,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
-from lark.exceptions import UnexpectedInput
-
-from . import images, jsoncheck
+from . import images, jsonpos
+from .api.request import ACTION_KEYS, ACTIONS, ENTRY_KEYS, REQUEST_KEYS, SOURCES
 from .compiler import decode
 from .diagnostics import Diagnostic, Span, closest
 from .emit import Entry
-from .jsoncheck import Node
-from .lexer import position
+from .jsoncheck import FLAGS
+from .jsonpos import Node
 from .strings import quote
 from .times import MAX_MS, format_ms
 
-_ACTIONS = ("start", "interact", "end")
-_ENTRY_KEYS = ("timestamp_ms", *_ACTIONS)
-# `image` is accepted on every action: the language can write it anywhere (the compiler then
-# reports it on `interact` and `end`, ODY107), so such a script still converts faithfully.
-_BODY_KEYS = {"start": ("prompt", "image"), "interact": ("prompt", "image"), "end": ("image",)}
-_REQUEST_KEYS = ("script", "scripts", "script_url", "portrait", "output_video", "bypass_vlm_expansion")
+# The API's keys, and one leniency: `image` is accepted on every action. The language can
+# write it anywhere (the compiler then reports it on `interact` and `end`, ODY107), so such a
+# script still converts faithfully.
+_BODY_KEYS = {action: (*keys, "image") if "image" not in keys else keys for action, keys in ACTION_KEYS.items()}
+_SCRIPTS = tuple(key for key in SOURCES if key != "script_url")  # the sources a .ody file can hold
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
                "image/heic": "heic", "image/heif": "heif", "image/avif": "avif", "image/bmp": "bmp"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_NOWHERE = Span(1, 1, 1, 1)
 _KINDS = {"object": "an object", "array": "an array", "string": "a string", "number": "a number",
           "true": "a boolean", "false": "a boolean", "null": "null"}
 
@@ -122,14 +118,8 @@ def load(source: str | bytes, *, name: str | None = None) -> Screenplay:
         suffix = Path(name).suffix.lower() if name else ""
         if suffix == ".py":
             return _from_python(text)
-        quick = _read_json_quickly(text)
-        if quick is not None:
-            try:
-                return _screenplay(quick)[0]
-            except DecompileError:
-                pass  # read again with positions, to place the error
         try:
-            return _screenplay(_read_json(text))[0]
+            return _from_json(text)
         except DecompileError as json_error:
             if suffix == ".json" or json_error.diagnostic.code != "ODY301":
                 raise
@@ -158,56 +148,16 @@ def _fail(message: str, span: Span, help: str | None = None, code: str = "ODY302
     raise DecompileError(Diagnostic(code, message, span, help))
 
 
-class _Slow(Exception):
-    """What the quick JSON reader leaves to the one that keeps positions."""
-
-
-def _read_json_quickly(text: str) -> Node | None:
-    """Valid JSON through the standard library's C parser, without positions (they are only
-    needed for an error, and then `_read_json` reads the text again): the Lark parser takes
-    seconds for a script of thousands of entries. None for anything unusual: invalid JSON,
-    NaN, a repeated key, a lone surrogate, deep nesting."""
-    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
-        if len({key for key, _ in items}) != len(items):
-            raise _Slow
-        return dict(items)
-
-    def node(value: object) -> Node:
-        if isinstance(value, dict):
-            return Node("object", {k: (node(k), node(v)) for k, v in value.items()}, _NOWHERE)
-        if isinstance(value, list):
-            return Node("array", [node(v) for v in value], _NOWHERE)
-        if value is None:
-            return Node("null", None, _NOWHERE)
-        if isinstance(value, bool):
-            return Node("true" if value else "false", value, _NOWHERE)
-        if isinstance(value, str):
-            if _SURROGATE.search(value):
-                raise _Slow
-            return Node("string", value, _NOWHERE)
-        return Node("number", value, _NOWHERE)
-
-    def refuse(_: str) -> object:
-        raise _Slow
-
+def _from_json(text: str) -> Screenplay:
+    """JSON, read with positions by `ody check`'s reader (one JSON reader in the project);
+    an error is placed in lines and columns only once it is raised."""
     try:
-        return node(json.loads(text, object_pairs_hook=pairs, parse_constant=refuse))
-    except (ValueError, RecursionError, _Slow):
-        return None
-
-
-def _read_json(text: str) -> Node:
-    """JSON with positions, read by `ody check`'s parser (one JSON reader in the project)."""
-    try:
-        return jsoncheck.to_nodes(jsoncheck.json_parser().parse(text))
-    except UnexpectedInput as error:
-        raise DecompileError(jsoncheck.syntax_diagnostic(error, text)) from None
-    except jsoncheck.ShapeError as shape:
-        raise DecompileError(shape.diagnostic) from None
-    except ValueError:  # a number with more digits than Python converts
-        match = re.search(r"\d{4000,}", text)
-        line, column = position(text, match.start()) if match else (1, 1)
-        _fail("this number is far too long", Span(line, column, line, column + 1), code="ODY301")
+        return _screenplay(jsonpos.read(text))[0]
+    except jsonpos.ShapeError as shape:
+        diagnostic = shape.diagnostic
+    except DecompileError as error:
+        diagnostic = error.diagnostic
+    raise DecompileError(jsonpos.Lines(text).diagnostic(diagnostic))
 
 
 def _from_python(text: str) -> Screenplay:
@@ -242,7 +192,8 @@ def _python_value(text: str, lines: list[str]) -> Node:
     body = module.body
     statement = body[0] if body else None
     value = None
-    if isinstance(statement, ast.Expr) or (isinstance(statement, ast.Assign) and len(statement.targets) == 1) or isinstance(statement, ast.AnnAssign):
+    if isinstance(statement, ast.Expr | ast.AnnAssign) or (
+            isinstance(statement, ast.Assign) and len(statement.targets) == 1):
         value = statement.value
     if len(body) != 1 or value is None:
         extra = body[1] if value is not None else statement
@@ -288,10 +239,10 @@ def _python_node(node: ast.expr) -> Node:
     return Node("other", type(value).__name__, span)
 
 
-def _python_span(node: ast.AST) -> Span:
+def _python_span(node: ast.expr | ast.stmt) -> Span:
     """Lines, and columns in UTF-8 bytes (1-based), as `ast` gives them."""
-    line, column = node.lineno, node.col_offset  # type: ignore[attr-defined]
-    end_line, end_column = node.end_lineno or line, node.end_col_offset or column  # type: ignore[attr-defined]
+    line, column = node.lineno, node.col_offset
+    end_line, end_column = node.end_lineno or line, node.end_col_offset or column
     return Span(line, column + 1, end_line, end_column + 1)
 
 
@@ -358,15 +309,15 @@ def _screenplay(root: Node) -> tuple[Screenplay, list[_Unit]]:
 
 def _request(root: Node) -> tuple[Screenplay, list[_Unit]]:
     pairs = root.value
-    _known(pairs, _REQUEST_KEYS, "the request body")
+    _known(pairs, REQUEST_KEYS, "the request body")
     if "script_url" in pairs:
         _fail("`script_url` points to a script elsewhere: decompile that file instead", pairs["script_url"][0].span)
-    present = [k for k in ("script", "scripts") if k in pairs]
+    present = [k for k in _SCRIPTS if k in pairs]
     if len(present) != 1:
         span = pairs[present[1]][0].span if present else root.span
         _fail("a request body has exactly one of `script` and `scripts`", span)
     flags = {}
-    for name in ("portrait", "output_video", "bypass_vlm_expansion"):
+    for name in FLAGS:
         if name in pairs:
             value = pairs[name][1]
             if value.kind not in ("true", "false"):
@@ -405,15 +356,25 @@ def _scripts(node: Node, batch: bool) -> tuple[list[list[Entry]], list[_Unit]]:
 
 def _entry(node: Node) -> Entry:
     """`{"timestamp_ms": N, "<action>": {...}}`; `"image": null` means no image."""
+    if node.kind == "entry":  # the usual spelling, read at once
+        m: re.Match[str] = node.value
+        groups = jsonpos.GROUPS[m.lastgroup or ""]
+        action = groups.action
+        values = {key: jsonpos.member_value(m.group(group)) for key, (_, group) in groups.members.items()
+                  if m.start(group) >= 0}
+        ms = int(m.group(groups.ms))
+        if ms <= MAX_MS and (action == "end" or values.get("prompt") is not None):
+            return Entry(ms, action, values.get("prompt"), values.get("image"))
+        node = jsonpos.expand(node)
     if node.kind != "object":
         _fail(f'expected an entry such as {{"timestamp_ms": 0, "start": {{"prompt": "..."}}}}, '
               f"not {_describe(node)}", node.span)
     pairs = node.value
-    _known(pairs, _ENTRY_KEYS, "an entry")
+    _known(pairs, ENTRY_KEYS, "an entry")
     if "timestamp_ms" not in pairs:
         _fail("this entry has no `timestamp_ms`", node.span, 'add "timestamp_ms": <milliseconds>')
     ms = _timestamp(pairs["timestamp_ms"][1])
-    actions = [k for k in pairs if k in _ACTIONS]
+    actions = [k for k in pairs if k in ACTIONS]
     if not actions:
         _fail("this entry has no action: `start`, `interact` or `end`", node.span)
     if len(actions) > 1:
@@ -455,7 +416,8 @@ def _string(body: Node, key: str) -> str | None:
     value = body.value[key][1]
     if value.kind != "string":
         _fail(f"`{key}` must be a string, not {_describe(value)}", value.span)
-    return value.value  # type: ignore[no-any-return]
+    text: str = value.value
+    return text
 
 
 def _known(pairs: dict[str, tuple[Node, Node]], known: tuple[str, ...], where: str) -> None:
@@ -468,7 +430,7 @@ def _known(pairs: dict[str, tuple[Node, Node]], known: tuple[str, ...], where: s
 
 
 def _describe(node: Node) -> str:
-    return _KINDS.get(node.kind) or f"a Python {node.value}"
+    return _KINDS.get(jsonpos.expand(node).kind) or f"a Python {node.value}"
 
 
 # --- writing -----------------------------------------------------------------------------------

@@ -1,85 +1,71 @@
 """`ody check`: hand-written script JSON judged by the screenplay rules, positions included.
 
-The standard `json` module keeps no positions, so the JSON is parsed with Lark; each entry
+The standard `json` module keeps no positions, so the JSON is read by `jsonpos`; each entry
 becomes the same `Cue` node a screenplay line would, with spans pointing into the JSON, and
 the per-script rules of `checks` run unchanged. Shape problems (a missing `timestamp_ms`, a
-typo in a key) are ODY302, invalid JSON is ODY301.
+typo in a key) are ODY302, invalid JSON is ODY301. The keys are the API's (`api.request`).
+
+Spans stay unplaced (offsets, see `jsonpos`) while the rules run; only the diagnostics
+reported, and the entries a caller looks at, get lines and columns.
 """
 
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cached_property
 from pathlib import Path
-from typing import Any
 
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-
+from .api.request import ACTION_KEYS, ACTIONS, ENTRY_KEYS, REQUEST_KEYS, SOURCES
 from .checks import DEFAULT_MIN_GAP_MS, check_images, check_script, suppress
 from .compiler import decode
 from .diagnostics import Diagnostic, Span, closest, shown, sort_key
-from .grammar import cached_lark
+from .jsonpos import GROUPS, Lines, Node, ShapeError, expand, member_value, read
 from .syntax import Cue, Document, Text, Time
 from .times import MAX_MS
 
-_JSON_GRAMMAR = r"""
-?value: object | array | STRING | NUMBER | TRUE | FALSE | NULL
-array: "[" [value ("," value)*] "]"
-object: "{" [pair ("," pair)*] "}"
-pair: STRING ":" value
-STRING: /"[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*"/
-NUMBER: /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/
-TRUE: "true"
-FALSE: "false"
-NULL: "null"
-%ignore /[ \t\r\n]+/
-"""
+__all__ = ["FLAGS", "JsonCheck", "ShapeError", "check_json"]
 
-_ENTRY_KEYS = ("timestamp_ms", "start", "interact", "end")
-_ACTION_KEYS = {"start": ("prompt", "image"), "interact": ("prompt",), "end": ()}
-_REQUEST_KEYS = ("script", "scripts", "script_url", "portrait", "output_video", "bypass_vlm_expansion")
-
-
-@dataclass(frozen=True)
-class Node:
-    """A JSON value with its place: `value` is a Python value, a list of Nodes, or a dict of
-    key → (key Node, value Node)."""
-
-    kind: str  # object | array | string | number | true | false | null
-    value: Any
-    span: Span
+_new = tuple.__new__  # builds a named tuple three times faster than calling its class (see `_usual_cue`)
+#: The request's flags: its keys other than the sources, each true or false.
+FLAGS = tuple(key for key in REQUEST_KEYS if key not in SOURCES)
+# Per variant of a usual entry (see `jsonpos`): its action, where its time, its action's key,
+# its prompt and its image are.
+_PARTS = {name: (groups.action, groups.ms, groups.keyword, groups.members.get("prompt"), groups.members.get("image"))
+          for name, groups in GROUPS.items()}
 
 
 @dataclass(frozen=True)
 class JsonCheck:
     text: str
     diagnostics: tuple[Diagnostic, ...]
-    entries: tuple[tuple[str, Cue], ...] = ()  # ("script[2]", the entry as a cue), in order
+    unplaced: tuple[tuple[str, Cue], ...] = ()  # ("script[2]", the entry as a cue), spans unplaced
+    lines: Lines | None = None
+
+    @cached_property
+    def entries(self) -> tuple[tuple[str, Cue], ...]:
+        """("script[2]", the entry as a cue), in order, placed in the text."""
+        return tuple((label, self._placed(cue)) for label, cue in self.unplaced)
 
     def entry_of(self, diagnostic: Diagnostic) -> tuple[str, Cue] | None:
         """The entry a diagnostic points into, to name it (`script[2] (interact at 3000 ms)`)."""
-        for label, cue in self.entries:
-            if cue.span.line <= diagnostic.span.line <= cue.span.end_line and (
-                    (cue.span.line, cue.span.column) <= (diagnostic.span.line, diagnostic.span.column)
-                    <= (cue.span.end_line, cue.span.end_column)):
-                return label, cue
+        if self.lines is None:
+            return None
+        offset = self.lines.offset(diagnostic.span.line, diagnostic.span.column)
+        for label, cue in self.unplaced:
+            if cue.span.column <= offset <= cue.span.end_column:
+                return label, self._placed(cue)
         return None
 
-
-class ShapeError(Exception):
-    """A problem that stops reading this part of the JSON (ODY302, or ODY301 for bad text)."""
-
-    def __init__(self, message: str, span: Span, help: str | None = None, code: str = "ODY302") -> None:
-        super().__init__(message)
-        self.diagnostic = Diagnostic(code, message, span, help)
-
-
-@cache
-def json_parser() -> Lark:
-    """The JSON parser, keeping positions (shared with `ody decompile`)."""
-    return cached_lark(_JSON_GRAMMAR, start="value", propagate_positions=True)
+    def _placed(self, cue: Cue) -> Cue:
+        assert self.lines is not None
+        at = self.lines.span
+        prompt, image = cue.prompt, cue.image
+        return cue._replace(
+            time=cue.time._replace(span=at(cue.time.span)), keyword=at(cue.keyword), span=at(cue.span),
+            prompt=prompt._replace(span=at(prompt.span)) if prompt is not None else None,
+            image=image._replace(span=at(image.span)) if image is not None else None,
+            image_keyword=at(cue.image_keyword) if cue.image_keyword is not None else None)
 
 
 def check_json(data: bytes, base_dir: Path, ignore: frozenset[str] = frozenset()) -> JsonCheck:
@@ -89,135 +75,76 @@ def check_json(data: bytes, base_dir: Path, ignore: frozenset[str] = frozenset()
     if not found:
         scripts: _Scripts = []
         try:
-            scripts = _scripts(to_nodes(json_parser().parse(text)), found)
-        except UnexpectedInput as error:
-            found.append(syntax_diagnostic(error, text))
+            scripts = _scripts(read(text, decoded=True), text, found)
         except ShapeError as shape:
             found.append(shape.diagnostic)
         for where, cues, span in scripts:
             entries.extend((f"{where}[{i}]", cue) for i, cue in enumerate(cues) if cue is not None)
             timed = check_script(cues, DEFAULT_MIN_GAP_MS, found, None in cues[:1], None in cues, span, str)
             check_images(timed, base_dir, found)
-    kept = suppress(found, Document((), 0), ignore)
-    return JsonCheck(text, tuple(sorted(kept, key=sort_key)), tuple(entries))
-
-
-def syntax_diagnostic(error: UnexpectedInput, text: str) -> Diagnostic:
-    """ODY301 for text that is not JSON, placed where the parser stopped."""
-    line, column = getattr(error, "line", 1), getattr(error, "column", 1)
-    if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END"):
-        message = "invalid JSON: the text ends before the value is complete"
-        lines = text.splitlines() or [""]
-        line, column = len(lines), len(lines[-1]) + 1
-    elif isinstance(error, UnexpectedCharacters):
-        message = f"invalid JSON: unexpected character {text[error.pos_in_stream]!r}"
-    else:
-        token = error.token  # type: ignore[attr-defined]
-        message = f"invalid JSON: unexpected `{shown(str(token), 20)}`"
-    if not isinstance(line, int) or line < 1:
-        line, column = 1, 1
-    return Diagnostic("ODY301", message, Span(line, column, line, column + 1),
-                      "check the brackets, commas and quotes around here")
-
-
-def to_nodes(root: Tree | Token) -> Node:
-    """Tree to Nodes bottom-up, without recursion (a deeply nested file must not crash us)."""
-    if isinstance(root, Token):
-        return _leaf(root)
-    built: dict[int, Node] = {}
-    for tree in root.iter_subtrees():
-        span = Span(tree.meta.line, tree.meta.column, tree.meta.end_line, tree.meta.end_column)
-        items = [built.pop(id(c)) if isinstance(c, Tree) else _leaf(c) if c is not None else None
-                 for c in tree.children]
-        if tree.data == "pair":
-            built[id(tree)] = Node("pair", (items[0], items[1]), span)
-        elif tree.data == "array":
-            built[id(tree)] = Node("array", [i for i in items if i is not None], span)
-        else:
-            pairs: dict[str, tuple[Node, Node]] = {}
-            for pair in items:
-                if pair is None:
-                    continue
-                key, value = pair.value
-                if key.value in pairs:
-                    raise ShapeError(f"key `{shown(key.value)}` appears twice", key.span)
-                pairs[key.value] = (key, value)
-            built[id(tree)] = Node("object", pairs, span)
-    return built[id(root)]
-
-
-def _leaf(token: Token) -> Node:
-    span = Span(token.line, token.column, token.end_line, token.end_column)  # type: ignore[arg-type]
-    kind = token.type.lower()
-    if kind == "string":
-        try:
-            value = json.loads(token)
-        except ValueError:
-            raise ShapeError("invalid JSON string: a bad escape sequence", span,
-                         'JSON escapes are \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX', "ODY301") from None
-        if any("\ud800" <= c <= "\udfff" for c in value):
-            raise ShapeError("this string contains a lone surrogate escape", span,
-                         "a character above U+FFFF is written as a surrogate pair, like \\ud83d\\ude00")
-        return Node(kind, value, span)
-    if kind == "number":
-        if len(token) > 30:  # no timestamp is that long; int() of thousands of digits is refused
-            raise ShapeError("this number is far too large for a timestamp", span)
-        return Node(kind, json.loads(token), span)
-    return Node(kind, {"true": True, "false": False, "null": None}[kind], span)
+    lines = Lines(text)
+    kept = [lines.diagnostic(d) for d in suppress(found, Document((), 0), ignore)]
+    return JsonCheck(text, tuple(sorted(kept, key=sort_key)), tuple(entries), lines)
 
 
 _Scripts = list[tuple[str, list[Cue | None], Span]]  # (where, entries, span of the array)
 
 
-def _scripts(root: Node, found: list[Diagnostic]) -> _Scripts:
+def _scripts(root: Node, text: str, found: list[Diagnostic]) -> _Scripts:
     """The scripts in a script, a batch or a request body (an entry of the wrong shape is
     reported and stands as None, like a broken line in a screenplay)."""
     if root.kind == "object":
-        return _request(root, found)
+        return _request(root, text, found)
     if root.kind != "array":
         raise ShapeError("expected a script (an array of entries), a batch or a request body", root.span)
     if root.value and root.value[0].kind == "array":
-        return [(f"scripts[{i}]", _script(s, f"scripts[{i}]", found), s.span) for i, s in enumerate(root.value)]
-    return [("script", _script(root, "script", found), root.span)]
+        return _batch(root, text, found)
+    return [("script", _script(root, "script", text, found), root.span)]
 
 
-def _request(root: Node, found: list[Diagnostic]) -> _Scripts:
+def _batch(node: Node, text: str, found: list[Diagnostic]) -> _Scripts:
+    return [(f"scripts[{i}]", _script(s, f"scripts[{i}]", text, found), s.span) for i, s in enumerate(node.value)]
+
+
+def _request(root: Node, text: str, found: list[Diagnostic]) -> _Scripts:
     pairs = root.value
-    _known_keys(pairs, _REQUEST_KEYS, "request body")
-    present = [k for k in ("script", "scripts", "script_url") if k in pairs]
+    _known_keys(pairs, REQUEST_KEYS, "request body")
+    present = [k for k in SOURCES if k in pairs]
     if len(present) != 1:
-        raise ShapeError("a request body has exactly one of `script`, `scripts` and `script_url`", root.span)
-    for flag in ("portrait", "output_video", "bypass_vlm_expansion"):
+        raise ShapeError(f"a request body has exactly one of {_one_of(SOURCES)}", root.span)
+    for flag in FLAGS:
         if flag in pairs and pairs[flag][1].kind not in ("true", "false"):
             raise ShapeError(f"`{flag}` must be true or false", pairs[flag][1].span)
     key, value = pairs[present[0]]
     if present[0] == "script_url":
         raise ShapeError("`script_url` points to a script elsewhere: check that file instead", key.span)
     if present[0] == "script":
-        return [("script", _script(value, "script", found), value.span)]
+        return [("script", _script(value, "script", text, found), value.span)]
     if value.kind != "array":
         raise ShapeError("`scripts` must be an array of scripts", value.span)
-    return [(f"scripts[{i}]", _script(s, f"scripts[{i}]", found), s.span) for i, s in enumerate(value.value)]
+    return _batch(value, text, found)
 
 
-def _script(node: Node, where: str, found: list[Diagnostic]) -> list[Cue | None]:
+def _script(node: Node, where: str, text: str, found: list[Diagnostic]) -> list[Cue | None]:
     if node.kind != "array":
         raise ShapeError(f"`{where}` must be an array of entries", node.span)
     cues: list[Cue | None] = []
     for i, entry in enumerate(node.value):
-        try:
-            cues.append(_cue(entry, f"{where}[{i}]"))
-        except ShapeError as shape:
-            found.append(shape.diagnostic)
-            cues.append(None)
+        cue = _usual_cue(entry, text) if entry.kind == "entry" else None
+        if cue is None:
+            try:
+                cue = _cue(expand(entry), f"{where}[{i}]", text)
+            except ShapeError as shape:
+                found.append(shape.diagnostic)
+        cues.append(cue)
     return cues
 
 
-def _cue(node: Node, where: str) -> Cue:
+def _cue(node: Node, where: str, text: str) -> Cue:
     if node.kind != "object":
         raise ShapeError(f"{where} must be an object like {{\"timestamp_ms\": 0, \"start\": {{...}}}}", node.span)
     pairs = node.value
-    _known_keys(pairs, _ENTRY_KEYS, where)
+    _known_keys(pairs, ENTRY_KEYS, where)
     if "timestamp_ms" not in pairs:
         raise ShapeError(f"{where} has no `timestamp_ms`", node.span)
     _ts_key, ts = pairs["timestamp_ms"]
@@ -225,22 +152,53 @@ def _cue(node: Node, where: str) -> Cue:
         raise ShapeError("`timestamp_ms` must be a whole number of milliseconds, 0 or more", ts.span)
     if ts.value > MAX_MS:
         raise ShapeError("`timestamp_ms` is too large", ts.span, "a script lasts minutes, not centuries")
-    actions = [k for k in ("start", "interact", "end") if k in pairs]
+    actions = [k for k in ACTIONS if k in pairs]
     if len(actions) != 1:
-        raise ShapeError(f"{where} must have exactly one of `start`, `interact` and `end`", node.span)
+        raise ShapeError(f"{where} must have exactly one of {_one_of(ACTIONS)}", node.span)
     action = actions[0]
     keyword, body = pairs[action]
     if body.kind != "object":
         raise ShapeError(f"`{action}` must be an object", body.span)
-    _known_keys(body.value, _ACTION_KEYS[action], f"`{action}`")
-    prompt = _string(body, "prompt", action != "end", f"`{action}`")
-    image = _string(body, "image", False, f"`{action}`")
+    _known_keys(body.value, ACTION_KEYS[action], f"`{action}`")
+    prompt = _string(body, "prompt", action != "end", f"`{action}`", text)
+    image = _string(body, "image", False, f"`{action}`", text)
     image_keyword = body.value["image"][0].span if image is not None else None
     time = Time(str(ts.value), ts.span, False, ts.value)
     return Cue(time, action, keyword.span, prompt, image, image_keyword, node.span)
 
 
-def _string(body: Node, key: str, required: bool, where: str) -> Text | None:
+def _usual_cue(node: Node, text: str) -> Cue | None:
+    """The cue of an entry in the usual spelling (`jsonpos`: its keys are the API's), or None
+    when `_cue` must look closer: a time too large, no prompt where one is needed. Named
+    tuples are built by `tuple.__new__`, three times faster than by their classes: this runs
+    for every entry of the file."""
+    m: re.Match[str] = node.value
+    action, ms_at, keyword, prompt_at, image_at = _PARTS[m.lastgroup or ""]
+    prompt = _member(m, prompt_at, text)
+    ms_start, ms_end = m.span(ms_at)
+    ms = int(text[ms_start:ms_end])
+    if ms > MAX_MS or (prompt is None and action != "end"):
+        return None
+    image = _member(m, image_at, text)
+    image_keyword = _new(Span, (0, m.start(image_at[0]), 0, m.end(image_at[0]))) if image and image_at else None
+    time = _new(Time, (text[ms_start:ms_end], _new(Span, (0, ms_start, 0, ms_end)), False, ms))
+    at = _new(Span, (0, m.start(keyword), 0, m.end(keyword)))
+    return _new(Cue, (time, action, at, prompt, image, image_keyword, node.span, None, ()))
+
+
+def _member(m: re.Match[str], groups: tuple[int, int] | None, text: str) -> Text | None:
+    """A string member of a usual entry (None when absent or null)."""
+    if groups is None:
+        return None
+    start, end = m.span(groups[1])
+    if start < 0:
+        return None
+    raw = text[start:end]
+    value = member_value(raw)
+    return None if value is None else _new(Text, (raw, _new(Span, (0, start, 0, end)), value))
+
+
+def _string(body: Node, key: str, required: bool, where: str, text: str) -> Text | None:
     """A string member; `"image": null`, which real scripts contain, means no image."""
     pairs = body.value
     if key not in pairs or (pairs[key][1].kind == "null" and not required):
@@ -250,14 +208,24 @@ def _string(body: Node, key: str, required: bool, where: str) -> Text | None:
     value = pairs[key][1]
     if value.kind != "string":
         raise ShapeError(f"`{key}` must be a string", value.span)
-    return Text(json.dumps(value.value, ensure_ascii=False), value.span, value.value)
+    return _text(value.value, value.span, text)
+
+
+def _text(value: str | None, span: Span, text: str) -> Text:
+    """A JSON string as the rules see a string literal: as written, where, and its value."""
+    return Text(text[span.column:span.end_column], span, value)
+
+
+def _one_of(keys: tuple[str, ...]) -> str:
+    """`a`, `b` and `c`."""
+    *first, last = [f"`{k}`" for k in keys]
+    return f"{', '.join(first)} and {last}"
 
 
 def _known_keys(pairs: dict[str, tuple[Node, Node]], known: tuple[str, ...], where: str) -> None:
     for name, (key, _) in pairs.items():
         if name not in known:
             guess = closest(name, known)
-            raise ShapeError(
-                f"unknown key `{shown(name)}` in {where}", key.span,
-                f"did you mean `{guess}`?" if guess else "keys are " + ", ".join(f"`{k}`" for k in known) if known else f"{where} takes no keys",
-            )
+            keys = "keys are " + ", ".join(f"`{k}`" for k in known) if known else f"{where} takes no keys"
+            raise ShapeError(f"unknown key `{shown(name)}` in {where}", key.span,
+                             f"did you mean `{guess}`?" if guess else keys)

@@ -138,7 +138,9 @@ def spelled(play: Screenplay, data: st.DataObject) -> object:
         return dict(data.draw(st.permutations(list(pairs.items()))))
 
     def entry(e: Entry) -> dict[str, object]:
-        body = dict(e.to_json()[e.action])  # type: ignore[arg-type]
+        written = e.to_json()[e.action]
+        assert isinstance(written, dict)
+        body = dict(written)
         if e.image is None and data.draw(st.booleans()):
             body["image"] = None
         return shuffled({"timestamp_ms": e.timestamp_ms, e.action: shuffled(body)})
@@ -452,7 +454,9 @@ def original(source: Path) -> object:
     text = source.read_text(encoding="utf-8")
     if source.suffix == ".json":
         return json.loads(text)
-    value = ast.literal_eval(ast.parse(text).body[0].value)  # type: ignore[attr-defined]
+    statement = ast.parse(text).body[0]
+    assert isinstance(statement, ast.Assign)
+    value = ast.literal_eval(statement.value)
     return [{key: {k: v for k, v in part.items() if v is not None} if isinstance(part, dict) else part
              for key, part in entry.items()} for entry in value]
 

@@ -4,14 +4,17 @@ with positions pointing into the JSON text."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from conftest import NOWHERE, data_url, only, png_bytes
 from hypothesis import given
 from hypothesis import strategies as st
+from test_jsonpos import SCRIPTS
 
-from odyssey_dsl import CODES, Diagnostic, Span
+from odyssey_dsl import CODES, Diagnostic, Span, jsoncheck, jsonpos
 from odyssey_dsl.jsoncheck import check_json
 
 START = '{"timestamp_ms": 0, "start": {"prompt": "a"}}'
@@ -19,9 +22,9 @@ END = '{"timestamp_ms": 3000, "end": {}}'
 SCRIPT = f"[{START}, {END}]"
 
 
-def check(text: str | bytes, folder: Path | None = None, **options: object) -> list[Diagnostic]:
+def check(text: str | bytes, folder: Path | None = None, ignore: frozenset[str] = frozenset()) -> list[Diagnostic]:
     data = text.encode("utf-8") if isinstance(text, str) else text
-    return list(check_json(data, folder or NOWHERE.parent, **options).diagnostics)  # type: ignore[arg-type]
+    return list(check_json(data, folder or NOWHERE.parent, ignore).diagnostics)
 
 
 # --- the three shapes -------------------------------------------------------------------------
@@ -173,6 +176,30 @@ def test_invalid_escape_in_a_json_string_is_invalid_json() -> None:
     assert d.span.line == 1
 
 
+def test_lines_end_only_at_line_feeds_and_carriage_returns() -> None:
+    """U+2028, U+0085 and a form feed in a string break no line (as in the compiler and editors);
+    a lone carriage return does."""
+    ends_early = '["a\u2028b\x85c",\n 1'
+    d = only(check(ends_early), "ODY301")
+    assert "ends before" in d.message
+    assert d.span == Span(2, 3, 2, 4)
+    form_feed = '["a\u2028b",\n "c\x0cd"]'
+    d = only(check(form_feed), "ODY301")
+    assert d.span == Span(2, 4, 2, 5)
+    carriage_return = '["\u2028\x85",\r 1 x]'
+    d = only(check(carriage_return), "ODY301")
+    assert d.span == Span(2, 4, 2, 5)
+    shape = f'[{START},\r\n {{"timestamp_ms": 3000, "prompt": "\u2028", "ned": {{}}}}]'
+    d = only(check(shape), "ODY302")
+    assert d.span == Span(2, 25, 2, 33)
+
+
+def test_a_control_character_in_a_string_is_pointed_at() -> None:
+    d = only(check('[{"timestamp_ms": 0, "start": {"prompt": "a\tb"}}]'), "ODY301")
+    assert d.message == "invalid JSON: unexpected character '\\t' in a string"
+    assert d.span == Span(1, 44, 1, 45)
+
+
 def test_not_utf8() -> None:
     d = only(check(b"\xff" + SCRIPT.encode()), "ODY006")
     assert d.span == Span(1, 1, 1, 2)
@@ -230,6 +257,26 @@ def test_images_are_checked(tmp_path: Path) -> None:
     assert check(f'[{{"timestamp_ms": 0, "start": {{"prompt": "a", "image": "p.png"}}}}, {END}]', tmp_path) == []
     d = only(check(f'[{{"timestamp_ms": 0, "start": {{"prompt": "a", "image": "nope.png"}}}}, {END}]', tmp_path), "ODY107")
     assert d.span == Span(1, 56, 1, 66)
+
+
+def test_entries_are_placed_and_name_the_diagnostics() -> None:
+    text = f'{{"script": [{START},\n  {{"timestamp_ms": 3000, "interact": {{"prompt": "b"}}}},\n  {END}]}}'
+    result = check_json(text.encode(), NOWHERE.parent)
+    cue = dict(result.entries)["script[1]"]
+    assert (cue.action, cue.time.ms, cue.span, cue.keyword) == ("interact", 3000, Span(2, 3, 2, 54), Span(2, 26, 2, 36))
+    assert cue.prompt is not None and (cue.prompt.raw, cue.prompt.span) == ('"b"', Span(2, 49, 2, 52))
+    d = only(result.diagnostics, "ODY102")
+    entry = result.entry_of(d)
+    assert entry is not None and entry[0] == "script[2]" and entry[1].span.line == 3
+
+
+@given(SCRIPTS)
+def test_usual_entries_are_checked_as_any_other(text: str) -> None:
+    """Entries read at once (see jsonpos) get the diagnostics of entries read token by token."""
+    data = text.encode("utf-8", "surrogatepass")  # a lone surrogate is not UTF-8: ODY006
+    fast = check(data)
+    with patch.object(jsoncheck, "read", partial(jsonpos.read, usual=False)):
+        assert check(data) == fast
 
 
 def test_ignore_setting() -> None:
