@@ -109,7 +109,7 @@ def test_ignoring_an_error_code_is_itself_a_warning(tree: Path) -> None:
     result = ody("lint", "--ignore", "ODY102", "--format", "gcc", "bad.ody", "warn.ody", cwd=tree)
     assert result.returncode == 1
     assert "[ODY102]" in result.stdout  # the error stays
-    assert result.stderr == "ody: warning: ODY102 (--ignore) is an error and cannot be suppressed [ODY203]\n"
+    assert result.stderr == "ody lint: warning: ODY102 (--ignore) is an error and cannot be suppressed [ODY203]\n"
 
 
 def test_malformed_ignore_is_a_usage_error(tree: Path) -> None:
@@ -151,7 +151,7 @@ def test_project_config_is_shared(tree: Path) -> None:
 def test_missing_file_is_one_line_and_two_wins(tree: Path) -> None:
     result = ody("lint", "--format", "gcc", "nope.ody", "bad.ody", cwd=tree)
     assert result.returncode == 2
-    assert result.stderr == "ody: nope.ody: no such file\n"
+    assert result.stderr == "ody lint: nope.ody: no such file\n"
     assert "bad.ody:2:5" in result.stdout  # the readable input was still linted
 
 

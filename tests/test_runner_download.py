@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from odyssey_dsl.runner.client import Interrupted
+from odyssey_dsl.errors import Interrupted
 from odyssey_dsl.runner.download import DownloadError, fetch, part_of
 from odyssey_dsl.runner.retry import Backoff
 

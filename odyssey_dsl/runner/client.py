@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import httpx
 
+from ..errors import Interrupted
 from .errors import ApiFailure, RunnerError
 from .retry import Backoff, retry_after
 from .target import Target
@@ -28,10 +29,6 @@ from .target import Target
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
 TOKEN_MARGIN = 60.0  # re-exchange the key this long before the token expires (a quarter of short lives)
 USER_AGENT = "odyssey-dsl"
-
-
-class Interrupted(Exception):
-    """The user pressed Ctrl-C while we were waiting between tries."""
 
 
 class ApiRefusal(ApiFailure):

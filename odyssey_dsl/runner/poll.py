@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .client import Client, Interrupted
+from ..errors import Interrupted
+from .client import Client
 from .errors import EXIT_TIMEOUT, RunnerError
 from .target import number
 

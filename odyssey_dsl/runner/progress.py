@@ -26,7 +26,9 @@ class _Line:
 class Reporter:
     """Thread-safe news of several screenplays' runs."""
 
-    def __init__(self, quiet: bool = False, stream: IO[str] | None = None, live: bool | None = None) -> None:
+    def __init__(self, quiet: bool = False, stream: IO[str] | None = None, live: bool | None = None,
+                 prefix: str = "ody run: ") -> None:
+        self.prefix = prefix  # the command's, before each plain line
         self.stream = stream or sys.stderr
         self.quiet = quiet
         self.live_mode = (not quiet and self.stream.isatty()) if live is None else live
@@ -59,7 +61,7 @@ class Reporter:
                 style = "bold yellow" if loud else ""
                 self._console.print(f"{prefix}{text}", style=style, markup=False, highlight=False)
             else:
-                self.stream.write(f"ody run: {prefix}{text}\n")
+                self.stream.write(f"{self.prefix}{prefix}{text}\n")
                 self.stream.flush()
 
     def job(self, name: str, job: dict[str, Any]) -> None:

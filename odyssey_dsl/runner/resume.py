@@ -40,13 +40,14 @@ from .target import (
 class Jobs:
     """Everything a job command needs, opened once and closed with the stack."""
 
-    def __init__(self, stack: ExitStack, emulator: bool, api_url: str | None, quiet: bool = False) -> None:
+    def __init__(self, stack: ExitStack, emulator: bool, api_url: str | None, quiet: bool = False,
+                 prefix: str = "ody run: ") -> None:
         self.stack = stack
         self.config = read_config()
         self.journal = Journal(state_dir() / "journal.sqlite3")
         stack.callback(self.journal.close)
         self.stop = threading.Event()
-        self.reporter = Reporter(quiet=quiet)
+        self.reporter = Reporter(quiet=quiet, prefix=prefix)
         stack.callback(self.reporter.close)
         self._flags = (emulator, api_url)
         self._clients: dict[str, Client] = {}  # by the row's API base, or "" for the flags' choice

@@ -19,7 +19,8 @@ from typing import Any
 
 import httpx
 
-from .client import ApiRefusal, Client, ConcurrentLimit, Interrupted
+from ..errors import Interrupted
+from .client import ApiRefusal, Client, ConcurrentLimit
 from .download import DownloadError, fetch, part_of
 from .errors import (
     EXIT_API,

@@ -22,7 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .client import Ambiguous, Client, Interrupted
+from ..errors import Interrupted
+from .client import Ambiguous, Client
 from .errors import ApiFailure
 from .journal import ABANDONED, ADOPTED, OWNED, Journal, Row, Scene
 from .locks import held

@@ -14,7 +14,9 @@ from typing import Any
 
 import click
 
-from .options import api_options, duration, fail, runner_errors
+from ..errors import EXIT_API, EXIT_JOB, EXIT_OK, EXIT_TIMEOUT
+from .exits import fail, prefix, say
+from .options import api_options, duration
 
 _SETTINGS = {"max_content_width": 100}
 
@@ -28,7 +30,7 @@ def jobs(active: bool, limit: int, as_json: bool, emulator: bool, api_url: str |
     """List jobs: the server's live status merged with the journal (which screenplay, which folder)."""
     from ..runner.listing import listing
 
-    with runner_errors(), ExitStack() as stack:
+    with ExitStack() as stack:
         rows = listing(stack, emulator, api_url, active, limit)
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
@@ -50,7 +52,7 @@ def status(job: str, as_json: bool, emulator: bool, api_url: str | None) -> None
     from ..runner.listing import describe
     from ..runner.resume import Jobs
 
-    with runner_errors(), ExitStack() as stack:
+    with ExitStack() as stack:
         session = Jobs(stack, emulator, api_url)
         client, row = session.client_for(job)
         detail = client.job(job)
@@ -88,14 +90,13 @@ def _follow(job: str, out: Path | None, emulator: bool, api_url: str | None, *, 
             download: bool, timeout: float, quiet: bool) -> None:
     import time
 
-    from ..runner.errors import EXIT_JOB, EXIT_OK, EXIT_TIMEOUT
     from ..runner.poll import FINAL, Pace
     from ..runner.poll import wait as wait_for
 
-    with runner_errors(), ExitStack() as stack:
+    with ExitStack() as stack:
         from ..runner.resume import Jobs
 
-        session = Jobs(stack, emulator, api_url, quiet)
+        session = Jobs(stack, emulator, api_url, quiet, prefix())
         client, row = session.client_for(job)
         with session.stopping():
             if row is None or not download:
@@ -112,7 +113,7 @@ def _follow(job: str, out: Path | None, emulator: bool, api_url: str | None, *, 
                 row = session.adopt_foreign(client, detail)
             result = session.run(client, row, out, wait_first, timeout)
     if result.message:
-        click.echo(f"ody: {result.message}", err=True)
+        say(result.message)
     if result.folder is not None and result.streams:
         click.echo(f"{result.recorded} of {len(result.streams)} recording(s) in {result.folder}")
     sys.exit(result.code)
@@ -128,9 +129,8 @@ def _failed(detail: dict[str, Any]) -> bool:
 def cancel(job: str, emulator: bool, api_url: str | None) -> None:
     """Cancel a pending or dispatched job (a processing one can no longer be cancelled)."""
     from ..runner.client import ApiRefusal
-    from ..runner.errors import EXIT_API
 
-    with runner_errors(), ExitStack() as stack:
+    with ExitStack() as stack:
         from ..runner.resume import Jobs
 
         session = Jobs(stack, emulator, api_url)
@@ -159,10 +159,9 @@ def adopt(job: str, file: Path, emulator: bool, api_url: str | None) -> None:
     its script).
     """
     from ..runner.listing import adopt as adopt_job
-    from .run import _compile
-
-    (prepared,) = _compile((str(file),), None)
-    with runner_errors(), ExitStack() as stack:
+    from .inputs import compile_screenplays
+    (prepared,) = compile_screenplays((str(file),), None)
+    with ExitStack() as stack:
         message = adopt_job(stack, emulator, api_url, job, prepared)
     click.echo(message)
 
