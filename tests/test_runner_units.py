@@ -11,12 +11,14 @@ import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from emulator_support import renderer_available, thread_server
 from hypothesis import given
 from hypothesis import strategies as st
 
+from odyssey_dsl.api import JobDetail, read
 from odyssey_dsl.runner.client import ApiRefusal, Client
 from odyssey_dsl.runner.errors import UsageError, worst
 from odyssey_dsl.runner.journal import Scene
@@ -79,24 +81,29 @@ def test_safe_names_and_collisions() -> None:
     assert image_extension("/x.exe", "text/html") == "jpg"
 
 
+def answer(**fields: Any) -> JobDetail:
+    """A job as the API answers it (read through the same shapes as the client's answers)."""
+    return read(JobDetail, {"job_id": "j1", "status": "completed", **fields})
+
+
 def test_an_adopted_job_must_match_the_request_to_the_frame() -> None:
     plan = (Scene(0, "a", 3000), Scene(1, "b", 5000))
-    stream = {"frame_count": 75, "duration_seconds": 3.0, "script_index": 0}
-    other = {"frame_count": 125, "duration_seconds": 5.0, "script_index": 1}
-    assert matches(plan, {"streams": [stream, other]}) is None
-    assert matches(plan, {"streams": [stream]}) == "it has 1 stream(s), the request 2"
+    stream = {"stream_id": "s0", "frame_count": 75, "duration_seconds": 3.0, "script_index": 0}
+    other = {"stream_id": "s1", "frame_count": 125, "duration_seconds": 5.0, "script_index": 1}
+    assert matches(plan, answer(streams=[stream, other])) is None
+    assert matches(plan, answer(streams=[stream])) == "it has 1 stream(s), the request 2"
     late = {**other, "duration_seconds": 5.08, "frame_count": 127}
-    assert "lasts 5.08 s" in str(matches(plan, {"streams": [stream, late]}))
-    assert matches(plan, {"streams": [stream, {**other, "duration_seconds": 5.02}]}) is None
+    assert "lasts 5.08 s" in str(matches(plan, answer(streams=[stream, late])))
+    assert matches(plan, answer(streams=[stream, {**other, "duration_seconds": 5.02}])) is None
 
 
 def test_polling_starts_quick_and_slows_for_long_waits() -> None:
     pace = Pace(first=1.0, most=15.0)
-    moving = {"status": "processing"}
+    moving = answer(status="processing")
     assert [pace.pause(n, moving) for n in (0, 1, 2)] == [1.0, 1.5, 2.25]
     assert pace.pause(50, moving) == 15.0
-    assert pace.pause(0, {"status": "pending", "estimated_wait_minutes": 3.0}) == 30.0
-    assert pace.pause(0, {"status": "pending", "estimated_wait_minutes": 600.0}) == 60.0
+    assert pace.pause(0, answer(status="pending", estimated_wait_minutes=3.0)) == 30.0
+    assert pace.pause(0, answer(status="pending", estimated_wait_minutes=600.0)) == 60.0
 
 
 def test_the_most_serious_exit_code_wins() -> None:
@@ -109,10 +116,10 @@ def test_the_most_serious_exit_code_wins() -> None:
 def test_a_401_gets_one_fresh_token_then_is_final(tmp_path: Path) -> None:
     with thread_server(tmp_path / "emu") as server:
         client = Client(Target(server.url, server.url, "ody_unit_key"), Backoff(3, 0.01, 0.01), threading.Event())
-        assert client.jobs()["jobs"] == []
+        assert client.jobs().jobs == []
         client._token = "expired-by-the-server"  # what a server-side expiry looks like
         before = client.requests
-        assert client.jobs()["total"] == 0
+        assert client.jobs().total == 0
         assert client.requests - before == 3  # the 401, the fresh exchange, the retry
         refused = Client(Target(server.url, server.url, "not a key"), Backoff(3, 0.01, 0.01))
         with pytest.raises(ApiRefusal) as error:

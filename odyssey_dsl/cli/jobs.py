@@ -10,7 +10,6 @@ import json
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -90,7 +89,8 @@ def _follow(job: str, out: Path | None, emulator: bool, api_url: str | None, *, 
             download: bool, timeout: float, quiet: bool) -> None:
     import time
 
-    from ..runner.poll import FINAL, Pace
+    from ..api import is_active
+    from ..runner.poll import Pace
     from ..runner.poll import wait as wait_for
 
     with ExitStack() as stack:
@@ -101,14 +101,15 @@ def _follow(job: str, out: Path | None, emulator: bool, api_url: str | None, *, 
         with session.stopping():
             if row is None or not download:
                 detail = client.job(job)
-                if wait_first and detail.get("status") not in FINAL:
+                if wait_first and is_active(detail.status):
                     detail = wait_for(client, job, Pace(), time.monotonic() + timeout,
                                       lambda d: session.reporter.job(job, d), detail)
                 if not download:
-                    click.echo(f"job {job} is {detail.get('status')}")
-                    sys.exit(EXIT_OK if detail.get("status") == "completed" and not _failed(detail) else EXIT_JOB)
-                if detail.get("status") not in FINAL:
-                    fail(f"job {job} is still {detail.get('status')}", f"`ody wait {job} --download` waits for it",
+                    click.echo(f"job {job} is {detail.status}")
+                    failed = any(s.status == "failed" for s in detail.streams)
+                    sys.exit(EXIT_OK if detail.status == "completed" and not failed else EXIT_JOB)
+                if is_active(detail.status):
+                    fail(f"job {job} is still {detail.status}", f"`ody wait {job} --download` waits for it",
                          EXIT_TIMEOUT)
                 row = session.adopt_foreign(client, detail)
             result = session.run(client, row, out, wait_first, timeout)
@@ -117,10 +118,6 @@ def _follow(job: str, out: Path | None, emulator: bool, api_url: str | None, *, 
     if result.folder is not None and result.streams:
         click.echo(f"{result.recorded} of {len(result.streams)} recording(s) in {result.folder}")
     sys.exit(result.code)
-
-
-def _failed(detail: dict[str, Any]) -> bool:
-    return any(isinstance(s, dict) and s.get("status") == "failed" for s in detail.get("streams") or [])
 
 
 @click.command("cancel", context_settings=_SETTINGS)
@@ -143,8 +140,8 @@ def cancel(job: str, emulator: bool, api_url: str | None) -> None:
                      "a job that is processing runs to the end", EXIT_API)
             raise
         if row is not None:
-            session.journal.set_status(job, str(detail.get("status")))
-    click.echo(f"job {job} is {detail.get('status')}")
+            session.journal.set_status(job, detail.status)
+    click.echo(f"job {job} is {detail.status}")
 
 
 @click.command("adopt", context_settings=_SETTINGS)

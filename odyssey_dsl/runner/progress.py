@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from ..api import JobDetail
+
 
 @dataclass
 class _Line:
@@ -64,15 +66,14 @@ class Reporter:
                 self.stream.write(f"{self.prefix}{prefix}{text}\n")
                 self.stream.flush()
 
-    def job(self, name: str, job: dict[str, Any]) -> None:
+    def job(self, name: str, job: JobDetail) -> None:
         """The latest status of a screenplay's job; plain mode prints changes only."""
         with self._lock:
             line = self._lines.setdefault(name, _Line())
-            status = str(job.get("status") or "?")
-            changed = (line.job, line.status) != (str(job.get("job_id")), status)
-            line.job, line.status = str(job.get("job_id")), status
-            wait = job.get("estimated_wait_minutes")
-            line.wait = float(wait) if isinstance(wait, (int, float)) else None
+            status = job.status or "?"
+            changed = (line.job, line.status) != (job.job_id, status)
+            line.job, line.status = job.job_id, status
+            line.wait = job.estimated_wait_minutes
         if changed and self._live is None:
             extra = f", about {line.wait:.1f} min to wait" if line.wait else ""
             self.say(name, f"job {line.job} is {status}{extra}")

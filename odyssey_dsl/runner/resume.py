@@ -14,8 +14,8 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
+from ..api import JobDetail, Stream
 from .client import Client
 from .download import download_client
 from .errors import UsageError
@@ -101,12 +101,12 @@ class Jobs:
                       time.monotonic() + timeout, self.reporter, ActiveJobs(), wait=wait)
         return ScreenplayRun(plan, ctx).run()
 
-    def adopt_foreign(self, client: Client, job: dict[str, Any]) -> Row:
+    def adopt_foreign(self, client: Client, job: JobDetail) -> Row:
         """Journal a job submitted elsewhere (the SDK, another machine), named after its id,
         with one scene per stream, so it downloads like any other."""
-        job_id = str(job["job_id"])
-        streams = sorted((s for s in job.get("streams") or [] if isinstance(s, dict)), key=_script_index)
-        plan = tuple(Scene(i, f"stream-{i + 1}", round(float(s.get("duration_seconds") or 0) * 1000))
+        job_id = job.job_id
+        streams = sorted(job.streams, key=_script_index)
+        plan = tuple(Scene(i, f"stream-{i + 1}", round((s.duration_seconds or 0) * 1000))
                      for i, s in enumerate(streams))
         target = client.target
         return self.journal.adopt(job_id=job_id, api_base=target.base, key_fp=target.fingerprint,
@@ -115,6 +115,5 @@ class Jobs:
 
 
 
-def _script_index(stream: dict[str, Any]) -> int:
-    index = stream.get("script_index")
-    return index if isinstance(index, int) else 0
+def _script_index(stream: Stream) -> int:
+    return stream.script_index

@@ -1,0 +1,128 @@
+"""The runner against a server that answers something else than the API's shapes: one clear
+message naming the field, exit 4, never a traceback, and a submit whose answer cannot be read
+is left for reconciliation (the job may exist) instead of being forgotten.
+
+The server is a tiny http.server on loopback, whose answers each test sets.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from runner_support import SINGLE, Home, make_home
+
+from odyssey_dsl.errors import EXIT_API, UnexpectedAnswer
+from odyssey_dsl.runner.client import Client
+from odyssey_dsl.runner.retry import Backoff
+from odyssey_dsl.runner.target import Target
+
+TOKEN = {"access_token": "garbled-token", "expires_in": 3600}
+JOB = {"job_id": "job-1", "status": "completed", "streams": []}
+
+
+class Garbled(BaseHTTPRequestHandler):
+    """Answers `answers[(method, path)]` (a path ending in `/` matches what follows it), and
+    records every request."""
+
+    answers: ClassVar[dict[tuple[str, str], object]] = {}
+    seen: ClassVar[list[tuple[str, str]]] = []
+
+    def do_GET(self) -> None:
+        self._answer("GET")
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._answer("POST")
+
+    def _answer(self, method: str) -> None:
+        path = self.path.split("?")[0]
+        type(self).seen.append((method, path))
+        body = self.answers.get((method, path), self.answers.get((method, path.rsplit("/", 1)[0] + "/")))
+        data = json.dumps(body if body is not None else {"detail": "not here"}).encode()
+        self.send_response(200 if body is not None else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[Home]:
+    home = make_home(tmp_path)
+    Garbled.answers = {("POST", "/auth/token"): TOKEN, ("GET", "/simulation-jobs"): {"jobs": [], "total": 0}}
+    Garbled.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", home.port), Garbled)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield home
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def test_the_client_names_the_field_that_does_not_fit(home: Home) -> None:
+    Garbled.answers[("GET", "/simulation-jobs/")] = {**JOB, "streams": [{"stream_id": 7, "script_index": 0}]}
+    client = Client(Target(home.url, home.url, "ody_garbled_key"), Backoff(2, 0.01, 0.01))
+    try:
+        with pytest.raises(UnexpectedAnswer) as caught:
+            client.job("job-1")
+    finally:
+        client.close()
+    assert caught.value.where == "answer.streams[0].stream_id"
+    assert caught.value.message == ("the API answered something unexpected: "
+                                    "`answer.streams[0].stream_id` should be a string, not a number")
+    assert caught.value.exit_code == EXIT_API
+
+
+def test_ody_status_says_which_field_is_wrong_and_exits_4(home: Home) -> None:
+    Garbled.answers[("GET", "/simulation-jobs/")] = {**JOB, "status": 3}
+    done = home.ody("status", "job-1")
+    assert done.returncode == EXIT_API
+    assert done.stderr == ("ody status: the API answered something unexpected: `answer.status` should be a "
+                           "string, not a number\n  hint: check the API URL: it may not be the Odyssey Simulate API\n")
+    assert done.stdout == ""
+
+
+def test_a_token_that_is_not_a_token_is_one_message(home: Home) -> None:
+    Garbled.answers[("POST", "/auth/token")] = {"access_token": ["not", "a", "token"]}
+    done = home.ody("wait", "job-1")
+    assert done.returncode == EXIT_API
+    assert done.stderr.startswith("ody wait: the API answered something unexpected: `answer.access_token` "
+                                  "should be a string, not a list\n")
+    assert "Traceback" not in done.stderr
+
+
+def test_a_submit_answer_that_does_not_fit_keeps_the_intent_for_reconciliation(home: Home) -> None:
+    """The server may have made the job: the intent stays in the journal, so that the next run
+    looks for it among the server's jobs before paying again."""
+    Garbled.answers[("POST", "/simulation-jobs")] = {"job_id": 12345, "status": "pending"}
+    home.screenplay("cat.ody", SINGLE)
+    done = home.ody("run", "cat.ody")
+    assert done.returncode == EXIT_API
+    assert ("ody run: cat.ody: the API answered something unexpected: `answer.job_id` should be a string, "
+            "not a number") in done.stderr
+    assert "Traceback" not in done.stderr
+    assert Garbled.seen.count(("POST", "/simulation-jobs")) == 1  # never retried blindly
+    assert [row["state"] for row in home.journal()] == ["intent"]
+
+
+def test_a_poll_answer_that_does_not_fit_stops_the_run_with_the_job_journaled(home: Home) -> None:
+    Garbled.answers[("POST", "/simulation-jobs")] = {"job_id": "job-1", "status": "pending"}
+    Garbled.answers[("GET", "/simulation-jobs/")] = {"job_id": "job-1", "status": "processing", "streams": {}}
+    home.screenplay("cat.ody", SINGLE)
+    done = home.ody("run", "cat.ody")
+    assert done.returncode == EXIT_API
+    assert "`answer.streams` should be a list, not an object" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert [(row["job_id"], row["state"]) for row in home.journal()] == [("job-1", "submitted")]
