@@ -125,7 +125,8 @@ class Home:
                 return []
 
     def manifest(self, folder: str, name: str = "run.json") -> dict[str, Any]:
-        return json.loads((self.work / "recordings" / folder / name).read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads((self.work / "recordings" / folder / name).read_text(encoding="utf-8"))
+        return data
 
     def assert_no_secret(self) -> None:
         """Neither the key nor anything like a token or signed URL in a file we wrote."""
@@ -151,7 +152,8 @@ def server_jobs(server: ServerThread) -> list[dict[str, Any]]:
         api.login()
         answer = api.request("GET", "/simulation-jobs", params={"limit": 100})
         assert answer.status_code == 200, answer.text
-        return answer.json()["jobs"]  # type: ignore[no-any-return]
+        jobs: list[dict[str, Any]] = answer.json()["jobs"]
+        return jobs
 
 
 def job_detail(server: ServerThread, job_id: str) -> dict[str, Any]:

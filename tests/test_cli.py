@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -198,7 +199,7 @@ def test_check_json_script(tree: Path) -> None:
 
 
 def test_schema_matches_the_models_and_validates_output(tree: Path) -> None:
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]  # no stubs: types-jsonschema is not in the dev extra
 
     from odyssey_dsl.models import render_schema
 
@@ -233,7 +234,9 @@ def test_json_diagnostics_name_their_entry(tmp_path: Path) -> None:
                        {"timestamp_ms": 3000, "interact": {"prompt": "c"}}, {"timestamp_ms": 9000, "end": {}}]}
     result = check_json(json.dumps(body).encode(), base_dir=tmp_path)
     (error,) = [d for d in result.diagnostics if d.code == "ODY102"]
-    label, cue = result.entry_of(error)
+    entry = result.entry_of(error)
+    assert entry is not None
+    label, cue = entry
     assert (label, cue.action, cue.time.ms) == ("script[2]", "interact", 3000)
 
 
@@ -242,7 +245,7 @@ def test_json_diagnostics_name_their_entry(tmp_path: Path) -> None:
     {"script": [{"timestamp_ms": 0, "end": {}}], "output_video": False},
     {"script": [{"timestamp_ms": 0, "interact": {"prompt": "  "}}]},
 ])
-def test_schema_refuses_bodies_the_api_refuses(body: dict) -> None:
+def test_schema_refuses_bodies_the_api_refuses(body: dict[str, Any]) -> None:
     import jsonschema
 
     from odyssey_dsl.emit import schema_text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -67,7 +68,7 @@ def _default_data_dir() -> Path:
               hidden=True, help="Bytes added to every video, in a trailing MP4 `free` box (for download benchmarks).")
 @click.option("--access-log", is_flag=True, help="Log every request on stderr.")
 def command(host: str, port: int, data_dir: Path | None, allow_remote: bool, api_keys: tuple[str, ...],
-            api_keys_file: Path | None, no_bypass_privilege: bool, **options: object) -> None:
+            api_keys_file: Path | None, no_bypass_privilege: bool, **options: Any) -> None:
     """Serve a local Odyssey Simulate API that renders real recordings.
 
     The first line on stdout is `listening on http://HOST:PORT`. Point a client (or the SDK's
@@ -83,7 +84,7 @@ def command(host: str, port: int, data_dir: Path | None, allow_remote: bool, api
     try:
         settings = Settings(data_dir=data_dir or _default_data_dir(), host=host, port=port,
                             allow_remote=allow_remote, api_keys=frozenset(keys) if keys else None,
-                            bypass_privilege=not no_bypass_privilege, **options)  # type: ignore[arg-type]
+                            bypass_privilege=not no_bypass_privilege, **options)
     except ValueError as error:
         fail(str(error))
     try:
