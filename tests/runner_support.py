@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,16 @@ def make_home(root: Path, config: str = FAST_CONFIG) -> Home:
     folder.mkdir(parents=True)
     (folder / "config.toml").write_text(config, encoding="utf-8")
     return home
+
+
+def send_json(handler: BaseHTTPRequestHandler, data: object, status: int = 200) -> None:
+    """Answer an http.server request with `data` as JSON (the test servers' stand-in APIs)."""
+    body = json.dumps(data).encode()
+    handler.send_response(status)
+    handler.send_header("content-type", "application/json")
+    handler.send_header("content-length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
 
 
 def free_port() -> int:

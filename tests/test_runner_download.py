@@ -3,7 +3,6 @@ hostile server whose ids try to escape the output folder."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from typing import ClassVar, cast
 
 import httpx
 import pytest
+from runner_support import send_json
 
 from odyssey_dsl.errors import Interrupted
 from odyssey_dsl.runner.download import DownloadError, fetch, part_of
@@ -120,12 +120,7 @@ class Hostile(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _json(self, data: object) -> None:
-        body = json.dumps(data).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_json(self, data)
 
     def log_message(self, *_: object) -> None:
         return

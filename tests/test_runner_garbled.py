@@ -7,7 +7,6 @@ The server is a tiny http.server on loopback, whose answers each test sets.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from runner_support import SINGLE, Home, make_home
+from runner_support import SINGLE, Home, make_home, send_json
 
 from odyssey_dsl.errors import EXIT_API, UnexpectedAnswer
 from odyssey_dsl.runner.client import Client
@@ -44,12 +43,10 @@ class Garbled(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         type(self).seen.append((method, path))
         body = self.answers.get((method, path), self.answers.get((method, path.rsplit("/", 1)[0] + "/")))
-        data = json.dumps(body if body is not None else {"detail": "not here"}).encode()
-        self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        if body is None:
+            send_json(self, {"detail": "not here"}, 404)
+        else:
+            send_json(self, body)
 
     def log_message(self, *_: Any) -> None:
         pass

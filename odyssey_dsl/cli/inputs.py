@@ -8,7 +8,7 @@ others are still processed.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -143,6 +143,19 @@ def _read(item: Input, settings: Settings) -> bytes:
     if len(data) > settings.max_bytes:
         raise SourceError(f"{item.name}: {too_large(None, settings.max_bytes)}")
     return data
+
+
+def report_each(files: tuple[str, ...], flags: Flags, stdin_name: str | None, fmt: str,
+                diagnose: Callable[[Input, Settings, bytes], report.Report], pattern: str = "*.ody") -> int:
+    """`ody lint` and `ody check`: each input's report on stdout as soon as it is known (the
+    input, its syntax and its checks freed before the next is read); the exit code."""
+    from .options import one_shot
+
+    one_shot()
+    outcome = Outcome(fmt, sys.stdout)
+    for item, settings, data in inputs(files, flags, stdin_name, outcome, pattern):
+        outcome.add(diagnose(item, settings, data), settings.strict)
+    return outcome.finish()
 
 
 def stdin_path(name: str | None) -> Path | None:
