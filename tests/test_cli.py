@@ -252,3 +252,44 @@ def test_schema_refuses_bodies_the_api_refuses(body: dict[str, Any]) -> None:
 
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(body, json.loads(schema_text()))
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["lint", "nope.ody"], 2, "ody lint: nope.ody: no such file\n"),
+    (["check", "nope.json"], 2, "ody check: nope.json: no such file\n"),
+    (["compile", "nope.ody"], 2, "ody compile: nope.ody: no such file\n"),
+    (["fmt", "--check", "nope.ody"], 2, "ody fmt: nope.ody: no such file\n"),
+    (["decompile", "nope.json"], 2, "ody decompile: nope.json: no such file\n"),
+    (["run", "-"], 2, "ody run: needs screenplay files, not `-`: the file's name names its recordings\n"),
+    (["config", "set", "colour", "red"], 2, "ody config: unknown setting `colour`\n  hint: known: "),
+    (["emulator", "--host", "10.1.2.3"], 2, "ody emulator: 10.1.2.3 is not a loopback address"),
+])
+def test_every_command_fails_in_one_way_under_its_own_prefix(tree: Path, args: list[str], code: int,
+                                                             message: str) -> None:
+    result = ody(*args, cwd=tree)
+    assert result.returncode == code
+    assert result.stderr.startswith(message)
+    assert "Traceback" not in result.stderr
+    assert not [line for line in result.stderr.splitlines() if line.startswith("ody: ")]
+
+
+def test_a_report_of_every_line_streams_in_every_format_and_the_exit_code_counts_them_all(tmp_path: Path) -> None:
+    """JSON lists every diagnostic, laid out as json.dumps(indent=2) lays out the whole list;
+    the human format stops after 200 of a file and says how many more there are."""
+    (tmp_path / "many.ody").write_text('@0 start "a"\n' + "x\n" * 300, encoding="utf-8")
+    (tmp_path / "more.ody").write_text('@0 start "a"\ny\n', encoding="utf-8")
+    (tmp_path / "good.ody").write_text(GOOD, encoding="utf-8")
+    as_json = ody("lint", "--format", "json", "many.ody", "more.ody", cwd=tmp_path)
+    items = json.loads(as_json.stdout)
+    assert as_json.returncode == 1 and len(items) == 301
+    assert as_json.stdout == json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+    assert [i["file"] for i in items[299:]] == ["many.ody", "more.ody"]
+    human = ody("lint", "many.ody", "more.ody", cwd=tmp_path)
+    assert human.returncode == 1
+    assert human.stdout.count("error[ODY004]") == 201
+    assert "... and 100 more in many.ody (use --format json to see them all)\n" in human.stdout
+    assert human.stdout.endswith("301 errors in 2 files\n")
+    for fmt in ("gcc", "github"):
+        lines = ody("lint", "--format", fmt, "many.ody", "more.ody", cwd=tmp_path)
+        assert lines.returncode == 1 and len(lines.stdout.splitlines()) == 301
+    assert ody("lint", "--format", "json", "good.ody", cwd=tmp_path).stdout == "[]\n"
