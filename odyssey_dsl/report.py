@@ -18,6 +18,7 @@ import re
 import unicodedata
 from array import array
 from collections.abc import Iterator, Sequence
+from json.encoder import encode_basestring as _string  # a str as JSON, non-ASCII kept
 from typing import IO, Any, NamedTuple
 
 from .diagnostics import Diagnostic, Span
@@ -118,9 +119,10 @@ class _Json(Writer):
 
     def _write(self, report: Report) -> None:
         write = self.stream.write
+        file = _string(report.file)
         for d in report.diagnostics:
             write(",\n  " if self._items else "[\n  ")
-            write(_layout(_item(report.file, d), 1))
+            write(_json_item(file, d))
             self._items += 1
 
     def close(self) -> None:
@@ -133,30 +135,31 @@ def _layout(value: object, level: int) -> str:
 
     Not json.dumps itself: with an indent it builds closures that refer to each other on
     every call, garbage only the cycle collector frees, which `ody lint` turns off (a million
-    diagnostics would keep gigabytes of them)."""
+    diagnostics would keep gigabytes of them); and `ensure_ascii=False` makes it build a new
+    encoder per call."""
+    if isinstance(value, str):
+        return _string(value)
     inner = "\n" + "  " * (level + 1)
     if isinstance(value, dict) and value:
-        items = (f"{json.dumps(k, ensure_ascii=False)}: {_layout(v, level + 1)}" for k, v in value.items())
+        items = (f"{_string(k)}: {_layout(v, level + 1)}" for k, v in value.items())
         return "{" + inner + ("," + inner).join(items) + "\n" + "  " * level + "}"
     if isinstance(value, list) and value:
         return "[" + inner + ("," + inner).join(_layout(v, level + 1) for v in value) + "\n" + "  " * level + "]"
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value)
 
 
-def _item(file: str, d: Diagnostic) -> dict[str, Any]:
-    return {
-        "file": file,
-        "line": d.span.line,
-        "column": d.span.column,
-        "end_line": d.span.end_line,
-        "end_column": d.span.end_column,
-        "severity": d.severity.value,
-        "code": d.code,
-        "message": d.message,
-        "help": d.help,
-        "fixes": [{"title": f.title, "range": _range(f.span), "replacement": f.replacement} for f in d.fixes],
-        "related": [{"message": x.message, "range": _range(x.span)} for x in d.related],
-    }
+def _json_item(file: str, d: Diagnostic) -> str:
+    """One diagnostic as an item of the JSON array (`file` already JSON): its keys in a fixed
+    order, its fixes and related places included for tools."""
+    span = d.span
+    fixes = _layout([{"title": f.title, "range": _range(f.span), "replacement": f.replacement}
+                     for f in d.fixes], 2) if d.fixes else "[]"
+    related = _layout([{"message": x.message, "range": _range(x.span)} for x in d.related], 2) if d.related else "[]"
+    return (f'{{\n    "file": {file},\n    "line": {span.line},\n    "column": {span.column},\n'
+            f'    "end_line": {span.end_line},\n    "end_column": {span.end_column},\n'
+            f'    "severity": {_string(d.severity.value)},\n    "code": {_string(d.code)},\n'
+            f'    "message": {_string(d.message)},\n    "help": {"null" if d.help is None else _string(d.help)},\n'
+            f'    "fixes": {fixes},\n    "related": {related}\n  }}')
 
 
 def human(report: Report) -> Iterator[list[list[Piece]]]:
