@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,12 +18,20 @@ import pytest
 from runner_support import SINGLE, Home, make_home, send_json
 
 from odyssey_dsl.errors import EXIT_API, UnexpectedAnswer
-from odyssey_dsl.runner.client import Client
+from odyssey_dsl.runner.client import ApiRefusal, Client, ConcurrentLimit
 from odyssey_dsl.runner.retry import Backoff
 from odyssey_dsl.runner.target import Target
 
 TOKEN = {"access_token": "garbled-token", "expires_in": 3600}
 JOB = {"job_id": "job-1", "status": "completed", "streams": []}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An error answer: its status and body."""
+
+    status: int
+    body: object
 
 
 class Garbled(BaseHTTPRequestHandler):
@@ -45,6 +54,8 @@ class Garbled(BaseHTTPRequestHandler):
         body = self.answers.get((method, path), self.answers.get((method, path.rsplit("/", 1)[0] + "/")))
         if body is None:
             send_json(self, {"detail": "not here"}, 404)
+        elif isinstance(body, Refusal):
+            send_json(self, body.body, body.status)
         else:
             send_json(self, body)
 
@@ -123,3 +134,29 @@ def test_a_poll_answer_that_does_not_fit_stops_the_run_with_the_job_journaled(ho
     assert "`answer.streams` should be a list, not an object" in done.stderr
     assert "Traceback" not in done.stderr
     assert [(row["job_id"], row["state"]) for row in home.journal()] == [("job-1", "submitted")]
+
+
+def refusal_of(home: Home, body: object) -> ApiRefusal:
+    Garbled.answers[("GET", "/simulation-jobs/")] = Refusal(429, body)
+    client = Client(Target(home.url, home.url, "ody_garbled_key"), Backoff(2, 0.01, 0.01))
+    try:
+        with pytest.raises(ApiRefusal) as caught:
+            client.job("job-1")
+    finally:
+        client.close()
+    return caught.value
+
+
+def test_a_429_says_which_limit_and_what_to_do(home: Home) -> None:
+    refused = refusal_of(home, {"code": "CONCURRENT_LIMIT_REACHED", "message": "3 jobs are active",
+                                "action": "wait for one", "details": {"active": 3}})
+    assert isinstance(refused, ConcurrentLimit)
+    assert (refused.message, refused.hint, refused.details) == (
+        "CONCURRENT_LIMIT_REACHED: 3 jobs are active", "wait for one", {"active": 3})
+
+
+def test_a_429_whose_body_does_not_fit_is_still_a_refusal(home: Home) -> None:
+    """The status says enough: a garbled body costs its words, not the refusal."""
+    refused = refusal_of(home, {"code": 7, "message": ["not", "words"], "details": "none"})
+    assert type(refused) is ApiRefusal and refused.status == 429
+    assert refused.message.startswith("usage limit: ")

@@ -3,6 +3,8 @@ polling pace, exit-code order, tokens (against the emulator), and the config com
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import stat
 import subprocess
@@ -22,8 +24,10 @@ from odyssey_dsl.api import JobDetail, read
 from odyssey_dsl.runner.client import ApiRefusal, Client
 from odyssey_dsl.runner.errors import UsageError, worst
 from odyssey_dsl.runner.journal import Scene
+from odyssey_dsl.runner.listing import describe
 from odyssey_dsl.runner.outputs import image_extension, inside, safe_name, unique_names
 from odyssey_dsl.runner.poll import Pace
+from odyssey_dsl.runner.progress import Reporter
 from odyssey_dsl.runner.retry import Backoff, retry_after
 from odyssey_dsl.runner.submit import matches
 from odyssey_dsl.runner.target import Target, check_url
@@ -104,6 +108,29 @@ def test_polling_starts_quick_and_slows_for_long_waits() -> None:
     assert pace.pause(50, moving) == 15.0
     assert pace.pause(0, answer(status="pending", estimated_wait_minutes=3.0)) == 30.0
     assert pace.pause(0, answer(status="pending", estimated_wait_minutes=600.0)) == 60.0
+
+
+def test_status_shows_a_job_without_the_signatures_of_its_urls() -> None:
+    job = answer(created_at="2026-12-06T14:00:00Z", streams=[
+        {"stream_id": "s0", "script_index": 0, "status": "completed", "duration_seconds": 2.0,
+         "video_url": "https://files.example/v.mp4?X-Signature=secret"},
+        {"stream_id": "s1", "script_index": 1, "status": "failed", "error_message": "GPU lost"}])
+    text = describe(job, None, as_json=False)
+    assert text == ("job j1: completed\n  created at: 2026-12-06T14:00:00Z\n"
+                    "  stream 0: completed, 2 s\n  stream 1: failed: GPU lost\n")
+    shown = json.loads(describe(job, None, as_json=True))
+    assert shown["job_id"] == "j1" and shown["streams"][0]["video_url"] == "https://files.example/v.mp4?…"
+    assert "secret" not in json.dumps(shown)
+
+
+def test_progress_lines_carry_the_commands_prefix() -> None:
+    out = io.StringIO()
+    reporter = Reporter(stream=out, live=False, prefix="ody wait: ")
+    reporter.job("cat.ody", answer(status="pending", estimated_wait_minutes=2.0))
+    reporter.job("cat.ody", answer(status="pending", estimated_wait_minutes=1.0))  # no change of status
+    reporter.say("", "interrupted", loud=True)
+    assert out.getvalue() == ("ody wait: cat.ody: job j1 is pending, about 2.0 min to wait\n"
+                              "ody wait: interrupted\n")
 
 
 def test_the_most_serious_exit_code_wins() -> None:
