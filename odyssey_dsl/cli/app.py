@@ -64,7 +64,7 @@ def main() -> None:
 def run() -> None:
     """Console entry point: never a traceback, whatever happens."""
     try:
-        main(standalone_mode=True, prog_name="ody")
+        main(standalone_mode=True)
     except KeyboardInterrupt:
         exits.say("interrupted")
         sys.exit(EXIT_INTERRUPTED)
