@@ -1,8 +1,9 @@
 """Everything that can end an `ody` command, and the exit code each one means.
 
-One tree, one message each: a command catches `OdyError`, prints its `message` (and `hint`)
-after the command's prefix (`ody run: `, `ody lint: `) and exits with its `exit_code`; no
-traceback reaches the user.
+One tree, one message each: the `ody` group (cli/app.py) catches `OdyError`, prints its
+`message` (and `hint`) after the command's prefix (`ody run: `, `ody lint: `) and exits with its
+`exit_code`; no traceback reaches the user. Each class lives beside the code that raises it
+(in parentheses) and derives from one drawn here.
 
     OdyError                      what the user must see in one message         [exit 2]
     ├── SourceError               an input cannot be read (compiler)            [2]
@@ -19,12 +20,16 @@ traceback reaches the user.
         └── DownloadError         a recording could not be fetched (runner.download)
 
 Outside the tree, on purpose:
-- `Interrupted` (runner.client) is Ctrl-C between two tries, not a failure: a run catches it
-  to say what keeps running, and the command exits 130.
+- `Interrupted` (below) is Ctrl-C between two tries, not a failure: a run catches it to say
+  what keeps running, and the command exits 130.
 - `api.ShapeError` is the API package's word for a misfit JSON value; the runner's client
   turns it into `UnexpectedAnswer` at the boundary, so nothing past the client sees it.
 - `emulator.errors.ApiError` is an HTTP answer the emulator sends to its clients (a 404, a
   429), a different concept: it never ends an `ody` command.
+
+SourceError and ConfigError are drawn where they belong; until compiler.py and config.py
+declare them so (`class SourceError(OdyError)`, `class ConfigError(OdyError)`), the commands
+that read inputs catch them by name.
 
 ## Exit codes
 
