@@ -31,6 +31,7 @@ from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from _common import find_ody
@@ -124,7 +125,7 @@ class Run:
     seconds: float
     peak_rss: int
     requests: Counter[str]
-    summary: dict
+    summary: dict[str, Any]
     download_seconds: float | None
 
 
@@ -170,16 +171,17 @@ def ody_run(ody: Path, screenplay: Path, emulator: Emulator, folder: Path, cache
     return Run(seconds, usage.ru_maxrss * _RSS_UNIT, emulator.requests_since(offset), summary, download)
 
 
-def stream_of(run: Run) -> dict:
+def stream_of(run: Run) -> dict[str, Any]:
+    stream: dict[str, Any]
     (stream,) = run.summary["screenplays"][0]["streams"]
-    return stream  # type: ignore[no-any-return]
+    return stream
 
 
 def video_size(run: Run, emulator: Emulator, padding: int) -> int:
     """The downloaded video's size, checked against the file the emulator served and the
     padding it was asked for; raises when they disagree."""
     stream = stream_of(run)
-    got = stream["files"]["video"]["size"]
+    got = int(stream["files"]["video"]["size"])
     size = emulator.video(stream["stream_id"]).stat().st_size
     with open(emulator.video(stream["stream_id"]), "rb") as f:
         f.seek(size - padding + 4)

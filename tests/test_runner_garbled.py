@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import pytest
 from runner_support import SINGLE, Home, make_home, send_json
@@ -79,18 +79,27 @@ def home(tmp_path: Path) -> Iterator[Home]:
         thread.join(timeout=10)
 
 
-def test_the_client_names_the_field_that_does_not_fit(home: Home) -> None:
-    Garbled.answers[("GET", "/simulation-jobs/")] = {**JOB, "streams": [{"stream_id": 7, "script_index": 0}]}
+E = TypeVar("E", bound=Exception)
+
+
+def asking_for_a_job(home: Home, answer: object, raises: type[E]) -> E:
+    """What the client raises when the server gives `answer` to `GET /simulation-jobs/job-1`."""
+    Garbled.answers[("GET", "/simulation-jobs/")] = answer
     client = Client(Target(home.url, home.url, "ody_garbled_key"), Backoff(2, 0.01, 0.01))
     try:
-        with pytest.raises(UnexpectedAnswer) as caught:
+        with pytest.raises(raises) as caught:
             client.job("job-1")
     finally:
         client.close()
-    assert caught.value.where == "answer.streams[0].stream_id"
-    assert caught.value.message == ("the API answered something unexpected: "
-                                    "`answer.streams[0].stream_id` should be a string, not a number")
-    assert caught.value.exit_code == EXIT_API
+    return caught.value
+
+
+def test_the_client_names_the_field_that_does_not_fit(home: Home) -> None:
+    unexpected = asking_for_a_job(home, {**JOB, "streams": [{"stream_id": 7, "script_index": 0}]}, UnexpectedAnswer)
+    assert unexpected.where == "answer.streams[0].stream_id"
+    assert unexpected.message == ("the API answered something unexpected: "
+                                  "`answer.streams[0].stream_id` should be a string, not a number")
+    assert unexpected.exit_code == EXIT_API
 
 
 def test_ody_status_says_which_field_is_wrong_and_exits_4(home: Home) -> None:
@@ -136,20 +145,9 @@ def test_a_poll_answer_that_does_not_fit_stops_the_run_with_the_job_journaled(ho
     assert [(row["job_id"], row["state"]) for row in home.journal()] == [("job-1", "submitted")]
 
 
-def refusal_of(home: Home, body: object) -> ApiRefusal:
-    Garbled.answers[("GET", "/simulation-jobs/")] = Refusal(429, body)
-    client = Client(Target(home.url, home.url, "ody_garbled_key"), Backoff(2, 0.01, 0.01))
-    try:
-        with pytest.raises(ApiRefusal) as caught:
-            client.job("job-1")
-    finally:
-        client.close()
-    return caught.value
-
-
 def test_a_429_says_which_limit_and_what_to_do(home: Home) -> None:
-    refused = refusal_of(home, {"code": "CONCURRENT_LIMIT_REACHED", "message": "3 jobs are active",
-                                "action": "wait for one", "details": {"active": 3}})
+    refused = asking_for_a_job(home, Refusal(429, {"code": "CONCURRENT_LIMIT_REACHED", "message": "3 jobs are active",
+                                "action": "wait for one", "details": {"active": 3}}), ApiRefusal)
     assert isinstance(refused, ConcurrentLimit)
     assert (refused.message, refused.hint, refused.details) == (
         "CONCURRENT_LIMIT_REACHED: 3 jobs are active", "wait for one", {"active": 3})
@@ -157,6 +155,6 @@ def test_a_429_says_which_limit_and_what_to_do(home: Home) -> None:
 
 def test_a_429_whose_body_does_not_fit_is_still_a_refusal(home: Home) -> None:
     """The status says enough: a garbled body costs its words, not the refusal."""
-    refused = refusal_of(home, {"code": 7, "message": ["not", "words"], "details": "none"})
+    refused = asking_for_a_job(home, Refusal(429, {"code": 7, "message": ["not", "words"], "details": "none"}), ApiRefusal)
     assert type(refused) is ApiRefusal and refused.status == 429
     assert refused.message.startswith("usage limit: ")
