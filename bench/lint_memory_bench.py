@@ -25,14 +25,13 @@ The report's share went from 2-2570 MB to 2 MB in every format; what is left is 
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from _common import find_ody
+from _common import RSS_UNIT, start
 
 TARGET_MB = 200.0
 FORMATS = ("human", "gcc", "json", "github")
@@ -65,16 +64,16 @@ def peak_mb(cmd: list[str], out: Path, env: dict[str, str]) -> tuple[float, int]
         child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(cmd)} exited {child.returncode}: {err.decode(errors='replace')[-2000:]}")
-    return usage.ru_maxrss / 1024, child.returncode  # Linux gives kilobytes
+    return usage.ru_maxrss * RSS_UNIT / 1_048_576, child.returncode
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mb", type=float, default=2.0, help="input size in MB (default 2)")
-    args = parser.parse_args()
-    ody = find_ody("lint_memory_bench")
-    if ody is None:
+    started = start("lint_memory_bench", __doc__ or "",
+                    lambda parser: parser.add_argument("--mb", type=float, default=2.0,
+                                                       help="input size in MB (default 2)"))
+    if started is None:
         return 2
+    args, ody = started
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         env = {**os.environ, "ODY_CACHE_DIR": str(folder / "cache"), "NO_COLOR": "1"}
