@@ -1,11 +1,16 @@
-"""What both benchmarks need: the `ody` beside this interpreter, and timing one whole process."""
+"""What the benchmarks need: the `ody` beside this interpreter, their command line, timing one
+whole process, and the unit of a child's peak RSS."""
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+RSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
 
 
 def find_ody(script: str) -> Path | None:
@@ -15,6 +20,17 @@ def find_ody(script: str) -> Path | None:
         return ody
     print(f"{script}: no `ody` beside {sys.executable}; run with the project's venv", file=sys.stderr)
     return None
+
+
+def start(script: str, doc: str,
+          options: Callable[[argparse.ArgumentParser], object]) -> tuple[argparse.Namespace, Path] | None:
+    """A benchmark's arguments (described by the first paragraph of its `doc`, with `options`
+    added) and the `ody` to run, or None with a message when there is no `ody`."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    options(parser)
+    args = parser.parse_args()
+    ody = find_ody(script)
+    return None if ody is None else (args, ody)
 
 
 def timed(cmd: list[str], silent: bool = False) -> float:

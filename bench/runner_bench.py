@@ -31,9 +31,10 @@ from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
-from _common import find_ody
+from _common import RSS_UNIT, start
 
 from odyssey_dsl.runner.emulated import first_line
 
@@ -43,7 +44,6 @@ MIB = 1024 * 1024
 LIFECYCLE = ("--speed", "100", "--pending-seconds", "1", "--dispatched-seconds", "1")
 KINDS = ("auth", "submit", "status", "list", "recording", "file", "other", "errors (4xx/5xx)")
 _ACCESS = re.compile(r'"([A-Z]+) (\S+) HTTP/[\d.]+" (\d{3})')
-_RSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
 KEY = "ody_bench_key"
 FLOOR = (  # what any client must do: stream to a file and make it durable; prints its seconds
     "import os, sys, time, httpx\n"
@@ -99,7 +99,7 @@ class Emulator:
             os.kill(self.process.pid, signal.SIGTERM)  # not Popen.send_signal: its poll() could reap it
             _, status, usage = os.wait4(self.process.pid, 0)
             self.process.returncode = os.waitstatus_to_exitcode(status)
-            self.peak_rss = usage.ru_maxrss * _RSS_UNIT
+            self.peak_rss = usage.ru_maxrss * RSS_UNIT
         if self.process.stdout is not None:
             self.process.stdout.close()
 
@@ -124,7 +124,7 @@ class Run:
     seconds: float
     peak_rss: int
     requests: Counter[str]
-    summary: dict
+    summary: dict[str, Any]
     download_seconds: float | None
 
 
@@ -167,19 +167,20 @@ def ody_run(ody: Path, screenplay: Path, emulator: Emulator, folder: Path, cache
         raise RuntimeError(f"ody run {screenplay.name} exited {process.returncode}: {output}")
     summary = json.loads((folder / "stdout.json").read_text(encoding="utf-8"))
     download = None if part_seen is None else (video_seen or now) - part_seen
-    return Run(seconds, usage.ru_maxrss * _RSS_UNIT, emulator.requests_since(offset), summary, download)
+    return Run(seconds, usage.ru_maxrss * RSS_UNIT, emulator.requests_since(offset), summary, download)
 
 
-def stream_of(run: Run) -> dict:
+def stream_of(run: Run) -> dict[str, Any]:
+    stream: dict[str, Any]
     (stream,) = run.summary["screenplays"][0]["streams"]
-    return stream  # type: ignore[no-any-return]
+    return stream
 
 
 def video_size(run: Run, emulator: Emulator, padding: int) -> int:
     """The downloaded video's size, checked against the file the emulator served and the
     padding it was asked for; raises when they disagree."""
     stream = stream_of(run)
-    got = stream["files"]["video"]["size"]
+    got = int(stream["files"]["video"]["size"])
     size = emulator.video(stream["stream_id"]).stat().st_size
     with open(emulator.video(stream["stream_id"]), "rb") as f:
         f.seek(size - padding + 4)
@@ -228,16 +229,18 @@ def positive(text: str) -> int:
     return value
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=positive, default=512, metavar="MIB",
                         help="padding of the large video (default 512)")
     parser.add_argument("--rounds", type=positive, default=3,
                         help="rounds of baseline, large and floor (default 3)")
-    args = parser.parse_args()
-    ody = find_ody("runner_bench")
-    if ody is None:
+
+
+def main() -> int:
+    started = start("runner_bench", __doc__ or "", _options)
+    if started is None:
         return 2
+    args, ody = started
     if not hasattr(os, "wait4"):
         print("runner_bench: needs os.wait4 (Linux or macOS) to read a child's peak RSS", file=sys.stderr)
         return 2

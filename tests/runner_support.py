@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,16 @@ def make_home(root: Path, config: str = FAST_CONFIG) -> Home:
     folder.mkdir(parents=True)
     (folder / "config.toml").write_text(config, encoding="utf-8")
     return home
+
+
+def send_json(handler: BaseHTTPRequestHandler, data: object, status: int = 200) -> None:
+    """Answer an http.server request with `data` as JSON (the test servers' stand-in APIs)."""
+    body = json.dumps(data).encode()
+    handler.send_response(status)
+    handler.send_header("content-type", "application/json")
+    handler.send_header("content-length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
 
 
 def free_port() -> int:
@@ -125,7 +136,8 @@ class Home:
                 return []
 
     def manifest(self, folder: str, name: str = "run.json") -> dict[str, Any]:
-        return json.loads((self.work / "recordings" / folder / name).read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads((self.work / "recordings" / folder / name).read_text(encoding="utf-8"))
+        return data
 
     def assert_no_secret(self) -> None:
         """Neither the key nor anything like a token or signed URL in a file we wrote."""
@@ -151,7 +163,8 @@ def server_jobs(server: ServerThread) -> list[dict[str, Any]]:
         api.login()
         answer = api.request("GET", "/simulation-jobs", params={"limit": 100})
         assert answer.status_code == 200, answer.text
-        return answer.json()["jobs"]  # type: ignore[no-any-return]
+        jobs: list[dict[str, Any]] = answer.json()["jobs"]
+        return jobs
 
 
 def job_detail(server: ServerThread, job_id: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,7 +110,7 @@ def test_ignoring_an_error_code_is_itself_a_warning(tree: Path) -> None:
     result = ody("lint", "--ignore", "ODY102", "--format", "gcc", "bad.ody", "warn.ody", cwd=tree)
     assert result.returncode == 1
     assert "[ODY102]" in result.stdout  # the error stays
-    assert result.stderr == "ody: warning: ODY102 (--ignore) is an error and cannot be suppressed [ODY203]\n"
+    assert result.stderr == "ody lint: warning: ODY102 (--ignore) is an error and cannot be suppressed [ODY203]\n"
 
 
 def test_malformed_ignore_is_a_usage_error(tree: Path) -> None:
@@ -151,7 +152,7 @@ def test_project_config_is_shared(tree: Path) -> None:
 def test_missing_file_is_one_line_and_two_wins(tree: Path) -> None:
     result = ody("lint", "--format", "gcc", "nope.ody", "bad.ody", cwd=tree)
     assert result.returncode == 2
-    assert result.stderr == "ody: nope.ody: no such file\n"
+    assert result.stderr == "ody lint: nope.ody: no such file\n"
     assert "bad.ody:2:5" in result.stdout  # the readable input was still linted
 
 
@@ -198,7 +199,7 @@ def test_check_json_script(tree: Path) -> None:
 
 
 def test_schema_matches_the_models_and_validates_output(tree: Path) -> None:
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]  # no stubs: types-jsonschema is not in the dev extra
 
     from odyssey_dsl.models import render_schema
 
@@ -233,7 +234,9 @@ def test_json_diagnostics_name_their_entry(tmp_path: Path) -> None:
                        {"timestamp_ms": 3000, "interact": {"prompt": "c"}}, {"timestamp_ms": 9000, "end": {}}]}
     result = check_json(json.dumps(body).encode(), base_dir=tmp_path)
     (error,) = [d for d in result.diagnostics if d.code == "ODY102"]
-    label, cue = result.entry_of(error)
+    entry = result.entry_of(error)
+    assert entry is not None
+    label, cue = entry
     assert (label, cue.action, cue.time.ms) == ("script[2]", "interact", 3000)
 
 
@@ -242,10 +245,51 @@ def test_json_diagnostics_name_their_entry(tmp_path: Path) -> None:
     {"script": [{"timestamp_ms": 0, "end": {}}], "output_video": False},
     {"script": [{"timestamp_ms": 0, "interact": {"prompt": "  "}}]},
 ])
-def test_schema_refuses_bodies_the_api_refuses(body: dict) -> None:
+def test_schema_refuses_bodies_the_api_refuses(body: dict[str, Any]) -> None:
     import jsonschema
 
     from odyssey_dsl.emit import schema_text
 
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(body, json.loads(schema_text()))
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["lint", "nope.ody"], 2, "ody lint: nope.ody: no such file\n"),
+    (["check", "nope.json"], 2, "ody check: nope.json: no such file\n"),
+    (["compile", "nope.ody"], 2, "ody compile: nope.ody: no such file\n"),
+    (["fmt", "--check", "nope.ody"], 2, "ody fmt: nope.ody: no such file\n"),
+    (["decompile", "nope.json"], 2, "ody decompile: nope.json: no such file\n"),
+    (["run", "-"], 2, "ody run: needs screenplay files, not `-`: the file's name names its recordings\n"),
+    (["config", "set", "colour", "red"], 2, "ody config: unknown setting `colour`\n  hint: known: "),
+    (["emulator", "--host", "10.1.2.3"], 2, "ody emulator: 10.1.2.3 is not a loopback address"),
+])
+def test_every_command_fails_in_one_way_under_its_own_prefix(tree: Path, args: list[str], code: int,
+                                                             message: str) -> None:
+    result = ody(*args, cwd=tree)
+    assert result.returncode == code
+    assert result.stderr.startswith(message)
+    assert "Traceback" not in result.stderr
+    assert not [line for line in result.stderr.splitlines() if line.startswith("ody: ")]
+
+
+def test_a_report_of_every_line_streams_in_every_format_and_the_exit_code_counts_them_all(tmp_path: Path) -> None:
+    """JSON lists every diagnostic, laid out as json.dumps(indent=2) lays out the whole list;
+    the human format stops after 200 of a file and says how many more there are."""
+    (tmp_path / "many.ody").write_text('@0 start "a"\n' + "x\n" * 300, encoding="utf-8")
+    (tmp_path / "more.ody").write_text('@0 start "a"\ny\n', encoding="utf-8")
+    (tmp_path / "good.ody").write_text(GOOD, encoding="utf-8")
+    as_json = ody("lint", "--format", "json", "many.ody", "more.ody", cwd=tmp_path)
+    items = json.loads(as_json.stdout)
+    assert as_json.returncode == 1 and len(items) == 301
+    assert as_json.stdout == json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+    assert [i["file"] for i in items[299:]] == ["many.ody", "more.ody"]
+    human = ody("lint", "many.ody", "more.ody", cwd=tmp_path)
+    assert human.returncode == 1
+    assert human.stdout.count("error[ODY004]") == 201
+    assert "... and 100 more in many.ody (use --format json to see them all)\n" in human.stdout
+    assert human.stdout.endswith("301 errors in 2 files\n")
+    for fmt in ("gcc", "github"):
+        lines = ody("lint", "--format", fmt, "many.ody", "more.ody", cwd=tmp_path)
+        assert lines.returncode == 1 and len(lines.stdout.splitlines()) == 301
+    assert ody("lint", "--format", "json", "good.ody", cwd=tmp_path).stdout == "[]\n"

@@ -3,18 +3,19 @@ hostile server whose ids try to escape the output folder."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar, cast
 
 import httpx
 import pytest
+from runner_support import send_json
 
-from odyssey_dsl.runner.client import Interrupted
+from odyssey_dsl.errors import Interrupted
 from odyssey_dsl.runner.download import DownloadError, fetch, part_of
 from odyssey_dsl.runner.retry import Backoff
 
@@ -25,8 +26,8 @@ FAST = Backoff(attempts=4, base=0.01, cap=0.05)
 class Files(BaseHTTPRequestHandler):
     """Serves BODY slowly (64 KiB per 20 ms), with single ranges; `/expired` is 403."""
 
-    ranges: list[str | None] = []
-    authorization: list[str | None] = []
+    ranges: ClassVar[list[str | None]] = []  # what every request asked, across handler instances
+    authorization: ClassVar[list[str | None]] = []
 
     def do_GET(self) -> None:
         type(self).ranges.append(self.headers.get("Range"))
@@ -105,7 +106,7 @@ class Hostile(BaseHTTPRequestHandler):
         self._json({"access_token": "t0ken-secret", "expires_in": 3600})
 
     def do_GET(self) -> None:
-        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        base = f"http://127.0.0.1:{cast(HTTPServer, self.server).server_port}"
         if self.path.startswith("/simulation-jobs/"):
             stream = {"stream_id": "../../../escaped", "script_index": 0, "status": "completed",
                       "video_url": f"{base}/f/../../x.mp4?signature=abc", "thumbnail_url": f"{base}/f/t.../../x",
@@ -119,12 +120,7 @@ class Hostile(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _json(self, data: object) -> None:
-        body = json.dumps(data).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_json(self, data)
 
     def log_message(self, *_: object) -> None:
         return

@@ -15,6 +15,8 @@ import pytest
 from emulator_support import renderer_available
 from runner_support import SINGLE, frames
 
+from odyssey_dsl.api import JobDetail
+
 pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
 
 
@@ -52,15 +54,15 @@ def test_the_live_view_renders_jobs_and_downloads() -> None:
 
     stream = io.StringIO()
     reporter = Reporter(stream=stream, live=True)
-    reporter.job("cat.ody", {"job_id": "abc123", "status": "pending", "estimated_wait_minutes": 2.5})
+    reporter.job("cat.ody", JobDetail("abc123", "pending", estimated_wait_minutes=2.5))
     reporter.progress("cat.ody", "cat.mp4", 512, 1024)
     table = reporter._table()
     reporter.say("cat.ody", "submitted job abc123")
     reporter.close()
     from rich.console import Console
 
-    out = Console(file=io.StringIO(), width=120)
-    out.print(table)
-    text = out.file.getvalue()  # type: ignore[attr-defined]
+    buffer = io.StringIO()
+    Console(file=buffer, width=120).print(table)
+    text = buffer.getvalue()
     assert "abc123" in text and "2.5 min" in text and "cat.mp4 50%" in text
     assert "submitted job abc123" in stream.getvalue()

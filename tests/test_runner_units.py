@@ -3,6 +3,8 @@ polling pace, exit-code order, tokens (against the emulator), and the config com
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import stat
 import subprocess
@@ -11,17 +13,21 @@ import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from emulator_support import renderer_available, thread_server
 from hypothesis import given
 from hypothesis import strategies as st
 
+from odyssey_dsl.api import JobDetail, read
 from odyssey_dsl.runner.client import ApiRefusal, Client
 from odyssey_dsl.runner.errors import UsageError, worst
 from odyssey_dsl.runner.journal import Scene
+from odyssey_dsl.runner.listing import describe
 from odyssey_dsl.runner.outputs import image_extension, inside, safe_name, unique_names
 from odyssey_dsl.runner.poll import Pace
+from odyssey_dsl.runner.progress import Reporter
 from odyssey_dsl.runner.retry import Backoff, retry_after
 from odyssey_dsl.runner.submit import matches
 from odyssey_dsl.runner.target import Target, check_url
@@ -79,24 +85,52 @@ def test_safe_names_and_collisions() -> None:
     assert image_extension("/x.exe", "text/html") == "jpg"
 
 
+def answer(**fields: Any) -> JobDetail:
+    """A job as the API answers it (read through the same shapes as the client's answers)."""
+    return read(JobDetail, {"job_id": "j1", "status": "completed", **fields})
+
+
 def test_an_adopted_job_must_match_the_request_to_the_frame() -> None:
     plan = (Scene(0, "a", 3000), Scene(1, "b", 5000))
-    stream = {"frame_count": 75, "duration_seconds": 3.0, "script_index": 0}
-    other = {"frame_count": 125, "duration_seconds": 5.0, "script_index": 1}
-    assert matches(plan, {"streams": [stream, other]}) is None
-    assert matches(plan, {"streams": [stream]}) == "it has 1 stream(s), the request 2"
+    stream = {"stream_id": "s0", "frame_count": 75, "duration_seconds": 3.0, "script_index": 0}
+    other = {"stream_id": "s1", "frame_count": 125, "duration_seconds": 5.0, "script_index": 1}
+    assert matches(plan, answer(streams=[stream, other])) is None
+    assert matches(plan, answer(streams=[stream])) == "it has 1 stream(s), the request 2"
     late = {**other, "duration_seconds": 5.08, "frame_count": 127}
-    assert "lasts 5.08 s" in str(matches(plan, {"streams": [stream, late]}))
-    assert matches(plan, {"streams": [stream, {**other, "duration_seconds": 5.02}]}) is None
+    assert "lasts 5.08 s" in str(matches(plan, answer(streams=[stream, late])))
+    assert matches(plan, answer(streams=[stream, {**other, "duration_seconds": 5.02}])) is None
 
 
 def test_polling_starts_quick_and_slows_for_long_waits() -> None:
     pace = Pace(first=1.0, most=15.0)
-    moving = {"status": "processing"}
+    moving = answer(status="processing")
     assert [pace.pause(n, moving) for n in (0, 1, 2)] == [1.0, 1.5, 2.25]
     assert pace.pause(50, moving) == 15.0
-    assert pace.pause(0, {"status": "pending", "estimated_wait_minutes": 3.0}) == 30.0
-    assert pace.pause(0, {"status": "pending", "estimated_wait_minutes": 600.0}) == 60.0
+    assert pace.pause(0, answer(status="pending", estimated_wait_minutes=3.0)) == 30.0
+    assert pace.pause(0, answer(status="pending", estimated_wait_minutes=600.0)) == 60.0
+
+
+def test_status_shows_a_job_without_the_signatures_of_its_urls() -> None:
+    job = answer(created_at="2026-12-06T14:00:00Z", streams=[
+        {"stream_id": "s0", "script_index": 0, "status": "completed", "duration_seconds": 2.0,
+         "video_url": "https://files.example/v.mp4?X-Signature=secret"},
+        {"stream_id": "s1", "script_index": 1, "status": "failed", "error_message": "GPU lost"}])
+    text = describe(job, None, as_json=False)
+    assert text == ("job j1: completed\n  created at: 2026-12-06T14:00:00Z\n"
+                    "  stream 0: completed, 2 s\n  stream 1: failed: GPU lost\n")
+    shown = json.loads(describe(job, None, as_json=True))
+    assert shown["job_id"] == "j1" and shown["streams"][0]["video_url"] == "https://files.example/v.mp4?…"
+    assert "secret" not in json.dumps(shown)
+
+
+def test_progress_lines_carry_the_commands_prefix() -> None:
+    out = io.StringIO()
+    reporter = Reporter(stream=out, live=False, prefix="ody wait: ")
+    reporter.job("cat.ody", answer(status="pending", estimated_wait_minutes=2.0))
+    reporter.job("cat.ody", answer(status="pending", estimated_wait_minutes=1.0))  # no change of status
+    reporter.say("", "interrupted", loud=True)
+    assert out.getvalue() == ("ody wait: cat.ody: job j1 is pending, about 2.0 min to wait\n"
+                              "ody wait: interrupted\n")
 
 
 def test_the_most_serious_exit_code_wins() -> None:
@@ -109,10 +143,10 @@ def test_the_most_serious_exit_code_wins() -> None:
 def test_a_401_gets_one_fresh_token_then_is_final(tmp_path: Path) -> None:
     with thread_server(tmp_path / "emu") as server:
         client = Client(Target(server.url, server.url, "ody_unit_key"), Backoff(3, 0.01, 0.01), threading.Event())
-        assert client.jobs()["jobs"] == []
+        assert client.jobs().jobs == []
         client._token = "expired-by-the-server"  # what a server-side expiry looks like
         before = client.requests
-        assert client.jobs()["total"] == 0
+        assert client.jobs().total == 0
         assert client.requests - before == 3  # the 401, the fresh exchange, the retry
         refused = Client(Target(server.url, server.url, "not a key"), Backoff(3, 0.01, 0.01))
         with pytest.raises(ApiRefusal) as error:

@@ -6,6 +6,10 @@ retried as is only when the request provably never reached the server (the conne
 never opened) or the server said it did nothing (429 RATE_LIMITED, or 401 before a fresh
 token). Any other failure of a submit is `Ambiguous`, and the caller reconciles (submit.py).
 
+Every answer is read here into the API's typed shapes (`odyssey_dsl.api`): past the client,
+the runner sees a `JobDetail`, never a dict, and an answer that does not fit is one
+`UnexpectedAnswer` naming the field (exit 4), never a KeyError deep in the runner.
+
 Nothing here prints, and no message built here holds the key or a token: server texts are
 cleaned of both (and of terminal control characters) before they reach an exception.
 """
@@ -16,12 +20,14 @@ import json
 import re
 import threading
 import time
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
 
-from .errors import ApiFailure, RunnerError
+from ..api import JobDetail, JobList, Recording, ShapeError, Token, UsageProblem, read
+from ..errors import Interrupted
+from .errors import ApiFailure, RunnerError, UnexpectedAnswer
 from .retry import Backoff, retry_after
 from .target import Target
 
@@ -29,9 +35,7 @@ RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
 TOKEN_MARGIN = 60.0  # re-exchange the key this long before the token expires (a quarter of short lives)
 USER_AGENT = "odyssey-dsl"
 
-
-class Interrupted(Exception):
-    """The user pressed Ctrl-C while we were waiting between tries."""
+T = TypeVar("T")
 
 
 class ApiRefusal(ApiFailure):
@@ -73,23 +77,23 @@ class Client:
 
     # --- the endpoints ----------------------------------------------------------------------
 
-    def job(self, job_id: str) -> dict[str, Any]:
-        return self.read("GET", f"/simulation-jobs/{quote(job_id, safe='')}")
+    def job(self, job_id: str) -> JobDetail:
+        return shaped(JobDetail, self.read("GET", f"/simulation-jobs/{quote(job_id, safe='')}"))
 
-    def jobs(self, active: bool | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    def jobs(self, active: bool | None = None, limit: int = 100, offset: int = 0) -> JobList:
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         if active is not None:
             params["active"] = "true" if active else "false"
-        return self.read("GET", "/simulation-jobs", params=params)
+        return shaped(JobList, self.read("GET", "/simulation-jobs", params=params))
 
-    def recording(self, stream_id: str) -> dict[str, Any]:
-        return self.read("GET", f"/recordings/{quote(stream_id, safe='')}")
+    def recording(self, stream_id: str) -> Recording:
+        return shaped(Recording, self.read("GET", f"/recordings/{quote(stream_id, safe='')}"))
 
-    def cancel(self, job_id: str) -> dict[str, Any]:
+    def cancel(self, job_id: str) -> JobDetail:
         """DELETE is safe to repeat: a second cancel is a 400 the caller reads as 'too late'."""
-        return self.read("DELETE", f"/simulation-jobs/{quote(job_id, safe='')}")
+        return shaped(JobDetail, self.read("DELETE", f"/simulation-jobs/{quote(job_id, safe='')}"))
 
-    def submit(self, body: bytes) -> dict[str, Any]:
+    def submit(self, body: bytes) -> JobDetail:
         """POST the job once; retried only where no job can have been made (module doc)."""
         retry = 0
         fresh = False
@@ -110,11 +114,12 @@ class Client:
             if answer.status_code == 429 and _usage_code(answer) == "RATE_LIMITED":
                 retry = self._pause(retry, _wait_asked(answer), "rate limited (429 RATE_LIMITED)")
                 continue
-            return self._json(answer)
+            return shaped(JobDetail, self._json(answer))
 
     # --- reads, with retries ------------------------------------------------------------------
 
     def read(self, method: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The decoded JSON object of a read, after retries (the endpoints above shape it)."""
         retry = 0
         fresh = False
         while True:
@@ -181,12 +186,12 @@ class Client:
                         422: "the API key is malformed (422)"}[answer.status_code]
                 raise ApiRefusal(f"{what}: {self.clean(_detail(answer))}",
                                  "check ODYSSEY_API_KEY or `ody config set api-key`", answer.status_code)
-            data = self._json(answer)
-            token, ttl = data.get("access_token"), data.get("expires_in", 3600)
-            if not isinstance(token, str) or not token or not isinstance(ttl, (int, float)):
+            token = shaped(Token, self._json(answer))
+            if not token.access_token:
                 raise ApiFailure("the token exchange answered something that is not a token")
-            life = max(0.0, float(ttl))
-            self._token, self._expires = token, time.monotonic() + life - min(TOKEN_MARGIN, life / 4)
+            life = max(0.0, token.expires_in)
+            self._token = token.access_token
+            self._expires = time.monotonic() + life - min(TOKEN_MARGIN, life / 4)
             return
 
     # --- answers --------------------------------------------------------------------------------
@@ -205,13 +210,12 @@ class Client:
     def refusal(self, answer: httpx.Response) -> ApiRefusal:
         """The exception for a final error answer, with the action the server suggests."""
         status, code = answer.status_code, _usage_code(answer)
-        body = _body(answer)
         if status == 429:
-            message = self.clean(str(body.get("message") or _detail(answer)))
-            action = self.clean(str(body.get("action") or "")) or None
-            details = body.get("details") if isinstance(body.get("details"), dict) else {}
+            problem = _problem(answer)
+            message = self.clean(problem.message or _detail(answer))
+            action = self.clean(problem.action or "") or None
             kind = ConcurrentLimit if code == "CONCURRENT_LIMIT_REACHED" else ApiRefusal
-            return kind(f"{code or 'usage limit'}: {message}", action, status, code, details)
+            return kind(f"{code or 'usage limit'}: {message}", action, status, code, problem.details)
         hints = {401: "check ODYSSEY_API_KEY or `ody config set api-key`",
                  403: "this key may not do that: check the job id and the key's privileges",
                  404: "check the job id (`ody jobs` lists them)"}
@@ -224,6 +228,14 @@ class Client:
                 text = text.replace(secret, "***")
         text = _CONTROL.sub("?", text)
         return text if len(text) <= 500 else text[:499] + "…"
+
+
+def shaped(cls: type[T], data: dict[str, Any]) -> T:
+    """A success answer as its typed shape, or the one error that says which field is wrong."""
+    try:
+        return read(cls, data)
+    except ShapeError as error:
+        raise UnexpectedAnswer(f"the API answered something unexpected: {error}", error.where) from None
 
 
 class _Garbled(Exception):
@@ -250,17 +262,20 @@ def _detail(answer: httpx.Response) -> str:
     return answer.reason_phrase or "no detail"
 
 
+def _problem(answer: httpx.Response) -> UsageProblem:
+    """The body of a 429; a body that does not fit says nothing (the status still counts)."""
+    try:
+        return read(UsageProblem, _body(answer))
+    except ShapeError:
+        return UsageProblem()
+
+
 def _usage_code(answer: httpx.Response) -> str | None:
-    if answer.status_code != 429:
-        return None
-    body = _body(answer)
-    code = body.get("code") or body.get("error")
-    return code if isinstance(code, str) else None
+    return _problem(answer).name if answer.status_code == 429 else None
 
 
 def _wait_asked(answer: httpx.Response) -> float:
-    details = _body(answer).get("details")
-    seconds = details.get("retry_after_seconds") if isinstance(details, dict) else None
+    seconds = _problem(answer).details.get("retry_after_seconds")
     return retry_after(answer.headers.get("retry-after"), seconds)
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import httpx
 
-from .client import USER_AGENT, Interrupted
+from ..errors import Interrupted
+from .client import USER_AGENT
 from .errors import RunnerError
 from .retry import Backoff
 

@@ -76,12 +76,9 @@ class LocalEmulator:
                              "pip install 'odyssey-dsl[emulator]'") from None
         command = [sys.executable, "-m", "odyssey_dsl", "emulator", "--port", "0", "--host", "127.0.0.1",
                    "--data-dir", str(self.folder), "--api-key", EMULATOR_KEY, *self._extra]
-        log = open(self.folder / "emulator.log", "ab")
-        try:
+        with open(self.folder / "emulator.log", "ab") as log:  # the child keeps its own copy
             self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                              stderr=log, start_new_session=True)
-        finally:
-            log.close()
         url = _listening(first_line(self._process, START_TIMEOUT))
         if url is None:
             self.stop()

@@ -1,42 +1,36 @@
-"""What can end a runner command, each with its documented exit code.
+"""The runner's exit codes and errors: the classes and codes are declared once in
+`odyssey_dsl.errors` (the whole tree is drawn there); what is the runner's own is how the
+outcomes of several screenplays combine.
 
 Across several screenplays the most serious outcome wins, in the order of `SERIOUSNESS`.
 """
 
 from __future__ import annotations
 
-EXIT_OK = 0
-EXIT_COMPILE = 1
-EXIT_USAGE = 2  # usage or I/O, a missing key included
-EXIT_JOB = 3  # a job failed, was cancelled or partly failed
-EXIT_API = 4  # API unreachable, authentication or an account limit
-EXIT_TIMEOUT = 5
-EXIT_INTERRUPTED = 130
+from ..errors import (
+    EXIT_API,
+    EXIT_FAIL,
+    EXIT_INTERRUPTED,
+    EXIT_JOB,
+    EXIT_OK,
+    EXIT_TIMEOUT,
+    EXIT_USAGE,
+    ApiFailure,
+    RunnerError,
+    UnexpectedAnswer,
+    UsageError,
+)
+
+EXIT_COMPILE = EXIT_FAIL  # `ody run`'s 1: a screenplay has errors
 
 SERIOUSNESS = (EXIT_INTERRUPTED, EXIT_USAGE, EXIT_API, EXIT_COMPILE, EXIT_TIMEOUT, EXIT_JOB, EXIT_OK)
+
+__all__ = [
+    "EXIT_API", "EXIT_COMPILE", "EXIT_INTERRUPTED", "EXIT_JOB", "EXIT_OK", "EXIT_TIMEOUT", "EXIT_USAGE",
+    "SERIOUSNESS", "ApiFailure", "RunnerError", "UnexpectedAnswer", "UsageError", "worst",
+]
 
 
 def worst(codes: list[int]) -> int:
     """The exit code of a run of several screenplays: the most serious of theirs."""
     return min(codes, key=SERIOUSNESS.index, default=EXIT_OK)
-
-
-class RunnerError(Exception):
-    """A problem the user must see in one message (no traceback), with its exit code."""
-
-    exit_code = EXIT_USAGE
-
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-
-class UsageError(RunnerError):
-    exit_code = EXIT_USAGE
-
-
-class ApiFailure(RunnerError):
-    """The API could not be reached, refused us, or said we must act (limits, access)."""
-
-    exit_code = EXIT_API

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
+from ..api import JobDetail, JobSummary, is_active
 from .client import ApiRefusal, Client
 from .errors import ApiFailure, RunnerError, UsageError
 from .journal import ABANDONED, ADOPTED, OWNED, Row
@@ -22,7 +24,7 @@ def listing(stack: ExitStack, emulator: bool, api_url: str | None, active: bool,
     session = Jobs(stack, emulator, api_url, quiet=True)
     rows = session.journal.recent(limit * 3)
     out: dict[str, dict[str, Any]] = {}
-    live: dict[str, dict[str, Any]] = {}
+    live: dict[str, tuple[JobSummary, str]] = {}  # job id -> the job, and the API it lives on
     clients: dict[str, Client | None] = {}
     for row in rows:
         if row.api_base not in clients:
@@ -33,19 +35,20 @@ def listing(stack: ExitStack, emulator: bool, api_url: str | None, active: bool,
         live.update(_server_jobs(default, active))
     for row in rows:
         assert row.job_id is not None
-        job = live.get(row.job_id)
-        status = job.get("status") if job else row.status
-        if active and status not in ("pending", "dispatched", "processing"):
+        found = live.get(row.job_id)
+        job = found[0] if found else None
+        status = job.status if job else row.status
+        if active and (status is None or not is_active(status)):
             continue
         out[row.job_id] = {"job_id": row.job_id, "status": status or "unknown", "live": job is not None,
-                           "created_at": (job or {}).get("created_at") or _iso(row.created),
+                           "created_at": (job.created_at if job else None) or _iso(row.created),
                            "screenplay": None if (row.screenplay or "").startswith("job:") else row.screenplay,
                            "folder": row.folder, "api": row.api_base, "adopted": row.state == ADOPTED}
-    for job_id, job in live.items():
+    for job_id, (job, api) in live.items():
         if job_id not in out:
-            out[job_id] = {"job_id": job_id, "status": job.get("status"), "live": True,
-                           "created_at": job.get("created_at"), "screenplay": None, "folder": None,
-                           "api": job.get("_api"), "adopted": False}
+            out[job_id] = {"job_id": job_id, "status": job.status, "live": True,
+                           "created_at": job.created_at, "screenplay": None, "folder": None,
+                           "api": api, "adopted": False}
     ordered = sorted(out.values(), key=lambda j: str(j["created_at"] or ""), reverse=True)
     return ordered[:limit]
 
@@ -58,18 +61,14 @@ def _client_or_none(session: Jobs, row: Row | None) -> Client | None:
         return None
 
 
-def _server_jobs(client: Client | None, active: bool) -> dict[str, dict[str, Any]]:
+def _server_jobs(client: Client | None, active: bool) -> dict[str, tuple[JobSummary, str]]:
     if client is None:
         return {}
     try:
         answer = client.jobs(active=True if active else None, limit=100)
     except ApiFailure:
         return {}
-    found = {}
-    for job in answer.get("jobs") or []:
-        if isinstance(job, dict) and isinstance(job.get("job_id"), str):
-            found[job["job_id"]] = {**job, "_api": client.target.base}
-    return found
+    return {job.job_id: (job, client.target.base) for job in answer.jobs}
 
 
 def _iso(seconds: float) -> str:
@@ -84,26 +83,27 @@ def unsigned(url: object) -> object:
     return _SIGNED.sub("?…", url) if isinstance(url, str) and "?" in url else url
 
 
-def describe(job: dict[str, Any], row: Row | None, as_json: bool) -> str:
+def describe(job: JobDetail, row: Row | None, as_json: bool) -> str:
     """`ody status`: the job, its streams, and what the journal knows of it."""
-    streams = [{k: unsigned(v) if k.endswith("_url") else v for k, v in s.items()}
-               for s in job.get("streams") or [] if isinstance(s, dict)]
+    streams = [{k: unsigned(v) if k.endswith("_url") else v for k, v in dataclasses.asdict(s).items()}
+               for s in job.streams]
     if as_json:
-        shown = {**job, "streams": streams}
+        shown: dict[str, Any] = {**dataclasses.asdict(job), "streams": streams}
         if row is not None:
             shown["journal"] = {"screenplay": row.screenplay, "folder": row.folder, "api": row.api_base,
                                 "state": row.state}
         return json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
-    lines = [f"job {job.get('job_id')}: {job.get('status')}"]
+    lines = [f"job {job.job_id}: {job.status}"]
     for key in ("created_at", "started_at", "completed_at", "estimated_wait_minutes", "error_message"):
-        if job.get(key) is not None:
-            lines.append(f"  {key.replace('_', ' ')}: {job[key]}")
+        value = getattr(job, key)
+        if value is not None:
+            lines.append(f"  {key.replace('_', ' ')}: {value}")
     if row is not None:
         lines.append(f"  screenplay: {row.screenplay}" + (f"  (files in {row.folder})" if row.folder else ""))
     for s in streams:
         extra = f", {s['duration_seconds']:g} s" if isinstance(s.get("duration_seconds"), (int, float)) else ""
         error = f": {s['error_message']}" if s.get("error_message") else ""
-        lines.append(f"  stream {s.get('script_index')}: {s.get('status', '?')}{extra}{error}")
+        lines.append(f"  stream {s['script_index']}: {s['status'] or '?'}{extra}{error}")
     return "\n".join(lines) + "\n"
 
 

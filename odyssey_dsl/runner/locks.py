@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .client import Interrupted
+from ..errors import Interrupted
 
 
 @contextmanager

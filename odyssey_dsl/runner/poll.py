@@ -6,14 +6,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from .client import Client, Interrupted
+from ..api import JobDetail, is_active
+from ..errors import Interrupted
+from .client import Client
 from .errors import EXIT_TIMEOUT, RunnerError
 from .target import number
-
-ACTIVE = ("pending", "dispatched", "processing")
-FINAL = ("completed", "failed", "cancelled")
 
 
 class TimedOut(RunnerError):
@@ -26,11 +24,11 @@ class Pace:
     most: float = 15.0  # longest pause while the job is moving
     growth: float = 1.5
 
-    def pause(self, checks: int, job: dict[str, Any]) -> float:
+    def pause(self, checks: int, job: JobDetail) -> float:
         """Seconds to wait after the `checks`-th status check of `job`."""
         pause = min(self.most, self.first * self.growth ** checks)
-        wait = job.get("estimated_wait_minutes")
-        if job.get("status") in ("pending", "dispatched") and isinstance(wait, (int, float)) and wait > 0:
+        wait = job.estimated_wait_minutes
+        if job.status in ("pending", "dispatched") and wait is not None and wait > 0:
             pause = max(pause, min(wait * 60 / 6, 4 * self.most))  # a sixth of the wait, at most 4× most
         return pause
 
@@ -41,16 +39,16 @@ def pace(config: dict[str, object]) -> Pace:
 
 
 def wait(client: Client, job_id: str, pace: Pace, deadline: float,
-         seen: Callable[[dict[str, Any]], None], first: dict[str, Any] | None = None) -> dict[str, Any]:
+         seen: Callable[[JobDetail], None], first: JobDetail | None = None) -> JobDetail:
     """Poll until the job is final; `seen` gets every answer. Raises TimedOut at `deadline`
     (monotonic) and Interrupted on Ctrl-C; the job keeps running in both cases."""
     job = first if first is not None else client.job(job_id)
     seen(job)
     checks = 0
-    while job.get("status") not in FINAL:
+    while is_active(job.status):
         left = deadline - time.monotonic()
         if left <= 0:
-            raise TimedOut(f"job {job_id} is still {job.get('status')} after the --timeout",
+            raise TimedOut(f"job {job_id} is still {job.status} after the --timeout",
                            f"it keeps running: `ody wait {job_id} --download` picks it up")
         if client.stop.wait(min(pace.pause(checks, job), left)):
             raise Interrupted()

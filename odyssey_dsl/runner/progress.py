@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from ..api import JobDetail
+
 
 @dataclass
 class _Line:
@@ -26,7 +28,9 @@ class _Line:
 class Reporter:
     """Thread-safe news of several screenplays' runs."""
 
-    def __init__(self, quiet: bool = False, stream: IO[str] | None = None, live: bool | None = None) -> None:
+    def __init__(self, quiet: bool = False, stream: IO[str] | None = None, live: bool | None = None,
+                 prefix: str = "ody run: ") -> None:
+        self.prefix = prefix  # the command's, before each plain line
         self.stream = stream or sys.stderr
         self.quiet = quiet
         self.live_mode = (not quiet and self.stream.isatty()) if live is None else live
@@ -59,18 +63,17 @@ class Reporter:
                 style = "bold yellow" if loud else ""
                 self._console.print(f"{prefix}{text}", style=style, markup=False, highlight=False)
             else:
-                self.stream.write(f"ody run: {prefix}{text}\n")
+                self.stream.write(f"{self.prefix}{prefix}{text}\n")
                 self.stream.flush()
 
-    def job(self, name: str, job: dict[str, Any]) -> None:
+    def job(self, name: str, job: JobDetail) -> None:
         """The latest status of a screenplay's job; plain mode prints changes only."""
         with self._lock:
             line = self._lines.setdefault(name, _Line())
-            status = str(job.get("status") or "?")
-            changed = (line.job, line.status) != (str(job.get("job_id")), status)
-            line.job, line.status = str(job.get("job_id")), status
-            wait = job.get("estimated_wait_minutes")
-            line.wait = float(wait) if isinstance(wait, (int, float)) else None
+            status = job.status or "?"
+            changed = (line.job, line.status) != (job.job_id, status)
+            line.job, line.status = job.job_id, status
+            line.wait = job.estimated_wait_minutes
         if changed and self._live is None:
             extra = f", about {line.wait:.1f} min to wait" if line.wait else ""
             self.say(name, f"job {line.job} is {status}{extra}")

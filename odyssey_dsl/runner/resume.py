@@ -14,8 +14,8 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
+from ..api import JobDetail, Stream
 from .client import Client
 from .download import download_client
 from .errors import UsageError
@@ -40,13 +40,14 @@ from .target import (
 class Jobs:
     """Everything a job command needs, opened once and closed with the stack."""
 
-    def __init__(self, stack: ExitStack, emulator: bool, api_url: str | None, quiet: bool = False) -> None:
+    def __init__(self, stack: ExitStack, emulator: bool, api_url: str | None, quiet: bool = False,
+                 prefix: str = "ody run: ") -> None:
         self.stack = stack
         self.config = read_config()
         self.journal = Journal(state_dir() / "journal.sqlite3")
         stack.callback(self.journal.close)
         self.stop = threading.Event()
-        self.reporter = Reporter(quiet=quiet)
+        self.reporter = Reporter(quiet=quiet, prefix=prefix)
         stack.callback(self.reporter.close)
         self._flags = (emulator, api_url)
         self._clients: dict[str, Client] = {}  # by the row's API base, or "" for the flags' choice
@@ -100,12 +101,12 @@ class Jobs:
                       time.monotonic() + timeout, self.reporter, ActiveJobs(), wait=wait)
         return ScreenplayRun(plan, ctx).run()
 
-    def adopt_foreign(self, client: Client, job: dict[str, Any]) -> Row:
+    def adopt_foreign(self, client: Client, job: JobDetail) -> Row:
         """Journal a job submitted elsewhere (the SDK, another machine), named after its id,
         with one scene per stream, so it downloads like any other."""
-        job_id = str(job["job_id"])
-        streams = sorted((s for s in job.get("streams") or [] if isinstance(s, dict)), key=_script_index)
-        plan = tuple(Scene(i, f"stream-{i + 1}", round(float(s.get("duration_seconds") or 0) * 1000))
+        job_id = job.job_id
+        streams = sorted(job.streams, key=_script_index)
+        plan = tuple(Scene(i, f"stream-{i + 1}", round((s.duration_seconds or 0) * 1000))
                      for i, s in enumerate(streams))
         target = client.target
         return self.journal.adopt(job_id=job_id, api_base=target.base, key_fp=target.fingerprint,
@@ -114,6 +115,5 @@ class Jobs:
 
 
 
-def _script_index(stream: dict[str, Any]) -> int:
-    index = stream.get("script_index")
-    return index if isinstance(index, int) else 0
+def _script_index(stream: Stream) -> int:
+    return stream.script_index

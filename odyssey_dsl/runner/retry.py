@@ -21,7 +21,7 @@ class Backoff:
     def delay(self, retry: int, at_least: float = 0.0) -> float:
         """Seconds to wait before retry number `retry` (0-based); `at_least` is what the
         server asked for (Retry-After), which is honoured even above the cap."""
-        nominal = min(self.cap, self.base * (2 ** retry))
+        nominal = min(self.cap, self.base * 2.0 ** retry)
         return max(at_least, nominal * random.uniform(0.5, 1.0))
 
 

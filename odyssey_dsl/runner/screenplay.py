@@ -1,11 +1,9 @@
-"""One screenplay's run: decide what to reuse, submit what is missing, wait, download, and
-write `run.json`. Shared state (client, journal, the session's count of active jobs) comes
-in a `Context`; the outcome is a `Result` with an exit code.
+"""One screenplay's run: ask what the journal and the API know, submit what is missing, wait,
+download, and write `run.json`. Shared state (client, journal, the session's count of active
+jobs) comes in a `Context`; the outcome is a `Result` with an exit code.
 
-The decision, per script of the screenplay, in the current take (same request, API and key):
-a completed stream of a job the journal owns is kept (downloading what is missing); a job
-still active is waited for; the rest (never run, failed, cancelled) is submitted, and only
-that: a rerun after some scenes failed pays for those scenes alone.
+What to reuse and what to submit (per script, in the current take: same request, API and
+key) is decided by the plain functions of `decide`; this class does the asking and the acting.
 """
 
 from __future__ import annotations
@@ -19,14 +17,16 @@ from typing import Any
 
 import httpx
 
-from .client import ApiRefusal, Client, ConcurrentLimit, Interrupted
+from ..api import JobDetail, Recording, Stream, is_active
+from ..errors import Interrupted
+from . import decide
+from .client import ApiRefusal, Client, ConcurrentLimit
 from .download import DownloadError, fetch, part_of
 from .errors import (
     EXIT_API,
     EXIT_INTERRUPTED,
     EXIT_JOB,
     EXIT_OK,
-    EXIT_TIMEOUT,
     EXIT_USAGE,
     RunnerError,
     worst,
@@ -43,10 +43,10 @@ from .outputs import (
     read_manifest,
     write_manifest,
 )
-from .poll import ACTIVE, Pace, TimedOut, wait
+from .poll import Pace, TimedOut, wait
 from .prepare import Known, Prepared
 from .progress import Reporter
-from .submit import Request, Submitter, matches
+from .submit import Request, Submitter
 from .target import state_dir
 
 
@@ -125,7 +125,7 @@ class ScreenplayRun:
         self.client = ctx.client
         self.base, self.fp = ctx.client.target.base, ctx.client.target.fingerprint
         self.result = Result(prepared.name)
-        self.jobs: dict[str, dict[str, Any]] = {}  # job id -> latest detail
+        self.jobs: dict[str, JobDetail] = {}  # job id -> latest detail
         self.rows: list[Row] = []
         self.take = 0
         self.folder: Path | None = None  # known once the journal is read
@@ -169,7 +169,7 @@ class ScreenplayRun:
         j = self.ctx.journal
         group = self.p.group_hash
         latest = j.take(group, self.base, self.fp)
-        self.take = latest + 1 if (self.ctx.new or latest == 0) else latest
+        self.take = decide.take_to_use(latest, self.ctx.new)
         fixed = self.p.rows if isinstance(self.p, Known) else ()
         if fixed:
             self.take = fixed[0].take
@@ -178,9 +178,11 @@ class ScreenplayRun:
         self.result.folder = self.folder
         for row in self.rows:
             self._refresh(row)
-        needed = self._needed()
+        needed = decide.needed(self.p.scenes, self.rows, self.jobs)
         if self.ctx.submitter is not None:  # the job commands wait and download, never pay
-            self._announce_reuse(needed)
+            news = decide.reuse_news(self.p.scenes, self.rows, self.jobs, needed)
+            if news is not None:
+                self.say(news.text, news.loud)
             if needed:
                 self._submit(needed)
         self.result.jobs = [r.job_id for r in self.rows if r.job_id]
@@ -191,7 +193,7 @@ class ScreenplayRun:
                 self.say(f"not waiting: `ody wait {job_id} --download` picks job {job_id} up")
             return
         for row in list(self.rows):
-            if self.ctx.wait and self.jobs.get(row.job_id or "", {}).get("status") in ACTIVE:
+            if self.ctx.wait and self._active(row.job_id):
                 self._wait(row)
         self._download_all()
         self._finish()
@@ -209,15 +211,17 @@ class ScreenplayRun:
             self._reject(row)
             return
         self._seen(job)
-        if job.get("status") in ACTIVE:
+        if is_active(job.status):
             self.ctx.active.add(row.job_id)
         self._check_adopted(row, job)
 
-    def _check_adopted(self, row: Row, job: dict[str, Any]) -> None:
+    def _active(self, job_id: str | None) -> bool:
+        job = self.jobs.get(job_id or "")
+        return job is not None and is_active(job.status)
+
+    def _check_adopted(self, row: Row, job: JobDetail) -> None:
         """An adopted job is this screenplay's only once its streams match the request."""
-        if row.state != ADOPTED or job.get("status") in ACTIVE:
-            return
-        problem = matches(row.plan, job) if job.get("status") == "completed" else None
+        problem = decide.adoption_problem(row, job)
         if problem is None:
             return
         self._reject(row)
@@ -231,51 +235,6 @@ class ScreenplayRun:
         self.ctx.journal.set_state(row.id, REJECTED)
         self.rows = [r for r in self.rows if r.id != row.id]
         self.jobs.pop(row.job_id or "", None)
-
-    def _covering(self, index: int) -> tuple[Row, dict[str, Any] | None] | None:
-        """The job that has (or will have) script `index`: a completed stream first, then an
-        active job carrying it."""
-        active = None
-        for row in self.rows:
-            job = self.jobs.get(row.job_id or "")
-            if job is None:
-                continue
-            position = next((k for k, s in enumerate(row.plan) if s.index == index), None)
-            if position is None:
-                continue
-            if job.get("status") in ACTIVE:
-                active = active or (row, None)
-                continue
-            stream = _stream(job, position)
-            if stream is not None and _stream_status(job, stream) == "completed":
-                return row, stream
-        return active
-
-    def _completed(self, index: int) -> tuple[Row, dict[str, Any]] | None:
-        covering = self._covering(index)
-        if covering is None or covering[1] is None:
-            return None
-        return covering[0], covering[1]
-
-    def _needed(self) -> tuple[int, ...]:
-        return tuple(s.index for s in self.p.scenes if self._covering(s.index) is None)
-
-    def _announce_reuse(self, needed: tuple[int, ...]) -> None:
-        used = []
-        for scene in self.p.scenes:
-            covering = self._covering(scene.index)
-            if covering is not None and covering[0].job_id not in used:
-                used.append(covering[0].job_id)
-        names = ", ".join(str(j) for j in used)
-        if not used:
-            if self.rows:
-                self.say(f"job {', '.join(str(r.job_id) for r in self.rows)} did not complete: submitting again")
-        elif not needed:
-            self.say(f"unchanged since job {names}: reusing it instead of paying again "
-                     "(generation is random: --new starts a new take)", loud=True)
-        else:
-            redo = ", ".join(self.p.scenes[i].name for i in needed)
-            self.say(f"keeping what job {names} made; submitting only what did not complete: {redo}", loud=True)
 
     # --- submitting ---------------------------------------------------------------------------
 
@@ -297,7 +256,7 @@ class ScreenplayRun:
         self.rows.append(row)
         self.ctx.active.add(row.job_id)
         self.say(f"submitted job {row.job_id}")
-        self.jobs[row.job_id] = {"job_id": row.job_id, "status": row.status or "pending", "streams": []}
+        self.jobs[row.job_id] = JobDetail(row.job_id, row.status or "pending")
         self.ctx.reporter.job(self.p.name, self.jobs[row.job_id])
 
     # --- waiting ------------------------------------------------------------------------------
@@ -309,28 +268,27 @@ class ScreenplayRun:
                        self.jobs.get(row.job_id))  # just seen: the first check comes after a pause
         finally:  # final, timed out or interrupted: this session stops counting it either way
             self.ctx.active.finished(row.job_id)
-        self.ctx.journal.set_status(row.job_id, str(job.get("status")))
+        self.ctx.journal.set_status(row.job_id, job.status)
         self._check_adopted(row, job)
 
-    def _seen(self, job: dict[str, Any]) -> None:
-        job_id = str(job.get("job_id"))
-        self.jobs[job_id] = job
+    def _seen(self, job: JobDetail) -> None:
+        self.jobs[job.job_id] = job
         self.ctx.reporter.job(self.p.name, job)
 
     # --- downloading --------------------------------------------------------------------------
 
     def _download_all(self) -> None:
         for scene in self.p.scenes:
-            completed = self._completed(scene.index)
+            completed = decide.completed(self.rows, self.jobs, scene.index)
             if completed is None:
                 continue
             row, stream = completed
             for kind in KINDS:
                 self._download(scene.name, row, stream, kind)
 
-    def _download(self, name: str, row: Row, stream: dict[str, Any], kind: str) -> None:
-        url = stream.get(f"{kind}_url")
-        if not isinstance(url, str) or not url:
+    def _download(self, name: str, row: Row, stream: Stream, kind: str) -> None:
+        url = _url(stream, kind)
+        if not url:
             return
         entry = self._files.setdefault(name, {})
         known = entry.get(kind)
@@ -338,13 +296,11 @@ class ScreenplayRun:
         dest = inside(self._dir, file_name(name, kind, self.file_take, extension))
         if known and known.get("complete") and _size(dest) == known.get("size"):
             return
-        stream_id = str(stream.get("stream_id") or "")
+        stream_id = stream.stream_id
         self.ctx.reporter.stage(self.p.name, "downloading", dest.name)
 
         def fresh() -> str | None:
-            recording = self.client.recording(stream_id)
-            value = recording.get(f"{kind}_url")
-            return value if isinstance(value, str) and value else None
+            return _url(self.client.recording(stream_id), kind)
 
         def shown(done: int, total: int | None) -> None:
             self.ctx.reporter.progress(self.p.name, dest.name, done, total)
@@ -383,54 +339,40 @@ class ScreenplayRun:
     def _finish(self) -> None:
         streams = self._stream_records()
         self.result.streams = streams
-        bad = [s for s in streams if s["status"] != "completed"]
-        missing = [s for s in streams if s["status"] == "completed"
-                   and not s["files"].get("video", {}).get("complete")]
-        if bad or missing:
-            unready = bad and all(s["status"] in ACTIVE for s in bad)
-            self.result.code = worst([self.result.code, EXIT_TIMEOUT if unready else EXIT_JOB if bad else EXIT_API])
-            self.result.status = "partial" if len(bad) < len(streams) else _overall(bad)
-            for s in bad:
+        self.result.code, self.result.status = decide.verdict(streams, self.result.code)
+        for s in streams:
+            if s["status"] != "completed":
                 self.say(f"{s['name']}: {s['status']}" + (f": {s['error_message']}" if s.get("error_message") else ""),
                          loud=True)
-        else:
-            self.result.status = "completed"
         self._write_manifest()
 
     def _stream_records(self) -> list[dict[str, Any]]:
         records = []
         for scene in self.p.scenes:
-            completed = self._completed(scene.index)
+            completed = decide.completed(self.rows, self.jobs, scene.index)
             record: dict[str, Any] = {"name": scene.name, "script_index": scene.index,
                                       "expected_duration_seconds": scene.duration_ms / 1000}
             if completed is not None:
                 row, stream = completed
-                record.update(job_id=row.job_id, stream_id=stream.get("stream_id"), status="completed",
-                              duration_seconds=stream.get("duration_seconds"), frame_count=stream.get("frame_count"))
+                record.update(job_id=row.job_id, stream_id=stream.stream_id, status="completed",
+                              duration_seconds=stream.duration_seconds, frame_count=stream.frame_count)
             else:
-                record.update(self._failure(scene.index))
+                failure = decide.failure(self.rows, self.jobs, scene.index)
+                if failure.get("error_message"):
+                    failure["error_message"] = self.client.clean(str(failure["error_message"]))
+                record.update(failure)
             record["files"] = self._files.get(scene.name, {})
             records.append(record)
         return records
 
-    def _failure(self, index: int) -> dict[str, Any]:
-        """What became of a script no completed stream has: the newest job's word on it."""
-        for row in reversed(self.rows):
-            job = self.jobs.get(row.job_id or "")
-            position = next((k for k, s in enumerate(row.plan) if s.index == index), None)
-            if job is None or position is None:
-                continue
-            stream = _stream(job, position)
-            status = _stream_status(job, stream) if stream is not None else str(job.get("status"))
-            message = (stream or {}).get("error_message") or job.get("error_message")
-            return {"job_id": row.job_id, "stream_id": (stream or {}).get("stream_id"), "status": status,
-                    "error_message": self.client.clean(str(message)) if message else None}
-        return {"status": "not submitted"}
+    def _status(self, row: Row) -> str | None:
+        job = self.jobs.get(row.job_id or "")
+        return job.status if job is not None else row.status
 
     def _interrupted(self) -> None:
         self.result.code = EXIT_INTERRUPTED
         self.result.status = "interrupted"
-        active = [r.job_id for r in self.rows if r.job_id and self.jobs.get(r.job_id, {}).get("status") in ACTIVE]
+        active = [r.job_id for r in self.rows if r.job_id and self._active(r.job_id)]
         part = self._interrupted_download
         if part is not None:
             self.say(f"download of {part.name} stopped; {part_of(part).name} is kept: "
@@ -452,7 +394,7 @@ class ScreenplayRun:
                          f"and be billed; `ody download {job_id}` fetches it", loud=True)
                 return
             raise
-        self.ctx.journal.set_status(job_id, str(job.get("status")))
+        self.ctx.journal.set_status(job_id, job.status)
         self.say(f"cancelled job {job_id}", loud=True)
 
     # --- the folder and run.json --------------------------------------------------------------
@@ -494,8 +436,8 @@ class ScreenplayRun:
             "title": self.p.title,
             "screenplay": str(self.p.path),
             "status": self.result.status,
-            "jobs": [{"job_id": r.job_id, "status": self.jobs.get(r.job_id or "", {}).get("status", r.status),
-                      "adopted": r.state == ADOPTED} for r in self.rows],
+            "jobs": [{"job_id": r.job_id, "status": self._status(r), "adopted": r.state == ADOPTED}
+                     for r in self.rows],
             "streams": self.result.streams or self._stream_records(),
             "script_sha256": self.p.script_hash or self._previous.get("script_sha256"),
             "request_sha256": self.p.group_hash,
@@ -510,24 +452,10 @@ class ScreenplayRun:
         write_manifest(manifest_path(self._dir, self.file_take), data)
 
 
-def _stream(job: dict[str, Any], position: int) -> dict[str, Any] | None:
-    for stream in job.get("streams") or []:
-        if isinstance(stream, dict) and stream.get("script_index") == position:
-            return stream
-    return None
-
-
-def _stream_status(job: dict[str, Any], stream: dict[str, Any]) -> str:
-    """A stream's own status, or, from a server that gives none, the job's."""
-    status = stream.get("status")
-    if isinstance(status, str):
-        return status
-    return "completed" if job.get("status") == "completed" and stream.get("video_url") else str(job.get("status"))
-
-
-def _overall(bad: list[dict[str, Any]]) -> str:
-    statuses = {s["status"] for s in bad}
-    return statuses.pop() if len(statuses) == 1 else "failed"
+def _url(recording: Stream | Recording, kind: str) -> str | None:
+    """The URL of one kind of file (video, thumbnail, events) of a stream or recording."""
+    url = {"video": recording.video_url, "thumbnail": recording.thumbnail_url, "events": recording.events_url}[kind]
+    return url or None
 
 
 def _size(path: Path) -> int | None:

@@ -20,10 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from .client import Ambiguous, Client, Interrupted
-from .errors import ApiFailure
+from ..api import JobDetail, JobSummary
+from ..errors import Interrupted
+from .client import Ambiguous, Client
+from .errors import ApiFailure, UnexpectedAnswer
 from .journal import ABANDONED, ADOPTED, OWNED, Journal, Row, Scene
 from .locks import held
 
@@ -85,14 +86,14 @@ class Submitter:
                         return adopted
                     self.say("no job was made: submitting again")
                     continue
+                except UnexpectedAnswer:
+                    raise  # accepted, perhaps: the intent stays, and the next run reconciles it
                 except BaseException:
                     self.journal.set_state(row.id, ABANDONED)  # the request provably made nothing
                     raise
-                job_id = answer.get("job_id")
-                if not isinstance(job_id, str) or not job_id or len(job_id) > 200:
+                if not answer.job_id or len(answer.job_id) > 200:
                     raise ApiFailure("the server accepted the job but sent no usable job id")
-                status = answer.get("status")
-                return self.journal.answered(row.id, job_id, status if isinstance(status, str) else None)
+                return self.journal.answered(row.id, answer.job_id, answer.status)
             self.journal.set_state(row.id, ABANDONED)
             raise ApiFailure(f"the submit failed {self.client.backoff.attempts} times and made no job",
                              "check the API's status, then run the same command again")
@@ -122,11 +123,11 @@ class Submitter:
             candidates = self._candidates(row)
             if len(candidates) == 1:
                 job = candidates[0]
-                self.say(f"adopting job {job['job_id']} (made by the interrupted submit; checked again "
+                self.say(f"adopting job {job.job_id} (made by the interrupted submit; checked again "
                          "when it completes)")
-                return self.journal.answered(row.id, job["job_id"], _str(job.get("status")), ADOPTED)
+                return self.journal.answered(row.id, job.job_id, job.status, ADOPTED)
             if len(candidates) > 1:
-                names = ", ".join(str(j["job_id"]) for j in candidates)
+                names = ", ".join(j.job_id for j in candidates)
                 raise ApiFailure(f"several jobs appeared since the submit of {row.screenplay} and none can be "
                                  f"told apart: {names}",
                                  f"tie the right one to the screenplay with `ody adopt JOB {row.screenplay}`")
@@ -134,35 +135,34 @@ class Submitter:
                 raise Interrupted()
         return None
 
-    def _candidates(self, row: Row) -> list[dict[str, Any]]:
+    def _candidates(self, row: Row) -> list[JobSummary]:
         owned = self.journal.owners(self.base, self.fp) | set(row.known)  # known then, or owned since
         since = row.created - CLOCK_SLACK
-        found: list[dict[str, Any]] = []
+        found: list[JobSummary] = []
         for page in range(MAX_PAGES):
-            answer = self.client.jobs(limit=100, offset=page * 100)
-            jobs = [j for j in answer.get("jobs") or [] if isinstance(j, dict) and isinstance(j.get("job_id"), str)]
-            recent = [j for j in jobs if (_moment(j.get("created_at")) or since) >= since]
-            found += [j for j in recent if j["job_id"] not in owned]
+            jobs = self.client.jobs(limit=100, offset=page * 100).jobs
+            recent = [j for j in jobs if (_moment(j.created_at) or since) >= since]
+            found += [j for j in recent if j.job_id not in owned]
             if len(jobs) < 100 or not recent:
                 break
         return found
 
 
 
-def matches(plan: tuple[Scene, ...], job: dict[str, Any]) -> str | None:
+def matches(plan: tuple[Scene, ...], job: JobDetail) -> str | None:
     """Why an adopted job's streams do not fit the request (None when they do): one stream per
     script, each as long as its script to the frame."""
-    streams = [s for s in job.get("streams") or [] if isinstance(s, dict)]
+    streams = job.streams
     if len(streams) != len(plan):
         return f"it has {len(streams)} stream(s), the request {len(plan)}"
     for stream in streams:
-        index = stream.get("script_index")
-        if not isinstance(index, int) or not 0 <= index < len(plan):
+        index = stream.script_index
+        if not 0 <= index < len(plan):
             return f"a stream has script_index {index!r}"
-        seconds, frames = stream.get("duration_seconds"), stream.get("frame_count")
-        if not isinstance(seconds, (int, float)):
+        seconds, frames = stream.duration_seconds, stream.frame_count
+        if seconds is None:
             continue  # a failed stream has no length to compare
-        frame = seconds / frames if isinstance(frames, int) and frames > 0 else 0.04
+        frame = seconds / frames if frames is not None and frames > 0 else 0.04
         if abs(seconds * 1000 - plan[index].duration_ms) > frame * 1000 + 1e-6:
             return f"stream {index} lasts {seconds:g} s, its script {plan[index].duration_ms / 1000:g} s"
     return None
@@ -176,6 +176,3 @@ def _moment(text: object) -> float | None:
     except ValueError:
         return None
 
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) else None

@@ -14,14 +14,15 @@ from pathlib import Path
 
 import click
 
-from .. import render
-from ..cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE, Flags, Outcome, fail_io, inputs, print_reports
+from .. import report
 from ..compiler import SourceError, decode
 from ..diagnostics import Diagnostic, sort_key
+from ..errors import EXIT_FAIL, EXIT_OK, EXIT_SYNTAX, EXIT_USAGE
 from ..files import write_atomic
 from ..fmt import NORMALIZE_TIMES, FormatError, format_text
+from .inputs import Flags, Outcome, inputs
+from .options import report_format
 
-EXIT_SYNTAX = 3
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # lines as the language counts them
 
 
@@ -33,8 +34,7 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # lines as the languag
               help="Fold prompts of longer cue lines (default: the project's line-width, else 100).")
 @click.option("--normalize-times", type=click.Choice(NORMALIZE_TIMES), default=None,
               help="Write every time absolute, or each cue after the first of a script as +gap.")
-@click.option("--format", "fmt", type=click.Choice(render.FORMATS), default="human", show_default=True,
-              help="How to print the syntax errors of files that cannot be formatted.")
+@report_format("How to print the syntax errors of files that cannot be formatted.")
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
               help="Use this ody.toml / pyproject.toml instead of searching upwards.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None,
@@ -49,7 +49,7 @@ def command(files: tuple[str, ...], check: bool, diff: bool, line_width: int | N
     Files are replaced atomically, and only when they change. A file with syntax errors is
     left as it is: its errors are printed and the exit code is 3.
     """
-    outcome = Outcome()
+    outcome = Outcome(fmt, sys.stderr)
     counts = {"changed": 0, "same": 0, "broken": 0}
     named = False
     for item, settings, data in inputs(files, Flags((), None, config, max_bytes), stdin_filename, outcome):
@@ -58,7 +58,7 @@ def command(files: tuple[str, ...], check: bool, diff: bool, line_width: int | N
         try:
             new = _format(text, problems, line_width or settings.line_width, normalize_times)
         except FormatError as error:
-            outcome.reports.append(render.Report(item.name, text, list(error.diagnostics)))
+            outcome.add(report.Report(item.name, text, error.diagnostics), False)
             counts["broken"] += 1
             continue
         output = new.encode("utf-8")
@@ -75,9 +75,9 @@ def command(files: tuple[str, ...], check: bool, diff: bool, line_width: int | N
                 try:
                     write_atomic(item.path, new)
                 except OSError as error:
-                    fail_io(SourceError(f"{item.name}: cannot write it ({error.strerror or error})"), outcome)
+                    outcome.unreadable(SourceError(f"{item.name}: cannot write it ({error.strerror or error})"))
     sys.stdout.flush()
-    print_reports(outcome, fmt, sys.stderr)
+    outcome.finish()
     if named:
         click.echo(_summary(counts, dry=check or diff), err=True)
     if outcome.io_error:

@@ -10,12 +10,12 @@ import sys
 
 import click
 
-from .options import fail
+from .exits import fail
 
 _SETTINGS = {"max_content_width": 100}
 
 
-@click.group(context_settings=_SETTINGS)
+@click.group(name="config", context_settings=_SETTINGS)
 def command() -> None:
     """Show or change the user settings (`ody config path` says where they live)."""
 
@@ -25,7 +25,7 @@ def command() -> None:
 @click.argument("value", required=False)
 def set_(key: str, value: str | None) -> None:
     """Set KEY to VALUE. For `api-key`, give no VALUE: it is read from a prompt or stdin."""
-    from ..runner.errors import RunnerError
+    from ..errors import RunnerError
     from ..runner.target import SETTINGS, check_url, read_config, write_config
 
     kind = SETTINGS.get(key)
@@ -79,7 +79,7 @@ def _typed(key: str, value: str, kind: type) -> object:
 @click.argument("key")
 def unset(key: str) -> None:
     """Remove KEY from the settings."""
-    from ..runner.errors import RunnerError
+    from ..errors import RunnerError
     from ..runner.target import read_config, write_config
 
     try:
@@ -97,7 +97,7 @@ def unset(key: str) -> None:
 @command.command("show")
 def show() -> None:
     """Print the settings (the key is shown only as `set`)."""
-    from ..runner.errors import RunnerError
+    from ..errors import RunnerError
     from ..runner.target import read_config
 
     try:

@@ -7,12 +7,13 @@ the web stack loads when the server starts.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..emulator.settings import KEYS_ENV, Settings, parse_keys
+from .exits import fail
 
 _RATE = click.FloatRange(0.0, 1.0)
 
@@ -23,7 +24,7 @@ def _default_data_dir() -> Path:
     return user_data_path("odyssey-dsl", appauthor=False) / "emulator"
 
 
-@click.command(context_settings={"max_content_width": 100})
+@click.command(name="emulator", context_settings={"max_content_width": 100})
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless --allow-remote).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="Port; 0 picks a free one.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -67,7 +68,7 @@ def _default_data_dir() -> Path:
               hidden=True, help="Bytes added to every video, in a trailing MP4 `free` box (for download benchmarks).")
 @click.option("--access-log", is_flag=True, help="Log every request on stderr.")
 def command(host: str, port: int, data_dir: Path | None, allow_remote: bool, api_keys: tuple[str, ...],
-            api_keys_file: Path | None, no_bypass_privilege: bool, **options: object) -> None:
+            api_keys_file: Path | None, no_bypass_privilege: bool, **options: Any) -> None:
     """Serve a local Odyssey Simulate API that renders real recordings.
 
     The first line on stdout is `listening on http://HOST:PORT`. Point a client (or the SDK's
@@ -78,24 +79,20 @@ def command(host: str, port: int, data_dir: Path | None, allow_remote: bool, api
         if api_keys_file is not None:
             keys += parse_keys(api_keys_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
-        _usage(f"cannot read {api_keys_file}: {error}")
+        fail(f"cannot read {api_keys_file}: {error}")
     keys += parse_keys(os.environ.get(KEYS_ENV, ""))
     try:
         settings = Settings(data_dir=data_dir or _default_data_dir(), host=host, port=port,
                             allow_remote=allow_remote, api_keys=frozenset(keys) if keys else None,
-                            bypass_privilege=not no_bypass_privilege, **options)  # type: ignore[arg-type]
+                            bypass_privilege=not no_bypass_privilege, **options)
     except ValueError as error:
-        _usage(str(error))
+        fail(str(error))
     try:
         from ..emulator.server import StartupError, serve
     except ImportError as error:
-        _usage(f"the emulator needs its extra ({error.name} is missing): pip install 'odyssey-dsl[emulator]'")
+        fail(f"the emulator needs its extra ({error.name} is missing): pip install 'odyssey-dsl[emulator]'")
     try:
         serve(settings)
     except StartupError as error:
-        _usage(str(error))
+        fail(str(error))
 
-
-def _usage(message: str) -> None:
-    click.echo(f"ody emulator: {message}", err=True)
-    sys.exit(2)

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
-from .. import render
-from ..cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE, STDIN, Outcome, print_reports
+from .. import report
 from ..compiler import SourceError, compile_text, read_source
 from ..config import ConfigError, load_settings
 from ..decompile import DecompileError, ImageFiles, load, write
+from ..errors import EXIT_FAIL, EXIT_OK
 from ..files import write_atomic
+from .exits import fail
+from .inputs import STDIN, Outcome
+from .options import report_format
 
 
-@click.command(name="decompile")
+@click.command(name="decompile", context_settings={"max_content_width": 100})
 @click.argument("file")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the .ody file here (atomically) instead of stdout.")
@@ -33,8 +35,7 @@ from ..files import write_atomic
               help="Write data-URL images to files in DIR and refer to them by path.")
 @click.option("--line-width", type=click.IntRange(20, 1000), default=None,
               help="Fold prompts of longer lines (default: the project's line-width, else 100).")
-@click.option("--format", "fmt", type=click.Choice(render.FORMATS), default="human", show_default=True,
-              help="How to print diagnostics.")
+@report_format()
 def command(file: str, output: Path | None, relative: bool, scene_names: str | None, extract: Path | None,
             line_width: int | None, fmt: str) -> None:
     """Turn a JSON or Python script into a .ody screenplay.
@@ -43,7 +44,7 @@ def command(file: str, output: Path | None, relative: bool, scene_names: str | N
     Python literal (read, never run). Times are written in the canonical form; data-URL images
     stay inline unless --extract-images is given.
     """
-    outcome = Outcome()
+    outcome = Outcome(fmt, sys.stderr)
     name = "<stdin>" if file == STDIN else file
     target = output if output is not None else Path.cwd() / "<stdout>"  # where the .ody file lives
     try:
@@ -52,15 +53,15 @@ def command(file: str, output: Path | None, relative: bool, scene_names: str | N
         if len(data) > settings.max_bytes:
             raise SourceError(f"{name}: input is over the {settings.max_bytes} byte limit")
     except (ConfigError, SourceError) as error:
-        _usage(str(error))
+        fail(str(error))
     try:
         play = load(data, name=None if file == STDIN else file)
     except DecompileError as error:
-        outcome.add(render.Report(name, error.source, [error.diagnostic]), False)
-        print_reports(outcome, fmt, sys.stderr)
+        outcome.add(report.Report(name, error.source, [error.diagnostic]), False)
+        outcome.finish()
         sys.exit(EXIT_FAIL)
     if output is not None and not target.parent.absolute().is_dir():  # before extracting any image
-        _usage(f"{output}: cannot write it (no folder {target.parent})")
+        fail(f"{output}: cannot write it (no folder {target.parent})")
     stem = output.stem if output else Path(file).stem if file != STDIN else "image"
     files = ImageFiles(extract, stem, target.parent) if extract is not None else None
     names = [n.strip() for n in scene_names.split(",")] if scene_names is not None else None
@@ -68,9 +69,9 @@ def command(file: str, output: Path | None, relative: bool, scene_names: str | N
         text = write(play, relative=relative, scene_names=names, image_ref=files,
                      line_width=line_width or settings.line_width)
     except ValueError as error:
-        _usage(f"--scene-names: {error}")
+        fail(f"--scene-names: {error}")
     except OSError as error:
-        _usage(f"{extract}: cannot write an image there ({error.strerror or error})")
+        fail(f"{extract}: cannot write an image there ({error.strerror or error})")
     try:
         if output is None:
             sys.stdout.buffer.write(text.encode("utf-8"))
@@ -78,13 +79,9 @@ def command(file: str, output: Path | None, relative: bool, scene_names: str | N
         else:
             write_atomic(output, text)
     except OSError as error:
-        _usage(f"{output}: cannot write it ({error.strerror or error})")
+        fail(f"{output}: cannot write it ({error.strerror or error})")
     result = compile_text(text, path=target, settings=settings, embed_images=False)
-    outcome.add(render.Report(str(output) if output else "<stdout>", text, list(result.diagnostics)), False)
-    print_reports(outcome, fmt, sys.stderr)
+    outcome.add(report.Report(str(output) if output else "<stdout>", text, result.diagnostics), False)
+    outcome.finish()
     sys.exit(EXIT_OK)
 
-
-def _usage(message: str) -> NoReturn:
-    click.echo(f"ody: {message}", err=True)
-    sys.exit(EXIT_USAGE)

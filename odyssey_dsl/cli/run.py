@@ -11,10 +11,10 @@ from pathlib import Path
 
 import click
 
-from .options import api_options, duration, fail, runner_errors
+from .options import api_options, duration
 
 
-@click.command(context_settings={"max_content_width": 100})
+@click.command(name="run", context_settings={"max_content_width": 100})
 @click.argument("files", nargs=-1, required=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("recordings"),
               show_default=True, help="Folder for the recordings (one subfolder per screenplay).")
@@ -42,34 +42,10 @@ def command(files: tuple[str, ...], out: Path, landscape: bool | None, no_wait: 
     5 timeout, 130 interrupted.
     """
     from ..runner.session import RunOptions, run_all
+    from .inputs import compile_screenplays
 
-    prepared = _compile(files, None if landscape is None else not landscape)
+    prepared = compile_screenplays(files, None if landscape is None else not landscape)
     options = RunOptions(out, emulator, api_url, no_wait, timeout, concurrency, new, cancel_on_interrupt,
                          quiet, as_json)
-    with runner_errors():
-        sys.exit(run_all(prepared, options))
+    sys.exit(run_all(prepared, options))
 
-
-def _compile(files: tuple[str, ...], portrait: bool | None) -> list:  # type: ignore[type-arg]
-    """Every screenplay compiled, or exit: 1 for errors in any of them, 2 when one cannot be
-    read. Warnings are shown and do not stop the run."""
-    from ..cli import STDIN, Flags, Outcome, inputs, print_reports
-    from ..compiler import compile_text
-    from ..render import Report
-    from ..runner.prepare import prepare
-
-    if STDIN in files:
-        fail("ody run needs screenplay files, not `-`: the file's name names its recordings")
-    outcome = Outcome()
-    results = []
-    for item, settings, data in inputs(files, Flags((), None, None, None), None, outcome):
-        assert item.path is not None
-        result = compile_text(data, path=item.path, settings=settings, embed_images=True)
-        outcome.add(Report(item.name, result.source, list(result.diagnostics)), False)
-        results.append((item.name, result))
-    print_reports(outcome, "human", sys.stderr)
-    if outcome.code:
-        sys.exit(outcome.code)
-    if not results:
-        fail("no screenplay to run")
-    return [prepare(result, name, portrait) for name, result in results]

@@ -10,11 +10,12 @@ import json
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 import click
 
-from .options import api_options, duration, fail, runner_errors
+from ..errors import EXIT_API, EXIT_JOB, EXIT_OK, EXIT_TIMEOUT
+from .exits import fail, prefix, say
+from .options import api_options, duration
 
 _SETTINGS = {"max_content_width": 100}
 
@@ -28,7 +29,7 @@ def jobs(active: bool, limit: int, as_json: bool, emulator: bool, api_url: str |
     """List jobs: the server's live status merged with the journal (which screenplay, which folder)."""
     from ..runner.listing import listing
 
-    with runner_errors(), ExitStack() as stack:
+    with ExitStack() as stack:
         rows = listing(stack, emulator, api_url, active, limit)
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
@@ -50,7 +51,7 @@ def status(job: str, as_json: bool, emulator: bool, api_url: str | None) -> None
     from ..runner.listing import describe
     from ..runner.resume import Jobs
 
-    with runner_errors(), ExitStack() as stack:
+    with ExitStack() as stack:
         session = Jobs(stack, emulator, api_url)
         client, row = session.client_for(job)
         detail = client.job(job)
@@ -88,38 +89,35 @@ def _follow(job: str, out: Path | None, emulator: bool, api_url: str | None, *, 
             download: bool, timeout: float, quiet: bool) -> None:
     import time
 
-    from ..runner.errors import EXIT_JOB, EXIT_OK, EXIT_TIMEOUT
-    from ..runner.poll import FINAL, Pace
+    from ..api import is_active
+    from ..runner.poll import Pace
     from ..runner.poll import wait as wait_for
 
-    with runner_errors(), ExitStack() as stack:
+    with ExitStack() as stack:
         from ..runner.resume import Jobs
 
-        session = Jobs(stack, emulator, api_url, quiet)
+        session = Jobs(stack, emulator, api_url, quiet, prefix())
         client, row = session.client_for(job)
         with session.stopping():
             if row is None or not download:
                 detail = client.job(job)
-                if wait_first and detail.get("status") not in FINAL:
+                if wait_first and is_active(detail.status):
                     detail = wait_for(client, job, Pace(), time.monotonic() + timeout,
                                       lambda d: session.reporter.job(job, d), detail)
                 if not download:
-                    click.echo(f"job {job} is {detail.get('status')}")
-                    sys.exit(EXIT_OK if detail.get("status") == "completed" and not _failed(detail) else EXIT_JOB)
-                if detail.get("status") not in FINAL:
-                    fail(f"job {job} is still {detail.get('status')}", f"`ody wait {job} --download` waits for it",
+                    click.echo(f"job {job} is {detail.status}")
+                    failed = any(s.status == "failed" for s in detail.streams)
+                    sys.exit(EXIT_OK if detail.status == "completed" and not failed else EXIT_JOB)
+                if is_active(detail.status):
+                    fail(f"job {job} is still {detail.status}", f"`ody wait {job} --download` waits for it",
                          EXIT_TIMEOUT)
                 row = session.adopt_foreign(client, detail)
             result = session.run(client, row, out, wait_first, timeout)
     if result.message:
-        click.echo(f"ody: {result.message}", err=True)
+        say(result.message)
     if result.folder is not None and result.streams:
         click.echo(f"{result.recorded} of {len(result.streams)} recording(s) in {result.folder}")
     sys.exit(result.code)
-
-
-def _failed(detail: dict[str, Any]) -> bool:
-    return any(isinstance(s, dict) and s.get("status") == "failed" for s in detail.get("streams") or [])
 
 
 @click.command("cancel", context_settings=_SETTINGS)
@@ -128,9 +126,8 @@ def _failed(detail: dict[str, Any]) -> bool:
 def cancel(job: str, emulator: bool, api_url: str | None) -> None:
     """Cancel a pending or dispatched job (a processing one can no longer be cancelled)."""
     from ..runner.client import ApiRefusal
-    from ..runner.errors import EXIT_API
 
-    with runner_errors(), ExitStack() as stack:
+    with ExitStack() as stack:
         from ..runner.resume import Jobs
 
         session = Jobs(stack, emulator, api_url)
@@ -143,8 +140,8 @@ def cancel(job: str, emulator: bool, api_url: str | None) -> None:
                      "a job that is processing runs to the end", EXIT_API)
             raise
         if row is not None:
-            session.journal.set_status(job, str(detail.get("status")))
-    click.echo(f"job {job} is {detail.get('status')}")
+            session.journal.set_status(job, detail.status)
+    click.echo(f"job {job} is {detail.status}")
 
 
 @click.command("adopt", context_settings=_SETTINGS)
@@ -159,10 +156,9 @@ def adopt(job: str, file: Path, emulator: bool, api_url: str | None) -> None:
     its script).
     """
     from ..runner.listing import adopt as adopt_job
-    from .run import _compile
-
-    (prepared,) = _compile((str(file),), None)
-    with runner_errors(), ExitStack() as stack:
+    from .inputs import compile_screenplays
+    (prepared,) = compile_screenplays((str(file),), None)
+    with ExitStack() as stack:
         message = adopt_job(stack, emulator, api_url, job, prepared)
     click.echo(message)
 

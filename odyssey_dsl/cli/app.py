@@ -1,0 +1,76 @@
+"""The `ody` group and the console entry point.
+
+Each command lives in its own module of this package and is imported only when it runs (or
+when --help lists it): `ody lint` must not pay for the others' imports. The group is where a
+failure ends: an `OdyError` from any command is printed once (`exits.say`) and becomes its
+exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+from typing import Any, cast
+
+import click
+
+from ..errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Interrupted, OdyError
+from . import exits
+
+#: command name -> the module of this package that defines it (as `command`, or in `COMMANDS`)
+COMMANDS: dict[str, str] = {
+    "lint": "lint", "compile": "compile", "check": "check", "schema": "schema", "fmt": "fmt",
+    "decompile": "decompile", "run": "run", "config": "config", "emulator": "emulator", "lsp": "lsp",
+    **{name: "jobs" for name in ("jobs", "status", "wait", "cancel", "download", "adopt")},
+}
+
+
+class _Commands(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module = import_module(f"{__package__}.{COMMANDS[name]}")
+        commands = getattr(module, "COMMANDS", None)  # a module of several commands
+        return cast(click.Command, commands[name] if commands else module.command)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                           list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            exits.enter(command.name or str(name))
+        return name, command, rest
+
+    def invoke(self, ctx: click.Context) -> Any:
+        exits.enter(None)  # until the command is resolved
+        try:
+            return super().invoke(ctx)
+        except OdyError as error:
+            exits.say(error.message, error.hint)
+            sys.exit(error.exit_code)
+        except (KeyboardInterrupt, Interrupted):
+            exits.say("interrupted")
+            sys.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="odyssey-dsl", prog_name="ody")
+def main() -> None:
+    """Write Odyssey Simulate scripts as .ody screenplays: check, compile, run them and fetch the videos."""
+
+
+def run() -> None:
+    """Console entry point: never a traceback, whatever happens."""
+    try:
+        main(standalone_mode=True)
+    except KeyboardInterrupt:
+        exits.say("interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(EXIT_OK)
+    except Exception as error:
+        exits.say(f"internal error, please report it: {type(error).__name__}: {error}")
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,54 @@
+"""`ody compile`: a screenplay as the script JSON (or the whole request body) the API takes.
+
+Exit codes: 0 written, 1 errors (or warnings with --strict: nothing is written), 2 usage or I/O.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..compiler import compile_text
+from ..errors import EXIT_FAIL, EXIT_OK
+from ..files import write_atomic
+from ..report import Report
+from .exits import fail
+from .inputs import Flags, Outcome, inputs, stdin_path
+from .options import checking_options, one_shot
+
+
+@click.command(name="compile", context_settings={"max_content_width": 100})
+@click.argument("file")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here (atomically, only when there is no error) instead of stdout.")
+@click.option("--request", is_flag=True, help="Write the whole request body, not just the script.")
+@click.option("--no-embed-images", is_flag=True, help="Keep image paths as written instead of data URLs.")
+@checking_options
+def command(file: str, output: Path | None, request: bool, no_embed_images: bool, fmt: str,
+            ignore: tuple[str, ...], strict: bool | None, config: Path | None,
+            max_bytes: int | None, stdin_filename: str | None) -> None:
+    """Compile FILE (`-` for stdin) to the script JSON the API takes."""
+    one_shot()
+    outcome = Outcome(fmt, sys.stderr)
+    readable = list(inputs((file,), Flags(ignore, strict, config, max_bytes), stdin_filename, outcome, expand=False))
+    if not readable:
+        sys.exit(outcome.code)
+    ((item, settings, data),) = readable
+    result = compile_text(data, path=item.path or stdin_path(stdin_filename),
+                          settings=settings, embed_images=not no_embed_images)
+    outcome.add(Report(item.name, result.source, result.diagnostics), settings.strict)
+    outcome.finish()
+    if outcome.failed:
+        sys.exit(EXIT_FAIL)
+    text = result.request_json() if request else result.script_json()
+    if output is None:
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+    else:
+        try:
+            write_atomic(output, text)
+        except OSError as error:
+            fail(f"{output}: cannot write it ({error.strerror or error})")
+    sys.exit(EXIT_OK)

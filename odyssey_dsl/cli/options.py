@@ -1,0 +1,73 @@
+"""The options several commands share: the checking flags, the API flags, durations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ..report import FORMATS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def report_format(help: str = "How to print diagnostics.") -> Callable[[F], F]:
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="human", show_default=True,
+                        help=help)
+
+
+def _codes(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """`--ignore ODY201,ODY202`: each a code like ODY201, or it is a usage error."""
+    codes = tuple(c.strip().upper() for group in value for c in group.split(",") if c.strip())
+    wrong = [c for c in codes if not re.fullmatch(r"ODY\d{3}", c)]
+    if wrong:
+        raise click.BadParameter(f"{wrong[0]!r} is not a diagnostic code like ODY201")
+    return codes
+
+
+def checking_options(fn: F) -> F:
+    """The options every checking command shares, with the project configuration."""
+    options = [
+        report_format(),
+        click.option("--ignore", "ignore", multiple=True, metavar="CODE[,CODE]", callback=_codes,
+                     help="Silence these warning codes for this run (repeatable)."),
+        click.option("--strict/--no-strict", default=None,
+                     help="Warnings fail too (exit 1); --no-strict overrides the project setting."),
+        click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Use this ody.toml / pyproject.toml instead of searching upwards."),
+        click.option("--max-bytes", type=click.IntRange(min=1), default=None,
+                     help="Refuse inputs larger than this (default 64 MiB)."),
+        click.option("--stdin-filename", default=None, metavar="PATH",
+                     help="Name of the input read from `-`: for messages, image paths and config."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def api_options(fn: F) -> F:
+    fn = click.option("--api-url", default=None, metavar="URL",
+                      help="The API's base URL (else $ODYSSEY_API_URL, the config file, https://api.odyssey.ml).")(fn)
+    return click.option("--emulator", is_flag=True,
+                        help="Run against the local emulator (started in the background; no account needed).")(fn)
+
+
+def duration(_ctx: click.Context, _param: click.Parameter, value: str) -> float:
+    """Seconds from a time in the language's syntax (`90s`, `30m`, `1h`, `1:30:00`)."""
+    from ..times import TimeError, parse_time
+
+    parsed = parse_time(value.strip())
+    if isinstance(parsed, TimeError) or parsed[0] or parsed[1] <= 0:
+        why = parsed.message if isinstance(parsed, TimeError) else "it must be a positive duration"
+        raise click.BadParameter(f"{value!r}: {why} (e.g. 90s, 30m, 1h)")
+    return parsed[1] / 1000
+
+
+def one_shot() -> None:
+    """For commands that build many small objects and exit: garbage collection only costs."""
+    import gc
+
+    gc.disable()

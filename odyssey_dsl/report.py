@@ -1,0 +1,328 @@
+"""Diagnostics as text: `human` (rustc style), `gcc`, `json` and `github`, views of one object.
+
+A report is written diagnostic by diagnostic as each input is checked (`writer(fmt, stream)`),
+never built whole: a file with an error on each of its million lines must cost the memory of
+one diagnostic's text, not of the whole report. The JSON format is still one array of every
+diagnostic, written item by item; the human format shows the first `HUMAN_LIMIT` of each
+file and says how many more there are.
+
+The human view is built as lines of (text, style) pieces so that the same layout prints
+plain into a pipe or an editor and in colour on a terminal (through rich, imported only
+then: editors call `ody lint` on every save and must not pay for it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from array import array
+from collections.abc import Iterator, Sequence
+from json.encoder import encode_basestring as _string  # a str as JSON, non-ASCII kept
+from typing import IO, Any, NamedTuple
+
+from .diagnostics import Diagnostic, Span
+
+FORMATS = ("human", "gcc", "json", "github")
+HUMAN_LIMIT = 200
+
+Piece = tuple[str, str]  # (text, style name; "" for none)
+
+
+class Report(NamedTuple):
+    """The diagnostics of one input, with what is needed to show them."""
+
+    file: str
+    source: str
+    diagnostics: Sequence[Diagnostic]
+
+
+class Writer:
+    """Writes the reports of a run to `stream` as they come; `close` ends the report."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.errors = self.warnings = self.files = 0
+
+    def add(self, report: Report) -> None:
+        errors = sum(1 for d in report.diagnostics if d.is_error)
+        self.errors += errors
+        self.warnings += len(report.diagnostics) - errors
+        self.files += 1 if report.diagnostics else 0
+        self._write(report)
+
+    def close(self) -> None:
+        self.stream.flush()
+
+    def _write(self, report: Report) -> None:
+        raise NotImplementedError
+
+
+def writer(fmt: str, stream: IO[str]) -> Writer:
+    """The writer of format `fmt` (one of FORMATS) on `stream`."""
+    return {"human": _Human, "gcc": _Gcc, "json": _Json, "github": _Github}[fmt](stream)
+
+
+class _Human(Writer):
+    def __init__(self, stream: IO[str]) -> None:
+        super().__init__(stream)
+        self._console: Any = None
+        self._colour = _colour(stream)
+
+    def _write(self, report: Report) -> None:
+        for block in human(report):
+            self._print(block)
+
+    def close(self) -> None:
+        line = summary(self.errors, self.warnings, self.files)
+        if line:
+            self._print([line])
+        super().close()
+
+    def _print(self, lines: list[list[Piece]]) -> None:
+        if self._colour:
+            self._console = self._console or _console(self.stream)
+            to_terminal(lines, self._console)
+        else:
+            self.stream.write(plain(lines))
+
+
+class _Gcc(Writer):
+    def _write(self, report: Report) -> None:
+        write = self.stream.write
+        for d in report.diagnostics:
+            write(f"{report.file}:{d.span.line}:{d.span.column}: {d.severity.value}: {d.message} [{d.code}]\n")
+
+
+class _Github(Writer):
+    """GitHub Actions workflow commands: an annotation per diagnostic."""
+
+    def _write(self, report: Report) -> None:
+        write = self.stream.write
+        file = _gh_prop(report.file)
+        for d in report.diagnostics:
+            props = ",".join([
+                f"file={file}", f"line={d.span.line}", f"col={d.span.column}",
+                f"endLine={d.span.end_line}", f"endColumn={d.span.end_column}", f"title={_gh_prop(d.code)}",
+            ])
+            text = d.message + (f"\nhelp: {d.help}" if d.help else "")
+            write(f"::{d.severity.value} {props}::{_gh_data(text)}\n")
+
+
+class _Json(Writer):
+    """One array for all inputs, an item at a time, laid out as `json.dumps(items, indent=2)`
+    lays it out; fixes and related places are included for tools."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        super().__init__(stream)
+        self._items = 0
+
+    def _write(self, report: Report) -> None:
+        write = self.stream.write
+        file = _string(report.file)
+        for d in report.diagnostics:
+            write(",\n  " if self._items else "[\n  ")
+            write(_json_item(file, d))
+            self._items += 1
+
+    def close(self) -> None:
+        self.stream.write("\n]\n" if self._items else "[]\n")
+        super().close()
+
+
+def _layout(value: object, level: int) -> str:
+    """`value` as `json.dumps(..., indent=2, ensure_ascii=False)` lays it out at `level`.
+
+    Not json.dumps itself: with an indent it builds closures that refer to each other on
+    every call, garbage only the cycle collector frees, which `ody lint` turns off (a million
+    diagnostics would keep gigabytes of them); and `ensure_ascii=False` makes it build a new
+    encoder per call."""
+    if isinstance(value, str):
+        return _string(value)
+    inner = "\n" + "  " * (level + 1)
+    if isinstance(value, dict) and value:
+        items = (f"{_string(k)}: {_layout(v, level + 1)}" for k, v in value.items())
+        return "{" + inner + ("," + inner).join(items) + "\n" + "  " * level + "}"
+    if isinstance(value, list) and value:
+        return "[" + inner + ("," + inner).join(_layout(v, level + 1) for v in value) + "\n" + "  " * level + "]"
+    return json.dumps(value)
+
+
+def _json_item(file: str, d: Diagnostic) -> str:
+    """One diagnostic as an item of the JSON array (`file` already JSON): its keys in a fixed
+    order, its fixes and related places included for tools."""
+    span = d.span
+    fixes = _layout([{"title": f.title, "range": _range(f.span), "replacement": f.replacement}
+                     for f in d.fixes], 2) if d.fixes else "[]"
+    related = _layout([{"message": x.message, "range": _range(x.span)} for x in d.related], 2) if d.related else "[]"
+    return (f'{{\n    "file": {file},\n    "line": {span.line},\n    "column": {span.column},\n'
+            f'    "end_line": {span.end_line},\n    "end_column": {span.end_column},\n'
+            f'    "severity": {_string(d.severity.value)},\n    "code": {_string(d.code)},\n'
+            f'    "message": {_string(d.message)},\n    "help": {"null" if d.help is None else _string(d.help)},\n'
+            f'    "fixes": {fixes},\n    "related": {related}\n  }}')
+
+
+def human(report: Report) -> Iterator[list[list[Piece]]]:
+    """rustc-like blocks, one per diagnostic: header, location, source line with carets,
+    notes and help; after `HUMAN_LIMIT` of them, how many more there are."""
+    lines = _SourceLines(report.source)
+    shown = report.diagnostics[:HUMAN_LIMIT]
+    for d in shown:
+        out: list[list[Piece]] = []
+        kind = d.severity.value
+        out.append([(f"{kind}[{d.code}]", kind), (": ", "bold"), (d.message, "bold")])
+        width = len(str(max([d.span.line] + [r.span.line for r in d.related])))
+        gutter = " " * width
+        out.append([(f"{gutter}--> ", "gutter"), (f"{report.file}:{d.span.line}:{d.span.column}", "")])
+        out.append([(f"{gutter} |", "gutter")])
+        out.extend(_snippet(lines, d.span, "^", kind, "", width))
+        for related in d.related:
+            out.append([(f"{gutter} |", "gutter")])
+            out.extend(_snippet(lines, related.span, "-", "note", related.message, width))
+        if d.help:
+            out.append([(f"{gutter} = ", "gutter"), ("help", "help"), (f": {d.help}", "")])
+        out.append([])
+        yield out
+    rest = len(report.diagnostics) - len(shown)
+    if rest > 0:
+        yield [[(f"... and {rest} more in {report.file} (use --format json to see them all)", "bold")], []]
+
+
+def summary(errors: int, warnings: int, files: int) -> list[Piece] | None:
+    """`2 errors, 1 warning in 3 files`, or None when there is nothing to say."""
+    if not errors and not warnings:
+        return None
+    words = [_count(errors, "error"), _count(warnings, "warning")]
+    text = ", ".join(w for w in words if w) + f" in {_count(files, 'file')}"
+    return [(text, "error" if errors else "warning")]
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}" if n else ""
+
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class _SourceLines:
+    """The source's lines as editors split them (\\n, \\r\\n or a lone \\r), found only as far
+    as asked: the first diagnostics of a million-line file need its first lines, not a list
+    of all of them."""
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._starts = array("q", [0])  # where each line found so far starts
+        self._breaks = _BREAK.finditer(source)
+        self._done = False
+
+    def get(self, number: int) -> str:
+        while len(self._starts) <= number and not self._done:
+            found = next(self._breaks, None)
+            if found is None:
+                self._done = True
+                self._starts.append(len(self._source) + 1)  # the last line has no break after it
+            else:
+                self._starts.append(found.end())
+        if not 0 < number < len(self._starts):
+            return ""
+        start, after = self._starts[number - 1], self._starts[number]
+        return self._source[start:after].rstrip("\r\n")  # a line holds no break of its own
+
+
+#: Columns of source shown around a span: a 30 MB line (an inlined image) must print one screen.
+WINDOW = 100
+
+
+def _snippet(lines: _SourceLines, span: Span, mark: str, style: str, label: str, width: int) -> list[list[Piece]]:
+    text = lines.get(span.line)
+    column = span.column
+    end = span.end_column if span.end_line == span.line else len(text) + 1
+    end = max(end, column + 1)
+    suffix = " …" if span.end_line > span.line else ""
+    if len(text) > WINDOW:  # show a window of the line, marked with … where it is cut
+        low = max(0, min(column - 1 - WINDOW // 3, len(text) - WINDOW))
+        high = low + WINDOW
+        if end - 1 > high:
+            end, suffix = high + 1, " …"
+        text = ("…" if low else "") + text[low:high] + ("…" if high < len(text) else "")
+        shift = low - (1 if low else 0)
+        column, end = column - shift, end - shift
+    shown, start_cell, end_cell = _display(text, column, end)
+    marks = mark * max(1, end_cell - start_cell)
+    return [
+        [(f"{span.line:>{width}} | ", "gutter"), (shown, "")],
+        [(f"{'':>{width}} | ", "gutter"), (" " * start_cell + marks + suffix, style),
+         ((" " + label) if label else "", style)],
+    ]
+
+
+def _display(text: str, column: int, end_column: int) -> tuple[str, int, int]:
+    """The line as a terminal shows it (tabs as 4 spaces, wide characters as 2 cells),
+    with the cell offsets of the given columns, so that the carets sit under the right text."""
+    shown: list[str] = []
+    cells = start = 0
+    end = None
+    for index, char in enumerate(text, start=1):
+        if index == column:
+            start = cells
+        if index == end_column:
+            end = cells
+        if char == "\t":
+            shown.append("    ")
+            cells += 4
+            continue
+        if not char.isprintable():
+            char = "\ufffd"
+        shown.append(char)
+        cells += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    if column > len(text):
+        start = cells + (column - len(text) - 1)
+    if end is None:
+        end = cells + (end_column - len(text) - 1)
+    return "".join(shown), start, max(end, start + 1)
+
+
+def _range(span: Span) -> dict[str, int]:
+    return {"line": span.line, "column": span.column, "end_line": span.end_line, "end_column": span.end_column}
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def plain(lines: list[list[Piece]]) -> str:
+    return "".join("".join(text for text, _ in line) + "\n" for line in lines)
+
+
+_STYLES = {
+    "error": "bold red", "warning": "bold yellow", "note": "bold cyan", "help": "bold cyan",
+    "gutter": "bold blue", "bold": "bold", "": "",
+}
+
+
+def _colour(stream: IO[str]) -> bool:
+    import os
+
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _console(stream: IO[str]) -> Any:
+    """A rich console on `stream` (rich is imported here, only when a terminal is attached)."""
+    from rich.console import Console
+
+    return Console(file=stream, highlight=False, soft_wrap=True)
+
+
+def to_terminal(lines: list[list[Piece]], console: Any) -> None:
+    """Print in colour through rich."""
+    from rich.text import Text
+
+    for line in lines:
+        text = Text()
+        for piece, style in line:
+            text.append(piece, style=_STYLES.get(style, ""))
+        console.print(text)
