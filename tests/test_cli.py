@@ -199,7 +199,7 @@ def test_check_json_script(tree: Path) -> None:
 
 
 def test_schema_matches_the_models_and_validates_output(tree: Path) -> None:
-    import jsonschema  # type: ignore[import-untyped]  # no stubs: types-jsonschema is not in the dev extra
+    import jsonschema
 
     from odyssey_dsl.models import render_schema
 
