@@ -33,8 +33,9 @@ from .checks import check
 from .diagnostics import SYNTAX_CODES, Diagnostic, Span
 from .images import is_data_url
 from .strings import quote
-from .syntax import DIRECTIVES, Comment, Cue, Directive, Document, Invalid, Item, Scene, Statement, Text, Word, parse
+from .syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Statement, Text, Word, parse
 from .times import TimeError, format_ms, parse_time
+from .vocabulary import DIRECTIVES
 
 NORMALIZE_TIMES = ("absolute", "relative")
 #: The widest time column (`@` included) a block is aligned to: one long time such as

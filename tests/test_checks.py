@@ -640,7 +640,7 @@ RESUMABLE = ('@0 start "a"\n@+1s interact "b"\n@x interact "c"\n@+3s interact "d
 
 
 def test_resuming_the_script_rules_from_any_cue_gives_the_same_result() -> None:
-    from odyssey_dsl.checks import Progress, check_script, step
+    from odyssey_dsl.rules.timing import Progress, check_script, step
     from odyssey_dsl.syntax import Cue, parse
 
     cues = [s if isinstance(s, Cue) else None for s in parse(RESUMABLE).statements]

@@ -16,7 +16,7 @@ wait, so an edit costs about what it changes:
 - **Lines that moved.** Each record keeps the syntax node as parsed and the line it now
   starts on; the node (and its diagnostics) is shifted only when it is looked at (`_current`).
   Moving 20,000 records is one list of integers.
-- **Script rules.** `checks.step` runs them one statement at a time with a plain-value
+- **Script rules.** `rules.timing.step` runs them one statement at a time with a plain-value
   `Progress`; each record keeps the progress after it, so the rules resume at the edit and stop
   at the first unchanged cue whose progress is what it was. Their diagnostics only point at the
   cue itself, the cue before it (always re-run after an edit between them) or the script's
@@ -35,24 +35,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple, cast
 
-from ..checks import (
-    Checked,
-    Options,
-    Progress,
-    Script,
-    Timed,
-    check_images,
-    close_script,
-    comment_codes,
-    directives,
-    lone_suppression,
-    scene_like,
-    scenes,
-    setting_codes,
-    step,
-)
+from ..checks import Checked, Script
 from ..config import Settings
-from ..diagnostics import Diagnostic, Span, sort_key
+from ..diagnostics import UNTERMINATED_STRING, Diagnostic, Span, sort_key
+from ..rules.directives import Options, directives
+from ..rules.images import check_images
+from ..rules.registry import Timed
+from ..rules.scenes import scene_like, scenes
+from ..rules.suppression import comment_codes, lone_suppression, setting_codes
+from ..rules.timing import Progress, close_script, step
 from ..syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Text, Time, Word, parse_items
 
 # One byte per record says what it is, so that `bytearray.find` (memchr) finds scripts, cues
@@ -383,7 +374,7 @@ class LiveDocument:
                 record.progress = progress  # a comment or directive: the progress goes through
 
     def _step(self, index: int, progress: Progress, cue: Cue | None, before: Cue | None, first: Cue | None) -> Progress:
-        """`checks.step` on record `index`, made current by the caller (`cue` is its node, None
+        """`rules.timing.step` on record `index`, made current by the caller (`cue` is its node, None
         for a broken line), keeping what it gives; returns the progress after it."""
         record = self._records[index]
         found: list[Diagnostic] = []
@@ -593,7 +584,7 @@ def _kind(item: Item) -> int:
 
 def _unclosed(item: Item) -> bool:
     """A broken line that may hold a `\"\"\"` no later `\"\"\"` closes (an edit below may close it)."""
-    return isinstance(item, Invalid) and '"""' in item.text and any(d.code == "ODY002" for d in item.diagnostics)
+    return isinstance(item, Invalid) and '"""' in item.text and any(d.code == UNTERMINATED_STRING.code for d in item.diagnostics)
 
 
 def _imaged(item: Item) -> bool:
