@@ -321,7 +321,9 @@ def test_ody109_bad_value(line: str, where: Span, guess: str | None) -> None:
         assert fixes(d) == []
 
 
-@pytest.mark.parametrize(("line", "words"), [("min-gap 3", "unit"), ("min-gap +3s", "not a relative time"), ("min-gap 3sec", "unknown time unit")])
+@pytest.mark.parametrize(("line", "words"), [
+    ("min-gap 3", "unit"), ("min-gap +3s", "not a relative time"), ("min-gap 3sec", "unknown time unit"),
+])
 def test_ody109_bad_min_gap(line: str, words: str) -> None:
     d = only(diags(f"{line}\n{BODY}"), "ODY109")
     assert d.message.startswith("bad `min-gap`") and words in d.message
@@ -672,3 +674,22 @@ def test_check_sorts_its_diagnostics_by_place() -> None:
 
     found = check(parse(RESUMABLE), None).diagnostics
     assert list(found) == sorted(found, key=sort_key) and len(found) > 3
+
+
+# --- suppressions by name -------------------------------------------------------------------
+
+def test_a_suppression_may_name_the_warning_instead_of_its_code() -> None:
+    assert codes(TWO_SHORT_GAPS.format(first=" # ody: ignore[short-gap]", second="")) == ["ODY201"]
+    assert codes(TWO_SHORT_GAPS.format(first=" # ody: ignore[Short-Gap, ODY202]", second="")) == ["ODY201"]
+
+
+def test_a_misspelled_name_is_unknown_and_the_help_guesses_the_name() -> None:
+    d = only(diags('@0 start "a"\n@3s end # ody: ignore[short-gaps]'), "ODY204")
+    assert d.help == "did you mean `short-gap`?"
+    assert d.span == Span(2, 23, 2, 33)
+
+
+def test_naming_an_error_by_its_name_is_reported_by_that_name() -> None:
+    found = diags('@0 start "a"\n@3s interact "b"\n@3s end # ody: ignore[cue-out-of-order]')
+    assert [d.code for d in found] == ["ODY102", "ODY203"]
+    assert "`cue-out-of-order` is an error" in found[1].message
