@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..diagnostics import EMPTY_PROMPT, Diagnostic
+from ..diagnostics import EMPTY_PROMPT, TAB_IN_PROMPT, Diagnostic
 from .registry import CueStep, on_cue
 
 
@@ -14,3 +14,11 @@ def empty_prompt(step: CueStep) -> Iterator[Diagnostic]:
     prompt = step.cue.prompt
     if prompt is not None and prompt.value is not None and not prompt.value.strip():
         yield EMPTY_PROMPT.at(prompt.span, "empty prompt", "describe what should happen, e.g. \"the cat looks outside\"")
+
+
+@on_cue
+def tab_in_prompt(step: CueStep) -> Iterator[Diagnostic]:
+    """ODY205: a tab in a prompt, written or escaped: it reaches the model as `\\t`."""
+    prompt = step.cue.prompt
+    if prompt is not None and prompt.value is not None and "\t" in prompt.value:
+        yield TAB_IN_PROMPT.at(prompt.span)
