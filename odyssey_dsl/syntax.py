@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -128,14 +129,14 @@ class Document(NamedTuple):
         return tuple(i for i in self.items if not isinstance(i, Comment))
 
 
-def _scene(children: list, comment: Comment | None) -> Scene:
+def _scene(children: list[Any], comment: Comment | None) -> Scene:
     keyword, name = children
     problems: list[Diagnostic] = []
     text = _text(name, problems)
     return Scene(keyword.span, text, _join(keyword.span, text.span), comment, tuple(problems))
 
 
-def _cue(children: list, action: str, comment: Comment | None) -> Cue:
+def _cue(children: list[Any], action: str, comment: Comment | None) -> Cue:
     problems: list[Diagnostic] = []
     time_token, keyword = children[0], children[1]
     time = _time(time_token, problems)
@@ -155,7 +156,7 @@ def _cue(children: list, action: str, comment: Comment | None) -> Cue:
                _join(time.span, last), comment, tuple(problems) if problems else ())
 
 
-def _directive(children: list, name: str, comment: Comment | None) -> Directive:
+def _directive(children: list[Any], name: str, comment: Comment | None) -> Directive:
     keyword, value_token = children
     problems: list[Diagnostic] = []
     value: Text | Word
@@ -168,7 +169,7 @@ def _directive(children: list, name: str, comment: Comment | None) -> Directive:
 
 #: One builder per grammar rule (by rule name or alias): a pure function of the rule's
 #: children (tokens, or what the sub-rules built) and the line's trailing comment.
-_BUILDERS: dict[str, Callable[[list, Comment | None], Any]] = {
+_BUILDERS: dict[str, Callable[[list[Any], Comment | None], Any]] = {
     "start_cue": lambda c, comment: _cue(c, "start", comment),
     "interact_cue": lambda c, comment: _cue(c, "interact", comment),
     "end_cue": lambda c, comment: _cue(c, "end", comment),
@@ -183,7 +184,7 @@ _BUILDERS: dict[str, Callable[[list, Comment | None], Any]] = {
 
 def _build(shape: Shape, tokens: list[Token], comment: Comment | None = None) -> Any:
     rule, children = shape
-    return _BUILDERS[rule]([tokens[c] if c.__class__ is int else _build(c, tokens) for c in children], comment)
+    return _BUILDERS[rule]([tokens[c] if isinstance(c, int) else _build(c, tokens) for c in children], comment)
 
 
 def _time(token: Token, problems: list[Diagnostic]) -> Time:
@@ -275,7 +276,7 @@ def _statement(grammar: Grammar, text: str, line: Line, comment: Comment | None)
     if isinstance(shape, Failure):
         first, last = tokens[0], tokens[-1]
         raw = text[first.start_pos:last.end_pos]
-        diagnostic = _syntax_error(text, tokens, shape.index, shape.expected)
+        diagnostic = _syntax_error(text, tokens, shape.at, shape.expected)
         return Invalid(raw, _join(first.span, last.span), comment, (diagnostic,))
     return _build(shape, tokens, comment)  # type: ignore[no-any-return]
 
@@ -304,7 +305,7 @@ def _describe(token: Token) -> str:
     return f"`{shown(token.value)}`"
 
 
-def _expected(expected: set[str]) -> str:
+def _expected(expected: AbstractSet[str]) -> str:
     words: list[str] = []
     for name in sorted(expected):
         word = _WORDS.get(name) or f"`{name.lower().replace('_', '-')}`"

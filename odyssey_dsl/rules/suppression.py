@@ -26,9 +26,9 @@ def suppress(found: list[Diagnostic], document: Document, ignore: frozenset[str]
             codes = comment_codes(item.comment, extra)
             for line in range(item.span.line, item.span.end_line + 1):
                 by_line.setdefault(line, set()).update(codes)
-    for item in document.items:
-        if isinstance(item, Comment) and item.ignores:
-            extra.append(lone_suppression(item))
+    for comment in document.items:
+        if isinstance(comment, Comment) and comment.ignores:
+            extra.append(lone_suppression(comment))
     silenced = setting_codes(ignore, document.first_line, extra)
     kept = [
         d for d in found
