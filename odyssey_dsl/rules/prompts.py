@@ -18,7 +18,8 @@ def empty_prompt(step: CueStep) -> Iterator[Diagnostic]:
 
 @on_cue
 def tab_in_prompt(step: CueStep) -> Iterator[Diagnostic]:
-    """ODY205: a tab in a prompt, written or escaped: it reaches the model as `\\t`."""
+    """ODY205: a tab in a prompt, written or escaped: it reaches the model as `\\t`
+    (an empty prompt is ODY106 alone)."""
     prompt = step.cue.prompt
-    if prompt is not None and prompt.value is not None and "\t" in prompt.value:
+    if prompt is not None and prompt.value is not None and "\t" in prompt.value and prompt.value.strip():
         yield TAB_IN_PROMPT.at(prompt.span)
