@@ -175,7 +175,7 @@ ERROR_SUPPRESSED = _declare("ODY203", "error-suppressed", _W, "an error code can
 UNKNOWN_SUPPRESSION = _declare("ODY204", "unknown-suppression", _W, "unknown code in a suppression")
 TAB_IN_PROMPT = _declare("ODY205", "tab-in-prompt", _W, "tab character in a prompt", silenceable=True,
                          message="this prompt has a tab character: it is sent as `\\t`",
-                         help="write spaces instead (a tab looks like spaces here, but the model reads `\\t`)")
+                         help="write spaces instead, or `\\t` where a tab is meant")
 # Only `ody check`, on JSON scripts.
 INVALID_JSON = _declare("ODY301", "invalid-json", _E, "invalid JSON")
 NOT_A_SCRIPT = _declare("ODY302", "not-a-script", _E, "not a script: unexpected JSON shape")

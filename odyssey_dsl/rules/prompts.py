@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import strings
 from ..diagnostics import EMPTY_PROMPT, TAB_IN_PROMPT, Diagnostic
 from .registry import CueStep, on_cue
 
@@ -18,8 +19,9 @@ def empty_prompt(step: CueStep) -> Iterator[Diagnostic]:
 
 @on_cue
 def tab_in_prompt(step: CueStep) -> Iterator[Diagnostic]:
-    """ODY205: a tab in a prompt, written or escaped: it reaches the model as `\\t`
-    (an empty prompt is ODY106 alone)."""
+    """ODY205: a tab typed in a prompt looks like spaces but reaches the model as `\\t`. Not the
+    escape `\\t` (meant), nor a tab a `\"\"\"` string folds away, nor an empty prompt (ODY106)."""
     prompt = step.cue.prompt
-    if prompt is not None and prompt.value is not None and "\t" in prompt.value and prompt.value.strip():
+    if (prompt is not None and prompt.value is not None and "\t" in prompt.raw and prompt.value.strip()
+            and strings.decode(prompt.raw.replace("\t", " ")) != prompt.value):
         yield TAB_IN_PROMPT.at(prompt.span)
