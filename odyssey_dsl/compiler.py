@@ -18,7 +18,7 @@ from .checks import Checked, Options, Script, check
 from .config import Settings
 from .diagnostics import IMAGE_PROBLEM, NOT_UTF8, SYNTAX_CODES, Diagnostic, Span, sort_key
 from .emit import Entry, request_json, script_json
-from .lexer import position
+from .lines import position
 from .syntax import Document, parse
 
 

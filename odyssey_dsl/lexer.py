@@ -13,6 +13,8 @@ import re
 from typing import NamedTuple
 
 from .diagnostics import Span
+from .lines import BREAK
+from .lines import position as position  # for decompile.py until it imports odyssey_dsl.lines
 
 # Token types the scanner adds to the grammar's: unclosed strings (reported as ODY002).
 BAD_STRING = "BAD_STRING"
@@ -24,7 +26,6 @@ _EXTRA = {
 # Alternatives are tried in this order: the long string before the short one, errors after
 # the terminal they stand in for.
 _ORDER = ("_NEWLINE", "LONG_STRING", BAD_LONG_STRING, "STRING", BAD_STRING, "COMMENT", "TIME", "WORD")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class Token:
@@ -142,7 +143,7 @@ class Scanner:
             pos = match.end()
             column = begin - line_start + 1
             if kind == "LONG_STRING" and ("\n" in value or "\r" in value):
-                breaks = list(_LINE_BREAK.finditer(value))
+                breaks = list(BREAK.finditer(value))
                 token = Token(kind, value, begin, pos, Span(
                     line_no, column, line_no + len(breaks), len(value) - breaks[-1].end() + 1))
                 line_no += len(breaks)
@@ -157,16 +158,3 @@ class Scanner:
                 tokens.append(token)
         line = Line(tokens, comment, first, line_no, start, end) if tokens or comment else None
         return line, len(text), line_no
-
-
-def position(text: str, offset: int, first_line: int = 1) -> tuple[int, int]:
-    """Line and column (1-based, code points) of `offset`, counting line breaks as editors do."""
-    breaks = list(_LINE_BREAK.finditer(text, 0, offset))
-    # A "\r" just before `offset` may be the first half of "\r\n": it still ends the line.
-    line_start = breaks[-1].end() if breaks else 0
-    return first_line + len(breaks), offset - line_start + 1
-
-
-def line_count(text: str) -> int:
-    """How many lines an editor shows for `text` (a final line break opens an empty line)."""
-    return text.count("\n") + text.count("\r") - text.count("\r\n") + 1

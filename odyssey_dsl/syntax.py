@@ -32,7 +32,8 @@ from .diagnostics import (
     sort_key,
 )
 from .grammar import Failure, Grammar, Shape, load
-from .lexer import BAD_LONG_STRING, BAD_STRING, Line, Token, line_count, position
+from .lexer import BAD_LONG_STRING, BAD_STRING, Line, Token
+from .lines import count, position
 from .vocabulary import ACTIONS, DIRECTIVES, SCENE
 
 
@@ -251,7 +252,7 @@ def parse(text: str, first_line: int = 1) -> Document:
     items = parse_items(text, first_line)
     diagnostics = [d for item in items if not isinstance(item, Comment) for d in item.diagnostics]
     diagnostics.sort(key=sort_key)
-    return Document(tuple(items), line_count(text), first_line, tuple(diagnostics))
+    return Document(tuple(items), count(text), first_line, tuple(diagnostics))
 
 
 def parse_items(text: str, first_line: int = 1, stop: int | None = None) -> list[Item]:

@@ -38,6 +38,7 @@ from typing import NamedTuple, cast
 from ..checks import Checked, Script
 from ..config import Settings
 from ..diagnostics import UNTERMINATED_STRING, Diagnostic, Span, sort_key
+from ..lines import split_keeping
 from ..rules.directives import Options, directives
 from ..rules.images import check_images
 from ..rules.registry import Timed
@@ -55,7 +56,6 @@ _STATEMENTS = b"TCAI"  # what belongs to a script
 _OTHERS = b"TCSAH"  # what directives must come before
 _BREAKS = b"AI"
 _CUE_RUN = re.compile(b"[TC]")
-_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
 
 
 class Placed(NamedTuple):
@@ -120,7 +120,7 @@ class LiveDocument:
             self._rebuild(text)
 
     def _rebuild(self, text: str) -> None:
-        self._raw = _split(text)
+        self._raw = split_keeping(text)
         self._text: str | None = text
         self._setting_extras: list[Diagnostic] = []
         self._silenced = setting_codes(self.settings.ignore, 1, self._setting_extras)
@@ -146,7 +146,7 @@ class LiveDocument:
         lo = sl
         if sl > 0 and raw[sl - 1].endswith("\r"):  # a lone CR may become half of a CRLF
             lo, head = sl - 1, raw[sl - 1] + head
-        lines = _split(head + new_text + tail)
+        lines = split_keeping(head + new_text + tail)
         if el < len(raw) - 1:  # `tail` ends with a line break: the next line is not part of it
             lines.pop()
         raw[lo:el + 1] = lines
@@ -540,12 +540,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
-
-
-def _split(text: str) -> list[str]:
-    """The lines of `text`, each with its line break (the last one has none)."""
-    parts = _LINE_BREAK.split(text)
-    return [a + b for a, b in zip(parts[0::2], parts[1::2])] + [parts[-1]]
 
 
 def _find(kinds: bytearray, chars: bytes, start: int = 0, end: int | None = None) -> int:
