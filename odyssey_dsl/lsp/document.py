@@ -41,10 +41,10 @@ from ..diagnostics import UNTERMINATED_STRING, Diagnostic, Span, sort_key
 from ..lines import split_keeping
 from ..rules.directives import Options, directives
 from ..rules.images import check_images
-from ..rules.registry import Timed
+from ..rules.registry import ScriptEnd, Timed, on_script_end
 from ..rules.scenes import scene_like, scenes
 from ..rules.suppression import comment_codes, lone_suppression, setting_codes
-from ..rules.timing import Progress, close_script, step
+from ..rules.timing import Progress, spell_ody, step
 from ..syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Text, Time, Word, parse_items
 
 # One byte per record says what it is, so that `bytearray.find` (memchr) finds scripts, cues
@@ -465,8 +465,8 @@ class LiveDocument:
             first, last = _find(kinds, _CUES, head + 1, end), self._last_cue(head + 1, end)
             broken = (head >= 0 and kinds[head] == _BROKEN_SCENE) or _find(kinds, _BREAKS, head + 1, end) >= 0
             ended = last >= 0 and self._records[last].progress.ended  # type: ignore[union-attr]
-            close_script(self._timed(first) if first >= 0 else None, self._timed(last) if last >= 0 else None,
-                         ended, self._options.min_gap_ms, found, broken, broken, empty)
+            on_script_end.run(ScriptEnd(self._timed(first) if first >= 0 else None, self._timed(last) if last >= 0 else None,
+                                        ended, self._options.min_gap_ms, broken, broken, empty, spell_ody), found)
         return found
 
     def _image_rules(self) -> list[Diagnostic]:

@@ -2,11 +2,10 @@
 
 A rule takes one plain value (its *context*) and yields diagnostics. The contexts are chosen so
 that both drivers can build them cheaply: `checks.check` for a whole file and `ody check`,
-`lsp.document.LiveDocument` after each edit. Neither driver names a rule; each calls the
-stage functions (`timing.step`, `timing.close_script`, `directives.directives`,
-`scenes.scenes`, `images.check_images`), and those run every rule registered for their
-context. So a new rule is one function with a decorator, and it shows in `ody lint`,
-`ody check` and the editor alike.
+`lsp.document.LiveDocument` after each edit. Neither driver names a rule: they run a registry
+(`on_script_end.run(...)`) or a stage function that runs one (`timing.step`,
+`directives.directives`, `scenes.scenes`, `images.check_images`). So a new rule is one
+function with a decorator, and it shows in `ody lint`, `ody check` and the editor alike.
 
 What a rule may read, by registry:
 

@@ -81,7 +81,8 @@ def check_script(
             timed.append(entry)
             before = cue
     first, last = (timed[0], timed[-1]) if timed else (None, None)
-    close_script(first, last, progress.ended, min_gap_ms, found, broken_before_first, broken, empty_span, spell)
+    on_script_end.run(ScriptEnd(first, last, progress.ended, min_gap_ms, broken_before_first, broken, empty_span, spell),
+                      found)
     return tuple(timed)
 
 
@@ -130,21 +131,6 @@ def _resolve(progress: Progress, time: Time, found: list[Diagnostic]) -> int | N
         ))
         return None
     return progress.base_ms + time.ms if progress.base_ms is not None else None
-
-
-def close_script(
-    first: Timed | None,
-    last: Timed | None,
-    ended: bool,
-    min_gap_ms: int,
-    found: list[Diagnostic],
-    broken_before_first: bool = False,
-    broken: bool = False,
-    empty_span: Span | None = None,
-    spell: Callable[[int], str] = spell_ody,
-) -> None:
-    """Run the `on_script_end` rules on a script as a whole."""
-    on_script_end.run(ScriptEnd(first, last, ended, min_gap_ms, broken_before_first, broken, empty_span, spell), found)
 
 
 @on_cue
