@@ -11,7 +11,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from . import images
 from .checks import Checked, Options, Script, check
@@ -79,8 +79,8 @@ def read_source(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def _size(f: object) -> int | None:
-    info = os.fstat(f.fileno())  # type: ignore[attr-defined]
+def _size(f: BinaryIO) -> int | None:
+    info = os.fstat(f.fileno())
     return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
@@ -188,10 +188,10 @@ def _entries(
             cue = timed.cue
             assert timed.ms is not None
             image = cue.image.value if cue.image is not None else None
-            if image is not None and embed_from is not None and not images.is_data_url(image):
+            if cue.image is not None and image is not None and embed_from is not None and not images.is_data_url(image):
                 embedded = images.data_url(embed_from / image)
                 if isinstance(embedded, images.ImageProblem):
-                    found.append(IMAGE_PROBLEM.at(cue.image.span, embedded.message, embedded.help))  # type: ignore[union-attr]
+                    found.append(IMAGE_PROBLEM.at(cue.image.span, embedded.message, embedded.help))
                     continue
                 image = embedded
             prompt = cue.prompt.value if cue.prompt is not None else None

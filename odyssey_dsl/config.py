@@ -167,7 +167,7 @@ def _settings_table(path: pathlib.Path, document: dict[str, Any]) -> tuple[dict[
     has_tool_ody = isinstance(tool, dict) and "ody" in tool
     if path.name != _PYPROJECT and not has_tool_ody:
         return document, ""
-    if not has_tool_ody:
+    if not isinstance(tool, dict) or "ody" not in tool:
         raise ConfigError(path, "no [tool.ody] table")
     table = tool["ody"]
     if not isinstance(table, dict):

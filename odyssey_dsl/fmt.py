@@ -350,8 +350,10 @@ def _normalized_times(document: Document, relative: bool) -> dict[Span, str]:
         for index, timed in enumerate(script.cues):
             ms = timed.ms
             if ms is not None:
-                gap = relative and index > 0 and previous is not None and ms >= previous
-                out[timed.cue.span] = "+" + format_ms(ms - previous) if gap else format_ms(ms)  # type: ignore[operator]
+                if relative and index > 0 and previous is not None and ms >= previous:
+                    out[timed.cue.span] = "+" + format_ms(ms - previous)
+                else:
+                    out[timed.cue.span] = format_ms(ms)
             previous = ms
     return out
 

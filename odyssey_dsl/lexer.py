@@ -132,7 +132,7 @@ class Scanner:
             if match is None:  # only spaces remain before the end of the text
                 end = len(text)
                 break
-            kind = match.lastgroup
+            kind = match.lastgroup or ""  # never "": each alternative is a named group
             begin = match.start(kind)
             if kind == "_NEWLINE":
                 end = begin

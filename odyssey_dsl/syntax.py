@@ -279,7 +279,8 @@ def _statement(grammar: Grammar, text: str, line: Line, comment: Comment | None)
         raw = text[first.start_pos:last.end_pos]
         diagnostic = _syntax_error(text, tokens, shape.at, shape.expected)
         return Invalid(raw, _join(first.span, last.span), comment, (diagnostic,))
-    return _build(shape, tokens, comment)  # type: ignore[no-any-return]
+    statement: Statement = _build(shape, tokens, comment)  # the builders are keyed by rule name: untyped
+    return statement
 
 
 # --- syntax errors in plain words ------------------------------------------------------------

@@ -33,7 +33,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple, cast
+from typing import NamedTuple, cast, overload
 
 from ..checks import Checked, Script
 from ..config import Settings
@@ -230,10 +230,10 @@ class LiveDocument:
         before = self._last_cue(head + 1, index)
         known = (records[i].ms for i in self._cues_back(head + 1, index))
         later = (records[m.start()].ms for m in _CUE_RUN.finditer(kinds, index + 1, end))
-        ends = (records[i].ms for i in self._cues_back(head + 1, end) if records[i].item.action == "end")  # type: ignore[union-attr]
+        ends = (records[i].ms for i in self._cues_back(head + 1, end) if cast(Cue, records[i].item).action == "end")
         return Placed(self._timed(index), before < 0, records[before].ms if before >= 0 else None,
                       next((ms for ms in known if ms is not None), None), next((ms for ms in later if ms is not None), None),
-                      self._current(head) if head >= 0 and kinds[head] == _SCENE else None,  # type: ignore[arg-type]
+                      cast(Scene, self._current(head)) if head >= 0 and kinds[head] == _SCENE else None,
                       next(ends, None))
 
     def scene_lines(self) -> list[tuple[int, int]]:
@@ -399,7 +399,7 @@ class LiveDocument:
 
     def _cue(self, index: int) -> Cue | None:
         """The cue at record `index` where it is now (None for -1)."""
-        return self._current(index) if index >= 0 else None  # type: ignore[return-value]
+        return cast(Cue, self._current(index)) if index >= 0 else None
 
     def _first_cue(self, head: int) -> int:
         return _find(self._kinds, _CUES, head + 1, self._script_end(head))
@@ -424,7 +424,7 @@ class LiveDocument:
 
     def _timed(self, index: int) -> Timed:
         record = self._records[index]
-        return Timed(self._current(index), record.ms, record.after_break)  # type: ignore[arg-type]
+        return Timed(cast(Cue, self._current(index)), record.ms, record.after_break)
 
     # --- the rules on the whole file -----------------------------------------------------------
 
@@ -464,7 +464,8 @@ class LiveDocument:
         for head, end in scripts:
             first, last = _find(kinds, _CUES, head + 1, end), self._last_cue(head + 1, end)
             broken = (head >= 0 and kinds[head] == _BROKEN_SCENE) or _find(kinds, _BREAKS, head + 1, end) >= 0
-            ended = last >= 0 and self._records[last].progress.ended  # type: ignore[union-attr]
+            progress = self._records[last].progress if last >= 0 else None
+            ended = progress is not None and progress.ended
             on_script_end.run(ScriptEnd(self._timed(first) if first >= 0 else None, self._timed(last) if last >= 0 else None,
                                         ended, self._options.min_gap_ms, broken, broken, empty, spell_ody), found)
         return found
@@ -511,8 +512,8 @@ class LiveDocument:
         if self._document is None:
             with _collector_paused():
                 items = tuple(self._current(i) for i in range(len(self._records)))
-            parsed = [d for i in _each_byte(self._noisy) if not isinstance(items[i], Comment)
-                      for d in items[i].diagnostics]  # type: ignore[union-attr]
+            noisy = (items[i] for i in _each_byte(self._noisy))
+            parsed = [d for item in noisy if not isinstance(item, Comment) for d in item.diagnostics]
             self._document = Document(items, len(self._raw), 1, tuple(sorted(parsed, key=sort_key)))
         return self._document
 
@@ -522,9 +523,9 @@ class LiveDocument:
             scripts = []
             with _collector_paused():
                 for head, end in self._scripts():
-                    scene = self._current(head) if head >= 0 and self._kinds[head] == _SCENE else None
+                    scene = cast(Scene, self._current(head)) if head >= 0 and self._kinds[head] == _SCENE else None
                     cues = tuple(self._timed(m.start()) for m in _CUE_RUN.finditer(self._kinds, head + 1, end))
-                    scripts.append(Script(scene, cues))  # type: ignore[arg-type]
+                    scripts.append(Script(scene, cues))
             self._checked = Checked(self._options, tuple(scripts), self._has_scenes, self.diagnostics)
         return self._checked
 
@@ -587,10 +588,20 @@ def _imaged(item: Item) -> bool:
 
 # --- moving nodes down or up ------------------------------------------------------------------
 
+@overload
+def _text(text: Text, shift: int) -> Text: ...
+@overload
+def _text(text: None, shift: int) -> None: ...
+@overload
+def _text(text: Text | None, shift: int) -> Text | None: ...
 def _text(text: Text | None, shift: int) -> Text | None:
     return None if text is None else Text(text.raw, text.span.shifted(shift), text.value)
 
 
+@overload
+def _comment(comment: Comment, shift: int) -> Comment: ...
+@overload
+def _comment(comment: Comment | None, shift: int) -> Comment | None: ...
 def _comment(comment: Comment | None, shift: int) -> Comment | None:
     if comment is None:
         return None
@@ -601,7 +612,7 @@ def _comment(comment: Comment | None, shift: int) -> Comment | None:
 def _shift_item(item: Item, shift: int) -> Item:
     """The same node `shift` lines further down, as parsing it there would give."""
     if isinstance(item, Comment):
-        return _comment(item, shift)  # type: ignore[return-value]
+        return _comment(item, shift)
     diagnostics = tuple(d.shifted(shift) for d in item.diagnostics)
     comment, span = _comment(item.comment, shift), item.span.shifted(shift)
     if isinstance(item, Cue):
@@ -613,7 +624,7 @@ def _shift_item(item: Item, shift: int) -> Item:
     if isinstance(item, Directive):
         value = item.value
         moved = _text(value, shift) if isinstance(value, Text) else Word(value.text, value.span.shifted(shift))
-        return Directive(item.name, item.keyword.shifted(shift), moved, span, comment, diagnostics)  # type: ignore[arg-type]
+        return Directive(item.name, item.keyword.shifted(shift), moved, span, comment, diagnostics)
     if isinstance(item, Scene):
-        return Scene(item.keyword.shifted(shift), _text(item.name, shift), span, comment, diagnostics)  # type: ignore[arg-type]
+        return Scene(item.keyword.shifted(shift), _text(item.name, shift), span, comment, diagnostics)
     return Invalid(item.text, span, comment, diagnostics)

@@ -16,8 +16,8 @@ from typing import Any
 from lsprotocol import types
 
 from ..checks import Checked
-from ..rules.registry import Timed
 from ..diagnostics import Span, shown
+from ..rules.registry import Timed
 from ..times import format_clock
 from .positions import Columns
 
