@@ -34,7 +34,7 @@ from .diagnostics import (
 from .grammar import Failure, Grammar, Shape, load
 from .lexer import BAD_LONG_STRING, BAD_STRING, Line, Token
 from .lines import count, position
-from .vocabulary import ACTIONS, DIRECTIVES, SCENE
+from .vocabulary import ACTIONS, DIRECTIVES, KEYWORDS, SCENE
 
 
 def _join(first: Span, last: Span) -> Span:
@@ -318,8 +318,7 @@ def _expected(expected: AbstractSet[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-_DIRECTIVE_KEYWORDS = {"TITLE": "title", "ORIENTATION": "orientation", "PROMPT_EXPANSION": "prompt-expansion",
-                       "MIN_GAP": "min-gap"}
+_DIRECTIVE_KEYWORDS = {KEYWORDS[name]: name for name in DIRECTIVES}
 _DIRECTIVE_HELP = {
     "title": 'a title is a quoted string: `title "Window cat"`',
     "orientation": "write `orientation portrait` or `orientation landscape`",

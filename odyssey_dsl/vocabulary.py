@@ -10,5 +10,7 @@ DIRECTIVES = ("title", "orientation", "prompt-expansion", "min-gap")
 DIRECTIVE_VALUES = {"orientation": ("portrait", "landscape"), "prompt-expansion": ("on", "off")}
 SCENE = "scene"
 IMAGE = "image"
+#: Every keyword, with the name of its terminal in the grammar (`prompt-expansion`: PROMPT_EXPANSION).
+KEYWORDS = {word: word.upper().replace("-", "_") for word in (*ACTIONS, *DIRECTIVES, SCENE, IMAGE)}
 #: The units a time is written in, the most common first (completion offers them in this order).
 UNITS = ("s", "ms", "m", "h")

@@ -31,9 +31,9 @@ _ACTION = re.compile(r"^[ \t]*@\S+[ \t]+([a-z]*)$")
 _IMAGE_KEYWORD = re.compile(rf"^[ \t]*@\S+[ \t]+start[ \t]+{_STRING}[ \t]+([a-z]*)$")
 _LONG_CLOSED = re.compile(r'"""[ \t]+([a-z]*)$')
 _START_CUE = re.compile(r"[ \t]*@\S+[ \t]+start\b")
-_VALUE = re.compile(r"^[ \t]*(orientation|prompt-expansion|min-gap)[ \t]+([a-z0-9.]*)$")
-_LINE_START = re.compile(r"^[ \t]*([a-z-]*)$")
 _VALUES = {**DIRECTIVE_VALUES, "min-gap": ("3s", "2s", "1s", "0")}
+_VALUE = re.compile(rf"^[ \t]*({'|'.join(map(re.escape, _VALUES))})[ \t]+([a-z0-9.]*)$")
+_LINE_START = re.compile(r"^[ \t]*([a-z-]*)$")
 
 
 class Context(NamedTuple):
