@@ -10,6 +10,7 @@ unclosed strings end at the line end so that one stray quote breaks one line, no
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from .diagnostics import Span
@@ -85,11 +86,10 @@ class Scanner:
         )
         self.keywords = keywords
 
-    def scan(self, text: str, first_line: int = 1, fast: bool = True, stop: int | None = None) -> list[Line]:
+    def scan(self, text: str, first_line: int = 1, fast: bool = True, stop: int | None = None) -> Iterator[Line]:
         """Every non-blank logical line of `text`, numbered from `first_line`; with `stop`, only
         those that begin before that offset (a long string that crosses it still reads the text
-        after it)."""
-        lines: list[Line] = []
+        after it). One line at a time: a file's tokens never all exist at once."""
         keywords, cue = self.keywords, self._cue.match
         pos, line_no, size = 0, first_line, len(text) if stop is None else stop
         while pos < size:
@@ -97,7 +97,7 @@ class Scanner:
             if match is None:
                 line, pos, line_no = self._line(text, pos, line_no)
                 if line is not None:
-                    lines.append(line)
+                    yield line
                 continue
             t0, t1 = match.span("t")
             w0, w1 = match.span("w")
@@ -115,10 +115,9 @@ class Scanner:
                 c0, c1 = match.span("c")
                 comment = Token("COMMENT", match.group("c"), c0, c1,
                                 Span(line_no, c0 - pos + 1, line_no, c1 - pos + 1))
-            lines.append(Line(tokens, comment, line_no, line_no, pos, match.start("nl")))
+            yield Line(tokens, comment, line_no, line_no, pos, match.start("nl"))
             pos = match.end()
             line_no += 1
-        return lines
 
     def _line(self, text: str, pos: int, line_no: int) -> tuple[Line | None, int, int]:
         """Scan one logical line token by token; returns it (None if blank), the offset after

@@ -1,6 +1,7 @@
 """The registry of rules: each rule is one function, registered with what it reads.
 
-A rule takes one plain value (its *context*) and yields diagnostics. The contexts are chosen so
+A rule takes one plain value (its *context*) and returns or yields diagnostics; the `on_cue`
+rules, run on every cue, return a tuple (`()` for none): a generator would cost twice as much. The contexts are chosen so
 that both drivers can build them cheaply: `checks.check` for a whole file and `ody check`,
 `lsp.document.LiveDocument` after each edit. Neither driver names a rule: they run a registry
 (`on_script_end.run(...)`) or a stage function that runs one (`timing.step`,

@@ -134,55 +134,56 @@ def _resolve(progress: Progress, time: Time, found: list[Diagnostic]) -> int | N
 
 
 @on_cue
-def second_start(step: CueStep) -> Iterator[Diagnostic]:
+def second_start(step: CueStep) -> tuple[Diagnostic, ...]:
     """ODY105: a `start` that is not the script's first cue, when the first is a `start`."""
     cue, first = step.cue, step.first
-    if cue.action == "start" and cue is not first and first is not None and first.action == "start":
-        fixes = (Fix("Change to `interact`", cue.keyword, "interact"),) if cue.image is None else ()
-        yield SECOND_START.at(
-            cue.keyword, "a second `start` in one script",
-            "use `interact` to change what happens, or a `scene` line to begin another script",
-            fixes, (Related(first.span, "the script starts here"),),
-        )
+    if cue.action != "start" or cue is first or first is None or first.action != "start":
+        return ()
+    fixes = (Fix("Change to `interact`", cue.keyword, "interact"),) if cue.image is None else ()
+    return (SECOND_START.at(
+        cue.keyword, "a second `start` in one script",
+        "use `interact` to change what happens, or a `scene` line to begin another script",
+        fixes, (Related(first.span, "the script starts here"),),
+    ),)
 
 
 @on_cue
-def order_and_gap(step: CueStep) -> Iterator[Diagnostic]:
+def order_and_gap(step: CueStep) -> tuple[Diagnostic, ...]:
     """ODY102 when a cue is not later than the one before; ODY201 when it is by less than min-gap."""
     previous, ms, span = step.previous, step.ms, step.cue.time.span
     if previous is None or previous.ms is None or ms is None:
-        return
+        return ()
     gap = ms - previous.ms
     if gap > 0 and gap >= step.min_gap_ms:
-        return
+        return ()
     here = format_ms(ms)
     related = (Related(previous.cue.span, f"the previous cue, at {format_ms(previous.ms)}"),)
     if gap <= 0:
         message = (f"this cue is at the same time as the cue before it ({here})" if gap == 0
                    else f"this cue ({here}) comes before the cue before it ({format_ms(previous.ms)})")
         suggestion = step.spell(previous.ms + max(step.min_gap_ms, 1))
-        yield CUE_OUT_OF_ORDER.at(
+        return (CUE_OUT_OF_ORDER.at(
             span, message,
             f"cues must be in time order: make it later than {format_ms(previous.ms)}, e.g. `{suggestion}`",
             (Fix(f"Replace with `{suggestion}`", span, suggestion),), related,
-        )
-    else:
-        suggestion = step.spell(previous.ms + step.min_gap_ms)
-        yield SHORT_GAP.at(
-            span, f"only {format_ms(gap)} after the previous cue (min-gap is {format_ms(step.min_gap_ms)})",
-            f"the model needs time to act on a cue: move it to `{suggestion}` or later, or lower `min-gap`",
-            related=related,
-        )
+        ),)
+    suggestion = step.spell(previous.ms + step.min_gap_ms)
+    return (SHORT_GAP.at(
+        span, f"only {format_ms(gap)} after the previous cue (min-gap is {format_ms(step.min_gap_ms)})",
+        f"the model needs time to act on a cue: move it to `{suggestion}` or later, or lower `min-gap`",
+        related=related,
+    ),)
 
 
 @on_cue
-def long_script(step: CueStep) -> Iterator[Diagnostic]:
+def long_script(step: CueStep) -> tuple[Diagnostic, ...]:
     """ODY202: an `end` later than the API's default stream limit."""
-    if step.cue.action == "end" and step.ms is not None and step.ms > STREAM_LIMIT_MS:
-        yield LONG_SCRIPT.at(
-            step.cue.span, f"the script lasts {format_ms(step.ms)}, longer than 5 minutes",
-            "the API's default stream limit is 5 minutes: shorten it or split it into scenes",
-        )
+    if step.cue.action != "end" or step.ms is None or step.ms <= STREAM_LIMIT_MS:
+        return ()
+    return (LONG_SCRIPT.at(
+        step.cue.span, f"the script lasts {format_ms(step.ms)}, longer than 5 minutes",
+        "the API's default stream limit is 5 minutes: shorten it or split it into scenes",
+    ),)
 
 
 @on_script_end
