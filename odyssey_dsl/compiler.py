@@ -11,14 +11,14 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from . import images
 from .checks import Checked, Options, Script, check
 from .config import Settings
-from .diagnostics import SYNTAX_CODES, Diagnostic, Span, sort_key
+from .diagnostics import IMAGE_PROBLEM, NOT_UTF8, SYNTAX_CODES, Diagnostic, Span, sort_key
 from .emit import Entry, request_json, script_json
-from .lexer import position
+from .lines import position
 from .syntax import Document, parse
 
 
@@ -79,8 +79,8 @@ def read_source(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def _size(f: object) -> int | None:
-    info = os.fstat(f.fileno())  # type: ignore[attr-defined]
+def _size(f: BinaryIO) -> int | None:
+    info = os.fstat(f.fileno())
     return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
@@ -111,16 +111,15 @@ def decode(data: bytes) -> tuple[str, list[Diagnostic]]:
         bad = error.start
     for name, bom in _WIDE_BOMS:
         if data.startswith(bom):
-            return "", [Diagnostic("ODY006", f"the file is {name}, not UTF-8", Span(1, 1, 1, 2),
+            return "", [NOT_UTF8.at(Span(1, 1, 1, 2), f"the file is {name}, not UTF-8",
                                    "save it as UTF-8 (most editors offer the encoding in “Save as”)")]
     text = data.decode("utf-8-sig", errors="replace")
     prefix = data[:bad].decode("utf-8-sig")
     line, column = position(prefix, len(prefix))
     more = len(_bad_lines(data)) - 1
     tail = f" (and on {more} more line{'s' if more > 1 else ''})" if more > 0 else ""
-    return text, [Diagnostic(
-        "ODY006", f"the file is not valid UTF-8: byte 0x{data[bad]:02x} cannot be read{tail}",
-        Span(line, column, line, column + 1),
+    return text, [NOT_UTF8.at(
+        Span(line, column, line, column + 1), f"the file is not valid UTF-8: byte 0x{data[bad]:02x} cannot be read{tail}",
         "save the file as UTF-8; unreadable bytes are shown as �",
     )]
 
@@ -189,10 +188,10 @@ def _entries(
             cue = timed.cue
             assert timed.ms is not None
             image = cue.image.value if cue.image is not None else None
-            if image is not None and embed_from is not None and not images.is_data_url(image):
+            if cue.image is not None and image is not None and embed_from is not None and not images.is_data_url(image):
                 embedded = images.data_url(embed_from / image)
                 if isinstance(embedded, images.ImageProblem):
-                    found.append(Diagnostic("ODY107", embedded.message, cue.image.span, embedded.help))  # type: ignore[union-attr]
+                    found.append(IMAGE_PROBLEM.at(cue.image.span, embedded.message, embedded.help))
                     continue
                 image = embedded
             prompt = cue.prompt.value if cue.prompt is not None else None

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .diagnostics import closest
+from .diagnostics import NAMES, closest
 
 _ODY_TOML = "ody.toml"
 _PYPROJECT = "pyproject.toml"
@@ -99,11 +99,11 @@ def merge(
 ) -> Settings:
     """Apply command-line flags on top of file settings.
 
-    Codes to ignore are added to the file's (upper-cased, like the file's);
+    Codes to ignore are added to the file's (names made codes, like the file's);
     the other flags replace the file's value when given. Flag values are the
     command line's to validate.
     """
-    changes: dict[str, Any] = {"ignore": settings.ignore | {code.upper() for code in ignore}}
+    changes: dict[str, Any] = {"ignore": settings.ignore | {as_code(word) for word in ignore}}
     if strict is not None:
         changes["strict"] = strict
     if line_width is not None:
@@ -167,7 +167,7 @@ def _settings_table(path: pathlib.Path, document: dict[str, Any]) -> tuple[dict[
     has_tool_ody = isinstance(tool, dict) and "ody" in tool
     if path.name != _PYPROJECT and not has_tool_ody:
         return document, ""
-    if not has_tool_ody:
+    if not isinstance(tool, dict) or "ody" not in tool:
         raise ConfigError(path, "no [tool.ody] table")
     table = tool["ody"]
     if not isinstance(table, dict):
@@ -204,13 +204,19 @@ def _show(value: Any) -> str:
 
 
 def _ignore(path: pathlib.Path, name: str, value: Any) -> frozenset[str]:
-    """Codes are upper-cased so `ody201` and `ODY201` match the same diagnostic."""
+    """Codes, or the names of the rules (`short-gap`), kept as codes."""
     if not isinstance(value, list):
         raise ConfigError(path, f'{name} must be a list of codes like "ODY201"')
     for item in value:
-        if not isinstance(item, str) or not _CODE_RE.fullmatch(item):
+        if not isinstance(item, str) or not (_CODE_RE.fullmatch(item) or item.lower() in NAMES):
             raise ConfigError(path, f'{name} has {_show(item)}, which is not a code like "ODY201"')
-    return frozenset(item.upper() for item in value)
+    return frozenset(map(as_code, value))
+
+
+def as_code(word: str) -> str:
+    """The code a rule's name stands for; other words upper-cased, so `ody201` is `ODY201`."""
+    known = NAMES.get(word.lower())
+    return known.code if known is not None else word.upper()
 
 
 def _strict(path: pathlib.Path, name: str, value: Any) -> bool:

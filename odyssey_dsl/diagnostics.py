@@ -11,12 +11,13 @@ diagnostic stays equal when lines move above it.
 
 from __future__ import annotations
 
-from enum import Enum
+import re
+from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
@@ -53,12 +54,24 @@ class Related(NamedTuple):
 
 
 class Diagnostic(NamedTuple):
+    """One problem at one place. Made by a `Descriptor` (`SHORT_GAP.at(span, ...)`): the code
+    is kept as its string so that every output format can show it as is."""
+
     code: str
     message: str
     span: Span
     help: str | None = None
     fixes: tuple[Fix, ...] = ()
     related: tuple[Related, ...] = ()
+
+    @property
+    def descriptor(self) -> Descriptor:
+        return CODES[self.code]
+
+    @property
+    def name(self) -> str:
+        """The rule's kebab-case name (`cue-out-of-order`), for outputs and suppressions."""
+        return CODES[self.code].name
 
     @property
     def severity(self) -> Severity:
@@ -76,41 +89,105 @@ class Diagnostic(NamedTuple):
         return Diagnostic(self.code, self.message, self.span.shifted(lines), self.help, fixes, related)
 
 
-class Code(NamedTuple):
+class Descriptor(NamedTuple):
+    """Everything about one diagnostic code, declared once below.
+
+    `message` and `help` are default templates (`str.format` fields filled by `at`); most
+    codes cover several problems and pass their own words instead. `silenceable`: a
+    `# ody: ignore[...]` after a statement can silence it (the ignore setting silences every
+    warning)."""
+
+    code: str
+    name: str
     severity: Severity
     summary: str
+    silenceable: bool = False
+    message: str | None = None
+    help: str | None = None
+
+    def at(
+        self,
+        span: Span,
+        message: str | None = None,
+        help: str | None = None,
+        fixes: tuple[Fix, ...] = (),
+        related: tuple[Related, ...] = (),
+        **values: object,
+    ) -> Diagnostic:
+        """A diagnostic of this code at `span`; the templates are used where no words are given."""
+        if message is None:
+            assert self.message is not None, f"{self.code} has no message template: pass one"
+            message = self.message.format(**values)
+        if help is None and self.help is not None:
+            help = self.help.format(**values)
+        return Diagnostic(self.code, message, span, help, fixes, related)
+
+    @property
+    def doc(self) -> str:
+        """The link to this code's section of docs/diagnostics.md (GitHub's heading anchor)."""
+        heading = f"{self.code} — {self.summary}".lower()
+        return "docs/diagnostics.md#" + re.sub(r"[^\w\- ]", "", heading).replace(" ", "-")
+
+
+#: The public catalogue, code → descriptor: codes never change meaning. Documented in
+#: docs/diagnostics.md, one section per code.
+CODES: dict[str, Descriptor] = {}
+#: The same, by name.
+NAMES: dict[str, Descriptor] = {}
+
+
+def _declare(
+    code: str, name: str, severity: Severity, summary: str,
+    silenceable: bool = False, message: str | None = None, help: str | None = None,
+) -> Descriptor:
+    """Add a code to the catalogue: a code or a name given twice fails at import."""
+    descriptor = Descriptor(code, name, severity, summary, silenceable, message, help)
+    assert re.fullmatch(r"ODY\d{3}", code) and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name), descriptor
+    assert code not in CODES and name not in NAMES, f"{code} or {name} is declared twice"
+    CODES[code] = NAMES[name] = descriptor
+    return descriptor
 
 
 _E, _W = Severity.ERROR, Severity.WARNING
 
-#: The public catalogue: codes never change meaning. Documented in docs/diagnostics.md.
-CODES: dict[str, Code] = {
-    "ODY001": Code(_E, "syntax error: unexpected text"),
-    "ODY002": Code(_E, "unterminated string"),
-    "ODY003": Code(_E, "invalid time"),
-    "ODY004": Code(_E, "unknown action or directive"),
-    "ODY005": Code(_E, "invalid escape sequence"),
-    "ODY006": Code(_E, "the file is not valid UTF-8"),
-    "ODY101": Code(_E, "a script must begin with `start` at 0"),
-    "ODY102": Code(_E, "cue not later than the cue before it"),
-    "ODY103": Code(_E, "script has no `end`"),
-    "ODY104": Code(_E, "cue after `end`"),
-    "ODY105": Code(_E, "second `start` in one script"),
-    "ODY106": Code(_E, "empty prompt"),
-    "ODY107": Code(_E, "image problem"),
-    "ODY108": Code(_E, "relative time on the first cue of a script"),
-    "ODY109": Code(_E, "directive repeated, misplaced or with a bad value"),
-    "ODY110": Code(_E, "scene problem"),
-    "ODY201": Code(_W, "gap between cues shorter than min-gap"),
-    "ODY202": Code(_W, "script longer than 5 minutes"),
-    "ODY203": Code(_W, "an error code cannot be suppressed"),
-    "ODY204": Code(_W, "unknown code in a suppression"),
-    "ODY301": Code(_E, "invalid JSON"),
-    "ODY302": Code(_E, "not a script: unexpected JSON shape"),
-}
+# Syntax: a line could not be read.
+SYNTAX_ERROR = _declare("ODY001", "syntax-error", _E, "syntax error: unexpected text")
+UNTERMINATED_STRING = _declare("ODY002", "unterminated-string", _E, "unterminated string")
+INVALID_TIME = _declare("ODY003", "invalid-time", _E, "invalid time")
+UNKNOWN_KEYWORD = _declare("ODY004", "unknown-keyword", _E, "unknown action or directive")
+INVALID_ESCAPE = _declare("ODY005", "invalid-escape", _E, "invalid escape sequence")
+NOT_UTF8 = _declare("ODY006", "not-utf8", _E, "the file is not valid UTF-8")
+# What the screenplay says.
+MISSING_START = _declare("ODY101", "missing-start", _E, "a script must begin with `start` at 0")
+CUE_OUT_OF_ORDER = _declare("ODY102", "cue-out-of-order", _E, "cue not later than the cue before it")
+MISSING_END = _declare("ODY103", "missing-end", _E, "script has no `end`")
+CUE_AFTER_END = _declare("ODY104", "cue-after-end", _E, "cue after `end`")
+SECOND_START = _declare("ODY105", "second-start", _E, "second `start` in one script")
+EMPTY_PROMPT = _declare("ODY106", "empty-prompt", _E, "empty prompt")
+IMAGE_PROBLEM = _declare("ODY107", "image-problem", _E, "image problem")
+RELATIVE_FIRST_CUE = _declare("ODY108", "relative-first-cue", _E, "relative time on the first cue of a script")
+DIRECTIVE_PROBLEM = _declare("ODY109", "directive-problem", _E, "directive repeated, misplaced or with a bad value")
+SCENE_PROBLEM = _declare("ODY110", "scene-problem", _E, "scene problem")
+# Warnings.
+SHORT_GAP = _declare("ODY201", "short-gap", _W, "gap between cues shorter than min-gap", silenceable=True)
+LONG_SCRIPT = _declare("ODY202", "long-script", _W, "script longer than 5 minutes", silenceable=True)
+ERROR_SUPPRESSED = _declare("ODY203", "error-suppressed", _W, "an error code cannot be suppressed")
+UNKNOWN_SUPPRESSION = _declare("ODY204", "unknown-suppression", _W, "unknown code in a suppression")
+TAB_IN_PROMPT = _declare("ODY205", "tab-in-prompt", _W, "tab character in a prompt", silenceable=True,
+                         message="this prompt has a tab character: it is sent as `\\t`",
+                         help="write spaces instead, or `\\t` where a tab is meant")
+# Only `ody check`, on JSON scripts.
+INVALID_JSON = _declare("ODY301", "invalid-json", _E, "invalid JSON")
+NOT_A_SCRIPT = _declare("ODY302", "not-a-script", _E, "not a script: unexpected JSON shape")
 
 #: Codes whose presence means a line could not be parsed (the formatter refuses such files).
-SYNTAX_CODES = frozenset({"ODY001", "ODY002", "ODY003", "ODY004", "ODY005", "ODY006"})
+SYNTAX_CODES = frozenset(d.code for d in (SYNTAX_ERROR, UNTERMINATED_STRING, INVALID_TIME, UNKNOWN_KEYWORD,
+                                          INVALID_ESCAPE, NOT_UTF8))
+
+
+def lookup(word: str) -> Descriptor | None:
+    """The descriptor a suppression names, by code (any case) or by name."""
+    return CODES.get(word.upper()) or NAMES.get(word.lower())
 
 
 def sort_key(d: Diagnostic) -> tuple[int, int, str]:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-_quote = json.encoder.encode_basestring  # type: ignore[attr-defined]  # the C encoder, keeps UTF-8
+_quote = json.encoder.encode_basestring  # the C encoder, keeps UTF-8
 
 
 class Entry(NamedTuple):

@@ -32,9 +32,11 @@ from . import strings
 from .checks import check
 from .diagnostics import SYNTAX_CODES, Diagnostic, Span
 from .images import is_data_url
+from .lines import normalized
 from .strings import quote
-from .syntax import DIRECTIVES, Comment, Cue, Directive, Document, Invalid, Item, Scene, Statement, Text, Word, parse
+from .syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Statement, Text, Word, parse
 from .times import TimeError, format_ms, parse_time
+from .vocabulary import DIRECTIVES
 
 NORMALIZE_TIMES = ("absolute", "relative")
 #: The widest time column (`@` included) a block is aligned to: one long time such as
@@ -46,7 +48,6 @@ INDENT = "    "
 # there would fold away with the line break; any other (a no-break space) would end a line,
 # where editors that trim trailing whitespace could silently delete it from the prompt.
 _BREAK = re.compile(r"(?<!\s) (?!\s)")
-_LINE_BREAK = re.compile(r"\r\n|\r")
 
 
 class FormatError(Exception):
@@ -270,7 +271,7 @@ class _Writer:
         if isinstance(statement, Scene):
             return f"scene {_one_line(statement.name)}"
         assert isinstance(statement, Invalid)  # e.g. `orientation "portrait"` (ODY109): as written
-        return _LINE_BREAK.sub("\n", statement.text)
+        return normalized(statement.text)
 
     def _word(self, name: str, text: str) -> str:
         """A directive's bare value as written; `min-gap` is a time, so normalized with them."""
@@ -349,8 +350,10 @@ def _normalized_times(document: Document, relative: bool) -> dict[Span, str]:
         for index, timed in enumerate(script.cues):
             ms = timed.ms
             if ms is not None:
-                gap = relative and index > 0 and previous is not None and ms >= previous
-                out[timed.cue.span] = "+" + format_ms(ms - previous) if gap else format_ms(ms)  # type: ignore[operator]
+                if relative and index > 0 and previous is not None and ms >= previous:
+                    out[timed.cue.span] = "+" + format_ms(ms - previous)
+                else:
+                    out[timed.cue.span] = format_ms(ms)
             previous = ms
     return out
 

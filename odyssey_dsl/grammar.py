@@ -12,15 +12,15 @@ inside the package; in a checkout it is read from `grammar/`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Union, cast
 
 from .lexer import Scanner, Token
-import contextlib
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -45,7 +45,7 @@ class Failure(NamedTuple):
     """Where a statement stops parsing: the index of the bad token (len = end of line) and
     the terminals the parser would have accepted there."""
 
-    index: int
+    at: int
     expected: frozenset[str]
 
 
@@ -94,7 +94,8 @@ class Grammar:
                 values.append(children[0] if expand1 and len(children) == 1 else (name, tuple(children)))
                 stack.append(states[stack[-1]][origin][1])
                 if kind == "$END" and stack[-1] == end_state:
-                    return values[-1]  # type: ignore[no-any-return]
+                    return cast(Shape, values[-1])
+        raise AssertionError("unreachable: `$END` is never shifted, it reduces to the end state or fails")
 
 
 _MEMO_LIMIT = 4096
@@ -127,24 +128,21 @@ def export_tables(text: str) -> dict[str, Any]:
     from lark.lexer import PatternStr
 
     lark = Lark(text, start=["file", START], parser="lalr", lexer="basic")
-    conf = lark.parse_interactive(start=START).parser_state.parse_conf
+    table, start_state, end_state = lalr_table(lark, START)
     rules: dict[Any, int] = {}
     states: dict[int, dict[str, list[int]]] = {}
-    for state, actions in conf.states.items():
+    for state, actions in table.items():
         row = states[state] = {}
-        for symbol, (action, arg) in actions.items():
-            if action.name == "Shift":
-                row[symbol] = [_SHIFT, arg]
-            else:
-                row[symbol] = [_REDUCE, rules.setdefault(arg, len(rules))]
+        for symbol, (shift, arg) in actions.items():
+            row[symbol] = [_SHIFT, arg] if shift else [_REDUCE, rules.setdefault(arg, len(rules))]
     terminals = {t.name: t.pattern.to_regexp() for t in lark.terminals}
     return {
         "grammar": _key(text),
         "terminals": terminals,
         "keywords": {t.pattern.value: t.name for t in lark.terminals if isinstance(t.pattern, PatternStr)},
-        "ignore": "|".join(terminals[name] for name in lark.lexer_conf.ignore),
-        "start": conf.start_state,
-        "end": conf.end_state,
+        "ignore": "|".join(terminals[name] for name in lark.ignore_tokens),
+        "start": start_state,
+        "end": end_state,
         "rules": [
             [rule.alias or rule.origin.name, rule.origin.name, len(rule.expansion), bool(rule.options.expand1)]
             for rule in sorted(rules, key=rules.__getitem__)
@@ -153,15 +151,28 @@ def export_tables(text: str) -> dict[str, Any]:
     }
 
 
+def lalr_table(lark: Lark, start: str) -> tuple[dict[int, dict[str, tuple[bool, Any]]], int, int]:
+    """Lark's LALR automaton for `start`: per state, per terminal, (shift?, next state or
+    rule to reduce by), with the start and end states.
+
+    Lark has no public API for its tables, so this is the one place that reads its internals
+    (the interactive parser's `parse_conf`), checked against Lark 1.3.1;
+    tests/test_grammar.py fails if they move."""
+    conf = lark.parse_interactive(start=start).parser_state.parse_conf
+    table = {state: {symbol: (action.name == "Shift", arg) for symbol, (action, arg) in actions.items()}
+             for state, actions in conf.states.items()}
+    return table, conf.start_state, conf.end_state
+
+
 def _read_tables(path: Path, key: str) -> dict[str, Any] | None:
     """Tables made from this very grammar, or None (missing, damaged or stale)."""
     try:
         with open(path, encoding="utf-8") as f:
-            data = json.load(f)
+            data: dict[str, Any] = json.load(f)
         if data["grammar"] != key:
             return None
         data["states"] = {int(k): {s: tuple(a) for s, a in v.items()} for k, v in data["states"].items()}
-        return data  # type: ignore[no-any-return]
+        return data
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # missing or damaged: rebuild it
 

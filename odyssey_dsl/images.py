@@ -82,11 +82,9 @@ def sniff(head: bytes) -> str | None:
         return "image/webp"
     if head[4:8] == b"ftyp":
         return _sniff_bmff(head)
-    if head.startswith(b"BM") and len(head) >= 18:
-        # "BM" alone also starts plenty of text; the info header size is a
-        # second, independent check.
-        if int.from_bytes(head[14:18], "little") in _BMP_INFO_SIZES:
-            return "image/bmp"
+    # "BM" alone also starts plenty of text; the info header size is a second, independent check.
+    if head.startswith(b"BM") and len(head) >= 18 and int.from_bytes(head[14:18], "little") in _BMP_INFO_SIZES:
+        return "image/bmp"
     return None
 
 

@@ -10,9 +10,12 @@ unclosed strings end at the line end so that one stray quote breaks one line, no
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from .diagnostics import Span
+from .lines import BREAK
+from .lines import position as position  # for decompile.py until it imports odyssey_dsl.lines
 
 # Token types the scanner adds to the grammar's: unclosed strings (reported as ODY002).
 BAD_STRING = "BAD_STRING"
@@ -24,7 +27,6 @@ _EXTRA = {
 # Alternatives are tried in this order: the long string before the short one, errors after
 # the terminal they stand in for.
 _ORDER = ("_NEWLINE", "LONG_STRING", BAD_LONG_STRING, "STRING", BAD_STRING, "COMMENT", "TIME", "WORD")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class Token:
@@ -84,11 +86,10 @@ class Scanner:
         )
         self.keywords = keywords
 
-    def scan(self, text: str, first_line: int = 1, fast: bool = True, stop: int | None = None) -> list[Line]:
+    def scan(self, text: str, first_line: int = 1, fast: bool = True, stop: int | None = None) -> Iterator[Line]:
         """Every non-blank logical line of `text`, numbered from `first_line`; with `stop`, only
         those that begin before that offset (a long string that crosses it still reads the text
-        after it)."""
-        lines: list[Line] = []
+        after it). One line at a time: a file's tokens never all exist at once."""
         keywords, cue = self.keywords, self._cue.match
         pos, line_no, size = 0, first_line, len(text) if stop is None else stop
         while pos < size:
@@ -96,7 +97,7 @@ class Scanner:
             if match is None:
                 line, pos, line_no = self._line(text, pos, line_no)
                 if line is not None:
-                    lines.append(line)
+                    yield line
                 continue
             t0, t1 = match.span("t")
             w0, w1 = match.span("w")
@@ -114,10 +115,9 @@ class Scanner:
                 c0, c1 = match.span("c")
                 comment = Token("COMMENT", match.group("c"), c0, c1,
                                 Span(line_no, c0 - pos + 1, line_no, c1 - pos + 1))
-            lines.append(Line(tokens, comment, line_no, line_no, pos, match.start("nl")))
+            yield Line(tokens, comment, line_no, line_no, pos, match.start("nl"))
             pos = match.end()
             line_no += 1
-        return lines
 
     def _line(self, text: str, pos: int, line_no: int) -> tuple[Line | None, int, int]:
         """Scan one logical line token by token; returns it (None if blank), the offset after
@@ -131,7 +131,7 @@ class Scanner:
             if match is None:  # only spaces remain before the end of the text
                 end = len(text)
                 break
-            kind = match.lastgroup
+            kind = match.lastgroup or ""  # never "": each alternative is a named group
             begin = match.start(kind)
             if kind == "_NEWLINE":
                 end = begin
@@ -142,7 +142,7 @@ class Scanner:
             pos = match.end()
             column = begin - line_start + 1
             if kind == "LONG_STRING" and ("\n" in value or "\r" in value):
-                breaks = list(_LINE_BREAK.finditer(value))
+                breaks = list(BREAK.finditer(value))
                 token = Token(kind, value, begin, pos, Span(
                     line_no, column, line_no + len(breaks), len(value) - breaks[-1].end() + 1))
                 line_no += len(breaks)
@@ -157,16 +157,3 @@ class Scanner:
                 tokens.append(token)
         line = Line(tokens, comment, first, line_no, start, end) if tokens or comment else None
         return line, len(text), line_no
-
-
-def position(text: str, offset: int, first_line: int = 1) -> tuple[int, int]:
-    """Line and column (1-based, code points) of `offset`, counting line breaks as editors do."""
-    breaks = list(_LINE_BREAK.finditer(text, 0, offset))
-    # A "\r" just before `offset` may be the first half of "\r\n": it still ends the line.
-    line_start = breaks[-1].end() if breaks else 0
-    return first_line + len(breaks), offset - line_start + 1
-
-
-def line_count(text: str) -> int:
-    """How many lines an editor shows for `text` (a final line break opens an empty line)."""
-    return text.count("\n") + text.count("\r") - text.count("\r\n") + 1

@@ -11,16 +11,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from functools import cache
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple
 
 from . import strings, times
-from .diagnostics import Diagnostic, Fix, Span, closest, shown, sort_key
+from .diagnostics import (
+    DIRECTIVE_PROBLEM,
+    INVALID_ESCAPE,
+    INVALID_TIME,
+    SYNTAX_ERROR,
+    UNKNOWN_KEYWORD,
+    UNTERMINATED_STRING,
+    Descriptor,
+    Diagnostic,
+    Fix,
+    Span,
+    closest,
+    shown,
+    sort_key,
+)
 from .grammar import Failure, Grammar, Shape, load
-from .lexer import BAD_LONG_STRING, BAD_STRING, Line, Token, line_count, position
-
-ACTIONS = ("start", "interact", "end")
-DIRECTIVES = ("title", "orientation", "prompt-expansion", "min-gap")
+from .lexer import BAD_LONG_STRING, BAD_STRING, Line, Token
+from .lines import count, position
+from .vocabulary import ACTIONS, DIRECTIVES, KEYWORDS, SCENE
 
 
 def _join(first: Span, last: Span) -> Span:
@@ -99,8 +113,8 @@ class Invalid(NamedTuple):
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-Statement = Union[Cue, Directive, Scene, Invalid]
-Item = Union[Cue, Directive, Scene, Invalid, Comment]
+Statement = Cue | Directive | Scene | Invalid
+Item = Cue | Directive | Scene | Invalid | Comment
 
 
 class Document(NamedTuple):
@@ -116,14 +130,14 @@ class Document(NamedTuple):
         return tuple(i for i in self.items if not isinstance(i, Comment))
 
 
-def _scene(children: list, comment: Comment | None) -> Scene:
+def _scene(children: list[Any], comment: Comment | None) -> Scene:
     keyword, name = children
     problems: list[Diagnostic] = []
     text = _text(name, problems)
     return Scene(keyword.span, text, _join(keyword.span, text.span), comment, tuple(problems))
 
 
-def _cue(children: list, action: str, comment: Comment | None) -> Cue:
+def _cue(children: list[Any], action: str, comment: Comment | None) -> Cue:
     problems: list[Diagnostic] = []
     time_token, keyword = children[0], children[1]
     time = _time(time_token, problems)
@@ -143,7 +157,7 @@ def _cue(children: list, action: str, comment: Comment | None) -> Cue:
                _join(time.span, last), comment, tuple(problems) if problems else ())
 
 
-def _directive(children: list, name: str, comment: Comment | None) -> Directive:
+def _directive(children: list[Any], name: str, comment: Comment | None) -> Directive:
     keyword, value_token = children
     problems: list[Diagnostic] = []
     value: Text | Word
@@ -156,7 +170,7 @@ def _directive(children: list, name: str, comment: Comment | None) -> Directive:
 
 #: One builder per grammar rule (by rule name or alias): a pure function of the rule's
 #: children (tokens, or what the sub-rules built) and the line's trailing comment.
-_BUILDERS: dict[str, Callable[[list, Comment | None], Any]] = {
+_BUILDERS: dict[str, Callable[[list[Any], Comment | None], Any]] = {
     "start_cue": lambda c, comment: _cue(c, "start", comment),
     "interact_cue": lambda c, comment: _cue(c, "interact", comment),
     "end_cue": lambda c, comment: _cue(c, "end", comment),
@@ -171,7 +185,7 @@ _BUILDERS: dict[str, Callable[[list, Comment | None], Any]] = {
 
 def _build(shape: Shape, tokens: list[Token], comment: Comment | None = None) -> Any:
     rule, children = shape
-    return _BUILDERS[rule]([tokens[c] if c.__class__ is int else _build(c, tokens) for c in children], comment)
+    return _BUILDERS[rule]([tokens[c] if isinstance(c, int) else _build(c, tokens) for c in children], comment)
 
 
 def _time(token: Token, problems: list[Diagnostic]) -> Time:
@@ -180,7 +194,7 @@ def _time(token: Token, problems: list[Diagnostic]) -> Time:
     parsed = times.parse_time(text)
     if isinstance(parsed, times.TimeError):
         fixes = tuple(Fix(f"Replace with `@{s}`", span, "@" + s) for s in parsed.suggestions)
-        problems.append(Diagnostic("ODY003", parsed.message, span, parsed.help, fixes))
+        problems.append(INVALID_TIME.at(span, parsed.message, parsed.help, fixes))
         return Time(text, span, text.startswith("+"), None)
     relative, ms = parsed
     return Time(text, span, relative, ms)
@@ -192,7 +206,7 @@ def _text(token: Token, problems: list[Diagnostic]) -> Text:
     if isinstance(decoded, str):
         return Text(token.value, span, decoded)
     for error in decoded:
-        problems.append(Diagnostic("ODY005", error.message, _inner_span(token, error.start, error.end), error.help))
+        problems.append(INVALID_ESCAPE.at(_inner_span(token, error.start, error.end), error.message, error.help))
     return Text(token.value, span, None)
 
 
@@ -238,7 +252,7 @@ def parse(text: str, first_line: int = 1) -> Document:
     items = parse_items(text, first_line)
     diagnostics = [d for item in items if not isinstance(item, Comment) for d in item.diagnostics]
     diagnostics.sort(key=sort_key)
-    return Document(tuple(items), line_count(text), first_line, tuple(diagnostics))
+    return Document(tuple(items), count(text), first_line, tuple(diagnostics))
 
 
 def parse_items(text: str, first_line: int = 1, stop: int | None = None) -> list[Item]:
@@ -263,9 +277,10 @@ def _statement(grammar: Grammar, text: str, line: Line, comment: Comment | None)
     if isinstance(shape, Failure):
         first, last = tokens[0], tokens[-1]
         raw = text[first.start_pos:last.end_pos]
-        diagnostic = _syntax_error(text, tokens, shape.index, shape.expected)
+        diagnostic = _syntax_error(text, tokens, shape.at, shape.expected)
         return Invalid(raw, _join(first.span, last.span), comment, (diagnostic,))
-    return _build(shape, tokens, comment)  # type: ignore[no-any-return]
+    statement: Statement = _build(shape, tokens, comment)  # the builders are keyed by rule name: untyped
+    return statement
 
 
 # --- syntax errors in plain words ------------------------------------------------------------
@@ -292,7 +307,7 @@ def _describe(token: Token) -> str:
     return f"`{shown(token.value)}`"
 
 
-def _expected(expected: set[str]) -> str:
+def _expected(expected: AbstractSet[str]) -> str:
     words: list[str] = []
     for name in sorted(expected):
         word = _WORDS.get(name) or f"`{name.lower().replace('_', '-')}`"
@@ -303,8 +318,7 @@ def _expected(expected: set[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-_DIRECTIVE_KEYWORDS = {"TITLE": "title", "ORIENTATION": "orientation", "PROMPT_EXPANSION": "prompt-expansion",
-                       "MIN_GAP": "min-gap"}
+_DIRECTIVE_KEYWORDS = {KEYWORDS[name]: name for name in DIRECTIVES}
 _DIRECTIVE_HELP = {
     "title": 'a title is a quoted string: `title "Window cat"`',
     "orientation": "write `orientation portrait` or `orientation landscape`",
@@ -341,23 +355,20 @@ def _syntax_error(text: str, tokens: list[Token], index: int, expected: frozense
     if previous.type == "TIME" and bad.type in ("STRING", "LONG_STRING"):
         return _missing_action(previous, bad)
     if bad.type in ("STRING", "LONG_STRING") and previous.type == "END":
-        return Diagnostic(
-            "ODY001", "`end` takes no prompt", bad.span, "remove the text after `end`",
+        return SYNTAX_ERROR.at(bad.span, "`end` takes no prompt", "remove the text after `end`",
             (Fix("Remove the prompt", Span(previous.span.end_line, previous.span.end_column,
                                            bad.span.end_line, bad.span.end_column), ""),),
         )
     if bad.type == "$END" and expected & {"STRING", "LONG_STRING"}:
         what = "a prompt" if previous.type in ("START", "INTERACT") else "a name" if previous.type == "SCENE" else "a value"
-        return Diagnostic(
-            "ODY001", f"expected {what} in quotes after `{previous.value}`", previous.span,
+        return SYNTAX_ERROR.at(previous.span, f"expected {what} in quotes after `{previous.value}`",
             f'write it in double quotes: `{previous.value} "..."`',
         )
     if bad.type == "WORD" and expected & {"STRING", "LONG_STRING"}:
         return _unquoted(text, tokens, index)
     if bad.type == "$END":
-        return Diagnostic("ODY001", f"the line ends too early: expected {_expected(expected)}", previous.span)
-    return Diagnostic(
-        "ODY001", f"unexpected {_describe(bad)}: expected {_expected(expected)}", bad.span,
+        return SYNTAX_ERROR.at(previous.span, f"the line ends too early: expected {_expected(expected)}")
+    return SYNTAX_ERROR.at(bad.span, f"unexpected {_describe(bad)}: expected {_expected(expected)}",
         "remove it, or start a new line for a new statement" if "$END" in expected else None,
     )
 
@@ -371,7 +382,7 @@ def _spaced_time(time: Token, bad: Token) -> Diagnostic | None:
         return None
     span = Span(time.span.line, time.span.column, bad.span.end_line, bad.span.end_column)
     where = "between `@` and the time" if time.value in ("@", "@+") else "inside a time"
-    return Diagnostic("ODY003", f"there must be no space {where}", span, f"write `@{shown(joined)}`",
+    return INVALID_TIME.at(span, f"there must be no space {where}", f"write `@{shown(joined)}`",
                       (Fix(f"Write `@{shown(joined)}`", span, "@" + joined),))
 
 
@@ -381,12 +392,10 @@ def _missing_action(time: Token, bad: Token) -> Diagnostic:
         glued = time.value[1:]
         if glued.endswith(action) and not isinstance(times.parse_time(glued[: -len(action)]), times.TimeError):
             fixed = f"{time.value[: -len(action)]} {action}"
-            return Diagnostic(
-                "ODY001", "the action is glued to the time", time.span, f"put a space before it: `{shown(fixed)}`",
+            return SYNTAX_ERROR.at(time.span, "the action is glued to the time", f"put a space before it: `{shown(fixed)}`",
                 (Fix("Insert a space", time.span, fixed),),
             )
-    return Diagnostic(
-        "ODY001", "expected an action after the time", time.span,
+    return SYNTAX_ERROR.at(time.span, "expected an action after the time",
         'write `start`, `interact` or `end` after the time: `@3s interact "..."`',
         (Fix("Insert `interact`", _point(bad.span.line, bad.span.column), "interact "),),
     )
@@ -400,8 +409,7 @@ def _unquoted(text: str, tokens: list[Token], index: int) -> Diagnostic:
         words = words[1:-1]
     quoted = strings.quote(words)
     span = Span(first.span.line, first.span.column, last.span.end_line, last.span.end_column)
-    return Diagnostic(
-        "ODY001", "expected a string in double quotes", span, f"put it in double quotes: `{shown(quoted)}`",
+    return SYNTAX_ERROR.at(span, "expected a string in double quotes", f"put it in double quotes: `{shown(quoted)}`",
         (Fix("Put it in double quotes", span, quoted),),
     )
 
@@ -411,31 +419,30 @@ def _bad_directive_value(text: str, tokens: list[Token], bad: Token) -> Diagnost
     name = _DIRECTIVE_KEYWORDS[tokens[0].type]
     help = _DIRECTIVE_HELP[name]
     if bad.type == "$END":
-        return Diagnostic("ODY109", f"`{name}` needs a value", tokens[0].span, help)
+        return DIRECTIVE_PROBLEM.at(tokens[0].span, f"`{name}` needs a value", help)
     fixes: tuple[Fix, ...] = ()
     if name == "title" and bad.type not in ("STRING", "LONG_STRING"):
-        return _replace_code(_unquoted(text, tokens, 1), "ODY109", "the title is written in double quotes")
+        return _replace_code(_unquoted(text, tokens, 1), DIRECTIVE_PROBLEM, "the title is written in double quotes")
     if bad.type in ("STRING", "LONG_STRING"):
         value = strings.decode(bad.value)
         if isinstance(value, str) and value and not any(c.isspace() or c in '"#@' for c in value):
             fixes = (Fix(f"Write `{shown(value)}`", bad.span, value),)
-        return Diagnostic("ODY109", f"the value of `{name}` is written without quotes", bad.span, help, fixes)
+        return DIRECTIVE_PROBLEM.at(bad.span, f"the value of `{name}` is written without quotes", help, fixes)
     if bad.type == "TIME" and name == "min-gap":
         fixes = (Fix(f"Write `{shown(bad.value[1:])}`", bad.span, bad.value[1:]),)
-        return Diagnostic("ODY109", "`min-gap` takes a duration without `@`", bad.span, help, fixes)
-    return Diagnostic("ODY109", f"`{shown(bad.value)}` is not a value of `{name}`", bad.span, help)
+        return DIRECTIVE_PROBLEM.at(bad.span, "`min-gap` takes a duration without `@`", help, fixes)
+    return DIRECTIVE_PROBLEM.at(bad.span, f"`{shown(bad.value)}` is not a value of `{name}`", help)
 
 
-def _replace_code(diagnostic: Diagnostic, code: str, message: str) -> Diagnostic:
-    return Diagnostic(code, message, diagnostic.span, diagnostic.help, diagnostic.fixes, diagnostic.related)
+def _replace_code(diagnostic: Diagnostic, descriptor: Descriptor, message: str) -> Diagnostic:
+    return descriptor.at(diagnostic.span, message, diagnostic.help, diagnostic.fixes, diagnostic.related)
 
 
 def _unterminated(token: Token) -> Diagnostic:
     span = token.span
     if token.type == BAD_LONG_STRING:
-        return Diagnostic("ODY002", 'unterminated `"""` string', span, 'close it with `"""`')
-    return Diagnostic(
-        "ODY002", "unterminated string", span,
+        return UNTERMINATED_STRING.at(span, 'unterminated `"""` string', 'close it with `"""`')
+    return UNTERMINATED_STRING.at(span, "unterminated string",
         'add the closing `"`; a `"..."` string ends on its line (use `"""` to span lines)',
         (Fix('Add the closing `"`', Span(span.end_line, span.end_column, span.end_line, span.end_column), '"'),),
     )
@@ -445,36 +452,31 @@ def _unknown(kind: str, token: Token, known: tuple[str, ...], listing: str) -> D
     span = token.span
     guess = closest(token.value.lower(), known)
     if guess:
-        return Diagnostic(
-            "ODY004", f"unknown {kind} `{shown(token.value)}`", span, f"did you mean `{guess}`?",
+        return UNKNOWN_KEYWORD.at(span, f"unknown {kind} `{shown(token.value)}`", f"did you mean `{guess}`?",
             (Fix(f"Replace with `{guess}`", span, guess),),
         )
-    return Diagnostic("ODY004", f"unknown {kind} `{shown(token.value)}`", span, f"the {kind}s are {listing}")
+    return UNKNOWN_KEYWORD.at(span, f"unknown {kind} `{shown(token.value)}`", f"the {kind}s are {listing}")
 
 
 def _bad_first_token(bad: Token) -> Diagnostic:
     span = bad.span
     if bad.type == "WORD":
         if not isinstance(times.parse_time(bad.value), times.TimeError) or bad.value[:1].isdigit():
-            return Diagnostic(
-                "ODY001", "a cue starts with `@` and its time", span, f"write `@{shown(bad.value)}`",
+            return SYNTAX_ERROR.at(span, "a cue starts with `@` and its time", f"write `@{shown(bad.value)}`",
                 (Fix("Add `@`", Span(span.line, span.column, span.line, span.column), "@"),),
             )
         guess = closest(bad.value.lower(), ACTIONS)
-        if guess and not closest(bad.value.lower(), (*DIRECTIVES, "scene")):
-            return Diagnostic(
-                "ODY004", f"`{shown(bad.value)}` is not a directive", span,
+        if guess and not closest(bad.value.lower(), (*DIRECTIVES, SCENE)):
+            return UNKNOWN_KEYWORD.at(span, f"`{shown(bad.value)}` is not a directive",
                 f'did you mean the action `{guess}`? A cue begins with its time: `@3s {guess} ...`',
             )
         return _unknown(
-            "directive", bad, (*DIRECTIVES, "scene"),
+            "directive", bad, (*DIRECTIVES, SCENE),
             "`title`, `orientation`, `prompt-expansion`, `min-gap` and `scene`",
         )
     if bad.type in ("START", "INTERACT", "END"):
-        return Diagnostic(
-            "ODY001", "a cue needs a time", span, f"write the time first: `@3s {bad.value} ...`",
-        )
-    return Diagnostic(
-        "ODY001", f"unexpected {_describe(bad)} at the start of a line",
-        span, "a line holds a cue (`@3s interact \"...\"`), a directive, a `scene` or a comment",
+        return SYNTAX_ERROR.at(span, "a cue needs a time", f"write the time first: `@3s {bad.value} ...`")
+    return SYNTAX_ERROR.at(
+        span, f"unexpected {_describe(bad)} at the start of a line",
+        "a line holds a cue (`@3s interact \"...\"`), a directive, a `scene` or a comment",
     )

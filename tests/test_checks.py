@@ -321,7 +321,9 @@ def test_ody109_bad_value(line: str, where: Span, guess: str | None) -> None:
         assert fixes(d) == []
 
 
-@pytest.mark.parametrize(("line", "words"), [("min-gap 3", "unit"), ("min-gap +3s", "not a relative time"), ("min-gap 3sec", "unknown time unit")])
+@pytest.mark.parametrize(("line", "words"), [
+    ("min-gap 3", "unit"), ("min-gap +3s", "not a relative time"), ("min-gap 3sec", "unknown time unit"),
+])
 def test_ody109_bad_min_gap(line: str, words: str) -> None:
     d = only(diags(f"{line}\n{BODY}"), "ODY109")
     assert d.message.startswith("bad `min-gap`") and words in d.message
@@ -640,7 +642,7 @@ RESUMABLE = ('@0 start "a"\n@+1s interact "b"\n@x interact "c"\n@+3s interact "d
 
 
 def test_resuming_the_script_rules_from_any_cue_gives_the_same_result() -> None:
-    from odyssey_dsl.checks import Progress, check_script, step
+    from odyssey_dsl.rules.timing import Progress, check_script, step
     from odyssey_dsl.syntax import Cue, parse
 
     cues = [s if isinstance(s, Cue) else None for s in parse(RESUMABLE).statements]
@@ -672,3 +674,34 @@ def test_check_sorts_its_diagnostics_by_place() -> None:
 
     found = check(parse(RESUMABLE), None).diagnostics
     assert list(found) == sorted(found, key=sort_key) and len(found) > 3
+
+
+# --- suppressions by name -------------------------------------------------------------------
+
+def test_a_suppression_may_name_the_warning_instead_of_its_code() -> None:
+    assert codes(TWO_SHORT_GAPS.format(first=" # ody: ignore[short-gap]", second="")) == ["ODY201"]
+    assert codes(TWO_SHORT_GAPS.format(first=" # ody: ignore[Short-Gap, ODY202]", second="")) == ["ODY201"]
+
+
+def test_a_misspelled_name_is_unknown_and_the_help_guesses_the_name() -> None:
+    d = only(diags('@0 start "a"\n@3s end # ody: ignore[short-gaps]'), "ODY204")
+    assert d.help == "did you mean `short-gap`?"
+    assert d.span == Span(2, 23, 2, 33)
+
+
+def test_naming_an_error_by_its_name_is_reported_by_that_name() -> None:
+    found = diags('@0 start "a"\n@3s interact "b"\n@3s end # ody: ignore[cue-out-of-order]')
+    assert [d.code for d in found] == ["ODY102", "ODY203"]
+    assert "`cue-out-of-order` is an error" in found[1].message
+
+
+def test_ody205_a_typed_tab_in_a_prompt_warns_in_lint_and_the_editor() -> None:
+    from odyssey_dsl.lsp.document import LiveDocument
+
+    text = '@0 start "a\tcat"\n@3s interact "b\\tc"\n@6s interact """x\n\ty"""\n@9s end\n'
+    found = diags(text)  # not the escape `\t` (line 2), nor the tab folded away with a line break (line 4)
+    assert [(d.code, d.span, d.is_error) for d in found] == [("ODY205", Span(1, 10, 1, 17), False)]
+    assert diags(text.replace('cat"', 'cat" # ody: ignore[tab-in-prompt]')) == []
+    live = LiveDocument(text.replace("a\tcat", "a cat"), None, Settings())
+    live.edit((0, 11), (0, 12), "\t")  # the editor's driver reruns the rule on the edited cue only
+    assert live.text == text and live.diagnostics == tuple(found)

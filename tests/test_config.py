@@ -239,12 +239,12 @@ def test_unreadable_file(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 
 def test_config_path_is_a_folder(tmp_path: pathlib.Path) -> None:
     (tmp_path / "conf.toml").mkdir()
-    with pytest.raises(ConfigError, match="^conf.toml: cannot read: "):
+    with pytest.raises(ConfigError, match=r"^conf\.toml: cannot read: "):
         read_settings(tmp_path / "conf.toml")
 
 
 def test_missing_explicit_file(tmp_path: pathlib.Path) -> None:
-    with pytest.raises(ConfigError, match="^nope.toml: cannot read: No such file"):
+    with pytest.raises(ConfigError, match=r"^nope\.toml: cannot read: No such file"):
         read_settings(tmp_path / "nope.toml")
 
 
@@ -304,3 +304,11 @@ def test_merge_keeps_file_values_when_flags_absent() -> None:
 
 def test_merge_can_turn_strict_off() -> None:
     assert merge(Settings(strict=True), strict=False).strict is False
+
+
+def test_ignore_takes_a_rules_name_and_keeps_its_code(tmp_path: pathlib.Path) -> None:
+    config = write(tmp_path / "ody.toml", 'ignore = ["short-gap", "Long-Script"]\n')
+    assert read_settings(config).ignore == frozenset({"ODY201", "ODY202"})
+    assert merge(Settings(), ignore=["short-gap", "ody999"]).ignore == frozenset({"ODY201", "ODY999"})
+    with pytest.raises(ConfigError, match="which is not a code"):
+        read_settings(write(tmp_path / "ody.toml", 'ignore = ["short-gaps"]\n'))

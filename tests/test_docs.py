@@ -1,6 +1,7 @@
 """The documentation's examples are compiled, so the docs cannot drift from the compiler.
 
-docs/diagnostics.md: one `## ODYnnn — summary` section per code in CODES. In a section,
+docs/diagnostics.md: one `## ODYnnn — summary` section per code in CODES, opening with the
+  rule's name (`**Name:** `short-gap``). In a section,
   ```ody        a screenplay that must produce the section's code (and no other code, but
                 those named after the fence's language: ```ody ODY201);
   ```ody-bytes  the same, where `<0xNN>` stands for one raw byte (for ODY006);
@@ -74,10 +75,20 @@ def test_every_code_has_a_section_and_every_section_a_code() -> None:
     assert len(headings) == len(SECTIONS), "a heading is not written `## ODYnnn — summary`"
 
 
+def test_each_descriptor_links_to_its_section() -> None:
+    """`Descriptor.doc` is GitHub's anchor for the heading: lower case, punctuation dropped."""
+    text = DIAGNOSTICS.read_text(encoding="utf-8")
+    for code, descriptor in CODES.items():
+        heading = next(m.group(0)[3:] for m in _HEADING.finditer(text) if m.group(1) == code)
+        anchor = "".join(c for c in heading.lower() if c.isalnum() or c in "- ").replace(" ", "-")
+        assert descriptor.doc == f"docs/diagnostics.md#{anchor}"
+
+
 @pytest.mark.parametrize("code", sorted(SECTIONS))
 def test_section_heading_severity_and_content(code: str) -> None:
     summary, section = SECTIONS[code]
     assert summary == CODES[code].summary
+    assert section.lstrip().startswith(f"**Name:** `{CODES[code].name}`\n"), f"{code}: the name comes first"
     assert re.search(rf"^\*\*Severity:\*\* {CODES[code].severity.value}\b", section, re.MULTILINE)
     for part in ("**When:**", "**Why it matters:**", "**How to fix it:**"):
         assert part in section, f"{code} lacks {part}"

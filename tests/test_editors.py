@@ -23,9 +23,9 @@ import click
 import pytest
 
 from odyssey_dsl import times
-from odyssey_dsl.checks import _VALUES
 from odyssey_dsl.cli import main
-from odyssey_dsl.syntax import ACTIONS, DIRECTIVES
+from odyssey_dsl.vocabulary import ACTIONS, DIRECTIVES
+from odyssey_dsl.vocabulary import DIRECTIVE_VALUES as _VALUES
 
 ROOT = Path(__file__).resolve().parent.parent
 VSCODE = ROOT / "editors" / "vscode"

@@ -16,7 +16,7 @@ from lark import Lark, Tree
 from lark.exceptions import UnexpectedToken
 from lark.parsers.lalr_parser_state import ParserState
 
-from odyssey_dsl.grammar import START, Failure, export_tables, grammar_path, load
+from odyssey_dsl.grammar import START, Failure, export_tables, grammar_path, lalr_table, load
 from odyssey_dsl.lexer import Span, Token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +81,18 @@ def test_valid_statements_parse_like_lark(grammar, lark_conf, types):
 @given(st.lists(st.sampled_from(TYPES), min_size=1, max_size=6))
 def test_interpreter_agrees_with_lark(grammar, lark_conf, types):
     assert grammar.run(tuple(types)) == _lark_shape(lark_conf, tuple(types))
+
+
+def test_lark_internals_still_give_the_lalr_table():
+    """`lalr_table` reads Lark's private parse configuration: this fails first if Lark moves it."""
+    lark = Lark(grammar_path().read_text(encoding="utf-8"), start=["file", START], parser="lalr", lexer="basic")
+    table, start, end = lalr_table(lark, START)
+    assert start in table and end in table and start != end
+    shifts = [arg for actions in table.values() for shift, arg in actions.values() if shift]
+    reduces = [arg for actions in table.values() for shift, arg in actions.values() if not shift]
+    assert shifts and all(isinstance(s, int) and s in table for s in shifts)
+    assert reduces and all(rule.origin.name and hasattr(rule.options, "expand1") for rule in reduces)
+    assert "TIME" in table[start] and table[start]["TIME"][0]
 
 
 def test_tables_come_from_the_grammar(grammar):

@@ -11,16 +11,13 @@ import re
 
 from lsprotocol import types
 
-from ..diagnostics import Diagnostic, Fix, Severity, Span
+from ..diagnostics import INVALID_TIME, Diagnostic, Fix, Span, lookup
 from ..syntax import Comment, Cue
 from ..times import TimeError, parse_time
 from .document import LiveDocument
 from .positions import Columns
 from .publish import to_lsp
 
-#: Warnings that a `# ody: ignore[...]` on their own statement cannot silence: they are about
-#: suppressions themselves.
-_NOT_SILENCEABLE = frozenset({"ODY203", "ODY204"})
 _AFTER_HASH = re.compile(r"#[ \t]*")
 
 
@@ -29,9 +26,9 @@ def fixes_for(diagnostic: Diagnostic, live: LiveDocument) -> tuple[list[Fix], bo
     the fix to apply without asking (the only one, or the only reading that fits)."""
     fixes = list(diagnostic.fixes)
     preferred = len(fixes) == 1
-    if diagnostic.code == "ODY003" and len(fixes) > 1:
+    if diagnostic.code == INVALID_TIME.code and len(fixes) > 1:
         fixes, preferred = _by_neighbours(diagnostic, fixes, live)
-    if diagnostic.severity is Severity.WARNING and diagnostic.code not in _NOT_SILENCEABLE:
+    if diagnostic.descriptor.silenceable:
         silence = _silence(diagnostic, live)
         if silence is not None:
             fixes.append(silence)
@@ -75,7 +72,7 @@ def _silence(diagnostic: Diagnostic, live: LiveDocument) -> Fix | None:
         end = statement.span
         return Fix(title, _point(end.end_line, end.end_column), f"  # ody: ignore[{code}]")
     if comment.ignores:
-        if any(c == code for c, _ in comment.ignores):
+        if any(known is not None and known.code == code for known in (lookup(c) for c, _ in comment.ignores)):
             return None
         if len(comment.ignores) == 1 and not comment.ignores[0][0]:  # `ignore[]`
             return Fix(title, comment.ignores[0][1], f"[{code}]")

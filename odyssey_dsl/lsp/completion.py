@@ -12,8 +12,9 @@ from typing import NamedTuple
 from lsprotocol import types
 
 from ..images import is_data_url
-from ..syntax import ACTIONS, DIRECTIVES, Comment, Cue, Directive, Invalid, Item
+from ..syntax import Comment, Cue, Directive, Invalid, Item
 from ..times import TimeError, parse_time
+from ..vocabulary import ACTIONS, DIRECTIVE_VALUES, DIRECTIVES, UNITS
 from .document import LiveDocument
 from .hover import KEYWORDS
 from .positions import Columns
@@ -30,11 +31,9 @@ _ACTION = re.compile(r"^[ \t]*@\S+[ \t]+([a-z]*)$")
 _IMAGE_KEYWORD = re.compile(rf"^[ \t]*@\S+[ \t]+start[ \t]+{_STRING}[ \t]+([a-z]*)$")
 _LONG_CLOSED = re.compile(r'"""[ \t]+([a-z]*)$')
 _START_CUE = re.compile(r"[ \t]*@\S+[ \t]+start\b")
-_VALUE = re.compile(r"^[ \t]*(orientation|prompt-expansion|min-gap)[ \t]+([a-z0-9.]*)$")
+_VALUES = {**DIRECTIVE_VALUES, "min-gap": ("3s", "2s", "1s", "0")}
+_VALUE = re.compile(rf"^[ \t]*({'|'.join(map(re.escape, _VALUES))})[ \t]+([a-z0-9.]*)$")
 _LINE_START = re.compile(r"^[ \t]*([a-z-]*)$")
-_VALUES = {"orientation": ("portrait", "landscape"), "prompt-expansion": ("on", "off"),
-           "min-gap": ("3s", "2s", "1s", "0")}
-_UNITS = ("s", "ms", "m", "h")
 
 
 class Context(NamedTuple):
@@ -114,7 +113,7 @@ def _in_string_or_comment(prefix: str) -> bool:
 
 def _units(context: Context, number: str, start: int) -> list[types.CompletionItem]:
     items = []
-    for order, unit in enumerate(_UNITS):
+    for order, unit in enumerate(UNITS):
         parsed = parse_time(number + unit)
         if isinstance(parsed, TimeError):
             continue

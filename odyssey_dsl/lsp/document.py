@@ -16,7 +16,7 @@ wait, so an edit costs about what it changes:
 - **Lines that moved.** Each record keeps the syntax node as parsed and the line it now
   starts on; the node (and its diagnostics) is shifted only when it is looked at (`_current`).
   Moving 20,000 records is one list of integers.
-- **Script rules.** `checks.step` runs them one statement at a time with a plain-value
+- **Script rules.** `rules.timing.step` runs them one statement at a time with a plain-value
   `Progress`; each record keeps the progress after it, so the rules resume at the edit and stop
   at the first unchanged cue whose progress is what it was. Their diagnostics only point at the
   cue itself, the cue before it (always re-run after an edit between them) or the script's
@@ -33,26 +33,18 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple, cast
+from typing import NamedTuple, cast, overload
 
-from ..checks import (
-    Checked,
-    Options,
-    Progress,
-    Script,
-    Timed,
-    check_images,
-    close_script,
-    comment_codes,
-    directives,
-    lone_suppression,
-    scene_like,
-    scenes,
-    setting_codes,
-    step,
-)
+from ..checks import Checked, Script
 from ..config import Settings
-from ..diagnostics import Diagnostic, Span, sort_key
+from ..diagnostics import UNTERMINATED_STRING, Diagnostic, Span, sort_key
+from ..lines import split_keeping
+from ..rules.directives import Options, directives
+from ..rules.images import check_images
+from ..rules.registry import ScriptEnd, Timed, on_script_end
+from ..rules.scenes import scene_like, scenes
+from ..rules.suppression import comment_codes, lone_suppression, setting_codes
+from ..rules.timing import Progress, spell_ody, step
 from ..syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Text, Time, Word, parse_items
 
 # One byte per record says what it is, so that `bytearray.find` (memchr) finds scripts, cues
@@ -64,7 +56,6 @@ _STATEMENTS = b"TCAI"  # what belongs to a script
 _OTHERS = b"TCSAH"  # what directives must come before
 _BREAKS = b"AI"
 _CUE_RUN = re.compile(b"[TC]")
-_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
 
 
 class Placed(NamedTuple):
@@ -129,7 +120,7 @@ class LiveDocument:
             self._rebuild(text)
 
     def _rebuild(self, text: str) -> None:
-        self._raw = _split(text)
+        self._raw = split_keeping(text)
         self._text: str | None = text
         self._setting_extras: list[Diagnostic] = []
         self._silenced = setting_codes(self.settings.ignore, 1, self._setting_extras)
@@ -155,7 +146,7 @@ class LiveDocument:
         lo = sl
         if sl > 0 and raw[sl - 1].endswith("\r"):  # a lone CR may become half of a CRLF
             lo, head = sl - 1, raw[sl - 1] + head
-        lines = _split(head + new_text + tail)
+        lines = split_keeping(head + new_text + tail)
         if el < len(raw) - 1:  # `tail` ends with a line break: the next line is not part of it
             lines.pop()
         raw[lo:el + 1] = lines
@@ -239,10 +230,10 @@ class LiveDocument:
         before = self._last_cue(head + 1, index)
         known = (records[i].ms for i in self._cues_back(head + 1, index))
         later = (records[m.start()].ms for m in _CUE_RUN.finditer(kinds, index + 1, end))
-        ends = (records[i].ms for i in self._cues_back(head + 1, end) if records[i].item.action == "end")  # type: ignore[union-attr]
+        ends = (records[i].ms for i in self._cues_back(head + 1, end) if cast(Cue, records[i].item).action == "end")
         return Placed(self._timed(index), before < 0, records[before].ms if before >= 0 else None,
                       next((ms for ms in known if ms is not None), None), next((ms for ms in later if ms is not None), None),
-                      self._current(head) if head >= 0 and kinds[head] == _SCENE else None,  # type: ignore[arg-type]
+                      cast(Scene, self._current(head)) if head >= 0 and kinds[head] == _SCENE else None,
                       next(ends, None))
 
     def scene_lines(self) -> list[tuple[int, int]]:
@@ -383,7 +374,7 @@ class LiveDocument:
                 record.progress = progress  # a comment or directive: the progress goes through
 
     def _step(self, index: int, progress: Progress, cue: Cue | None, before: Cue | None, first: Cue | None) -> Progress:
-        """`checks.step` on record `index`, made current by the caller (`cue` is its node, None
+        """`rules.timing.step` on record `index`, made current by the caller (`cue` is its node, None
         for a broken line), keeping what it gives; returns the progress after it."""
         record = self._records[index]
         found: list[Diagnostic] = []
@@ -408,7 +399,7 @@ class LiveDocument:
 
     def _cue(self, index: int) -> Cue | None:
         """The cue at record `index` where it is now (None for -1)."""
-        return self._current(index) if index >= 0 else None  # type: ignore[return-value]
+        return cast(Cue, self._current(index)) if index >= 0 else None
 
     def _first_cue(self, head: int) -> int:
         return _find(self._kinds, _CUES, head + 1, self._script_end(head))
@@ -433,7 +424,7 @@ class LiveDocument:
 
     def _timed(self, index: int) -> Timed:
         record = self._records[index]
-        return Timed(self._current(index), record.ms, record.after_break)  # type: ignore[arg-type]
+        return Timed(cast(Cue, self._current(index)), record.ms, record.after_break)
 
     # --- the rules on the whole file -----------------------------------------------------------
 
@@ -473,9 +464,10 @@ class LiveDocument:
         for head, end in scripts:
             first, last = _find(kinds, _CUES, head + 1, end), self._last_cue(head + 1, end)
             broken = (head >= 0 and kinds[head] == _BROKEN_SCENE) or _find(kinds, _BREAKS, head + 1, end) >= 0
-            ended = last >= 0 and self._records[last].progress.ended  # type: ignore[union-attr]
-            close_script(self._timed(first) if first >= 0 else None, self._timed(last) if last >= 0 else None,
-                         ended, self._options.min_gap_ms, found, broken, broken, empty)
+            progress = self._records[last].progress if last >= 0 else None
+            ended = progress is not None and progress.ended
+            on_script_end.run(ScriptEnd(self._timed(first) if first >= 0 else None, self._timed(last) if last >= 0 else None,
+                                        ended, self._options.min_gap_ms, broken, broken, empty, spell_ody), found)
         return found
 
     def _image_rules(self) -> list[Diagnostic]:
@@ -520,8 +512,8 @@ class LiveDocument:
         if self._document is None:
             with _collector_paused():
                 items = tuple(self._current(i) for i in range(len(self._records)))
-            parsed = [d for i in _each_byte(self._noisy) if not isinstance(items[i], Comment)
-                      for d in items[i].diagnostics]  # type: ignore[union-attr]
+            noisy = (items[i] for i in _each_byte(self._noisy))
+            parsed = [d for item in noisy if not isinstance(item, Comment) for d in item.diagnostics]
             self._document = Document(items, len(self._raw), 1, tuple(sorted(parsed, key=sort_key)))
         return self._document
 
@@ -531,9 +523,9 @@ class LiveDocument:
             scripts = []
             with _collector_paused():
                 for head, end in self._scripts():
-                    scene = self._current(head) if head >= 0 and self._kinds[head] == _SCENE else None
+                    scene = cast(Scene, self._current(head)) if head >= 0 and self._kinds[head] == _SCENE else None
                     cues = tuple(self._timed(m.start()) for m in _CUE_RUN.finditer(self._kinds, head + 1, end))
-                    scripts.append(Script(scene, cues))  # type: ignore[arg-type]
+                    scripts.append(Script(scene, cues))
             self._checked = Checked(self._options, tuple(scripts), self._has_scenes, self.diagnostics)
         return self._checked
 
@@ -549,12 +541,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
-
-
-def _split(text: str) -> list[str]:
-    """The lines of `text`, each with its line break (the last one has none)."""
-    parts = _LINE_BREAK.split(text)
-    return [a + b for a, b in zip(parts[0::2], parts[1::2])] + [parts[-1]]
 
 
 def _find(kinds: bytearray, chars: bytes, start: int = 0, end: int | None = None) -> int:
@@ -593,7 +579,7 @@ def _kind(item: Item) -> int:
 
 def _unclosed(item: Item) -> bool:
     """A broken line that may hold a `\"\"\"` no later `\"\"\"` closes (an edit below may close it)."""
-    return isinstance(item, Invalid) and '"""' in item.text and any(d.code == "ODY002" for d in item.diagnostics)
+    return isinstance(item, Invalid) and '"""' in item.text and any(d.code == UNTERMINATED_STRING.code for d in item.diagnostics)
 
 
 def _imaged(item: Item) -> bool:
@@ -602,10 +588,20 @@ def _imaged(item: Item) -> bool:
 
 # --- moving nodes down or up ------------------------------------------------------------------
 
+@overload
+def _text(text: Text, shift: int) -> Text: ...
+@overload
+def _text(text: None, shift: int) -> None: ...
+@overload
+def _text(text: Text | None, shift: int) -> Text | None: ...
 def _text(text: Text | None, shift: int) -> Text | None:
     return None if text is None else Text(text.raw, text.span.shifted(shift), text.value)
 
 
+@overload
+def _comment(comment: Comment, shift: int) -> Comment: ...
+@overload
+def _comment(comment: Comment | None, shift: int) -> Comment | None: ...
 def _comment(comment: Comment | None, shift: int) -> Comment | None:
     if comment is None:
         return None
@@ -616,7 +612,7 @@ def _comment(comment: Comment | None, shift: int) -> Comment | None:
 def _shift_item(item: Item, shift: int) -> Item:
     """The same node `shift` lines further down, as parsing it there would give."""
     if isinstance(item, Comment):
-        return _comment(item, shift)  # type: ignore[return-value]
+        return _comment(item, shift)
     diagnostics = tuple(d.shifted(shift) for d in item.diagnostics)
     comment, span = _comment(item.comment, shift), item.span.shifted(shift)
     if isinstance(item, Cue):
@@ -628,7 +624,7 @@ def _shift_item(item: Item, shift: int) -> Item:
     if isinstance(item, Directive):
         value = item.value
         moved = _text(value, shift) if isinstance(value, Text) else Word(value.text, value.span.shifted(shift))
-        return Directive(item.name, item.keyword.shifted(shift), moved, span, comment, diagnostics)  # type: ignore[arg-type]
+        return Directive(item.name, item.keyword.shifted(shift), moved, span, comment, diagnostics)
     if isinstance(item, Scene):
-        return Scene(item.keyword.shifted(shift), _text(item.name, shift), span, comment, diagnostics)  # type: ignore[arg-type]
+        return Scene(item.keyword.shifted(shift), _text(item.name, shift), span, comment, diagnostics)
     return Invalid(item.text, span, comment, diagnostics)

@@ -3,16 +3,14 @@ editor keeps the cursor, the selection and the undo history of the untouched lin
 
 from __future__ import annotations
 
-import re
 from difflib import SequenceMatcher
 
 from lsprotocol import types
 
 from ..fmt import FormatError, format_text
+from ..lines import split as lines_of
+from ..lines import split_keeping
 from .positions import Columns
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # lines with their ends, as LSP counts them
-_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def format_edits(text: str, line_width: int, columns: Columns,
@@ -25,8 +23,8 @@ def format_edits(text: str, line_width: int, columns: Columns,
         return None
     if new == text:
         return []
-    old, fresh = _LINE.findall(text), _LINE.findall(new)
-    split = _BREAK.split(text)
+    old, fresh = _with_ends(text), _with_ends(new)
+    split = lines_of(text)
 
     def line_at(index: int) -> str:
         return split[index] if 0 <= index < len(split) else ""
@@ -45,3 +43,9 @@ def format_edits(text: str, line_width: int, columns: Columns,
             continue
         edits.append(types.TextEdit(types.Range(position(i1), position(i2)), "".join(fresh[j1:j2])))
     return edits
+
+
+def _with_ends(text: str) -> list[str]:
+    """The lines each with its line break, without the empty one after a final break."""
+    found = split_keeping(text)
+    return found if found[-1] else found[:-1]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..diagnostics import CODES, Span, shown
+from ..diagnostics import Span, lookup, shown
 from ..syntax import Comment, Cue, Directive, Scene
 from ..times import format_clock, format_ms
 from .document import LiveDocument
@@ -36,9 +36,10 @@ def hover_at(live: LiveDocument, line: int, column: int) -> tuple[str, Span] | N
         return None
     comment = item if isinstance(item, Comment) else item.comment
     if comment is not None:
-        for code, span in comment.ignores:
-            if code in CODES and _inside(span, line, column):
-                return f"`{code}`: {CODES[code].summary} ({CODES[code].severity.value})", span
+        for word, span in comment.ignores:
+            known = lookup(word)
+            if known is not None and _inside(span, line, column):
+                return f"`{known.code}`: {known.summary} ({known.severity.value})", span
     if isinstance(item, Cue):
         if _inside(item.time.span, line, column):
             text = time_text(live, item)

@@ -17,7 +17,7 @@ from ..diagnostics import Span
 #: The line at a 0-based index, without its line break ('' past the end).
 LineAt = Callable[[int], str]
 
-_CODECS = {types.PositionEncodingKind.Utf8: "utf-8", types.PositionEncodingKind.Utf16: "utf-16-le"}
+_CODECS: dict[str, str] = {types.PositionEncodingKind.Utf8: "utf-8", types.PositionEncodingKind.Utf16: "utf-16-le"}
 _WIDTH = {"utf-8": 1, "utf-16-le": 2}
 
 
@@ -35,7 +35,7 @@ class Columns:
 
     def __init__(self, encoding: str = types.PositionEncodingKind.Utf16) -> None:
         self.encoding = encoding
-        self._codec = _CODECS.get(encoding)  # type: ignore[call-overload]
+        self._codec = _CODECS.get(encoding)
         self._units = _units_utf8 if self._codec == "utf-8" else _units_utf16
 
     def to_client(self, line: str, column: int) -> int:

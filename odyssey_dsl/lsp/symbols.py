@@ -15,8 +15,9 @@ from typing import Any
 
 from lsprotocol import types
 
-from ..checks import Checked, Timed
+from ..checks import Checked
 from ..diagnostics import Span, shown
+from ..rules.registry import Timed
 from ..times import format_clock
 from .positions import Columns
 

@@ -1,0 +1,42 @@
+"""The line model: where text breaks into lines, for every position the tools show.
+
+A line ends at `\\r\\n`, a lone `\\r` or `\\n`, and nowhere else, as the LSP specification and
+editors count lines. `str.splitlines` also breaks at U+2028, U+0085, form feeds and other
+separators, which would put a position on the wrong line: do not use it for positions.
+"""
+
+from __future__ import annotations
+
+import re
+
+BREAK = re.compile(r"\r\n|\r|\n")
+_KEEPING = re.compile(r"(\r\n|\r|\n)")
+
+
+def split(text: str) -> list[str]:
+    """The lines of `text` without their breaks (a final break opens an empty last line)."""
+    return BREAK.split(text)
+
+
+def split_keeping(text: str) -> list[str]:
+    """The lines of `text`, each with its break (the last one has none, and may be empty)."""
+    parts = _KEEPING.split(text)
+    return [a + b for a, b in zip(parts[0::2], parts[1::2])] + [parts[-1]]
+
+
+def count(text: str) -> int:
+    """How many lines an editor shows for `text` (a final line break opens an empty line)."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n") + 1
+
+
+def position(text: str, offset: int, first_line: int = 1) -> tuple[int, int]:
+    """Line and column (1-based, code points) of `offset`."""
+    breaks = list(BREAK.finditer(text, 0, offset))
+    # A "\r" just before `offset` may be the first half of "\r\n": it still ends the line.
+    line_start = breaks[-1].end() if breaks else 0
+    return first_line + len(breaks), offset - line_start + 1
+
+
+def normalized(text: str) -> str:
+    """`text` with every line break written `\\n`."""
+    return BREAK.sub("\n", text)

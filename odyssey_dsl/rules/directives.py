@@ -1,0 +1,109 @@
+"""The directives at the top of a file: the options they set, and ODY109."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple
+
+from ..diagnostics import DIRECTIVE_PROBLEM, Diagnostic, Fix, Related, closest, shown
+from ..syntax import Comment, Cue, Directive, Invalid, Item, Scene, Text, Word
+from ..times import TimeError, parse_time
+from ..vocabulary import DIRECTIVE_VALUES
+from .registry import on_directives
+from .scenes import scene_like
+
+DEFAULT_MIN_GAP_MS = 3000
+
+
+class Options(NamedTuple):
+    """What the directives say, with the API's defaults for what they leave out."""
+
+    title: str | None = None
+    portrait: bool = True
+    expansion: bool = True
+    min_gap_ms: int = DEFAULT_MIN_GAP_MS
+
+
+def directives(items: Iterable[Item], found: list[Diagnostic]) -> Options:
+    """The options the directives set (the first of each counts), after the `on_directives`
+    rules have put their problems in `found`.
+
+    Only the directives and the items up to the first cue or scene matter: an editor passes
+    just those."""
+    items = [item for item in items if not isinstance(item, Comment)]
+    on_directives.run(items, found)
+    title, orientation, expansion, min_gap = None, "portrait", "on", DEFAULT_MIN_GAP_MS
+    seen: set[str] = set()
+    for item in items:
+        if not isinstance(item, Directive) or item.name in seen:
+            continue
+        seen.add(item.name)
+        value, _ = _value(item)
+        if value is None:
+            continue
+        if item.name == "title":
+            title = str(value)
+        elif item.name == "min-gap":
+            min_gap = int(value)
+        elif item.name == "orientation":
+            orientation = str(value)
+        else:
+            expansion = str(value)
+    return Options(title, orientation == "portrait", expansion == "on", min_gap)
+
+
+@on_directives
+def directive_problem(items: Sequence[Item]) -> Iterator[Diagnostic]:
+    """ODY109: a directive set twice, below the first cue or scene, or with a bad value."""
+    seen: dict[str, Directive] = {}
+    first_other: Cue | Scene | Invalid | None = None
+    for item in items:
+        if isinstance(item, Comment):
+            continue
+        if not isinstance(item, Directive):
+            if isinstance(item, (Cue, Scene)) or item.text.startswith("@") or scene_like(item):
+                first_other = first_other or item
+            continue
+        if item.name in seen:
+            yield DIRECTIVE_PROBLEM.at(
+                item.span, f"`{item.name}` is set twice", "remove one of them",
+                related=(Related(seen[item.name].span, f"`{item.name}` is first set here"),),
+            )
+            continue
+        seen[item.name] = item
+        if first_other is not None:
+            yield DIRECTIVE_PROBLEM.at(
+                item.keyword, f"`{item.name}` comes after the first cue or scene",
+                "directives go at the top of the file, before any cue or scene",
+                related=(Related(first_other.span, "the first cue or scene"),),
+            )
+        _, problem = _value(item)
+        if problem is not None:
+            yield problem
+
+
+def _value(item: Directive) -> tuple[str | int | None, Diagnostic | None]:
+    """A directive's value (None when there is none to use) and what is wrong with it."""
+    value = item.value
+    if item.name == "title":
+        return (value.value if isinstance(value, Text) else None), None
+    assert isinstance(value, Word)
+    if item.name == "min-gap":
+        parsed = parse_time(value.text)
+        if isinstance(parsed, TimeError) or parsed[0]:
+            message = parsed.message if isinstance(parsed, TimeError) else "min-gap is a duration, not a relative time"
+            return None, DIRECTIVE_PROBLEM.at(
+                value.span, f"bad `min-gap`: {message}",
+                "write a duration such as `min-gap 3s` (`min-gap 0` turns the warning off)",
+            )
+        return parsed[1], None
+    allowed = DIRECTIVE_VALUES[item.name]
+    if value.text in allowed:
+        return value.text, None
+    guess = closest(value.text.lower(), allowed, 0.5)
+    fixes = (Fix(f"Replace with `{guess}`", value.span, guess),) if guess else ()
+    return None, DIRECTIVE_PROBLEM.at(
+        value.span, f"`{item.name}` is `{allowed[0]}` or `{allowed[1]}`, not `{shown(value.text)}`",
+        f"did you mean `{guess}`?" if guess else f"write `{item.name} {allowed[0]}` or `{item.name} {allowed[1]}`",
+        fixes,
+    )

@@ -1,0 +1,224 @@
+"""One script's cues in time: absolute times, and the rules on order, gaps, `start` and `end`.
+
+The driver runs one cue at a time (`step`) with a plain-value `Progress`, so that an editor
+can resume it from an edited cue and stop once the progress is what it was
+(odyssey_dsl.lsp.document). Resolving times (ODY108) and noticing cues after `end` (ODY104)
+belong to the driver: they decide what the `on_cue` rules see.
+
+A script that contains a line which failed to parse skips the whole-script rules (ODY101 when
+the broken line comes before the first cue, ODY103 always): the broken line may have been the
+missing `start` or `end`, and one mistake must give one diagnostic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
+
+from ..diagnostics import (
+    CUE_AFTER_END,
+    CUE_OUT_OF_ORDER,
+    LONG_SCRIPT,
+    MISSING_END,
+    MISSING_START,
+    RELATIVE_FIRST_CUE,
+    SECOND_START,
+    SHORT_GAP,
+    Diagnostic,
+    Fix,
+    Related,
+    Span,
+)
+from ..syntax import Cue, Time
+from ..times import format_ms
+from .directives import DEFAULT_MIN_GAP_MS
+from .registry import CueStep, ScriptEnd, Timed, on_cue, on_script_end
+
+STREAM_LIMIT_MS = 5 * 60 * 1000
+
+
+def spell_ody(ms: int) -> str:
+    """A time as a screenplay writes it, for help texts and fixes."""
+    return "@" + format_ms(ms)
+
+
+class Progress(NamedTuple):
+    """What the script rules carry from one statement of a script to the next.
+
+    Plain values only: the cue before and the first cue are passed to `step` by the caller,
+    so an editor can keep the progress after each statement, resume the rules from an edited
+    cue and stop as soon as the progress is what it was (`==`)."""
+
+    base_ms: int | None = None  # what a relative time counts from (None: unknown)
+    first: bool = True  # no cue and no broken line yet
+    after_break: bool = False  # a broken line since the last cue
+    compare: bool = False  # the next cue is compared with the one before (`previous_ms`)
+    previous_ms: int | None = None
+    ended: bool = False  # an `end` was seen
+    stopped: bool = False  # a cue after `end` was reported: the rules have finished
+
+
+def check_script(
+    cues: Sequence[Cue | None],
+    min_gap_ms: int,
+    found: list[Diagnostic],
+    broken_before_first: bool = False,
+    broken: bool = False,
+    empty_span: Span | None = None,
+    spell: Callable[[int], str] = spell_ody,
+) -> tuple[Timed, ...]:
+    """Resolve times and apply the script rules to one script's cues (None: a broken line).
+
+    `empty_span` is where to report a script without cues (None: it is reported elsewhere);
+    `spell` writes a time in the source's own syntax, for suggested replacements.
+    """
+    first_cue = next((c for c in cues if c is not None), None)
+    progress, before = Progress(), None
+    timed: list[Timed] = []
+    for cue in cues:
+        progress, entry = step(progress, cue, before, first_cue, min_gap_ms, found, spell)
+        if entry is not None:
+            timed.append(entry)
+            before = cue
+    first, last = (timed[0], timed[-1]) if timed else (None, None)
+    on_script_end.run(ScriptEnd(first, last, progress.ended, min_gap_ms, broken_before_first, broken, empty_span, spell),
+                      found)
+    return tuple(timed)
+
+
+def step(
+    progress: Progress,
+    cue: Cue | None,
+    before: Cue | None,
+    first_cue: Cue | None,
+    min_gap_ms: int,
+    found: list[Diagnostic],
+    spell: Callable[[int], str] = spell_ody,
+) -> tuple[Progress, Timed | None]:
+    """The rules for one statement of a script (None: a broken line): its absolute time and
+    the progress after it. `before` is the script's previous cue, `first_cue` its first."""
+    if cue is None:  # a broken line, maybe a cue (even the first): nothing after it is placed by it
+        return Progress(None, False, True, *progress[3:]), None
+    ms = _resolve(progress, cue.time, found)
+    entry = Timed(cue, ms, progress.after_break)
+    _, _, _, compare, previous_ms, ended, stopped = progress
+    if stopped:
+        return Progress(ms, False, False, compare, previous_ms, ended, stopped), entry
+    if ended:
+        assert before is not None  # `end` was a cue before this one
+        found.append(CUE_AFTER_END.at(
+            cue.span, "cue after `end`", "`end` must be the last cue: move it below this one, or remove this cue",
+            related=(Related(before.span, "the script ends here"),),
+        ))
+        return Progress(ms, False, False, compare, previous_ms, ended, True), entry
+    previous = Timed(before, previous_ms) if compare and not entry.after_break and before is not None else None
+    on_cue.run(CueStep(cue, ms, previous, first_cue, min_gap_ms, spell), found)
+    # an unknown time leaves nothing to compare the next cue with (unless it is the first)
+    compare = ms is not None or not compare
+    return Progress(ms, False, False, compare, ms if compare else None, ended or cue.action == "end", False), entry
+
+
+def _resolve(progress: Progress, time: Time, found: list[Diagnostic]) -> int | None:
+    """The absolute time: a relative time counts from the previous cue of the script."""
+    if time.ms is None:
+        return None
+    if not time.relative:
+        return time.ms
+    if progress.first:
+        found.append(RELATIVE_FIRST_CUE.at(
+            time.span, "the first cue of a script cannot have a relative time",
+            "there is no cue before it to count from: write `@0`", (Fix("Replace with `@0`", time.span, "@0"),),
+        ))
+        return None
+    return progress.base_ms + time.ms if progress.base_ms is not None else None
+
+
+@on_cue
+def second_start(step: CueStep) -> tuple[Diagnostic, ...]:
+    """ODY105: a `start` that is not the script's first cue, when the first is a `start`."""
+    cue, first = step.cue, step.first
+    if cue.action != "start" or cue is first or first is None or first.action != "start":
+        return ()
+    fixes = (Fix("Change to `interact`", cue.keyword, "interact"),) if cue.image is None else ()
+    return (SECOND_START.at(
+        cue.keyword, "a second `start` in one script",
+        "use `interact` to change what happens, or a `scene` line to begin another script",
+        fixes, (Related(first.span, "the script starts here"),),
+    ),)
+
+
+@on_cue
+def order_and_gap(step: CueStep) -> tuple[Diagnostic, ...]:
+    """ODY102 when a cue is not later than the one before; ODY201 when it is by less than min-gap."""
+    previous, ms, span = step.previous, step.ms, step.cue.time.span
+    if previous is None or previous.ms is None or ms is None:
+        return ()
+    gap = ms - previous.ms
+    if gap > 0 and gap >= step.min_gap_ms:
+        return ()
+    here = format_ms(ms)
+    related = (Related(previous.cue.span, f"the previous cue, at {format_ms(previous.ms)}"),)
+    if gap <= 0:
+        message = (f"this cue is at the same time as the cue before it ({here})" if gap == 0
+                   else f"this cue ({here}) comes before the cue before it ({format_ms(previous.ms)})")
+        suggestion = step.spell(previous.ms + max(step.min_gap_ms, 1))
+        return (CUE_OUT_OF_ORDER.at(
+            span, message,
+            f"cues must be in time order: make it later than {format_ms(previous.ms)}, e.g. `{suggestion}`",
+            (Fix(f"Replace with `{suggestion}`", span, suggestion),), related,
+        ),)
+    suggestion = step.spell(previous.ms + step.min_gap_ms)
+    return (SHORT_GAP.at(
+        span, f"only {format_ms(gap)} after the previous cue (min-gap is {format_ms(step.min_gap_ms)})",
+        f"the model needs time to act on a cue: move it to `{suggestion}` or later, or lower `min-gap`",
+        related=related,
+    ),)
+
+
+@on_cue
+def long_script(step: CueStep) -> tuple[Diagnostic, ...]:
+    """ODY202: an `end` later than the API's default stream limit."""
+    if step.cue.action != "end" or step.ms is None or step.ms <= STREAM_LIMIT_MS:
+        return ()
+    return (LONG_SCRIPT.at(
+        step.cue.span, f"the script lasts {format_ms(step.ms)}, longer than 5 minutes",
+        "the API's default stream limit is 5 minutes: shorten it or split it into scenes",
+    ),)
+
+
+@on_script_end
+def missing_start(end: ScriptEnd) -> Iterator[Diagnostic]:
+    """ODY101: a script without cues, or whose first cue is not a `start` at 0."""
+    if end.first is None:
+        if not end.broken and end.empty_span is not None:
+            yield MISSING_START.at(end.empty_span, "there are no cues",
+                                   "a script needs at least a `start` cue at 0 and an `end`")
+        return
+    if end.broken_before_first:
+        return
+    cue, ms = end.first.cue, end.first.ms
+    if cue.action != "start":
+        yield MISSING_START.at(cue.span, "a script must begin with `start`",
+                               "add a `start` cue at 0 before this cue: it sets the opening scene")
+    elif ms not in (None, 0):
+        zero = end.spell(0)
+        yield MISSING_START.at(
+            cue.time.span, f"the first cue must be at 0, not at {format_ms(ms)}",
+            f"the video starts with the `start` cue: write `{zero}`", (Fix(f"Replace with `{zero}`", cue.time.span, zero),),
+        )
+
+
+@on_script_end
+def missing_end(end: ScriptEnd) -> Iterator[Diagnostic]:
+    """ODY103: a script whose cues stop without an `end`; the fix adds one after the last."""
+    last = end.last
+    if last is None or end.ended or end.broken:
+        return
+    fixes: tuple[Fix, ...] = ()
+    if last.ms is not None and end.spell is spell_ody:
+        at = format_ms(last.ms + (end.min_gap_ms or DEFAULT_MIN_GAP_MS))
+        cue = last.cue
+        column = cue.comment.span.end_column if cue.comment is not None else cue.span.end_column
+        fixes = (Fix(f"Add `@{at} end`", Span(cue.span.end_line, column, cue.span.end_line, column), f"\n@{at} end"),)
+    yield MISSING_END.at(last.cue.span, "this script has no `end`",
+                         "add an `end` cue after the last one: its time is the length of the video", fixes)

@@ -1,0 +1,16 @@
+"""Every word of the language in one place: the parser, the rules, completion, hover, the
+formatter and the editor grammar's tests read them from here (the grammar in grammar/ody.lark
+spells the same words; tests/test_grammar.py keeps the two in step)."""
+
+from __future__ import annotations
+
+ACTIONS = ("start", "interact", "end")
+DIRECTIVES = ("title", "orientation", "prompt-expansion", "min-gap")
+#: The two values of each on/off-like directive; the first is the default.
+DIRECTIVE_VALUES = {"orientation": ("portrait", "landscape"), "prompt-expansion": ("on", "off")}
+SCENE = "scene"
+IMAGE = "image"
+#: Every keyword, with the name of its terminal in the grammar (`prompt-expansion`: PROMPT_EXPANSION).
+KEYWORDS = {word: word.upper().replace("-", "_") for word in (*ACTIONS, *DIRECTIVES, SCENE, IMAGE)}
+#: The units a time is written in, the most common first (completion offers them in this order).
+UNITS = ("s", "ms", "m", "h")

@@ -1,0 +1,76 @@
+"""The catalogue of descriptors: every code declared once, with a name a suppression can use,
+and no code written as a string anywhere else."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from odyssey_dsl import diagnostics
+from odyssey_dsl.diagnostics import CODES, NAMES, SHORT_GAP, Severity, Span, lookup
+
+PACKAGE = Path(diagnostics.__file__).parent
+#: Modules owned by others that still write codes as strings; the lead empties this list.
+NOT_YET_CONVERTED = {"jsoncheck.py", "decompile.py"}
+
+
+def test_each_descriptor_is_the_module_constant_named_after_it() -> None:
+    for code, descriptor in CODES.items():
+        assert descriptor.code == code and NAMES[descriptor.name] is descriptor
+        assert getattr(diagnostics, descriptor.name.upper().replace("-", "_")) is descriptor
+    assert len(NAMES) == len(CODES)
+
+
+def test_the_hundreds_say_the_severity_and_only_some_warnings_are_silenced_by_a_comment() -> None:
+    for code, descriptor in CODES.items():
+        warning = descriptor.severity is Severity.WARNING
+        assert warning == code.startswith("ODY2"), code
+        assert not descriptor.silenceable or warning, code
+    assert sorted(d.code for d in CODES.values() if d.severity is Severity.WARNING and not d.silenceable) == [
+        "ODY203", "ODY204"]  # about suppressions themselves
+
+
+def test_a_code_or_a_name_declared_twice_fails() -> None:
+    with pytest.raises(AssertionError):
+        diagnostics._declare("ODY201", "another-gap", Severity.WARNING, "again")
+    with pytest.raises(AssertionError):
+        diagnostics._declare("ODY299", "short-gap", Severity.WARNING, "again")
+    with pytest.raises(AssertionError):
+        diagnostics._declare("ODY299", "Not_Kebab", Severity.WARNING, "bad name")
+    assert "ODY299" not in CODES
+
+
+def test_lookup_takes_a_code_or_a_name_in_any_case() -> None:
+    assert lookup("ody201") is lookup("ODY201") is lookup("Short-Gap") is SHORT_GAP
+    assert lookup("ODY999") is None and lookup("short-gaps") is None
+
+
+def test_a_diagnostic_knows_its_name_and_descriptor() -> None:
+    d = SHORT_GAP.at(Span(1, 1, 1, 2), "only 1s")
+    assert (d.code, d.name, d.descriptor, d.severity) == ("ODY201", "short-gap", SHORT_GAP, Severity.WARNING)
+
+
+def test_templates_fill_what_a_call_site_leaves_out() -> None:
+    descriptor = diagnostics.Descriptor("ODY299", "x", Severity.WARNING, "s", True, "{n} tabs", "use {what}")
+    d = descriptor.at(Span(1, 1, 1, 2), n=2, what="spaces")
+    assert (d.message, d.help) == ("2 tabs", "use spaces")
+    assert descriptor.at(Span(1, 1, 1, 2), "own words", "own help").message == "own words"
+
+
+def _code_literals(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"ODY\d{3}", node.value)]
+
+
+def test_no_module_writes_a_code_as_a_string_outside_the_declarations() -> None:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = path.relative_to(PACKAGE).as_posix()
+        if name != "diagnostics.py" and name not in NOT_YET_CONVERTED and _code_literals(path):
+            found[name] = _code_literals(path)
+    assert found == {}
+    assert all(_code_literals(PACKAGE / name) for name in NOT_YET_CONVERTED), "empty this list once converted"
