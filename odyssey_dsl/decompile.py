@@ -31,7 +31,7 @@ from typing import NoReturn
 from . import images, jsonpos
 from .api.request import ACTION_KEYS, ACTIONS, ENTRY_KEYS, REQUEST_KEYS, SOURCES
 from .compiler import decode
-from .diagnostics import Diagnostic, Span, closest
+from .diagnostics import INVALID_JSON, NOT_A_SCRIPT, Descriptor, Diagnostic, Span, closest
 from .emit import Entry
 from .jsoncheck import FLAGS
 from .jsonpos import Node
@@ -114,19 +114,19 @@ def load(source: str | bytes, *, name: str | None = None) -> Screenplay:
     text = source if isinstance(source, str) else _decoded(source)
     try:
         if not text.strip():
-            _fail("the input is empty: expected a script, a batch or a request body", Span(1, 1, 1, 1), code="ODY301")
+            _fail("the input is empty: expected a script, a batch or a request body", Span(1, 1, 1, 1), kind=INVALID_JSON)
         suffix = Path(name).suffix.lower() if name else ""
         if suffix == ".py":
             return _from_python(text)
         try:
             return _from_json(text)
         except DecompileError as json_error:
-            if suffix == ".json" or json_error.diagnostic.code != "ODY301":
+            if suffix == ".json" or json_error.diagnostic.code != INVALID_JSON.code:
                 raise
             try:
                 return _from_python(text)
             except DecompileError as python_error:
-                read = python_error.diagnostic.code != "ODY301"  # Python read it all
+                read = python_error.diagnostic.code != INVALID_JSON.code  # Python read it all
                 raise python_error if read or _place(python_error) > _place(json_error) else json_error from None
     except DecompileError as error:
         error.source = text
@@ -144,8 +144,8 @@ def _place(error: DecompileError) -> tuple[int, int]:
     return error.diagnostic.span.line, error.diagnostic.span.column
 
 
-def _fail(message: str, span: Span, help: str | None = None, code: str = "ODY302") -> NoReturn:
-    raise DecompileError(Diagnostic(code, message, span, help))
+def _fail(message: str, span: Span, help: str | None = None, kind: Descriptor = NOT_A_SCRIPT) -> NoReturn:
+    raise DecompileError(kind.at(span, message, help))
 
 
 def _from_json(text: str) -> Screenplay:
@@ -184,11 +184,11 @@ def _python_value(text: str, lines: list[str]) -> Node:
         line, column = error.lineno or 1, error.offset or 1
         byte = len(lines[line - 1][:column - 1].encode("utf-8")) + 1 if line <= len(lines) else column
         _fail(f"neither JSON nor a Python literal: {error.msg}", Span(line, byte, line, byte + 1),
-              "a script is a JSON array, or a Python list of dicts", code="ODY301")
+              "a script is a JSON array, or a Python list of dicts", kind=INVALID_JSON)
     except ValueError as error:  # a NUL character
-        _fail(f"neither JSON nor a Python literal: {error}", Span(1, 1, 1, 2), code="ODY301")
+        _fail(f"neither JSON nor a Python literal: {error}", Span(1, 1, 1, 2), kind=INVALID_JSON)
     except (MemoryError, RecursionError):
-        _fail("the input is nested too deeply to read", Span(1, 1, 1, 2), code="ODY301")
+        _fail("the input is nested too deeply to read", Span(1, 1, 1, 2), kind=INVALID_JSON)
     body = module.body
     statement = body[0] if body else None
     value = None

@@ -27,7 +27,7 @@ from json import JSONDecodeError, decoder
 from typing import Any, NamedTuple
 
 from .api.request import ACTION_KEYS, ACTIONS, ENTRY_KEYS
-from .diagnostics import Diagnostic, Fix, Related, Span, shown
+from .diagnostics import INVALID_JSON, NOT_A_SCRIPT, Descriptor, Diagnostic, Fix, Related, Span, shown
 
 # The standard library's string scanner (its C version when built): `(value, end)` of the string
 # whose opening quote is just before the offset. Undeclared in typeshed, hence the ignore.
@@ -113,9 +113,9 @@ class Node(NamedTuple):
 class ShapeError(Exception):
     """A problem that stops reading this part of the JSON (ODY302, or ODY301 for bad text)."""
 
-    def __init__(self, message: str, span: Span, help: str | None = None, code: str = "ODY302") -> None:
+    def __init__(self, message: str, span: Span, help: str | None = None, kind: Descriptor = NOT_A_SCRIPT) -> None:
         super().__init__(message)
-        self.diagnostic = Diagnostic(code, message, span, help)
+        self.diagnostic = kind.at(span, message, help)
 
 
 # What may come next: a value, a value or `]`, a key, a key or `}`, `:`, `,` or the container's
@@ -256,7 +256,7 @@ def _surrogate(start: int, end: int) -> ShapeError:
 
 
 def _invalid(message: str, start: int, end: int, help: str = _INVALID_HELP) -> ShapeError:
-    return ShapeError(message, Span(0, start, 0, end), help, "ODY301")
+    return ShapeError(message, Span(0, start, 0, end), help, INVALID_JSON)
 
 
 def _unexpected(m: re.Match[str], text: str) -> ShapeError:
