@@ -6,7 +6,9 @@ The public API, for the tools built on it (formatter, runner, language server):
 - `compile_text(text_or_bytes, path=..., settings=...)` / `compile_path(path)` → `Compilation`:
   options, scripts, canonical JSON and every diagnostic, without printing or exiting;
 - `Diagnostic`, `Span`, `Fix`, `Related`, `Severity`, `CODES`: one diagnostic type for all;
-- `Settings`, `load_settings(path)`: the project configuration (`[tool.ody]` / `ody.toml`).
+- `Settings`, `load_settings(path)`: the project configuration (`[tool.ody]` / `ody.toml`);
+- `SourceError` (a file `compile_path` cannot read) and `ConfigError` (a bad `[tool.ody]` /
+  `ody.toml`): the exceptions they raise, each one line for the user.
 """
 
 from .compiler import Compilation, SourceError, compile_path, compile_text

@@ -18,11 +18,12 @@ from .checks import Checked, Options, Script, check
 from .config import Settings
 from .diagnostics import IMAGE_PROBLEM, NOT_UTF8, SYNTAX_CODES, Diagnostic, Span, sort_key
 from .emit import Entry, request_json, script_json
+from .errors import OdyError
 from .lines import position
 from .syntax import Document, parse
 
 
-class SourceError(Exception):
+class SourceError(OdyError):
     """A file that could not be read (missing, unreadable, too large): one line for the user."""
 
 

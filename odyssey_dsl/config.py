@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .diagnostics import NAMES, closest
+from .errors import OdyError
 
 _ODY_TOML = "ody.toml"
 _PYPROJECT = "pyproject.toml"
@@ -37,7 +38,7 @@ class Settings:
     source: pathlib.Path | None = None
 
 
-class ConfigError(Exception):
+class ConfigError(OdyError):
     """A config file that cannot be used; ``str()`` is one line naming it."""
 
     def __init__(self, path: pathlib.Path, message: str) -> None:

@@ -27,10 +27,6 @@ Outside the tree, on purpose:
 - `emulator.errors.ApiError` is an HTTP answer the emulator sends to its clients (a 404, a
   429), a different concept: it never ends an `ody` command.
 
-SourceError and ConfigError are drawn where they belong; until compiler.py and config.py
-declare them so (`class SourceError(OdyError)`, `class ConfigError(OdyError)`), the commands
-that read inputs catch them by name.
-
 ## Exit codes
 
 Declared once, here. A code may mean different things for different commands, as each

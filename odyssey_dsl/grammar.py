@@ -177,18 +177,6 @@ def _read_tables(path: Path, key: str) -> dict[str, Any] | None:
         return None  # missing or damaged: rebuild it
 
 
-def cached_lark(grammar: str, **options: Any) -> Lark:
-    """A Lark LALR parser for another grammar (JSON for `ody check`), its tables cached by
-    Lark (a pickle, hence only in the private cache folder)."""
-    import hashlib
-
-    from lark import Lark
-
-    digest = hashlib.sha256((grammar + repr(sorted(options.items()))).encode("utf-8")).hexdigest()[:16]
-    cache = _cache_file(f"lark-{digest}.pickle", None)
-    return Lark(grammar, parser="lalr", lexer="basic", cache=str(cache) if cache else False, **options)
-
-
 def _cache_file(name: str, cache_dir: Path | None) -> Path | None:
     """A path in the private cache folder, or None when no safe folder is available."""
     if cache_dir is None:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from json import JSONDecodeError, decoder
 from typing import Any, NamedTuple
 
+from . import lines
 from .api.request import ACTION_KEYS, ACTIONS, ENTRY_KEYS
 from .diagnostics import INVALID_JSON, NOT_A_SCRIPT, Descriptor, Diagnostic, Fix, Related, Span, shown
 
@@ -307,8 +308,6 @@ class Lines:
     compiler and the language server count them (never at U+2028, U+0085 or a form feed, which
     `str.splitlines` would count). The line starts are found the first time they are needed."""
 
-    _BREAK = re.compile(r"\r\n?|\n")
-
     def __init__(self, text: str) -> None:
         self.text = text
         self._starts: list[int] | None = None
@@ -316,7 +315,7 @@ class Lines:
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of an offset."""
         if self._starts is None:
-            self._starts = [0, *(m.end() for m in self._BREAK.finditer(self.text))]
+            self._starts = [0, *(m.end() for m in lines.BREAK.finditer(self.text))]
         line = bisect_right(self._starts, offset)
         return line, offset - self._starts[line - 1] + 1
 

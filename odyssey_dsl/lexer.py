@@ -15,7 +15,6 @@ from typing import NamedTuple
 
 from .diagnostics import Span
 from .lines import BREAK
-from .lines import position as position  # for decompile.py until it imports odyssey_dsl.lines
 
 # Token types the scanner adds to the grammar's: unclosed strings (reported as ODY002).
 BAD_STRING = "BAD_STRING"

@@ -14,13 +14,13 @@ then: editors call `ody lint` on every save and must not pay for it).
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from array import array
 from collections.abc import Iterator, Sequence
 from json.encoder import encode_basestring as _string  # a str as JSON, non-ASCII kept
 from typing import IO, Any, NamedTuple
 
+from . import lines
 from .diagnostics import Diagnostic, Span
 
 FORMATS = ("human", "gcc", "json", "github")
@@ -158,7 +158,7 @@ def _json_item(file: str, d: Diagnostic) -> str:
     return (f'{{\n    "file": {file},\n    "line": {span.line},\n    "column": {span.column},\n'
             f'    "end_line": {span.end_line},\n    "end_column": {span.end_column},\n'
             f'    "severity": {_string(d.severity.value)},\n    "code": {_string(d.code)},\n'
-            f'    "message": {_string(d.message)},\n    "help": {"null" if d.help is None else _string(d.help)},\n'
+            f'    "name": {_string(d.name)},\n    "message": {_string(d.message)},\n    "help": {"null" if d.help is None else _string(d.help)},\n'
             f'    "fixes": {fixes},\n    "related": {related}\n  }}')
 
 
@@ -201,9 +201,6 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}" if n else ""
 
 
-_BREAK = re.compile(r"\r\n|\r|\n")
-
-
 class _SourceLines:
     """The source's lines as editors split them (\\n, \\r\\n or a lone \\r), found only as far
     as asked: the first diagnostics of a million-line file need its first lines, not a list
@@ -212,7 +209,7 @@ class _SourceLines:
     def __init__(self, source: str) -> None:
         self._source = source
         self._starts = array("q", [0])  # where each line found so far starts
-        self._breaks = _BREAK.finditer(source)
+        self._breaks = lines.BREAK.finditer(source)
         self._done = False
 
     def get(self, number: int) -> str:

@@ -115,7 +115,18 @@ def test_ignoring_an_error_code_is_itself_a_warning(tree: Path) -> None:
 
 def test_malformed_ignore_is_a_usage_error(tree: Path) -> None:
     result = ody("lint", "--ignore", "ODY201;ODY202", "good.ody", cwd=tree)
-    assert result.returncode == 2 and "is not a diagnostic code" in result.stderr
+    assert result.returncode == 2 and "is neither a diagnostic code like ODY201 nor a rule's name" in result.stderr
+
+
+def test_ignore_takes_a_rule_name_as_well_as_a_code(tree: Path) -> None:
+    assert ody("lint", "--strict", "warn.ody", cwd=tree).returncode == 1
+    quiet = ody("lint", "--ignore", "short-gap", "--strict", "warn.ody", cwd=tree)
+    assert quiet.returncode == 0 and quiet.stdout == "", quiet.stderr
+
+
+def test_the_json_format_names_each_rule(tree: Path) -> None:
+    found = json.loads(ody("lint", "--format", "json", "warn.ody", cwd=tree).stdout)
+    assert [(d["code"], d["name"]) for d in found] == [("ODY201", "short-gap")]
 
 
 def test_no_strict_overrides_the_project(tree: Path) -> None:

@@ -20,11 +20,13 @@ def report_format(help: str = "How to print diagnostics.") -> Callable[[F], F]:
 
 
 def _codes(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
-    """`--ignore ODY201,ODY202`: each a code like ODY201, or it is a usage error."""
-    codes = tuple(c.strip().upper() for group in value for c in group.split(",") if c.strip())
+    """`--ignore ODY201,short-gap`: each a code like ODY201 or a rule's name, or it is a usage error."""
+    from ..config import as_code
+
+    codes = tuple(as_code(c.strip()) for group in value for c in group.split(",") if c.strip())
     wrong = [c for c in codes if not re.fullmatch(r"ODY\d{3}", c)]
     if wrong:
-        raise click.BadParameter(f"{wrong[0]!r} is not a diagnostic code like ODY201")
+        raise click.BadParameter(f"{wrong[0]!r} is neither a diagnostic code like ODY201 nor a rule's name like short-gap")
     return codes
 
 
@@ -33,7 +35,7 @@ def checking_options(fn: F) -> F:
     options = [
         report_format(),
         click.option("--ignore", "ignore", multiple=True, metavar="CODE[,CODE]", callback=_codes,
-                     help="Silence these warning codes for this run (repeatable)."),
+                     help="Silence these warnings for this run, by code or name (repeatable)."),
         click.option("--strict/--no-strict", default=None,
                      help="Warnings fail too (exit 1); --no-strict overrides the project setting."),
         click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
