@@ -15,8 +15,8 @@ next change goes out right behind them, so its diagnostics include any time the 
 them); every 10 edits, the whole-file requests (folding ranges, document symbols), which editors
 send once typing pauses, and the next change right behind them, as when typing resumes: that
 change's diagnostics are reported apart ("edit behind document symbols"), and the answers are
-waited for before the edits go on. Each request's latency is reported. Baselines from the same run: a request the server answers at once (its round trip is
-the floor of any answer) and a from-scratch `compile_text` of the same file in this process
+waited for before the edits go on. Each request's latency is reported. Baselines from the same
+run: a request the server answers at once (its round trip is the floor of any answer) and a from-scratch `compile_text` of the same file in this process
 (what re-checking the whole file would cost).
 
 Run it with the project's interpreter: `/tmp/v/bin/python bench/lsp_bench.py [--edits 200]`.
@@ -192,7 +192,7 @@ class Server:
         deadline = time.monotonic() + WAIT
         while True:
             at, message = self.inbox.get(timeout=max(0.0, deadline - time.monotonic()))
-            asked = self.pending.pop(message.get("id"), None) if "method" not in message else None
+            asked = self.pending.pop(message["id"], None) if "method" not in message and "id" in message else None
             if asked is not None:
                 if "error" in message:
                     raise RuntimeError(f"{asked[0]} answered {message.get('error')}")

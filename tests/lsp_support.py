@@ -15,9 +15,9 @@ import re
 import subprocess
 import sys
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest_lsp
 from lsprotocol import types
@@ -66,6 +66,14 @@ def make_client() -> Client:
 
 CONFIG = pytest_lsp.ClientServerConfig(server_command=SERVER, client_factory=make_client, server_env=ENV)
 
+ClientFixture = Callable[..., AsyncIterator[None]]
+
+
+def lsp_fixture(**options: Any) -> Callable[[ClientFixture], ClientFixture]:
+    """`pytest_lsp.fixture` with a type: pytest-lsp ships none, and an untyped decorator would
+    make every client fixture untyped to mypy."""
+    return cast("Callable[[ClientFixture], ClientFixture]", pytest_lsp.fixture(**options))
+
 
 def capabilities(encodings: Sequence[str] | None, **options: Any) -> types.ClientCapabilities:
     """What an editor states (markdown hovers; nested symbols unless `nested=False`; snippets
@@ -96,7 +104,7 @@ async def start(client: Client, encodings: Sequence[str] | None, **options: Any)
 
 def uri_of(path: Path) -> str:
     uri = from_fs_path(str(path))
-    assert uri is not None, path
+    assert isinstance(uri, str), path
     return uri
 
 

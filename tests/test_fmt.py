@@ -226,7 +226,8 @@ def time_text(draw: st.DrawFn, ms: int) -> str:
 def screenplays(draw: st.DrawFn) -> str:
     """A screenplay that compiles, laid out at random."""
     nl = draw(NEWLINE)
-    sp = lambda: draw(SPACE)  # noqa: E731
+    def sp() -> str:
+        return draw(SPACE)
     lines: list[str] = []
 
     def statement(text: str) -> None:

@@ -7,12 +7,12 @@ import os
 import pathlib
 import struct
 import zlib
+from typing import Any, BinaryIO, cast
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from odyssey_dsl import images
 from odyssey_dsl.images import (
     MAX_IMAGE_BYTES,
     MIME_TYPES,
@@ -259,20 +259,23 @@ def test_inspect_file_reads_only_the_head(tmp_path: pathlib.Path, monkeypatch: p
     real_open = pathlib.Path.open
 
     class Spy:
-        def __init__(self, file: object) -> None:
+        def __init__(self, file: BinaryIO) -> None:
             self._file = file
 
         def __enter__(self) -> Spy:
             return self
 
         def __exit__(self, *exc: object) -> None:
-            self._file.close()  # type: ignore[attr-defined]
+            self._file.close()
 
         def read(self, size: int = -1) -> bytes:
             sizes.append(size)
-            return self._file.read(size)  # type: ignore[attr-defined]
+            return self._file.read(size)
 
-    monkeypatch.setattr(pathlib.Path, "open", lambda self, *a, **k: Spy(real_open(self, *a, **k)))
+    def spy_open(self: pathlib.Path, *args: Any, **kwargs: Any) -> Spy:
+        return Spy(cast(BinaryIO, real_open(self, *args, **kwargs)))  # images opens it "rb"
+
+    monkeypatch.setattr(pathlib.Path, "open", spy_open)
     assert inspect_file(path) == "image/png"
     assert sizes == [SNIFF_BYTES]
 
@@ -433,7 +436,7 @@ def test_huge_payload_refused_without_decoding(monkeypatch: pytest.MonkeyPatch) 
     def no_decode(*_args: object, **_kwargs: object) -> bytes:
         raise AssertionError("an oversized payload must not be decoded")
 
-    monkeypatch.setattr(images.binascii, "a2b_base64", no_decode)
+    monkeypatch.setattr("odyssey_dsl.images.binascii.a2b_base64", no_decode)
     problem = _problem("data:image/png;base64," + "A" * (40 * 1024 * 1024))
     assert problem.message == "data URL image is 30.0 MiB, over the API's 25 MiB limit"
     assert isinstance(decode_data_url("data:image/png;base64," + "A" * (40 * 1024 * 1024)), ImageProblem)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_lsp
-from lsp_support import CONFIG, UTF8, UTF16, Client, apply, diagnostics, lint_json, open_file, replace_all, start
+from lsp_support import CONFIG, UTF8, UTF16, Client, apply, diagnostics, lint_json, lsp_fixture, open_file, replace_all, start
 from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-@pytest_lsp.fixture(config=CONFIG, scope="module", params=[UTF16, UTF8])
-async def client(lsp_client: Client, request: pytest.FixtureRequest):
+@lsp_fixture(config=CONFIG, scope="module", params=[UTF16, UTF8])
+async def client(lsp_client: Client, request: pytest.FixtureRequest) -> AsyncIterator[None]:
     await start(lsp_client, [request.param])
     yield
     await lsp_client.shutdown_session()

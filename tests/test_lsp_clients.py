@@ -3,11 +3,11 @@ them: every answer must fit what that client says it takes (pytest-lsp checks, a
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_lsp
-from lsp_support import CONFIG, UTF16, Client, diagnostics, open_file, position
+from lsp_support import CONFIG, UTF16, Client, diagnostics, lsp_fixture, open_file, position
 from lsprotocol import types
 from pygls.capabilities import get_capability
 from pytest_lsp import client_capabilities
@@ -18,8 +18,8 @@ pytestmark = [pytest.mark.asyncio(loop_scope="module"),
 TEXT = 'title "Cat 🐈"\n@0 start "A cat 😀" image "cat.png"\n@1s interct "b"\n@+1 interact "c"\n'
 
 
-@pytest_lsp.fixture(config=CONFIG, scope="module", params=["visual-studio-code", "neovim"])
-async def client(lsp_client: Client, request: pytest.FixtureRequest):
+@lsp_fixture(config=CONFIG, scope="module", params=["visual-studio-code", "neovim"])
+async def client(lsp_client: Client, request: pytest.FixtureRequest) -> AsyncIterator[None]:
     capabilities = client_capabilities(request.param)
     result = await lsp_client.initialize_session(types.InitializeParams(capabilities=capabilities))
     lsp_client.encoding = result.capabilities.position_encoding or UTF16
@@ -36,7 +36,7 @@ async def test_an_editor_gets_every_feature_in_its_own_terms(client: Client, tmp
     assert hover is not None
     completion = await client.text_document_completion_async(
         types.CompletionParams(document, position(TEXT, 3, 3, client.encoding)))
-    assert completion is not None and [i.label for i in completion.items][:1] == ["+1s"]
+    assert isinstance(completion, types.CompletionList) and [i.label for i in completion.items][:1] == ["+1s"]
     symbols = await client.text_document_document_symbol_async(types.DocumentSymbolParams(document))
     assert symbols and symbols[0].name == '0:00 start "A cat 😀"'
     every = types.Range(types.Position(0, 0), types.Position(4, 0))

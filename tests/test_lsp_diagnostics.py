@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from lsp_support import (
     CONFIG,
     UTF8,
@@ -17,6 +17,7 @@ from lsp_support import (
     diagnostics,
     lint_json,
     lint_view,
+    lsp_fixture,
     open_file,
     position,
     replace_all,
@@ -34,8 +35,8 @@ EMOJI = """\
 """
 
 
-@pytest_lsp.fixture(config=CONFIG, scope="module", params=[UTF8, UTF16, UTF32, None])
-async def client(lsp_client: Client, request: pytest.FixtureRequest):
+@lsp_fixture(config=CONFIG, scope="module", params=[UTF8, UTF16, UTF32, None])
+async def client(lsp_client: Client, request: pytest.FixtureRequest) -> AsyncIterator[None]:
     encodings = [request.param] if request.param is not None else None
     await start(lsp_client, encodings)
     yield

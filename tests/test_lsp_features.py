@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_lsp
-from lsp_support import CONFIG, UTF16, Client, apply, diagnostics, lint_json, open_file, position, replace_all, start
+from lsp_support import CONFIG, UTF16, Client, apply, diagnostics, lint_json, lsp_fixture, open_file, position, replace_all, start
 from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -29,8 +29,8 @@ scene "winter"
 '''
 
 
-@pytest_lsp.fixture(config=CONFIG, scope="module")
-async def client(lsp_client: Client):
+@lsp_fixture(config=CONFIG, scope="module")
+async def client(lsp_client: Client) -> AsyncIterator[None]:
     await start(lsp_client, [UTF16], snippets=True)
     yield
     await lsp_client.shutdown_session()

@@ -5,10 +5,10 @@ publish exactly what `ody lint` says about the final text."""
 from __future__ import annotations
 
 import random
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from lsp_support import (
     CONFIG,
     UTF8,
@@ -20,6 +20,7 @@ from lsp_support import (
     line_starts,
     lint_json,
     lint_view,
+    lsp_fixture,
     open_file,
     place,
     position,
@@ -56,8 +57,8 @@ LINES = ['@+3s interact "x"\n', '@6s interact "the 🐈 naps"\n', 'scene "s"\n',
 EDITS = 250
 
 
-@pytest_lsp.fixture(config=CONFIG, scope="module", params=[UTF16, UTF8])
-async def client(lsp_client: Client, request: pytest.FixtureRequest):
+@lsp_fixture(config=CONFIG, scope="module", params=[UTF16, UTF8])
+async def client(lsp_client: Client, request: pytest.FixtureRequest) -> AsyncIterator[None]:
     await start(lsp_client, [request.param], snippets=True)
     yield
     await lsp_client.shutdown_session()
@@ -135,7 +136,7 @@ async def test_random_edits_leave_the_server_answering_with_lints_words(client: 
     uri = open_file(client, path, text)
     errors_before = sum(m.type == types.MessageType.Error for m in client.log_messages)
     for step in range(EDITS):
-        changes = []
+        changes: list[types.TextDocumentContentChangeEvent] = []
         for _ in range(rng.choice([1, 1, 1, 2, 3])):  # sometimes several changes in one notification
             a, b, new = random_edit(rng, text)
             start_at, end_at = place(text, a), place(text, b)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_lsp
-from lsp_support import CONFIG, Client, diagnostics, open_file, start
+from lsp_support import CONFIG, Client, diagnostics, lsp_fixture, open_file, start
 from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -15,8 +15,8 @@ TEXT = '@0 start "a"\n@+3s end\n'
 WHOLE = types.Range(types.Position(0, 0), types.Position(2, 0))
 
 
-@pytest_lsp.fixture(config=CONFIG, scope="module")
-async def client(lsp_client: Client):
+@lsp_fixture(config=CONFIG, scope="module")
+async def client(lsp_client: Client) -> AsyncIterator[None]:
     await start(lsp_client, None, nested=False, initialization_options={"inlayHints": False})
     yield
     await lsp_client.shutdown_session()

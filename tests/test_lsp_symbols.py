@@ -4,11 +4,11 @@ writes itself, and the same symbols lsprotocol's own objects would give."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_lsp
-from lsp_support import CONFIG, UTF8, UTF16, Client, change, diagnostics, open_file, position, start
+from lsp_support import CONFIG, UTF8, UTF16, Client, change, diagnostics, lsp_fixture, open_file, position, start
 from lsprotocol import types
 from pygls.protocol import default_converter
 
@@ -22,8 +22,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 EMOJI = ["🐈", "😀", "🌸", "é", "🐈‍⬛"]
 
 
-@pytest_lsp.fixture(config=CONFIG, scope="module", params=[UTF16, UTF8])
-async def client(lsp_client: Client, request: pytest.FixtureRequest):
+@lsp_fixture(config=CONFIG, scope="module", params=[UTF16, UTF8])
+async def client(lsp_client: Client, request: pytest.FixtureRequest) -> AsyncIterator[None]:
     await start(lsp_client, [request.param])
     yield
     await lsp_client.shutdown_session()
@@ -80,7 +80,7 @@ async def test_a_large_outline_is_what_lsprotocol_objects_would_give(client: Cli
     uri = open_file(client, path, text)
     await diagnostics(client, uri)
     got = await outline(client, uri)
-    as_json = default_converter().unstructure
+    as_json = default_converter().unstructure  # type: ignore[no-untyped-call]  # pygls declares no types here
     assert as_json(got) == as_json(previous_outline(text, path, client.encoding))
     assert [len(s.children or []) for s in got] == [100, 100, 100]
     assert await outline(client, uri) == got  # the same revision: the cached answer
