@@ -16,10 +16,11 @@ them); every 10 edits, the whole-file requests (folding ranges, document symbols
 send once typing pauses, and the next change right behind them, as when typing resumes: that
 change's diagnostics are reported apart ("edit behind document symbols"), and the answers are
 waited for before the edits go on. Each request's latency is reported. Baselines from the same
-run: a request the server answers at once (its round trip is the floor of any answer) and a from-scratch `compile_text` of the same file in this process
-(what re-checking the whole file would cost).
+run: a request the server answers at once (its round trip is the floor of any answer) and a
+from-scratch `compile_text` of the same file in this process (what re-checking the whole file
+would cost).
 
-Run it with the project's interpreter: `/tmp/v/bin/python bench/lsp_bench.py [--edits 200]`.
+Run it with the project's interpreter: `.venv/bin/python bench/lsp_bench.py [--edits 200]`.
 `--no-requests` sends the changes alone; `--in-process` times the same edits on `LiveDocument`
 directly, without the server. It exits non-zero only when something fails to run, never for
 missing the target.
