@@ -140,7 +140,9 @@ def test_image_is_embedded_as_a_data_url_of_the_file_bytes() -> None:
     import base64
 
     [path] = [p for p in SCREENPLAYS if 'image "' in p.read_text(encoding="utf-8")][:1]
-    written = re.search(r'image "([^"]+)"', path.read_text(encoding="utf-8")).group(1)  # type: ignore[union-attr]
+    found = re.search(r'image "([^"]+)"', path.read_text(encoding="utf-8"))
+    assert found is not None, path
+    written = found.group(1)
     image = json.loads((GOLDEN / f"{path.stem}.json").read_bytes())[0]["start"]["image"]
     header, payload = image.split(",", 1)
     assert header == "data:image/png;base64"

@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 from click.testing import CliRunner
@@ -41,7 +42,12 @@ ODY = shutil.which("ody", path=str(Path(sys.executable).parent)) or "ody"
 # Examples per property come from the hypothesis profile (conftest: 200, nightly 5,000).
 PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                           HealthCheck.filter_too_much])
-OPTIONS: dict[str, dict[str, object]] = {
+class Options(TypedDict, total=False):
+    line_width: int
+    normalize_times: str | None
+
+
+OPTIONS: dict[str, Options] = {
     "narrow": {"line_width": 40},
     "times-absolute": {"normalize_times": "absolute"},
     "times-relative": {"normalize_times": "relative"},
@@ -62,14 +68,14 @@ def comments(text: str) -> Counter[str]:
     return Counter(c.text.rstrip() for c in found if c is not None)
 
 
-def assert_formats(text: str, **options: object) -> str:
+def assert_formats(text: str, line_width: int = 100, normalize_times: str | None = None) -> str:
     """Everything a formatted text promises: canonical bytes, a fixed point, same meaning."""
-    out = format_text(text, **options)  # type: ignore[arg-type]
+    out = format_text(text, line_width=line_width, normalize_times=normalize_times)
     assert "\r" not in out and not out.startswith("\ufeff")
     assert out == "" or (out.endswith("\n") and not out.endswith("\n\n") and not out.startswith("\n"))
     assert "\n\n\n" not in out
     assert all(line == line.rstrip() for line in out.split("\n")), out
-    assert format_text(out, **options) == out  # type: ignore[arg-type]
+    assert format_text(out, line_width=line_width, normalize_times=normalize_times) == out
     assert outcome(compile_ody(out)) == outcome(compile_ody(text))
     assert comments(out) == comments(text)
     return out

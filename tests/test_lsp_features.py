@@ -136,7 +136,8 @@ async def test_the_outline_has_scenes_and_cues(client: Client, tmp_path: Path) -
         ("winter", ['0:00 start "The same orchard in winter, bare branch…"',
                     '0:09.5 interact "A fox trots between the rows"', "0:12.5 end"]),
     ]
-    spring = got[0]  # type: ignore[index]
+    assert got is not None
+    spring = got[0]
     assert isinstance(spring, types.DocumentSymbol)
     assert (spring.range.start.line, spring.range.end.line, spring.selection_range.start.character) == (2, 5, 6)
 

@@ -169,7 +169,8 @@ async def test_junk_on_the_wire_is_logged_and_the_server_goes_on(client: Client,
     errors_before = sum(m.type == types.MessageType.Error for m in client.log_messages)
     for body in (b"\xff\xfe not json {", b'{"jsonrpc": "2.0", "method": "textDocument/didChange", "params": 3}'):
         message = b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
-        sent = client.protocol.writer.write(message)  # type: ignore[union-attr]
+        assert client.protocol.writer is not None
+        sent = client.protocol.writer.write(message)
         if sent is not None:
             await sent
     uri = open_file(client, tmp_path / "after.ody", '@0 start "a"\n@3s end\n')
