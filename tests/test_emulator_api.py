@@ -67,6 +67,11 @@ def test_malformed_key_is_422(http: httpx.Client, body: Any) -> None:
     detail(http.post("/auth/token", json=body), 422)
 
 
+def test_an_oversized_token_body_is_413_with_its_limit_in_the_unit_that_fits(http: httpx.Client) -> None:
+    said = detail(http.post("/auth/token", content=b" " * (64 * 1024 + 1)), 413)
+    assert "64 KiB" in said and "MiB" not in said, said
+
+
 def test_token_body_that_is_not_json_is_422(http: httpx.Client) -> None:
     detail(http.post("/auth/token", content=b"\xff{"), 422)
 
@@ -282,7 +287,9 @@ def test_list_filters_and_pages(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"offset": -1}, {"status": "done"},
-                                    {"active": "maybe"}, {"limit": "x"}])
+                                    {"active": "maybe"}, {"limit": "x"}, {"limit": "²"}, {"limit": "+5"},
+                                    {"limit": " 5"}, {"limit": "1_0"}, {"limit": "5.0"}, {"offset": "٣"},
+                                    {"offset": "+0"}])
 def test_list_rejects_bad_parameters(api: Api, params: dict[str, Any]) -> None:
     detail(api.request("GET", "/simulation-jobs", params=params), 422)
 

@@ -125,6 +125,18 @@ def test_range_requests(landscape: dict[str, Any]) -> None:
     assert head.headers["accept-ranges"] == "bytes"
 
 
+def test_digits_outside_ascii_in_range_or_expiry_are_refused_not_a_crash(landscape: dict[str, Any]) -> None:
+    """`str.isdigit()` takes `²` and `٣`; the server must neither crash (500) nor read them."""
+    url = landscape["streams"][0]["video_url"]
+    whole = httpx.get(url).content
+    for header in (b"bytes=\xb2-", b"bytes=-\xb2", b"bytes=0-\xb2", b"bytes=\xb9\xb2-\xb3"):
+        answer = httpx.get(url, headers={"Range": header})  # latin-1 on the wire, as a client may send
+        assert answer.status_code == 200 and answer.content == whole, (header, answer.text)
+    for expires in ("²", "٣٣٣٣٣٣٣٣٣٣", "¹⁰⁰⁰⁰⁰⁰⁰⁰⁰⁰⁰", " 1", "+1", "1_0"):
+        answer = httpx.get(with_query(url, expires=expires))
+        assert answer.status_code == 403 and "not signed" in answer.json()["detail"], (expires, answer.text)
+
+
 def with_query(url: str, **changes: str) -> str:
     parts = urlsplit(url)
     query = {k: v[0] for k, v in parse_qs(parts.query).items()} | changes

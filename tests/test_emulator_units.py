@@ -21,6 +21,8 @@ from odyssey_dsl.emulator.urls import Signer, load_secret
     ("bytes=-500", (0, 99)), ("bytes=90-500", (90, 99)), ("bytes=100-", UNSATISFIABLE), ("bytes=-0", UNSATISFIABLE),
     ("bytes=0-1,3-4", None), ("bytes=5-2", None), ("lines=0-1", None), ("bytes=a-b", None), ("bytes=", None),
     ("bytes=1" + "0" * 30 + "-", None), (" bytes = 1-2", (1, 2)),
+    ("bytes=²-", None), ("bytes=-²", None), ("bytes=0-²", None), ("bytes=٣-٥", None), ("bytes=+1-2", None),
+    ("bytes=1_0-", None), ("bytes=-1_0", None),
 ])
 def test_byte_range(header: str | None, expected: object) -> None:
     assert byte_range(header, 100) == expected
@@ -76,7 +78,10 @@ def test_signatures() -> None:
                       (("t", "f.mp4", query["expires"], query["signature"]), 1000),
                       (("s", "f.mp4", "1011", query["signature"]), 1000),
                       (("s", "f.mp4", None, query["signature"]), 1000),
-                      (("s", "f.mp4", "-5", "x"), 1000)]:
+                      (("s", "f.mp4", "-5", "x"), 1000),
+                      (("s", "f.mp4", "²", query["signature"]), 1000),
+                      (("s", "f.mp4", "١٠١٠", query["signature"]), 1000),
+                      (("s", "f.mp4", "1_010", query["signature"]), 1000)]:
         with pytest.raises(ApiError) as caught:
             signer.check(*args, now=now)  # type: ignore[arg-type]
         assert caught.value.status == 403

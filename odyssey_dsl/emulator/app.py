@@ -20,11 +20,14 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
+from .._support.numbers import whole_number
+from .._support.sizes import size_text
 from ..models import SimulationRequest
 from . import api
 from .auth import Auth
@@ -88,8 +91,8 @@ def create_app(settings: Settings) -> EmulatorApp:
         return key
 
     Owner = Annotated[str, Depends(owner)]
-    Limit = Annotated[int, Query(ge=1, le=100)]
-    Offset = Annotated[int, Query(ge=0, le=2**62)]
+    Limit = Annotated[int, BeforeValidator(_whole), Query(ge=1, le=100)]
+    Offset = Annotated[int, BeforeValidator(_whole), Query(ge=0, le=2**62)]
 
     @app.get("/", include_in_schema=False)
     def index() -> dict[str, str]:
@@ -159,6 +162,17 @@ def create_app(settings: Settings) -> EmulatorApp:
     return app
 
 
+def _whole(value: object) -> object:
+    """A query number by the rules of every number a client sends (`whole_number`): pydantic
+    alone reads `+5`, ` 5`, `1_0` and `5.0` as numbers."""
+    if not isinstance(value, str):
+        return value
+    number = whole_number(value)
+    if number is None:
+        raise ValueError("must be a whole number written with the digits 0-9 only")
+    return number
+
+
 def _lock(data_dir: Path) -> int:
     """An exclusive lock on the data directory: two emulators over one directory would both
     render its streams. The system drops the lock when the process dies, even by SIGKILL."""
@@ -178,10 +192,10 @@ def _lock(data_dir: Path) -> int:
 async def _read_body(request: Request, limit: int) -> bytes:
     """The body, or 413 past `limit`; the rest is read and dropped (up to a bound) so that a
     client still uploading hears the 413 instead of a broken pipe."""
-    declared = request.headers.get("content-length", "")
+    declared = whole_number(request.headers.get("content-length"))
     chunks: list[bytes] = []
     size = 0
-    too_big = declared.isdigit() and int(declared) > limit
+    too_big = declared is not None and declared > limit
     try:
         async for chunk in request.stream():
             size += len(chunk)
@@ -196,7 +210,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
     except ClientDisconnect:
         raise ApiError(400, "the client went away before the body was read") from None
     if too_big:
-        raise ApiError(413, f"the body is over the {limit} byte limit ({limit // (1024 * 1024)} MiB)")
+        raise ApiError(413, f"the body is over the {size_text(limit)} limit")
     return b"".join(chunks)
 
 

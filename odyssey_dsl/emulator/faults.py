@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from .._support.numbers import whole_number
 from .errors import rate_limited
 from .settings import Settings
 
@@ -125,9 +126,9 @@ class _Truncating:
             return
         if message["type"] == "http.response.start":
             headers = dict((k.lower(), v) for k, v in message.get("headers", []))
-            length = headers.get(b"content-length", b"")
-            if message["status"] in (200, 206) and length.isdigit() and int(length) > 0:
-                self._left = max(1, int(length) // 2)
+            length = whole_number(headers.get(b"content-length"))
+            if message["status"] in (200, 206) and length:
+                self._left = max(1, length // 2)
             await self._send(message)
             return
         if self._left is None or message["type"] != "http.response.body":

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .._support.sizes import size_text
 from ..images import ImageProblem, inspect_data_url, is_data_url
 from ..jsoncheck import check_json
 from ..models import SimulationRequest
@@ -113,7 +114,7 @@ def _check(data: dict[str, Any], settings: Settings) -> None:
             messages.append(f"{_where(data, path)}: {problem.message}{hint} [ODY107]")
     text = _encode_without_images(data, [h for _, h in holders])
     if len(text) > MAX_TEXT_BYTES:
-        raise ApiError(422, f"the request is over {MAX_TEXT_BYTES // MIB} MiB without its images")
+        raise ApiError(422, f"the request is over {size_text(MAX_TEXT_BYTES)} without its images")
     try:
         result = check_json(text.encode("ascii"), settings.data_dir / "no-files-here")
     except Exception:
