@@ -19,7 +19,7 @@ from .errors import ApiError
 from .faults import Dice
 from .lifecycle import Worker, plan, stream_folder
 from .settings import Settings
-from .store import JobRow, NewStream, Store, StreamRow, job_status
+from .store import JobRow, NewStream, Store, StreamRow, TooManyActive, job_status
 from .submit import duration_ms, read_submission
 from .urls import Signer
 
@@ -48,16 +48,16 @@ class Service:
         durations = [duration_ms(script) for script in submission.scripts]
         if s.max_duration is not None and max(durations) / 1000 > s.max_duration:
             raise errors.duration_exceeded(max(durations) / 1000, s.max_duration)
-        if s.concurrent_limit is not None:
-            active = self.store.count_active(owner, now)
-            if active >= s.concurrent_limit:
-                raise errors.concurrent_limit(active, s.concurrent_limit)
         schedule = plan(s, now, durations)
         streams = [NewStream(str(uuid.uuid4()), i, durations[i], schedule.ends[i],
                              self.dice.roll("fail", s.fail_rate), json.dumps(script, ensure_ascii=False))
                    for i, script in enumerate(submission.scripts)]
         job_id = str(uuid.uuid4())
-        self.store.add_job(job_id, owner, submission.portrait, now, schedule.dispatch_at, schedule.start_at, streams)
+        try:
+            self.store.add_job(job_id, owner, submission.portrait, now, schedule.dispatch_at, schedule.start_at,
+                               streams, active_limit=s.concurrent_limit)
+        except TooManyActive as full:
+            raise errors.concurrent_limit(full.active, s.concurrent_limit or 0) from None
         self.worker.wake()
         return self.job(owner, job_id, base)
 

@@ -113,6 +113,14 @@ class Rendered:
 R = TypeVar("R", JobRow, StreamRow)
 
 
+class TooManyActive(Exception):
+    """A job not added: its owner already has `active` active jobs, as many as allowed or more."""
+
+    def __init__(self, active: int) -> None:
+        super().__init__(f"{active} active jobs")
+        self.active = active
+
+
 def job_status(job: JobRow, now: float) -> JobStatus:
     if job.final_status is not None:
         return job.final_status  # type: ignore[return-value]
@@ -166,9 +174,16 @@ class Store:
     # --- jobs -----------------------------------------------------------------------------------
 
     def add_job(self, job_id: str, owner: str, portrait: bool, created_at: float, dispatch_at: float,
-                start_at: float, streams: Sequence[NewStream]) -> None:
-        """The job, its streams and their scripts in one transaction: all or nothing."""
+                start_at: float, streams: Sequence[NewStream], active_limit: int | None = None) -> None:
+        """The job, its streams and their scripts in one transaction: all or nothing. With
+        `active_limit`, TooManyActive instead when the owner already has that many active jobs:
+        counted in the same transaction (BEGIN IMMEDIATE), so no other submit, of this process or
+        another, can slip in between the count and the insert."""
         with self._write() as db:
+            if active_limit is not None:
+                active = self.list_jobs(owner, created_at, ACTIVE, 1, 0)[1]
+                if active >= active_limit:
+                    raise TooManyActive(active)
             db.execute("INSERT INTO jobs (job_id, owner, portrait, created_at, dispatch_at, start_at) "
                        "VALUES (?, ?, ?, ?, ?, ?)", (job_id, owner, int(portrait), created_at, dispatch_at, start_at))
             for s in streams:
@@ -196,9 +211,6 @@ class Store:
             rows = self._rows(JobRow, f"SELECT * FROM jobs WHERE {where} ORDER BY seq DESC LIMIT :limit "
                                       "OFFSET :offset", {**params, "limit": limit, "offset": offset})
         return rows, int(total)
-
-    def count_active(self, owner: str, now: float) -> int:
-        return self.list_jobs(owner, now, ACTIVE, 1, 0)[1]
 
     def cancel(self, job_id: str, now: float) -> JobStatus | None:
         """Cancel the job if it is pending or dispatched at `now`; its status before, in any case."""
