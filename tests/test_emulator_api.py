@@ -47,7 +47,7 @@ def detail(answer: httpx.Response, status: int) -> str:
     assert answer.status_code == status, answer.text
     body = answer.json()
     assert isinstance(body["detail"], str), body
-    return body["detail"]  # type: ignore[no-any-return]
+    return body["detail"]
 
 
 # --- auth ------------------------------------------------------------------------------------------

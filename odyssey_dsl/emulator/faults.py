@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from .._support.numbers import whole_number
-from .errors import rate_limited
+from .errors import problem, rate_limited
 from .settings import Settings
 
 Scope = MutableMapping[str, Any]
@@ -158,7 +158,7 @@ async def _hang_up(send: Send) -> None:
 
 
 async def _answer(send: Send, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
+    body = json.dumps(problem(detail)).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

@@ -15,6 +15,7 @@ from pathlib import Path
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from .._support.numbers import whole_number
+from .errors import problem
 
 CHUNK = 64 * 1024
 UNSATISFIABLE = (-1, -1)
@@ -62,7 +63,7 @@ def file_response(path: Path, range_header: str | None, head: bool) -> Response:
     }
     wanted = byte_range(range_header, size)
     if wanted == UNSATISFIABLE:
-        return JSONResponse({"detail": f"the range starts past the end of the file ({size} bytes)"}, 416,
+        return JSONResponse(problem(f"the range starts past the end of the file ({size} bytes)"), 416,
                             headers={"content-range": f"bytes */{size}", "accept-ranges": "bytes"})
     status, (first, last) = (200, (0, size - 1)) if wanted is None else (206, wanted)
     if status == 206:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..api import ACTIVE
 from ..transactions import immediate
-from .api import ACTIVE, JobStatus
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -41,10 +41,11 @@ CREATE INDEX IF NOT EXISTS streams_by_job ON streams (job_id, script_index);
 CREATE INDEX IF NOT EXISTS streams_due ON streams (status, end_at);
 CREATE TABLE IF NOT EXISTS scripts (stream_id TEXT PRIMARY KEY, entries TEXT NOT NULL);
 """
+PENDING, DISPATCHED, PROCESSING = ACTIVE
 # The status a job shows at :now; `job_status` below is the same rule in Python.
-_STATUS_SQL = """CASE WHEN final_status IS NOT NULL THEN final_status
-    WHEN :now < dispatch_at THEN 'pending' WHEN :now < start_at THEN 'dispatched'
-    ELSE 'processing' END"""
+_STATUS_SQL = f"""CASE WHEN final_status IS NOT NULL THEN final_status
+    WHEN :now < dispatch_at THEN '{PENDING}' WHEN :now < start_at THEN '{DISPATCHED}'
+    ELSE '{PROCESSING}' END"""
 
 
 @dataclass(frozen=True)
@@ -121,12 +122,12 @@ class TooManyActive(Exception):
         self.active = active
 
 
-def job_status(job: JobRow, now: float) -> JobStatus:
+def job_status(job: JobRow, now: float) -> str:
     if job.final_status is not None:
-        return job.final_status  # type: ignore[return-value]
+        return job.final_status
     if now < job.dispatch_at:
-        return "pending"
-    return "dispatched" if now < job.start_at else "processing"
+        return PENDING
+    return DISPATCHED if now < job.start_at else PROCESSING
 
 
 class Store:
@@ -212,14 +213,14 @@ class Store:
                                       "OFFSET :offset", {**params, "limit": limit, "offset": offset})
         return rows, int(total)
 
-    def cancel(self, job_id: str, now: float) -> JobStatus | None:
+    def cancel(self, job_id: str, now: float) -> str | None:
         """Cancel the job if it is pending or dispatched at `now`; its status before, in any case."""
         with self._write() as db:
             job = self.job(job_id)
             if job is None:
                 return None
             status = job_status(job, now)
-            if status in ("pending", "dispatched"):
+            if status in (PENDING, DISPATCHED):
                 db.execute("UPDATE jobs SET final_status = 'cancelled', completed_at = ? WHERE job_id = ?",
                            (now, job_id))
                 db.execute("UPDATE streams SET status = 'cancelled', finished_at = ? WHERE job_id = ?",
