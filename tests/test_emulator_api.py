@@ -294,6 +294,12 @@ def test_list_rejects_bad_parameters(api: Api, params: dict[str, Any]) -> None:
     detail(api.request("GET", "/simulation-jobs", params=params), 422)
 
 
+def test_the_largest_offset_is_accepted_and_one_more_is_not(api: Api) -> None:
+    answer = api.request("GET", "/simulation-jobs", params={"offset": str(2**62)})
+    assert answer.status_code == 200 and answer.json()["jobs"] == [], answer.text
+    detail(api.request("GET", "/simulation-jobs", params={"offset": str(2**62 + 1)}), 422)
+
+
 def test_cancel_rules(tmp_path: Path) -> None:
     with thread_server(tmp_path, **SLOW) as running, Api(running.url) as client:
         job = client.login().submit()

@@ -176,7 +176,7 @@ def _whole(value: object) -> object:
     alone reads `+5`, ` 5`, `1_0` and `5.0` as numbers."""
     if not isinstance(value, str):
         return value
-    number = whole_number(value)
+    number = whole_number(value, max_digits=19)  # 2**62, the largest offset, has 19
     if number is None:
         raise ValueError("must be a whole number written with the digits 0-9 only")
     return number
