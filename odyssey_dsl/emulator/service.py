@@ -70,7 +70,9 @@ class Service:
         except TooManyActive as full:
             raise errors.concurrent_limit(full.active, s.concurrent_limit or 0) from None
         self.worker.wake()
-        return self.job(owner, job_id, base)
+        # The job as it stood when it was made: `pending`, as the API answers a submit, however
+        # long the insert took (a loaded machine could otherwise answer `processing`).
+        return self._detail(self._own_job(owner, job_id), now, base)
 
     def job(self, owner: str, job_id: str, base: str) -> JobDetail:
         job = self._own_job(owner, job_id)
