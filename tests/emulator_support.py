@@ -83,17 +83,20 @@ class Api:
     def submit(self, body: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
         answer = self.request("POST", "/simulation-jobs", json=body or {"script": script(), **fields})
         assert answer.status_code == 200, answer.text
-        return answer.json()  # type: ignore[no-any-return]
+        job: dict[str, Any] = answer.json()
+        return job
 
     def job(self, job_id: str) -> dict[str, Any]:
         answer = self.request("GET", f"/simulation-jobs/{job_id}")
         assert answer.status_code == 200, answer.text
-        return answer.json()  # type: ignore[no-any-return]
+        job: dict[str, Any] = answer.json()
+        return job
 
     def wait(self, job_id: str, until: Callable[[dict[str, Any]], bool] | tuple[str, ...] = FINAL,
              timeout: float = 30.0) -> dict[str, Any]:
         test = until if callable(until) else (lambda job: job["status"] in until)
-        return poll(lambda: self.job(job_id), test, timeout)
+        job: dict[str, Any] = poll(lambda: self.job(job_id), test, timeout)
+        return job
 
 
 def poll(read: Callable[[], Any], test: Callable[[Any], bool], timeout: float = 30.0, every: float = 0.02) -> Any:

@@ -6,7 +6,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from odyssey_dsl.api import FINAL, JobDetail, JobList, Recording, ShapeError, Token, UsageProblem, is_active, read
+from odyssey_dsl.api import (
+    ACTIVE,
+    FINAL,
+    STATUSES,
+    JobDetail,
+    JobList,
+    Problem,
+    Recording,
+    ShapeError,
+    Token,
+    TokenRequest,
+    UsageProblem,
+    is_active,
+    read,
+)
 
 DETAIL = {
     "job_id": "j-1", "status": "completed", "priority": "normal", "created_at": "2026-01-01T00:00:00.000Z",
@@ -76,3 +90,19 @@ def test_any_json_reads_or_raises_shape_error(data: object) -> None:
     except ShapeError:
         return
     assert isinstance(job.job_id, str) and isinstance(job.status, str)
+
+
+def test_the_documented_statuses_are_the_active_ones_then_the_final_ones() -> None:
+    assert STATUSES[: len(ACTIVE)] == ACTIVE and set(STATUSES[len(ACTIVE):]) == FINAL and len(set(STATUSES)) == 6
+    assert all(is_active(s) for s in ACTIVE) and not any(is_active(s) for s in FINAL)
+
+
+def test_additions_for_the_emulator_read_as_none_when_a_server_leaves_them_out() -> None:
+    assert read(Token, {"access_token": "t"}).token_type is None
+    assert read(Token, {"access_token": "t", "token_type": "bearer"}).token_type == "bearer"
+    assert read(UsageProblem, {"code": "X", "detail": "why"}).detail == "why"
+    assert read(UsageProblem, {"code": "X"}).detail is None
+    assert read(Problem, {"detail": "not found"}).detail == "not found" and read(Problem, {}).detail is None
+    with pytest.raises(ShapeError, match=r"answer\.detail"):
+        read(Problem, {"detail": 4})
+    assert read(TokenRequest, {"api_key": "ody_x"}).api_key == "ody_x"

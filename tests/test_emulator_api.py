@@ -47,7 +47,7 @@ def detail(answer: httpx.Response, status: int) -> str:
     assert answer.status_code == status, answer.text
     body = answer.json()
     assert isinstance(body["detail"], str), body
-    return body["detail"]  # type: ignore[no-any-return]
+    return body["detail"]
 
 
 # --- auth ------------------------------------------------------------------------------------------
@@ -65,6 +65,11 @@ def test_token_exchange(http: httpx.Client) -> None:
 ])
 def test_malformed_key_is_422(http: httpx.Client, body: Any) -> None:
     detail(http.post("/auth/token", json=body), 422)
+
+
+def test_an_oversized_token_body_is_413_with_its_limit_in_the_unit_that_fits(http: httpx.Client) -> None:
+    said = detail(http.post("/auth/token", content=b" " * (64 * 1024 + 1)), 413)
+    assert "64 KiB" in said and "MiB" not in said, said
 
 
 def test_token_body_that_is_not_json_is_422(http: httpx.Client) -> None:
@@ -282,9 +287,17 @@ def test_list_filters_and_pages(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"offset": -1}, {"status": "done"},
-                                    {"active": "maybe"}, {"limit": "x"}])
+                                    {"active": "maybe"}, {"limit": "x"}, {"limit": "²"}, {"limit": "+5"},
+                                    {"limit": " 5"}, {"limit": "1_0"}, {"limit": "5.0"}, {"offset": "٣"},
+                                    {"offset": "+0"}])
 def test_list_rejects_bad_parameters(api: Api, params: dict[str, Any]) -> None:
     detail(api.request("GET", "/simulation-jobs", params=params), 422)
+
+
+def test_the_largest_offset_is_accepted_and_one_more_is_not(api: Api) -> None:
+    answer = api.request("GET", "/simulation-jobs", params={"offset": str(2**62)})
+    assert answer.status_code == 200 and answer.json()["jobs"] == [], answer.text
+    detail(api.request("GET", "/simulation-jobs", params={"offset": str(2**62 + 1)}), 422)
 
 
 def test_cancel_rules(tmp_path: Path) -> None:

@@ -102,7 +102,8 @@ def test_tokens_survive_a_restart(emulators: list[Emulator], tmp_path: Path) -> 
 def status_of(url: str, token: str, job_id: str) -> dict[str, Any]:
     answer = httpx.get(f"{url}/simulation-jobs/{job_id}", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert answer.status_code == 200, answer.text
-    return answer.json()  # type: ignore[no-any-return]
+    job: dict[str, Any] = answer.json()
+    return job
 
 
 @needs_renderer
@@ -147,7 +148,7 @@ def test_sigkill_in_every_phase_loses_nothing(emulators: list[Emulator], tmp_pat
     assert again["status"] == "completed" and again["completed_at"] == done["completed_at"]
     old_url = httpx.URL(stream["video_url"])  # signed before the crash; only the port has changed
     assert httpx.get(emulator.url + old_url.raw_path.decode()).content == video
-    with av.open(io.BytesIO(video)) as container:
+    with av.open(io.BytesIO(video), "r") as container:
         assert sum(1 for _ in container.decode(video=0)) == 375
 
 
@@ -172,7 +173,7 @@ def test_default_data_dir_is_the_user_data_folder(emulators: list[Emulator], tmp
         emulator.process = subprocess.Popen([sys.executable, "-m", "odyssey_dsl", "emulator", "--port", "0"],
                                             stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
                                             env=emulator.env)
-    from emulator_support import read_line
+    from odyssey_dsl.runner.emulated import first_line as read_line
 
     assert read_line(emulator.process, 60).startswith("listening on http://127.0.0.1:")
     assert (home / "data" / "odyssey-dsl" / "emulator" / "emulator.sqlite3").exists()

@@ -25,7 +25,7 @@ PADDING = 3 * 1024 * 1024 + 5  # odd, so no chunk size hides an off-by-one
 
 
 def frame_count(video: bytes | Path) -> int:
-    with av.open(io.BytesIO(video) if isinstance(video, bytes) else str(video)) as container:
+    with av.open(io.BytesIO(video) if isinstance(video, bytes) else str(video), "r") as container:
         return sum(1 for _ in container.decode(video=0))
 
 

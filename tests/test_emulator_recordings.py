@@ -43,7 +43,7 @@ def landscape(client: Api) -> dict[str, Any]:
 
 
 def probe(data: bytes) -> tuple[int, int, int, float]:
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), "r") as container:
         stream = container.streams.video[0]
         frames = sum(1 for _ in container.decode(stream))
         duration = float(container.duration / av.time_base) if container.duration else 0.0
@@ -123,6 +123,18 @@ def test_range_requests(landscape: dict[str, Any]) -> None:
     head = httpx.head(url)
     assert head.status_code == 200 and head.headers["content-length"] == str(size) and head.content == b""
     assert head.headers["accept-ranges"] == "bytes"
+
+
+def test_digits_outside_ascii_in_range_or_expiry_are_refused_not_a_crash(landscape: dict[str, Any]) -> None:
+    """`str.isdigit()` takes `²` and `٣`; the server must neither crash (500) nor read them."""
+    url = landscape["streams"][0]["video_url"]
+    whole = httpx.get(url).content
+    for header in (b"bytes=\xb2-", b"bytes=-\xb2", b"bytes=0-\xb2", b"bytes=\xb9\xb2-\xb3"):
+        answer = httpx.get(url, headers=[(b"Range", header)])  # latin-1 on the wire, as a client may send
+        assert answer.status_code == 200 and answer.content == whole, (header, answer.text)
+    for expires in ("²", "٣٣٣٣٣٣٣٣٣٣", "¹⁰⁰⁰⁰⁰⁰⁰⁰⁰⁰⁰", " 1", "+1", "1_0"):
+        answer = httpx.get(with_query(url, expires=expires))
+        assert answer.status_code == 403 and "not signed" in answer.json()["detail"], (expires, answer.text)
 
 
 def with_query(url: str, **changes: str) -> str:

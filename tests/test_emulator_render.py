@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import av
 import pytest
@@ -16,11 +17,11 @@ from PIL import Image, ImageChops, ImageStat
 from odyssey_dsl.emulator.render import Recording, _readable, render
 
 
-def script(*cues: tuple[int, str, str], end: int, image: str | None = None) -> list[dict]:
+def script(*cues: tuple[int, str, str], end: int, image: str | None = None) -> list[dict[str, Any]]:
     """A script in the API's shape: (time, action, prompt) cues, then `end`."""
-    entries: list[dict] = []
+    entries: list[dict[str, Any]] = []
     for ms, action, prompt in cues:
-        body: dict = {"prompt": prompt}
+        body: dict[str, Any] = {"prompt": prompt}
         if action == "start" and image is not None:
             body["image"] = image
         entries.append({"timestamp_ms": ms, action: body})
@@ -29,12 +30,13 @@ def script(*cues: tuple[int, str, str], end: int, image: str | None = None) -> l
 
 def frames(path: Path) -> list[Image.Image]:
     with av.open(str(path)) as container:
-        return [frame.to_image() for frame in container.decode(video=0)]
+        return [frame.to_image() for frame in container.decode(video=0)]  # type: ignore[no-untyped-call]  # PyAV's stub leaves to_image unannotated
 
 
-def probe(path: Path) -> dict:
+def probe(path: Path) -> dict[str, Any]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
+        assert container.duration is not None
         return {"codec": stream.codec_context.name, "pix_fmt": stream.codec_context.pix_fmt,
                 "size": (stream.width, stream.height), "frames": stream.frames,
                 "seconds": container.duration / 1_000_000}

@@ -77,7 +77,7 @@ def test_loopback_script_is_fetched(server: ServerThread, files: str) -> None:
 
 @pytest.mark.parametrize("path, words", [
     ("/bad.json", "script[0] (start at 5 ms)"), ("/path-image.json", "file path"), ("/broken.json", "ODY301"),
-    ("/object.json", "must hold a script"), ("/big.json", "over 4096 bytes"), ("/missing.json", "HTTP 404"),
+    ("/object.json", "must hold a script"), ("/big.json", "over 4 KiB"), ("/missing.json", "HTTP 404"),
     ("/redirect", "HTTP 302"), ("/slow.json", "did not answer within 0.5 s"),
 ])
 def test_bad_script_files_are_422(server: ServerThread, files: str, path: str, words: str) -> None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from odyssey_dsl.emulator.api import iso
 from odyssey_dsl.emulator.errors import ApiError, UsageLimit
 from odyssey_dsl.emulator.faults import Dice, RateLimiter
 from odyssey_dsl.emulator.files import UNSATISFIABLE, byte_range
 from odyssey_dsl.emulator.lifecycle import stream_folder
+from odyssey_dsl.emulator.service import iso
 from odyssey_dsl.emulator.settings import Settings, is_loopback, parse_keys, valid_key
 from odyssey_dsl.emulator.urls import Signer, load_secret
 
@@ -21,6 +22,8 @@ from odyssey_dsl.emulator.urls import Signer, load_secret
     ("bytes=-500", (0, 99)), ("bytes=90-500", (90, 99)), ("bytes=100-", UNSATISFIABLE), ("bytes=-0", UNSATISFIABLE),
     ("bytes=0-1,3-4", None), ("bytes=5-2", None), ("lines=0-1", None), ("bytes=a-b", None), ("bytes=", None),
     ("bytes=1" + "0" * 30 + "-", None), (" bytes = 1-2", (1, 2)),
+    ("bytes=²-", None), ("bytes=-²", None), ("bytes=0-²", None), ("bytes=٣-٥", None), ("bytes=+1-2", None),
+    ("bytes=1_0-", None), ("bytes=-1_0", None),
 ])
 def test_byte_range(header: str | None, expected: object) -> None:
     assert byte_range(header, 100) == expected
@@ -40,9 +43,9 @@ def test_timestamps_have_milliseconds_and_z() -> None:
     {"error_rate": 1.5}, {"speed": 0}, {"token_ttl": -1}, {"rate_limit": 0}, {"port": 70000},
     {"host": "0.0.0.0"}, {"api_keys": frozenset({"nope"})}, {"latency_ms": float("nan")},
 ])
-def test_settings_refuse_nonsense(tmp_path: Path, options: dict[str, object]) -> None:
+def test_settings_refuse_nonsense(tmp_path: Path, options: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
-        Settings(data_dir=tmp_path, **options)  # type: ignore[arg-type]
+        Settings(data_dir=tmp_path, **options)
 
 
 def test_settings_defaults(tmp_path: Path) -> None:
@@ -76,9 +79,12 @@ def test_signatures() -> None:
                       (("t", "f.mp4", query["expires"], query["signature"]), 1000),
                       (("s", "f.mp4", "1011", query["signature"]), 1000),
                       (("s", "f.mp4", None, query["signature"]), 1000),
-                      (("s", "f.mp4", "-5", "x"), 1000)]:
+                      (("s", "f.mp4", "-5", "x"), 1000),
+                      (("s", "f.mp4", "²", query["signature"]), 1000),
+                      (("s", "f.mp4", "١٠١٠", query["signature"]), 1000),
+                      (("s", "f.mp4", "1_010", query["signature"]), 1000)]:
         with pytest.raises(ApiError) as caught:
-            signer.check(*args, now=now)  # type: ignore[arg-type]
+            signer.check(*args, now=now)
         assert caught.value.status == 403
     assert Signer(b"j" * 32, 10).url("http://h:1", "s", "f.mp4", 1000) != url
 

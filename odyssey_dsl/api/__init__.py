@@ -6,12 +6,15 @@ emulator all read these, and the default install must not need a validation libr
 emulator derives its FastAPI models from the same classes.
 """
 
-from .request import ACTION_KEYS, ACTIONS, ENTRY_KEYS, REQUEST_KEYS, SOURCES
+from .request import ACTION_KEYS, ACTIONS, ENTRY_KEYS, REQUEST_KEYS, SOURCES, TokenRequest
 from .responses import (
+                        ACTIVE,
                         FINAL,
+                        STATUSES,
                         JobDetail,
                         JobList,
                         JobSummary,
+                        Problem,
                         Recording,
                         RecordingList,
                         Stream,
@@ -23,7 +26,7 @@ from .responses import (
 from .shapes import ShapeError, read
 
 __all__ = [
-    "ACTIONS", "ACTION_KEYS", "ENTRY_KEYS", "FINAL", "REQUEST_KEYS", "SOURCES", "JobDetail", "JobList",
-    "JobSummary", "Recording", "RecordingList", "ShapeError", "Stream", "StreamRecording", "Token",
-    "UsageProblem", "is_active", "read",
+    "ACTIONS", "ACTION_KEYS", "ACTIVE", "ENTRY_KEYS", "FINAL", "REQUEST_KEYS", "SOURCES", "STATUSES", "JobDetail",
+    "JobList", "JobSummary", "Problem", "Recording", "RecordingList", "ShapeError", "Stream", "StreamRecording",
+    "Token", "TokenRequest", "UsageProblem", "is_active", "read",
 ]

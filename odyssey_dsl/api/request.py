@@ -6,6 +6,8 @@ positions, and the emulator accepts them; each used to keep its own copy of thes
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 #: The actions an entry may hold, in the order a script uses them.
 ACTIONS: tuple[str, ...] = ("start", "interact", "end")
 
@@ -20,3 +22,10 @@ SOURCES: tuple[str, ...] = ("script", "scripts", "script_url")
 
 #: Every key of the request body.
 REQUEST_KEYS: tuple[str, ...] = (*SOURCES, "portrait", "output_video", "bypass_vlm_expansion")
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    """The body of `POST /auth/token`: an API key (`ody_...`) to exchange for a bearer token."""
+
+    api_key: str

@@ -10,8 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+#: The statuses a job passes through before a final one, in order (the Python SDK's names).
+ACTIVE: tuple[str, ...] = ("pending", "dispatched", "processing")
+
+#: Every status the API documents, active ones first (a server may still send another, such as
+#: the JavaScript SDK's `running`: `is_active` counts it as active).
+STATUSES: tuple[str, ...] = (*ACTIVE, "completed", "failed", "cancelled")
+
 #: The statuses after which a job or stream never changes again.
-FINAL: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+FINAL: frozenset[str] = frozenset(STATUSES[len(ACTIVE):])
 
 
 def is_active(status: str | None) -> bool:
@@ -25,6 +32,7 @@ class Token:
 
     access_token: str
     expires_in: float = 3600.0
+    token_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +125,15 @@ class UsageProblem:
     error: str | None = None
     code: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    detail: str | None = None  # what every other error answer carries too (see Problem)
 
     @property
     def name(self) -> str | None:
         return self.code or self.error
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The body of an error answer other than a 429: `detail` says what went wrong."""
+
+    detail: str | None = None

@@ -20,15 +20,27 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, BeforeValidator, TypeAdapter
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
+from .._support.numbers import whole_number
+from .._support.sizes import size_text
+from ..api import (
+    JobDetail,
+    JobList,
+    Problem,
+    Recording,
+    RecordingList,
+    Token,
+    TokenRequest,
+    UsageProblem,
+)
 from ..models import SimulationRequest
-from . import api
 from .auth import Auth
-from .errors import ApiError
+from .errors import ApiError, problem
 from .faults import Dice, FaultLayer, RateLimiter, Receive, Scope, Send
 from .files import file_response
 from .lifecycle import Worker
@@ -41,8 +53,8 @@ DATABASE = "emulator.sqlite3"
 LOCK_FILE = "lock"
 TOKEN_BODY_LIMIT = 64 * 1024
 DRAIN_LIMIT = 256 * 1024 * 1024
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": api.Error} for code in (400, 401, 403, 404, 413, 422)} | {429: {"model": api.UsageError}}
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": Problem} for code in (400, 401, 403, 404, 413, 422)}
+_ERRORS[429] = {"model": UsageProblem}
 
 
 class EmulatorApp(FastAPI):
@@ -50,8 +62,8 @@ class EmulatorApp(FastAPI):
 
     faults: FaultLayer
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
-        await self.faults(scope, receive, send, super().__call__)  # type: ignore[arg-type]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.faults(scope, receive, send, super().__call__)
 
 
 def create_app(settings: Settings) -> EmulatorApp:
@@ -88,8 +100,8 @@ def create_app(settings: Settings) -> EmulatorApp:
         return key
 
     Owner = Annotated[str, Depends(owner)]
-    Limit = Annotated[int, Query(ge=1, le=100)]
-    Offset = Annotated[int, Query(ge=0, le=2**62)]
+    Limit = Annotated[int, BeforeValidator(_whole), Query(ge=1, le=100)]
+    Offset = Annotated[int, BeforeValidator(_whole), Query(ge=0, le=2**62)]
 
     @app.get("/", include_in_schema=False)
     def index() -> dict[str, str]:
@@ -100,9 +112,9 @@ def create_app(settings: Settings) -> EmulatorApp:
         """The official SDK posts usage telemetry here; the emulator keeps none of it."""
         return Response(status_code=204)
 
-    @app.post("/auth/token", response_model=api.Token, responses=_ERRORS, tags=["auth"],
-              openapi_extra=_body_schema(api.TokenRequest.model_json_schema()))
-    async def token(request: Request) -> api.Token:
+    @app.post("/auth/token", response_model=Token, responses=_ERRORS, tags=["auth"],
+              openapi_extra=_body_schema(TypeAdapter(TokenRequest).json_schema()))
+    async def token(request: Request) -> Token:
         body = await _read_body(request, TOKEN_BODY_LIMIT)
         try:
             data = json.loads(body)
@@ -110,39 +122,39 @@ def create_app(settings: Settings) -> EmulatorApp:
             raise ApiError(422, "the body must be JSON like {\"api_key\": \"ody_...\"}") from None
         key = data.get("api_key") if isinstance(data, dict) else None
         access_token, expires_in = await run_in_threadpool(auth.exchange, key)
-        return api.Token(access_token=access_token, expires_in=expires_in)
+        return Token(access_token=access_token, expires_in=expires_in, token_type="bearer")
 
-    @app.post("/simulation-jobs", response_model=api.JobDetail, responses=_ERRORS, tags=["simulation jobs"],
+    @app.post("/simulation-jobs", response_model=JobDetail, responses=_ERRORS, tags=["simulation jobs"],
               openapi_extra=_body_schema(SimulationRequest.model_json_schema(ref_template="#/components/schemas/{model}")))
-    async def submit(request: Request, key: Owner) -> api.JobDetail:
+    async def submit(request: Request, key: Owner) -> JobDetail:
         body = await _read_body(request, settings.max_body_bytes)
         return await run_in_threadpool(service.submit, key, body, str(request.base_url))
 
-    @app.get("/simulation-jobs", response_model=api.JobList, responses=_ERRORS, tags=["simulation jobs"])
+    @app.get("/simulation-jobs", response_model=JobList, responses=_ERRORS, tags=["simulation jobs"])
     def list_jobs(key: Owner, status: str | None = None, active: bool | None = None, limit: Limit = 20,
-                  offset: Offset = 0) -> api.JobList:
+                  offset: Offset = 0) -> JobList:
         return service.jobs(key, status, active, limit, offset)
 
-    @app.get("/simulation-jobs/{job_id}", response_model=api.JobDetail, responses=_ERRORS, tags=["simulation jobs"])
-    def job(job_id: str, key: Owner, request: Request) -> api.JobDetail:
+    @app.get("/simulation-jobs/{job_id}", response_model=JobDetail, responses=_ERRORS, tags=["simulation jobs"])
+    def job(job_id: str, key: Owner, request: Request) -> JobDetail:
         return service.job(key, job_id, str(request.base_url))
 
-    @app.delete("/simulation-jobs/{job_id}", response_model=api.JobDetail, responses=_ERRORS,
+    @app.delete("/simulation-jobs/{job_id}", response_model=JobDetail, responses=_ERRORS,
                 tags=["simulation jobs"])
-    def cancel(job_id: str, key: Owner, request: Request) -> api.JobDetail:
+    def cancel(job_id: str, key: Owner, request: Request) -> JobDetail:
         return service.cancel(key, job_id, str(request.base_url))
 
-    @app.get("/recordings/{stream_id}", response_model=api.Recording, responses=_ERRORS, tags=["recordings"])
-    def recording(stream_id: str, key: Owner, request: Request) -> api.Recording:
+    @app.get("/recordings/{stream_id}", response_model=Recording, responses=_ERRORS, tags=["recordings"])
+    def recording(stream_id: str, key: Owner, request: Request) -> Recording:
         return service.recording(key, stream_id, str(request.base_url))
 
-    @app.get("/stream-recordings", response_model=api.RecordingList, responses=_ERRORS, tags=["recordings"])
-    def recordings(key: Owner, limit: Limit = 20, offset: Offset = 0) -> api.RecordingList:
+    @app.get("/stream-recordings", response_model=RecordingList, responses=_ERRORS, tags=["recordings"])
+    def recordings(key: Owner, limit: Limit = 20, offset: Offset = 0) -> RecordingList:
         return service.recordings(key, limit, offset)
 
     @app.get("/files/{stream_id}/{name}", tags=["files"], response_class=Response,
-             responses={206: {"description": "Part of the file"}, 403: {"model": api.Error},
-                        404: {"model": api.Error}, 416: {"model": api.Error}},
+             responses={206: {"description": "Part of the file"}, 403: {"model": Problem},
+                        404: {"model": Problem}, 416: {"model": Problem}},
              summary="A recording file at a signed, expiring URL (no Authorization header)")
     def download(stream_id: str, name: str, request: Request, expires: str | None = None,
                  signature: str | None = None) -> Response:
@@ -157,6 +169,17 @@ def create_app(settings: Settings) -> EmulatorApp:
 
     _add_schemas(app, SimulationRequest)
     return app
+
+
+def _whole(value: object) -> object:
+    """A query number by the rules of every number a client sends (`whole_number`): pydantic
+    alone reads `+5`, ` 5`, `1_0` and `5.0` as numbers."""
+    if not isinstance(value, str):
+        return value
+    number = whole_number(value, max_digits=19)  # 2**62, the largest offset, has 19
+    if number is None:
+        raise ValueError("must be a whole number written with the digits 0-9 only")
+    return number
 
 
 def _lock(data_dir: Path) -> int:
@@ -178,10 +201,10 @@ def _lock(data_dir: Path) -> int:
 async def _read_body(request: Request, limit: int) -> bytes:
     """The body, or 413 past `limit`; the rest is read and dropped (up to a bound) so that a
     client still uploading hears the 413 instead of a broken pipe."""
-    declared = request.headers.get("content-length", "")
+    declared = whole_number(request.headers.get("content-length"))
     chunks: list[bytes] = []
     size = 0
-    too_big = declared.isdigit() and int(declared) > limit
+    too_big = declared is not None and declared > limit
     try:
         async for chunk in request.stream():
             size += len(chunk)
@@ -196,7 +219,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
     except ClientDisconnect:
         raise ApiError(400, "the client went away before the body was read") from None
     if too_big:
-        raise ApiError(413, f"the body is over the {limit} byte limit ({limit // (1024 * 1024)} MiB)")
+        raise ApiError(413, f"the body is over the {size_text(limit)} limit")
     return b"".join(chunks)
 
 
@@ -211,16 +234,16 @@ def _handlers(app: FastAPI) -> None:
         for e in error.errors()[:10]:
             where = ".".join(str(p) for p in e.get("loc", ())[1:]) or "request"
             parts.append(f"{where}: {e.get('msg', 'invalid')}")
-        return JSONResponse({"detail": "; ".join(parts) or "invalid request"}, 422)
+        return JSONResponse(problem("; ".join(parts) or "invalid request"), 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"detail": str(error.detail)}, error.status_code, headers=error.headers)
+        return JSONResponse(problem(str(error.detail)), error.status_code, headers=error.headers)
 
     @app.exception_handler(Exception)
     async def crash(_: Request, error: Exception) -> JSONResponse:
         print(f"ody emulator: internal error: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
-        return JSONResponse({"detail": "internal error in the emulator"}, 500)
+        return JSONResponse(problem("internal error in the emulator"), 500)
 
 
 def _body_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -228,7 +251,7 @@ def _body_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-def _add_schemas(app: FastAPI, model: type[SimulationRequest]) -> None:
+def _add_schemas(app: FastAPI, model: type[BaseModel]) -> None:
     """Put the request model's sub-schemas where its `$ref`s point (components)."""
     build: Callable[[], dict[str, Any]] = app.openapi
 
@@ -240,7 +263,7 @@ def _add_schemas(app: FastAPI, model: type[SimulationRequest]) -> None:
             app.openapi_schema = schema
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend its schema
 
 
 __all__ = ["EmulatorApp", "create_app"]

@@ -7,8 +7,16 @@ Usage errors (429) also carry the reference's usage shape (`error`/`code`, `mess
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
+
+from ..api import Problem, UsageProblem
+
+
+def problem(detail: str) -> dict[str, Any]:
+    """The body of an error answer (any but a 429)."""
+    return asdict(Problem(detail=detail))
 
 
 class ApiError(Exception):
@@ -19,7 +27,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
-        return {"detail": self.detail}
+        return problem(self.detail)
 
 
 class UsageLimit(ApiError):
@@ -29,8 +37,8 @@ class UsageLimit(ApiError):
         self.code, self.message, self.action, self.details = code, message, action, details
 
     def body(self) -> dict[str, Any]:
-        return {"detail": self.detail, "error": self.code, "code": self.code, "message": self.message,
-                "action": self.action, "action_url": None, "details": self.details}
+        return asdict(UsageProblem(message=self.message, action=self.action, error=self.code, code=self.code,
+                                   details=self.details, detail=self.detail))
 
 
 def rate_limited(retry_after: float) -> UsageLimit:

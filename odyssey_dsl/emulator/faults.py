@@ -19,7 +19,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from .errors import rate_limited
+from .._support.numbers import whole_number
+from .errors import problem, rate_limited
 from .settings import Settings
 
 Scope = MutableMapping[str, Any]
@@ -125,9 +126,9 @@ class _Truncating:
             return
         if message["type"] == "http.response.start":
             headers = dict((k.lower(), v) for k, v in message.get("headers", []))
-            length = headers.get(b"content-length", b"")
-            if message["status"] in (200, 206) and length.isdigit() and int(length) > 0:
-                self._left = max(1, int(length) // 2)
+            length = whole_number(headers.get(b"content-length"))
+            if message["status"] in (200, 206) and length:
+                self._left = max(1, length // 2)
             await self._send(message)
             return
         if self._left is None or message["type"] != "http.response.body":
@@ -157,7 +158,7 @@ async def _hang_up(send: Send) -> None:
 
 
 async def _answer(send: Send, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
+    body = json.dumps(problem(detail)).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import time
 
+from .._support.sizes import size_text
 from .errors import ApiError
 from .settings import Settings
 
@@ -34,19 +35,20 @@ def fetch_script(url: str, settings: Settings) -> bytes:
     deadline = time.monotonic() + timeout
     limit = settings.max_body_bytes
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-            with client.stream("GET", parsed) as response:
-                if response.status_code != 200:
-                    raise ApiError(422, f"`script_url` answered HTTP {response.status_code}, not 200 "
-                                        "(redirects are not followed)")
-                chunks, size = [], 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > limit:
-                        raise ApiError(422, f"the file at `script_url` is over {limit} bytes")
-                    if time.monotonic() > deadline:
-                        raise httpx.ReadTimeout("too slow")
-                    chunks.append(chunk)
+        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client, \
+                client.stream("GET", parsed) as response:
+            if response.status_code != 200:
+                raise ApiError(422, f"`script_url` answered HTTP {response.status_code}, not 200 "
+                                    "(redirects are not followed)")
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise ApiError(422, f"the file at `script_url` is over {size_text(limit)}")
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("too slow")
+                chunks.append(chunk)
     except httpx.TimeoutException:
         raise ApiError(422, f"`script_url` did not answer within {timeout:g} s") from None
     except httpx.HTTPError as error:

@@ -14,6 +14,9 @@ from pathlib import Path
 
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from .._support.numbers import whole_number
+from .errors import problem
+
 CHUNK = 64 * 1024
 UNSATISFIABLE = (-1, -1)
 _TYPES = {".mp4": "video/mp4", ".json": "application/json", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -25,21 +28,21 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     if not header:
         return None
     unit, _, spec = header.partition("=")
-    spec = spec.strip()
-    if unit.strip().lower() != "bytes" or "," in spec or "-" not in spec:
+    spec = spec.strip(" \t")
+    if unit.strip(" \t").lower() != "bytes" or "," in spec or "-" not in spec:
         return None
-    first_text, _, last_text = (part.strip() for part in spec.partition("-"))
+    first_text, _, last_text = (part.strip(" \t") for part in spec.partition("-"))
     if not first_text:
-        if not last_text.isdigit() or len(last_text) > 18:
+        suffix = whole_number(last_text)
+        if suffix is None:
             return None
-        suffix = int(last_text)
         if suffix == 0 or size == 0:
             return UNSATISFIABLE
         return max(0, size - suffix), size - 1
-    if not first_text.isdigit() or len(first_text) > 18 or (last_text and (not last_text.isdigit() or len(last_text) > 18)):
+    first = whole_number(first_text)
+    last = whole_number(last_text) if last_text else size - 1
+    if first is None or last is None:
         return None
-    first = int(first_text)
-    last = int(last_text) if last_text else size - 1
     if first >= size:
         return UNSATISFIABLE
     if last < first:
@@ -60,7 +63,7 @@ def file_response(path: Path, range_header: str | None, head: bool) -> Response:
     }
     wanted = byte_range(range_header, size)
     if wanted == UNSATISFIABLE:
-        return JSONResponse({"detail": f"the range starts past the end of the file ({size} bytes)"}, 416,
+        return JSONResponse(problem(f"the range starts past the end of the file ({size} bytes)"), 416,
                             headers={"content-range": f"bytes */{size}", "accept-ranges": "bytes"})
     status, (first, last) = (200, (0, size - 1)) if wanted is None else (206, wanted)
     if status == 206:

@@ -135,9 +135,10 @@ class Worker:
             return None
         entries = json.loads(self._store.entries_json(stream.stream_id))
         made = render(entries, bool(stream.portrait), folder, STEM, self._settings.video_padding_bytes)
-        names = [_inside(folder, p) for p in (made.video, made.thumbnail, made.preview, made.events)]
-        return Rendered(*names, frame_count=int(made.frame_count), duration_seconds=float(made.duration_seconds),
-                        width=int(made.width), height=int(made.height))
+        video, thumbnail, preview, events = (_inside(folder, p) for p in (made.video, made.thumbnail, made.preview,
+                                                                          made.events))
+        return Rendered(video, thumbnail, preview, events, frame_count=int(made.frame_count),
+                        duration_seconds=float(made.duration_seconds), width=int(made.width), height=int(made.height))
 
 
 def _inside(folder: Path, path: Path) -> str:

@@ -27,11 +27,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import av
 from av.video.reformatter import VideoReformatter
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from ..api import ACTIONS
 from ..images import ImageProblem, decode_data_url
 from .settings import MIN_PADDING
 
@@ -90,7 +92,7 @@ def frame_of(timestamp_ms: int) -> int:
     return round(timestamp_ms * FPS / 1000)
 
 
-def render(entries: list[dict], portrait: bool, out_dir: Path, stem: str, padding: int = 0) -> Recording:
+def render(entries: list[dict[str, Any]], portrait: bool, out_dir: Path, stem: str, padding: int = 0) -> Recording:
     """Render one script into `<out_dir>/<stem>` + `.mp4`, `.thumbnail.jpg`, `.preview.mp4`
     and `.events.json`, and describe them.
 
@@ -142,11 +144,11 @@ def render(entries: list[dict], portrait: bool, out_dir: Path, stem: str, paddin
     return recording
 
 
-def _cues(entries: list[dict]) -> list[_Cue]:
+def _cues(entries: list[dict[str, Any]]) -> list[_Cue]:
     """The script as cues; the caller validated it, so only the shape is relied on."""
     cues = []
     for index, entry in enumerate(entries):
-        action = next(k for k in ("start", "interact", "end") if k in entry)
+        action = next(k for k in ACTIONS if k in entry)
         body = entry[action] or {}
         prompt = None if action == "end" else str(body.get("prompt", ""))
         image = body.get("image") if action == "start" else None
@@ -304,7 +306,7 @@ class _Scene:
         self.layers: list[_Layer] = []
         for n, cue in enumerate(shown):
             still = self._still(cue, n, len(shown), picture, start.image is not None)
-            yuv = av.VideoFrame.from_image(still).reformat(format="yuv420p")
+            yuv = av.VideoFrame.from_image(still).reformat(format="yuv420p")  # type: ignore[no-untyped-call]  # PyAV's stub leaves from_image unannotated
             tops = tuple(_compact(p)[:self._band_top // (1 if k == 0 else 2) * p.width]
                          for k, p in enumerate(yuv.planes))
             band = still.crop((0, self._band_top, size[0], size[1]))
@@ -321,7 +323,7 @@ class _Scene:
             layer = self.layers[current]
             band = layer.band.copy()
             self._draw_clock(band, i, layer.accent, self._band_top)
-            band_yuv = convert.reformat(av.VideoFrame.from_image(band), format="yuv420p")
+            band_yuv = convert.reformat(av.VideoFrame.from_image(band), format="yuv420p")  # type: ignore[no-untyped-call]  # as above
             frame = av.VideoFrame(width, height, "yuv420p")
             for plane, top, rows in zip(frame.planes, layer.tops, band_yuv.planes):
                 _load(plane, top + _compact(rows))

@@ -11,20 +11,31 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from ..api import ACTIVE, STATUSES, JobDetail, JobList, JobSummary, Recording, RecordingList, Stream, StreamRecording
 from . import errors
-from .api import ACTIVE, STATUSES, JobDetail, JobList, JobSummary, Recording, RecordingList, Stream, StreamRecording, iso
 from .errors import ApiError
 from .faults import Dice
 from .lifecycle import Worker, plan, stream_folder
 from .settings import Settings
-from .store import JobRow, NewStream, Store, StreamRow, job_status
+from .store import DISPATCHED, PENDING, PROCESSING, JobRow, NewStream, Store, StreamRow, TooManyActive, job_status
 from .submit import duration_ms, read_submission
 from .urls import Signer
 
 REGION = "emulator-local"
+PRIORITY = "normal"
 HALF_SIZE = {True: (352, 640), False: (640, 352)}  # half the API's 704x1280 / 1280x704
+
+
+def iso(seconds: float | None) -> str | None:
+    """ISO 8601 UTC with milliseconds and `Z`, the form every timestamp takes here."""
+    if seconds is None:
+        return None
+    millis = int(seconds * 1000)
+    moment = datetime.fromtimestamp(millis // 1000, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{millis % 1000:03d}Z"
 
 
 @dataclass
@@ -48,18 +59,20 @@ class Service:
         durations = [duration_ms(script) for script in submission.scripts]
         if s.max_duration is not None and max(durations) / 1000 > s.max_duration:
             raise errors.duration_exceeded(max(durations) / 1000, s.max_duration)
-        if s.concurrent_limit is not None:
-            active = self.store.count_active(owner, now)
-            if active >= s.concurrent_limit:
-                raise errors.concurrent_limit(active, s.concurrent_limit)
         schedule = plan(s, now, durations)
         streams = [NewStream(str(uuid.uuid4()), i, durations[i], schedule.ends[i],
                              self.dice.roll("fail", s.fail_rate), json.dumps(script, ensure_ascii=False))
                    for i, script in enumerate(submission.scripts)]
         job_id = str(uuid.uuid4())
-        self.store.add_job(job_id, owner, submission.portrait, now, schedule.dispatch_at, schedule.start_at, streams)
+        try:
+            self.store.add_job(job_id, owner, submission.portrait, now, schedule.dispatch_at, schedule.start_at,
+                               streams, active_limit=s.concurrent_limit)
+        except TooManyActive as full:
+            raise errors.concurrent_limit(full.active, s.concurrent_limit or 0) from None
         self.worker.wake()
-        return self.job(owner, job_id, base)
+        # The job as it stood when it was made: `pending`, as the API answers a submit, however
+        # long the insert took (a loaded machine could otherwise answer `processing`).
+        return self._detail(self._own_job(owner, job_id), now, base)
 
     def job(self, owner: str, job_id: str, base: str) -> JobDetail:
         job = self._own_job(owner, job_id)
@@ -68,7 +81,7 @@ class Service:
     def cancel(self, owner: str, job_id: str, base: str) -> JobDetail:
         self._own_job(owner, job_id)
         was = self.store.cancel(job_id, time.time())
-        if was not in ("pending", "dispatched"):
+        if was not in (PENDING, DISPATCHED):
             raise ApiError(400, f"the job is {was} and can no longer be cancelled: only pending or dispatched "
                                 "jobs can")
         return self.job(owner, job_id, base)
@@ -94,8 +107,9 @@ class Service:
         return job
 
     def _summary(self, job: JobRow, now: float) -> JobSummary:
-        return JobSummary(job_id=job.job_id, status=job_status(job, now), created_at=iso(job.created_at) or "",
-                          completed_at=iso(job.completed_at), error_message=job.error_message)
+        return JobSummary(job_id=job.job_id, status=job_status(job, now), priority=PRIORITY,
+                          created_at=iso(job.created_at), completed_at=iso(job.completed_at),
+                          error_message=job.error_message)
 
     def _detail(self, job: JobRow, now: float, base: str) -> JobDetail:
         status = job_status(job, now)
@@ -104,10 +118,10 @@ class Service:
         def seen(moment: float) -> str | None:
             return iso(moment) if moment <= now and moment <= end else None
 
-        waiting = status in ("pending", "dispatched")
+        waiting = status in (PENDING, DISPATCHED)
         started = seen(job.start_at) is not None and status != "cancelled"
         return JobDetail(
-            job_id=job.job_id, status=status, created_at=iso(job.created_at) or "",
+            job_id=job.job_id, status=status, priority=PRIORITY, created_at=iso(job.created_at), retry_count=0,
             dispatched_at=seen(job.dispatch_at), started_at=seen(job.start_at), completed_at=iso(job.completed_at),
             error_message=job.error_message, assigned_region=REGION if seen(job.dispatch_at) else None,
             estimated_wait_minutes=round(max(0.0, job.start_at - now) / 60, 4) if waiting else None,
@@ -115,9 +129,9 @@ class Service:
         )
 
     def _stream(self, stream: StreamRow, now: float, base: str) -> Stream:
-        shown = "processing" if stream.status == "scheduled" else stream.status
+        shown = PROCESSING if stream.status == "scheduled" else stream.status
         urls = self._urls(stream, now, base)
-        return Stream(stream_id=stream.stream_id, script_index=stream.script_index, status=shown,  # type: ignore[arg-type]
+        return Stream(stream_id=stream.stream_id, script_index=stream.script_index, status=shown,
                       error_message=stream.error_message, frame_count=stream.frame_count,
                       duration_seconds=stream.duration_seconds, **urls)
 
@@ -151,7 +165,7 @@ class Service:
             ended = s.end_at <= now
             width, height = (s.width, s.height) if s.width and s.height else HALF_SIZE[bool(s.portrait)]
             items.append(StreamRecording(
-                stream_id=s.stream_id, width=width, height=height, started_at=iso(s.start_at) or "",
+                stream_id=s.stream_id, width=width, height=height, started_at=iso(s.start_at),
                 ended_at=iso(s.end_at) if ended else None,
                 duration_seconds=(s.duration_seconds or s.duration_ms / 1000) if ended else None))
         return RecordingList(recordings=items, total=total, limit=limit, offset=offset)

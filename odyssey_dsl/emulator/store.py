@@ -17,8 +17,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..api import ACTIVE
 from ..transactions import immediate
-from .api import ACTIVE, JobStatus
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -41,10 +41,11 @@ CREATE INDEX IF NOT EXISTS streams_by_job ON streams (job_id, script_index);
 CREATE INDEX IF NOT EXISTS streams_due ON streams (status, end_at);
 CREATE TABLE IF NOT EXISTS scripts (stream_id TEXT PRIMARY KEY, entries TEXT NOT NULL);
 """
+PENDING, DISPATCHED, PROCESSING = ACTIVE
 # The status a job shows at :now; `job_status` below is the same rule in Python.
-_STATUS_SQL = """CASE WHEN final_status IS NOT NULL THEN final_status
-    WHEN :now < dispatch_at THEN 'pending' WHEN :now < start_at THEN 'dispatched'
-    ELSE 'processing' END"""
+_STATUS_SQL = f"""CASE WHEN final_status IS NOT NULL THEN final_status
+    WHEN :now < dispatch_at THEN '{PENDING}' WHEN :now < start_at THEN '{DISPATCHED}'
+    ELSE '{PROCESSING}' END"""
 
 
 @dataclass(frozen=True)
@@ -113,12 +114,20 @@ class Rendered:
 R = TypeVar("R", JobRow, StreamRow)
 
 
-def job_status(job: JobRow, now: float) -> JobStatus:
+class TooManyActive(Exception):
+    """A job not added: its owner already has `active` active jobs, as many as allowed or more."""
+
+    def __init__(self, active: int) -> None:
+        super().__init__(f"{active} active jobs")
+        self.active = active
+
+
+def job_status(job: JobRow, now: float) -> str:
     if job.final_status is not None:
-        return job.final_status  # type: ignore[return-value]
+        return job.final_status
     if now < job.dispatch_at:
-        return "pending"
-    return "dispatched" if now < job.start_at else "processing"
+        return PENDING
+    return DISPATCHED if now < job.start_at else PROCESSING
 
 
 class Store:
@@ -166,9 +175,16 @@ class Store:
     # --- jobs -----------------------------------------------------------------------------------
 
     def add_job(self, job_id: str, owner: str, portrait: bool, created_at: float, dispatch_at: float,
-                start_at: float, streams: Sequence[NewStream]) -> None:
-        """The job, its streams and their scripts in one transaction: all or nothing."""
+                start_at: float, streams: Sequence[NewStream], active_limit: int | None = None) -> None:
+        """The job, its streams and their scripts in one transaction: all or nothing. With
+        `active_limit`, TooManyActive instead when the owner already has that many active jobs:
+        counted in the same transaction (BEGIN IMMEDIATE), so no other submit, of this process or
+        another, can slip in between the count and the insert."""
         with self._write() as db:
+            if active_limit is not None:
+                active = self.list_jobs(owner, created_at, ACTIVE, 1, 0)[1]
+                if active >= active_limit:
+                    raise TooManyActive(active)
             db.execute("INSERT INTO jobs (job_id, owner, portrait, created_at, dispatch_at, start_at) "
                        "VALUES (?, ?, ?, ?, ?, ?)", (job_id, owner, int(portrait), created_at, dispatch_at, start_at))
             for s in streams:
@@ -197,17 +213,14 @@ class Store:
                                       "OFFSET :offset", {**params, "limit": limit, "offset": offset})
         return rows, int(total)
 
-    def count_active(self, owner: str, now: float) -> int:
-        return self.list_jobs(owner, now, ACTIVE, 1, 0)[1]
-
-    def cancel(self, job_id: str, now: float) -> JobStatus | None:
+    def cancel(self, job_id: str, now: float) -> str | None:
         """Cancel the job if it is pending or dispatched at `now`; its status before, in any case."""
         with self._write() as db:
             job = self.job(job_id)
             if job is None:
                 return None
             status = job_status(job, now)
-            if status in ("pending", "dispatched"):
+            if status in (PENDING, DISPATCHED):
                 db.execute("UPDATE jobs SET final_status = 'cancelled', completed_at = ? WHERE job_id = ?",
                            (now, job_id))
                 db.execute("UPDATE streams SET status = 'cancelled', finished_at = ? WHERE job_id = ?",

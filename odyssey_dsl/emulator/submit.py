@@ -20,6 +20,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .._support.sizes import size_text
+from ..api import SOURCES
 from ..images import ImageProblem, inspect_data_url, is_data_url
 from ..jsoncheck import check_json
 from ..models import SimulationRequest
@@ -30,7 +32,8 @@ from .settings import MIB, Settings
 MAX_ENTRIES = 10_000
 MAX_TEXT_BYTES = 2 * MIB  # the request without its images
 MAX_MESSAGES = 20
-_SHAPE = "the body must be a JSON object with exactly one of `script`, `scripts` and `script_url`"
+SCRIPT, SCRIPTS, SCRIPT_URL = SOURCES
+_SHAPE = f"the body must be a JSON object with exactly one of `{SCRIPT}`, `{SCRIPTS}` and `{SCRIPT_URL}`"
 _STAND_IN = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGA"
              "WjR9awAAAABJRU5ErkJggg==")  # a 1x1 PNG
 Path = tuple[str | int, ...]
@@ -48,20 +51,19 @@ def read_submission(body: bytes, settings: Settings) -> Submission:
     data = _json(body, "body")
     if not isinstance(data, dict):
         raise ApiError(422, _SHAPE)
-    options: SimulationRequest | None = None
-    if "script_url" in data and not ({"script", "scripts"} & data.keys()):
+    options: dict[str, Any] | None = None
+    if SCRIPT_URL in data and not ({SCRIPT, SCRIPTS} & data.keys()):
         options = _model(data)
-        data = _as_request(_json(fetch_script(options.script_url or "", settings), "the file at `script_url`"))
+        data = _as_request(_json(fetch_script(options[SCRIPT_URL], settings), "the file at `script_url`"))
     _refuse_paths(data)
     _check(data, settings)
     request = _model(data)
     options = options or request
-    if not options.output_video:
+    if options["output_video"] is not True:
         raise ApiError(422, "`output_video` must be true: the emulator, like the API, makes videos")
-    scripts = [*([request.script] if request.script is not None else []), *(request.scripts or [])]
-    plain = [[e.model_dump(exclude_none=True) for e in s] for s in scripts]  # type: ignore[union-attr]
-    _limits(plain, settings)
-    return Submission(plain, options.portrait, bool(options.bypass_vlm_expansion))
+    scripts: list[list[dict[str, Any]]] = [*([request[SCRIPT]] if SCRIPT in request else []), *request.get(SCRIPTS, [])]
+    _limits(scripts, settings)
+    return Submission(scripts, bool(options["portrait"]), bool(options["bypass_vlm_expansion"]))
 
 
 def duration_ms(script: list[dict[str, Any]]) -> int:
@@ -113,7 +115,7 @@ def _check(data: dict[str, Any], settings: Settings) -> None:
             messages.append(f"{_where(data, path)}: {problem.message}{hint} [ODY107]")
     text = _encode_without_images(data, [h for _, h in holders])
     if len(text) > MAX_TEXT_BYTES:
-        raise ApiError(422, f"the request is over {MAX_TEXT_BYTES // MIB} MiB without its images")
+        raise ApiError(422, f"the request is over {size_text(MAX_TEXT_BYTES)} without its images")
     try:
         result = check_json(text.encode("ascii"), settings.data_dir / "no-files-here")
     except Exception:
@@ -130,7 +132,7 @@ def _check(data: dict[str, Any], settings: Settings) -> None:
 
 
 def _entry_count(data: dict[str, Any]) -> int:
-    script, scripts = data.get("script"), data.get("scripts")
+    script, scripts = data.get(SCRIPT), data.get(SCRIPTS)
     count = len(script) if isinstance(script, list) else 0
     if isinstance(scripts, list):
         count += sum(len(s) if isinstance(s, list) else 1 for s in scripts)
@@ -184,9 +186,10 @@ def _where(data: Any, path: Path) -> str:
     return label or "request"
 
 
-def _model(data: dict[str, Any]) -> SimulationRequest:
+def _model(data: dict[str, Any]) -> dict[str, Any]:
+    """The request, validated by the models, as plain JSON values without the keys left out."""
     try:
-        return SimulationRequest.model_validate(data)
+        return SimulationRequest.model_validate(data).model_dump(exclude_none=True)
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()[:10])
         raise ApiError(422, problems) from None
@@ -195,9 +198,9 @@ def _model(data: dict[str, Any]) -> SimulationRequest:
 def _as_request(data: Any) -> dict[str, Any]:
     """A fetched file holds one script or a batch (a list of scripts)."""
     if isinstance(data, list) and data and all(isinstance(s, list) for s in data):
-        return {"scripts": data}
+        return {SCRIPTS: data}
     if isinstance(data, list):
-        return {"script": data}
+        return {SCRIPT: data}
     raise ApiError(422, "the file at `script_url` must hold a script (a JSON array of entries) or a list of scripts")
 
 

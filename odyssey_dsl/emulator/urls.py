@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from .._support.numbers import whole_number
 from .errors import ApiError
 
 SECRET_FILE = "url-secret"
@@ -51,13 +52,14 @@ class Signer:
     def check(self, stream_id: str, name: str, expires: str | None, signature: str | None, now: float) -> None:
         """403 for a forged, altered or expired URL (forgery is judged first: the expiry of a
         made-up URL means nothing)."""
-        if not expires or not signature or not expires.isdigit() or len(expires) > 12:
+        moment = whole_number(expires, max_digits=12)
+        if moment is None or not signature:
             raise ApiError(403, "this file URL is not signed: ask GET /recordings/{stream_id} for a fresh one")
-        expected = self._sign(stream_id, name, int(expires)).encode("ascii")
+        expected = self._sign(stream_id, name, moment).encode("ascii")
         if not hmac.compare_digest(expected, signature.encode("utf-8", "surrogatepass")):
             raise ApiError(403, "this file URL's signature does not match: ask GET /recordings/{stream_id} "
                                 "for a fresh one")
-        if int(expires) < now:
+        if moment < now:
             raise ApiError(403, "this file URL has expired: ask GET /recordings/{stream_id} for a fresh one")
 
     def _sign(self, stream_id: str, name: str, expires: int) -> str:
