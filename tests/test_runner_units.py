@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from odyssey_dsl.api import JobDetail, read
+from odyssey_dsl.runner import download
 from odyssey_dsl.runner.client import ApiRefusal, Client
 from odyssey_dsl.runner.errors import UsageError, worst
 from odyssey_dsl.runner.journal import Scene
@@ -48,6 +49,24 @@ def test_retry_after_reads_the_body_then_the_header() -> None:
     assert 25 <= retry_after(format_datetime(later, usegmt=True)) <= 30
     assert retry_after("soon") == 0.0 and retry_after(None, True) == 0.0
     assert retry_after("99999999") == 3600.0  # a server cannot park us for days
+
+
+@pytest.mark.parametrize("header", ["²", "٣", "+5", "1_0", "5.0", "1" * 40])
+def test_a_retry_after_that_is_not_ascii_digits_counts_as_absent(header: str) -> None:
+    assert retry_after(header) == 0.0  # `²` crashed a run ("internal error"), `٣` waited 3 s
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("bytes 10-19/20", (10, 20)), ("bytes 10-19/*", (10, None)), ("bytes ١٠-19/20", (None, None)),
+    ("bytes 1²-19/20", (None, None)), ("bytes 10-19/2٠", (None, None)),
+])
+def test_content_range_is_read_with_ascii_digits_only(header: str, expected: tuple[int | None, int | None]) -> None:
+    assert download._range(header) == expected
+
+
+def test_sizes_in_headers_are_read_with_ascii_digits_only() -> None:
+    assert download._int(" 42 ") == 42 and download._int("²") is None and download._int("٣") is None
+    assert download._total("bytes */30") == 30 and download._total("bytes */٣٠") is None
 
 
 @pytest.mark.parametrize(("url", "ok"), [

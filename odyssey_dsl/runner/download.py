@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from .._support.numbers import whole_number
 from ..errors import Interrupted
 from .client import USER_AGENT
 from .errors import RunnerError
@@ -133,10 +134,11 @@ def _attempt(http: httpx.Client, url: str, part: Path, have: int, stop: threadin
 
 
 def _int(text: str | None) -> int | None:
-    return int(text) if text is not None and text.strip().isdigit() else None
+    return whole_number(text.strip(" \t")) if text is not None else None
 
 
-_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
+# ASCII digits only (`\d` alone would take `٣`); each number is then read by whole_number.
+_CONTENT_RANGE = re.compile(r"bytes +([0-9]+)-([0-9]+)/([0-9]+|\*)")
 
 
 def _range(header: str | None) -> tuple[int | None, int | None]:
@@ -144,10 +146,10 @@ def _range(header: str | None) -> tuple[int | None, int | None]:
     match = _CONTENT_RANGE.fullmatch((header or "").strip())
     if not match:
         return None, None
-    return int(match.group(1)), None if match.group(3) == "*" else int(match.group(3))
+    return whole_number(match.group(1)), None if match.group(3) == "*" else whole_number(match.group(3))
 
 
 def _total(header: str | None) -> int | None:
     """The size in a 416's `Content-Range: bytes */SIZE`."""
-    match = re.fullmatch(r"bytes\s+\*/(\d+)", (header or "").strip())
-    return int(match.group(1)) if match else None
+    match = re.fullmatch(r"bytes +\*/([0-9]+)", (header or "").strip(" \t"))
+    return whole_number(match.group(1)) if match else None

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 
+from .._support.numbers import whole_number
+
 
 @dataclass(frozen=True)
 class Backoff:
@@ -32,9 +34,10 @@ def retry_after(header: str | None, body_seconds: object = None) -> float:
         return min(float(body_seconds), 3600.0)
     if not header:
         return 0.0
-    header = header.strip()
-    if header.isdigit():
-        return min(float(header), 3600.0)
+    header = header.strip(" \t")
+    seconds = whole_number(header)
+    if seconds is not None:
+        return min(float(seconds), 3600.0)
     try:
         moment = parsedate_to_datetime(header)
     except (TypeError, ValueError):
