@@ -509,3 +509,10 @@ def test_usage_and_io_problems_exit_2(tmp_path: Path, args: list[str], words: st
     result = ody("decompile", *args, cwd=tmp_path)
     assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.json"]
+
+
+def test_stdin_over_the_size_limit_is_refused_in_the_words_of_every_command(tmp_path: Path) -> None:
+    (tmp_path / "ody.toml").write_text("max-bytes = 10\n", encoding="utf-8")
+    result = ody("decompile", "-", cwd=tmp_path, stdin=b'[{"timestamp_ms": 0}]')
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == "ody decompile: <stdin>: over the 10 byte limit (see --max-bytes)\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from .. import report
-from ..compiler import SourceError, compile_text, read_source
+from ..compiler import SourceError, compile_text, read_source, too_large
 from ..config import ConfigError, load_settings
 from ..decompile import DecompileError, ImageFiles, load, write
 from ..errors import EXIT_FAIL, EXIT_OK
@@ -51,7 +51,7 @@ def command(file: str, output: Path | None, relative: bool, scene_names: str | N
         settings = load_settings(target.parent)
         data = sys.stdin.buffer.read(settings.max_bytes + 1) if file == STDIN else read_source(Path(file), settings.max_bytes)
         if len(data) > settings.max_bytes:
-            raise SourceError(f"{name}: input is over the {settings.max_bytes} byte limit")
+            raise SourceError(f"{name}: {too_large(None, settings.max_bytes)}")
     except (ConfigError, SourceError) as error:
         fail(str(error))
     try:
