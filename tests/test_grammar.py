@@ -7,53 +7,60 @@ import json
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedToken
-from lark.parsers.lalr_parser_state import ParserState
+from lark.parsers.lalr_parser_state import ParseConf, ParserState
 
-from odyssey_dsl.grammar import START, Failure, export_tables, grammar_path, lalr_table, load
-from odyssey_dsl.lexer import Span, Token
+from odyssey_dsl.diagnostics import Span
+from odyssey_dsl.grammar import START, Failure, Grammar, Shape, export_tables, grammar_path, lalr_table, load
+from odyssey_dsl.lexer import Line, Token
 
 ROOT = Path(__file__).resolve().parent.parent
+Conf = ParseConf[Any]  # Lark's own parser configuration: the oracle the interpreter is checked against
 TYPES = ["TIME", "START", "INTERACT", "END", "IMAGE", "TITLE", "ORIENTATION", "PROMPT_EXPANSION",
          "MIN_GAP", "SCENE", "STRING", "LONG_STRING", "WORD", "COMMENT", "BAD_STRING"]
 
 
 @pytest.fixture(scope="module")
-def grammar():
+def grammar() -> Grammar:
     return load()
 
 
 @pytest.fixture(scope="module")
-def lark_conf():
+def lark_conf() -> Conf:
     lark = Lark(grammar_path().read_text(encoding="utf-8"), start=["file", START], parser="lalr")
     return lark.parse_interactive(start=START).parser_state.parse_conf
 
 
-def _lark_shape(conf, types: tuple[str, ...]):
+def _lark_shape(conf: Conf, types: tuple[str, ...]) -> Shape | Failure:
     """What Lark's own LALR parser makes of a statement: a shape, or where it fails."""
     tokens = [Token(t, "x", i, i + 1, Span(1, i + 1, 1, i + 2)) for i, t in enumerate(types)]
-    state = ParserState(conf, None)
+    state = ParserState(conf, None)  # type: ignore[arg-type]  # no lexer: the tokens are fed by hand
     try:
         for token in tokens:
-            state.feed_token(token)
-        tree = state.feed_token(Token("$END", "", 0, 0, Span(1, 1, 1, 1)), True)
+            state.feed_token(token)  # type: ignore[arg-type]  # Lark reads only .type of a token
+        end = Token("$END", "", 0, 0, Span(1, 1, 1, 1))
+        tree = state.feed_token(end, True)  # type: ignore[arg-type]  # as above
     except UnexpectedToken as error:
         index = next((i for i, t in enumerate(tokens) if t is error.token), len(tokens))
         return Failure(index, frozenset(error.expected))
-    index = {id(t): i for i, t in enumerate(tokens)}
+    places = {id(t): i for i, t in enumerate(tokens)}
 
-    def shape(node):
+    def shape(node: object) -> int | Shape:
         if isinstance(node, Tree):
             return (str(node.data), tuple(shape(c) for c in node.children))
-        return index[id(node)]
+        return places[id(node)]
 
-    return shape(tree)
+    found = shape(tree)
+    assert not isinstance(found, int)
+    return found
 
 
 VALID = [
@@ -71,7 +78,7 @@ VALID = [
 
 
 @pytest.mark.parametrize("types", VALID)
-def test_valid_statements_parse_like_lark(grammar, lark_conf, types):
+def test_valid_statements_parse_like_lark(grammar: Grammar, lark_conf: Conf, types: tuple[str, ...]) -> None:
     shape = grammar.run(types)
     assert not isinstance(shape, Failure)
     assert shape == _lark_shape(lark_conf, types)
@@ -79,11 +86,11 @@ def test_valid_statements_parse_like_lark(grammar, lark_conf, types):
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(TYPES), min_size=1, max_size=6))
-def test_interpreter_agrees_with_lark(grammar, lark_conf, types):
+def test_interpreter_agrees_with_lark(grammar: Grammar, lark_conf: Conf, types: list[str]) -> None:
     assert grammar.run(tuple(types)) == _lark_shape(lark_conf, tuple(types))
 
 
-def test_lark_internals_still_give_the_lalr_table():
+def test_lark_internals_still_give_the_lalr_table() -> None:
     """`lalr_table` reads Lark's private parse configuration: this fails first if Lark moves it."""
     lark = Lark(grammar_path().read_text(encoding="utf-8"), start=["file", START], parser="lalr", lexer="basic")
     table, start, end = lalr_table(lark, START)
@@ -95,14 +102,14 @@ def test_lark_internals_still_give_the_lalr_table():
     assert "TIME" in table[start] and table[start]["TIME"][0]
 
 
-def test_tables_come_from_the_grammar(grammar):
+def test_tables_come_from_the_grammar(grammar: Grammar) -> None:
     fresh = export_tables(grammar_path().read_text(encoding="utf-8"))
     assert fresh["terminals"] == grammar.tables["terminals"]
     assert fresh["keywords"]["start"] == "START"
     assert len(fresh["rules"]) == len(grammar.tables["rules"])
 
 
-def test_shipped_tables_are_current():
+def test_shipped_tables_are_current() -> None:
     """odyssey_dsl/tables.json must be regenerated (python -m odyssey_dsl.grammar) with the grammar."""
     shipped = json.loads((ROOT / "odyssey_dsl" / "tables.json").read_text(encoding="utf-8"))
     fresh = export_tables(grammar_path().read_text(encoding="utf-8"))
@@ -114,7 +121,7 @@ def test_shipped_tables_are_current():
     assert len(shipped["states"]) == len(fresh["states"])
 
 
-def test_damaged_cache_is_rebuilt(tmp_path, monkeypatch):
+def test_damaged_cache_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("odyssey_dsl.grammar._SHIPPED_TABLES", tmp_path / "none.json")
     load(tmp_path)
     (cached,) = tmp_path.glob("tables-*.json")
@@ -124,7 +131,7 @@ def test_damaged_cache_is_rebuilt(tmp_path, monkeypatch):
     assert cached.read_text(encoding="utf-8").startswith("{")
 
 
-def test_cache_folder_writable_by_others_is_not_used(tmp_path, monkeypatch):
+def test_cache_folder_writable_by_others_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("odyssey_dsl.grammar._SHIPPED_TABLES", tmp_path / "none.json")
     shared = tmp_path / "shared"
     shared.mkdir(mode=0o777)
@@ -147,10 +154,10 @@ LINES = st.lists(
 @settings(max_examples=300, deadline=None)
 @given(LINES, st.sampled_from(["\n", "\r\n", "\r"]))
 @example(["@ 0 "], "\n")  # found by CI: trailing spaces belong to the line's text
-def test_fast_scan_equals_general_scan(grammar, lines, newline):
+def test_fast_scan_equals_general_scan(grammar: Grammar, lines: list[str], newline: str) -> None:
     text = newline.join(lines)
 
-    def dump(scanned):
+    def dump(scanned: Iterable[Line]) -> list[object]:
         return [([(t.type, t.value, t.start_pos, t.end_pos, t.span) for t in line.tokens],
                  (line.comment.value, line.comment.span) if line.comment else None,
                  line.first, line.last, line.start, line.end) for line in scanned]
@@ -158,7 +165,7 @@ def test_fast_scan_equals_general_scan(grammar, lines, newline):
     assert dump(grammar.scanner.scan(text)) == dump(grammar.scanner.scan(text, fast=False))
 
 
-def test_wheel_ships_the_grammar(tmp_path):
+def test_wheel_ships_the_grammar(tmp_path: Path) -> None:
     """A built, non-editable wheel carries grammar/ody.lark inside the package and finds it."""
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
@@ -193,7 +200,7 @@ TIME_TEXT = st.from_regex(r"\+?(\d{1,3}h)?(\d{1,3}m)?(\d{1,3}(\.\d{1,4})?s)?(\d{
 
 @settings(max_examples=500, deadline=None)
 @given(TIME_TEXT)
-def test_time_fast_paths_agree_with_the_general_parser(text):
+def test_time_fast_paths_agree_with_the_general_parser(text: str) -> None:
     from odyssey_dsl.times import parse_time, parse_time_slowly
 
     assert parse_time(text) == parse_time_slowly(text)
