@@ -69,16 +69,19 @@ class LateMinGap(Exception):
 class Checker(Generic[T]):
     """Every rule over a file's items, fed in order (`add`), then `finish`.
 
-    The diagnostics go to `spool` (sorted when read); each script's cues, turned by `keep`
-    into what the caller needs (None: nothing), to `scripts`. The cues above the first scene
-    line are judged as the file's one script until a scene line shows they are not one.
+    The diagnostics go to `spool` (sorted when read; pickled when `compact`); each script's
+    cues, turned by `keep` into what the caller needs (None: nothing), to `scripts`. The cues
+    above the first scene line are judged as the file's one script until a scene line shows
+    they are not one.
     `min_gap_ms` is the file's `min-gap`, when known before reading it; `LateMinGap` is raised
     when it was not, once that matters."""
 
     def __init__(self, base_dir: Path | None, ignore: frozenset[str] = frozenset(), first_line: int = 1,
-                 min_gap_ms: int = DEFAULT_MIN_GAP_MS, keep: Callable[[Timed], T] | None = None) -> None:
+                 min_gap_ms: int = DEFAULT_MIN_GAP_MS, keep: Callable[[Timed], T] | None = None,
+                 compact: bool = True) -> None:
         self.base_dir, self.first_line, self.min_gap_ms, self._keep = base_dir, first_line, min_gap_ms, keep
-        self.spool, self._tentative = Spool(), Spool()
+        self._compact = compact
+        self.spool, self._tentative = Spool(compact), Spool(compact)
         self._count = 0
         self._setting_extras: list[Diagnostic] = []
         self._silenced = setting_codes(ignore, first_line, self._setting_extras)
@@ -181,7 +184,7 @@ class Checker(Generic[T]):
         the first scene line make no script, and a scene line with no statement neither."""
         head = self._head
         if head is None and self.has_scenes:
-            self._tentative = Spool()
+            self._tentative = Spool(self._compact)
             return
         if head is not None and not self._filled:
             return
@@ -198,6 +201,10 @@ class Checker(Generic[T]):
         for d in found:
             self._report(stage, d, tentative=tentative)
 
+    def late(self, d: Diagnostic) -> None:
+        """A problem found after the checks, while embedding images."""
+        self._report(EMBED, d, filtered=False)
+
     def _report(self, stage: int, d: Diagnostic, filtered: bool = True, tentative: bool = False) -> None:
         """Keep `d` unless a suppression silences it (`filtered`: a `# ody: ignore` on its line
         counts; the suppressions' own warnings only heed the ignore setting)."""
@@ -207,23 +214,34 @@ class Checker(Generic[T]):
         (self._tentative if tentative else self.spool).add(stage * _STAGE + self._count, d)
 
 
+def run(make: Callable[[int], Checker[T]], feed: Callable[[Checker[T]], None]) -> tuple[Checker[T], Options]:
+    """A checker made by `make` (given the min-gap) and fed by `feed`, finished; fed again from
+    the top with the right min-gap when the file's first `min-gap` came late."""
+    min_gap_ms = DEFAULT_MIN_GAP_MS
+    while True:
+        checker = make(min_gap_ms)
+        try:
+            feed(checker)
+        except LateMinGap as late:
+            min_gap_ms = late.min_gap_ms
+            continue
+        return checker, checker.finish()
+
+
 def check(document: Document, base_dir: Path | None, ignore: frozenset[str] = frozenset()) -> Checked:
     """Every rule over a parsed file; `base_dir` resolves image paths (None: don't look).
 
     The diagnostics come sorted by place (`sort_key`), as every output shows them."""
-    min_gap_ms = DEFAULT_MIN_GAP_MS
-    while True:
-        checker: Checker[Timed] = Checker(base_dir, ignore, document.first_line, min_gap_ms, keep=_same)
-        checker.syntax(document.diagnostics)
-        try:
-            for item in document.items:
-                checker.add(item, syntax=False)
-        except LateMinGap as late:
-            min_gap_ms = late.min_gap_ms
-            continue
-        options = checker.finish()
-        scripts = tuple(Script(scene, tuple(cues)) for scene, cues in checker.scripts)
-        return Checked(options, scripts, checker.has_scenes, tuple(checker.spool))
+
+    def feed(checker: Checker[Timed]) -> None:
+        checker.syntax(document.diagnostics)  # maybe not the items' own (see compiler.decode)
+        for item in document.items:
+            checker.add(item, syntax=False)
+
+    checker, options = run(
+        lambda min_gap_ms: Checker(base_dir, ignore, document.first_line, min_gap_ms, _same, compact=False), feed)
+    scripts = tuple(Script(scene, tuple(cues)) for scene, cues in checker.scripts)
+    return Checked(options, scripts, checker.has_scenes, tuple(checker.spool))
 
 
 def _same(timed: Timed) -> Timed:

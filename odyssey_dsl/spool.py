@@ -14,7 +14,6 @@ one merge.
 from __future__ import annotations
 
 import heapq
-import pickle
 from collections.abc import Iterator
 
 from .diagnostics import Diagnostic
@@ -30,9 +29,12 @@ def _key(item: Ranked) -> tuple[int, int, str, int]:
 
 
 class Spool:
-    """Ranked diagnostics, given in any order, read back sorted by place then rank."""
+    """Ranked diagnostics, given in any order, read back sorted by place then rank; with
+    `compact`, pickled past `CHUNK` (without, they stay objects: for a caller that keeps the
+    syntax tree, whose nodes hold them anyway)."""
 
-    def __init__(self) -> None:
+    def __init__(self, compact: bool = True) -> None:
+        self._compact = compact
         self._pending: list[Ranked] = []
         self._runs: list[list[bytes]] = []  # each run: pickled chunks, each sorted, in order
         self._last: tuple[int, int, str, int] | None = None  # the last key of the last run
@@ -44,18 +46,21 @@ class Spool:
         else:
             self.warnings += 1
         self._pending.append((rank, d))
-        if len(self._pending) >= CHUNK:
+        if self._compact and len(self._pending) >= CHUNK:
             self._pack()
 
     def extend(self, other: Spool) -> None:
         """Take every diagnostic of `other` (which is then empty)."""
-        other._pack()
-        self._pack()
-        self._runs += other._runs
-        self._last = None
         self.errors += other.errors
         self.warnings += other.warnings
-        other._runs, other._last, other.errors, other.warnings = [], None, 0, 0
+        if self._compact:
+            other._pack()
+            self._pack()
+            self._runs += other._runs
+            self._last = None
+        else:
+            self._pending += other._pending
+        other._pending, other._runs, other._last, other.errors, other.warnings = [], [], None, 0, 0
 
     def __len__(self) -> int:
         return self.errors + self.warnings
@@ -71,6 +76,8 @@ class Spool:
     def _pack(self) -> None:
         """Pickle what is pending as a chunk: the continuation of the last run when it sorts
         after it (diagnostics mostly come in order), else the start of a new run."""
+        import pickle  # only large reports need it: editors lint on every save
+
         if not self._pending:
             return
         chunk = sorted(self._pending, key=_key)
@@ -82,5 +89,7 @@ class Spool:
 
 
 def _unpickled(run: list[bytes]) -> Iterator[Ranked]:
+    import pickle
+
     for chunk in run:
         yield from pickle.loads(chunk)
