@@ -38,13 +38,14 @@ FORMATS = ("human", "gcc", "json", "github")
 LINE = "x\n"  # a line that is not a statement: a syntax error on every line, as in the issue
 FLOOR = "import odyssey_dsl.compiler"
 COMPILE = """\
-import sys
+import gc, sys
 from pathlib import Path
-from odyssey_dsl.compiler import compile_text
+from odyssey_dsl.compiler import compile_streamed
+from odyssey_dsl.config import Settings
+gc.disable()  # as the CLI
 path = Path(sys.argv[1])
-result = compile_text(path.read_bytes(), path=path, embed_images=False)
-held = list(result.diagnostics)
-print(len(held))
+result = compile_streamed(path.read_bytes(), path=path, settings=Settings(), entries=False)
+print(len(result.diagnostics))
 """
 
 
