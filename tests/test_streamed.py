@@ -20,6 +20,7 @@ from odyssey_dsl.config import Settings
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.ody"))
 SLOW = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+PLAIN = Settings()
 IGNORING = Settings(ignore=frozenset({"ODY201", "ODY999"}))
 
 
@@ -30,7 +31,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-def assert_same(data: bytes, path: Path = NOWHERE, settings: Settings = Settings(), embed: bool = True) -> None:
+def assert_same(data: bytes, path: Path = NOWHERE, settings: Settings = PLAIN, embed: bool = True) -> None:
     full = compile_text(data, path=path, settings=settings, embed_images=embed)
     for entries in (True, False):
         lean = compile_streamed(data, path=path, settings=settings, entries=entries, embed_images=embed)
@@ -70,7 +71,7 @@ def test_a_file_in_another_encoding() -> None:
 @SLOW
 @given(from_lark(GRAMMAR, start="file", explicit=REALISTIC), st.booleans())
 def test_text_from_the_grammar(text: str, ignoring: bool) -> None:
-    assert_same(text.encode("utf-8"), settings=IGNORING if ignoring else Settings())
+    assert_same(text.encode("utf-8"), settings=IGNORING if ignoring else PLAIN)
 
 
 @given(st.binary(max_size=300))
