@@ -21,7 +21,9 @@ from odyssey_dsl.config import Settings
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.ody"))
 SLOW = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
 PLAIN = Settings()
-IGNORING = Settings(ignore=frozenset({"ODY201", "ODY999"}))
+#: Two unknown codes and a lone suppression on line 1: three ODY204 at the same place, which
+#: only the rank keeps in `compile_text`'s order.
+IGNORING = Settings(ignore=frozenset({"ODY201", "ODY999", "ODY998"}))
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +59,7 @@ def test_examples(path: Path, embed: bool) -> None:
     'scene "x"\nscene "y"\n@0 start "b"\n@1s end\n# ody: ignore[ODY201]\n',
     "",
     "# only a comment\n",
+    "# ody: ignore[ODY201]\n@0 start \"a\"\n@1s end\n",
 ])
 def test_corners(text: str) -> None:
     assert_same(text.encode("utf-8"))
@@ -82,3 +85,13 @@ def test_arbitrary_bytes(data: bytes) -> None:
 @given(screenplays())
 def test_valid_screenplays(play: Expected) -> None:
     assert_same(play.text.encode("utf-8"))
+
+
+def test_equal_places_keep_the_order_of_the_stages() -> None:
+    """At one place, a lone suppression's warning comes before the ignore setting's, as
+    `check` always gathered them: the rank decides, not when each was found."""
+    data = b'# ody: ignore[ODY201]\n@0 start "a"\n@1s end\n'
+    lean = compile_streamed(data, path=NOWHERE, settings=IGNORING, entries=False)
+    first = [d.message for d in lean.diagnostics if d.span.line == 1]
+    assert len(first) == 3 and first[0].startswith("a suppression comment on a line of its own")
+    assert all("the ignore setting" in m for m in first[1:])
