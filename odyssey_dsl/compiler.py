@@ -1,7 +1,9 @@
 """The pipeline behind `ody compile` and `ody lint`: source → syntax → checks → entries.
 
 Nothing here prints or exits: every outcome is a `Compilation` (diagnostics included) or,
-for a file that cannot be read at all, a `SourceError` with a one-line message.
+for a file that cannot be read at all, a `SourceError` with a one-line message. The commands
+run `compile_streamed`, which gives the same diagnostics and entries without ever holding the
+syntax tree (a `Compilation` keeps it, for the formatter, the runner and other tools).
 """
 
 from __future__ import annotations
@@ -188,6 +190,11 @@ def compile_streamed(data: bytes, *, path: Path | None, settings: Settings, entr
     and a cue only leaves its entry (with `entries`) behind, so that memory follows the input,
     not its syntax tree; a file with an error on every line keeps its diagnostics pickled."""
     source, extra, bad_lines = _decoded(data)
+    if extra and not source:  # not UTF-8 at all: nothing else to say
+        spool = Spool()
+        for d in extra:
+            spool.add(0, d)
+        return Streamed(source, spool, Options(), False, None)
     text = source.removeprefix("\ufeff")  # as `parse` reads it
     base = _base(path)
 
@@ -200,11 +207,6 @@ def compile_streamed(data: bytes, *, path: Path | None, settings: Settings, entr
             else:
                 checker.add(item)
 
-    if extra and not source:  # not UTF-8 at all: nothing else to say
-        spool = Spool()
-        for d in extra:
-            spool.add(0, d)
-        return Streamed(source, spool, Options(), False, None)
     keep = _light if entries else None
     checker, options = run(lambda min_gap_ms: Checker(base, settings.ignore, 1, min_gap_ms, keep), feed)
     scripts = None
