@@ -14,14 +14,14 @@ Measured on the 2 MB file (a million lines, each `x`: ODY004), peak RSS, 2 share
 
 | format | report built whole | report streamed | compile streamed too (`compile_streamed`) |
 |--------|--------------------|-----------------|-------------------------------------------|
-| human  | 1109 MB            | 1109 MB         | 69 MB                                     |
-| gcc    | 1275 MB            | 1109 MB         | 69 MB                                     |
-| json   | 3677 MB            | 1109 MB         | 69 MB                                     |
-| github | 1682 MB            | 1109 MB         | 69 MB                                     |
+| human  | 1109 MB            | 1109 MB         | 54 MB                                     |
+| gcc    | 1275 MB            | 1109 MB         | 54 MB                                     |
+| json   | 3677 MB            | 1109 MB         | 54 MB                                     |
+| github | 1682 MB            | 1109 MB         | 54 MB                                     |
 
 Measured again on 2026-12-06 just before the compile was streamed: 757 MB in every format,
 754 MB for the compile alone (every syntax node and diagnostic held). Since, the compile alone
-takes 66 MB: each item is checked as it is parsed and dropped, and the diagnostics wait
+takes 52 MB: each item is checked as it is parsed and dropped, and the diagnostics wait
 pickled in a spool.
 """
 
