@@ -7,6 +7,10 @@ which includes the interpreter itself) and its ratio to the input.
 
 Run it with the project's interpreter: `.venv/bin/python bench/memory_bench.py [--cues 1000000]`.
 It exits non-zero only when something fails to run, never for missing the target.
+
+Measured (36.5 MB of input): 2,073 MB, then 1,579 MB = 43.2× with the whole syntax tree held;
+623 MB = 17.1× since `ody compile` runs `compile_streamed` (a cue leaves only its entry);
+554 MB = 15.2× since the JSON's indent is joined in, not copied into every entry.
 """
 
 from __future__ import annotations

@@ -3,25 +3,40 @@
 The editor's driver is `lsp.document.LiveDocument`; both run the same registered rules
 (`rules.registry`) through the same stage functions, and a property test compares them.
 `ody check` (jsoncheck) judges JSON scripts with `check_script`, `check_images` and `suppress`.
+
+`Checker` reads a file's items once, in order, and keeps none of them once checked (only
+the directives, the scene lines and each script's first and last cue): `ody lint` and
+`ody compile` feed it straight from the parser, so that a million-line file never exists as
+a million nodes. `check` is the same over a parsed `Document`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
-from .diagnostics import Diagnostic, Span, sort_key
-from .rules.directives import DEFAULT_MIN_GAP_MS, Options, directives
+from .diagnostics import Diagnostic, Span
+from .rules.directives import DEFAULT_MIN_GAP_MS, Options, directives, opens_body, value_of
 from .rules.images import check_images
 from .rules.registry import Timed
-from .rules.scenes import scenes
-from .rules.suppression import suppress
-from .rules.timing import check_script
-from .syntax import Cue, Document, Invalid, Scene
+from .rules.scenes import SceneLines
+from .rules.suppression import comment_codes, lone_suppression, setting_codes, suppress
+from .rules.timing import ScriptRun, check_script
+from .spool import Spool
+from .syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene
 
 __all__ = [
-    "DEFAULT_MIN_GAP_MS", "Checked", "Options", "Script", "Timed", "check", "check_images", "check_script", "suppress",
+    "DEFAULT_MIN_GAP_MS", "Checked", "Checker", "Options", "Script", "Timed", "check", "check_images", "check_script",
+    "suppress",
 ]
+
+T = TypeVar("T")
+
+# Where a diagnostic stands among others at the same place (line, column, code): the order in
+# which the stages of `check` used to gather them, then the order they were produced in.
+SYNTAX, DIRECTIVES, SCENES, SCRIPTS, COMMENTS, LONE, SETTING, EMBED = range(8)
+_STAGE = 1 << 48
 
 
 class Script(NamedTuple):
@@ -42,22 +57,192 @@ class Checked(NamedTuple):
     diagnostics: tuple[Diagnostic, ...]
 
 
+class LateMinGap(Exception):
+    """The file's first `min-gap` comes after cues that were judged with another: check it
+    again from the top with `min_gap_ms` (rare: it is an error of its own, ODY109)."""
+
+    def __init__(self, min_gap_ms: int) -> None:
+        super().__init__(min_gap_ms)
+        self.min_gap_ms = min_gap_ms
+
+
+class Checker(Generic[T]):
+    """Every rule over a file's items, fed in order (`add`), then `finish`.
+
+    The diagnostics go to `spool` (sorted when read; pickled when `compact`); each script's
+    cues, turned by `keep` into what the caller needs (None: nothing), to `scripts`. The cues
+    above the first scene line are judged as the file's one script until a scene line shows
+    they are not one.
+    `min_gap_ms` is the file's `min-gap`, when known before reading it; `LateMinGap` is raised
+    when it was not, once that matters."""
+
+    def __init__(self, base_dir: Path | None, ignore: frozenset[str] = frozenset(), first_line: int = 1,
+                 min_gap_ms: int = DEFAULT_MIN_GAP_MS, keep: Callable[[Timed], T] | None = None,
+                 compact: bool = True) -> None:
+        self.base_dir, self.first_line, self.min_gap_ms, self._keep = base_dir, first_line, min_gap_ms, keep
+        self._compact = compact
+        self.spool, self._tentative = Spool(compact), Spool(compact)
+        self._count = 0
+        self._setting_extras: list[Diagnostic] = []
+        self._silenced = setting_codes(ignore, first_line, self._setting_extras)
+        self._by_line: dict[int, frozenset[str]] = {}
+        self._directives: list[Item] = []  # the directives and the first cue or scene: what ODY109 reads
+        self._opened = self._min_gap_seen = self._stepped = False
+        self._scenes = SceneLines()
+        self.scripts: list[tuple[Scene | None, list[T]]] = []
+        self._open_script(None)
+
+    # --- feeding --------------------------------------------------------------------------------
+
+    def add(self, item: Item, syntax: bool = True) -> None:
+        """The next item; with `syntax`, its own diagnostics are reported too."""
+        if isinstance(item, Comment):
+            if item.ignores:
+                self._report(LONE, lone_suppression(item), filtered=False)
+            return
+        if item.comment is not None and item.comment.ignores:
+            extras: list[Diagnostic] = []
+            codes = comment_codes(item.comment, extras)
+            for line in range(item.span.line, item.span.end_line + 1):
+                self._by_line[line] = self._by_line.get(line, frozenset()) | codes
+            for d in extras:
+                self._report(COMMENTS, d, filtered=False)
+        if syntax:
+            self.syntax(item.diagnostics)
+        if isinstance(item, Directive):
+            self._directive(item)
+            return
+        if not self._opened and opens_body(item):
+            self._opened = True
+            self._directives.append(item)
+        if self._scenes.add(item):
+            assert isinstance(item, (Scene, Invalid))
+            self._close_script()
+            self._open_script(item)
+        elif isinstance(item, (Cue, Invalid)):
+            self._statement(item)
+
+    def syntax(self, found: Iterable[Diagnostic]) -> None:
+        """Syntax diagnostics, in the order `parse` gives them."""
+        for d in found:
+            self._report(SYNTAX, d)
+
+    def finish(self) -> Options:
+        """The rules on the whole file, once every item was added; the options it sets."""
+        self._close_script()
+        found: list[Diagnostic] = []
+        options = directives(self._directives, found)
+        assert options.min_gap_ms == self.min_gap_ms, "a late min-gap raises LateMinGap"
+        self._report_all(DIRECTIVES, found)
+        found = []
+        self._scenes.run(found)
+        self._report_all(SCENES, found)
+        for d in self._setting_extras:
+            self._report(SETTING, d, filtered=False)
+        return options
+
+    @property
+    def has_scenes(self) -> bool:
+        return bool(self._scenes.heads)
+
+    # --- the stages -------------------------------------------------------------------------------
+
+    def _directive(self, item: Directive) -> None:
+        self._directives.append(item)
+        if item.name == "min-gap" and not self._min_gap_seen:
+            self._min_gap_seen = True
+            value = value_of(item)[0]
+            ms = DEFAULT_MIN_GAP_MS if value is None else int(value)
+            if ms != self.min_gap_ms:
+                if self._stepped:
+                    raise LateMinGap(ms)
+                self.min_gap_ms = ms
+                self._run = ScriptRun(ms)
+
+    def _open_script(self, head: Scene | Invalid | None) -> None:
+        self._head, self._filled, self._broken = head, False, isinstance(head, Invalid)
+        self._run = ScriptRun(self.min_gap_ms)
+        self._images: list[Timed] = []
+        self._cues: list[T] = []
+
+    def _statement(self, statement: Cue | Invalid) -> None:
+        self._filled = True
+        cue = statement if isinstance(statement, Cue) else None
+        self._broken = self._broken or cue is None
+        found: list[Diagnostic] = []
+        timed = self._run.add(cue, found)
+        self._stepped = True
+        self._report_all(SCRIPTS, found, self._head is None)
+        if timed is not None:
+            if self._keep is not None:
+                self._cues.append(self._keep(timed))
+            if timed.cue.image is not None and timed.cue.image.value is not None and self.base_dir is not None:
+                self._images.append(timed)
+
+    def _close_script(self) -> None:
+        """The end of the open script: how it begins and ends, and its images. The cues above
+        the first scene line make no script, and a scene line with no statement neither."""
+        head = self._head
+        if head is None and self.has_scenes:
+            self._tentative = Spool(self._compact)
+            return
+        if head is not None and not self._filled:
+            return
+        found: list[Diagnostic] = []
+        empty = Span(self.first_line, 1, self.first_line, 1) if head is None else None
+        self._run.end(self._broken, self._broken, empty, found)
+        if self.base_dir is not None:
+            check_images(self._images, self.base_dir, found)
+        self._report_all(SCRIPTS, found)
+        self.spool.extend(self._tentative)
+        self.scripts.append((head if isinstance(head, Scene) else None, self._cues))
+
+    def _report_all(self, stage: int, found: list[Diagnostic], tentative: bool = False) -> None:
+        for d in found:
+            self._report(stage, d, tentative=tentative)
+
+    def late(self, d: Diagnostic) -> None:
+        """A problem found after the checks, while embedding images."""
+        self._report(EMBED, d, filtered=False)
+
+    def _report(self, stage: int, d: Diagnostic, filtered: bool = True, tentative: bool = False) -> None:
+        """Keep `d` unless a suppression silences it (`filtered`: a `# ody: ignore` on its line
+        counts; the suppressions' own warnings only heed the ignore setting)."""
+        if not d.is_error and (d.code in self._silenced or (filtered and d.code in self._by_line.get(d.span.line, ()))):
+            return
+        self._count += 1
+        (self._tentative if tentative else self.spool).add(stage * _STAGE + self._count, d)
+
+
+def run(make: Callable[[int], Checker[T]], feed: Callable[[Checker[T]], None]) -> tuple[Checker[T], Options]:
+    """A checker made by `make` (given the min-gap) and fed by `feed`, finished; fed again from
+    the top with the right min-gap when the file's first `min-gap` came late."""
+    min_gap_ms = DEFAULT_MIN_GAP_MS
+    while True:
+        checker = make(min_gap_ms)
+        try:
+            feed(checker)
+        except LateMinGap as late:
+            min_gap_ms = late.min_gap_ms
+            continue
+        return checker, checker.finish()
+
+
 def check(document: Document, base_dir: Path | None, ignore: frozenset[str] = frozenset()) -> Checked:
     """Every rule over a parsed file; `base_dir` resolves image paths (None: don't look).
 
     The diagnostics come sorted by place (`sort_key`), as every output shows them."""
-    found: list[Diagnostic] = list(document.diagnostics)
-    options = directives(document.items, found)
-    groups, has_scenes = scenes(document.items, found)
-    scripts = []
-    for head, statements in groups:
-        cues: list[Cue | None] = [s if isinstance(s, Cue) else None for s in statements]
-        broken = None in cues or isinstance(head, Invalid)
-        empty = Span(document.first_line, 1, document.first_line, 1) if not has_scenes else None
-        scene = head if isinstance(head, Scene) else None
-        script = Script(scene, check_script(cues, options.min_gap_ms, found, broken, broken, empty))
-        scripts.append(script)
-        if base_dir is not None:
-            check_images(script.cues, base_dir, found)
-    kept = suppress(found, document, ignore)
-    return Checked(options, tuple(scripts), has_scenes, tuple(sorted(kept, key=sort_key)))
+
+    def feed(checker: Checker[Timed]) -> None:
+        checker.syntax(document.diagnostics)  # maybe not the items' own (see compiler.decode)
+        for item in document.items:
+            checker.add(item, syntax=False)
+
+    checker, options = run(
+        lambda min_gap_ms: Checker(base_dir, ignore, document.first_line, min_gap_ms, _same, compact=False), feed)
+    scripts = tuple(Script(scene, tuple(cues)) for scene, cues in checker.scripts)
+    return Checked(options, scripts, checker.has_scenes, tuple(checker.spool))
+
+
+def _same(timed: Timed) -> Timed:
+    return timed

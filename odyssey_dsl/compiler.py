@@ -1,7 +1,9 @@
 """The pipeline behind `ody compile` and `ody lint`: source → syntax → checks → entries.
 
 Nothing here prints or exits: every outcome is a `Compilation` (diagnostics included) or,
-for a file that cannot be read at all, a `SourceError` with a one-line message.
+for a file that cannot be read at all, a `SourceError` with a one-line message. The commands
+run `compile_streamed`, which gives the same diagnostics and entries without ever holding the
+syntax tree (a `Compilation` keeps it, for the formatter, the runner and other tools).
 """
 
 from __future__ import annotations
@@ -10,17 +12,19 @@ import codecs
 import os
 import re
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from . import images
-from .checks import Checked, Options, Script, check
+from .checks import Checked, Checker, Options, Timed, check, run
 from .config import Settings
 from .diagnostics import IMAGE_PROBLEM, NOT_UTF8, SYNTAX_CODES, Diagnostic, Span, sort_key
 from .emit import Entry, request_json, script_json
 from .errors import OdyError
 from .lines import position
-from .syntax import Document, parse
+from .spool import Spool
+from .syntax import Comment, Document, iter_items, parse
 
 
 class SourceError(OdyError):
@@ -148,28 +152,98 @@ def compile_text(
     as written. `check_images=False` skips reading image files (the paths are still kept).
     """
     settings = settings or Settings()
-    extra: list[Diagnostic] = []
-    bad_lines: set[int] = set()
-    if isinstance(source, bytes):
-        data, (source, extra) = source, decode(source)
-        if extra:
-            bad_lines = _bad_lines(data)
+    source, extra, bad_lines = _decoded(source)
     document = parse(source)
     if extra:
-        kept = [d for d in document.diagnostics if d.span.line not in bad_lines or d.code not in SYNTAX_CODES]
+        kept = [d for d in document.diagnostics if _kept(d, bad_lines)]
         document = document._replace(diagnostics=tuple(sorted(extra + kept, key=sort_key)))
         if not source:  # not UTF-8 at all: nothing else to say
             return Compilation(path, source, document, Checked(Options(), (), False, ()), tuple(extra), None)
-    base = (path.parent if path is not None else Path.cwd()) if check_images else None
+    base = _base(path) if check_images else None
     checked = check(document, base, settings.ignore)
     diagnostics = list(checked.diagnostics)
     scripts = None
     if not any(d.is_error for d in diagnostics):
-        scripts = _entries(checked.scripts, base if embed_images else None, diagnostics)
+        scripts, problems = _entries([s.cues for s in checked.scripts], base if embed_images else None)
+        diagnostics += problems
     diagnostics.sort(key=sort_key)
     if any(d.is_error for d in diagnostics):
         scripts = None
     return Compilation(path, source, document, checked, tuple(diagnostics), scripts)
+
+
+class Streamed(NamedTuple):
+    """What `ody lint` and `ody compile` need of a compile, made without ever holding the
+    syntax tree: the diagnostics in order in a `Spool`, and the entries when they were asked
+    for and there is no error. The same outputs as `compile_text` (a test compares them)."""
+
+    source: str
+    diagnostics: Spool
+    options: Options
+    batch: bool
+    scripts: tuple[tuple[Entry, ...], ...] | None
+
+
+def compile_streamed(data: bytes, *, path: Path | None, settings: Settings, entries: bool,
+                     embed_images: bool = True) -> Streamed:
+    """`compile_text` for the command line: each item is checked as it is parsed and let go,
+    and a cue only leaves its entry (with `entries`) behind, so that memory follows the input,
+    not its syntax tree; a file with an error on every line keeps its diagnostics pickled."""
+    source, extra, bad_lines = _decoded(data)
+    if extra and not source:  # not UTF-8 at all: nothing else to say
+        spool = Spool()
+        for d in extra:
+            spool.add(0, d)
+        return Streamed(source, spool, Options(), False, None)
+    text = source.removeprefix("\ufeff")  # as `parse` reads it
+    base = _base(path)
+
+    def feed(checker: Checker[Entry | Timed]) -> None:
+        checker.syntax(extra)
+        for item in iter_items(text):
+            if bad_lines and not isinstance(item, Comment):
+                checker.syntax(d for d in item.diagnostics if _kept(d, bad_lines))
+                checker.add(item, syntax=False)
+            else:
+                checker.add(item)
+
+    keep = _light if entries else None
+    checker, options = run(lambda min_gap_ms: Checker(base, settings.ignore, 1, min_gap_ms, keep), feed)
+    scripts = None
+    if entries and not checker.spool.errors:
+        scripts, problems = _entries([cues for _, cues in checker.scripts], base if embed_images else None)
+        for d in problems:
+            checker.late(d)
+        scripts = None if problems else scripts
+    return Streamed(source, checker.spool, options, checker.has_scenes, scripts)
+
+
+def _decoded(source: str | bytes) -> tuple[str, list[Diagnostic], set[int]]:
+    """The text, the encoding's problem (if any) and the lines holding bytes that are not UTF-8."""
+    if isinstance(source, str):
+        return source, [], set()
+    text, extra = decode(source)
+    return text, extra, _bad_lines(source) if extra else set()
+
+
+def _kept(d: Diagnostic, bad_lines: set[int]) -> bool:
+    """A diagnostic that is not a syntax error of a line with bytes that are not UTF-8
+    (reported once, as such)."""
+    return d.span.line not in bad_lines or d.code not in SYNTAX_CODES
+
+
+def _base(path: Path | None) -> Path:
+    """Where image paths start: the screenplay's folder."""
+    return path.parent if path is not None else Path.cwd()
+
+
+def _light(timed: Timed) -> Entry | Timed:
+    """What a compile keeps of a cue: its entry, or the cue itself while its image is still to
+    be read (or its time is unknown: there is an error, no entry will be made)."""
+    cue = timed.cue
+    if cue.image is not None or timed.ms is None:
+        return timed
+    return Entry(timed.ms, cue.action, cue.prompt.value if cue.prompt is not None else None)
 
 
 def compile_path(path: Path, settings: Settings | None = None, **options: bool) -> Compilation:
@@ -179,13 +253,17 @@ def compile_path(path: Path, settings: Settings | None = None, **options: bool) 
 
 
 def _entries(
-    scripts: tuple[Script, ...], embed_from: Path | None, found: list[Diagnostic]
-) -> tuple[tuple[Entry, ...], ...]:
-    """The API entries; image files are read and embedded here, once, when asked."""
-    out = []
+    scripts: Sequence[Sequence[Entry | Timed]], embed_from: Path | None
+) -> tuple[tuple[tuple[Entry, ...], ...], list[Diagnostic]]:
+    """The API entries, and the images that could not be read; image files are read and
+    embedded here, once, when asked."""
+    out, found = [], []
     for script in scripts:
         entries = []
-        for timed in script.cues:
+        for timed in script:
+            if isinstance(timed, Entry):
+                entries.append(timed)
+                continue
             cue = timed.cue
             assert timed.ms is not None
             image = cue.image.value if cue.image is not None else None
@@ -198,4 +276,4 @@ def _entries(
             prompt = cue.prompt.value if cue.prompt is not None else None
             entries.append(Entry(timed.ms, cue.action, prompt, image))
         out.append(tuple(entries))
-    return tuple(out)
+    return tuple(out), found

@@ -12,6 +12,7 @@ diagnostic stays equal when lines move above it.
 from __future__ import annotations
 
 import re
+import sys
 from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
@@ -114,13 +115,16 @@ class Descriptor(NamedTuple):
         related: tuple[Related, ...] = (),
         **values: object,
     ) -> Diagnostic:
-        """A diagnostic of this code at `span`; the templates are used where no words are given."""
+        """A diagnostic of this code at `span`; the templates are used where no words are given.
+
+        The words are interned: a file repeating one mistake on every line then holds them
+        once, not once per line, and the report's spool pickles them once per chunk."""
         if message is None:
             assert self.message is not None, f"{self.code} has no message template: pass one"
             message = self.message.format(**values)
         if help is None and self.help is not None:
             help = self.help.format(**values)
-        return Diagnostic(self.code, message, span, help, fixes, related)
+        return Diagnostic(self.code, sys.intern(message), span, None if help is None else sys.intern(help), fixes, related)
 
     @property
     def doc(self) -> str:

@@ -57,10 +57,12 @@ def _bool(value: bool) -> str:
 
 
 def _array(items: list[str], level: int) -> str:
+    """The items one per line at `level + 1`; the indent goes into the separator, not into a
+    copy of each item (a million entries would be held twice while joined)."""
     if not items:
         return "[]"
     pad = "  " * (level + 1)
-    return "[\n" + ",\n".join(pad + i for i in items) + "\n" + "  " * level + "]"
+    return "[\n" + pad + (",\n" + pad).join(items) + "\n" + "  " * level + "]"
 
 
 def _script(entries: Sequence[Entry], level: int) -> str:

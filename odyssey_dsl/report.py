@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring as _string  # a str as JSON, non-ASCII kept
 from typing import IO, Any, NamedTuple
 
@@ -30,11 +30,12 @@ Piece = tuple[str, str]  # (text, style name; "" for none)
 
 
 class Report(NamedTuple):
-    """The diagnostics of one input, with what is needed to show them."""
+    """The diagnostics of one input, with what is needed to show them; they are read once,
+    in order (a compile may hand them over from a spool, never all as objects)."""
 
     file: str
     source: str
-    diagnostics: Sequence[Diagnostic]
+    diagnostics: Iterable[Diagnostic]
 
 
 class Writer:
@@ -44,18 +45,38 @@ class Writer:
         self.stream = stream
         self.errors = self.warnings = self.files = 0
 
-    def add(self, report: Report) -> None:
-        errors = sum(1 for d in report.diagnostics if d.is_error)
-        self.errors += errors
-        self.warnings += len(report.diagnostics) - errors
-        self.files += 1 if report.diagnostics else 0
-        self._write(report)
+    def add(self, report: Report) -> tuple[int, int]:
+        """Write one input's diagnostics; how many errors and warnings it has."""
+        tally = _Tally(report.diagnostics)
+        self._write(report._replace(diagnostics=tally))
+        for _ in tally:  # what a format left unread still counts
+            pass
+        self.errors += tally.errors
+        self.warnings += tally.warnings
+        self.files += 1 if tally.errors or tally.warnings else 0
+        return tally.errors, tally.warnings
 
     def close(self) -> None:
         self.stream.flush()
 
     def _write(self, report: Report) -> None:
         raise NotImplementedError
+
+
+class _Tally:
+    """The diagnostics as they are read, counted by severity."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self._each = iter(diagnostics)
+        self.errors = self.warnings = 0
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        for d in self._each:
+            if d.is_error:
+                self.errors += 1
+            else:
+                self.warnings += 1
+            yield d
 
 
 def writer(fmt: str, stream: IO[str]) -> Writer:
@@ -158,7 +179,8 @@ def _json_item(file: str, d: Diagnostic) -> str:
     return (f'{{\n    "file": {file},\n    "line": {span.line},\n    "column": {span.column},\n'
             f'    "end_line": {span.end_line},\n    "end_column": {span.end_column},\n'
             f'    "severity": {_string(d.severity.value)},\n    "code": {_string(d.code)},\n'
-            f'    "name": {_string(d.name)},\n    "message": {_string(d.message)},\n    "help": {"null" if d.help is None else _string(d.help)},\n'
+            f'    "name": {_string(d.name)},\n    "message": {_string(d.message)},\n'
+            f'    "help": {"null" if d.help is None else _string(d.help)},\n'
             f'    "fixes": {fixes},\n    "related": {related}\n  }}')
 
 
@@ -166,8 +188,11 @@ def human(report: Report) -> Iterator[list[list[Piece]]]:
     """rustc-like blocks, one per diagnostic: header, location, source line with carets,
     notes and help; after `HUMAN_LIMIT` of them, how many more there are."""
     lines = _SourceLines(report.source)
-    shown = report.diagnostics[:HUMAN_LIMIT]
-    for d in shown:
+    rest = 0
+    for index, d in enumerate(report.diagnostics):
+        if index >= HUMAN_LIMIT:
+            rest += 1
+            continue
         out: list[list[Piece]] = []
         kind = d.severity.value
         out.append([(f"{kind}[{d.code}]", kind), (": ", "bold"), (d.message, "bold")])
@@ -183,7 +208,6 @@ def human(report: Report) -> Iterator[list[list[Piece]]]:
             out.append([(f"{gutter} = ", "gutter"), ("help", "help"), (f": {d.help}", "")])
         out.append([])
         yield out
-    rest = len(report.diagnostics) - len(shown)
     if rest > 0:
         yield [[(f"... and {rest} more in {report.file} (use --format json to see them all)", "bold")], []]
 

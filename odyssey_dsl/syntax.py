@@ -10,7 +10,7 @@ Nothing here reads files or resolves relative times; the checks do that.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from functools import cache
 from typing import Any, NamedTuple
@@ -259,16 +259,19 @@ def parse_items(text: str, first_line: int = 1, stop: int | None = None) -> list
     """The items of `text` as is (a byte-order mark is text here), numbered from `first_line`;
     with `stop`, only the logical lines that begin before that offset, for an editor that
     re-parses a few lines but lets a long string read on to the end of the file."""
+    return list(iter_items(text, first_line, stop))
+
+
+def iter_items(text: str, first_line: int = 1, stop: int | None = None) -> Iterator[Item]:
+    """`parse_items` one item at a time: the batch driver checks each and lets it go."""
     grammar = _grammar()
-    items: list[Item] = []
     for line in grammar.scanner.scan(text, first_line, stop=stop):
         comment = _comment(line.comment) if line.comment is not None else None
         if not line.tokens:
             assert comment is not None
-            items.append(comment)
+            yield comment
             continue
-        items.append(_statement(grammar, text, line, comment))
-    return items
+        yield _statement(grammar, text, line, comment)
 
 
 def _statement(grammar: Grammar, text: str, line: Line, comment: Comment | None) -> Statement:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from ..compiler import compile_text
+from ..compiler import compile_streamed
+from ..emit import request_json, script_json
 from ..errors import EXIT_FAIL, EXIT_OK
 from ..files import write_atomic
 from ..report import Report
@@ -36,13 +37,17 @@ def command(file: str, output: Path | None, request: bool, no_embed_images: bool
     if not readable:
         sys.exit(outcome.code)
     ((item, settings, data),) = readable
-    result = compile_text(data, path=item.path or stdin_path(stdin_filename),
-                          settings=settings, embed_images=not no_embed_images)
+    del readable
+    result = compile_streamed(data, path=item.path or stdin_path(stdin_filename), settings=settings,
+                              entries=True, embed_images=not no_embed_images)
     outcome.add(Report(item.name, result.source, result.diagnostics), settings.strict)
     outcome.finish()
     if outcome.failed:
         sys.exit(EXIT_FAIL)
-    text = result.request_json() if request else result.script_json()
+    scripts, batch, options = result.scripts, result.batch, result.options
+    del data, result  # the input and its text go before the output is built: a large file's peak
+    assert scripts is not None  # no error
+    text = request_json(scripts, batch, options.portrait, options.expansion) if request else script_json(scripts, batch)
     if output is None:
         sys.stdout.buffer.write(text.encode("utf-8"))
         sys.stdout.flush()

@@ -45,8 +45,8 @@ class Outcome:
         self.writer = report.writer(fmt, stream if stream is not None else sys.stdout)
 
     def add(self, found: report.Report, strict: bool) -> None:
-        self.writer.add(found)
-        if any(d.is_error or strict for d in found.diagnostics):
+        errors, warnings = self.writer.add(found)
+        if errors or (strict and warnings):
             self.failed = True
 
     def finish(self) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ..compiler import compile_text
+from ..compiler import compile_streamed
 from ..config import Settings
 from ..report import Report
 from .inputs import Flags, Input, report_each, stdin_path
@@ -25,8 +25,7 @@ def command(files: tuple[str, ...], fmt: str, stdin_filename: str | None, **flag
     """Report every problem in FILES (folders: every *.ody below; `-` reads stdin)."""
 
     def diagnose(item: Input, settings: Settings, data: bytes) -> Report:
-        result = compile_text(data, path=item.path or stdin_path(stdin_filename), settings=settings,
-                              embed_images=False)
-        return Report(item.name, result.source, result.diagnostics)  # the syntax tree is not kept
+        result = compile_streamed(data, path=item.path or stdin_path(stdin_filename), settings=settings, entries=False)
+        return Report(item.name, result.source, result.diagnostics)  # no syntax tree was ever whole
 
     sys.exit(report_each(files, Flags(**flags), stdin_filename, fmt, diagnose))

@@ -28,8 +28,8 @@ def directives(items: Iterable[Item], found: list[Diagnostic]) -> Options:
     """The options the directives set (the first of each counts), after the `on_directives`
     rules have put their problems in `found`.
 
-    Only the directives and the items up to the first cue or scene matter: an editor passes
-    just those."""
+    Only the directives and the first cue or scene (`opens_body`) matter: the batch driver
+    passes just those, an editor the lines above that too."""
     items = [item for item in items if not isinstance(item, Comment)]
     on_directives.run(items, found)
     title, orientation, expansion, min_gap = None, "portrait", "on", DEFAULT_MIN_GAP_MS
@@ -38,7 +38,7 @@ def directives(items: Iterable[Item], found: list[Diagnostic]) -> Options:
         if not isinstance(item, Directive) or item.name in seen:
             continue
         seen.add(item.name)
-        value, _ = _value(item)
+        value, _ = value_of(item)
         if value is None:
             continue
         if item.name == "title":
@@ -61,7 +61,7 @@ def directive_problem(items: Sequence[Item]) -> Iterator[Diagnostic]:
         if isinstance(item, Comment):
             continue
         if not isinstance(item, Directive):
-            if isinstance(item, (Cue, Scene)) or item.text.startswith("@") or scene_like(item):
+            if opens_body(item):
                 first_other = first_other or item
             continue
         if item.name in seen:
@@ -77,12 +77,17 @@ def directive_problem(items: Sequence[Item]) -> Iterator[Diagnostic]:
                 "directives go at the top of the file, before any cue or scene",
                 related=(Related(first_other.span, "the first cue or scene"),),
             )
-        _, problem = _value(item)
+        _, problem = value_of(item)
         if problem is not None:
             yield problem
 
 
-def _value(item: Directive) -> tuple[str | int | None, Diagnostic | None]:
+def opens_body(item: Cue | Scene | Invalid) -> bool:
+    """A cue or scene line (or a broken line meant as one): directives must come above it."""
+    return isinstance(item, (Cue, Scene)) or item.text.startswith("@") or scene_like(item)
+
+
+def value_of(item: Directive) -> tuple[str | int | None, Diagnostic | None]:
     """A directive's value (None when there is none to use) and what is wrong with it."""
     value = item.value
     if item.name == "title":

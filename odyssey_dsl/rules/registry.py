@@ -13,8 +13,9 @@ What a rule may read, by registry:
 - `on_cue`: one cue of a script, the cue before it (with both times, when they are compared)
   and the script's first cue. Not run on cues after `end`.
 - `on_script_end`: a script's first and last cue, whether it ended, whether a line was broken.
-- `on_directives`: the directives and the lines above the first cue or scene.
-- `on_scenes`: the scripts the scene lines make (the editor passes one statement per scene).
+- `on_directives`: the directives and the first cue or scene (or line meant as one); a
+  driver may pass the lines above it too.
+- `on_scenes`: the scene lines, whether statements follow each, and the cues above the first.
 - `on_image`: one cue that has an image, and the folder image paths start from.
 """
 
@@ -62,14 +63,15 @@ class ScriptEnd(NamedTuple):
     spell: Callable[[int], str]
 
 
-Head = Scene | Invalid | None  # what starts a script: a scene line, a broken one, or the file
-
-
 class Grouped(NamedTuple):
-    """What an `on_scenes` rule reads: the statements under each head, the first group being
-    those above the first scene line (head None)."""
+    """What an `on_scenes` rule reads: each scene line (or broken line meant as one) with
+    whether any statement follows it, and the cues above the first one: the first of them
+    and how many. Summaries, not lists: the batch driver reads a file once and keeps no
+    statement it has checked."""
 
-    groups: Sequence[tuple[Head, Sequence[Cue | Invalid]]]
+    heads: Sequence[tuple[Scene | Invalid, bool]]
+    stray: Cue | None
+    strays: int
 
 
 class ImageUse(NamedTuple):

@@ -6,30 +6,52 @@ from collections.abc import Iterable, Iterator
 
 from ..diagnostics import SCENE_PROBLEM, Diagnostic, Related, closest, shown
 from ..syntax import Cue, Invalid, Item, Scene
-from .registry import Grouped, Head, on_scenes
-
-Statement = Cue | Invalid
-Group = tuple[Head, list[Statement]]
+from .registry import Grouped, on_scenes
 
 
-def scenes(items: Iterable[Item], found: list[Diagnostic]) -> tuple[list[Group], bool]:
-    """Split the statements into scripts, one per scene with statements (or one for a file
-    without scenes), after the `on_scenes` rules have put their problems in `found`.
+class SceneLines:
+    """What the `on_scenes` rules read, gathered one item at a time: the batch driver feeds
+    every item of a file, an editor just the scene lines, the cues above the first and one
+    statement of each scene."""
 
-    A broken line that looks like a scene line still starts a script (of unknown name), so
-    its cues are not blamed on the scene before it. The scene rules only look at the scene
-    lines, the cues before the first one and whether a scene has any statement: an editor
-    passes just those."""
-    groups: list[Group] = [(None, [])]
+    def __init__(self) -> None:
+        self.heads: list[tuple[Scene | Invalid, bool]] = []
+        self.stray: Cue | None = None
+        self.strays = 0
+
+    def add(self, item: Item) -> bool:
+        """Note `item`; True when it starts a script (a scene line, or a broken line meant as one:
+        its cues are then not blamed on the scene before it)."""
+        if is_head(item):
+            assert isinstance(item, (Scene, Invalid))
+            self.heads.append((item, False))
+            return True
+        if isinstance(item, (Cue, Invalid)):
+            if self.heads:
+                if not self.heads[-1][1]:
+                    self.heads[-1] = (self.heads[-1][0], True)
+            elif isinstance(item, Cue):
+                self.stray = self.stray or item
+                self.strays += 1
+        return False
+
+    def run(self, found: list[Diagnostic]) -> None:
+        """The `on_scenes` rules, when there is a scene line."""
+        if self.heads:
+            on_scenes.run(Grouped(self.heads, self.stray, self.strays), found)
+
+
+def scenes(items: Iterable[Item], found: list[Diagnostic]) -> None:
+    """The `on_scenes` rules over `items`, their problems put in `found`."""
+    lines = SceneLines()
     for item in items:
-        if isinstance(item, Scene) or (isinstance(item, Invalid) and scene_like(item)):
-            groups.append((item, []))
-        elif isinstance(item, (Cue, Invalid)):
-            groups[-1][1].append(item)
-    if len(groups) == 1:
-        return groups, False
-    on_scenes.run(Grouped(groups), found)
-    return [g for g in groups[1:] if g[1]], True
+        lines.add(item)
+    lines.run(found)
+
+
+def is_head(item: Item) -> bool:
+    """A scene line, or a broken line that was meant as one."""
+    return isinstance(item, Scene) or (isinstance(item, Invalid) and scene_like(item))
 
 
 def scene_like(line: Invalid) -> bool:
@@ -41,23 +63,19 @@ def scene_like(line: Invalid) -> bool:
 @on_scenes
 def scene_problem(grouped: Grouped) -> Iterator[Diagnostic]:
     """ODY110: a scene name empty or used twice, cues above the first scene, a scene without cues."""
-    groups = grouped.groups
     names: dict[str, Scene] = {}
-    for head, _ in groups[1:]:
+    for head, _ in grouped.heads:
         if isinstance(head, Scene):
             yield from _scene_name(head, names)
-    stray = [s for s in groups[0][1] if isinstance(s, Cue)]
-    if stray:
-        more = f" (and {len(stray) - 1} more)" if len(stray) > 1 else ""
-        first_head = groups[1][0]
-        assert first_head is not None
+    if grouped.stray is not None:
+        more = f" (and {grouped.strays - 1} more)" if grouped.strays > 1 else ""
         yield SCENE_PROBLEM.at(
-            stray[0].span, f"this cue is outside any scene{more}",
+            grouped.stray.span, f"this cue is outside any scene{more}",
             'in a file with scenes every cue belongs to one: add a `scene "name"` line above it',
-            related=(Related(first_head.span, "the first scene"),),
+            related=(Related(grouped.heads[0][0].span, "the first scene"),),
         )
-    for head, statements in groups[1:]:
-        if not statements and isinstance(head, Scene):
+    for head, filled in grouped.heads:
+        if not filled and isinstance(head, Scene):
             yield SCENE_PROBLEM.at(head.span, "this scene has no cues",
                                    "add its cues below it (`@0 start ...` to `end`), or remove it")
 

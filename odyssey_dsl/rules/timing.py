@@ -72,18 +72,38 @@ def check_script(
     `empty_span` is where to report a script without cues (None: it is reported elsewhere);
     `spell` writes a time in the source's own syntax, for suggested replacements.
     """
-    first_cue = next((c for c in cues if c is not None), None)
-    progress, before = Progress(), None
-    timed: list[Timed] = []
-    for cue in cues:
-        progress, entry = step(progress, cue, before, first_cue, min_gap_ms, found, spell)
-        if entry is not None:
-            timed.append(entry)
-            before = cue
-    first, last = (timed[0], timed[-1]) if timed else (None, None)
-    on_script_end.run(ScriptEnd(first, last, progress.ended, min_gap_ms, broken_before_first, broken, empty_span, spell),
-                      found)
+    run = ScriptRun(min_gap_ms, spell)
+    timed = [entry for cue in cues if (entry := run.add(cue, found)) is not None]
+    run.end(broken_before_first, broken, empty_span, found)
     return tuple(timed)
+
+
+class ScriptRun:
+    """One script's rules, fed one statement at a time (`check_script` over a list; the batch
+    driver as it reads a file, keeping no cue but the first and the last)."""
+
+    def __init__(self, min_gap_ms: int, spell: Callable[[int], str] = spell_ody) -> None:
+        self.min_gap_ms, self.spell = min_gap_ms, spell
+        self.progress = Progress()
+        self.first_cue: Cue | None = None
+        self.before: Cue | None = None
+        self.first: Timed | None = None
+        self.last: Timed | None = None
+
+    def add(self, cue: Cue | None, found: list[Diagnostic]) -> Timed | None:
+        """The rules for the next statement (None: a broken line); its cue with its time."""
+        if cue is not None and self.first_cue is None:
+            self.first_cue = cue
+        self.progress, entry = step(self.progress, cue, self.before, self.first_cue, self.min_gap_ms, found, self.spell)
+        if entry is not None:
+            self.first = self.first or entry
+            self.last, self.before = entry, cue
+        return entry
+
+    def end(self, broken_before_first: bool, broken: bool, empty_span: Span | None, found: list[Diagnostic]) -> None:
+        """The `on_script_end` rules, once every statement was added."""
+        on_script_end.run(ScriptEnd(self.first, self.last, self.progress.ended, self.min_gap_ms, broken_before_first,
+                                    broken, empty_span, self.spell), found)
 
 
 def step(
