@@ -7,6 +7,7 @@ lone CR, binary junk), then the cases that are easy to get wrong, one by one."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from conftest import png_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from odyssey_dsl import Span, compile_text
+from odyssey_dsl import Span, compile_text, syntax
 from odyssey_dsl.checks import Checked
 from odyssey_dsl.config import Settings
 from odyssey_dsl.lsp import document as live_module
@@ -163,7 +164,7 @@ def scene_lines(document: Document) -> list[tuple[int, int]]:
 
 
 @pytest.fixture(scope="module")
-def pictures() -> Path:
+def pictures() -> Iterator[Path]:
     FOLDER.mkdir(exist_ok=True)
     (FOLDER / "cat.png").write_bytes(png_bytes())
     yield FOLDER
@@ -295,9 +296,9 @@ def test_half_typed_strings_and_junk_never_raise() -> None:
 
 def test_an_edit_within_a_line_parses_that_line_only(monkeypatch: pytest.MonkeyPatch) -> None:
     parsed: list[str] = []
-    real = live_module.parse_items
+    real = syntax.parse_items
 
-    def spy(text: str, first_line: int = 1, stop: int | None = None) -> list:
+    def spy(text: str, first_line: int = 1, stop: int | None = None) -> list[syntax.Item]:
         parsed.append(text if stop is None else text[:stop])
         return real(text, first_line, stop)
 

@@ -140,8 +140,8 @@ def times(draw: st.DrawFn, previous: int | None, ms: int) -> str:
 @st.composite
 def script_lines(draw: st.DrawFn, min_gap: int) -> tuple[list[str], list[dict[str, object]]]:
     count = draw(st.integers(min_value=0, max_value=6))  # interact cues between start and end
-    gap = st.integers(min_value=max(min_gap, 1), max_value=20_000)
-    gaps = draw(st.lists(gap, min_size=count + 1, max_size=count + 1))
+    gap_size = st.integers(min_value=max(min_gap, 1), max_value=20_000)
+    gaps = draw(st.lists(gap_size, min_size=count + 1, max_size=count + 1))
     lines: list[str] = []
     entries: list[dict[str, object]] = []
     literal, value = draw(prompts())

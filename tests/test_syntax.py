@@ -384,7 +384,10 @@ def test_ody003_keeps_the_rest_of_the_cue() -> None:
     assert cue.prompt is not None and cue.prompt.value == "b"
 
 
-@pytest.mark.parametrize(("text", "word", "guess"), [('@0 strat "a"', "strat", "start"), ('@0 START "a"', "START", "start"), ("@3s ned", "ned", "end"), ('@3s inter "b"', "inter", "interact")])
+@pytest.mark.parametrize(("text", "word", "guess"), [
+    ('@0 strat "a"', "strat", "start"), ('@0 START "a"', "START", "start"), ("@3s ned", "ned", "end"),
+    ('@3s inter "b"', "inter", "interact"),
+])
 def test_ody004_unknown_action_with_did_you_mean(text: str, word: str, guess: str) -> None:
     d = one(text, "ODY004")
     assert d.message == f"unknown action `{word}`"
@@ -402,7 +405,9 @@ def test_ody004_unknown_action_lists_the_actions() -> None:
     assert d.fixes == ()
 
 
-@pytest.mark.parametrize(("text", "guess"), [('titel "x"', "title"), ("orientaton portrait", "orientation"), ("min_gap 3s", "min-gap"), ('scen "a"', "scene")])
+@pytest.mark.parametrize(("text", "guess"), [
+    ('titel "x"', "title"), ("orientaton portrait", "orientation"), ("min_gap 3s", "min-gap"), ('scen "a"', "scene"),
+])
 def test_ody004_unknown_directive_with_did_you_mean(text: str, guess: str) -> None:
     d = one(text, "ODY004")
     word = text.split()[0]
