@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from odyssey_dsl import Compilation, Diagnostic, compile_text
+from odyssey_dsl import Compilation, Diagnostic, Settings, compile_text
 
 settings.register_profile("default", max_examples=200, deadline=None)
 settings.register_profile("nightly", max_examples=5000, deadline=None)
@@ -27,19 +27,20 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 NOWHERE = Path(__file__).resolve().parent / "__no_such_folder__" / "t.ody"
 
 
-def compile_ody(text: str | bytes, folder: Path | None = None, **options: object) -> Compilation:
+def compile_ody(text: str | bytes, folder: Path | None = None, settings: Settings | None = None,
+                embed_images: bool = True) -> Compilation:
     """Compile `text` as if it were `<folder>/t.ody` (images resolve against `folder`)."""
     path = folder / "t.ody" if folder is not None else NOWHERE
-    return compile_text(text, path=path, **options)  # type: ignore[arg-type]
+    return compile_text(text, path=path, settings=settings, embed_images=embed_images)
 
 
-def diags(text: str | bytes, folder: Path | None = None, **options: object) -> list[Diagnostic]:
+def diags(text: str | bytes, folder: Path | None = None, settings: Settings | None = None) -> list[Diagnostic]:
     """Every diagnostic of a screenplay, in the compiler's order."""
-    return list(compile_ody(text, folder, **options).diagnostics)
+    return list(compile_ody(text, folder, settings).diagnostics)
 
 
-def codes(text: str | bytes, folder: Path | None = None, **options: object) -> list[str]:
-    return [d.code for d in diags(text, folder, **options)]
+def codes(text: str | bytes, folder: Path | None = None, settings: Settings | None = None) -> list[str]:
+    return [d.code for d in diags(text, folder, settings)]
 
 
 def only(found: list[Diagnostic] | tuple[Diagnostic, ...], code: str) -> Diagnostic:

@@ -204,7 +204,9 @@ def lint_json(path: Path) -> list[dict[str, Any]]:
     done = subprocess.run([*SERVER[:-1], "lint", "--format", "json", str(path)], capture_output=True, check=False,
                           text=True, env=ENV, cwd=path.parent, timeout=60)
     assert done.returncode in (0, 1), done.stderr
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
+    found = json.loads(done.stdout)
+    assert isinstance(found, list), done.stdout[:200]
+    return found
 
 
 def as_lint(text: str, diagnostics: Sequence[types.Diagnostic], encoding: str) -> list[dict[str, Any]]:
