@@ -207,7 +207,7 @@ def _private(info: os.stat_result) -> bool:
 
 def _write_atomic(path: Path, text: str) -> None:
     """Best effort: a cache that cannot be written is rebuilt next time."""
-    from .files import write_atomic
+    from ._support.files import write_atomic
 
     with contextlib.suppress(OSError):
         write_atomic(path, text)

@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
+from odyssey_dsl._support.network import is_loopback
 from odyssey_dsl.emulator.errors import ApiError, UsageLimit
 from odyssey_dsl.emulator.faults import Dice, RateLimiter
 from odyssey_dsl.emulator.files import UNSATISFIABLE, byte_range
 from odyssey_dsl.emulator.lifecycle import stream_folder
 from odyssey_dsl.emulator.service import iso
-from odyssey_dsl.emulator.settings import Settings, is_loopback, parse_keys, valid_key
+from odyssey_dsl.emulator.settings import Settings, parse_keys, valid_key
 from odyssey_dsl.emulator.urls import Signer, load_secret
 
 

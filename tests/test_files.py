@@ -1,4 +1,4 @@
-"""Where `ody` writes what it produces (`odyssey_dsl.files.write_atomic`, behind `compile -o`,
+"""Where `ody` writes what it produces (`odyssey_dsl._support.files.write_atomic`, behind `compile -o`,
 `decompile -o`, `fmt`, run.json and the user config): a regular file is replaced atomically and
 keeps its permissions; a symlink stays a link; a FIFO, a device or the process's own stdout is
 written as it is, never replaced by a regular file; the process umask is never touched.
@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from odyssey_dsl import files
-from odyssey_dsl.files import write_atomic
+from odyssey_dsl._support import files
+from odyssey_dsl._support.files import write_atomic
 
 ODY = shutil.which("ody", path=str(Path(sys.executable).parent)) or "ody"
 GOOD = '@0  start    "a cat on a windowsill"\n@3s interact "the cat looks outside"\n@9s end\n'  # as `ody fmt` writes it

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from odyssey_dsl._support.network import is_loopback
 from odyssey_dsl._support.numbers import MAX_DIGITS, whole_number
 from odyssey_dsl._support.sizes import size_text
 
@@ -66,3 +67,11 @@ def test_a_size_shown_is_never_more_than_the_size_nor_a_tenth_of_a_unit_less(siz
     assert (match[2] is None) == (size % unit == 0)
     assert size < 1024 or int(match[1]) >= 1  # the largest unit that fits
     assert match[3] != "KiB" or size < 1024**2
+
+
+@pytest.mark.parametrize(("host", "local"), [
+    ("127.0.0.1", True), ("127.8.9.10", True), ("::1", True), ("[::1]", True), ("localhost", True),
+    ("LOCALHOST.", True), ("0.0.0.0", False), ("10.0.0.1", False), ("example.com", False), ("localhost.example", False),
+])
+def test_loopback_is_this_machine_and_nothing_else(host: str, local: bool) -> None:
+    assert is_loopback(host) is local

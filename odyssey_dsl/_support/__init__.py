@@ -1,2 +1,4 @@
 """Foundations the rest of the package stands on, knowing nothing of the language or the API:
-numbers read from untrusted text (`numbers`) and sizes written for people (`sizes`)."""
+output written without ever replacing what is not a regular file (`files`), SQLite writes
+shared by threads and processes (`transactions`), numbers read from untrusted text
+(`numbers`), sizes written for people (`sizes`), and which hosts are this machine (`network`)."""

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
+from .._support.files import write_atomic
 from ..compiler import compile_streamed
 from ..emit import request_json, script_json
 from ..errors import EXIT_FAIL, EXIT_OK
-from ..files import write_atomic
 from ..report import Report
 from .exits import fail
 from .inputs import Flags, Outcome, inputs, stdin_path

@@ -14,11 +14,11 @@ from pathlib import Path
 import click
 
 from .. import report
+from .._support.files import write_atomic
 from ..compiler import SourceError, compile_text, read_source, too_large
 from ..config import ConfigError, load_settings
 from ..decompile import DecompileError, ImageFiles, load, write
 from ..errors import EXIT_FAIL, EXIT_OK
-from ..files import write_atomic
 from .exits import fail
 from .inputs import STDIN, Outcome
 from .options import report_format

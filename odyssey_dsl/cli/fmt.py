@@ -15,10 +15,10 @@ from pathlib import Path
 import click
 
 from .. import report
+from .._support.files import write_atomic
 from ..compiler import SourceError, decode
 from ..diagnostics import Diagnostic, sort_key
 from ..errors import EXIT_FAIL, EXIT_OK, EXIT_SYNTAX, EXIT_USAGE
-from ..files import write_atomic
 from ..fmt import NORMALIZE_TIMES, FormatError, format_text
 from .inputs import Flags, Outcome, inputs
 from .options import report_format

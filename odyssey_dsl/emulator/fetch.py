@@ -5,9 +5,9 @@ not allowed).
 
 from __future__ import annotations
 
-import ipaddress
 import time
 
+from .._support.network import is_loopback
 from .._support.sizes import size_text
 from .errors import ApiError
 from .settings import Settings
@@ -28,7 +28,7 @@ def fetch_script(url: str, settings: Settings) -> bytes:
         raise ApiError(422, "`script_url` is not a valid URL") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise ApiError(422, "`script_url` must be an http:// or https:// URL")
-    if not settings.allow_remote_script_urls and not _loopback_host(parsed.host):
+    if not settings.allow_remote_script_urls and not is_loopback(parsed.host):
         raise ApiError(422, f"`script_url` host {parsed.host} is not a loopback address; the emulator fetches "
                             "only from this machine unless started with --allow-remote-script-urls")
     timeout = settings.script_url_timeout
@@ -54,13 +54,3 @@ def fetch_script(url: str, settings: Settings) -> bytes:
     except httpx.HTTPError as error:
         raise ApiError(422, f"`script_url` could not be fetched ({type(error).__name__})") from None
     return b"".join(chunks)
-
-
-def _loopback_host(host: str) -> bool:
-    """`localhost` or a loopback IP literal; other names could be made to resolve anywhere."""
-    if host.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False

@@ -16,8 +16,9 @@ from typing import Any
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from .._support.network import is_loopback
 from .app import create_app
-from .settings import Settings, is_loopback
+from .settings import Settings
 
 
 class _Server(uvicorn.Server):

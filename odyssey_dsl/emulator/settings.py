@@ -8,12 +8,13 @@ with real clocks.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from .._support.network import is_loopback
 
 KEY_PATTERN = re.compile(r"ody_[A-Za-z0-9_-]+")
 KEYS_ENV = "ODY_EMULATOR_API_KEYS"
@@ -103,16 +104,6 @@ def _problems(s: Settings) -> Iterable[str]:
 
 def valid_key(key: str) -> bool:
     return len(key) <= MAX_KEY_LENGTH and KEY_PATTERN.fullmatch(key) is not None
-
-
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 and `localhost`; anything else reaches other machines."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def parse_keys(text: str) -> list[str]:

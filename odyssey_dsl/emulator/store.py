@@ -17,8 +17,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .._support.transactions import immediate
 from ..api import ACTIVE
-from ..transactions import immediate
 
 SCHEMA_VERSION = 1
 _SCHEMA = """

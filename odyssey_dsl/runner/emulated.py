@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from ..files import write_atomic
+from .._support.files import write_atomic
 from .errors import ApiFailure, UsageError
 from .target import EMULATOR, EMULATOR_KEY, Target, state_dir
 

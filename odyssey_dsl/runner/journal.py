@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..transactions import immediate
+from .._support.transactions import immediate
 from .errors import UsageError
 
 SCHEMA = """

@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from ..files import write_atomic
+from .._support.files import write_atomic
 from .errors import UsageError
 
 MAX_NAME = 80

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..emulator.settings import is_loopback
-from ..files import write_atomic
+from .._support.files import write_atomic
+from .._support.network import is_loopback
 from .errors import UsageError
 from .retry import Backoff
 
