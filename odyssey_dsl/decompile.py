@@ -35,6 +35,7 @@ from .diagnostics import INVALID_JSON, NOT_A_SCRIPT, Descriptor, Diagnostic, Spa
 from .emit import Entry
 from .jsoncheck import FLAGS
 from .jsonpos import Node
+from .lines import normalized
 from .strings import quote
 from .times import MAX_MS, format_ms
 
@@ -153,7 +154,7 @@ def _from_json(text: str) -> Screenplay:
     an error is placed in lines and columns only once it is raised."""
     try:
         return _screenplay(jsonpos.read(text))[0]
-    except jsonpos.ShapeError as shape:
+    except jsonpos.JsonProblem as shape:
         diagnostic = shape.diagnostic
     except DecompileError as error:
         diagnostic = error.diagnostic
@@ -163,7 +164,7 @@ def _from_json(text: str) -> Screenplay:
 def _from_python(text: str) -> Screenplay:
     """A Python literal, its comments placed by position. `ast` columns count UTF-8 bytes:
     they are compared as such and turned into characters only for an error message."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as `ast` reads it; same lines
+    text = normalized(text)  # as `ast` reads it; same lines
     lines = text.split("\n")
     try:
         root = _python_value(text, lines)

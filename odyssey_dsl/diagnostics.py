@@ -3,7 +3,7 @@
 Records are named tuples: thousands are made per file, and a named tuple is the cheapest
 immutable record to create and to define (editors start `ody lint` on every save).
 Positions are 1-based lines and columns counted in Unicode code points, with an exclusive
-end, because that is what writers see and what the renderers and the language server
+end, because that is what writers see and what the report writers (report.py) and the language server
 convert from. A diagnostic that points at another place (the cue it conflicts with) carries
 that place as a `Related` location instead of writing its line into the message, so a
 diagnostic stays equal when lines move above it.

@@ -20,11 +20,11 @@ from .api.request import ACTION_KEYS, ACTIONS, ENTRY_KEYS, REQUEST_KEYS, SOURCES
 from .checks import DEFAULT_MIN_GAP_MS, check_images, check_script, suppress
 from .compiler import decode
 from .diagnostics import Diagnostic, Span, closest, shown, sort_key
-from .jsonpos import GROUPS, Lines, Node, ShapeError, expand, member_value, read
+from .jsonpos import GROUPS, JsonProblem, Lines, Node, expand, member_value, read
 from .syntax import Cue, Document, Text, Time
 from .times import MAX_MS
 
-__all__ = ["FLAGS", "JsonCheck", "ShapeError", "check_json"]
+__all__ = ["FLAGS", "JsonCheck", "check_json"]
 
 _new = tuple.__new__  # builds a named tuple three times faster than calling its class (see `_usual_cue`)
 #: The request's flags: its keys other than the sources, each true or false.
@@ -76,7 +76,7 @@ def check_json(data: bytes, base_dir: Path, ignore: frozenset[str] = frozenset()
         scripts: _Scripts = []
         try:
             scripts = _scripts(read(text, decoded=True), text, found)
-        except ShapeError as shape:
+        except JsonProblem as shape:
             found.append(shape.diagnostic)
         for where, cues, span in scripts:
             entries.extend((f"{where}[{i}]", cue) for i, cue in enumerate(cues) if cue is not None)
@@ -96,7 +96,7 @@ def _scripts(root: Node, text: str, found: list[Diagnostic]) -> _Scripts:
     if root.kind == "object":
         return _request(root, text, found)
     if root.kind != "array":
-        raise ShapeError("expected a script (an array of entries), a batch or a request body", root.span)
+        raise JsonProblem("expected a script (an array of entries), a batch or a request body", root.span)
     if root.value and root.value[0].kind == "array":
         return _batch(root, text, found)
     return [("script", _script(root, "script", text, found), root.span)]
@@ -111,30 +111,30 @@ def _request(root: Node, text: str, found: list[Diagnostic]) -> _Scripts:
     _known_keys(pairs, REQUEST_KEYS, "request body")
     present = [k for k in SOURCES if k in pairs]
     if len(present) != 1:
-        raise ShapeError(f"a request body has exactly one of {_one_of(SOURCES)}", root.span)
+        raise JsonProblem(f"a request body has exactly one of {_one_of(SOURCES)}", root.span)
     for flag in FLAGS:
         if flag in pairs and pairs[flag][1].kind not in ("true", "false"):
-            raise ShapeError(f"`{flag}` must be true or false", pairs[flag][1].span)
+            raise JsonProblem(f"`{flag}` must be true or false", pairs[flag][1].span)
     key, value = pairs[present[0]]
     if present[0] == "script_url":
-        raise ShapeError("`script_url` points to a script elsewhere: check that file instead", key.span)
+        raise JsonProblem("`script_url` points to a script elsewhere: check that file instead", key.span)
     if present[0] == "script":
         return [("script", _script(value, "script", text, found), value.span)]
     if value.kind != "array":
-        raise ShapeError("`scripts` must be an array of scripts", value.span)
+        raise JsonProblem("`scripts` must be an array of scripts", value.span)
     return _batch(value, text, found)
 
 
 def _script(node: Node, where: str, text: str, found: list[Diagnostic]) -> list[Cue | None]:
     if node.kind != "array":
-        raise ShapeError(f"`{where}` must be an array of entries", node.span)
+        raise JsonProblem(f"`{where}` must be an array of entries", node.span)
     cues: list[Cue | None] = []
     for i, entry in enumerate(node.value):
         cue = _usual_cue(entry, text) if entry.kind == "entry" else None
         if cue is None:
             try:
                 cue = _cue(expand(entry), f"{where}[{i}]", text)
-            except ShapeError as shape:
+            except JsonProblem as shape:
                 found.append(shape.diagnostic)
         cues.append(cue)
     return cues
@@ -142,23 +142,23 @@ def _script(node: Node, where: str, text: str, found: list[Diagnostic]) -> list[
 
 def _cue(node: Node, where: str, text: str) -> Cue:
     if node.kind != "object":
-        raise ShapeError(f"{where} must be an object like {{\"timestamp_ms\": 0, \"start\": {{...}}}}", node.span)
+        raise JsonProblem(f"{where} must be an object like {{\"timestamp_ms\": 0, \"start\": {{...}}}}", node.span)
     pairs = node.value
     _known_keys(pairs, ENTRY_KEYS, where)
     if "timestamp_ms" not in pairs:
-        raise ShapeError(f"{where} has no `timestamp_ms`", node.span)
+        raise JsonProblem(f"{where} has no `timestamp_ms`", node.span)
     _ts_key, ts = pairs["timestamp_ms"]
     if ts.kind != "number" or not isinstance(ts.value, int) or ts.value < 0:
-        raise ShapeError("`timestamp_ms` must be a whole number of milliseconds, 0 or more", ts.span)
+        raise JsonProblem("`timestamp_ms` must be a whole number of milliseconds, 0 or more", ts.span)
     if ts.value > MAX_MS:
-        raise ShapeError("`timestamp_ms` is too large", ts.span, "a script lasts minutes, not centuries")
+        raise JsonProblem("`timestamp_ms` is too large", ts.span, "a script lasts minutes, not centuries")
     actions = [k for k in ACTIONS if k in pairs]
     if len(actions) != 1:
-        raise ShapeError(f"{where} must have exactly one of {_one_of(ACTIONS)}", node.span)
+        raise JsonProblem(f"{where} must have exactly one of {_one_of(ACTIONS)}", node.span)
     action = actions[0]
     keyword, body = pairs[action]
     if body.kind != "object":
-        raise ShapeError(f"`{action}` must be an object", body.span)
+        raise JsonProblem(f"`{action}` must be an object", body.span)
     _known_keys(body.value, ACTION_KEYS[action], f"`{action}`")
     prompt = _string(body, "prompt", action != "end", f"`{action}`", text)
     image = _string(body, "image", False, f"`{action}`", text)
@@ -203,11 +203,11 @@ def _string(body: Node, key: str, required: bool, where: str, text: str) -> Text
     pairs = body.value
     if key not in pairs or (pairs[key][1].kind == "null" and not required):
         if required:
-            raise ShapeError(f"{where} has no `{key}`", body.span, f'write {{"{key}": "..."}}')
+            raise JsonProblem(f"{where} has no `{key}`", body.span, f'write {{"{key}": "..."}}')
         return None
     value = pairs[key][1]
     if value.kind != "string":
-        raise ShapeError(f"`{key}` must be a string", value.span)
+        raise JsonProblem(f"`{key}` must be a string", value.span)
     return _text(value.value, value.span, text)
 
 
@@ -227,5 +227,5 @@ def _known_keys(pairs: dict[str, tuple[Node, Node]], known: tuple[str, ...], whe
         if name not in known:
             guess = closest(name, known)
             keys = "keys are " + ", ".join(f"`{k}`" for k in known) if known else f"{where} takes no keys"
-            raise ShapeError(f"unknown key `{shown(name)}` in {where}", key.span,
+            raise JsonProblem(f"unknown key `{shown(name)}` in {where}", key.span,
                              f"did you mean `{guess}`?" if guess else keys)

@@ -111,7 +111,7 @@ class Node(NamedTuple):
     span: Span
 
 
-class ShapeError(Exception):
+class JsonProblem(Exception):
     """A problem that stops reading this part of the JSON (ODY302, or ODY301 for bad text)."""
 
     def __init__(self, message: str, span: Span, help: str | None = None, kind: Descriptor = NOT_A_SCRIPT) -> None:
@@ -125,14 +125,14 @@ _VALUE, _FIRST, _KEY, _FIRST_KEY, _COLON, _NEXT, _END = range(7)
 
 
 def read(text: str, *, decoded: bool = False, usual: bool = True) -> Node:
-    """The JSON value of `text` as Nodes with unplaced spans. Raises ShapeError: ODY301 where
+    """The JSON value of `text` as Nodes with unplaced spans. Raises JsonProblem: ODY301 where
     the text stops being JSON, else ODY302 for the first repeated key, lone surrogate or
     overlong number. `decoded`: the text was decoded from UTF-8, so only a `\\u` escape can
     make a surrogate (looking for one takes a few milliseconds less). `usual=False` reads
     every entry token by token (for tests)."""
     surrogates = _SURROGATE_ESCAPE.search(text) is not None or not (
         decoded or text.isascii() or _SURROGATE.search(text) is None)
-    problems: list[ShapeError] = []
+    problems: list[JsonProblem] = []
     stack: list[list[Any]] = []  # open containers: [is array, start, items, pending key Node]
     token, usual_entry, next_entry = _TOKEN.match, _USUAL.match if usual else None, _NEXT_USUAL.match
     new = tuple.__new__  # builds a named tuple three times faster than calling its class
@@ -163,13 +163,13 @@ def read(text: str, *, decoded: bool = False, usual: bool = True) -> Node:
             node = Node("string", value, Span(0, start, 0, pos))
             if state >= _KEY:
                 if value in stack[-1][2]:
-                    problems.append(ShapeError(f"key `{shown(value)}` appears twice", node.span))
+                    problems.append(JsonProblem(f"key `{shown(value)}` appears twice", node.span))
                 stack[-1][3], state = node, _COLON
                 continue
         elif state <= _FIRST and group == 2:
             number = m.group(2)
             if len(number) > _LONGEST_NUMBER:
-                problems.append(ShapeError("this number is far too large for a timestamp", Span(0, start, 0, pos)))
+                problems.append(JsonProblem("this number is far too large for a timestamp", Span(0, start, 0, pos)))
                 node = Node("number", None, Span(0, start, 0, pos))
             else:
                 is_int = "." not in number and "e" not in number and "E" not in number
@@ -232,7 +232,7 @@ def _has_surrogate(m: re.Match[str]) -> bool:
     return any(_SURROGATE.search(member_value(m.group(group)) or "") for _, group in members if m.start(group) >= 0)
 
 
-def _string(text: str, start: int, problems: list[ShapeError]) -> tuple[str, int]:
+def _string(text: str, start: int, problems: list[JsonProblem]) -> tuple[str, int]:
     """A string with escapes (or a broken one) by the standard library's scanner."""
     try:
         value, end = scanstring(text, start + 1, True)
@@ -251,16 +251,16 @@ def _string(text: str, start: int, problems: list[ShapeError]) -> tuple[str, int
     return value, end
 
 
-def _surrogate(start: int, end: int) -> ShapeError:
-    return ShapeError("this string contains a lone surrogate escape", Span(0, start, 0, end),
+def _surrogate(start: int, end: int) -> JsonProblem:
+    return JsonProblem("this string contains a lone surrogate escape", Span(0, start, 0, end),
                       "a character above U+FFFF is written as a surrogate pair, like \\ud83d\\ude00")
 
 
-def _invalid(message: str, start: int, end: int, help: str = _INVALID_HELP) -> ShapeError:
-    return ShapeError(message, Span(0, start, 0, end), help, INVALID_JSON)
+def _invalid(message: str, start: int, end: int, help: str = _INVALID_HELP) -> JsonProblem:
+    return JsonProblem(message, Span(0, start, 0, end), help, INVALID_JSON)
 
 
-def _unexpected(m: re.Match[str], text: str) -> ShapeError:
+def _unexpected(m: re.Match[str], text: str) -> JsonProblem:
     """A token where JSON allows none, shown as written (a character when it starts no token)."""
     group = m.lastindex or 0
     start = m.start(group) - (group == 1)
@@ -274,7 +274,7 @@ def _unexpected(m: re.Match[str], text: str) -> ShapeError:
     return _invalid(f"invalid JSON: unexpected `{shown(token, 20)}`", start, start + 1)
 
 
-def _ends_early(text: str) -> ShapeError:
+def _ends_early(text: str) -> JsonProblem:
     """Where the text ends, not counting a final line break (no line opens after it)."""
     end = len(text) - (2 if text.endswith("\r\n") else 1 if text.endswith(("\n", "\r")) else 0)
     return _invalid("invalid JSON: the text ends before the value is complete", end, end + 1)

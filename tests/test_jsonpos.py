@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from odyssey_dsl.diagnostics import Span
-from odyssey_dsl.jsonpos import Lines, Node, ShapeError, expand, read
+from odyssey_dsl.jsonpos import JsonProblem, Lines, Node, expand, read
 from odyssey_dsl.times import MAX_MS
 
 PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -105,7 +105,7 @@ def assert_agrees(text: str) -> None:
     for usual in (True, False):
         try:
             node = read(text, usual=usual)
-        except ShapeError as error:
+        except JsonProblem as error:
             assert error.diagnostic.code == code, (text, error.diagnostic, usual)
             continue
         assert code is None, (text, code, usual)
@@ -215,8 +215,8 @@ def expanded(node: Node) -> Node:
 def test_usual_entries_are_the_objects_read_token_by_token(text: str) -> None:
     try:
         slow = read(text, usual=False)
-    except ShapeError as error:
-        with pytest.raises(ShapeError) as caught:
+    except JsonProblem as error:
+        with pytest.raises(JsonProblem) as caught:
             read(text)
         assert caught.value.diagnostic == error.diagnostic
         return
@@ -257,7 +257,7 @@ def test_deep_nesting_reads_without_recursion() -> None:
     ("[] []", "invalid JSON: unexpected `[`", (3, 4)),
 ])
 def test_invalid_json_is_reported_where_it_stops_being_json(text: str, message: str, at: tuple[int, int]) -> None:
-    with pytest.raises(ShapeError) as caught:
+    with pytest.raises(JsonProblem) as caught:
         read(text)
     diagnostic = caught.value.diagnostic
     assert (diagnostic.code, diagnostic.message, diagnostic.span) == ("ODY301", message, Span(0, at[0], 0, at[1]))

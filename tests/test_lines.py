@@ -34,5 +34,5 @@ def test_a_position_is_its_line_and_column_in_the_split(text: str, data: st.Data
 def test_unicode_separators_are_not_line_breaks() -> None:
     text = "a\u2028b\u0085c\x0cd\ne"
     assert lines.split(text) == ["a\u2028b\u0085c\x0cd", "e"]
-    assert len(text.splitlines()) == 5  # what `str.splitlines` would wrongly count
+    # `str.splitlines` would count five lines here.
     assert lines.position(text, text.index("e")) == (2, 1)

@@ -119,7 +119,7 @@ compile_text(42)
 '''
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy is not installed (not in the dev extra)")
+@pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy is not installed")
 def test_a_users_tool_type_checks_against_the_api(tmp_path: Path) -> None:
     """mypy sees the installed package as typed (py.typed): real types, and a wrong argument
     is an error, where an untyped package would be `Any` everywhere."""

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: The actions an entry may hold, in the order a script uses them.
-ACTIONS: tuple[str, ...] = ("start", "interact", "end")
+from .. import vocabulary
+
+#: The actions an entry may hold, in the order a script uses them: the language's own actions,
+#: by design (a cue's action is the key the compiler writes).
+ACTIONS: tuple[str, ...] = vocabulary.ACTIONS
 
 #: The keys of one entry: its time and exactly one action.
 ENTRY_KEYS: tuple[str, ...] = ("timestamp_ms", *ACTIONS)

@@ -8,7 +8,6 @@ still formatted: one broken file must not stop a whole tree from being formatted
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -20,10 +19,9 @@ from ..compiler import SourceError, decode
 from ..diagnostics import Diagnostic, sort_key
 from ..errors import EXIT_FAIL, EXIT_OK, EXIT_SYNTAX, EXIT_USAGE
 from ..fmt import NORMALIZE_TIMES, FormatError, format_text
+from ..lines import split_keeping
 from .inputs import Flags, Outcome, inputs
 from .options import report_format
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # lines as the language counts them
 
 
 @click.command(name="fmt", context_settings={"max_content_width": 100})
@@ -103,7 +101,7 @@ def _unified_diff(before: str, after: str, name: str) -> str:
     """A unified diff as `patch` reads it; a last line without a line break is marked."""
     import difflib
 
-    lines = difflib.unified_diff(_LINE.findall(before), _LINE.findall(after),
+    lines = difflib.unified_diff([x for x in split_keeping(before) if x], [x for x in split_keeping(after) if x],
                                  f"{name}\t(original)", f"{name}\t(formatted)")
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
                    for line in lines)

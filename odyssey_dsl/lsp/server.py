@@ -42,6 +42,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
+from .._support.numbers import whole_number
 from ..checks import Checked
 from .actions import code_actions
 from .completion import TRIGGERS, Context, complete
@@ -155,9 +156,10 @@ class _Frames(io.RawIOBase):
             if header is None:
                 raise _FramingError(f"not a header: {text[:80]!r}")
             if header[1].lower() == b"content-length":
-                if not header[2].isdigit() or int(header[2]) > MAX_BODY or length not in (None, int(header[2])):
+                given = whole_number(header[2])
+                if given is None or given > MAX_BODY or length not in (None, given):
                     raise _FramingError(f"a bad Content-Length: {text[:80]!r}")
-                length = int(header[2])
+                length = given
         if length is None:
             raise _FramingError("a message without Content-Length")
         body = self.source.read(length)
