@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _common import find_ody, timed
+from _common import start, timed
 from compile_bench import FLOOR, ms, prompt
 
 ENTRIES = 20_000
@@ -93,13 +93,14 @@ def interleaved(commands: dict[str, list[str]], rounds: int) -> dict[str, list[f
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default 7)")
-    parser.add_argument("--entries", type=int, default=ENTRIES, help=f"entries in the file (default {ENTRIES})")
-    args = parser.parse_args()
-    ody = find_ody("check_bench")
-    if ody is None:
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default 7)")
+        parser.add_argument("--entries", type=int, default=ENTRIES, help=f"entries in the file (default {ENTRIES})")
+
+    started = start("check_bench", __doc__ or "", options)
+    if started is None:
         return 2
+    args, ody = started
     with tempfile.TemporaryDirectory(prefix="ody-bench-") as tmp:
         source = Path(tmp) / "big.json"
         os.environ["ODY_CACHE_DIR"] = str(Path(tmp) / "cache")  # never the user's cache

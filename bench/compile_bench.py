@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import find_ody, timed
+from _common import start, timed
 
 CUES = 20_000
 TARGET = 6.0
@@ -144,13 +144,14 @@ def ms(seconds: float) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default 7)")
-    parser.add_argument("--cues", type=int, default=CUES, help=f"cues in the file (default {CUES})")
-    args = parser.parse_args()
-    ody = find_ody("compile_bench")
-    if ody is None:
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default 7)")
+        parser.add_argument("--cues", type=int, default=CUES, help=f"cues in the file (default {CUES})")
+
+    started = start("compile_bench", __doc__ or "", options)
+    if started is None:
         return 2
+    args, ody = started
     with tempfile.TemporaryDirectory(prefix="ody-bench-") as tmp:
         folder = Path(tmp)
         os.environ["ODY_CACHE_DIR"] = str(folder / "cache")  # never the user's cache
