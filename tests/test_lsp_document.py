@@ -7,7 +7,6 @@ lone CR, binary junk), then the cases that are easy to get wrong, one by one."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -164,12 +163,12 @@ def scene_lines(document: Document) -> list[tuple[int, int]]:
 
 
 @pytest.fixture(scope="module")
-def pictures() -> Iterator[Path]:
-    FOLDER.mkdir(exist_ok=True)
-    (FOLDER / "cat.png").write_bytes(png_bytes())
-    yield FOLDER
-    (FOLDER / "cat.png").unlink()
-    FOLDER.rmdir()
+def pictures(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of its own with `cat.png` (never FOLDER: other tests rely on it not existing,
+    and two test runs at once must not share it)."""
+    folder = tmp_path_factory.mktemp("pictures")
+    (folder / "cat.png").write_bytes(png_bytes())
+    return folder
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
