@@ -33,6 +33,17 @@ def start(script: str, doc: str,
     return None if ody is None else (args, ody)
 
 
+def interleaved(commands: dict[str, list[str]], rounds: int, silent: bool = True) -> dict[str, list[float]]:
+    """Seconds of each whole process per round, the order of the commands alternating (so that
+    neither always runs first on a machine whose load drifts)."""
+    runs: dict[str, list[float]] = {name: [] for name in commands}
+    for i in range(rounds):
+        order = list(commands.items())
+        for name, cmd in order if i % 2 == 0 else order[::-1]:
+            runs[name].append(timed(cmd, silent=silent))
+    return runs
+
+
 def timed(cmd: list[str], silent: bool = False) -> float:
     """Seconds of wall time for one whole process; raises when it fails (or, when `silent`
     is asked, when it prints anything: a clean lint prints nothing)."""

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _common import start, timed
+from _common import interleaved, start, timed
 from compile_bench import FLOOR, ms, prompt
 
 ENTRIES = 20_000
@@ -80,16 +80,6 @@ def best(run: Callable[[], object], repeat: int) -> float:
         times.append(time.perf_counter() - t0)
         gc.enable()
     return min(times)
-
-
-def interleaved(commands: dict[str, list[str]], rounds: int) -> dict[str, list[float]]:
-    """Seconds of each whole process per round, the order of the commands alternating."""
-    runs: dict[str, list[float]] = {name: [] for name in commands}
-    for i in range(rounds):
-        order = list(commands.items())
-        for name, cmd in order if i % 2 == 0 else order[::-1]:
-            runs[name].append(timed(cmd, silent=True))
-    return runs
 
 
 def main() -> int:

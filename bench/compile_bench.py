@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import start, timed
+from _common import interleaved, start, timed
 
 CUES = 20_000
 TARGET = 6.0
@@ -165,11 +165,7 @@ def main() -> int:
             if entries != args.cues:
                 raise RuntimeError(f"expected {args.cues} entries in out.json, found {entries}")
             timed(floor_cmd)
-            runs: dict[str, list[float]] = {"ody": [], "floor": []}
-            for i in range(args.rounds):
-                order = [("ody", compile_cmd), ("floor", floor_cmd)]
-                for name, cmd in order if i % 2 == 0 else order[::-1]:
-                    runs[name].append(timed(cmd))
+            runs = interleaved({"ody": compile_cmd, "floor": floor_cmd}, args.rounds, silent=False)
             parts = breakdown(source, repeat=min(args.rounds, 3))
         except (RuntimeError, OSError) as error:
             print(f"compile_bench: {error}", file=sys.stderr)

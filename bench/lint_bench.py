@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import find_ody, timed
+from _common import find_ody, interleaved, timed
 
 TARGET_MS = 100.0
 SCREENPLAY = """\
@@ -67,11 +67,7 @@ def main() -> int:
         lint_cmd, bare_cmd = [str(ody), "lint", str(source)], [sys.executable, "-c", "pass"]
         try:
             timed(lint_cmd, silent=True)  # builds the parser-table cache: later runs find it warm
-            runs: dict[str, list[float]] = {"lint": [], "bare": []}
-            for i in range(args.rounds):
-                order = [("lint", lint_cmd), ("bare", bare_cmd)]
-                for name, cmd in order if i % 2 == 0 else order[::-1]:
-                    runs[name].append(timed(cmd, silent=True))
+            runs = interleaved({"lint": lint_cmd, "bare": bare_cmd}, args.rounds)
             imports = import_times(source, 15)
         except (RuntimeError, OSError) as error:
             print(f"lint_bench: {error}", file=sys.stderr)
