@@ -39,12 +39,30 @@ class Span(NamedTuple):
         return Span(self.line + lines, self.column, self.end_line + lines, self.end_column)
 
 
+class Safety(StrEnum):
+    """Whether `ody lint --fix` may apply a code's fixes without being asked.
+
+    SAFE: the result means what the writer evidently meant (quotes, comments, spelling);
+    UNSAFE: it changes a time or adds what is paid for (`--unsafe-fixes` applies it);
+    NONE: the code offers no fix."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    NONE = "none"
+
+
 class Fix(NamedTuple):
-    """A suggested edit: replace the text in `span` by `replacement`."""
+    """A suggested edit: replace the text in `span` by `replacement`. `safe` overrides the
+    descriptor's `fix` safety for this one edit (None: the descriptor's)."""
 
     title: str
     span: Span
     replacement: str
+    safe: bool | None = None
+
+    def moved(self, span: Span) -> Fix:
+        """The same edit at another place (the same text after lines moved, or in other units)."""
+        return Fix(self.title, span, self.replacement, self.safe)
 
 
 class Related(NamedTuple):
@@ -82,10 +100,14 @@ class Diagnostic(NamedTuple):
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
+    def is_safe(self, fix: Fix) -> bool:
+        """Whether `ody lint --fix` applies `fix` without `--unsafe-fixes`."""
+        return fix.safe if fix.safe is not None else CODES[self.code].fix is Safety.SAFE
+
     def shifted(self, lines: int) -> Diagnostic:
         """This diagnostic with every position moved `lines` down. Built directly, not with
         `_replace`: the language server moves every diagnostic below an inserted line."""
-        fixes = tuple(Fix(f.title, f.span.shifted(lines), f.replacement) for f in self.fixes) if self.fixes else ()
+        fixes = tuple(f.moved(f.span.shifted(lines)) for f in self.fixes) if self.fixes else ()
         related = tuple(Related(r.span.shifted(lines), r.message) for r in self.related) if self.related else ()
         return Diagnostic(self.code, self.message, self.span.shifted(lines), self.help, fixes, related)
 
@@ -96,12 +118,13 @@ class Descriptor(NamedTuple):
     `message` and `help` are default templates (`str.format` fields filled by `at`); most
     codes cover several problems and pass their own words instead. `silenceable`: a
     `# ody: ignore[...]` after a statement can silence it (the ignore setting silences every
-    warning)."""
+    warning). `fix`: how safe its fixes are (docs/diagnostics.md says it under each code)."""
 
     code: str
     name: str
     severity: Severity
     summary: str
+    fix: Safety = Safety.NONE
     silenceable: bool = False
     message: str | None = None
     help: str | None = None
@@ -141,11 +164,11 @@ NAMES: dict[str, Descriptor] = {}
 
 
 def _declare(
-    code: str, name: str, severity: Severity, summary: str,
+    code: str, name: str, severity: Severity, summary: str, fix: Safety = Safety.NONE,
     silenceable: bool = False, message: str | None = None, help: str | None = None,
 ) -> Descriptor:
     """Add a code to the catalogue: a code or a name given twice fails at import."""
-    descriptor = Descriptor(code, name, severity, summary, silenceable, message, help)
+    descriptor = Descriptor(code, name, severity, summary, fix, silenceable, message, help)
     assert re.fullmatch(r"ODY\d{3}", code) and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name), descriptor
     assert code not in CODES and name not in NAMES, f"{code} or {name} is declared twice"
     CODES[code] = NAMES[name] = descriptor
@@ -153,25 +176,29 @@ def _declare(
 
 
 _E, _W = Severity.ERROR, Severity.WARNING
+_SAFE, _UNSAFE = Safety.SAFE, Safety.UNSAFE
 
 # Syntax: a line could not be read.
-SYNTAX_ERROR = _declare("ODY001", "syntax-error", _E, "syntax error: unexpected text")
-UNTERMINATED_STRING = _declare("ODY002", "unterminated-string", _E, "unterminated string")
-INVALID_TIME = _declare("ODY003", "invalid-time", _E, "invalid time")
-UNKNOWN_KEYWORD = _declare("ODY004", "unknown-keyword", _E, "unknown action or directive")
-INVALID_ESCAPE = _declare("ODY005", "invalid-escape", _E, "invalid escape sequence")
+SYNTAX_ERROR = _declare("ODY001", "syntax-error", _E, "syntax error: unexpected text", _UNSAFE)
+UNTERMINATED_STRING = _declare("ODY002", "unterminated-string", _E, "unterminated string", _SAFE)
+INVALID_TIME = _declare("ODY003", "invalid-time", _E, "invalid time", _UNSAFE)
+UNKNOWN_KEYWORD = _declare("ODY004", "unknown-keyword", _E, "unknown action or directive", _SAFE)
+INVALID_ESCAPE = _declare("ODY005", "invalid-escape", _E, "invalid escape sequence", _SAFE)
 NOT_UTF8 = _declare("ODY006", "not-utf8", _E, "the file is not valid UTF-8")
 # What the screenplay says.
-MISSING_START = _declare("ODY101", "missing-start", _E, "a script must begin with `start` at 0")
-CUE_OUT_OF_ORDER = _declare("ODY102", "cue-out-of-order", _E, "cue not later than the cue before it")
-MISSING_END = _declare("ODY103", "missing-end", _E, "script has no `end`")
+MISSING_START = _declare("ODY101", "missing-start", _E, "a script must begin with `start` at 0", _UNSAFE)
+CUE_OUT_OF_ORDER = _declare("ODY102", "cue-out-of-order", _E, "cue not later than the cue before it", _UNSAFE)
+MISSING_END = _declare("ODY103", "missing-end", _E, "script has no `end`", _UNSAFE)
 CUE_AFTER_END = _declare("ODY104", "cue-after-end", _E, "cue after `end`")
-SECOND_START = _declare("ODY105", "second-start", _E, "second `start` in one script")
+SECOND_START = _declare("ODY105", "second-start", _E, "second `start` in one script", _UNSAFE)
 EMPTY_PROMPT = _declare("ODY106", "empty-prompt", _E, "empty prompt")
-IMAGE_PROBLEM = _declare("ODY107", "image-problem", _E, "image problem")
-RELATIVE_FIRST_CUE = _declare("ODY108", "relative-first-cue", _E, "relative time on the first cue of a script")
-DIRECTIVE_PROBLEM = _declare("ODY109", "directive-problem", _E, "directive repeated, misplaced or with a bad value")
+IMAGE_PROBLEM = _declare("ODY107", "image-problem", _E, "image problem", _UNSAFE)
+RELATIVE_FIRST_CUE = _declare("ODY108", "relative-first-cue", _E, "relative time on the first cue of a script", _UNSAFE)
+DIRECTIVE_PROBLEM = _declare("ODY109", "directive-problem", _E, "directive repeated, misplaced or with a bad value",
+                            _SAFE)
 SCENE_PROBLEM = _declare("ODY110", "scene-problem", _E, "scene problem")
+# Mistakes a writer makes while drafting (issue 11: curly quotes, inner quotes, `//`).
+
 # Warnings.
 SHORT_GAP = _declare("ODY201", "short-gap", _W, "gap between cues shorter than min-gap", silenceable=True)
 LONG_SCRIPT = _declare("ODY202", "long-script", _W, "script longer than 5 minutes", silenceable=True)
@@ -180,9 +207,15 @@ UNKNOWN_SUPPRESSION = _declare("ODY204", "unknown-suppression", _W, "unknown cod
 TAB_IN_PROMPT = _declare("ODY205", "tab-in-prompt", _W, "tab character in a prompt", silenceable=True,
                          message="this prompt has a tab character: it is sent as `\\t`",
                          help="write spaces instead, or `\\t` where a tab is meant")
+# Warnings about what a script costs (issue 11: the last gap, the stream limit, images).
+
 # Only `ody check`, on JSON scripts.
 INVALID_JSON = _declare("ODY301", "invalid-json", _E, "invalid JSON")
 NOT_A_SCRIPT = _declare("ODY302", "not-a-script", _E, "not a script: unexpected JSON shape")
+
+# Only `ody check`: JSON timestamps that look like seconds (issue 11).
+
+# Only the editor: the cap on what it publishes per file (issue 11).
 
 #: Codes whose presence means a line could not be parsed (the formatter refuses such files).
 SYNTAX_CODES = frozenset(d.code for d in (SYNTAX_ERROR, UNTERMINATED_STRING, INVALID_TIME, UNKNOWN_KEYWORD,

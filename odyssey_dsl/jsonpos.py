@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 from . import lines
 from .api.request import ACTION_KEYS, ACTIONS, ENTRY_KEYS
-from .diagnostics import INVALID_JSON, NOT_A_SCRIPT, Descriptor, Diagnostic, Fix, Related, Span, shown
+from .diagnostics import INVALID_JSON, NOT_A_SCRIPT, Descriptor, Diagnostic, Related, Span, shown
 
 # The standard library's string scanner (its C version when built): `(value, end)` of the string
 # whose opening quote is just before the offset. Undeclared in typeshed, hence the ignore.
@@ -333,6 +333,6 @@ class Lines:
 
     def diagnostic(self, d: Diagnostic) -> Diagnostic:
         """A diagnostic with every span placed."""
-        fixes = tuple(Fix(f.title, self.span(f.span), f.replacement) for f in d.fixes)
+        fixes = tuple(f.moved(self.span(f.span)) for f in d.fixes)
         related = tuple(Related(self.span(r.span), r.message) for r in d.related)
         return Diagnostic(d.code, d.message, self.span(d.span), d.help, fixes, related)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from odyssey_dsl import diagnostics
-from odyssey_dsl.diagnostics import CODES, NAMES, SHORT_GAP, Severity, Span, lookup
+from odyssey_dsl.diagnostics import CODES, NAMES, SHORT_GAP, Fix, Severity, Span, lookup
 
 PACKAGE = Path(diagnostics.__file__).parent
 
@@ -52,7 +52,8 @@ def test_a_diagnostic_knows_its_name_and_descriptor() -> None:
 
 
 def test_templates_fill_what_a_call_site_leaves_out() -> None:
-    descriptor = diagnostics.Descriptor("ODY299", "x", Severity.WARNING, "s", True, "{n} tabs", "use {what}")
+    descriptor = diagnostics.Descriptor("ODY299", "x", Severity.WARNING, "s", silenceable=True, message="{n} tabs",
+                                         help="use {what}")
     d = descriptor.at(Span(1, 1, 1, 2), n=2, what="spaces")
     assert (d.message, d.help) == ("2 tabs", "use spaces")
     assert descriptor.at(Span(1, 1, 1, 2), "own words", "own help").message == "own words"
@@ -71,3 +72,14 @@ def test_no_module_writes_a_code_as_a_string_outside_the_declarations() -> None:
         if name != "diagnostics.py" and _code_literals(path):
             found[name] = _code_literals(path)
     assert found == {}
+
+
+def test_a_fix_is_safe_as_its_descriptor_says_unless_it_says_otherwise() -> None:
+    """`ody lint --fix` reads this: a spelling fix is safe, a time change is not."""
+    span = Span(1, 1, 1, 2)
+    spelling = diagnostics.UNKNOWN_KEYWORD.at(span, "m", fixes=(Fix("t", span, "interact"),))
+    timing = diagnostics.CUE_OUT_OF_ORDER.at(span, "m", fixes=(Fix("t", span, "@4s"), Fix("t", span, "@4s", safe=True)))
+    assert spelling.is_safe(spelling.fixes[0])
+    assert [timing.is_safe(f) for f in timing.fixes] == [False, True]
+    assert spelling.shifted(2).fixes[0].span == Span(3, 1, 3, 2)
+    assert timing.shifted(1).fixes[1].safe is True

@@ -1,7 +1,7 @@
 """The documentation's examples are compiled, so the docs cannot drift from the compiler.
 
 docs/diagnostics.md: one `## ODYnnn — summary` section per code in CODES, opening with the
-  rule's name (`**Name:** `short-gap``). In a section,
+  rule's name (`**Name:** `short-gap``), then its severity and its fixes' safety. In a section,
   ```ody        a screenplay that must produce the section's code (and no other code, but
                 those named after the fence's language: ```ody ODY201);
   ```ody-bytes  the same, where `<0xNN>` stands for one raw byte (for ODY006);
@@ -90,6 +90,7 @@ def test_section_heading_severity_and_content(code: str) -> None:
     assert summary == CODES[code].summary
     assert section.lstrip().startswith(f"**Name:** `{CODES[code].name}`\n"), f"{code}: the name comes first"
     assert re.search(rf"^\*\*Severity:\*\* {CODES[code].severity.value}\b", section, re.MULTILINE)
+    assert re.search(rf"^\*\*Fix:\*\* {CODES[code].fix.value}\b", section, re.MULTILINE), f"{code}: fix safety"
     for part in ("**When:**", "**Why it matters:**", "**How to fix it:**"):
         assert part in section, f"{code} lacks {part}"
     kinds = [kind for kind, _, _ in _FENCE.findall(section)]
