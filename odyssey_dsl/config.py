@@ -35,6 +35,10 @@ class Settings:
     strict: bool = False
     line_width: int = 100
     max_bytes: int = 64 * 1024 * 1024
+    # Odyssey's documented default limit per stream: a longer script is warned about (ODY202).
+    max_duration_ms: int = 150_000
+    # Patterns of files and folders that commands walking folders pass over (gitignore-like).
+    exclude: tuple[str, ...] = ()
     source: pathlib.Path | None = None
 
 
@@ -85,7 +89,7 @@ def read_settings(path: pathlib.Path) -> Settings:
     for key, value in table.items():
         if key not in _KNOWN_KEYS:
             raise ConfigError(path, f"{where}unknown key `{_key(key)}`{_suggest(key)}")
-        field = key.replace("-", "_")
+        field = _FIELDS.get(key, key.replace("-", "_"))
         values[field] = _VALIDATORS[key](path, f"{where}`{key}`", value)
     return Settings(**values, source=path)
 
@@ -245,11 +249,31 @@ def _max_bytes(path: pathlib.Path, name: str, value: Any) -> int:
     return value
 
 
+def _max_duration(path: pathlib.Path, name: str, value: Any) -> int:
+    """A duration in the screenplay's own words (`"150s"`, `"2m30s"`), kept in milliseconds."""
+    from .times import parse_time
+
+    parsed = parse_time(value) if isinstance(value, str) and not value.startswith(("+", "@")) else None
+    if parsed is None or not isinstance(parsed, tuple) or parsed[1] <= 0:
+        raise ConfigError(path, f'{name} must be a duration like "150s" or "2m30s", not {_show(value)}')
+    return parsed[1]
+
+
+def _exclude(path: pathlib.Path, name: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise ConfigError(path, f'{name} must be a list of patterns like "drafts/" or "*.old.ody"')
+    return tuple(value)
+
+
 _VALIDATORS: dict[str, Callable[[pathlib.Path, str, Any], Any]] = {
     "ignore": _ignore,
     "strict": _strict,
     "line-width": _line_width,
     "max-bytes": _max_bytes,
+    "max-duration": _max_duration,
+    "exclude": _exclude,
 }
 # In this order in messages.
 _KNOWN_KEYS = tuple(_VALIDATORS)
+# Keys whose field is not the key with underscores (the unit is in the field's name).
+_FIELDS = {"max-duration": "max_duration_ms"}

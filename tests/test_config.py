@@ -120,13 +120,16 @@ def test_nothing_is_cached(tmp_path: pathlib.Path) -> None:
 def test_all_keys(tmp_path: pathlib.Path) -> None:
     config = write(
         tmp_path / "ody.toml",
-        'ignore = ["ody201", "ODY305"]\nstrict = true\nline-width = 120\nmax-bytes = 1024\n',
+        'ignore = ["ody201", "ODY305"]\nstrict = true\nline-width = 120\nmax-bytes = 1024\n'
+        'max-duration = "2m30.5s"\nexclude = ["drafts/", "*.old.ody"]\n',
     )
     assert read_settings(config) == Settings(
         ignore=frozenset({"ODY201", "ODY305"}),
         strict=True,
         line_width=120,
         max_bytes=1024,
+        max_duration_ms=150_500,
+        exclude=("drafts/", "*.old.ody"),
         source=config,
     )
 
@@ -163,13 +166,13 @@ def test_line_width_bounds(tmp_path: pathlib.Path, width: int) -> None:
 def test_unknown_key_with_suggestion(tmp_path: pathlib.Path) -> None:
     assert error_of(tmp_path / "ody.toml", "line_width = 80\n") == (
         "ody.toml: unknown key `line_width`; did you mean `line-width`? "
-        "(known keys: ignore, strict, line-width, max-bytes)"
+        "(known keys: ignore, strict, line-width, max-bytes, max-duration, exclude)"
     )
 
 
 def test_unknown_key_without_suggestion(tmp_path: pathlib.Path) -> None:
     assert error_of(tmp_path / "ody.toml", "colour = 1\n") == (
-        "ody.toml: unknown key `colour` (known keys: ignore, strict, line-width, max-bytes)"
+        "ody.toml: unknown key `colour` (known keys: ignore, strict, line-width, max-bytes, max-duration, exclude)"
     )
 
 
@@ -198,6 +201,11 @@ def test_unknown_key_in_pyproject_names_the_table(tmp_path: pathlib.Path) -> Non
         ("line-width = 80.0\n", "ody.toml: `line-width` must be a whole number from 20 to 1000, not 80.0"),
         ("max-bytes = 0\n", "ody.toml: `max-bytes` must be a whole number of bytes above 0, not 0"),
         ('max-bytes = "1MB"\n', 'ody.toml: `max-bytes` must be a whole number of bytes above 0, not "1MB"'),
+        ("max-duration = 150\n", 'ody.toml: `max-duration` must be a duration like "150s" or "2m30s", not 150'),
+        ('max-duration = "+3s"\n', 'ody.toml: `max-duration` must be a duration like "150s" or "2m30s", not "+3s"'),
+        ('max-duration = "0s"\n', 'ody.toml: `max-duration` must be a duration like "150s" or "2m30s", not "0s"'),
+        ('exclude = "drafts"\n', 'ody.toml: `exclude` must be a list of patterns like "drafts/" or "*.old.ody"'),
+        ('exclude = [""]\n', 'ody.toml: `exclude` must be a list of patterns like "drafts/" or "*.old.ody"'),
     ],
 )
 def test_bad_values(tmp_path: pathlib.Path, text: str, message: str) -> None:
