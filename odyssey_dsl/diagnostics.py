@@ -147,7 +147,10 @@ class Descriptor(NamedTuple):
             message = self.message.format(**values)
         if help is None and self.help is not None:
             help = self.help.format(**values)
-        return Diagnostic(self.code, sys.intern(message), span, None if help is None else sys.intern(help), fixes, related)
+        if related and not all(r.message.isprintable() for r in related):
+            related = tuple(Related(r.span, printable(r.message)) for r in related)
+        return Diagnostic(self.code, sys.intern(printable(message)), span,
+                          None if help is None else sys.intern(printable(help)), fixes, related)
 
     @property
     def doc(self) -> str:
@@ -250,6 +253,12 @@ def shown(text: str, limit: int = 30) -> str:
     control characters escaped (a message must never carry a terminal escape or a NUL)."""
     if len(text) > limit:
         text = text[: limit - 1] + "…"
+    return printable(text)
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped (`\\x1b`, `\\t`): every message and help passes
+    through here, so no file name or prompt can put a terminal escape into a report."""
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -83,3 +83,19 @@ def test_a_fix_is_safe_as_its_descriptor_says_unless_it_says_otherwise() -> None
     assert [timing.is_safe(f) for f in timing.fixes] == [False, True]
     assert spelling.shifted(2).fixes[0].span == Span(3, 1, 3, 2)
     assert timing.shifted(1).fixes[1].safe is True
+
+
+@pytest.mark.parametrize("escape", ["\\u001b[31m", "\\u0007", "\\u009b", "\\u2028"])
+def test_no_message_carries_a_control_character(escape: str, tmp_path: Path) -> None:
+    """An image path built from escapes used to write them raw into the report (a terminal
+    would obey them); every message, help and related note is escaped where it is made."""
+    from odyssey_dsl import compile_text
+
+    text = f'@0 start "a cat" image "{escape}x.png"\n@3s end\n'
+    found = compile_text(text, path=tmp_path / "s.ody").diagnostics
+    assert found
+    for d in found:
+        for words in (d.message, d.help or "", *(r.message for r in d.related)):
+            assert words.isprintable(), words
+    made = SHORT_GAP.at(Span(1, 1, 1, 2), "a\x1bb", "c\x07d", related=(diagnostics.Related(Span(1, 1, 1, 2), "e\x00"),))
+    assert (made.message, made.help, made.related[0].message) == ("a\\x1bb", "c\\x07d", "e\\x00")
