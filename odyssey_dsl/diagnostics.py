@@ -188,6 +188,8 @@ INVALID_TIME = _declare("ODY003", "invalid-time", _E, "invalid time", _UNSAFE)
 UNKNOWN_KEYWORD = _declare("ODY004", "unknown-keyword", _E, "unknown action or directive", _SAFE)
 INVALID_ESCAPE = _declare("ODY005", "invalid-escape", _E, "invalid escape sequence", _SAFE)
 NOT_UTF8 = _declare("ODY006", "not-utf8", _E, "the file is not valid UTF-8")
+# Mistakes a writer makes while drafting (issue 11: ODY007 curly quotes, ODY008 inner quotes, ODY009 `//`).
+
 # What the screenplay says.
 MISSING_START = _declare("ODY101", "missing-start", _E, "a script must begin with `start` at 0", _UNSAFE)
 CUE_OUT_OF_ORDER = _declare("ODY102", "cue-out-of-order", _E, "cue not later than the cue before it", _UNSAFE)
@@ -200,8 +202,6 @@ RELATIVE_FIRST_CUE = _declare("ODY108", "relative-first-cue", _E, "relative time
 DIRECTIVE_PROBLEM = _declare("ODY109", "directive-problem", _E, "directive repeated, misplaced or with a bad value",
                             _SAFE)
 SCENE_PROBLEM = _declare("ODY110", "scene-problem", _E, "scene problem")
-# Mistakes a writer makes while drafting (issue 11: curly quotes, inner quotes, `//`).
-
 # Warnings.
 SHORT_GAP = _declare("ODY201", "short-gap", _W, "gap between cues shorter than min-gap", silenceable=True)
 LONG_SCRIPT = _declare("ODY202", "long-script", _W, "script longer than 5 minutes", silenceable=True)
@@ -210,15 +210,15 @@ UNKNOWN_SUPPRESSION = _declare("ODY204", "unknown-suppression", _W, "unknown cod
 TAB_IN_PROMPT = _declare("ODY205", "tab-in-prompt", _W, "tab character in a prompt", silenceable=True,
                          message="this prompt has a tab character: it is sent as `\\t`",
                          help="write spaces instead, or `\\t` where a tab is meant")
-# Warnings about what a script costs (issue 11: the last gap, the stream limit, images).
+# Warnings about what a script costs (issue 11: ODY206 the last gap, ODY207 a cropped image).
 
 # Only `ody check`, on JSON scripts.
 INVALID_JSON = _declare("ODY301", "invalid-json", _E, "invalid JSON")
 NOT_A_SCRIPT = _declare("ODY302", "not-a-script", _E, "not a script: unexpected JSON shape")
 
-# Only `ody check`: JSON timestamps that look like seconds (issue 11).
+# Only `ody check`: JSON timestamps that look like seconds (issue 11: ODY303).
 
-# Only the editor: the cap on what it publishes per file (issue 11).
+# Only the editor (issue 11: ODY010 a file over max-bytes, ODY208 the cap on what is published).
 
 #: Codes whose presence means a line could not be parsed (the formatter refuses such files).
 SYNTAX_CODES = frozenset(d.code for d in (SYNTAX_ERROR, UNTERMINATED_STRING, INVALID_TIME, UNKNOWN_KEYWORD,
