@@ -123,8 +123,8 @@ def _added(before: Sequence[Diagnostic], after: Sequence[Diagnostic], done: Sequ
     it is on a line that had a syntax error, or the round mended such lines (`revealing`)
     and it is not itself a syntax error."""
     moved = _LineMap(done)
-    old = Counter((d.code, d.message, moved(d.span.line)) for d in before if d.is_error)
-    broken = {moved(d.span.line) for d in before if d.code in SYNTAX_CODES}
+    old = Counter((d.code, d.message, moved(d.span.line, d.span.column)) for d in before if d.is_error)
+    broken = {moved(d.span.line, d.span.column) for d in before if d.code in SYNTAX_CODES}
     for d in after:
         if not d.is_error:
             continue
@@ -158,25 +158,25 @@ class _Offsets:
 
 
 class _LineMap:
-    """Where a line of the text before some fixes is in the text after them (a line an edit
-    replaced: the matching line of its replacement, or its last)."""
+    """On which line a place of the text before some fixes is in the text after them (a place
+    inside a replaced range: the matching line of the replacement, or its last)."""
 
     def __init__(self, done: Sequence[Applied]) -> None:
-        self.edits: list[tuple[int, int, int]] = []  # (first old line, last old line, lines of the replacement - 1)
+        self.edits: list[tuple[Span, int]] = []  # (span, line breaks in its replacement), in order
         self.shifts: list[int] = []  # lines added (or removed) by the edits before each one
         shift = 0
         for span, replacement in sorted((a.fix.span, a.fix.replacement) for a in done):
             added = count(replacement) - 1
-            self.edits.append((span.line, span.end_line, added))
+            self.edits.append((span, added))
             self.shifts.append(shift)
             shift += added - (span.end_line - span.line)
-        self.firsts = [first for first, _, _ in self.edits]
+        self.starts = [(span.line, span.column) for span, _ in self.edits]
 
-    def __call__(self, line: int) -> int:
-        i = bisect_right(self.firsts, line) - 1
+    def __call__(self, line: int, column: int) -> int:
+        i = bisect_right(self.starts, (line, column)) - 1
         if i < 0:
             return line
-        first, last, added = self.edits[i]
-        if line > last:
-            return line + self.shifts[i] + added - (last - first)
-        return first + self.shifts[i] + min(line - first, added)
+        span, added = self.edits[i]
+        if (line, column) >= (span.end_line, span.end_column):  # after the edit
+            return line + self.shifts[i] + added - (span.end_line - span.line)
+        return span.line + self.shifts[i] + min(line - span.line, added)
