@@ -92,8 +92,8 @@ def main() -> int:
         med, low = statistics.median(runs[name]), min(runs[name])
         row = f"{label:34}{med * 1000:7.0f} ms{low * 1000:7.0f} ms{med / base:7.2f}×"
         if name != "lint":
-            done = outcome[name == "unsafe"]
-            row += f"   {done.rounds:6}  {len(done.applied):5}  {sum(d.is_error for d in done.diagnostics):11}"
+            fixed = outcome[name == "unsafe"]
+            row += f"   {fixed.rounds:6}  {len(fixed.applied):5}  {sum(d.is_error for d in fixed.diagnostics):11}"
         print(row)
     return 0
 
