@@ -247,3 +247,13 @@ def test_lint_fix_goes_on_past_a_missing_file_and_exits_2(folder: Path) -> None:
 def test_unsafe_fixes_alone_is_a_usage_error(folder: Path) -> None:
     done = ody("lint", "--unsafe-fixes", "scene.ody", cwd=folder)
     assert done.returncode == 2 and "--unsafe-fixes goes with --fix or --diff" in done.stderr
+
+
+def test_plain_lint_says_how_many_fix_would_fix_in_the_human_format_only(folder: Path) -> None:
+    human = ody("lint", "scene.ody", cwd=folder)
+    assert human.returncode == 1 and human.stderr == "2 fixable with `ody lint --fix`\n"
+    assert ody("lint", "--format", "gcc", "scene.ody", cwd=folder).stderr == ""
+    (folder / "late.ody").write_text('@0 start "a"\n@3s interact "b"\n', encoding="utf-8")
+    assert ody("lint", "late.ody", cwd=folder).stderr == "1 fixable with `ody lint --fix --unsafe-fixes`\n"
+    (folder / "late.ody").write_text('orientation landscpe\n@0 start "a"\n@3s interact "b"\n', encoding="utf-8")
+    assert ody("lint", "late.ody", cwd=folder).stderr == "1 fixable with `ody lint --fix` (1 more with --unsafe-fixes)\n"

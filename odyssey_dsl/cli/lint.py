@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,17 +39,38 @@ from .options import checking_options
               help="Change nothing: print what --fix would change as a unified diff (exit 1 when there is one).")
 def command(files: tuple[str, ...], fmt: str, stdin_filename: str | None, fix: bool, unsafe_fixes: bool,
             diff: bool, **flags: Any) -> None:
-    """Report every problem in FILES (folders: every *.ody below; `-` reads stdin)."""
+    """Report every problem in FILES (folders: every *.ody below; `-` reads stdin).
+
+    With --fix, apply the fixes first and report what is left (docs/fixing.md)."""
     if fix or diff:
         sys.exit(_fix_each(files, Flags(**flags), stdin_filename, fmt, unsafe_fixes, diff))
     if unsafe_fixes:
         raise click.UsageError("--unsafe-fixes goes with --fix or --diff")
+    fixable = Counter[str]()
 
     def diagnose(item: Input, settings: Settings, data: bytes) -> Report:
         result = compile_streamed(data, path=item.path or stdin_path(stdin_filename), settings=settings, entries=False)
-        return Report(item.name, result.source, result.diagnostics)  # no syntax tree was ever whole
+        return Report(item.name, result.source, _counting(result.diagnostics, fixable))  # no syntax tree was ever whole
 
-    sys.exit(report_each(files, flags=Flags(**flags), stdin_name=stdin_filename, fmt=fmt, diagnose=diagnose))
+    code = report_each(files, flags=Flags(**flags), stdin_name=stdin_filename, fmt=fmt, diagnose=diagnose)
+    if fmt == "human" and fixable:
+        safe, unsafe = fixable["safe"], fixable["unsafe"]
+        more = f" ({unsafe} more with --unsafe-fixes)" if safe and unsafe else ""
+        click.echo(f"{safe or unsafe} fixable with `ody lint --fix{'' if safe else ' --unsafe-fixes'}`{more}", err=True)
+    sys.exit(code)
+
+
+def _counting(diagnostics: Iterable[Diagnostic], fixable: Counter[str]) -> Iterator[Diagnostic]:
+    """The diagnostics as they are reported, counting those `--fix` would fix."""
+    from ..fixing import chosen
+
+    for d in diagnostics:
+        if d.fixes:
+            if chosen(d) is not None:
+                fixable["safe"] += 1
+            elif chosen(d, unsafe=True) is not None:
+                fixable["unsafe"] += 1
+        yield d
 
 
 def _fix_each(files: tuple[str, ...], flags: Flags, stdin_name: str | None, fmt: str, unsafe: bool, dry: bool) -> int:
@@ -89,8 +110,8 @@ def _fix_each(files: tuple[str, ...], flags: Flags, stdin_name: str | None, fmt:
             _write(item, bom + done.text, outcome)
         if done.undone is not None:
             added = done.undone.added
-            warn(f"{item.name}: fixes stopped before round {done.undone.round}: it would add "
-                         f"error[{added.code}] at line {added.span.line} ({added.message}); the file keeps the rounds before")
+            warn(f"{item.name}: fixes stopped before round {done.undone.round}: it would add error[{added.code}] "
+                 f"({added.message}) at line {added.span.line} of the result; the file keeps the rounds before")
         elif done.exhausted:
             warn(f"{item.name}: fixes stopped after {done.rounds} rounds with some still to apply; "
                          "run `ody lint --fix` again")
