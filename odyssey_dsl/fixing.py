@@ -94,18 +94,17 @@ def apply_fixes(text: str, fixes: Iterable[tuple[Diagnostic, Fix]]) -> tuple[str
     return "".join(pieces), tuple(applied)
 
 
-def fix_text(text: str, diagnose: Callable[[str], Sequence[Diagnostic]], unsafe: bool = False,
-             diagnostics: Sequence[Diagnostic] | None = None) -> Fixed:
+def fix_text(text: str, diagnose: Callable[[str], Sequence[Diagnostic]], unsafe: bool = False) -> Fixed:
     """Apply the chosen fixes of `diagnose(text)` in rounds, each checked with `diagnose`
-    (the caller's compile, with its settings). `diagnostics`: those of `text`, when known."""
-    found = tuple(diagnose(text) if diagnostics is None else diagnostics)
+    (the caller's compile, with its settings)."""
+    found = tuple(diagnose(text))
     applied: list[Applied] = []
     for number in range(1, MAX_ROUNDS + 1):
         todo = [(d, f) for d in found if (f := chosen(d, unsafe)) is not None]
-        if not todo:
-            return Fixed(text, tuple(applied), found, number - 1, None, False)
         mending = [(d, f) for d, f in todo if d.code in SYNTAX_CODES]
         new_text, done = apply_fixes(text, mending or todo)
+        if not done:  # nothing to fix, or only fixes of another text
+            return Fixed(text, tuple(applied), found, number - 1, None, False)
         after = tuple(diagnose(new_text))
         added = _added(found, after, done, revealing=bool(mending))
         if added is not None:

@@ -257,3 +257,14 @@ def test_plain_lint_says_how_many_fix_would_fix_in_the_human_format_only(folder:
     assert ody("lint", "late.ody", cwd=folder).stderr == "1 fixable with `ody lint --fix --unsafe-fixes`\n"
     (folder / "late.ody").write_text('orientation landscpe\n@0 start "a"\n@3s interact "b"\n', encoding="utf-8")
     assert ody("lint", "late.ody", cwd=folder).stderr == "1 fixable with `ody lint --fix` (1 more with --unsafe-fixes)\n"
+
+
+def test_fixes_that_belong_to_another_text_end_the_fixing_at_once() -> None:
+    calls: list[str] = []
+
+    def elsewhere(text: str) -> tuple[Diagnostic, ...]:
+        calls.append(text)
+        return (_edit(40, 1, 40, 3, "x")[0],)
+
+    done = fix_text("@0 start \"a\"\n", elsewhere)
+    assert (done.rounds, done.exhausted, len(calls)) == (0, False, 1)
