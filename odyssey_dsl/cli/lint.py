@@ -50,10 +50,11 @@ def command(files: tuple[str, ...], fmt: str, stdin_filename: str | None, fix: b
 
     def diagnose(item: Input, settings: Settings, data: bytes) -> Report:
         result = compile_streamed(data, path=item.path or stdin_path(stdin_filename), settings=settings, entries=False)
-        return Report(item.name, result.source, _counting(result.diagnostics, fixable))  # no syntax tree was ever whole
+        found = _counting(result.diagnostics, fixable) if fmt == "human" else result.diagnostics
+        return Report(item.name, result.source, found)  # no syntax tree was ever whole
 
     code = report_each(files, flags=Flags(**flags), stdin_name=stdin_filename, fmt=fmt, diagnose=diagnose)
-    if fmt == "human" and fixable:
+    if fixable:
         safe, unsafe = fixable["safe"], fixable["unsafe"]
         more = f" ({unsafe} more with --unsafe-fixes)" if safe and unsafe else ""
         click.echo(f"{safe or unsafe} fixable with `ody lint --fix{'' if safe else ' --unsafe-fixes'}`{more}", err=True)
