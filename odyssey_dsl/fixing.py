@@ -15,7 +15,8 @@ error that was not there before is undone and the fixing stops there: a fix must
 a file worse. "Not there before" allows what a broken line hid: a round that mends lines
 that could not be read may reveal the problems of those lines and of the scripts around
 them (cues are not compared across a broken line), so fixes of syntax errors go first, in
-rounds of their own, and only they may reveal errors.
+rounds of their own, and only they may reveal errors. Within each, safe fixes go before unsafe
+ones: an undone round of unsafe fixes never takes a safe one with it.
 """
 
 from __future__ import annotations
@@ -101,18 +102,28 @@ def fix_text(text: str, diagnose: Callable[[str], Sequence[Diagnostic]], unsafe:
     applied: list[Applied] = []
     for number in range(1, MAX_ROUNDS + 1):
         todo = [(d, f) for d in found if (f := chosen(d, unsafe)) is not None]
-        mending = [(d, f) for d, f in todo if d.code in SYNTAX_CODES]
-        new_text, done = apply_fixes(text, mending or todo)
+        first = min((_tier(d, f) for d, f in todo), default=0)
+        new_text, done = apply_fixes(text, [(d, f) for d, f in todo if _tier(d, f) == first])
         if not done:  # nothing to fix, or only fixes of another text
             return Fixed(text, tuple(applied), found, number - 1, None, False)
         after = tuple(diagnose(new_text))
-        added = _added(found, after, done, revealing=bool(mending))
+        added = _added(found, after, done, revealing=first < _MEANING)
         if added is not None:
             return Fixed(text, tuple(applied), found, number - 1, Undone(number, added), False)
         text, found = new_text, after
         applied += done
     exhausted = any(chosen(d, unsafe) is not None for d in found)
     return Fixed(text, tuple(applied), found, MAX_ROUNDS, None, exhausted)
+
+
+_MEANING = 2  # tiers from here on mend what lines say, not whether they can be read
+
+
+def _tier(d: Diagnostic, fix: Fix) -> int:
+    """Which round a fix waits for: lines that cannot be read first (mending them shows what
+    they hid), then the rest; in each, safe fixes before unsafe ones, so that an unsafe fix
+    whose round is undone never takes a safe one with it."""
+    return (0 if d.code in SYNTAX_CODES else _MEANING) + (0 if d.is_safe(fix) else 1)
 
 
 def _added(before: Sequence[Diagnostic], after: Sequence[Diagnostic], done: Sequence[Applied],

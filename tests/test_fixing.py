@@ -135,6 +135,20 @@ def test_a_round_that_would_add_an_error_is_undone() -> None:
     assert [d.code for d in done.diagnostics] == ["ODY109"]
 
 
+def test_an_undone_round_of_unsafe_fixes_keeps_the_safe_fixes() -> None:
+    """Safe fixes go in rounds before unsafe ones: a bad unsafe fix (an `end` added too early)
+    is undone alone."""
+    text = 'orientation landscpe\n@0 start "a"\n@3s interact "b"\n'
+
+    def early_end(text: str) -> tuple[Diagnostic, ...]:
+        return tuple(d._replace(fixes=(Fix("too early", Span(2, 13, 2, 13), "\n@1s end"),)) if d.code == "ODY103" else d
+                     for d in diagnose(text))
+
+    done = fix_text(text, early_end, unsafe=True)
+    assert done.text == text.replace("landscpe", "landscape") and done.rounds == 1
+    assert done.undone is not None and done.undone.round == 2 and done.undone.added.is_error
+
+
 def test_a_fix_that_keeps_offering_itself_stops_after_the_last_round() -> None:
     def endless(text: str) -> tuple[Diagnostic, ...]:
         line = text.count("\n") + 1
