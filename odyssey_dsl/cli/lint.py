@@ -115,7 +115,7 @@ def _fix_each(files: tuple[str, ...], flags: Flags, stdin_name: str | None, fmt:
                  f"({added.message}) at line {added.span.line} of the result; the file keeps the rounds before")
         elif done.exhausted:
             warn(f"{item.name}: fixes stopped after {done.rounds} rounds with some still to apply; "
-                         "run `ody lint --fix` again")
+                 "run `ody lint --fix` again")
         for d in done.diagnostics:
             if chosen(d, unsafe) is None and d.fixes:
                 left["unsafe" if not unsafe and chosen(d, True) is not None else "several"] += 1
@@ -123,7 +123,7 @@ def _fix_each(files: tuple[str, ...], flags: Flags, stdin_name: str | None, fmt:
     sys.stdout.flush()
     code = outcome.finish()
     if seen:
-        click.echo(_summary(fixed, changed, seen, left, dry, unsafe), err=True)
+        click.echo(_summary(fixed, changed, seen, left, dry), err=True)
     return EXIT_FAIL if code == EXIT_OK and dry and changed else code
 
 
@@ -153,7 +153,7 @@ def _what(diagnostics: Iterable[Diagnostic]) -> str:
     return f"{total} problem{'' if total == 1 else 's'} ({each})"
 
 
-def _summary(fixed: int, changed: int, seen: int, left: Counter[str], dry: bool, unsafe: bool) -> str:
+def _summary(fixed: int, changed: int, seen: int, left: Counter[str], dry: bool) -> str:
     """`fixed 5 problems in 2 of 3 files; 1 more with --unsafe-fixes; ...`."""
     verb = "would fix" if dry else "fixed"
     files = f"{seen} file{'' if seen == 1 else 's'}"
