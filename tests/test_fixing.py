@@ -10,17 +10,14 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import diags
 from hypothesis import given
 from hypothesis import strategies as st
 from test_cli import ody
 
-from odyssey_dsl import Diagnostic, Fix, Span, compile_text
+from odyssey_dsl import Diagnostic, Fix, Span
 from odyssey_dsl.diagnostics import DIRECTIVE_PROBLEM, MISSING_END, UNKNOWN_KEYWORD
 from odyssey_dsl.fixing import MAX_ROUNDS, apply_fixes, chosen, fix_text
-
-
-def diagnose(text: str) -> tuple[Diagnostic, ...]:
-    return compile_text(text, check_images=False).diagnostics
 
 
 def _edit(line: int, column: int, end_line: int, end_column: int, replacement: str) -> tuple[Diagnostic, Fix]:
@@ -100,7 +97,7 @@ def test_the_fix_chosen_is_the_only_one_allowed_never_a_guess_between_several() 
 def test_fixes_go_in_rounds_until_none_applies() -> None:
     """The unclosed string hides the misspelt action on its line: a second round mends it."""
     text = '@0 start "a"\n@3s interct "b\n@9s ned\n'
-    done = fix_text(text, diagnose)
+    done = fix_text(text, diags)
     assert done.text == '@0 start "a"\n@3s interact "b"\n@9s end\n'
     assert done.rounds == 2 and done.diagnostics == () and done.undone is None
     assert [a.diagnostic.code for a in done.applied] == ["ODY002", "ODY004", "ODY004"]
@@ -108,14 +105,14 @@ def test_fixes_go_in_rounds_until_none_applies() -> None:
 
 def test_unsafe_fixes_only_when_asked() -> None:
     text = 'orientation landscpe\n@0 start "a"\n@3s interact "b"\n'
-    safe = fix_text(text, diagnose)
+    safe = fix_text(text, diags)
     assert safe.text == text.replace("landscpe", "landscape") and [d.code for d in safe.diagnostics] == ["ODY103"]
-    assert fix_text(text, diagnose, unsafe=True).text == safe.text + "@6s end\n"
+    assert fix_text(text, diags, unsafe=True).text == safe.text + "@6s end\n"
 
 
 def test_a_diagnostic_with_several_readings_is_left_to_the_writer() -> None:
     text = '@0 start "a"\n@3 interact "b"\n@9s end\n'
-    done = fix_text(text, diagnose, unsafe=True)
+    done = fix_text(text, diags, unsafe=True)
     assert done.text == text and len(done.diagnostics[0].fixes) == 2
 
 
@@ -126,7 +123,7 @@ def test_a_round_that_would_add_an_error_is_undone() -> None:
 
     def misfixing(text: str) -> tuple[Diagnostic, ...]:
         return tuple(d._replace(fixes=(Fix("misfix", Span(4, 1, 4, 4), "@1s"),)) if d.code == "ODY109" else d
-                     for d in diagnose(text))
+                     for d in diags(text))
 
     done = fix_text(text, misfixing)
     assert done.text == text.replace("interct", "interact") and done.rounds == 1
@@ -142,7 +139,7 @@ def test_an_undone_round_of_unsafe_fixes_keeps_the_safe_fixes() -> None:
 
     def early_end(text: str) -> tuple[Diagnostic, ...]:
         return tuple(d._replace(fixes=(Fix("too early", Span(2, 13, 2, 13), "\n@1s end"),)) if d.code == "ODY103" else d
-                     for d in diagnose(text))
+                     for d in diags(text))
 
     done = fix_text(text, early_end, unsafe=True)
     assert done.text == text.replace("landscpe", "landscape") and done.rounds == 1
@@ -179,7 +176,7 @@ def test_misspelt_keywords_are_all_mended_back_to_the_screenplay(cues: list[tupl
     text, it = [], iter(broken)
     for line in lines:
         text.append(" ".join(next(it) if w in _TYPOS else w for w in line.split(" ")))
-    done = fix_text("\n".join(text) + "\n", diagnose)
+    done = fix_text("\n".join(text) + "\n", diags)
     assert done.text == original and not [d for d in done.diagnostics if d.is_error] and done.undone is None
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from test_cli import ODY
 from test_editors import _hooks
 
 HOOKS = {hook["id"]: hook for hook in _hooks()}
@@ -19,17 +19,12 @@ FIXED_LAYOUT = '@0   start "A cat on a sill"\n@3s interact "It looks outside"\n@
 CANONICAL = '@0  start    "A cat on a sill"\n@3s interact "It looks outside"\n@6s end\n'
 
 
-def _ody() -> list[str]:
-    ody = Path(sys.executable).parent / "ody"
-    return [str(ody)] if ody.is_file() else [sys.executable, "-m", "odyssey_dsl"]
-
-
 def _run(hook: str, folder: Path, staged: list[str]) -> subprocess.CompletedProcess[str]:
     """What pre-commit does: the entry, then the staged files its pattern matches."""
     program, *args = shlex.split(HOOKS[hook]["entry"])
     assert program == "ody"
     files = [name for name in staged if re.search(HOOKS[hook]["files"], name)]
-    return subprocess.run([*_ody(), *args, *files], cwd=folder, capture_output=True, text=True, timeout=120)
+    return subprocess.run([ODY, *args, *files], cwd=folder, capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture
