@@ -104,7 +104,7 @@ def fix_text(text: str, diagnose: Callable[[str], Sequence[Diagnostic]], unsafe:
         todo = [(d, f) for d in found if (f := chosen(d, unsafe)) is not None]
         first = min((_tier(d, f) for d, f in todo), default=0)
         new_text, done = apply_fixes(text, [(d, f) for d, f in todo if _tier(d, f) == first])
-        if not done:  # nothing to fix, or only fixes of another text
+        if new_text == text:  # nothing to fix, only fixes of another text, or fixes that change nothing
             return Fixed(text, tuple(applied), found, number - 1, None, False)
         after = tuple(diagnose(new_text))
         added = _added(found, after, done, revealing=first < _MEANING)

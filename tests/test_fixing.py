@@ -270,7 +270,7 @@ def test_plain_lint_says_how_many_fix_would_fix_in_the_human_format_only(folder:
     assert ody("lint", "late.ody", cwd=folder).stderr == "1 fixable with `ody lint --fix` (1 more with --unsafe-fixes)\n"
 
 
-def test_fixes_that_belong_to_another_text_end_the_fixing_at_once() -> None:
+def test_fixes_of_another_text_or_that_change_nothing_end_the_fixing_at_once() -> None:
     calls: list[str] = []
 
     def elsewhere(text: str) -> tuple[Diagnostic, ...]:
@@ -279,3 +279,5 @@ def test_fixes_that_belong_to_another_text_end_the_fixing_at_once() -> None:
 
     done = fix_text("@0 start \"a\"\n", elsewhere)
     assert (done.rounds, done.exhausted, len(calls)) == (0, False, 1)
+    same = fix_text('@0 start "a"\n', lambda text: (_edit(1, 1, 1, 3, "@0")[0],))
+    assert (same.rounds, same.exhausted, same.applied) == (0, False, ())
