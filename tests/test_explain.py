@@ -95,3 +95,12 @@ def test_an_installed_wheel_finds_the_pages_inside_the_package(tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("# ODY102 — cue not later than the cue before it\n")
     assert not (site / "docs").exists() and (site / "odyssey_dsl" / "docs" / "diagnostics.md").is_file()
+
+
+def test_the_shell_completes_codes_and_names(tmp_path: Path) -> None:
+    env = dict(os.environ, _ODY_COMPLETE="bash_complete", COMP_WORDS="ody explain cue-", COMP_CWORD="2")
+    done = subprocess.run([ODY], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.stdout.splitlines() == ["plain,cue-out-of-order", "plain,cue-after-end"]
+    env["COMP_WORDS"] = "ody explain ody2"
+    done = subprocess.run([ODY], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert [line.split(",")[1] for line in done.stdout.splitlines()] == [c for c in CODES if c.startswith("ODY2")]

@@ -24,7 +24,7 @@ _FENCE = re.compile(r"^(```|~~~)")
 
 
 @click.command(name="explain", context_settings={"max_content_width": 100})
-@click.argument("rule", required=False)
+@click.argument("rule", required=False, shell_complete=lambda _ctx, _param, word: _rules_starting(word))
 @click.option("--format", "fmt", type=click.Choice(["human", "json"]), default="human", show_default=True,
               help="How to print it: for people, or as JSON for tools.")
 def command(rule: str | None, fmt: str) -> None:
@@ -48,6 +48,11 @@ def command(rule: str | None, fmt: str) -> None:
         click.echo("".join(_row(d) for d in chosen), nl=False)
     else:
         _show(chosen[0], pages.get(chosen[0].code, ""))
+
+
+def _rules_starting(word: str) -> list[str]:
+    """Shell completion: the codes and names that begin with `word` (codes in any case)."""
+    return [c for c in CODES if c.startswith(word.upper())] + [n for n in NAMES if n.startswith(word.lower())]
 
 
 def _item(d: Descriptor, text: str) -> dict[str, object]:
