@@ -236,14 +236,14 @@ def _hooks() -> list[dict[str, str]]:
 
 def test_pre_commit_hooks_run_real_ody_commands_on_ody_files() -> None:
     hooks = {hook["id"]: hook for hook in _hooks()}
-    assert set(hooks) == {"ody-lint", "ody-fmt"}
-    assert hooks["ody-lint"]["entry"] == "ody lint"
-    assert hooks["ody-fmt"]["entry"] == "ody fmt --check"
+    assert {id: hook["entry"] for id, hook in hooks.items()} == {
+        "ody-lint": "ody lint", "ody-lint-fix": "ody lint --fix", "ody-fmt": "ody fmt", "ody-fmt-check": "ody fmt --check"}
     context = click.Context(main)
     for hook in hooks.values():
         assert hook["language"] == "python"
-        assert hook["files"] == r"\.ody$"
-        assert re.search(hook["files"], "scenes/window-cat.ody") and not re.search(hook["files"], "a.ody.json")
+        for name in ("scenes/window-cat.ody", "SCENE.ODY", "a.Ody"):
+            assert re.search(hook["files"], name)
+        assert not re.search(hook["files"], "a.ody.json") and not re.search(hook["files"], "body")
         program, name, *flags = shlex.split(hook["entry"])
         assert program == "ody"
         command = main.get_command(context, name)
@@ -278,7 +278,12 @@ def test_editors_md_toml_and_json_parse_and_name_real_settings() -> None:
 
 
 def test_editors_md_pre_commit_snippet_uses_the_hooks() -> None:
+    """The snippet names real hooks, and the section says what each of them does."""
     (snippet,) = [body for body in _blocks("yaml") if "rev:" in body]
     ids = set(re.findall(r"- id: ([\w-]+)", snippet))
-    assert ids == {hook["id"] for hook in _hooks()}
+    hooks = {hook["id"] for hook in _hooks()}
+    assert ids and ids <= hooks
+    section = (ROOT / "docs" / "editors.md").read_text(encoding="utf-8").split("## pre-commit", 1)[1]
+    assert hooks == set(re.findall(r"^- `(ody-[\w-]+)` runs", section, re.MULTILINE)) | set(
+        re.findall(r"`(ody-[\w-]+)` runs `ody", section))
     assert REPOSITORY_URL in snippet

@@ -8,7 +8,7 @@
 - `options`: the options several commands share (the checking flags, the API flags, durations).
 - `inputs`: reading the inputs (files, folders, stdin) with their project settings, and the
   `Outcome` that streams their reports and picks the exit code.
-- the commands: `lint`, `compile`, `check`, `schema`, `fmt`, `decompile`, `run`, `jobs` (the job
+- the commands: `lint`, `explain`, `compile`, `check`, `schema`, `fmt`, `decompile`, `run`, `jobs` (the job
   commands), `config`, `emulator`, `lsp`.
 
 Heavy modules are imported inside the commands that use them: editors run `ody lint` on

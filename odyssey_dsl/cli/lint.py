@@ -1,31 +1,168 @@
-"""`ody lint`: every problem in screenplays, reported as each file is checked.
+"""`ody lint`: every problem in screenplays, reported as each file is checked; with `--fix`,
+the fixes applied first (the rules are in `odyssey_dsl.fixing`), and what is left reported.
 
 Exit codes: 0 no failing diagnostic (warnings allowed), 1 errors (or warnings with --strict),
-2 an input that cannot be read (the others are still checked).
+2 an input that cannot be read or written (the others are still checked). `--fix` exits as
+if `ody lint` ran on the fixed files; `--diff` also exits 1 when a file would change.
 """
 
 from __future__ import annotations
 
+import codecs
 import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import click
 
-from ..compiler import compile_streamed
+from ..compiler import SourceError, compile_streamed, decode
 from ..config import Settings
+from ..diagnostics import Diagnostic
+from ..errors import EXIT_FAIL, EXIT_OK
 from ..report import Report
-from .inputs import Flags, Input, report_each, stdin_path
+from .exits import warn
+from .inputs import STDIN, Flags, Input, Outcome, inputs, report_each, stdin_path
 from .options import checking_options
 
 
 @click.command(name="lint", context_settings={"max_content_width": 100})
 @click.argument("files", nargs=-1, required=True)
 @checking_options
-def command(files: tuple[str, ...], fmt: str, stdin_filename: str | None, **flags: Any) -> None:
-    """Report every problem in FILES (folders: every *.ody below; `-` reads stdin)."""
+@click.option("--fix", is_flag=True,
+              help="Apply the safe fixes first (files rewritten atomically; `-`: the fixed text on stdout), "
+                   "then report what is left.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="With --fix or --diff: apply the unsafe fixes too (they change times or add cues).")
+@click.option("--diff", is_flag=True,
+              help="Change nothing: print what --fix would change as a unified diff (exit 1 when there is one).")
+def command(files: tuple[str, ...], fmt: str, stdin_filename: str | None, fix: bool, unsafe_fixes: bool,
+            diff: bool, **flags: Any) -> None:
+    """Report every problem in FILES (folders: every *.ody below; `-` reads stdin).
+
+    With --fix, apply the fixes first and report what is left (docs/fixing.md)."""
+    if fix or diff:
+        sys.exit(_fix_each(files, Flags(**flags), stdin_filename, fmt, unsafe_fixes, diff))
+    if unsafe_fixes:
+        raise click.UsageError("--unsafe-fixes goes with --fix or --diff")
+    fixable = Counter[str]()
 
     def diagnose(item: Input, settings: Settings, data: bytes) -> Report:
         result = compile_streamed(data, path=item.path or stdin_path(stdin_filename), settings=settings, entries=False)
-        return Report(item.name, result.source, result.diagnostics)  # no syntax tree was ever whole
+        found = _counting(result.diagnostics, fixable) if fmt == "human" else result.diagnostics
+        return Report(item.name, result.source, found)  # no syntax tree was ever whole
 
-    sys.exit(report_each(files, Flags(**flags), stdin_filename, fmt, diagnose))
+    code = report_each(files, flags=Flags(**flags), stdin_name=stdin_filename, fmt=fmt, diagnose=diagnose)
+    if fixable:
+        safe, unsafe = fixable["safe"], fixable["unsafe"]
+        more = f" ({unsafe} more with --unsafe-fixes)" if safe and unsafe else ""
+        click.echo(f"{safe or unsafe} fixable with `ody lint --fix{'' if safe else ' --unsafe-fixes'}`{more}", err=True)
+    sys.exit(code)
+
+
+def _counting(diagnostics: Iterable[Diagnostic], fixable: Counter[str]) -> Iterator[Diagnostic]:
+    """The diagnostics as they are reported, counting those `--fix` would fix."""
+    from ..fixing import chosen
+
+    for d in diagnostics:
+        if d.fixes:
+            if chosen(d) is not None:
+                fixable["safe"] += 1
+            elif chosen(d, unsafe=True) is not None:
+                fixable["unsafe"] += 1
+        yield d
+
+
+def _fix_each(files: tuple[str, ...], flags: Flags, stdin_name: str | None, fmt: str, unsafe: bool, dry: bool) -> int:
+    """`--fix` and `--diff`: each input fixed, written (or shown), and what is left reported.
+
+    The report goes to stdout, unless stdout carries text (the fixed stdin, or the diff)."""
+    from ..fixing import chosen, fix_text
+    from .options import one_shot
+
+    one_shot()
+    outcome = Outcome(fmt, sys.stderr if dry or STDIN in files else sys.stdout)
+    fixed, changed, seen, left = 0, 0, 0, Counter[str]()
+    for item, settings, data in inputs(files, flags, stdin_name, outcome):
+        seen += 1
+        path = item.path or stdin_path(stdin_name)
+        before, problems = decode(data)
+        if problems:  # not UTF-8: a rewrite would lose the bytes that could not be read
+            result = compile_streamed(data, path=path, settings=settings, entries=False)
+            outcome.add(Report(item.name, result.source, result.diagnostics), settings.strict)
+            if item.path is None and not dry:
+                sys.stdout.buffer.write(data)
+            continue
+        done = fix_text(before, _diagnoser(path, settings), unsafe)
+        bom = "\ufeff" if data.startswith(codecs.BOM_UTF8) else ""
+        if done.text != before:
+            changed += 1
+            fixed += len(done.applied)
+            click.echo(f"{item.name}: {'would fix' if dry else 'fixed'} {_what(a.diagnostic for a in done.applied)}",
+                       err=True)
+        if dry and done.text != before:
+            from .fmt import _unified_diff
+
+            sys.stdout.write(_unified_diff(bom + before, bom + done.text, item.name))
+        elif not dry and item.path is None:
+            sys.stdout.write(bom + done.text)
+        elif not dry and done.text != before:
+            _write(item, bom + done.text, outcome)
+        if done.undone is not None:
+            added = done.undone.added
+            warn(f"{item.name}: fixes stopped before round {done.undone.round}: it would add error[{added.code}] "
+                 f"({added.message}) at line {added.span.line} of the result; the file keeps the rounds before")
+        elif done.exhausted:
+            warn(f"{item.name}: fixes stopped after {done.rounds} rounds with some still to apply; "
+                 "run `ody lint --fix` again")
+        for d in done.diagnostics:
+            if chosen(d, unsafe) is None and d.fixes:
+                left["unsafe" if not unsafe and chosen(d, True) is not None else "several"] += 1
+        outcome.add(Report(item.name, done.text, done.diagnostics), settings.strict)
+    sys.stdout.flush()
+    code = outcome.finish()
+    if seen:
+        click.echo(_summary(fixed, changed, seen, left, dry), err=True)
+    return EXIT_FAIL if code == EXIT_OK and dry and changed else code
+
+
+def _diagnoser(path: Path | None, settings: Settings) -> Callable[[str], list[Diagnostic]]:
+    """What `ody lint` finds in a text, for the fixes' rounds."""
+    def diagnose(text: str) -> list[Diagnostic]:
+        return list(compile_streamed(text.encode("utf-8"), path=path, settings=settings, entries=False).diagnostics)
+
+    return diagnose
+
+
+def _write(item: Input, text: str, outcome: Outcome) -> None:
+    from .._support.files import write_atomic
+
+    assert item.path is not None
+    try:
+        write_atomic(item.path, text)
+    except OSError as error:
+        outcome.unreadable(SourceError(f"{item.name}: cannot write it ({error.strerror or error})"))
+
+
+def _what(diagnostics: Iterable[Diagnostic]) -> str:
+    """`3 problems (ODY004 unknown-keyword ×2, ODY109 directive-problem)`."""
+    codes = Counter((d.code, d.name) for d in diagnostics)
+    total = sum(codes.values())
+    each = ", ".join(f"{code} {name}" + (f" ×{n}" if n > 1 else "") for (code, name), n in sorted(codes.items()))
+    return f"{total} problem{'' if total == 1 else 's'} ({each})"
+
+
+def _summary(fixed: int, changed: int, seen: int, left: Counter[str], dry: bool) -> str:
+    """`fixed 5 problems in 2 of 3 files; 1 more with --unsafe-fixes; ...`."""
+    verb = "would fix" if dry else "fixed"
+    files = f"{seen} file{'' if seen == 1 else 's'}"
+    where = files if changed == seen else f"{changed} of {files}"
+    parts = [f"{verb} {fixed} problem{'' if fixed == 1 else 's'} in {where}" if fixed
+             else f"nothing to fix in {files}"]
+    if left["unsafe"]:
+        parts.append(f"{left['unsafe']} more with --unsafe-fixes")
+    if left["several"]:
+        n = left["several"]
+        parts.append(f"{n} offer{'s' if n == 1 else ''} several fixes: choose one in an editor (ody lsp) or by hand")
+    return "; ".join(parts)
