@@ -257,28 +257,29 @@ def test_pre_commit_hooks_run_real_ody_commands_on_ody_files() -> None:
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
-def _blocks(kind: str) -> list[str]:
+def docs_blocks(kind: str) -> list[str]:
+    """The bodies of the ```KIND fences of docs/editors.md (also read by tests/test_neovim.py)."""
     docs = (ROOT / "docs" / "editors.md").read_text(encoding="utf-8")
     return [body for fence, body in _FENCE.findall(docs) if fence == kind]
 
 
 @pytest.mark.parametrize("kind", ["toml", "json", "lua", "elisp", "yaml", "sh"])
 def test_editors_md_has_its_snippets(kind: str) -> None:
-    assert _blocks(kind), f"docs/editors.md has no ```{kind} block"
+    assert docs_blocks(kind), f"docs/editors.md has no ```{kind} block"
 
 
 def test_editors_md_toml_and_json_parse_and_name_real_settings() -> None:
-    for body in _blocks("toml"):
+    for body in docs_blocks("toml"):
         tomllib.loads(body)
     settings = set(PACKAGE["contributes"]["configuration"]["properties"])
-    for body in _blocks("json"):
+    for body in docs_blocks("json"):
         value = json.loads(body if body.lstrip().startswith("{") else "{" + body + "}")
         for key in re.findall(r'"(ody\.[\w.]+)"', json.dumps(value)):
             assert key in settings, f"docs/editors.md names `{key}`, which the extension does not have"
 
 
 def test_editors_md_pre_commit_snippet_uses_the_hooks() -> None:
-    (snippet,) = [body for body in _blocks("yaml") if "rev:" in body]
+    (snippet,) = [body for body in docs_blocks("yaml") if "rev:" in body]
     ids = set(re.findall(r"- id: ([\w-]+)", snippet))
     assert ids == {hook["id"] for hook in _hooks()}
     assert REPOSITORY_URL in snippet
