@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 import pytest
+from conftest import diags
 
 from odyssey_dsl import times
 from odyssey_dsl.cli import main
@@ -119,6 +120,7 @@ def test_language_configuration_comments_and_quotes() -> None:
 
 
 def test_every_keyword_of_the_language_is_coloured_as_a_keyword() -> None:
+    """Directives, `scene` and `image` by their own rules; actions only in a cue (below)."""
     keywords = _lark_keywords()
     assert keywords == {*ACTIONS, *DIRECTIVES, "scene", "image"}
     patterns = _keyword_patterns()
@@ -131,15 +133,71 @@ def test_every_keyword_of_the_language_is_coloured_as_a_keyword() -> None:
                 return True
         return False
 
-    for keyword in sorted(keywords):
+    for keyword in sorted(keywords - set(ACTIONS)):
         assert coloured(keyword, f'{keyword} "x"'), f"`{keyword}` is not coloured as a keyword"
         assert not coloured(keyword, f'{keyword}s "x"') and not coloured(f"{keyword}s", f'{keyword}s "x"')
         assert not coloured(keyword.upper(), f'{keyword.upper()} "x"'), "keywords are lowercase"
+    for action in ACTIONS:
+        assert not coloured(action, f'{action} "x"'), f"`{action}` is coloured outside a cue"
     text = json.dumps(GRAMMAR)
-    for directive, values in _VALUES.items():
+    for directive in DIRECTIVES:
         assert f"keyword.other.directive.{directive}.ody" in text
-        for value in values:
-            assert re.search(rf"\b{value}\b", text), f"`{directive} {value}` is not coloured"
+
+
+def test_actions_are_keywords_only_right_after_the_time() -> None:
+    """`@3s end` colours `end`; `end` at the start of a line, after a prompt or after a stray
+    word does not (the Node tests, tests/times.test.ody, check those lines token by token)."""
+    cues = GRAMMAR["repository"]["cue"]["patterns"]
+    assert [rule["patterns"] for rule in cues] == [[{"include": "#cue-body"}]] * 2
+    (action,) = [rule for rule in _rules(GRAMMAR) if "keyword.control.action" in json.dumps(rule.get("captures"))]
+    assert action in GRAMMAR["repository"]["cue-body"]["patterns"] and action["match"].startswith("\\G")
+    assert "#cue-body" not in json.dumps([GRAMMAR["patterns"], GRAMMAR["repository"]["directive"]])
+    after_time = _anchored(action["match"])
+    for time, word in product(("@0", "@+3s", "@3sec"), [*ACTIONS, "interct", "ends", "End"]):
+        line = f'{time}\t{word} "x"'
+        (head,) = [m for rule in cues if (m := re.match(rule["begin"], line))][:1]
+        match = after_time.match(line, head.end())
+        taken = match.group(1) if match is not None else None
+        assert taken == (word if word in ACTIONS else None), line
+
+
+def _anchored(source: str) -> re.Pattern[str]:
+    """A rule that starts with `\\G` (right after its parent rule's begin), as a Python regex
+    to `match` at that position."""
+    assert source.startswith("\\G")
+    return re.compile(source.removeprefix("\\G"))
+
+
+def _coloured_value(directive: str, value: str) -> bool:
+    """Whether the grammar colours `value` as a valid value of `directive`: the directive's
+    value rule takes it right after the keyword, and nothing follows."""
+    (rule,) = [r for r in GRAMMAR["repository"]["directive"]["patterns"] if f"({directive})" in r["begin"]]
+    (value_rule,) = [p for p in rule["patterns"] if p.get("match", "").startswith("\\G")]
+    assert value_rule["captures"]["1"]["name"].startswith("constant.")
+    # a comment, the value, and anything else (a string included) marked invalid
+    assert rule["patterns"] == [{"include": "#comment"}, value_rule, {"include": "#invalid-value"}]
+    line = f"{directive} {value}"
+    head = re.match(rule["begin"], line)
+    assert head is not None
+    match = _anchored(value_rule["match"]).match(line, head.end())
+    return match is not None and match.end() == len(line)
+
+
+def test_directive_values_are_coloured_as_ody_lint_takes_them() -> None:
+    """Every value of vocabulary.DIRECTIVE_VALUES (and a duration for `min-gap`) is coloured as
+    valid, and what `ody lint` rejects is not: quoted (`orientation "portrait"`), another
+    directive's value, another case, two values."""
+    words = sorted({value for values in _VALUES.values() for value in values} | {"2s", "0"})
+    accepted = set()
+    for directive, word in product([*_VALUES, "min-gap"], words):
+        for value in {word, f'"{word}"', f'"""{word}"""', word.upper(), word.capitalize(), f"{word}s",
+                      f"{word} {word}", f'{word}"x"', f"@{word}"}:
+            script = f'{directive} {value}\n@0 start "x"\n@3s end\n'
+            if not [d for d in diags(script) if d.span.line == 1]:
+                accepted.add((directive, value))
+            assert _coloured_value(directive, value) == ((directive, value) in accepted), f"{directive} {value}"
+    assert {(directive, value) for directive, values in _VALUES.items() for value in values} <= accepted
+    assert {("min-gap", "2s"), ("min-gap", "0")} <= accepted
 
 
 def test_grammar_patterns_are_python_compatible_except_anchors() -> None:
@@ -153,14 +211,8 @@ def test_grammar_patterns_are_python_compatible_except_anchors() -> None:
 # --- times: the grammar's pattern against the language's parser -------------------------------
 
 def _time_pattern() -> re.Pattern[str]:
-    (valid, _invalid) = GRAMMAR["repository"]["time"]["patterns"]
-    return re.compile(valid["match"])
-
-
-def _duration_pattern() -> re.Pattern[str]:
-    (rule,) = [r for r in GRAMMAR["repository"]["directive"]["patterns"] if "(min-gap)" in r["begin"]]
-    (duration,) = [p for p in rule["patterns"] if p.get("name") == "constant.numeric.duration.ody"]
-    return re.compile(duration["match"])
+    (valid, _invalid) = GRAMMAR["repository"]["cue"]["patterns"]
+    return re.compile(valid["begin"])
 
 
 def _time_samples() -> list[str]:
@@ -198,10 +250,8 @@ def test_time_pattern_accepts_what_the_language_accepts() -> None:
 
 
 def test_min_gap_pattern_accepts_durations() -> None:
-    pattern = _duration_pattern()
     for text in _time_samples():
-        match = pattern.match(text)
-        coloured = match is not None and match.end() == len(text)
+        coloured = _coloured_value("min-gap", text)
         parsed = times.parse_time(text)
         valid = not isinstance(parsed, times.TimeError) and not text.startswith("+")
         if coloured and isinstance(parsed, times.TimeError):
