@@ -1,9 +1,10 @@
 """The editor integrations agree with the language, checked without Node or an editor.
 
 - editors/vscode: the TextMate grammar parses, names the scope and file type package.json
-  declares, colours every keyword of grammar/ody.lark, and its time pattern accepts what
-  `times.parse_time` accepts (the Node side, editors/vscode/ci.sh, tests the colours token
-  by token with vscode-tmgrammar-test);
+  declares, colours every keyword of grammar/ody.lark (actions only after a time), its time
+  pattern accepts what `times.parse_time` accepts and its directive values what the compiler
+  takes (the Node side, editors/vscode/ci.sh, tests the colours token by token with
+  vscode-tmgrammar-test); the extension is bundled, and the .vsix ships only what VS Code reads;
 - .pre-commit-hooks.yaml runs real `ody` commands with real options on `.ody` files;
 - docs/editors.md: its TOML and JSON snippets parse and name the extension's real settings.
 """
@@ -31,6 +32,7 @@ from odyssey_dsl.vocabulary import DIRECTIVE_VALUES as _VALUES
 ROOT = Path(__file__).resolve().parent.parent
 VSCODE = ROOT / "editors" / "vscode"
 PACKAGE = json.loads((VSCODE / "package.json").read_text(encoding="utf-8"))
+SOURCE = VSCODE / "src" / "extension.js"
 GRAMMAR = json.loads((VSCODE / "syntaxes" / "ody.tmLanguage.json").read_text(encoding="utf-8"))
 REPOSITORY_URL = "https://github.com/odyssey-dsl/odyssey-dsl"
 
@@ -80,7 +82,24 @@ def test_grammar_scope_and_file_types_match_package_json() -> None:
     assert language["extensions"] == [f".{t}" for t in GRAMMAR["fileTypes"]] == [".ody"]
     assert (VSCODE / grammar["path"]).resolve() == (VSCODE / "syntaxes" / "ody.tmLanguage.json").resolve()
     assert (VSCODE / language["configuration"]).is_file()
-    assert (VSCODE / PACKAGE["main"]).is_file()
+
+
+def test_the_extension_is_bundled_into_main_and_shipped_alone() -> None:
+    """esbuild writes `main` from the source (and vscode-languageclient) before packaging;
+    the .vsix takes only what VS Code reads (ci.sh checks the real .vsix)."""
+    program, entry, *options = shlex.split(PACKAGE["scripts"]["bundle"])
+    assert program == "esbuild" and (VSCODE / entry).resolve() == SOURCE.resolve()
+    assert {"--bundle", "--platform=node", "--external:vscode", f"--outfile={PACKAGE['main'].removeprefix('./')}"} \
+        <= set(options)
+    assert PACKAGE["scripts"]["vscode:prepublish"].startswith("npm run bundle")
+    assert "--no-dependencies" in PACKAGE["scripts"]["package"] and "dependencies" not in PACKAGE
+    ignore = (VSCODE / ".vscodeignore").read_text(encoding="utf-8").splitlines()
+    shipped = {line.removeprefix("!") for line in ignore if line.startswith("!")}
+    (grammar,) = PACKAGE["contributes"]["grammars"]
+    (language,) = PACKAGE["contributes"]["languages"]
+    assert "**" in ignore and shipped == {p.removeprefix("./") for p in (
+        "package.json", PACKAGE["main"], grammar["path"], language["configuration"], "LICENSE", "README.md",
+        "CHANGELOG.md")}
 
 
 def test_package_json_names_the_project_its_license_and_version() -> None:
@@ -89,19 +108,19 @@ def test_package_json_names_the_project_its_license_and_version() -> None:
     assert PACKAGE["version"] == pyproject["version"]
     assert PACKAGE["repository"]["url"] == REPOSITORY_URL
     assert (VSCODE / "LICENSE").read_text(encoding="utf-8") == (ROOT / "LICENSE").read_text(encoding="utf-8")
-    for name, version in {**PACKAGE["dependencies"], **PACKAGE["devDependencies"]}.items():
+    for name, version in PACKAGE["devDependencies"].items():
         assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name} is not pinned: {version}"
     lock = json.loads((VSCODE / "package-lock.json").read_text(encoding="utf-8"))
     assert lock["lockfileVersion"] == 3
     assert lock["packages"][""]["devDependencies"] == PACKAGE["devDependencies"]
-    assert lock["packages"][""]["dependencies"] == PACKAGE["dependencies"]
+    assert "dependencies" not in lock["packages"][""]  # everything the extension runs is bundled
 
 
 def test_the_extension_starts_ody_lsp_from_its_setting() -> None:
     settings = PACKAGE["contributes"]["configuration"]["properties"]
     assert settings["ody.server.path"]["default"] == "ody"
     assert settings["ody.inlayHints.enabled"]["default"] is True
-    source = (VSCODE / "extension.js").read_text(encoding="utf-8")
+    source = SOURCE.read_text(encoding="utf-8")
     assert "args: ['lsp']" in source
     assert "pip install odyssey-dsl" in source
     for key in re.findall(r"settings\.get\('([\w.]+)'", source):
