@@ -23,6 +23,8 @@ from typing import Any
 import click
 import pytest
 from conftest import diags
+from hypothesis import given
+from hypothesis import strategies as st
 
 from odyssey_dsl import times
 from odyssey_dsl.cli import main
@@ -202,13 +204,16 @@ def _coloured_value(directive: str, value: str) -> bool:
     return match is not None and match.end() == len(line)
 
 
+#: Every value of every directive, and durations for `min-gap`.
+_WORDS = sorted({value for values in _VALUES.values() for value in values} | {"2s", "0", "1:30", "250ms"})
+
+
 def test_directive_values_are_coloured_as_ody_lint_takes_them() -> None:
     """Every value of vocabulary.DIRECTIVE_VALUES (and a duration for `min-gap`) is coloured as
     valid, and what `ody lint` rejects is not: quoted (`orientation "portrait"`), another
     directive's value, another case, two values."""
-    words = sorted({value for values in _VALUES.values() for value in values} | {"2s", "0"})
     accepted = set()
-    for directive, word in product([*_VALUES, "min-gap"], words):
+    for directive, word in product([*_VALUES, "min-gap"], _WORDS):
         for value in {word, f'"{word}"', f'"""{word}"""', word.upper(), word.capitalize(), f"{word}s",
                       f"{word} {word}", f'{word}"x"', f"@{word}"}:
             script = f'{directive} {value}\n@0 start "x"\n@3s end\n'
@@ -216,7 +221,18 @@ def test_directive_values_are_coloured_as_ody_lint_takes_them() -> None:
                 accepted.add((directive, value))
             assert _coloured_value(directive, value) == ((directive, value) in accepted), f"{directive} {value}"
     assert {(directive, value) for directive, values in _VALUES.items() for value in values} <= accepted
-    assert {("min-gap", "2s"), ("min-gap", "0")} <= accepted
+    assert {("min-gap", "2s"), ("min-gap", "0"), ("min-gap", "1:30"), ("min-gap", "250ms")} <= accepted
+
+
+@given(st.sampled_from([*_VALUES, "min-gap"]), st.one_of(
+    st.text(alphabet="portaiclndsefhm0123456789:.@\" \t", max_size=14),
+    st.builds(lambda before, word, after: before + word + after, st.sampled_from(["", '"', '"""', " ", "\t", "@"]),
+              st.sampled_from(_WORDS), st.sampled_from(["", '"', '"""', " ", "s", " on", "x", '"x"', " 3s"]))))
+def test_any_directive_value_is_coloured_valid_exactly_when_the_compiler_takes_it(directive: str, value: str) -> None:
+    """The same agreement on generated values: quoted, glued, repeated, half-typed."""
+    script = f'{directive} {value}\n@0 start "x"\n@3s end\n'
+    accepted = not [d for d in diags(script) if d.span.line == 1]
+    assert _coloured_value(directive, value.rstrip(" \t")) == accepted
 
 
 def test_grammar_patterns_are_python_compatible_except_anchors() -> None:
