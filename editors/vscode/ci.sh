@@ -18,7 +18,7 @@ npm ci --no-audit --no-fund --ignore-scripts  # no install script is needed to t
 
 # 1. The TextMate grammar, scope by scope (tests/*.test.ody, vscode-tmgrammar-test).
 npm test
-# 2. The screenplays the project ships: nothing marked invalid, every time coloured as a time.
+# 2. The screenplays the project ships: nothing marked invalid, every cue's time and action coloured.
 node tests/examples.js
 
 # 3. The .vsix: exactly the manifest, the one-file bundle, the grammar, the language
