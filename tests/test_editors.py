@@ -1,9 +1,10 @@
 """The editor integrations agree with the language, checked without Node or an editor.
 
 - editors/vscode: the TextMate grammar parses, names the scope and file type package.json
-  declares, colours every keyword of grammar/ody.lark, and its time pattern accepts what
-  `times.parse_time` accepts (the Node side, editors/vscode/ci.sh, tests the colours token
-  by token with vscode-tmgrammar-test);
+  declares, colours every keyword of grammar/ody.lark (actions only after a time), its time
+  pattern accepts what `times.parse_time` accepts and its directive values what the compiler
+  takes (the Node side, editors/vscode/ci.sh, tests the colours token by token with
+  vscode-tmgrammar-test); the extension is bundled, and the .vsix ships only what VS Code reads;
 - .pre-commit-hooks.yaml runs real `ody` commands with real options on `.ody` files;
 - docs/editors.md: its TOML and JSON snippets parse and name the extension's real settings.
 """
@@ -21,6 +22,9 @@ from typing import Any
 
 import click
 import pytest
+from conftest import diags
+from hypothesis import given
+from hypothesis import strategies as st
 
 from odyssey_dsl import times
 from odyssey_dsl.cli import main
@@ -30,6 +34,7 @@ from odyssey_dsl.vocabulary import DIRECTIVE_VALUES as _VALUES
 ROOT = Path(__file__).resolve().parent.parent
 VSCODE = ROOT / "editors" / "vscode"
 PACKAGE = json.loads((VSCODE / "package.json").read_text(encoding="utf-8"))
+SOURCE = VSCODE / "src" / "extension.js"
 GRAMMAR = json.loads((VSCODE / "syntaxes" / "ody.tmLanguage.json").read_text(encoding="utf-8"))
 REPOSITORY_URL = "https://github.com/odyssey-dsl/odyssey-dsl"
 
@@ -79,7 +84,24 @@ def test_grammar_scope_and_file_types_match_package_json() -> None:
     assert language["extensions"] == [f".{t}" for t in GRAMMAR["fileTypes"]] == [".ody"]
     assert (VSCODE / grammar["path"]).resolve() == (VSCODE / "syntaxes" / "ody.tmLanguage.json").resolve()
     assert (VSCODE / language["configuration"]).is_file()
-    assert (VSCODE / PACKAGE["main"]).is_file()
+
+
+def test_the_extension_is_bundled_into_main_and_shipped_alone() -> None:
+    """esbuild writes `main` from the source (and vscode-languageclient) before packaging;
+    the .vsix takes only what VS Code reads (ci.sh checks the real .vsix)."""
+    program, entry, *options = shlex.split(PACKAGE["scripts"]["bundle"])
+    assert program == "esbuild" and (VSCODE / entry).resolve() == SOURCE.resolve()
+    assert {"--bundle", "--platform=node", "--external:vscode", f"--outfile={PACKAGE['main'].removeprefix('./')}"} \
+        <= set(options)
+    assert PACKAGE["scripts"]["vscode:prepublish"].startswith("npm run bundle")
+    assert "--no-dependencies" in PACKAGE["scripts"]["package"] and "dependencies" not in PACKAGE
+    ignore = (VSCODE / ".vscodeignore").read_text(encoding="utf-8").splitlines()
+    shipped = {line.removeprefix("!") for line in ignore if line.startswith("!")}
+    (grammar,) = PACKAGE["contributes"]["grammars"]
+    (language,) = PACKAGE["contributes"]["languages"]
+    assert "**" in ignore and shipped == {p.removeprefix("./") for p in (
+        "package.json", PACKAGE["main"], grammar["path"], language["configuration"], "LICENSE", "README.md",
+        "CHANGELOG.md")}
 
 
 def test_package_json_names_the_project_its_license_and_version() -> None:
@@ -88,19 +110,19 @@ def test_package_json_names_the_project_its_license_and_version() -> None:
     assert PACKAGE["version"] == pyproject["version"]
     assert PACKAGE["repository"]["url"] == REPOSITORY_URL
     assert (VSCODE / "LICENSE").read_text(encoding="utf-8") == (ROOT / "LICENSE").read_text(encoding="utf-8")
-    for name, version in {**PACKAGE["dependencies"], **PACKAGE["devDependencies"]}.items():
+    for name, version in PACKAGE["devDependencies"].items():
         assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name} is not pinned: {version}"
     lock = json.loads((VSCODE / "package-lock.json").read_text(encoding="utf-8"))
     assert lock["lockfileVersion"] == 3
     assert lock["packages"][""]["devDependencies"] == PACKAGE["devDependencies"]
-    assert lock["packages"][""]["dependencies"] == PACKAGE["dependencies"]
+    assert "dependencies" not in lock["packages"][""]  # everything the extension runs is bundled
 
 
 def test_the_extension_starts_ody_lsp_from_its_setting() -> None:
     settings = PACKAGE["contributes"]["configuration"]["properties"]
     assert settings["ody.server.path"]["default"] == "ody"
     assert settings["ody.inlayHints.enabled"]["default"] is True
-    source = (VSCODE / "extension.js").read_text(encoding="utf-8")
+    source = SOURCE.read_text(encoding="utf-8")
     assert "args: ['lsp']" in source
     assert "pip install odyssey-dsl" in source
     for key in re.findall(r"settings\.get\('([\w.]+)'", source):
@@ -119,6 +141,7 @@ def test_language_configuration_comments_and_quotes() -> None:
 
 
 def test_every_keyword_of_the_language_is_coloured_as_a_keyword() -> None:
+    """Directives, `scene` and `image` by their own rules; actions only in a cue (below)."""
     keywords = _lark_keywords()
     assert keywords == {*ACTIONS, *DIRECTIVES, "scene", "image"}
     patterns = _keyword_patterns()
@@ -131,15 +154,89 @@ def test_every_keyword_of_the_language_is_coloured_as_a_keyword() -> None:
                 return True
         return False
 
-    for keyword in sorted(keywords):
+    for keyword in sorted(keywords - set(ACTIONS)):
         assert coloured(keyword, f'{keyword} "x"'), f"`{keyword}` is not coloured as a keyword"
         assert not coloured(keyword, f'{keyword}s "x"') and not coloured(f"{keyword}s", f'{keyword}s "x"')
         assert not coloured(keyword.upper(), f'{keyword.upper()} "x"'), "keywords are lowercase"
+    for action in ACTIONS:
+        assert not coloured(action, f'{action} "x"'), f"`{action}` is coloured outside a cue"
     text = json.dumps(GRAMMAR)
-    for directive, values in _VALUES.items():
+    for directive in DIRECTIVES:
         assert f"keyword.other.directive.{directive}.ody" in text
-        for value in values:
-            assert re.search(rf"\b{value}\b", text), f"`{directive} {value}` is not coloured"
+
+
+def test_actions_are_keywords_only_right_after_the_time() -> None:
+    """`@3s end` colours `end`; `end` at the start of a line, after a prompt or after a stray
+    word does not (the Node tests, tests/times.test.ody, check those lines token by token)."""
+    cues = GRAMMAR["repository"]["cue"]["patterns"]
+    assert [rule["patterns"] for rule in cues] == [[{"include": "#cue-body"}]] * 2
+    (action,) = [rule for rule in _rules(GRAMMAR) if "keyword.control.action" in json.dumps(rule.get("captures"))]
+    assert action in GRAMMAR["repository"]["cue-body"]["patterns"] and action["match"].startswith("\\G")
+    assert "#cue-body" not in json.dumps([GRAMMAR["patterns"], GRAMMAR["repository"]["directive"]])
+    after_time = _anchored(action["match"])
+    for time, word in product(("@0", "@+3s", "@3sec"), [*ACTIONS, "interct", "ends", "End"]):
+        line = f'{time}\t{word} "x"'
+        (head,) = [m for rule in cues if (m := re.match(rule["begin"], line))][:1]
+        match = after_time.match(line, head.end())
+        taken = match.group(1) if match is not None else None
+        assert taken == (word if word in ACTIONS else None), line
+
+
+def _anchored(source: str) -> re.Pattern[str]:
+    """A rule that starts with `\\G` (right after its parent rule's begin), as a Python regex
+    to `match` at that position."""
+    assert source.startswith("\\G")
+    return re.compile(source.removeprefix("\\G"))
+
+
+def _coloured_value(directive: str, value: str) -> bool:
+    """Whether the grammar colours `value` as a valid value of `directive`: the directive's
+    value rule takes it right after the keyword, and only a comment may follow."""
+    (rule,) = [r for r in GRAMMAR["repository"]["directive"]["patterns"] if f"({directive})" in r["begin"]]
+    (value_rule,) = [p for p in rule["patterns"] if p.get("match", "").startswith("\\G")]
+    assert value_rule["captures"]["1"]["name"].startswith("constant.")
+    # a comment, the value, and anything else (a string included) marked invalid
+    assert rule["patterns"] == [{"include": "#comment"}, value_rule, {"include": "#invalid-value"}]
+    line = f"{directive} {value}"
+    head = re.match(rule["begin"], line)
+    assert head is not None
+    match = _anchored(value_rule["match"]).match(line, head.end())
+    return match is not None and line[match.end():].lstrip(" \t")[:1] in ("", "#")
+
+
+#: The directives whose value is a duration (`min-gap 2s`): neither a title nor a word from a list.
+_DURATION_DIRECTIVES = tuple(d for d in DIRECTIVES if d != "title" and d not in _VALUES)
+#: Every value of every directive, and durations.
+_WORDS = sorted({value for values in _VALUES.values() for value in values} | {"2s", "0", "1:30", "250ms"})
+
+
+def _takes(directive: str, value: str) -> bool:
+    """Whether the compiler takes `directive value`: no diagnostic on its line."""
+    return not [d for d in diags(f'{directive} {value}\n@0 start "x"\n@3s end\n') if d.span.line == 1]
+
+
+def test_directive_values_are_coloured_as_ody_lint_takes_them() -> None:
+    """Every value of vocabulary.DIRECTIVE_VALUES (and a duration) is coloured as valid, and what
+    `ody lint` rejects is not: quoted (`orientation "portrait"`), another directive's value,
+    another case, two values."""
+    accepted = set()
+    for directive, word in product([*_VALUES, *_DURATION_DIRECTIVES], _WORDS):
+        for value in {word, f'"{word}"', f'"""{word}"""', word.upper(), word.capitalize(), f"{word}s",
+                      f"{word} {word}", f'{word}"x"', f"@{word}"}:
+            if _takes(directive, value):
+                accepted.add((directive, value))
+            assert _coloured_value(directive, value) == ((directive, value) in accepted), f"{directive} {value}"
+    assert {(directive, value) for directive, values in _VALUES.items() for value in values} <= accepted
+    assert {(directive, "2s") for directive in _DURATION_DIRECTIVES} <= accepted
+
+
+@given(st.sampled_from([*_VALUES, *_DURATION_DIRECTIVES]), st.one_of(
+    st.text(alphabet="portaiclndsefhm0123456789:.@\" \t", max_size=14),
+    st.builds(lambda before, word, after: before + word + after, st.sampled_from(["", '"', '"""', " ", "\t", "@"]),
+              st.sampled_from(_WORDS), st.sampled_from(["", '"', '"""', " ", "s", " on", "x", '"x"', " 3s"]))))
+def test_any_directive_value_is_coloured_valid_exactly_when_the_compiler_takes_it(directive: str, value: str) -> None:
+    """The same agreement on generated values: quoted, glued, repeated, half-typed."""
+    assert _coloured_value(directive, value.rstrip(" \t")) == _takes(directive, value)
 
 
 def test_grammar_patterns_are_python_compatible_except_anchors() -> None:
@@ -153,14 +250,8 @@ def test_grammar_patterns_are_python_compatible_except_anchors() -> None:
 # --- times: the grammar's pattern against the language's parser -------------------------------
 
 def _time_pattern() -> re.Pattern[str]:
-    (valid, _invalid) = GRAMMAR["repository"]["time"]["patterns"]
-    return re.compile(valid["match"])
-
-
-def _duration_pattern() -> re.Pattern[str]:
-    (rule,) = [r for r in GRAMMAR["repository"]["directive"]["patterns"] if "(min-gap)" in r["begin"]]
-    (duration,) = [p for p in rule["patterns"] if p.get("name") == "constant.numeric.duration.ody"]
-    return re.compile(duration["match"])
+    (valid, _invalid) = GRAMMAR["repository"]["cue"]["patterns"]
+    return re.compile(valid["begin"])
 
 
 def _time_samples() -> list[str]:
@@ -197,17 +288,18 @@ def test_time_pattern_accepts_what_the_language_accepts() -> None:
     assert checked > 500
 
 
-def test_min_gap_pattern_accepts_durations() -> None:
-    pattern = _duration_pattern()
+@pytest.mark.parametrize("directive", _DURATION_DIRECTIVES)
+def test_duration_values_are_coloured_as_the_compiler_takes_them(directive: str) -> None:
+    """`min-gap` (and any directive whose value is a duration) against the compiler, except for
+    the two checks a regex cannot make: a whole number of milliseconds, and the limit."""
     for text in _time_samples():
-        match = pattern.match(text)
-        coloured = match is not None and match.end() == len(text)
-        parsed = times.parse_time(text)
-        valid = not isinstance(parsed, times.TimeError) and not text.startswith("+")
-        if coloured and isinstance(parsed, times.TimeError):
+        coloured, taken = _coloured_value(directive, text), _takes(directive, text)
+        if coloured and not taken:
+            parsed = times.parse_time(text)
+            assert isinstance(parsed, times.TimeError), f"{directive} {text}: coloured, not taken"
             assert parsed.message in ("not a whole number of milliseconds", "time is too large"), text
         else:
-            assert coloured == valid, f"min-gap {text}: grammar {coloured}, parse_time {parsed}"
+            assert coloured == taken, f"{directive} {text}: grammar {coloured}, compiler {taken}"
 
 
 # --- .pre-commit-hooks.yaml --------------------------------------------------------------------
@@ -257,21 +349,22 @@ def test_pre_commit_hooks_run_real_ody_commands_on_ody_files() -> None:
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
-def _blocks(kind: str) -> list[str]:
+def docs_blocks(kind: str) -> list[str]:
+    """The bodies of the ```KIND fences of docs/editors.md (also read by tests/test_neovim.py)."""
     docs = (ROOT / "docs" / "editors.md").read_text(encoding="utf-8")
     return [body for fence, body in _FENCE.findall(docs) if fence == kind]
 
 
 @pytest.mark.parametrize("kind", ["toml", "json", "lua", "elisp", "yaml", "sh"])
 def test_editors_md_has_its_snippets(kind: str) -> None:
-    assert _blocks(kind), f"docs/editors.md has no ```{kind} block"
+    assert docs_blocks(kind), f"docs/editors.md has no ```{kind} block"
 
 
 def test_editors_md_toml_and_json_parse_and_name_real_settings() -> None:
-    for body in _blocks("toml"):
+    for body in docs_blocks("toml"):
         tomllib.loads(body)
     settings = set(PACKAGE["contributes"]["configuration"]["properties"])
-    for body in _blocks("json"):
+    for body in docs_blocks("json"):
         value = json.loads(body if body.lstrip().startswith("{") else "{" + body + "}")
         for key in re.findall(r'"(ody\.[\w.]+)"', json.dumps(value)):
             assert key in settings, f"docs/editors.md names `{key}`, which the extension does not have"
@@ -279,7 +372,7 @@ def test_editors_md_toml_and_json_parse_and_name_real_settings() -> None:
 
 def test_editors_md_pre_commit_snippet_uses_the_hooks() -> None:
     """The snippet names real hooks, and the section says what each of them does."""
-    (snippet,) = [body for body in _blocks("yaml") if "rev:" in body]
+    (snippet,) = [body for body in docs_blocks("yaml") if "rev:" in body]
     ids = set(re.findall(r"- id: ([\w-]+)", snippet))
     hooks = {hook["id"] for hook in _hooks()}
     assert ids and ids <= hooks

@@ -1,7 +1,8 @@
 'use strict';
 // Colours every screenplay the project ships (examples/*.ody): they all pass `ody lint
-// --strict`, so no token may be marked invalid, every cue's time must be coloured as a time,
-// and each file must end outside any string or directive (the state a next line starts in).
+// --strict`, so no token may be marked invalid, every cue's time must be coloured as a time
+// and its action as an action, and each file must end outside any string or directive (the
+// state a next line starts in).
 // Usage: node tests/examples.js [FILE.ody...]   (default: ../../examples/*.ody)
 
 const fs = require('fs');
@@ -39,9 +40,16 @@ function check(grammar, file) {
       }
     }
     const first = result.tokens.find((token) => line.slice(token.startIndex, token.endIndex).trim() !== '');
-    if (state.depth === textmate.INITIAL.depth && first && line.slice(first.startIndex).startsWith('@')
-        && !first.scopes.includes('constant.numeric.time.ody')) {
-      problems.push(`${where}: the cue's time is not coloured as a time (${first.scopes.join(' ')})`);
+    if (state.depth === textmate.INITIAL.depth && first && line.slice(first.startIndex).startsWith('@')) {
+      if (!first.scopes.includes('constant.numeric.time.ody')) {
+        problems.push(`${where}: the cue's time is not coloured as a time (${first.scopes.join(' ')})`);
+      }
+      // the word after the time is the cue's action (these files pass `ody lint --strict`)
+      const action = /^\s*@\S+\s+/.exec(line)[0].length;
+      const token = result.tokens.find((t) => t.startIndex === action);
+      if (!token || !token.scopes.some((scope) => scope.startsWith('keyword.control.action.'))) {
+        problems.push(`${where}: the cue's action is not coloured as an action`);
+      }
     }
     state = result.ruleStack;
   });
@@ -69,7 +77,7 @@ async function main() {
   if (problems.length > 0) {
     process.exit(1);
   }
-  console.log(`coloured ${files.length} screenplays: no invalid token, every time coloured`);
+  console.log(`coloured ${files.length} screenplays: no invalid token, every time and action coloured`);
 }
 
 main().catch((error) => {

@@ -1,7 +1,9 @@
 'use strict';
-// The parts of extension.js that run before the language server: finding the executable and
+// The parts of the extension that run before the language server: finding the executable and
 // the message when it is missing. VS Code cannot run here, so `vscode` is a small stand-in.
-// Usage: node --test tests/
+// ODY_EXTENSION names the file to test: ci.sh gives the bundle unpacked from the .vsix (which
+// must then load with nothing but `vscode` and Node's own modules); the default is the source.
+// Usage: [ODY_EXTENSION=path/to/dist/extension.js] node --test tests/
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -36,11 +38,14 @@ const vscode = {
 // vscode-languageclient subclasses a few of VS Code's classes as it loads: any name this
 // stand-in lacks is an empty class.
 const stub = new Proxy(vscode, { get: (target, name) => (name in target ? target[name] : class {}) });
+const bundle = process.env.ODY_EXTENSION;
+const requested = new Set();
 const load = Module._load;
 Module._load = function (request, ...rest) {
+  requested.add(request);
   return request === 'vscode' ? stub : load.call(this, request, ...rest);
 };
-const extension = require('../extension.js');
+const extension = require(bundle ? path.resolve(bundle) : '../src/extension.js');
 
 function tempDir() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'ody-vscode-'));
@@ -83,4 +88,11 @@ test('a missing executable gives one clear message, and activation does not wait
   assert.match(text, /ody\.server\.path/);
   assert.deepEqual(actions, ['Open Settings', 'Show Output']);
   await extension.deactivate();
+});
+
+test('the bundle needs nothing but vscode and Node\'s own modules', { skip: !bundle && 'ODY_EXTENSION is not set' }, () => {
+  const foreign = [...requested].filter((name) => name !== 'vscode' && name !== path.resolve(bundle) && !Module.isBuiltin(name));
+  assert.deepEqual(foreign, []);
+  assert.equal(typeof extension.activate, 'function');
+  assert.equal(typeof extension.deactivate, 'function');
 });
