@@ -138,7 +138,11 @@ def test_sigkill_between_intent_and_answer_is_reconciled_first(home: Home) -> No
     assert rows[0]["job_id"] == orphan["job_id"] and rows[0]["state"] == "adopted"
 
 
-def test_several_candidates_stop_and_name_the_adopt_command(home: Home) -> None:
+@pytest.mark.parametrize("finished_first", [True, False], ids=["adopted-job-finished", "adopted-job-running"])
+def test_several_candidates_stop_and_name_the_adopt_command(home: Home, finished_first: bool) -> None:
+    """Whether the adopted job has finished when the next run looks (a slow machine) or not,
+    a mismatch ends that run: nothing downloaded into the screenplay's folder, nothing paid
+    for (a finished one used to be rejected and a new job submitted at once)."""
     from odyssey_dsl.compiler import compile_path
     from odyssey_dsl.runner.journal import Journal
     from odyssey_dsl.runner.prepare import prepare
@@ -161,6 +165,9 @@ def test_several_candidates_stop_and_name_the_adopt_command(home: Home) -> None:
         assert "ody adopt JOB" in done.stderr
         adopted = home.ody("adopt", second["job_id"], "cat.ody")
         assert adopted.returncode == 0, adopted.stderr
+        if finished_first:
+            with Api(server.url, KEY) as api:
+                assert api.login().wait(second["job_id"])["status"] == "completed"
         done = home.ody("run", "cat.ody")
         assert done.returncode == 3  # the adopted job is 1 s long: it does not match cat.ody's 2 s
         assert "does not match" in done.stderr

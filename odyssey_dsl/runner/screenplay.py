@@ -179,7 +179,9 @@ class ScreenplayRun:
         for row in self.rows:
             self._refresh(row)
         needed = decide.needed(self.p.scenes, self.rows, self.jobs)
-        if self.ctx.submitter is not None:  # the job commands wait and download, never pay
+        # A rejected adoption ends the run as when it is found after waiting: the writer
+        # decides what to do with that job before anything else is paid for.
+        if self.ctx.submitter is not None and self.result.code != EXIT_JOB:  # job commands never pay
             news = decide.reuse_news(self.p.scenes, self.rows, self.jobs, needed)
             if news is not None:
                 self.say(news.text, news.loud)
