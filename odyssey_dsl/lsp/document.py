@@ -32,6 +32,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple, cast, overload
 
@@ -44,7 +45,7 @@ from ..rules.images import check_images
 from ..rules.registry import ScriptEnd, Timed, on_script_end
 from ..rules.scenes import scene_like, scenes
 from ..rules.suppression import comment_codes, lone_suppression, setting_codes
-from ..rules.timing import Progress, spell_ody, step
+from ..rules.timing import Progress, pace, spell_ody, step
 from ..syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Text, Time, Word, parse_items
 
 # One byte per record says what it is, so that `bytearray.find` (memchr) finds scripts, cues
@@ -422,6 +423,10 @@ class LiveDocument:
                 found.append((head, end))
         return found
 
+    def _pace(self, start: int, end: int) -> int:
+        """`rules.timing.pace` of the cues in records `start..end-1`."""
+        return pace(self._timed(m.start()) for m in _CUE_RUN.finditer(self._kinds, start, end))
+
     def _timed(self, index: int) -> Timed:
         record = self._records[index]
         return Timed(cast(Cue, self._current(index)), record.ms, record.after_break)
@@ -438,7 +443,7 @@ class LiveDocument:
             items.append(self._current(index))
             index = kinds.find(b"D", index + 1)
         found: list[Diagnostic] = []
-        return directives(items, found), found
+        return directives(items, found, self.settings.max_duration_ms), found
 
     def _scene_rules(self, scripts: list[tuple[int, int]]) -> list[Diagnostic]:
         """ODY110, from the scene lines, the cues above the first and one statement of each scene."""
@@ -464,10 +469,15 @@ class LiveDocument:
         for head, end in scripts:
             first, last = _find(kinds, _CUES, head + 1, end), self._last_cue(head + 1, end)
             broken = (head >= 0 and kinds[head] == _BROKEN_SCENE) or _find(kinds, _BREAKS, head + 1, end) >= 0
-            progress = self._records[last].progress if last >= 0 else None
-            ended = progress is not None and progress.ended
+            progress = (self._records[last].progress if last >= 0 else None) or Progress()
+            before = self._last_cue(head + 1, last) if last >= 0 else -1
+            kept: list[Diagnostic] = []
             on_script_end.run(ScriptEnd(self._timed(first) if first >= 0 else None, self._timed(last) if last >= 0 else None,
-                                        ended, self._options.min_gap_ms, broken, broken, empty, spell_ody), found)
+                                        progress, self._options.min_gap_ms, broken, broken, empty, spell_ody,
+                                        self._options.max_duration_ms, self._timed(before) if before >= 0 else None,
+                                        partial(self._pace, head + 1, before + 1)), kept)
+            codes = self._records[last].codes if last >= 0 else frozenset()  # warnings sit on the last cue
+            found += (d for d in kept if d.is_error or (d.code not in self._silenced and d.code not in codes))
         return found
 
     def _image_rules(self) -> list[Diagnostic]:
@@ -476,7 +486,7 @@ class LiveDocument:
         base = self.path.parent if self.path is not None else Path.cwd()
         index = self._imaged.find(1, max(_find(self._kinds, _HEADS), 0))  # cues above the first scene: no script
         while index >= 0:
-            check_images((self._timed(index),), base, found)
+            check_images((self._timed(index),), base, found, self._options.portrait)
             index = self._imaged.find(1, index + 1)
         return found
 
