@@ -794,3 +794,117 @@ def test_ody205_a_typed_tab_in_a_prompt_warns_in_lint_and_the_editor() -> None:
     live = LiveDocument(text.replace("a\tcat", "a cat"), None, Settings())
     live.edit((0, 11), (0, 12), "\t")  # the editor's driver reruns the rule on the edited cue only
     assert live.text == text and live.diagnostics == tuple(found)
+
+
+# --- ODY206: an `end` whose unit looks mistyped --------------------------------------------------
+
+
+def test_ody206_an_end_in_minutes_after_cues_in_seconds() -> None:
+    """`@4m` meant `@4s`, but 4 s is not after 6 s: the suggestion is the longest gap after the last cue.
+    (Four minutes is also over the stream limit: ODY202 says so on its own.)"""
+    found = diags('@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@4m end')
+    assert [f.code for f in found] == ["ODY202", "ODY206"]
+    d = found[1]
+    assert not d.is_error
+    assert d.message == "`end` comes 3m54s after the cue before it, more than 10 times any gap before (3s at most)"
+    assert d.help == "the video lasts until `end` and every second is paid for: did you mean `@9s`?"
+    assert fixes(d) == [(Span(4, 1, 4, 4), "@9s")]
+    assert not d.is_safe(d.fixes[0])
+
+
+def test_ody206_the_end_s_number_in_the_other_cues_unit_when_that_is_after_them() -> None:
+    d = only(diags('@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@2m end'), "ODY206")
+    assert fixes(d) == [(Span(4, 1, 4, 4), "@9s")]  # 2 s is not after 6 s
+    d = only(diags('@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@2.25m end'), "ODY206")
+    assert fixes(d) == [(Span(4, 1, 4, 7), "@9s")]
+    d = only(diags('min-gap 1s\n@0 start "a"\n@1s interact "b"\n@2s interact "c"\n@1m end'), "ODY206")
+    assert fixes(d) == [(Span(5, 1, 5, 4), "@3s")]
+    d = only(diags('@0 start "a"\n@3s interact "b"\n@+3s interact "c"\n@+2m end'), "ODY206")
+    assert fixes(d) == [(Span(4, 1, 4, 5), "@+2s")]
+
+
+def test_ody206_not_when_the_last_gap_is_short_or_like_the_others() -> None:
+    assert codes('@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@36s end') == []  # exactly 30 s
+    assert codes('@0 start "a"\n@10s interact "b"\n@20s interact "c"\n@2m end') == []  # 10 times, not more
+    assert codes('@0 start "a"\n@3s interact "b"\n@1m end') == []  # one gap before: no pace to compare with
+    assert codes('@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@2m end # ody: ignore[long-last-gap]') == []
+
+
+def test_ody206_in_the_editor_too() -> None:
+    from odyssey_dsl.lsp.document import LiveDocument
+
+    text = '@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@9s end\n'
+    live = LiveDocument(text, None, Settings())
+    live.edit((3, 2), (3, 3), "m")  # `@9m end`: over the stream limit too
+    assert live.diagnostics == tuple(diags(live.text)) and [d.code for d in live.diagnostics] == ["ODY202", "ODY206"]
+
+
+# --- ODY205: tabs in titles and scene names --------------------------------------------------------
+
+
+def test_ody205_a_typed_tab_in_a_title_or_a_scene_name() -> None:
+    from odyssey_dsl.lsp.document import LiveDocument
+
+    text = 'title "Night\ttrain"\nscene "one\ttwo"\n@0 start "a"\n@3s end\nscene "three\\tfour"\n@0 start "b"\n@3s end\n'
+    found = diags(text)
+    assert [(d.code, d.span.line, d.message) for d in found] == [
+        ("ODY205", 1, "this title has a tab character: it is kept as `\\t`"),
+        ("ODY205", 2, "this scene name has a tab character: it is kept as `\\t`")]
+    assert LiveDocument(text, None, Settings()).diagnostics == tuple(found)
+    silenced = text.replace('train"', 'train"  # ody: ignore[ODY205]')
+    assert [d.span.line for d in diags(silenced)] == [2]
+    assert LiveDocument(silenced, None, Settings()).diagnostics == tuple(diags(silenced))
+    assert diags(text, settings=Settings(ignore=frozenset({"ODY205"}))) == []
+    assert LiveDocument(text, None, Settings(ignore=frozenset({"ODY205"}))).diagnostics == ()
+
+
+# --- ODY207: an image of the other orientation ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("orientation", "size", "warned"), [
+    ("", (121, 100), True), ("", (120, 100), False), ("", (100, 100), False), ("", (9, 16), False),
+    ("orientation landscape\n", (100, 121), True), ("orientation landscape\n", (100, 120), False),
+    ("orientation landscape\n", (16, 9), False),
+])
+def test_ody207_an_image_clearly_of_the_other_shape_will_be_cropped(tmp_path: Path, orientation: str,
+                                                                    size: tuple[int, int], warned: bool) -> None:
+    from odyssey_dsl.lsp.document import LiveDocument
+
+    (tmp_path / "pic.png").write_bytes(png_bytes(*size))
+    text = orientation + '@0 start "a" image "pic.png"\n@3s end\n'
+    found = diags(text, tmp_path)
+    assert [d.code for d in found] == (["ODY207"] if warned else [])
+    assert LiveDocument(text, tmp_path / "t.ody", Settings()).diagnostics == tuple(found)
+    inline = text.replace("pic.png", data_url("image/png", png_bytes(*size)))
+    assert [d.code for d in diags(inline)] == (["ODY207"] if warned else [])
+
+
+def test_ody207_message_and_place() -> None:
+    d = only(diags(f'@0 start "a" image "{data_url("image/png", png_bytes(16, 9))}"\n@3s end'), "ODY207")
+    assert d.message == "this landscape image (16×9) will be cropped to fill a portrait video"
+    assert d.help == "use a portrait image (or a square one), or write `orientation landscape` at the top"
+    assert d.span.line == 1 and d.span.column == 20 and not d.is_error  # the image string
+
+
+def test_a_late_orientation_judges_the_images_of_a_batch_with_it(tmp_path: Path) -> None:
+    (tmp_path / "pic.png").write_bytes(png_bytes(16, 9))
+    text = 'scene "one"\n@0 start "a" image "pic.png"\n@3s end\norientation landscape\n'
+    assert codes(text, tmp_path) == ["ODY109"]
+
+
+# --- `~` in image paths ------------------------------------------------------------------------------
+
+
+def test_an_image_path_from_the_home_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from odyssey_dsl.lsp.document import LiveDocument
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "Pictures").mkdir()
+    (tmp_path / "Pictures" / "x.png").write_bytes(png_bytes())
+    text = '@0 start "a" image "~/Pictures/x.png"\n@3s end\n'
+    result = compile_ody(text)  # the screenplay is elsewhere: the image is found from the home folder
+    assert result.ok and result.diagnostics == ()
+    assert result.scripts is not None and (result.scripts[0][0].image or "").startswith("data:image/png;base64,")
+    assert LiveDocument(text, None, Settings()).diagnostics == ()
+    d = only(diags(text.replace("x.png", "y.png")), "ODY107")
+    assert d.message == "image file not found: y.png" and d.help == f"looked in {tmp_path / 'Pictures'}"

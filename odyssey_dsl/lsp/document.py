@@ -471,14 +471,16 @@ class LiveDocument:
             broken = (head >= 0 and kinds[head] == _BROKEN_SCENE) or _find(kinds, _BREAKS, head + 1, end) >= 0
             progress = (self._records[last].progress if last >= 0 else None) or Progress()
             before = self._last_cue(head + 1, last) if last >= 0 else -1
-            kept: list[Diagnostic] = []
             on_script_end.run(ScriptEnd(self._timed(first) if first >= 0 else None, self._timed(last) if last >= 0 else None,
                                         progress, self._options.min_gap_ms, broken, broken, empty, spell_ody,
                                         self._options.max_duration_ms, self._timed(before) if before >= 0 else None,
-                                        partial(self._pace, head + 1, before + 1)), kept)
-            codes = self._records[last].codes if last >= 0 else frozenset()  # warnings sit on the last cue
-            found += (d for d in kept if d.is_error or (d.code not in self._silenced and d.code not in codes))
+                                        partial(self._pace, head + 1, before + 1)), found)
         return found
+
+    def _unsilenced(self, found: list[Diagnostic]) -> list[Diagnostic]:
+        """`found` without the warnings the ignore setting or their statement's comment silence."""
+        return [d for d in found if d.is_error or (d.code not in self._silenced and d.code not in
+                                                   self._records[bisect_right(self._firsts, d.span.line) - 1].codes)]
 
     def _image_rules(self) -> list[Diagnostic]:
         """ODY107, looked up again on every change: files come and go on disk."""
@@ -505,9 +507,7 @@ class LiveDocument:
             found += record.shown
             index = self._noisy.find(1, index + 1)
         scripts = self._scripts()
-        found += self._option_diagnostics
-        found += self._scene_rules(scripts)
-        found += self._script_rules(scripts)
+        found += self._unsilenced([*self._option_diagnostics, *self._scene_rules(scripts), *self._script_rules(scripts)])
         found += self._image_rules()
         found += (d for d in self._setting_extras if d.code not in self._silenced)
         self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(found, key=sort_key))
