@@ -504,7 +504,8 @@ def test_ody202_the_max_duration_setting_moves_the_limit() -> None:
     five = Settings(max_duration_ms=300_000)
     assert diags('@0 start "a"\n@5m end', settings=five) == []
     d = only(diags('@0 start "a"\n@5m1ms end', settings=five), "ODY202")
-    assert d.help is not None and d.help.startswith("the limit is 5m (`max-duration`)")
+    assert d.help == ("the limit is 5m (`max-duration`): a longer job may be stopped after it has spent credits; "
+                      "shorten it or split it into scenes")
 
 
 def test_ody202_the_max_duration_directive_overrides_the_setting() -> None:

@@ -28,12 +28,15 @@ def long_script(end: ScriptEnd) -> Iterator[Diagnostic]:
     last, limit = end.last, end.max_duration_ms
     if last is None or last.cue.action != "end" or end.progress.stopped or last.ms is None or last.ms <= limit:
         return
-    source = ("Odyssey's stream-duration documentation gives streams a default limit of 150 seconds"
-              if limit == DEFAULT_MAX_DURATION_MS else f"the limit is {format_ms(limit)} (`max-duration`)")
+    if limit == DEFAULT_MAX_DURATION_MS:
+        source = "Odyssey's stream-duration documentation gives streams a default limit of 150 seconds"
+        longer = " (or set `max-duration` if your account allows longer streams)"
+    else:
+        source, longer = f"the limit is {format_ms(limit)} (`max-duration`)", ""
     yield LONG_SCRIPT.at(
         last.cue.span, f"the script lasts {format_ms(last.ms)}, longer than {format_ms(limit)}",
-        f"{source}: a longer job may be stopped after it has spent credits; shorten it or split it into scenes "
-        "(or set `max-duration` if your account allows longer streams)",
+        f"{source}: a longer job may be stopped after it has spent credits; shorten it or split it into "
+        f"scenes{longer}",
     )
 
 
