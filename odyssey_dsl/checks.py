@@ -157,10 +157,6 @@ class Checker(Generic[T]):
     def has_scenes(self) -> bool:
         return bool(self._scenes.heads)
 
-    @property
-    def min_gap_ms(self) -> int:
-        return self.options.min_gap_ms
-
     # --- the stages -------------------------------------------------------------------------------
 
     def _directive(self, item: Directive) -> None:

@@ -840,6 +840,18 @@ def test_ody206_in_the_editor_too() -> None:
     assert live.diagnostics == tuple(diags(live.text)) and [d.code for d in live.diagnostics] == ["ODY202", "ODY206"]
 
 
+def test_ody206_in_the_editor_after_the_gap_that_ruled_it_out_shrinks() -> None:
+    """The editor stops looking at the gaps at the first one that rules the warning out: an edit
+    of that gap must bring the warning back, as `ody lint` has it."""
+    from odyssey_dsl.lsp.document import LiveDocument
+
+    text = '@0 start "a"\n@9s interact "b"\n' + "".join(f'@+3s interact "{i}"\n' for i in range(30)) + "@+1m end\n"
+    live = LiveDocument(text, None, Settings())
+    assert live.diagnostics == tuple(diags(text)) and [d.code for d in live.diagnostics] == []
+    live.edit((1, 1), (1, 2), "3")
+    assert live.diagnostics == tuple(diags(live.text)) and [d.code for d in live.diagnostics] == ["ODY206"]
+
+
 # --- ODY205: tabs in titles and scene names --------------------------------------------------------
 
 

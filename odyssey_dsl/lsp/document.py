@@ -423,9 +423,11 @@ class LiveDocument:
                 found.append((head, end))
         return found
 
-    def _pace(self, start: int, end: int) -> int:
-        """`rules.timing.pace` of the cues in records `start..end-1`."""
-        return pace(self._timed(m.start()) for m in _CUE_RUN.finditer(self._kinds, start, end))
+    def _pace(self, start: int, end: int, enough: int) -> int:
+        """`rules.timing.pace` of the cues in records `start..end-1`, from the times they keep."""
+        records = self._records
+        cues = ((r.ms, r.after_break) for r in (records[m.start()] for m in _CUE_RUN.finditer(self._kinds, start, end)))
+        return pace(cues, enough)
 
     def _timed(self, index: int) -> Timed:
         record = self._records[index]

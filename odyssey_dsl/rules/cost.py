@@ -50,7 +50,7 @@ def long_last_gap(end: ScriptEnd) -> Iterator[Diagnostic]:
     final = gap(before, last)
     if final is None or final <= LAST_GAP_FLOOR_MS:
         return
-    longest = end.pace()  # only now: an editor computes it from every cue
+    longest = end.pace(-(-final // LAST_GAP_RATIO))  # only now, and up to a gap that rules the warning out
     if not longest or final <= LAST_GAP_RATIO * longest:
         return
     meant = _meant(last.cue, before, longest, end.spell)

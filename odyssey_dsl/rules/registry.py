@@ -88,7 +88,7 @@ class ScriptEnd(NamedTuple):
     spell: Callable[[int], str]
     max_duration_ms: int  # longer is warned about (ODY202)
     before: Timed | None  # the cue before `last`
-    pace: Callable[[], int]  # `timing.pace` of the cues up to `before`, computed only when asked
+    pace: Callable[[int], int]  # `timing.pace` of the cues up to `before` (given `enough`), only when asked
 
 
 class Grouped(NamedTuple):

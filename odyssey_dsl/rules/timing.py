@@ -64,15 +64,19 @@ def gap(before: Timed | None, entry: Timed) -> int | None:
     return entry.ms - before.ms
 
 
-def pace(cues: Iterable[Timed]) -> int:
-    """The longest gap between consecutive cues, when there are two gaps or more (0: too few
-    to tell a pace from)."""
+def pace(cues: Iterable[tuple[int | None, bool]], enough: int | None = None) -> int:
+    """The longest gap between consecutive cues, each given as (its time, whether a broken line
+    comes right before it), when there are two gaps or more (0: too few to tell a pace from).
+    It stops at the first gap of `enough` or more, and gives that one: an editor asks it on
+    every change, and the first cues usually answer."""
     longest, count, before = 0, 0, None
-    for entry in cues:
-        between = gap(before, entry)
-        if between is not None:
+    for ms, after_break in cues:
+        if ms is not None and before is not None and not after_break:
+            between = ms - before
+            if enough is not None and between >= enough:
+                return between
             longest, count = max(longest, between), count + 1
-        before = entry
+        before = ms
     return longest if count >= 2 else 0
 
 
@@ -108,7 +112,7 @@ class ScriptRun:
         """The `on_script_end` rules, once every statement was added."""
         on_script_end.run(ScriptEnd(self.first, self.last, self.progress, self.min_gap_ms, broken_before_first,
                                     broken, empty_span, self.spell, self.max_duration_ms, self.previous,
-                                    lambda: self.longest if self.gaps >= 2 else 0), found)
+                                    lambda enough: self.longest if self.gaps >= 2 else 0), found)
 
 
 def step(
