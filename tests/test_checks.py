@@ -845,7 +845,7 @@ def test_ody206_in_the_editor_after_the_gap_that_ruled_it_out_shrinks() -> None:
     of that gap must bring the warning back, as `ody lint` has it."""
     from odyssey_dsl.lsp.document import LiveDocument
 
-    text = '@0 start "a"\n@9s interact "b"\n' + "".join(f'@+3s interact "{i}"\n' for i in range(30)) + "@+1m end\n"
+    text = '@0 start "a"\n@9s interact "b"\n' + "".join(f'@+3s interact "{i}"\n' for i in range(20)) + "@+1m end\n"
     live = LiveDocument(text, None, Settings())
     assert live.diagnostics == tuple(diags(text)) and [d.code for d in live.diagnostics] == []
     live.edit((1, 1), (1, 2), "3")
