@@ -67,9 +67,6 @@ class LateOptions(Exception):
         self.options = options
 
 
-_DEFAULTS = Options()
-
-
 def _judged(options: Options) -> tuple[int, int, bool]:
     """What the rules on cues, scripts and images read of the options while a file is read."""
     return options.min_gap_ms, options.max_duration_ms, options.portrait
@@ -82,14 +79,15 @@ class Checker(Generic[T]):
     cues, turned by `keep` into what the caller needs (None: nothing), to `scripts`. The cues
     above the first scene line are judged as the file's one script until a scene line shows
     they are not one.
-    `options` are the file's (with the settings' `max-duration`), when known before reading it;
+    `options` are the file's, when known before reading it (None: the defaults);
     `LateOptions` is raised when they were not, once that matters. `max_duration_ms` is the
     setting, for a file without `max-duration`."""
 
     def __init__(self, base_dir: Path | None, ignore: frozenset[str] = frozenset(), first_line: int = 1,
-                 options: Options = _DEFAULTS, keep: Callable[[Timed], T] | None = None,
+                 options: Options | None = None, keep: Callable[[Timed], T] | None = None,
                  compact: bool = True, max_duration_ms: int = DEFAULT_MAX_DURATION_MS) -> None:
-        self.base_dir, self.first_line, self.options, self._keep = base_dir, first_line, options, keep
+        self.base_dir, self.first_line, self._keep = base_dir, first_line, keep
+        self.options = options or Options(max_duration_ms=max_duration_ms)
         self.max_duration_ms = max_duration_ms
         self._compact = compact
         self.spool, self._tentative = Spool(compact), Spool(compact)

@@ -221,7 +221,7 @@ INVALID_JSON = _declare("ODY301", "invalid-json", _E, "invalid JSON")
 NOT_A_SCRIPT = _declare("ODY302", "not-a-script", _E, "not a script: unexpected JSON shape")
 
 # Only `ody check`: JSON timestamps that look like seconds (issue 11: ODY303).
-SECONDS_NOT_MS = _declare("ODY303", "timestamps-in-seconds", _W, "timestamps that look like seconds",
+TIMESTAMPS_IN_SECONDS = _declare("ODY303", "timestamps-in-seconds", _W, "timestamps that look like seconds",
                           silenceable=True, message="these timestamps look like seconds: timestamps are in milliseconds",
                           help="multiply them by 1000 ({last} seconds is {last_ms})")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from .api.request import ACTION_KEYS, ACTIONS, ENTRY_KEYS, REQUEST_KEYS, SOURCES
 from .checks import DEFAULT_MIN_GAP_MS, Timed, check_images, check_script, suppress
 from .compiler import decode
-from .diagnostics import SECONDS_NOT_MS, SHORT_GAP, Diagnostic, Span, closest, shown, sort_key
+from .diagnostics import SHORT_GAP, TIMESTAMPS_IN_SECONDS, Diagnostic, Span, closest, shown, sort_key
 from .jsonpos import GROUPS, JsonProblem, Lines, Node, expand, member_value, read
 from .rules.directives import DEFAULT_MAX_DURATION_MS
 from .syntax import Cue, Document, Text, Time
@@ -101,7 +101,7 @@ def check_json(data: bytes, base_dir: Path, ignore: frozenset[str] = frozenset()
             if last is not None:
                 assert last.ms is not None
                 judged = [d for d in judged if d.code != SHORT_GAP.code]
-                judged.append(SECONDS_NOT_MS.at(last.cue.time.span, last=last.ms, last_ms=last.ms * 1000))
+                judged.append(TIMESTAMPS_IN_SECONDS.at(last.cue.time.span, last=last.ms, last_ms=last.ms * 1000))
             found += judged
             check_images(timed, base_dir, found, portrait)
     lines = Lines(text)
