@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Generic, NamedTuple, TypeVar
 
 from .diagnostics import Diagnostic, Span
-from .rules.directives import DEFAULT_MIN_GAP_MS, Options, directives, opens_body, value_of
+from .rules.directives import DEFAULT_MAX_DURATION_MS, DEFAULT_MIN_GAP_MS, JUDGING, Options, applied, directives, opens_body
 from .rules.images import check_images
 from .rules.registry import Timed
 from .rules.scenes import SceneLines
@@ -57,13 +57,19 @@ class Checked(NamedTuple):
     diagnostics: tuple[Diagnostic, ...]
 
 
-class LateMinGap(Exception):
-    """The file's first `min-gap` comes after cues that were judged with another: check it
-    again from the top with `min_gap_ms` (rare: it is an error of its own, ODY109)."""
+class LateOptions(Exception):
+    """The file's first `min-gap`, `max-duration` or `orientation` comes after cues that were
+    judged with another value: check it again from the top with `options` (rare: it is an
+    error of its own, ODY109)."""
 
-    def __init__(self, min_gap_ms: int) -> None:
-        super().__init__(min_gap_ms)
-        self.min_gap_ms = min_gap_ms
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        self.options = options
+
+
+def _judged(options: Options) -> tuple[int, int, bool]:
+    """What the rules on cues, scripts and images read of the options while a file is read."""
+    return options.min_gap_ms, options.max_duration_ms, options.portrait
 
 
 class Checker(Generic[T]):
@@ -73,13 +79,16 @@ class Checker(Generic[T]):
     cues, turned by `keep` into what the caller needs (None: nothing), to `scripts`. The cues
     above the first scene line are judged as the file's one script until a scene line shows
     they are not one.
-    `min_gap_ms` is the file's `min-gap`, when known before reading it; `LateMinGap` is raised
-    when it was not, once that matters."""
+    `options` are the file's, when known before reading it (None: the defaults);
+    `LateOptions` is raised when they were not, once that matters. `max_duration_ms` is the
+    setting, for a file without `max-duration`."""
 
     def __init__(self, base_dir: Path | None, ignore: frozenset[str] = frozenset(), first_line: int = 1,
-                 min_gap_ms: int = DEFAULT_MIN_GAP_MS, keep: Callable[[Timed], T] | None = None,
-                 compact: bool = True) -> None:
-        self.base_dir, self.first_line, self.min_gap_ms, self._keep = base_dir, first_line, min_gap_ms, keep
+                 options: Options | None = None, keep: Callable[[Timed], T] | None = None,
+                 compact: bool = True, max_duration_ms: int = DEFAULT_MAX_DURATION_MS) -> None:
+        self.base_dir, self.first_line, self._keep = base_dir, first_line, keep
+        self.options = options or Options(max_duration_ms=max_duration_ms)
+        self.max_duration_ms = max_duration_ms
         self._compact = compact
         self.spool, self._tentative = Spool(compact), Spool(compact)
         self._count = 0
@@ -87,7 +96,8 @@ class Checker(Generic[T]):
         self._silenced = setting_codes(ignore, first_line, self._setting_extras)
         self._by_line: dict[int, frozenset[str]] = {}
         self._directives: list[Item] = []  # the directives and the first cue or scene: what ODY109 reads
-        self._opened = self._min_gap_seen = self._stepped = False
+        self._opened = self._stepped = False
+        self._named: set[str] = set()  # the directives whose first line was seen
         self._scenes = SceneLines()
         self.scripts: list[tuple[Scene | None, list[T]]] = []
         self._open_script(None)
@@ -131,8 +141,8 @@ class Checker(Generic[T]):
         """The rules on the whole file, once every item was added; the options it sets."""
         self._close_script()
         found: list[Diagnostic] = []
-        options = directives(self._directives, found)
-        assert options.min_gap_ms == self.min_gap_ms, "a late min-gap raises LateMinGap"
+        options = directives(self._directives, found, self.max_duration_ms)
+        assert _judged(options) == _judged(self.options), "a late directive raises LateOptions"
         self._report_all(DIRECTIVES, found)
         found = []
         self._scenes.run(found)
@@ -149,19 +159,21 @@ class Checker(Generic[T]):
 
     def _directive(self, item: Directive) -> None:
         self._directives.append(item)
-        if item.name == "min-gap" and not self._min_gap_seen:
-            self._min_gap_seen = True
-            value = value_of(item)[0]
-            ms = DEFAULT_MIN_GAP_MS if value is None else int(value)
-            if ms != self.min_gap_ms:
+        if item.name in JUDGING and item.name not in self._named:
+            self._named.add(item.name)
+            options = applied(self.options, item, self.max_duration_ms)
+            if _judged(options) != _judged(self.options):
                 if self._stepped:
-                    raise LateMinGap(ms)
-                self.min_gap_ms = ms
-                self._run = ScriptRun(ms)
+                    raise LateOptions(options)
+                self.options = options
+                self._run = self._script_run()
+
+    def _script_run(self) -> ScriptRun:
+        return ScriptRun(self.options.min_gap_ms, max_duration_ms=self.options.max_duration_ms)
 
     def _open_script(self, head: Scene | Invalid | None) -> None:
         self._head, self._filled, self._broken = head, False, isinstance(head, Invalid)
-        self._run = ScriptRun(self.min_gap_ms)
+        self._run = self._script_run()
         self._images: list[Timed] = []
         self._cues: list[T] = []
 
@@ -192,7 +204,7 @@ class Checker(Generic[T]):
         empty = Span(self.first_line, 1, self.first_line, 1) if head is None else None
         self._run.end(self._broken, self._broken, empty, found)
         if self.base_dir is not None:
-            check_images(self._images, self.base_dir, found)
+            check_images(self._images, self.base_dir, found, self.options.portrait)
         self._report_all(SCRIPTS, found)
         self.spool.extend(self._tentative)
         self.scripts.append((head if isinstance(head, Scene) else None, self._cues))
@@ -214,22 +226,25 @@ class Checker(Generic[T]):
         (self._tentative if tentative else self.spool).add(stage * _STAGE + self._count, d)
 
 
-def run(make: Callable[[int], Checker[T]], feed: Callable[[Checker[T]], None]) -> tuple[Checker[T], Options]:
-    """A checker made by `make` (given the min-gap) and fed by `feed`, finished; fed again from
-    the top with the right min-gap when the file's first `min-gap` came late."""
-    min_gap_ms = DEFAULT_MIN_GAP_MS
+def run(make: Callable[[Options], Checker[T]], feed: Callable[[Checker[T]], None],
+        max_duration_ms: int = DEFAULT_MAX_DURATION_MS) -> tuple[Checker[T], Options]:
+    """A checker made by `make` (given the options assumed) and fed by `feed`, finished; fed
+    again from the top with the right options when a directive they depend on came late."""
+    options = Options(max_duration_ms=max_duration_ms)
     while True:
-        checker = make(min_gap_ms)
+        checker = make(options)
         try:
             feed(checker)
-        except LateMinGap as late:
-            min_gap_ms = late.min_gap_ms
+        except LateOptions as late:
+            options = late.options
             continue
         return checker, checker.finish()
 
 
-def check(document: Document, base_dir: Path | None, ignore: frozenset[str] = frozenset()) -> Checked:
-    """Every rule over a parsed file; `base_dir` resolves image paths (None: don't look).
+def check(document: Document, base_dir: Path | None, ignore: frozenset[str] = frozenset(),
+          max_duration_ms: int = DEFAULT_MAX_DURATION_MS) -> Checked:
+    """Every rule over a parsed file; `base_dir` resolves image paths (None: don't look);
+    `max_duration_ms` is the setting, for a file without `max-duration`.
 
     The diagnostics come sorted by place (`sort_key`), as every output shows them."""
 
@@ -239,7 +254,8 @@ def check(document: Document, base_dir: Path | None, ignore: frozenset[str] = fr
             checker.add(item, syntax=False)
 
     checker, options = run(
-        lambda min_gap_ms: Checker(base_dir, ignore, document.first_line, min_gap_ms, _same, compact=False), feed)
+        lambda assumed: Checker(base_dir, ignore, document.first_line, assumed, _same, False, max_duration_ms), feed,
+        max_duration_ms)
     scripts = tuple(Script(scene, tuple(cues)) for scene, cues in checker.scripts)
     return Checked(options, scripts, checker.has_scenes, tuple(checker.spool))
 

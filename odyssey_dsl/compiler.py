@@ -160,7 +160,7 @@ def compile_text(
         if not source:  # not UTF-8 at all: nothing else to say
             return Compilation(path, source, document, Checked(Options(), (), False, ()), tuple(extra), None)
     base = _base(path) if check_images else None
-    checked = check(document, base, settings.ignore)
+    checked = check(document, base, settings.ignore, settings.max_duration_ms)
     diagnostics = list(checked.diagnostics)
     scripts = None
     if not any(d.is_error for d in diagnostics):
@@ -208,7 +208,9 @@ def compile_streamed(data: bytes, *, path: Path | None, settings: Settings, entr
                 checker.add(item)
 
     keep = _light if entries else None
-    checker, options = run(lambda min_gap_ms: Checker(base, settings.ignore, 1, min_gap_ms, keep), feed)
+    checker, options = run(lambda assumed: Checker(base, settings.ignore, 1, assumed, keep,
+                                                   max_duration_ms=settings.max_duration_ms),
+                           feed, settings.max_duration_ms)
     scripts = None
     if entries and not checker.spool.errors:
         scripts, problems = _entries([cues for _, cues in checker.scripts], base if embed_images else None)
@@ -268,7 +270,7 @@ def _entries(
             assert timed.ms is not None
             image = cue.image.value if cue.image is not None else None
             if cue.image is not None and image is not None and embed_from is not None and not images.is_data_url(image):
-                embedded = images.data_url(embed_from / image)
+                embedded = images.data_url(images.image_path(image, embed_from))
                 if isinstance(embedded, images.ImageProblem):
                     found.append(IMAGE_PROBLEM.at(cue.image.span, embedded.message, embedded.help))
                     continue

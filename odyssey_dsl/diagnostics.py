@@ -204,19 +204,26 @@ DIRECTIVE_PROBLEM = _declare("ODY109", "directive-problem", _E, "directive repea
 SCENE_PROBLEM = _declare("ODY110", "scene-problem", _E, "scene problem")
 # Warnings.
 SHORT_GAP = _declare("ODY201", "short-gap", _W, "gap between cues shorter than min-gap", silenceable=True)
-LONG_SCRIPT = _declare("ODY202", "long-script", _W, "script longer than 5 minutes", silenceable=True)
+LONG_SCRIPT = _declare("ODY202", "long-script", _W, "script longer than max-duration", silenceable=True)
 ERROR_SUPPRESSED = _declare("ODY203", "error-suppressed", _W, "an error code cannot be suppressed")
 UNKNOWN_SUPPRESSION = _declare("ODY204", "unknown-suppression", _W, "unknown code in a suppression")
 TAB_IN_PROMPT = _declare("ODY205", "tab-in-prompt", _W, "tab character in a prompt", silenceable=True,
                          message="this prompt has a tab character: it is sent as `\\t`",
                          help="write spaces instead, or `\\t` where a tab is meant")
 # Warnings about what a script costs (issue 11: ODY206 the last gap, ODY207 a cropped image).
+LONG_LAST_GAP = _declare("ODY206", "long-last-gap", _W, "`end` far later than the gaps before it", _UNSAFE,
+                         silenceable=True)
+IMAGE_CROPPED = _declare("ODY207", "image-cropped", _W, "image of the other orientation: it will be cropped",
+                         silenceable=True)
 
 # Only `ody check`, on JSON scripts.
 INVALID_JSON = _declare("ODY301", "invalid-json", _E, "invalid JSON")
 NOT_A_SCRIPT = _declare("ODY302", "not-a-script", _E, "not a script: unexpected JSON shape")
 
 # Only `ody check`: JSON timestamps that look like seconds (issue 11: ODY303).
+TIMESTAMPS_IN_SECONDS = _declare("ODY303", "timestamps-in-seconds", _W, "timestamps that look like seconds",
+                          silenceable=True, message="these timestamps look like seconds: timestamps are in milliseconds",
+                          help="multiply them by 1000 ({last} seconds is {last_ms})")
 
 # Only the editor (issue 11: ODY010 a file over max-bytes, ODY208 the cap on what is published).
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import binascii
 import math
+import os
 import pathlib
 import re
 import stat
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 MAX_IMAGE_BYTES: int = 25 * 1024 * 1024
 SNIFF_BYTES: int = 64
@@ -111,6 +112,18 @@ def _sniff_bmff(head: bytes) -> str | None:
         if brand in _SPECIFIC_BRANDS:
             return _SPECIFIC_BRANDS[brand]
     return "image/heif"
+
+
+def image_path(ref: str, base_dir: pathlib.Path) -> pathlib.Path:
+    """Where an image path points: `~/...` (or `~`) starts from the home folder, as in a shell;
+    anything else from `base_dir`, the screenplay's folder. When the home folder cannot be
+    told, the path is left as written, and the file is reported missing where it was looked for."""
+    if ref == "~" or ref.startswith(("~/", "~" + os.sep)):
+        try:
+            return pathlib.Path(ref).expanduser()
+        except RuntimeError:
+            pass
+    return base_dir / ref
 
 
 def is_data_url(ref: str) -> bool:
@@ -255,3 +268,118 @@ def _too_big(what: str, size: int) -> ImageProblem:
         f"{what} is {mib:.1f} MiB, over the API's {MAX_IMAGE_BYTES // _MIB} MiB limit",
         None,
     )
+
+
+#: How far into a file its size is looked for: a JPEG's frame header comes after its EXIF data
+#: (with a thumbnail, tens of KiB), a HEIF's after its item boxes.
+SIZE_BYTES = 256 * 1024
+_JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # SOFn: they hold the size
+
+
+def data_url_size(ref: str) -> tuple[int, int] | None:
+    """(width, height) of a data URL's image, from the start of its payload only."""
+    comma = ref.find(",", 0, _MAX_HEADER)
+    if comma < 0:
+        return None
+    try:
+        head = binascii.a2b_base64(ref[comma + 1:comma + 1 + SIZE_BYTES // 3 * 4])
+    except ValueError:  # binascii.Error, or non-ASCII text
+        return None
+    return image_size(head)
+
+
+def size_of(path: pathlib.Path) -> tuple[int, int] | None:
+    """(width, height) of an image file as it is shown, read from its header; None when it
+    cannot be read or told."""
+    try:
+        with path.open("rb") as file:
+            return image_size(file.read(SIZE_BYTES))
+    except (OSError, ValueError):
+        return None
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of the image whose first bytes are `data`, turned as an EXIF orientation
+    or a HEIF rotation says it is shown; None when the header does not tell."""
+    mime = sniff(data[:SNIFF_BYTES])
+    size: tuple[int, int] | None = None
+    if mime == "image/png" and len(data) >= 24:
+        size = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    elif mime == "image/gif" and len(data) >= 10:
+        size = int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    elif mime == "image/bmp" and len(data) >= 26:
+        if int.from_bytes(data[14:18], "little") == 12:
+            size = int.from_bytes(data[18:20], "little"), int.from_bytes(data[20:22], "little")
+        else:
+            size = abs(int.from_bytes(data[18:22], "little", signed=True)), abs(int.from_bytes(data[22:26], "little",
+                                                                                                signed=True))
+    elif mime == "image/webp":
+        size = _webp_size(data)
+    elif mime == "image/jpeg":
+        size = _jpeg_size(data)
+    elif mime is not None:  # the HEIF family
+        size = _heif_size(data)
+    return size if size is not None and all(size) else None
+
+
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    kind = data[12:16]
+    if kind == b"VP8 " and len(data) >= 30:
+        return int.from_bytes(data[26:28], "little") & 0x3FFF, int.from_bytes(data[28:30], "little") & 0x3FFF
+    if kind == b"VP8L" and len(data) >= 25:
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if kind == b"VP8X" and len(data) >= 30:
+        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+    return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """Walk the JPEG's segments to its frame header; an EXIF orientation of 5–8 turns it."""
+    at, turned = 2, False
+    while at + 9 <= len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        if marker == 0xFF:  # padding
+            at += 1
+            continue
+        length = int.from_bytes(data[at + 2:at + 4], "big")
+        if marker == 0xE1 and data[at + 4:at + 10] == b"Exif\0\0":
+            turned = _exif_orientation(data[at + 10:at + 2 + length]) in (5, 6, 7, 8)
+        elif marker in _JPEG_FRAMES:
+            height, width = int.from_bytes(data[at + 5:at + 7], "big"), int.from_bytes(data[at + 7:at + 9], "big")
+            return (height, width) if turned else (width, height)
+        at += 2 + length
+    return None
+
+
+def _exif_orientation(tiff: bytes) -> int | None:
+    """The orientation tag (0x0112) of an EXIF block's first directory."""
+    endian: Literal["little", "big"]
+    if tiff[:2] == b"II":
+        endian = "little"
+    elif tiff[:2] == b"MM":
+        endian = "big"
+    else:
+        return None
+    start = int.from_bytes(tiff[4:8], endian)
+    count = int.from_bytes(tiff[start:start + 2], endian)
+    for entry in range(start + 2, min(start + 2 + 12 * count, len(tiff) - 11), 12):
+        if int.from_bytes(tiff[entry:entry + 2], endian) == 0x0112:
+            return int.from_bytes(tiff[entry + 8:entry + 10], endian)
+    return None
+
+
+def _heif_size(data: bytes) -> tuple[int, int] | None:
+    """The largest `ispe` (image spatial extents) box: the primary image, not a thumbnail; an
+    `irot` of 90° or 270° turns it."""
+    sizes = []
+    for match in re.finditer(b"ispe", data):
+        body = data[match.end() + 4:match.end() + 12]
+        if len(body) == 8:
+            sizes.append((int.from_bytes(body[:4], "big"), int.from_bytes(body[4:], "big")))
+    if not sizes:
+        return None
+    width, height = max(sizes, key=lambda size: size[0] * size[1])
+    rotation = data.find(b"irot")
+    turned = rotation >= 0 and rotation + 4 < len(data) and data[rotation + 4] & 3 in (1, 3)
+    return (height, width) if turned else (width, height)

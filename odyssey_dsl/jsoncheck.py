@@ -3,7 +3,8 @@
 The standard `json` module keeps no positions, so the JSON is read by `jsonpos`; each entry
 becomes the same `Cue` node a screenplay line would, with spans pointing into the JSON, and
 the per-script rules of `checks` run unchanged. Shape problems (a missing `timestamp_ms`, a
-typo in a key) are ODY302, invalid JSON is ODY301. The keys are the API's (`api.request`).
+typo in a key) are ODY302, invalid JSON is ODY301. A script whose times all look like seconds
+gets one ODY303 instead of a short-gap warning per entry. The keys are the API's (`api.request`).
 
 Spans stay unplaced (offsets, see `jsonpos`) while the rules run; only the diagnostics
 reported, and the entries a caller looks at, get lines and columns.
@@ -14,13 +15,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 
 from .api.request import ACTION_KEYS, ACTIONS, ENTRY_KEYS, REQUEST_KEYS, SOURCES
-from .checks import DEFAULT_MIN_GAP_MS, check_images, check_script, suppress
+from .checks import DEFAULT_MIN_GAP_MS, Timed, check_images, check_script, suppress
 from .compiler import decode
-from .diagnostics import Diagnostic, Span, closest, shown, sort_key
+from .diagnostics import SHORT_GAP, TIMESTAMPS_IN_SECONDS, Diagnostic, Span, closest, shown, sort_key
 from .jsonpos import GROUPS, JsonProblem, Lines, Node, expand, member_value, read
+from .rules.directives import DEFAULT_MAX_DURATION_MS
 from .syntax import Cue, Document, Text, Time
 from .times import MAX_MS
 
@@ -68,26 +71,63 @@ class JsonCheck:
             image_keyword=at(cue.image_keyword) if cue.image_keyword is not None else None)
 
 
-def check_json(data: bytes, base_dir: Path, ignore: frozenset[str] = frozenset()) -> JsonCheck:
-    """Every problem in a JSON script, batch or request body, placed in the JSON text."""
+#: ODY303: a script looks written in seconds when every gap is shorter than this (in its
+#: milliseconds) and its last time is at most `SECONDS_LAST` (ten minutes, written in seconds).
+SECONDS_GAP = 100
+SECONDS_LAST = 600
+
+
+def check_json(data: bytes, base_dir: Path, ignore: frozenset[str] = frozenset(),
+               max_duration_ms: int = DEFAULT_MAX_DURATION_MS) -> JsonCheck:
+    """Every problem in a JSON script, batch or request body, placed in the JSON text
+    (`max_duration_ms`: the `max-duration` setting)."""
     text, found = decode(data)
     entries: list[tuple[str, Cue]] = []
     if not found:
         scripts: _Scripts = []
+        portrait = None
         try:
-            scripts = _scripts(read(text, decoded=True), text, found)
+            root = read(text, decoded=True)
+            portrait = _portrait(root)
+            scripts = _scripts(root, text, found)
         except JsonProblem as shape:
             found.append(shape.diagnostic)
         for where, cues, span in scripts:
             entries.extend((f"{where}[{i}]", cue) for i, cue in enumerate(cues) if cue is not None)
-            timed = check_script(cues, DEFAULT_MIN_GAP_MS, found, None in cues[:1], None in cues, span, str)
-            check_images(timed, base_dir, found)
+            judged: list[Diagnostic] = []
+            timed = check_script(cues, DEFAULT_MIN_GAP_MS, judged, None in cues[:1], None in cues, span, str,
+                                 max_duration_ms)
+            last = _in_seconds(timed)
+            if last is not None:
+                assert last.ms is not None
+                judged = [d for d in judged if d.code != SHORT_GAP.code]
+                judged.append(TIMESTAMPS_IN_SECONDS.at(last.cue.time.span, last=last.ms, last_ms=last.ms * 1000))
+            found += judged
+            check_images(timed, base_dir, found, portrait)
     lines = Lines(text)
     kept = [lines.diagnostic(d) for d in suppress(found, Document((), 0), ignore)]
     return JsonCheck(text, tuple(sorted(kept, key=sort_key)), tuple(entries), lines)
 
 
 _Scripts = list[tuple[str, list[Cue | None], Span]]  # (where, entries, span of the array)
+
+
+def _in_seconds(timed: tuple[Timed, ...]) -> Timed | None:
+    """The last entry of a script whose times all look like seconds (0, 4, 8), else None."""
+    known = [t for t in timed if t.ms is not None]
+    values = [t.ms for t in known if t.ms is not None]
+    if len(values) < 2 or not 0 < max(values) <= SECONDS_LAST:
+        return None
+    return known[-1] if all(b - a < SECONDS_GAP for a, b in pairwise(values)) else None
+
+
+def _portrait(root: Node) -> bool | None:
+    """The orientation of a request body (`portrait`, true unless said); None for a bare
+    script or batch, which does not say how it will be sent."""
+    if root.kind != "object":
+        return None
+    member = root.value.get("portrait")
+    return member is None or member[1].kind != "false"
 
 
 def _scripts(root: Node, text: str, found: list[Diagnostic]) -> _Scripts:

@@ -78,17 +78,71 @@ def test_ody102_out_of_order_points_at_the_previous_cue_not_its_line() -> None:
     assert fixes(d) == [(Span(8, 1, 8, 4), "@12s")]
 
 
-def test_ody102_fix_with_min_gap_zero_is_one_millisecond_later() -> None:
+def test_ody102_fix_with_min_gap_zero_leaves_the_usual_gap() -> None:
+    """`min-gap 0` allows any gap, but a suggestion 1 ms later is no suggestion: the fix leaves
+    the usual 3 s, as ODY103's does."""
     d = only(diags('min-gap 0\n@0 start "a"\n@3s interact "b"\n@2s end'), "ODY102")
-    assert fixes(d) == [(Span(4, 1, 4, 4), "@3.001s")]
+    assert fixes(d) == [(Span(4, 1, 4, 4), "@6s")]
 
 
 def test_ody102_same_time_even_with_min_gap_zero() -> None:
     # `min-gap 0` turns off the short-gap warning, never the ordering rule.
     d = only(diags('min-gap 0\n@0 start "a"\n@3s interact "b"\n@3s end'), "ODY102")
     assert d.span == Span(4, 1, 4, 4)
-    assert fixes(d) == [(Span(4, 1, 4, 4), "@3.001s")]
+    assert fixes(d) == [(Span(4, 1, 4, 4), "@6s")]
     assert codes('min-gap 0\n@0 start "a"\n@0 end') == ["ODY102"]
+
+
+def test_ody102_suggests_a_time_between_the_previous_and_the_next_cue() -> None:
+    """Cues at 3 s, 3 s, 6 s: `@6s` would collide with the next cue; the middle does not."""
+    d = only(diags('@0 start "a"\n@3s interact "b"\n@3s interact "c"\n@6s end'), "ODY102")
+    assert fixes(d) == [(Span(3, 1, 3, 4), "@4.5s")]
+    assert d.help == "cues must be in time order: make it later than 3s and earlier than 6s, e.g. `@4.5s`"
+
+
+def test_ody102_keeps_min_gap_on_both_sides_when_there_is_room() -> None:
+    d = only(diags('@0 start "a"\n@6s interact "b"\n@2s interact "c"\n@20s end'), "ODY102")
+    assert fixes(d)[0] == (Span(3, 1, 3, 4), "@9s")
+
+
+def test_ody102_says_when_there_is_no_room_and_offers_no_fix() -> None:
+    d = only(diags('min-gap 0\n@0 start "a"\n@3s interact "b"\n@3s interact "c"\n@3.001s end'), "ODY102")
+    assert d.fixes == ()
+    assert d.help == "there is no time between 3s and 3.001s for it: move the cues after it later first"
+
+
+def test_ody102_a_cue_between_the_two_above_may_be_a_swapped_line() -> None:
+    text = '@0 start "a"\n@6s interact "b"  # second\n@4s interact "c"  # first\n@9s end'
+    d = only(diags(text), "ODY102")
+    assert fixes(d) == [(Span(3, 1, 3, 4), "@7.5s"),
+                        (Span(2, 1, 3, 26), '@4s interact "c"  # first\n@6s interact "b"  # second')]
+    assert d.help is not None and d.help.endswith("; or, if the two lines are in the wrong order, swap them")
+
+
+def test_ody102_no_swap_when_the_cue_is_earlier_than_both_above() -> None:
+    d = only(diags('@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@2s interact "d"\n@9s end'), "ODY102")
+    assert [f.title for f in d.fixes] == ["Replace with `@7.5s`"]
+
+
+def test_ody102_no_fix_and_no_swap_when_the_next_cue_comes_before_the_one_above() -> None:
+    """Any later time, or swapping, would pass the 5 s cue: the cues after it must move first."""
+    d = only(diags('min-gap 0\n@0 start "a"\n@6s interact "b"\n@4s interact "c"\n@5s end'), "ODY102")
+    assert d.fixes == ()
+    assert d.help == ("it must come after 6s, but a cue after it is not later than that: "
+                      "move the cues after it later first")
+
+
+def test_ody102_relative_time_gets_a_relative_suggestion() -> None:
+    d = only(diags('@0 start "a"\n@3s interact "b"\n@+0 interact "c"\n@+3s end'), "ODY102")
+    assert fixes(d) == [(Span(3, 1, 3, 4), "@+3s")]
+    assert d.help == "a relative time counts from the cue before it: give it a gap, e.g. `@+3s`"
+
+
+def test_ody102_relative_cues_after_it_move_with_it_and_must_not_pass_the_next_absolute_one() -> None:
+    """Moving `@+0s` later moves `@+1s` too: both must stay before the cue at 6 s."""
+    d = only(diags('min-gap 0\n@0 start "a"\n@3s interact "b"\n@+0s interact "c"\n@+1s interact "d"\n@6s end'),
+             "ODY102")
+    assert fixes(d) == [(Span(4, 1, 4, 5), "@+1s")]
 
 
 def test_ody102_relative_zero() -> None:
@@ -96,8 +150,13 @@ def test_ody102_relative_zero() -> None:
     assert d.span == Span(3, 1, 3, 4)
 
 
+def test_ody201_a_relative_time_gets_a_relative_suggestion() -> None:
+    d = only(diags('@0 start "a"\n@3s interact "b"\n@+1s end'), "ODY201")
+    assert d.help == "the model needs time to act on a cue: move it to `@+3s` or later, or lower `min-gap`"
+
+
 def test_ody102_passes_when_increasing() -> None:
-    assert diags('@0 start "a"\n@3s interact "b"\n@+3s interact "c"\n@1:00 end') == []
+    assert diags('@0 start "a"\n@3s interact "b"\n@+3s interact "c"\n@0:09 end') == []
 
 
 # --- ODY103: has an end ---------------------------------------------------------------------
@@ -423,22 +482,52 @@ def test_a_warning_does_not_stop_output() -> None:
     assert result.ok and result.scripts is not None
 
 
-# --- ODY202: five minutes --------------------------------------------------------------------
+# --- ODY202: max-duration, 150 s unless set --------------------------------------------------
 
 
-def test_ody202_on_the_end_line_above_five_minutes() -> None:
-    d = only(diags('@0 start "a"\n@5m1ms end'), "ODY202")
+def test_ody202_on_the_end_line_above_150_seconds() -> None:
+    d = only(diags('@0 start "a"\n@2:30.001 end'), "ODY202")
     assert not d.is_error
-    assert "5m0.001s" in d.message and "5 minutes" in d.message
-    assert d.span == Span(2, 1, 2, 11)
+    assert d.message == "the script lasts 2m30.001s, longer than 2m30s"
+    assert d.help is not None and d.help.startswith(
+        "Odyssey's stream-duration documentation gives streams a default limit of 150 seconds")
+    assert d.span == Span(2, 1, 2, 14)
 
 
-def test_ody202_exactly_five_minutes_is_fine() -> None:
-    assert diags('@0 start "a"\n@5m end') == []
+def test_ody202_exactly_150_seconds_is_fine() -> None:
+    assert diags('@0 start "a"\n@2:30 end') == []
+    night_train = Path(__file__).resolve().parent.parent / "examples" / "night-train.ody"
+    assert "ODY202" not in codes(night_train.read_bytes(), night_train.parent)
+
+
+def test_ody202_the_max_duration_setting_moves_the_limit() -> None:
+    five = Settings(max_duration_ms=300_000)
+    assert diags('@0 start "a"\n@5m end', settings=five) == []
+    d = only(diags('@0 start "a"\n@5m1ms end', settings=five), "ODY202")
+    assert d.help == ("the limit is 5m (`max-duration`): a longer job may be stopped after it has spent credits; "
+                      "shorten it or split it into scenes")
+
+
+def test_ody202_the_max_duration_directive_overrides_the_setting() -> None:
+    """Checked on a syntax tree: the directive's line in the grammar is another part's work."""
+    from odyssey_dsl.checks import check
+    from odyssey_dsl.syntax import Directive, Document, Word, parse
+
+    def with_directive(value: str, cues: str) -> list[str]:
+        word = Word(value, Span(1, 14, 1, 14 + len(value)))
+        directive = Directive("max-duration", Span(1, 1, 1, 13), word, Span(1, 1, 1, 14 + len(value)))
+        parsed = parse(cues, first_line=2)
+        document = Document((directive, *parsed.items), parsed.line_count + 1)
+        return [d.code for d in check(document, None, max_duration_ms=60_000).diagnostics]
+
+    assert with_directive("5m", '@0 start "a"\n@4m end') == []
+    assert with_directive("5m", '@0 start "a"\n@6m end') == ["ODY202"]
+    assert with_directive("0", '@0 start "a"\n@30s end') == ["ODY109"]
+    assert with_directive("+5m", '@0 start "a"\n@2m end') == ["ODY109", "ODY202"]  # a bad value: the setting
 
 
 def test_ody202_only_once_on_the_end_line() -> None:
-    found = diags('@0 start "a"\n@5m1s interact "b"\n@6m end')
+    found = diags('@0 start "a"\n@2:31 interact "b"\n@6m end')
     d = only(found, "ODY202")
     assert d.span == Span(3, 1, 3, 8)
 
@@ -573,7 +662,8 @@ PASSING = {
     "ODY109": 'title "T"\norientation portrait\nprompt-expansion on\nmin-gap 3s\n@0 start "a"\n@3s end',
     "ODY110": 'scene "A"\n@0 start "a"\n@3s end\nscene "B"\n@0 start "b"\n@3s end',
     "ODY201": '@0 start "a"\n@3s interact "b"\n@6s end',
-    "ODY202": '@0 start "a"\n@5m end',
+    "ODY202": '@0 start "a"\n@2:30 end',
+    "ODY206": '@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@36s end',
     "ODY203": '@0 start "a"\n@1s end # ody: ignore[ODY201]',
     "ODY204": '@0 start "a"\n@1s end # ody: ignore[ODY201, ODY202]',
 }
@@ -705,3 +795,129 @@ def test_ody205_a_typed_tab_in_a_prompt_warns_in_lint_and_the_editor() -> None:
     live = LiveDocument(text.replace("a\tcat", "a cat"), None, Settings())
     live.edit((0, 11), (0, 12), "\t")  # the editor's driver reruns the rule on the edited cue only
     assert live.text == text and live.diagnostics == tuple(found)
+
+
+# --- ODY206: an `end` whose unit looks mistyped --------------------------------------------------
+
+
+def test_ody206_an_end_in_minutes_after_cues_in_seconds() -> None:
+    """`@4m` meant `@4s`, but 4 s is not after 6 s: the suggestion is the longest gap after the last cue.
+    (Four minutes is also over the stream limit: ODY202 says so on its own.)"""
+    found = diags('@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@4m end')
+    assert [f.code for f in found] == ["ODY202", "ODY206"]
+    d = found[1]
+    assert not d.is_error
+    assert d.message == "`end` comes 3m54s after the cue before it, more than 10 times any gap before (3s at most)"
+    assert d.help == "the video lasts until `end` and every second is paid for: did you mean `@9s`?"
+    assert fixes(d) == [(Span(4, 1, 4, 4), "@9s")]
+    assert not d.is_safe(d.fixes[0])
+
+
+def test_ody206_the_end_s_number_in_the_other_cues_unit_when_that_is_after_them() -> None:
+    d = only(diags('@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@2m end'), "ODY206")
+    assert fixes(d) == [(Span(4, 1, 4, 4), "@9s")]  # 2 s is not after 6 s
+    d = only(diags('@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@2.25m end'), "ODY206")
+    assert fixes(d) == [(Span(4, 1, 4, 7), "@9s")]
+    d = only(diags('min-gap 1s\n@0 start "a"\n@1s interact "b"\n@2s interact "c"\n@1m end'), "ODY206")
+    assert fixes(d) == [(Span(5, 1, 5, 4), "@3s")]
+    d = only(diags('@0 start "a"\n@3s interact "b"\n@+3s interact "c"\n@+2m end'), "ODY206")
+    assert fixes(d) == [(Span(4, 1, 4, 5), "@+2s")]
+
+
+def test_ody206_not_when_the_last_gap_is_short_or_like_the_others() -> None:
+    assert codes('@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@36s end') == []  # exactly 30 s
+    assert codes('@0 start "a"\n@10s interact "b"\n@20s interact "c"\n@2m end') == []  # 10 times, not more
+    assert codes('@0 start "a"\n@3s interact "b"\n@1m end') == []  # one gap before: no pace to compare with
+    assert codes('@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@2m end # ody: ignore[long-last-gap]') == []
+
+
+def test_ody206_in_the_editor_too() -> None:
+    from odyssey_dsl.lsp.document import LiveDocument
+
+    text = '@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@9s end\n'
+    live = LiveDocument(text, None, Settings())
+    live.edit((3, 2), (3, 3), "m")  # `@9m end`: over the stream limit too
+    assert live.diagnostics == tuple(diags(live.text)) and [d.code for d in live.diagnostics] == ["ODY202", "ODY206"]
+
+
+def test_ody206_in_the_editor_after_the_gap_that_ruled_it_out_shrinks() -> None:
+    """The editor stops looking at the gaps at the first one that rules the warning out: an edit
+    of that gap must bring the warning back, as `ody lint` has it."""
+    from odyssey_dsl.lsp.document import LiveDocument
+
+    text = '@0 start "a"\n@9s interact "b"\n' + "".join(f'@+3s interact "{i}"\n' for i in range(20)) + "@+1m end\n"
+    live = LiveDocument(text, None, Settings())
+    assert live.diagnostics == tuple(diags(text)) and [d.code for d in live.diagnostics] == []
+    live.edit((1, 1), (1, 2), "3")
+    assert live.diagnostics == tuple(diags(live.text)) and [d.code for d in live.diagnostics] == ["ODY206"]
+
+
+# --- ODY205: tabs in titles and scene names --------------------------------------------------------
+
+
+def test_ody205_a_typed_tab_in_a_title_or_a_scene_name() -> None:
+    from odyssey_dsl.lsp.document import LiveDocument
+
+    text = 'title "Night\ttrain"\nscene "one\ttwo"\n@0 start "a"\n@3s end\nscene "three\\tfour"\n@0 start "b"\n@3s end\n'
+    found = diags(text)
+    assert [(d.code, d.span.line, d.message) for d in found] == [
+        ("ODY205", 1, "this title has a tab character: it is kept as `\\t`"),
+        ("ODY205", 2, "this scene name has a tab character: it is kept as `\\t`")]
+    assert LiveDocument(text, None, Settings()).diagnostics == tuple(found)
+    silenced = text.replace('train"', 'train"  # ody: ignore[ODY205]')
+    assert [d.span.line for d in diags(silenced)] == [2]
+    assert LiveDocument(silenced, None, Settings()).diagnostics == tuple(diags(silenced))
+    assert diags(text, settings=Settings(ignore=frozenset({"ODY205"}))) == []
+    assert LiveDocument(text, None, Settings(ignore=frozenset({"ODY205"}))).diagnostics == ()
+
+
+# --- ODY207: an image of the other orientation ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("orientation", "size", "warned"), [
+    ("", (121, 100), True), ("", (120, 100), False), ("", (100, 100), False), ("", (9, 16), False),
+    ("orientation landscape\n", (100, 121), True), ("orientation landscape\n", (100, 120), False),
+    ("orientation landscape\n", (16, 9), False),
+])
+def test_ody207_an_image_clearly_of_the_other_shape_will_be_cropped(tmp_path: Path, orientation: str,
+                                                                    size: tuple[int, int], warned: bool) -> None:
+    from odyssey_dsl.lsp.document import LiveDocument
+
+    (tmp_path / "pic.png").write_bytes(png_bytes(*size))
+    text = orientation + '@0 start "a" image "pic.png"\n@3s end\n'
+    found = diags(text, tmp_path)
+    assert [d.code for d in found] == (["ODY207"] if warned else [])
+    assert LiveDocument(text, tmp_path / "t.ody", Settings()).diagnostics == tuple(found)
+    inline = text.replace("pic.png", data_url("image/png", png_bytes(*size)))
+    assert [d.code for d in diags(inline)] == (["ODY207"] if warned else [])
+
+
+def test_ody207_message_and_place() -> None:
+    d = only(diags(f'@0 start "a" image "{data_url("image/png", png_bytes(16, 9))}"\n@3s end'), "ODY207")
+    assert d.message == "this landscape image (16×9) will be cropped to fill a portrait video"
+    assert d.help == "use a portrait image (or a square one), or write `orientation landscape` at the top"
+    assert d.span.line == 1 and d.span.column == 20 and not d.is_error  # the image string
+
+
+def test_a_late_orientation_judges_the_images_of_a_batch_with_it(tmp_path: Path) -> None:
+    (tmp_path / "pic.png").write_bytes(png_bytes(16, 9))
+    text = 'scene "one"\n@0 start "a" image "pic.png"\n@3s end\norientation landscape\n'
+    assert codes(text, tmp_path) == ["ODY109"]
+
+
+# --- `~` in image paths ------------------------------------------------------------------------------
+
+
+def test_an_image_path_from_the_home_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from odyssey_dsl.lsp.document import LiveDocument
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "Pictures").mkdir()
+    (tmp_path / "Pictures" / "x.png").write_bytes(png_bytes())
+    text = '@0 start "a" image "~/Pictures/x.png"\n@3s end\n'
+    result = compile_ody(text)  # the screenplay is elsewhere: the image is found from the home folder
+    assert result.ok and result.diagnostics == ()
+    assert result.scripts is not None and (result.scripts[0][0].image or "").startswith("data:image/png;base64,")
+    assert LiveDocument(text, None, Settings()).diagnostics == ()
+    d = only(diags(text.replace("x.png", "y.png")), "ODY107")
+    assert d.message == "image file not found: y.png" and d.help == f"looked in {tmp_path / 'Pictures'}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import os
 import pathlib
 import struct
@@ -20,9 +21,12 @@ from odyssey_dsl.images import (
     ImageProblem,
     data_url,
     decode_data_url,
+    image_path,
+    image_size,
     inspect_data_url,
     inspect_file,
     is_data_url,
+    size_of,
     sniff,
 )
 
@@ -465,3 +469,74 @@ def test_inspect_data_url_never_raises_past_the_header(mime: str, payload: str) 
 def test_decoded_bytes_are_unchanged(data: bytes) -> None:
     url = as_url("image/png", b"\x89PNG\r\n\x1a\n" + data)
     assert decode_data_url(url) == ("image/png", b"\x89PNG\r\n\x1a\n" + data)
+
+
+# --- sizes from the header (ODY207) --------------------------------------------------------------
+
+
+def _saved(image: Any, kind: str, **options: Any) -> bytes:
+    out = io.BytesIO()
+    image.save(out, kind, **options)
+    return out.getvalue()
+
+
+FORMATS = [("PNG", "RGBA", {}), ("JPEG", "RGB", {}), ("GIF", "RGB", {}), ("BMP", "RGB", {}),
+           ("WEBP", "RGB", {"quality": 80}), ("WEBP", "RGBA", {"lossless": True}),
+           ("WEBP", "RGB", {"exif": b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x00\x00"}), ("AVIF", "RGB", {})]
+
+
+@given(st.sampled_from(FORMATS), st.integers(1, 400), st.integers(1, 400))
+def test_the_size_of_real_images_is_read_from_their_header(kind: tuple[str, str, dict[str, Any]], width: int,
+                                                           height: int) -> None:
+    from PIL import Image
+
+    name, mode, options = kind
+    data = _saved(Image.new(mode, (width, height)), name, **options)
+    assert image_size(data) == (width, height)
+
+
+def test_a_jpeg_turned_by_its_exif_orientation_is_as_shown() -> None:
+    """Phones store a portrait photo sideways and say so in EXIF: it is shown, and sent, upright."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° to show
+    data = _saved(Image.new("RGB", (64, 48)), "JPEG", exif=exif.tobytes())
+    assert image_size(data) == (48, 64)
+    exif[0x0112] = 1
+    assert image_size(_saved(Image.new("RGB", (64, 48)), "JPEG", exif=exif.tobytes())) == (64, 48)
+
+
+def test_a_heif_turned_by_its_rotation_box_is_as_shown() -> None:
+    def box(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", 8 + len(body)) + kind + body
+
+    thumbnail = box(b"ispe", b"\x00" * 4 + struct.pack(">II", 32, 24))
+    primary = box(b"ispe", b"\x00" * 4 + struct.pack(">II", 4032, 3024))
+    heic = make_ftyp(b"heic", b"mif1") + thumbnail + primary
+    assert image_size(heic) == (4032, 3024)
+    assert image_size(heic + box(b"irot", b"\x01")) == (3024, 4032)
+
+
+@given(st.binary(max_size=300))
+def test_reading_a_size_never_raises(data: bytes) -> None:
+    for head in (data, b"\xff\xd8\xff" + data, b"\x89PNG\r\n\x1a\n" + data, b"RIFF\0\0\0\0WEBP" + data):
+        size = image_size(head)
+        assert size is None or (size[0] > 0 and size[1] > 0)
+
+
+def test_size_of_a_missing_file_is_unknown(tmp_path: pathlib.Path) -> None:
+    assert size_of(tmp_path / "nope.png") is None
+
+
+# --- `~` in image paths --------------------------------------------------------------------------
+
+
+def test_a_path_starting_with_a_tilde_starts_from_the_home_folder(tmp_path: pathlib.Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    base = tmp_path / "screenplays"
+    assert image_path("~/Pictures/x.png", base) == tmp_path / "home" / "Pictures" / "x.png"
+    assert image_path("~", base) == tmp_path / "home"
+    assert image_path("~x.png", base) == base / "~x.png"  # a file whose name begins with `~`
+    assert image_path("pics/x.png", base) == base / "pics" / "x.png"

@@ -332,3 +332,48 @@ def test_json_like_text_never_raises(text: str) -> None:
         json.loads(text)
     except ValueError:
         assert found, f"{text!r} is not JSON but nothing was reported"
+
+
+# --- ODY303: timestamps in seconds ---------------------------------------------------------------
+
+
+def _in_seconds(*times: int) -> str:
+    entries = [f'{{"timestamp_ms": {times[0]}, "start": {{"prompt": "a"}}}}']
+    entries += [f'{{"timestamp_ms": {t}, "interact": {{"prompt": "b"}}}}' for t in times[1:-1]]
+    entries.append(f'{{"timestamp_ms": {times[-1]}, "end": {{}}}}')
+    return "[\n  " + ",\n  ".join(entries) + "\n]"
+
+
+def test_ody303_timestamps_that_look_like_seconds_get_one_warning_instead_of_short_gaps() -> None:
+    d = only(check(_in_seconds(0, 4, 8)), "ODY303")
+    assert d.message == "these timestamps look like seconds: timestamps are in milliseconds"
+    assert d.help == "multiply them by 1000 (8 seconds is 8000)"
+    assert d.span == Span(4, 20, 4, 21) and not d.is_error  # the last timestamp
+
+
+@pytest.mark.parametrize("times", [(0, 3000, 6000), (0, 100, 200), (0, 4, 8, 601), (0, 0)])
+def test_ody303_not_for_milliseconds_or_long_gaps(times: tuple[int, ...]) -> None:
+    assert "ODY303" not in [d.code for d in check(_in_seconds(*times))]
+
+
+def test_ody303_once_per_script_of_a_batch_and_errors_stay() -> None:
+    found = check(f"[{_in_seconds(0, 4, 4, 8)}, {_in_seconds(0, 5, 9)}]")
+    assert [d.code for d in found] == ["ODY102", "ODY303", "ODY303"]
+    assert check(_in_seconds(0, 4, 8), ignore=frozenset({"ODY303"})) == []
+
+
+# --- the settings and the request's orientation ----------------------------------------------------
+
+
+def test_ody202_at_the_max_duration_setting() -> None:
+    text = '[{"timestamp_ms": 0, "start": {"prompt": "a"}}, {"timestamp_ms": 150001, "end": {}}]'
+    assert [d.code for d in check(text)] == ["ODY202"]
+    assert check_json(text.encode(), NOWHERE.parent, frozenset(), max_duration_ms=300_000).diagnostics == ()
+
+
+def test_ody207_only_when_the_request_says_how_the_video_is_shaped() -> None:
+    wide = data_url("image/png", png_bytes(16, 9))
+    script = f'[{{"timestamp_ms": 0, "start": {{"prompt": "a", "image": "{wide}"}}}}, {END}]'
+    assert check(script) == []  # a bare script: sent portrait or landscape, who knows
+    assert [d.code for d in check(f'{{"script": {script}}}')] == ["ODY207"]  # portrait by default
+    assert check(f'{{"script": {script}, "portrait": false}}') == []

@@ -32,6 +32,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple, cast, overload
 
@@ -44,7 +45,7 @@ from ..rules.images import check_images
 from ..rules.registry import ScriptEnd, Timed, on_script_end
 from ..rules.scenes import scene_like, scenes
 from ..rules.suppression import comment_codes, lone_suppression, setting_codes
-from ..rules.timing import Progress, spell_ody, step
+from ..rules.timing import Progress, pace, spell_ody, step
 from ..syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Text, Time, Word, parse_items
 
 # One byte per record says what it is, so that `bytearray.find` (memchr) finds scripts, cues
@@ -422,6 +423,12 @@ class LiveDocument:
                 found.append((head, end))
         return found
 
+    def _pace(self, start: int, end: int, enough: int) -> int:
+        """`rules.timing.pace` of the cues in records `start..end-1`, from the times they keep."""
+        records = self._records
+        cues = ((r.ms, r.after_break) for r in (records[m.start()] for m in _CUE_RUN.finditer(self._kinds, start, end)))
+        return pace(cues, enough)
+
     def _timed(self, index: int) -> Timed:
         record = self._records[index]
         return Timed(cast(Cue, self._current(index)), record.ms, record.after_break)
@@ -438,7 +445,7 @@ class LiveDocument:
             items.append(self._current(index))
             index = kinds.find(b"D", index + 1)
         found: list[Diagnostic] = []
-        return directives(items, found), found
+        return directives(items, found, self.settings.max_duration_ms), found
 
     def _scene_rules(self, scripts: list[tuple[int, int]]) -> list[Diagnostic]:
         """ODY110, from the scene lines, the cues above the first and one statement of each scene."""
@@ -464,11 +471,18 @@ class LiveDocument:
         for head, end in scripts:
             first, last = _find(kinds, _CUES, head + 1, end), self._last_cue(head + 1, end)
             broken = (head >= 0 and kinds[head] == _BROKEN_SCENE) or _find(kinds, _BREAKS, head + 1, end) >= 0
-            progress = self._records[last].progress if last >= 0 else None
-            ended = progress is not None and progress.ended
+            progress = (self._records[last].progress if last >= 0 else None) or Progress()
+            before = self._last_cue(head + 1, last) if last >= 0 else -1
             on_script_end.run(ScriptEnd(self._timed(first) if first >= 0 else None, self._timed(last) if last >= 0 else None,
-                                        ended, self._options.min_gap_ms, broken, broken, empty, spell_ody), found)
+                                        progress, self._options.min_gap_ms, broken, broken, empty, spell_ody,
+                                        self._options.max_duration_ms, self._timed(before) if before >= 0 else None,
+                                        partial(self._pace, head + 1, before + 1)), found)
         return found
+
+    def _unsilenced(self, found: list[Diagnostic]) -> list[Diagnostic]:
+        """`found` without the warnings the ignore setting or their statement's comment silence."""
+        return [d for d in found if d.is_error or (d.code not in self._silenced and d.code not in
+                                                   self._records[bisect_right(self._firsts, d.span.line) - 1].codes)]
 
     def _image_rules(self) -> list[Diagnostic]:
         """ODY107, looked up again on every change: files come and go on disk."""
@@ -476,7 +490,7 @@ class LiveDocument:
         base = self.path.parent if self.path is not None else Path.cwd()
         index = self._imaged.find(1, max(_find(self._kinds, _HEADS), 0))  # cues above the first scene: no script
         while index >= 0:
-            check_images((self._timed(index),), base, found)
+            check_images((self._timed(index),), base, found, self._options.portrait)
             index = self._imaged.find(1, index + 1)
         return found
 
@@ -495,9 +509,7 @@ class LiveDocument:
             found += record.shown
             index = self._noisy.find(1, index + 1)
         scripts = self._scripts()
-        found += self._option_diagnostics
-        found += self._scene_rules(scripts)
-        found += self._script_rules(scripts)
+        found += self._unsilenced([*self._option_diagnostics, *self._scene_rules(scripts), *self._script_rules(scripts)])
         found += self._image_rules()
         found += (d for d in self._setting_extras if d.code not in self._silenced)
         self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(found, key=sort_key))

@@ -13,43 +13,53 @@ from .registry import on_directives
 from .scenes import scene_like
 
 DEFAULT_MIN_GAP_MS = 3000
+#: Odyssey's stream-duration documentation gives streams a default limit of 150 seconds.
+DEFAULT_MAX_DURATION_MS = 150_000
+#: The directives whose values the rules on cues and scripts read while a file is checked.
+JUDGING = ("min-gap", "max-duration", "orientation")
 
 
 class Options(NamedTuple):
-    """What the directives say, with the API's defaults for what they leave out."""
+    """What the directives say, with the API's defaults (and the settings') for what they leave out."""
 
     title: str | None = None
     portrait: bool = True
     expansion: bool = True
     min_gap_ms: int = DEFAULT_MIN_GAP_MS
+    max_duration_ms: int = DEFAULT_MAX_DURATION_MS  # longer scripts are warned about (ODY202)
 
 
-def directives(items: Iterable[Item], found: list[Diagnostic]) -> Options:
-    """The options the directives set (the first of each counts), after the `on_directives`
-    rules have put their problems in `found`.
+def directives(items: Iterable[Item], found: list[Diagnostic], max_duration_ms: int = DEFAULT_MAX_DURATION_MS) -> Options:
+    """The options the directives set (the first of each counts; `max_duration_ms` is the
+    setting's, for files without `max-duration`), after the `on_directives` rules have put
+    their problems in `found`.
 
     Only the directives and the first cue or scene (`opens_body`) matter: the batch driver
     passes just those, an editor the lines above that too."""
     items = [item for item in items if not isinstance(item, Comment)]
     on_directives.run(items, found)
-    title, orientation, expansion, min_gap = None, "portrait", "on", DEFAULT_MIN_GAP_MS
+    options = Options(max_duration_ms=max_duration_ms)
     seen: set[str] = set()
     for item in items:
-        if not isinstance(item, Directive) or item.name in seen:
-            continue
-        seen.add(item.name)
-        value, _ = value_of(item)
-        if value is None:
-            continue
-        if item.name == "title":
-            title = str(value)
-        elif item.name == "min-gap":
-            min_gap = int(value)
-        elif item.name == "orientation":
-            orientation = str(value)
-        else:
-            expansion = str(value)
-    return Options(title, orientation == "portrait", expansion == "on", min_gap)
+        if isinstance(item, Directive) and item.name not in seen:
+            seen.add(item.name)
+            options = applied(options, item, max_duration_ms)
+    return options
+
+
+def applied(options: Options, item: Directive, max_duration_ms: int) -> Options:
+    """`options` as the first `item` of its name sets them (a bad value: the default)."""
+    value, _ = value_of(item)
+    name = item.name
+    if name == "title":
+        return options._replace(title=None if value is None else str(value))
+    if name == "min-gap":
+        return options._replace(min_gap_ms=DEFAULT_MIN_GAP_MS if value is None else int(value))
+    if name == "max-duration":
+        return options._replace(max_duration_ms=max_duration_ms if value is None else int(value))
+    if name == "orientation":
+        return options._replace(portrait=value != "landscape")
+    return options._replace(expansion=value != "off")
 
 
 @on_directives
@@ -93,6 +103,16 @@ def value_of(item: Directive) -> tuple[str | int | None, Diagnostic | None]:
     if item.name == "title":
         return (value.value if isinstance(value, Text) else None), None
     assert isinstance(value, Word)
+    if item.name == "max-duration":
+        parsed = parse_time(value.text)
+        if isinstance(parsed, TimeError) or parsed[0] or not parsed[1]:
+            message = (parsed.message if isinstance(parsed, TimeError)
+                       else "max-duration is a duration, not a relative time" if parsed[0] else "it must be longer than 0")
+            return None, DIRECTIVE_PROBLEM.at(
+                value.span, f"bad `max-duration`: {message}",
+                "write a duration such as `max-duration 150s` or `max-duration 5m`",
+            )
+        return parsed[1], None
     if item.name == "min-gap":
         parsed = parse_time(value.text)
         if isinstance(parsed, TimeError) or parsed[0]:

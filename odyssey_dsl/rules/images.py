@@ -1,5 +1,5 @@
-"""The image of a `start` cue (ODY107): cheap checks only (existence, size, first bytes),
-since editors run them on every change."""
+"""The image of a `start` cue: what cannot be sent (ODY107), and what will be cropped (ODY207).
+Cheap checks only (existence, size, the header), since editors run them on every change."""
 
 from __future__ import annotations
 
@@ -7,16 +7,20 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .. import images
-from ..diagnostics import IMAGE_PROBLEM, Diagnostic, Fix, Span
+from ..diagnostics import IMAGE_CROPPED, IMAGE_PROBLEM, Diagnostic, Fix, Span
 from .registry import ImageUse, Timed, on_image
 
+#: ODY207: an image is of the other orientation when one side is longer than this times the other.
+CROP_RATIO = 1.2
 
-def check_images(cues: Iterable[Timed], base_dir: Path, found: list[Diagnostic]) -> None:
-    """Run the `on_image` rules on each cue that has an image."""
+
+def check_images(cues: Iterable[Timed], base_dir: Path, found: list[Diagnostic], portrait: bool | None = None) -> None:
+    """Run the `on_image` rules on each cue that has an image (`portrait`: the video's
+    orientation, None when unknown)."""
     for entry in cues:
         cue = entry.cue
         if cue.image is not None and cue.image.value is not None:
-            on_image.run(ImageUse(cue, base_dir), found)
+            on_image.run(ImageUse(cue, base_dir, portrait), found)
 
 
 @on_image
@@ -38,9 +42,35 @@ def image_problem(use: ImageUse) -> Iterator[Diagnostic]:
         yield IMAGE_PROBLEM.at(cue.image.span, problem.message, problem.help)
 
 
+@on_image
+def image_cropped(use: ImageUse) -> Iterator[Diagnostic]:
+    """ODY207: a `start` image clearly of the other orientation than the video's: the API
+    resizes it to fill the frame, cutting off its sides (or top and bottom)."""
+    cue = use.cue
+    assert cue.image is not None and cue.image.value is not None
+    if use.portrait is None or cue.action != "start" or not cue.image.value.strip():
+        return
+    ref = cue.image.value
+    size = images.data_url_size(ref) if images.is_data_url(ref) else images.size_of(images.image_path(ref, use.base_dir))
+    if size is None:
+        return
+    width, height = size
+    if use.portrait and width > CROP_RATIO * height:
+        shape, video, other = "landscape", "portrait", "landscape"
+    elif not use.portrait and height > CROP_RATIO * width:
+        shape, video, other = "portrait", "landscape", "portrait"
+    else:
+        return
+    yield IMAGE_CROPPED.at(
+        cue.image.span, f"this {shape} image ({width}×{height}) will be cropped to fill a {video} video",
+        f"use a {video} image (or a square one), or write `orientation {other}` at the top",
+    )
+
+
 def inspect(ref: str, base_dir: Path) -> images.ImageProblem | None:
     """What is wrong with an image reference (a data URL, or a path from `base_dir`), if anything."""
     if not ref.strip():
         return images.ImageProblem("the image path is empty", "write the path of a file, or a data: URL")
-    result = images.inspect_data_url(ref) if images.is_data_url(ref) else images.inspect_file(base_dir / ref)
+    result = images.inspect_data_url(ref) if images.is_data_url(ref) else images.inspect_file(
+        images.image_path(ref, base_dir))
     return result if isinstance(result, images.ImageProblem) else None

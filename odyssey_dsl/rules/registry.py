@@ -12,21 +12,28 @@ What a rule may read, by registry:
 
 - `on_cue`: one cue of a script, the cue before it (with both times, when they are compared)
   and the script's first cue. Not run on cues after `end`.
-- `on_script_end`: a script's first and last cue, whether it ended, whether a line was broken.
+- `on_script_end`: a script's first and last cue and the cue before the last, the progress
+  after them (`Progress`: whether it ended, the ODY102 its last cues leave unresolved),
+  whether a line was broken, its pace (longest gap; computed only when asked) and the limit on
+  its length.
 - `on_directives`: the directives and the first cue or scene (or line meant as one); a
   driver may pass the lines above it too.
 - `on_scenes`: the scene lines, whether statements follow each, and the cues above the first.
-- `on_image`: one cue that has an image, and the folder image paths start from.
+- `on_image`: one cue that has an image, the folder image paths start from and the
+  screenplay's orientation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from ..diagnostics import Diagnostic, Span
 from ..syntax import Cue, Invalid, Item, Scene
+
+if TYPE_CHECKING:
+    from .order import Pending
 
 _Context = TypeVar("_Context")
 
@@ -50,17 +57,38 @@ class CueStep(NamedTuple):
     spell: Callable[[int], str]  # a time in the source's own syntax, for fixes
 
 
+class Progress(NamedTuple):
+    """What the script rules carry from one statement of a script to the next.
+
+    Plain values only: the cue before and the first cue are passed to `step` by the caller,
+    so an editor can keep the progress after each statement, resume the rules from an edited
+    cue and stop as soon as the progress is what it was (`==`)."""
+
+    base_ms: int | None = None  # what a relative time counts from (None: unknown)
+    first: bool = True  # no cue and no broken line yet
+    after_break: bool = False  # a broken line since the last cue
+    compare: bool = False  # the next cue is compared with the one before (`previous_ms`)
+    previous_ms: int | None = None
+    ended: bool = False  # an `end` was seen
+    stopped: bool = False  # a cue after `end` was reported: the rules have finished
+    earlier_ms: int | None = None  # the time of the cue before the previous, when the two were compared
+    pending: Pending | None = None  # an ODY102 waiting for the cue that bounds its fix
+
+
 class ScriptEnd(NamedTuple):
     """What an `on_script_end` rule reads; `first`/`last` are None for a script without cues."""
 
     first: Timed | None
     last: Timed | None
-    ended: bool  # an `end` was seen
+    progress: Progress  # after the last statement: whether it ended, or stopped after a cue after `end`
     min_gap_ms: int
     broken_before_first: bool  # a line before the first cue failed to parse
     broken: bool  # some line of the script failed to parse
     empty_span: Span | None  # where to report a script without cues (None: elsewhere)
     spell: Callable[[int], str]
+    max_duration_ms: int  # longer is warned about (ODY202)
+    before: Timed | None  # the cue before `last`
+    pace: Callable[[int], int]  # `timing.pace` of the cues up to `before` (given `enough`), only when asked
 
 
 class Grouped(NamedTuple):
@@ -75,10 +103,12 @@ class Grouped(NamedTuple):
 
 
 class ImageUse(NamedTuple):
-    """What an `on_image` rule reads: a cue with an image, and where relative paths start."""
+    """What an `on_image` rule reads: a cue with an image, where relative paths start and
+    whether the video is portrait (None: unknown, as for a bare JSON script)."""
 
     cue: Cue
     base_dir: Path
+    portrait: bool | None
 
 
 Rule = Callable[[_Context], Iterable[Diagnostic]]

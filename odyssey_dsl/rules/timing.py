@@ -2,8 +2,9 @@
 
 The driver runs one cue at a time (`step`) with a plain-value `Progress`, so that an editor
 can resume it from an edited cue and stop once the progress is what it was
-(odyssey_dsl.lsp.document). Resolving times (ODY108) and noticing cues after `end` (ODY104)
-belong to the driver: they decide what the `on_cue` rules see.
+(odyssey_dsl.lsp.document). Resolving times (ODY108), noticing cues after `end` (ODY104) and
+cues out of order (ODY102, whose fix waits for the cues after it: see `order`) belong to the
+driver: they decide what the `on_cue` rules see.
 
 A script that contains a line which failed to parse skips the whole-script rules (ODY101 when
 the broken line comes before the first cue, ODY103 always): the broken line may have been the
@@ -12,13 +13,10 @@ missing `start` or `end`, and one mistake must give one diagnostic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..diagnostics import (
     CUE_AFTER_END,
-    CUE_OUT_OF_ORDER,
-    LONG_SCRIPT,
     MISSING_END,
     MISSING_START,
     RELATIVE_FIRST_CUE,
@@ -31,31 +29,11 @@ from ..diagnostics import (
 )
 from ..syntax import Cue, Time
 from ..times import format_ms
-from .directives import DEFAULT_MIN_GAP_MS
-from .registry import CueStep, ScriptEnd, Timed, on_cue, on_script_end
+from .directives import DEFAULT_MAX_DURATION_MS, DEFAULT_MIN_GAP_MS
+from .order import noticed, resolved, spell_ody
+from .registry import CueStep, Progress, ScriptEnd, Timed, on_cue, on_script_end
 
-STREAM_LIMIT_MS = 5 * 60 * 1000
-
-
-def spell_ody(ms: int) -> str:
-    """A time as a screenplay writes it, for help texts and fixes."""
-    return "@" + format_ms(ms)
-
-
-class Progress(NamedTuple):
-    """What the script rules carry from one statement of a script to the next.
-
-    Plain values only: the cue before and the first cue are passed to `step` by the caller,
-    so an editor can keep the progress after each statement, resume the rules from an edited
-    cue and stop as soon as the progress is what it was (`==`)."""
-
-    base_ms: int | None = None  # what a relative time counts from (None: unknown)
-    first: bool = True  # no cue and no broken line yet
-    after_break: bool = False  # a broken line since the last cue
-    compare: bool = False  # the next cue is compared with the one before (`previous_ms`)
-    previous_ms: int | None = None
-    ended: bool = False  # an `end` was seen
-    stopped: bool = False  # a cue after `end` was reported: the rules have finished
+__all__ = ["Progress", "ScriptRun", "check_script", "gap", "pace", "spell_ody", "step"]
 
 
 def check_script(
@@ -66,29 +44,56 @@ def check_script(
     broken: bool = False,
     empty_span: Span | None = None,
     spell: Callable[[int], str] = spell_ody,
+    max_duration_ms: int = DEFAULT_MAX_DURATION_MS,
 ) -> tuple[Timed, ...]:
     """Resolve times and apply the script rules to one script's cues (None: a broken line).
 
     `empty_span` is where to report a script without cues (None: it is reported elsewhere);
     `spell` writes a time in the source's own syntax, for suggested replacements.
     """
-    run = ScriptRun(min_gap_ms, spell)
+    run = ScriptRun(min_gap_ms, spell, max_duration_ms)
     timed = [entry for cue in cues if (entry := run.add(cue, found)) is not None]
     run.end(broken_before_first, broken, empty_span, found)
     return tuple(timed)
 
 
+def gap(before: Timed | None, entry: Timed) -> int | None:
+    """How long after `before` a cue comes (None: unknown, or a broken line between them)."""
+    if before is None or before.ms is None or entry.ms is None or entry.after_break:
+        return None
+    return entry.ms - before.ms
+
+
+def pace(cues: Iterable[tuple[int | None, bool]], enough: int | None = None) -> int:
+    """The longest gap between consecutive cues, each given as (its time, whether a broken line
+    comes right before it), when there are two gaps or more (0: too few to tell a pace from).
+    It stops at the first gap of `enough` or more, and gives that one: an editor asks it on
+    every change, and the first cues usually answer."""
+    longest, count, before = 0, 0, None
+    for ms, after_break in cues:
+        if ms is not None and before is not None and not after_break:
+            between = ms - before
+            if enough is not None and between >= enough:
+                return between
+            longest, count = max(longest, between), count + 1
+        before = ms
+    return longest if count >= 2 else 0
+
+
 class ScriptRun:
     """One script's rules, fed one statement at a time (`check_script` over a list; the batch
-    driver as it reads a file, keeping no cue but the first and the last)."""
+    driver as it reads a file, keeping no cue but the first and the last two)."""
 
-    def __init__(self, min_gap_ms: int, spell: Callable[[int], str] = spell_ody) -> None:
-        self.min_gap_ms, self.spell = min_gap_ms, spell
+    def __init__(self, min_gap_ms: int, spell: Callable[[int], str] = spell_ody,
+                 max_duration_ms: int = DEFAULT_MAX_DURATION_MS) -> None:
+        self.min_gap_ms, self.spell, self.max_duration_ms = min_gap_ms, spell, max_duration_ms
         self.progress = Progress()
         self.first_cue: Cue | None = None
         self.before: Cue | None = None
         self.first: Timed | None = None
         self.last: Timed | None = None
+        self.previous: Timed | None = None  # the cue before `last`
+        self.longest, self.gaps = 0, 0  # the longest gap between the cues up to `previous`, and how many
 
     def add(self, cue: Cue | None, found: list[Diagnostic]) -> Timed | None:
         """The rules for the next statement (None: a broken line); its cue with its time."""
@@ -97,13 +102,17 @@ class ScriptRun:
         self.progress, entry = step(self.progress, cue, self.before, self.first_cue, self.min_gap_ms, found, self.spell)
         if entry is not None:
             self.first = self.first or entry
-            self.last, self.before = entry, cue
+            between = gap(self.previous, self.last) if self.last is not None else None
+            if between is not None:
+                self.longest, self.gaps = max(self.longest, between), self.gaps + 1
+            self.previous, self.last, self.before = self.last, entry, cue
         return entry
 
     def end(self, broken_before_first: bool, broken: bool, empty_span: Span | None, found: list[Diagnostic]) -> None:
         """The `on_script_end` rules, once every statement was added."""
-        on_script_end.run(ScriptEnd(self.first, self.last, self.progress.ended, self.min_gap_ms, broken_before_first,
-                                    broken, empty_span, self.spell), found)
+        on_script_end.run(ScriptEnd(self.first, self.last, self.progress, self.min_gap_ms, broken_before_first,
+                                    broken, empty_span, self.spell, self.max_duration_ms, self.previous,
+                                    lambda enough: self.longest if self.gaps >= 2 else 0), found)
 
 
 def step(
@@ -121,21 +130,38 @@ def step(
         return Progress(None, False, True, *progress[3:]), None
     ms = _resolve(progress, cue.time, found)
     entry = Timed(cue, ms, progress.after_break)
-    _, _, _, compare, previous_ms, ended, stopped = progress
+    _, _, _, compare, previous_ms, ended, stopped, earlier_ms, pending = progress
     if stopped:
         return Progress(ms, False, False, compare, previous_ms, ended, stopped), entry
     if ended:
         assert before is not None  # `end` was a cue before this one
+        if pending is not None:
+            found.append(resolved(pending, before.span.line, None, min_gap_ms, spell))
         found.append(CUE_AFTER_END.at(
             cue.span, "cue after `end`", "`end` must be the last cue: move it below this one, or remove this cue",
             related=(Related(before.span, "the script ends here"),),
         ))
         return Progress(ms, False, False, compare, previous_ms, ended, True), entry
     previous = Timed(before, previous_ms) if compare and not entry.after_break and before is not None else None
+    low = previous.ms if previous is not None else None  # the time this cue must be later than
+    if pending is not None:
+        assert before is not None  # the cue it was noticed on, or a later one
+        if low is not None and ms is not None and cue.time.relative:  # it moves with the pending cue
+            pending = pending.passed(cue.span.line - before.span.line)
+        else:
+            room = ms - low if low is not None and ms is not None and ms > low else None
+            found.append(resolved(pending, before.span.line, room, min_gap_ms, spell))
+            pending = None
     on_cue.run(CueStep(cue, ms, previous, first_cue, min_gap_ms, spell), found)
+    if low is not None and ms is not None and ms <= low:
+        assert previous is not None
+        if pending is not None:  # two in one run of relative cues: what the first may do is unknown
+            found.append(resolved(pending, cue.span.line, None, min_gap_ms, spell, known=False))
+        pending = noticed(cue, ms, previous, earlier_ms, spell)
     # an unknown time leaves nothing to compare the next cue with (unless it is the first)
     compare = ms is not None or not compare
-    return Progress(ms, False, False, compare, ms if compare else None, ended or cue.action == "end", False), entry
+    return Progress(ms, False, False, compare, ms if compare else None, ended or cue.action == "end", False,
+                    previous.ms if previous is not None else None, pending), entry
 
 
 def _resolve(progress: Progress, time: Time, found: list[Diagnostic]) -> int | None:
@@ -168,41 +194,21 @@ def second_start(step: CueStep) -> tuple[Diagnostic, ...]:
 
 
 @on_cue
-def order_and_gap(step: CueStep) -> tuple[Diagnostic, ...]:
-    """ODY102 when a cue is not later than the one before; ODY201 when it is by less than min-gap."""
-    previous, ms, span = step.previous, step.ms, step.cue.time.span
+def short_gap(step: CueStep) -> tuple[Diagnostic, ...]:
+    """ODY201: a cue later than the one before by less than min-gap (ODY102, not later at all,
+    is the driver's: see `order`). A relative time is answered with a relative one."""
+    previous, ms = step.previous, step.ms
     if previous is None or previous.ms is None or ms is None:
         return ()
     gap = ms - previous.ms
-    if gap > 0 and gap >= step.min_gap_ms:
+    if gap <= 0 or gap >= step.min_gap_ms:
         return ()
-    here = format_ms(ms)
-    related = (Related(previous.cue.span, f"the previous cue, at {format_ms(previous.ms)}"),)
-    if gap <= 0:
-        message = (f"this cue is at the same time as the cue before it ({here})" if gap == 0
-                   else f"this cue ({here}) comes before the cue before it ({format_ms(previous.ms)})")
-        suggestion = step.spell(previous.ms + max(step.min_gap_ms, 1))
-        return (CUE_OUT_OF_ORDER.at(
-            span, message,
-            f"cues must be in time order: make it later than {format_ms(previous.ms)}, e.g. `{suggestion}`",
-            (Fix(f"Replace with `{suggestion}`", span, suggestion),), related,
-        ),)
-    suggestion = step.spell(previous.ms + step.min_gap_ms)
+    relative = step.cue.time.relative
+    suggestion = "@+" + format_ms(step.min_gap_ms) if relative else step.spell(previous.ms + step.min_gap_ms)
     return (SHORT_GAP.at(
-        span, f"only {format_ms(gap)} after the previous cue (min-gap is {format_ms(step.min_gap_ms)})",
+        step.cue.time.span, f"only {format_ms(gap)} after the previous cue (min-gap is {format_ms(step.min_gap_ms)})",
         f"the model needs time to act on a cue: move it to `{suggestion}` or later, or lower `min-gap`",
-        related=related,
-    ),)
-
-
-@on_cue
-def long_script(step: CueStep) -> tuple[Diagnostic, ...]:
-    """ODY202: an `end` later than the API's default stream limit."""
-    if step.cue.action != "end" or step.ms is None or step.ms <= STREAM_LIMIT_MS:
-        return ()
-    return (LONG_SCRIPT.at(
-        step.cue.span, f"the script lasts {format_ms(step.ms)}, longer than 5 minutes",
-        "the API's default stream limit is 5 minutes: shorten it or split it into scenes",
+        related=(Related(previous.cue.span, f"the previous cue, at {format_ms(previous.ms)}"),),
     ),)
 
 
@@ -232,7 +238,7 @@ def missing_start(end: ScriptEnd) -> Iterator[Diagnostic]:
 def missing_end(end: ScriptEnd) -> Iterator[Diagnostic]:
     """ODY103: a script whose cues stop without an `end`; the fix adds one after the last."""
     last = end.last
-    if last is None or end.ended or end.broken:
+    if last is None or end.progress.ended or end.broken:
         return
     fixes: tuple[Fix, ...] = ()
     if last.ms is not None and end.spell is spell_ody:
