@@ -67,7 +67,7 @@ async def test_hover_on_keywords_and_codes(client: Client, tmp_path: Path) -> No
         "`start`: the opening scene; the first cue of a script, at 0 (only it may take an `image`).")
     assert "25 MiB" in (await hover(client, uri, text, 1, "image") or "")
     assert (await hover(client, uri, text, 2, "end")) == "`end`: the last cue; its time is the length of the video."
-    assert (await hover(client, uri, text, 2, "ODY202")) == "`ODY202`: script longer than 5 minutes (warning)"
+    assert (await hover(client, uri, text, 2, "ODY202")) == "`ODY202`: script longer than max-duration (warning)"
     assert await hover(client, uri, text, 1, '"a"') is None
 
 

@@ -26,7 +26,8 @@ def command(files: tuple[str, ...], fmt: str, stdin_filename: str | None, **flag
 
     def diagnose(item: Input, settings: Settings, data: bytes) -> Report:
         path = item.path or stdin_path(stdin_filename)
-        result = check_json(data, base_dir=path.parent if path else Path.cwd(), ignore=settings.ignore)
+        result = check_json(data, base_dir=path.parent if path else Path.cwd(), ignore=settings.ignore,
+                            max_duration_ms=settings.max_duration_ms)
         return Report(item.name, result.text, result.diagnostics)
 
     sys.exit(report_each(files, Flags(**flags), stdin_filename, fmt, diagnose, pattern="*.json"))
