@@ -23,6 +23,9 @@ gives what formatting once gave. Layout rules (docs/language.md, "Formatting"):
   at spaces; a folded prompt on one line of its own is unfolded when the cue line fits; a
   prompt is folded only where the parser reads the very same prompt back;
 - literals keep the writer's escapes where the form allows, else take `strings.quote`'s.
+
+`format_range` (the editor's "Format Selection") lays out only the statements a range of lines
+touches, in place, with the same rules: it moves nothing, and leaves every other line as it is.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from dataclasses import dataclass
 from . import strings
 from .checks import check
 from .diagnostics import SYNTAX_CODES, Diagnostic, Span
-from .lines import BREAK, normalized
+from .lines import BREAK, normalized, split_keeping
 from .strings import quote
 from .syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Statement, Text, Word, parse
 from .times import TimeError, format_ms, parse_time
@@ -79,6 +82,30 @@ def format_text(text: str, *, line_width: int = 100, normalize_times: str | None
     return "\n".join(lines) + "\n" if lines else ""
 
 
+def format_range(text: str, lines: tuple[int, int], *, line_width: int = 100) -> str:
+    """`text` with the items (statements and comment lines) that touch `lines` (1-based,
+    inclusive) laid out in place, each whole, as `format_text` writes it: the editor's "Format
+    Selection". Nothing moves (the directives are not sorted) and every line outside those
+    items keeps its bytes; runs of blank lines between them become one. Raises FormatError
+    when the text has syntax errors, as `format_text` does."""
+    document = _readable(text)
+    items = document.items
+    touched = [i for i, item in enumerate(items) if item.span.line <= lines[1] and item.span.end_line >= lines[0]]
+    if not touched:
+        return text
+    first, last = touched[0], touched[-1]
+    rows, where = _rows(items)
+    fresh = _Writer(line_width, {}, False).lines(rows[where[first]:where[last] + 1], context=rows)
+    old = split_keeping(text)
+    top, bottom = items[first].span.line - 1, items[last].span.end_line - 1
+    region = old[top:bottom + 1]
+    breaks = [line[len(line.rstrip("\r\n")):] for line in region]
+    newline = next((b for b in breaks if b), _first_break(text))
+    head = "\ufeff" if top == 0 and text.startswith("\ufeff") else ""
+    body = "\n".join(fresh).replace("\n", newline)  # a folded prompt's lines too
+    return "".join(old[:top]) + head + body + breaks[-1] + "".join(old[bottom + 1:])
+
+
 def _readable(text: str) -> Document:
     """The parsed text, or FormatError with its syntax diagnostics."""
     document = parse(text)
@@ -86,6 +113,11 @@ def _readable(text: str) -> Document:
     if blocking:
         raise FormatError(blocking)
     return document
+
+
+def _first_break(text: str) -> str:
+    found = BREAK.search(text)
+    return found.group() if found else "\n"
 
 
 # --- which line goes where -------------------------------------------------------------------
@@ -182,6 +214,19 @@ def _layout(document: Document) -> list[Row]:
     return rows
 
 
+def _rows(items: Sequence[Item]) -> tuple[list[Row], list[int]]:
+    """The items in the order written, with None for each run of blank lines between two of
+    them (the cue blocks are the same as in the canonical layout); and each item's index there."""
+    rows: list[Row] = []
+    where: list[int] = []
+    for index, item in enumerate(items):
+        if index and item.span.line > items[index - 1].span.end_line + 1:
+            rows.append(_BLANK)
+        where.append(len(rows))
+        rows.append(item)
+    return rows, where
+
+
 # --- writing lines ---------------------------------------------------------------------------
 
 class _Writer:
@@ -192,8 +237,9 @@ class _Writer:
         self.times = times
         self.normalize = normalize
 
-    def lines(self, rows: list[Row]) -> list[str]:
-        columns = self._columns(rows)
+    def lines(self, rows: list[Row], context: list[Row] | None = None) -> list[str]:
+        """The lines of `rows`, cues aligned in the blocks of `context` (default: `rows`)."""
+        columns = self._columns(rows if context is None else context)
         out: list[str] = []
         for row in rows:
             if row is _BLANK:
