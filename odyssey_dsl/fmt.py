@@ -16,12 +16,12 @@ gives what formatting once gave. Layout rules (docs/language.md, "Formatting"):
   `TIME_COLUMN` characters wide: a longer time is followed by one space;
 - one space before a trailing comment, no trailing whitespace, runs of blank lines become one,
   and a scene line (with its comments) always has a blank line above it;
-- a `\"\"\"` prompt written on several lines keeps the writer's lines; only a line longer than
-  the width is wrapped at spaces (and two lines join where other whitespace touches the break);
+- a `\"\"\"` prompt written over several lines keeps the writer's lines (so a file laid out
+  once stays laid out); only a line longer than the width is wrapped at spaces, and two lines
+  join where other whitespace touches the break;
 - any other cue line longer than the line width (its image and a suppression comment not
   counted: folding would not shorten them) writes its prompt as a folded `\"\"\"` string wrapped
-  at spaces; a folded prompt on one line of its own is unfolded when the cue line fits; a
-  prompt is folded only where the parser reads the very same prompt back;
+  at spaces, only where the parser reads the very same prompt back;
 - literals keep the writer's escapes where the form allows, else take `strings.quote`'s.
 
 `format_range` (the editor's "Format Selection") lays out only the statements a range of lines
@@ -370,7 +370,10 @@ def _one_line(text: Text) -> str:
 def _kept_lines(inner: str, width: int) -> list[str]:
     """The lines of a `\"\"\"` string's text as the writer broke them, only those longer than
     `width` wrapped; two lines are joined where other whitespace (a no-break space) touches
-    the break, which would end up at the end of a line. Blank lines go: folding drops them."""
+    the break, which would end up at the end of a line. Blank lines go: folding drops them.
+    Empty for a string written on one line: it has no line break of the writer's to keep."""
+    if BREAK.search(inner) is None:
+        return []
     lines: list[str] = []
     for line in BREAK.split(inner):
         line = line.strip(" \t")
@@ -380,8 +383,6 @@ def _kept_lines(inner: str, width: int) -> list[str]:
             lines[-1] += " " + line
         else:
             lines.append(line)
-    if len(lines) < 2:
-        return []  # no line break of the writer's to keep
     return [piece for line in lines for piece in _wrap(line, width)]
 
 

@@ -188,8 +188,10 @@ def test_the_writers_line_breaks_stay_even_when_the_prompt_would_fit_on_one_line
     assert assert_formats(text) == '@0  start """\n    A cat\n    on a mat\n"""\n@3s end\n'
 
 
-def test_a_prompt_written_on_one_line_inside_long_quotes_is_unfolded() -> None:
-    assert assert_formats('@0 start """\n    A cat on a mat\n"""\n@3s end\n') == '@0  start "A cat on a mat"\n@3s end\n'
+def test_a_prompt_in_long_quotes_on_one_line_is_unfolded_and_one_on_a_line_of_its_own_stays() -> None:
+    assert assert_formats('@0 start """A cat on a mat"""\n@3s end\n') == '@0  start "A cat on a mat"\n@3s end\n'
+    text = '@0 start """\n  A cat on a mat\n""" image "cat.png"\n@3s end\n'
+    assert assert_formats(text) == '@0  start """\n    A cat on a mat\n""" image "cat.png"\n@3s end\n'
 
 
 def test_only_the_lines_that_are_too_long_are_reflowed() -> None:
