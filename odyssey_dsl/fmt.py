@@ -287,8 +287,8 @@ class _Writer:
         return head + " " + self._prompt(cue.prompt, counted) + image + comment
 
     def _prompt(self, prompt: Text, room_taken: int) -> str:
-        """The writer's own lines if the prompt has several, else the prompt on one line if
-        the cue line fits, else folded where that is exact.
+        """The writer's own lines for a `\"\"\"` prompt written over several lines, else the
+        prompt on one line if the cue line fits, else folded where that is exact.
 
         Both one-line forms try the writer's own escapes first and fall back to the canonical
         ones (`strings.quote`). Folding only happens when neither one-line form fits, so the

@@ -5,7 +5,8 @@ rule or two per pair. Properties 2 and 3 of the issue are proven over generated 
 compile (random spacing, comments, blank lines, scenes, directives, long prompts, every way
 of writing times and strings, suppression comments): formatting is idempotent, keeps the
 compiled output byte for byte, and keeps every comment. Text generated from the grammar, most
-of it broken, is either refused (syntax errors) or formatted with the same diagnostics.
+of it broken, is either refused (syntax errors) or formatted with the same diagnostics. A
+writer's line breaks in a `\"\"\"` prompt are kept, and only the lines too long are reflowed.
 The command line is tested through click's runner, and once as the installed executable.
 """
 
