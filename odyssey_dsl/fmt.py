@@ -16,10 +16,16 @@ gives what formatting once gave. Layout rules (docs/language.md, "Formatting"):
   `TIME_COLUMN` characters wide: a longer time is followed by one space;
 - one space before a trailing comment, no trailing whitespace, runs of blank lines become one,
   and a scene line (with its comments) always has a blank line above it;
-- a cue line longer than the line width (a data URL or a suppression comment not counted)
-  writes its prompt as a folded `\"\"\"` string wrapped at spaces, only where the parser reads
-  the very same prompt back; a folded prompt that fits on one line is unfolded;
+- a `\"\"\"` prompt written over several lines keeps the writer's lines (so a file laid out
+  once stays laid out); only a line longer than the width is wrapped at spaces, and two lines
+  join where other whitespace touches the break;
+- any other cue line longer than the line width (its image and a suppression comment not
+  counted: folding would not shorten them) writes its prompt as a folded `\"\"\"` string wrapped
+  at spaces, only where the parser reads the very same prompt back;
 - literals keep the writer's escapes where the form allows, else take `strings.quote`'s.
+
+`format_range` (the editor's "Format Selection") lays out only the statements a range of lines
+touches, in place, with the same rules: it moves nothing, and leaves every other line as it is.
 """
 
 from __future__ import annotations
@@ -31,8 +37,7 @@ from dataclasses import dataclass
 from . import strings
 from .checks import check
 from .diagnostics import SYNTAX_CODES, Diagnostic, Span
-from .images import is_data_url
-from .lines import normalized
+from .lines import BREAK, normalized, split_keeping
 from .strings import quote
 from .syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Statement, Text, Word, parse
 from .times import TimeError, format_ms, parse_time
@@ -70,14 +75,49 @@ def format_text(text: str, *, line_width: int = 100, normalize_times: str | None
     "absolute" or "relative"."""
     if normalize_times not in (None, *NORMALIZE_TIMES):
         raise ValueError(f"normalize_times is 'absolute', 'relative' or None, not {normalize_times!r}")
-    document = parse(text)
-    blocking = [d for d in document.diagnostics if d.code in SYNTAX_CODES]
-    if blocking:
-        raise FormatError(blocking)
+    document = _readable(text)
     times = _normalized_times(document, normalize_times == "relative") if normalize_times else {}
     writer = _Writer(line_width, times, normalize_times is not None)
     lines = writer.lines(_layout(document))
     return "\n".join(lines) + "\n" if lines else ""
+
+
+def format_range(text: str, lines: tuple[int, int], *, line_width: int = 100) -> str:
+    """`text` with the items (statements and comment lines) that touch `lines` (1-based,
+    inclusive) laid out in place, each whole, as `format_text` writes it: the editor's "Format
+    Selection". Nothing moves (the directives are not sorted) and every line outside those
+    items keeps its bytes; runs of blank lines between them become one. Raises FormatError
+    when the text has syntax errors, as `format_text` does."""
+    document = _readable(text)
+    items = document.items
+    touched = [i for i, item in enumerate(items) if item.span.line <= lines[1] and item.span.end_line >= lines[0]]
+    if not touched:
+        return text
+    first, last = touched[0], touched[-1]
+    rows, where = _rows(items)
+    fresh = _Writer(line_width, {}, False).lines(rows[where[first]:where[last] + 1], context=rows)
+    old = split_keeping(text)
+    top, bottom = items[first].span.line - 1, items[last].span.end_line - 1
+    region = old[top:bottom + 1]
+    breaks = [line[len(line.rstrip("\r\n")):] for line in region]
+    newline = next((b for b in breaks if b), _first_break(text))
+    head = "\ufeff" if top == 0 and text.startswith("\ufeff") else ""
+    body = "\n".join(fresh).replace("\n", newline)  # a folded prompt's lines too
+    return "".join(old[:top]) + head + body + breaks[-1] + "".join(old[bottom + 1:])
+
+
+def _readable(text: str) -> Document:
+    """The parsed text, or FormatError with its syntax diagnostics."""
+    document = parse(text)
+    blocking = [d for d in document.diagnostics if d.code in SYNTAX_CODES]
+    if blocking:
+        raise FormatError(blocking)
+    return document
+
+
+def _first_break(text: str) -> str:
+    found = BREAK.search(text)
+    return found.group() if found else "\n"
 
 
 # --- which line goes where -------------------------------------------------------------------
@@ -174,6 +214,19 @@ def _layout(document: Document) -> list[Row]:
     return rows
 
 
+def _rows(items: Sequence[Item]) -> tuple[list[Row], list[int]]:
+    """The items in the order written, with None for each run of blank lines between two of
+    them (the cue blocks are the same as in the canonical layout); and each item's index there."""
+    rows: list[Row] = []
+    where: list[int] = []
+    for index, item in enumerate(items):
+        if index and item.span.line > items[index - 1].span.end_line + 1:
+            rows.append(_BLANK)
+        where.append(len(rows))
+        rows.append(item)
+    return rows, where
+
+
 # --- writing lines ---------------------------------------------------------------------------
 
 class _Writer:
@@ -184,8 +237,9 @@ class _Writer:
         self.times = times
         self.normalize = normalize
 
-    def lines(self, rows: list[Row]) -> list[str]:
-        columns = self._columns(rows)
+    def lines(self, rows: list[Row], context: list[Row] | None = None) -> list[str]:
+        """The lines of `rows`, cues aligned in the blocks of `context` (default: `rows`)."""
+        columns = self._columns(rows if context is None else context)
         out: list[str] = []
         for row in rows:
             if row is _BLANK:
@@ -223,28 +277,30 @@ class _Writer:
     def _cue(self, cue: Cue, time_width: int, action_width: int) -> str:
         followed = cue.prompt is not None or cue.image is not None
         head = f"{self._time(cue).ljust(time_width)} {cue.action.ljust(action_width) if followed else cue.action}"
-        tail, uncounted = "", 0
-        if cue.image is not None:
-            image = _one_line(cue.image)
-            tail = " image " + image
-            uncounted = len(image) if is_data_url(cue.image.value or "") else 0
+        image = " image " + _one_line(cue.image) if cue.image is not None else ""
         comment = _trailing(cue.comment)
-        tail += comment
-        if cue.comment is not None and cue.comment.ignores:
-            uncounted += len(comment)  # like a linter's pragma: folding would not shorten it
+        # What folding the prompt could not shorten does not count towards the width: the
+        # image (the grammar keeps it on the prompt's last line) and a suppression comment.
+        counted = len(head) + 1 + (0 if cue.comment is not None and cue.comment.ignores else len(comment))
         if cue.prompt is None:
-            return head + tail
-        return head + " " + self._prompt(cue.prompt, len(head) + 1 + len(tail) - uncounted) + tail
+            return head + image + comment
+        return head + " " + self._prompt(cue.prompt, counted) + image + comment
 
     def _prompt(self, prompt: Text, room_taken: int) -> str:
-        """The prompt on one line if the cue line fits, else folded where that is exact.
+        """The writer's own lines for a `\"\"\"` prompt written over several lines, else the
+        prompt on one line if the cue line fits, else folded where that is exact.
 
-        Both forms try the writer's own escapes first and fall back to the canonical ones
-        (`strings.quote`). Folding only happens when neither one-line form fits, so the
+        Both one-line forms try the writer's own escapes first and fall back to the canonical
+        ones (`strings.quote`). Folding only happens when neither one-line form fits, so the
         result does not change when formatted again.
         """
         value = prompt.value
         assert value is not None
+        content = self.width - len(INDENT)
+        if prompt.long:
+            kept = _long(_kept_lines(prompt.raw[3:-3], content))
+            if kept is not None and _value(kept) == value:
+                return kept
         written = _escaped(prompt)
         canonical = quote(value)[1:-1]
         one = written if not prompt.long or written == canonical else _valid_short(written, value) or canonical
@@ -257,7 +313,7 @@ class _Writer:
         if fits(canonical):
             return f'"{canonical}"'
         for body in dict.fromkeys((written, canonical)):
-            folded = _folded(body, self.width - len(INDENT))
+            folded = _long(_wrap(body, content))
             if folded is not None and _value(folded) == value:
                 return folded
         return f'"{one}"'
@@ -311,18 +367,41 @@ def _one_line(text: Text) -> str:
     return f'"{body}"' if body is not None else quote(text.value)
 
 
-def _folded(body: str, width: int) -> str | None:
-    """`body` as a `\"\"\"` literal, wrapped greedily at single spaces to `width` per line;
-    None when the body begins or ends with whitespace (folding would strip it, or leave it at
-    the end of a line)."""
-    if not body or body[0].isspace() or body[-1].isspace():
-        return None
+def _kept_lines(inner: str, width: int) -> list[str]:
+    """The lines of a `\"\"\"` string's text as the writer broke them, only those longer than
+    `width` wrapped; two lines are joined where other whitespace (a no-break space) touches
+    the break, which would end up at the end of a line. Blank lines go: folding drops them.
+    Empty for a string written on one line: it has no line break of the writer's to keep."""
+    if BREAK.search(inner) is None:
+        return []
+    lines: list[str] = []
+    for line in BREAK.split(inner):
+        line = line.strip(" \t")
+        if not line:
+            continue
+        if lines and (lines[-1][-1].isspace() or line[0].isspace()):
+            lines[-1] += " " + line
+        else:
+            lines.append(line)
+    return [piece for line in lines for piece in _wrap(line, width)]
+
+
+def _wrap(body: str, width: int) -> list[str]:
+    """`body` wrapped greedily at single spaces to `width` per line (a longer word alone)."""
     lines: list[str] = []
     for word in _BREAK.split(body):
         if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:
             lines.append(word)
+    return lines
+
+
+def _long(lines: list[str]) -> str | None:
+    """`lines` as a `\"\"\"` literal, indented; None when there are none, or when the text
+    begins or ends with whitespace (folding would strip it, or leave it at the end of a line)."""
+    if not lines or not lines[0] or lines[0][0].isspace() or lines[-1][-1].isspace():
+        return None
     return '"""\n' + "".join(INDENT + line + "\n" for line in lines) + '"""'
 
 

@@ -5,7 +5,8 @@ rule or two per pair. Properties 2 and 3 of the issue are proven over generated 
 compile (random spacing, comments, blank lines, scenes, directives, long prompts, every way
 of writing times and strings, suppression comments): formatting is idempotent, keeps the
 compiled output byte for byte, and keeps every comment. Text generated from the grammar, most
-of it broken, is either refused (syntax errors) or formatted with the same diagnostics.
+of it broken, is either refused (syntax errors) or formatted with the same diagnostics. A
+writer's line breaks in a `\"\"\"` prompt are kept, and only the lines too long are reflowed.
 The command line is tested through click's runner, and once as the installed executable.
 """
 
@@ -23,7 +24,7 @@ from typing import TypedDict
 import pytest
 from click.testing import CliRunner
 from conftest import compile_ody, data_url, png_bytes
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from test_properties import GRAMMAR, REALISTIC
@@ -31,7 +32,7 @@ from test_properties import GRAMMAR, REALISTIC
 from odyssey_dsl import Compilation, parse
 from odyssey_dsl.cli import main
 from odyssey_dsl.diagnostics import SYNTAX_CODES
-from odyssey_dsl.fmt import TIME_COLUMN, FormatError, format_text
+from odyssey_dsl.fmt import INDENT, TIME_COLUMN, FormatError, format_text
 from odyssey_dsl.strings import decode, quote
 from odyssey_dsl.syntax import Comment
 from odyssey_dsl.times import format_clock, format_ms
@@ -176,6 +177,41 @@ def test_min_gap_is_normalized_with_the_times() -> None:
     assert assert_formats(text, normalize_times="relative") == 'min-gap 1.5s\n\n@0     start "x"\n@+1.5s end\n'
 
 
+def prompt_lines(out: str) -> list[str]:
+    """The content lines of the first `\"\"\"` prompt of a formatted text, without their indent."""
+    lines = out.split('"""')[1].split("\n")[1:-1]
+    assert all(line.startswith(INDENT) and not line[len(INDENT)].isspace() for line in lines), lines
+    return [line[len(INDENT):] for line in lines]
+
+
+def test_the_writers_line_breaks_stay_even_when_the_prompt_would_fit_on_one_line() -> None:
+    text = '@0 start """A cat\n      on a mat\n"""\n@3s end\n'
+    assert assert_formats(text) == '@0  start """\n    A cat\n    on a mat\n"""\n@3s end\n'
+
+
+def test_a_prompt_in_long_quotes_on_one_line_is_unfolded_and_one_on_a_line_of_its_own_stays() -> None:
+    assert assert_formats('@0 start """A cat on a mat"""\n@3s end\n') == '@0  start "A cat on a mat"\n@3s end\n'
+    text = '@0 start """\n  A cat on a mat\n""" image "cat.png"\n@3s end\n'
+    assert assert_formats(text) == '@0  start """\n    A cat on a mat\n""" image "cat.png"\n@3s end\n'
+
+
+def test_only_the_lines_that_are_too_long_are_reflowed() -> None:
+    text = '@0 start """\n    one two\n    three four five six seven eight\n    nine\n"""\n@3s end\n'
+    assert prompt_lines(assert_formats(text, line_width=24)) == ["one two", "three four five six", "seven eight", "nine"]
+
+
+@pytest.mark.parametrize("space", ["\xa0", "\u3000", "\x0c"])
+def test_a_break_beside_other_whitespace_joins_the_lines(space: str) -> None:
+    text = f'@0 start """\n    one{space}\n    two\n    three\n"""\n@3s end\n'
+    assert prompt_lines(assert_formats(text)) == [f"one{space} two", "three"]
+
+
+def test_an_image_never_makes_a_prompt_fold() -> None:
+    text = f'@0 start "a cat on a mat" image "{"pictures/" * 12}cat.png" # ody: ignore[ODY201]\n@3s end\n'
+    out = assert_formats(text, line_width=40)
+    assert out.split("\n")[0] == text.split("\n")[0].replace("@0 ", "@0  ")
+
+
 # --- properties --------------------------------------------------------------------------------
 
 SPACE = st.sampled_from([" ", " ", "  ", "\t", " \t ", "\u3000", "\x0c"])
@@ -281,6 +317,30 @@ def test_formatting_is_idempotent_and_keeps_the_output_and_the_comments(
     source = compile_ody(text)
     assert source.ok, source.diagnostics
     assert_formats(text, line_width=width, normalize_times=normalize)
+
+
+LINE_WORDS = st.sampled_from(["the", "cat", "wakes", "—", "café", "🐈", "windowsill", '"quoted"', "a", "\\u00e9",
+                              "a-long-hyphenated-word-that-cannot-be-broken"])
+
+
+@PROPERTY
+@given(st.lists(st.lists(LINE_WORDS, min_size=1, max_size=14).map(" ".join), min_size=2, max_size=6),
+       st.integers(20, 100), st.sampled_from(["", "\n", "\n  ", "\n\t"]), st.sampled_from(["\n", "\r\n", "\n\n    "]),
+       st.sampled_from(["", "\n"]))
+def test_the_writers_line_breaks_stay_and_only_lines_that_are_too_long_are_reflowed(
+        lines: list[str], width: int, opening: str, newline: str, closing: str) -> None:
+    text = f'@0 start """{opening}{newline.join(lines)}{closing}"""\n@3s end\n'
+    assume(compile_ody(text).ok)  # a line that ends with `"` right before the closing quotes
+    out = iter(prompt_lines(assert_formats(text, line_width=width)))
+    for line in lines:
+        if len(INDENT + line) <= width:
+            assert next(out) == line
+            continue
+        pieces = [next(out)]
+        while " ".join(pieces) != line:
+            pieces.append(next(out))
+        assert all(len(INDENT + p) <= width or " " not in p for p in pieces), pieces
+    assert next(out, None) is None
 
 
 @PROPERTY
