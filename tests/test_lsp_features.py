@@ -178,7 +178,8 @@ async def test_range_formatting_touches_only_the_range(client: Client, tmp_path:
     first_line = types.Range(types.Position(0, 0), types.Position(0, 3))
     edits = await client.text_document_range_formatting_async(
         types.DocumentRangeFormattingParams(doc(uri), first_line, options))
-    assert apply(text, edits or [], UTF16) == '@0  start    "a"\n@3s interact "b"\n\n\n\n@6s   end\n'
+    # The cue takes its block's columns; the line below, outside the selection, is left alone.
+    assert apply(text, edits or [], UTF16) == '@0  start    "a"\n@3s   interact "b"\n\n\n\n@6s   end\n'
 
 
 async def test_a_file_with_syntax_errors_is_not_formatted(client: Client, tmp_path: Path) -> None:
