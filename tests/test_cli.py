@@ -304,3 +304,36 @@ def test_a_report_of_every_line_streams_in_every_format_and_the_exit_code_counts
         lines = ody("lint", "--format", fmt, "many.ody", "more.ody", cwd=tmp_path)
         assert lines.returncode == 1 and len(lines.stdout.splitlines()) == 301
     assert ody("lint", "--format", "json", "good.ody", cwd=tmp_path).stdout == "[]\n"
+
+
+# --- hostile input: a clear message, never an internal error -------------------------------
+
+
+@pytest.mark.parametrize("limit", [1 << 40, 1 << 63])
+def test_a_huge_max_bytes_reads_what_there_is(tree: Path, limit: int) -> None:
+    """`f.read(limit + 1)` was a MemoryError (1 TiB) or an OverflowError (2^63) on a small file."""
+    (tree / "ody.toml").write_text(f"max-bytes = {limit}\n", encoding="utf-8")
+    (tree / "s.json").write_text('[{"timestamp_ms": 0, "start": {"prompt": "a"}}, {"timestamp_ms": 3000, "end": {}}]',
+                                 encoding="utf-8")
+    for args, stdin in ((["lint", "good.ody"], None), (["lint", "-"], GOOD.encode()),
+                        (["fmt", "-"], GOOD.encode()), (["check", "s.json"], None),
+                        (["decompile", "s.json"], None), (["decompile", "-"], (tree / "s.json").read_bytes()),
+                        (["lint", "--max-bytes", str(limit), "good.ody"], None)):
+        result = ody(*args, cwd=tree, stdin=stdin)
+        assert result.returncode == 0 and "internal error" not in result.stderr, (args, result.stderr)
+
+
+@pytest.mark.parametrize("name", ["x\x07\rred.ody", "\x1bc.ody", "tab\there.ody"])
+def test_messages_never_carry_control_characters(tree: Path, name: str) -> None:
+    for args in (["lint", name], ["compile", name], ["fmt", name], ["decompile", name]):
+        result = ody(*args, cwd=tree)
+        assert result.returncode == 2
+        assert result.stderr.endswith(": no such file\n") and result.stderr[:-1].isprintable(), result.stderr
+
+
+def test_a_deeply_nested_config_is_a_config_error(tree: Path) -> None:
+    (tree / "pyproject.toml").write_text("[tool.ody]\nstrict = true\n[tool.other]\nx = " + "[" * 1000 + "]" * 1000 + "\n",
+                                         encoding="utf-8")
+    result = ody("lint", "good.ody", cwd=tree)
+    assert result.returncode == 2
+    assert result.stderr == "ody lint: pyproject.toml: invalid TOML: tables or arrays nested too deeply\n"

@@ -139,9 +139,16 @@ def _expand(args: tuple[str, ...], stdin_name: str | None, pattern: str, expand:
 def _read(item: Input, settings: Settings) -> bytes:
     if item.path is not None:
         return read_source(item.path, settings.max_bytes)
-    data = sys.stdin.buffer.read(settings.max_bytes + 1)
-    if len(data) > settings.max_bytes:
-        raise SourceError(f"{item.name}: {too_large(None, settings.max_bytes)}")
+    return read_stdin(item.name, settings.max_bytes)
+
+
+def read_stdin(name: str, max_bytes: int) -> bytes:
+    """All of stdin, or SourceError when it holds more than `max_bytes`."""
+    from .._support.reads import read_at_most
+
+    data = read_at_most(sys.stdin.buffer, max_bytes)
+    if data is None:
+        raise SourceError(f"{name}: {too_large(None, max_bytes)}")
     return data
 
 
