@@ -269,8 +269,16 @@ def _max_duration(path: pathlib.Path, name: str, value: Any) -> int:
 
 
 def _exclude(path: pathlib.Path, name: str, value: Any) -> tuple[str, ...]:
+    """Gitignore-style patterns (gitignore's rules, through pathspec: imported only here)."""
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
         raise ConfigError(path, f'{name} must be a list of patterns like "drafts/" or "*.old.ody"')
+    from pathspec import GitIgnoreSpec
+
+    for item in value:
+        try:
+            GitIgnoreSpec.from_lines([item])
+        except ValueError:
+            raise ConfigError(path, f"{name} has {_show(item)}, which is not a gitignore-style pattern") from None
     return tuple(value)
 
 

@@ -206,6 +206,7 @@ def test_unknown_key_in_pyproject_names_the_table(tmp_path: pathlib.Path) -> Non
         ('max-duration = "0s"\n', 'ody.toml: `max-duration` must be a duration like "150s" or "2m30s", not "0s"'),
         ('exclude = "drafts"\n', 'ody.toml: `exclude` must be a list of patterns like "drafts/" or "*.old.ody"'),
         ('exclude = [""]\n', 'ody.toml: `exclude` must be a list of patterns like "drafts/" or "*.old.ody"'),
+        ('exclude = ["ok/", "!"]\n', 'ody.toml: `exclude` has "!", which is not a gitignore-style pattern'),
     ],
 )
 def test_bad_values(tmp_path: pathlib.Path, text: str, message: str) -> None:

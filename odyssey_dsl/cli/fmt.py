@@ -59,6 +59,7 @@ def command(files: tuple[str, ...], check: bool, diff: bool, line_width: int | N
             outcome.add(report.Report(item.name, text, error.diagnostics), False)
             counts["broken"] += 1
             continue
+        outcome.add(report.Report(item.name, "", ()), False)  # checked: the summary counts it
         output = new.encode("utf-8")
         counts["changed" if output != data else "same"] += 1
         if diff and output != data:

@@ -9,14 +9,37 @@ from typing import Any, TypeVar
 
 import click
 
-from ..report import FORMATS
+from ..report import COLOURS, FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_COLOUR = "ody.colour"  # where --color leaves its choice, in the context every command shares
+
+
 def report_format(help: str = "How to print diagnostics.") -> Callable[[F], F]:
-    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="human", show_default=True,
-                        help=help)
+    """`--format`, and `--color` for the human format. The colour choice is kept in the click
+    context (`colour_choice`) rather than passed to each command: the writer of the report
+    reads it, and no command has anything else to do with it."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: str) -> None:
+        ctx.meta[_COLOUR] = value
+
+    def decorate(fn: F) -> F:
+        fn = click.option("--color", type=click.Choice(COLOURS), default="auto", show_default=True,
+                          expose_value=False, callback=remember,
+                          help="Colour the human format: auto is a terminal's choice (NO_COLOR turns it off; "
+                               "FORCE_COLOR, CLICOLOR_FORCE on).")(fn)
+        return click.option("--format", "fmt", type=click.Choice(FORMATS), default="human", show_default=True,
+                            help=help)(fn)
+
+    return decorate
+
+
+def colour_choice() -> str:
+    """What --color said for the command being run (`auto` outside one, or without it)."""
+    ctx = click.get_current_context(silent=True)
+    return str(ctx.meta.get(_COLOUR, "auto")) if ctx is not None else "auto"
 
 
 def _codes(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
