@@ -53,6 +53,65 @@ def _codes(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -
     return codes
 
 
+def files_argument(*patterns: str, one: bool = False) -> Callable[[F], F]:
+    """The FILES argument of a command that takes files and folders (`one`: the FILE of a
+    command that takes one file), completed by the shell (click's completion, documented in
+    docs/output-formats.md) with folders and the files matching `patterns` (default `*.ody`)
+    in any case, as `ody lint DIR` picks them."""
+    wanted = patterns or ("*.ody",)
+
+    def complete(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[Any]:
+        return complete_paths(incomplete, wanted)
+
+    if one:
+        return click.argument("file", shell_complete=complete)
+    return click.argument("files", nargs=-1, required=True, shell_complete=complete)
+
+
+def complete_paths(incomplete: str, patterns: tuple[str, ...]) -> list[Any]:
+    """Completions of `incomplete`: its folder's subfolders (ending in `/`) and files matching
+    one of `patterns`, hidden ones only when asked for with a leading dot. When the only one is a
+    folder, what is in it instead: bash and zsh put a space after a lone completion, which
+    would end the path at the folder."""
+    from click.shell_completion import CompletionItem
+
+    found = _matches(incomplete, patterns)
+    for _ in range(32):  # a lone folder in a lone folder ...: bounded, for links that loop
+        if len(found) != 1 or not found[0].endswith("/"):
+            break
+        inside = _matches(found[0], patterns)
+        if not inside:
+            break
+        found = inside
+    return [CompletionItem(path) for path in found]
+
+
+def _matches(incomplete: str, patterns: tuple[str, ...]) -> list[str]:
+    import os
+    from fnmatch import fnmatchcase
+
+    folder, slash, start = incomplete.rpartition("/")
+    prefix = folder + slash
+    try:
+        with os.scandir(os.path.expanduser(prefix or ".")) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        if not entry.name.startswith(start) or (entry.name.startswith(".") and not start.startswith(".")):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            continue
+        if is_dir:
+            found.append(prefix + entry.name + "/")
+        elif any(fnmatchcase(entry.name.lower(), pattern.lower()) for pattern in patterns):
+            found.append(prefix + entry.name)
+    return found
+
+
 def checking_options(fn: F) -> F:
     """The options every checking command shares, with the project configuration."""
     options = [
