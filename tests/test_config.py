@@ -365,3 +365,14 @@ def test_a_config_path_with_control_characters_is_escaped(tmp_path: pathlib.Path
     with pytest.raises(ConfigError) as caught:
         read_settings(config)
     assert str(caught.value) == "a\\x1b[31m\\x07/ody.toml: `strict` must be true or false"
+
+
+def test_the_editor_checks_with_defaults_and_says_why(tmp_path: pathlib.Path) -> None:
+    """The language server catches ConfigError: a deep config no longer silences it."""
+    from odyssey_dsl.lsp.project import project_for
+
+    write(tmp_path / "pyproject.toml", f"[tool.ody]\nstrict = true\n[tool.x]\ny = {DEEP}\n")
+    project = project_for(tmp_path / "scene.ody")
+    assert project.settings == Settings()
+    assert project.problems == ("ody: pyproject.toml: invalid TOML: tables or arrays nested too deeply "
+                                "(checking with the default settings)",)

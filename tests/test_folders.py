@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from test_cli import BAD, GOOD, WARN, ody
+from test_imports import ody as ody_recording_imports
 
 from odyssey_dsl.cli.folders import SKIPPED, Walk
 from odyssey_dsl.errors import OdyError
@@ -230,3 +231,15 @@ def test_a_config_that_governs_a_folder_is_read_once(project: Path) -> None:
     assert result.returncode == 2
     assert result.stderr == f"ody lint: {broken.relative_to(project)}: `strict` must be true or false\n"
     assert result.stdout == ""
+
+
+def test_pathspec_is_imported_only_for_a_gitignore_or_an_exclude(tmp_path: Path) -> None:
+    """gitignore's rules cost imports: a lint of files, or of a folder with neither, skips them."""
+    write(tmp_path / "scenes" / "a.ody")
+    env = dict(os.environ, NO_COLOR="1")
+    for args in (["lint", "scenes/a.ody"], ["lint", "scenes"]):
+        done, modules = ody_recording_imports(args, tmp_path, env)
+        assert done.returncode == 0 and "pathspec" not in modules, args
+    write(tmp_path / "scenes" / ".gitignore", "*.old.ody\n")
+    done, modules = ody_recording_imports(["lint", "scenes"], tmp_path, env)
+    assert done.returncode == 0 and "pathspec" in modules

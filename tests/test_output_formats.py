@@ -144,3 +144,13 @@ def test_colour_follows_the_flag_then_the_environment(tree: Path, env: dict[str,
 def test_an_unknown_colour_is_a_usage_error(tree: Path) -> None:
     result = ody("lint", "--color", "sometimes", "good.ody", cwd=tree)
     assert result.returncode == 2 and "'sometimes' is not one of 'auto', 'always', 'never'" in result.stderr
+
+
+def test_file_names_with_control_characters_are_escaped_in_text_formats(tree: Path) -> None:
+    """The name comes from the command line or a folder, not from the compiler, which escapes
+    every message: the text formats escape it too (JSON and SARIF have their own escaping)."""
+    (tree / "bell\x07.ody").write_text(BAD, encoding="utf-8")
+    for fmt in ("human", "gcc", "github"):
+        out = ody("lint", "--format", fmt, "bell\x07.ody", cwd=tree).stdout
+        assert "bell\\x07.ody" in out and "\x07" not in out, fmt
+    assert json.loads(ody("lint", "--format", "json", "bell\x07.ody", cwd=tree).stdout)[0]["file"] == "bell\x07.ody"
