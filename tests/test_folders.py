@@ -66,6 +66,8 @@ def test_gitignores_above_the_folder_apply_up_to_the_repository_root(tmp_path: P
         write(repo / name)
     assert found(repo / "scenes" / "act") == ["a.ody"]
     assert found(repo / "scenes") == ["act/a.ody"]
+    (tmp_path / ".git").mkdir()  # an outer repository: the inner one's root still stops the climb
+    assert found(repo) == ["scenes/act/a.ody"]
 
 
 def test_outside_a_repository_only_the_folders_own_gitignores_count(tmp_path: Path) -> None:

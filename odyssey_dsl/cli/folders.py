@@ -94,6 +94,8 @@ def _gitignore(folder: str) -> _Rules | None:
 def _above(root: str) -> list[_Rules]:
     """The `.gitignore` rules of the folders above `root`, outermost first, up to the
     repository's root; none when `root` is in no repository."""
+    if os.path.lexists(os.path.join(root, ".git")):
+        return []
     found = []
     folder = os.path.dirname(root)
     while True:
