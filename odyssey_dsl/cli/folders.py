@@ -130,7 +130,7 @@ class Walk:
         self.config = config
         #: Whether anything was passed over (for the note when nothing is found).
         self.skipped = False
-        self._excludes: dict[Path, _Rules | None] = {}
+        self._excludes: dict[Path, _Rules] = {}
 
     def files(self, trouble: Callable[[OdyError], None]) -> Iterator[tuple[Path, Settings]]:
         """Each file found; a folder that cannot be read, or whose config is broken, is handed
