@@ -1,15 +1,19 @@
-"""The options several commands share: the checking flags, the API flags, durations."""
+"""The options several commands share: the checking flags (with --format and --color), the file
+arguments and their shell completion, the API flags, durations."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from ..report import COLOURS, FORMATS
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,7 +64,7 @@ def files_argument(*patterns: str, one: bool = False) -> Callable[[F], F]:
     in any case, as `ody lint DIR` picks them."""
     wanted = patterns or ("*.ody",)
 
-    def complete(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[Any]:
+    def complete(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
         return complete_paths(incomplete, wanted)
 
     if one:
@@ -68,7 +72,7 @@ def files_argument(*patterns: str, one: bool = False) -> Callable[[F], F]:
     return click.argument("files", nargs=-1, required=True, shell_complete=complete)
 
 
-def complete_paths(incomplete: str, patterns: tuple[str, ...]) -> list[Any]:
+def complete_paths(incomplete: str, patterns: tuple[str, ...]) -> list[CompletionItem]:
     """Completions of `incomplete`: its folder's subfolders (ending in `/`) and files matching
     one of `patterns`, hidden ones only when asked for with a leading dot. When the only one is a
     folder, what is in it instead: bash and zsh put a space after a lone completion, which
