@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from . import images
+from ._support.reads import read_at_most
 from .checks import Checked, Checker, Options, Timed, check, run
 from .config import Settings
 from .diagnostics import IMAGE_PROBLEM, NOT_UTF8, SYNTAX_CODES, Diagnostic, Span, sort_key
@@ -70,7 +71,7 @@ def read_source(path: Path, max_bytes: int) -> bytes:
             size = _size(f)
             if size is not None and size > max_bytes:
                 raise SourceError(f"{path}: {too_large(size, max_bytes)}")
-            data = f.read(max_bytes + 1)
+            data = read_at_most(f, max_bytes, size)
     except FileNotFoundError:
         raise SourceError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -79,7 +80,7 @@ def read_source(path: Path, max_bytes: int) -> bytes:
         raise SourceError(f"{path}: permission denied") from None
     except OSError as error:
         raise SourceError(f"{path}: cannot read it ({error.strerror or error})") from None
-    if len(data) > max_bytes:
+    if data is None:  # it grew, or is not a regular file
         raise SourceError(f"{path}: {too_large(None, max_bytes)}")
     return data
 

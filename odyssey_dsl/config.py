@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .diagnostics import NAMES, closest
+from .diagnostics import NAMES, closest, shown
 from .errors import OdyError
 
 _ODY_TOML = "ody.toml"
@@ -61,13 +61,18 @@ def find_config(start: pathlib.Path) -> pathlib.Path | None:
     """
     absolute = pathlib.Path(os.path.abspath(start))
     folder = absolute if _is(absolute, pathlib.Path.is_dir) else absolute.parent
-    for candidate in (folder, *folder.parents):
-        ody = candidate / _ODY_TOML
-        if _is(ody, pathlib.Path.is_file):
-            return ody
-        pyproject = candidate / _PYPROJECT
-        if _is(pyproject, pathlib.Path.is_file) and _claims_tool_ody(pyproject):
-            return pyproject
+    return next(filter(None, map(config_in, (folder, *folder.parents))), None)
+
+
+def config_in(folder: pathlib.Path) -> pathlib.Path | None:
+    """The config file of ``folder`` itself, by `find_config`'s rules (a walk through a tree
+    asks each folder once instead of walking up from each file)."""
+    ody = folder / _ODY_TOML
+    if _is(ody, pathlib.Path.is_file):
+        return ody
+    pyproject = folder / _PYPROJECT
+    if _is(pyproject, pathlib.Path.is_file) and _claims_tool_ody(pyproject):
+        return pyproject
     return None
 
 
@@ -144,7 +149,7 @@ def _claims_tool_ody(pyproject: pathlib.Path) -> bool:
 
     try:
         tool = tomllib.loads(text).get("tool")
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return "tool.ody" in text
     return isinstance(tool, dict) and "ody" in tool
 
@@ -164,6 +169,8 @@ def _parse(path: pathlib.Path) -> dict[str, Any]:
         raise ConfigError(path, "not valid UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(path, f"invalid TOML: {error}") from None
+    except RecursionError:  # tomllib descends once per level of nesting
+        raise ConfigError(path, "invalid TOML: tables or arrays nested too deeply") from None
 
 
 def _settings_table(path: pathlib.Path, document: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -187,8 +194,8 @@ def _settings_table(path: pathlib.Path, document: dict[str, Any]) -> tuple[dict[
 
 
 def _key(key: str) -> str:
-    """A TOML key for a one-line message (quoted keys may hold line breaks)."""
-    return json.dumps(key)[1:-1]
+    """A TOML key for a one-line message (quoted keys may hold line breaks; cut if long)."""
+    return shown(json.dumps(key)[1:-1], 60)
 
 
 def _suggest(key: str) -> str:
@@ -199,10 +206,12 @@ def _suggest(key: str) -> str:
 
 
 def _show(value: Any) -> str:
-    """A TOML value as it would be written in the file, on one line."""
+    """A TOML value as it would be written in the file, on one line (cut if long)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return json.dumps(value) if isinstance(value, str) else repr(value)
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "a table"
+    return shown(json.dumps(value) if isinstance(value, str) else repr(value), 60)
 
 
 # Each validator takes the file, the key as messages name it, and the raw value.
@@ -260,8 +269,16 @@ def _max_duration(path: pathlib.Path, name: str, value: Any) -> int:
 
 
 def _exclude(path: pathlib.Path, name: str, value: Any) -> tuple[str, ...]:
+    """Gitignore-style patterns (gitignore's rules, through pathspec: imported only here)."""
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
         raise ConfigError(path, f'{name} must be a list of patterns like "drafts/" or "*.old.ody"')
+    from pathspec import GitIgnoreSpec
+
+    for item in value:
+        try:
+            GitIgnoreSpec.from_lines([item])
+        except ValueError:
+            raise ConfigError(path, f"{name} has {_show(item)}, which is not a gitignore-style pattern") from None
     return tuple(value)
 
 

@@ -58,14 +58,20 @@ EXIT_INTERRUPTED = 130
 
 
 class OdyError(Exception):
-    """A problem the user must see in one message (no traceback), with its exit code."""
+    """A problem the user must see in one message (no traceback), with its exit code.
+
+    Control characters in the message and hint are escaped (`\\x1b`): a file name or a
+    value from a config file must never put a terminal escape on the user's screen."""
 
     exit_code = EXIT_USAGE
 
     def __init__(self, message: str, hint: str | None = None) -> None:
+        from .diagnostics import printable  # file names and values come from anywhere
+
+        message = printable(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = None if hint is None else printable(hint)
 
 
 class CommandError(OdyError):

@@ -1,4 +1,5 @@
-"""Diagnostics as text: `human` (rustc style), `gcc`, `json` and `github`, views of one object.
+"""Diagnostics as text: `human` (rustc style), `gcc`, `json`, `github` and `sarif` (in
+`sarif.py`), views of one object; docs/output-formats.md describes each.
 
 A report is written diagnostic by diagnostic as each input is checked (`writer(fmt, stream)`),
 never built whole: a file with an error on each of its million lines must cost the memory of
@@ -21,9 +22,9 @@ from json.encoder import encode_basestring as _string  # a str as JSON, non-ASCI
 from typing import IO, Any, NamedTuple
 
 from . import lines
-from .diagnostics import Diagnostic, Span
+from .diagnostics import Diagnostic, Span, printable
 
-FORMATS = ("human", "gcc", "json", "github")
+FORMATS = ("human", "gcc", "json", "github", "sarif")
 HUMAN_LIMIT = 200
 
 Piece = tuple[str, str]  # (text, style name; "" for none)
@@ -43,10 +44,11 @@ class Writer:
 
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
-        self.errors = self.warnings = self.files = 0
+        self.errors = self.warnings = self.files = self.checked = 0
 
     def add(self, report: Report) -> tuple[int, int]:
-        """Write one input's diagnostics; how many errors and warnings it has."""
+        """Write one input's diagnostics (none: a file checked and clean, counted in the
+        summary); how many errors and warnings it has."""
         tally = _Tally(report.diagnostics)
         self._write(report._replace(diagnostics=tally))
         for _ in tally:  # what a format left unread still counts
@@ -54,6 +56,7 @@ class Writer:
         self.errors += tally.errors
         self.warnings += tally.warnings
         self.files += 1 if tally.errors or tally.warnings else 0
+        self.checked += 1
         return tally.errors, tally.warnings
 
     def close(self) -> None:
@@ -79,23 +82,30 @@ class _Tally:
             yield d
 
 
-def writer(fmt: str, stream: IO[str]) -> Writer:
-    """The writer of format `fmt` (one of FORMATS) on `stream`."""
-    return {"human": _Human, "gcc": _Gcc, "json": _Json, "github": _Github}[fmt](stream)
+def writer(fmt: str, stream: IO[str], colour: str = "auto") -> Writer:
+    """The writer of format `fmt` (one of FORMATS) on `stream`; `colour` (one of COLOURS) is
+    for the human format."""
+    if fmt == "human":
+        return _Human(stream, colour)
+    if fmt == "sarif":
+        from .sarif import Sarif
+
+        return Sarif(stream)
+    return {"gcc": _Gcc, "json": _Json, "github": _Github}[fmt](stream)
 
 
 class _Human(Writer):
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], colour: str) -> None:
         super().__init__(stream)
         self._console: Any = None
-        self._colour = _colour(stream)
+        self._colour = wants_colour(stream, colour)
 
     def _write(self, report: Report) -> None:
-        for block in human(report):
+        for block in human(report._replace(file=printable(report.file))):
             self._print(block)
 
     def close(self) -> None:
-        line = summary(self.errors, self.warnings, self.files)
+        line = summary(self.errors, self.warnings, self.files, self.checked)
         if line:
             self._print([line])
         super().close()
@@ -111,23 +121,30 @@ class _Human(Writer):
 class _Gcc(Writer):
     def _write(self, report: Report) -> None:
         write = self.stream.write
+        file = printable(report.file)
         for d in report.diagnostics:
-            write(f"{report.file}:{d.span.line}:{d.span.column}: {d.severity.value}: {d.message} [{d.code}]\n")
+            write(f"{file}:{d.span.line}:{d.span.column}: {d.severity.value}: {d.message} [{d.code}]\n")
 
 
 class _Github(Writer):
-    """GitHub Actions workflow commands: an annotation per diagnostic."""
+    """GitHub Actions workflow commands: an annotation per diagnostic. Columns only for a span
+    on one line: GitHub's toolkit refuses `col`/`endColumn` when `line` and `endLine` differ."""
 
     def _write(self, report: Report) -> None:
         write = self.stream.write
-        file = _gh_prop(report.file)
+        file = _gh_prop(printable(report.file))
         for d in report.diagnostics:
-            props = ",".join([
-                f"file={file}", f"line={d.span.line}", f"col={d.span.column}",
-                f"endLine={d.span.end_line}", f"endColumn={d.span.end_column}", f"title={_gh_prop(d.code)}",
-            ])
-            text = d.message + (f"\nhelp: {d.help}" if d.help else "")
-            write(f"::{d.severity.value} {props}::{_gh_data(text)}\n")
+            span = d.span
+            one_line = span.line == span.end_line
+            props = (f"file={file},line={span.line}" + (f",col={span.column}" if one_line else "")
+                     + f",endLine={span.end_line}" + (f",endColumn={span.end_column}" if one_line else "")
+                     + f",title={_gh_prop(d.code)}")
+            write(f"::{d.severity.value} {props}::{_gh_data(with_help(d))}\n")
+
+
+def with_help(d: Diagnostic) -> str:
+    """The message, and the help on a line of its own: the text of a CI annotation."""
+    return d.message + (f"\nhelp: {d.help}" if d.help else "")
 
 
 class _Json(Writer):
@@ -151,7 +168,7 @@ class _Json(Writer):
         super().close()
 
 
-def _layout(value: object, level: int) -> str:
+def layout(value: object, level: int) -> str:
     """`value` as `json.dumps(..., indent=2, ensure_ascii=False)` lays it out at `level`.
 
     Not json.dumps itself: with an indent it builds closures that refer to each other on
@@ -162,10 +179,10 @@ def _layout(value: object, level: int) -> str:
         return _string(value)
     inner = "\n" + "  " * (level + 1)
     if isinstance(value, dict) and value:
-        items = (f"{_string(k)}: {_layout(v, level + 1)}" for k, v in value.items())
+        items = (f"{_string(k)}: {layout(v, level + 1)}" for k, v in value.items())
         return "{" + inner + ("," + inner).join(items) + "\n" + "  " * level + "}"
     if isinstance(value, list) and value:
-        return "[" + inner + ("," + inner).join(_layout(v, level + 1) for v in value) + "\n" + "  " * level + "]"
+        return "[" + inner + ("," + inner).join(layout(v, level + 1) for v in value) + "\n" + "  " * level + "]"
     return json.dumps(value)
 
 
@@ -173,9 +190,9 @@ def _json_item(file: str, d: Diagnostic) -> str:
     """One diagnostic as an item of the JSON array (`file` already JSON): its keys in a fixed
     order, its fixes and related places included for tools."""
     span = d.span
-    fixes = _layout([{"title": f.title, "range": _range(f.span), "replacement": f.replacement}
+    fixes = layout([{"title": f.title, "range": _range(f.span), "replacement": f.replacement, "safe": d.is_safe(f)}
                      for f in d.fixes], 2) if d.fixes else "[]"
-    related = _layout([{"message": x.message, "range": _range(x.span)} for x in d.related], 2) if d.related else "[]"
+    related = layout([{"message": x.message, "range": _range(x.span)} for x in d.related], 2) if d.related else "[]"
     return (f'{{\n    "file": {file},\n    "line": {span.line},\n    "column": {span.column},\n'
             f'    "end_line": {span.end_line},\n    "end_column": {span.end_column},\n'
             f'    "severity": {_string(d.severity.value)},\n    "code": {_string(d.code)},\n'
@@ -212,13 +229,14 @@ def human(report: Report) -> Iterator[list[list[Piece]]]:
         yield [[(f"... and {rest} more in {report.file} (use --format json to see them all)", "bold")], []]
 
 
-def summary(errors: int, warnings: int, files: int) -> list[Piece] | None:
-    """`2 errors, 1 warning in 3 files`, or None when there is nothing to say."""
+def summary(errors: int, warnings: int, files: int, checked: int) -> list[Piece] | None:
+    """`2 errors, 1 warning in 3 of 4 files` (`files` of the `checked` ones have problems;
+    `in 1 file` when only one was checked), or None when there is nothing to say."""
     if not errors and not warnings:
         return None
     words = [_count(errors, "error"), _count(warnings, "warning")]
-    text = ", ".join(w for w in words if w) + f" in {_count(files, 'file')}"
-    return [(text, "error" if errors else "warning")]
+    where = f"{files} of {checked} files" if checked > 1 else _count(files, "file")
+    return [(", ".join(w for w in words if w) + f" in {where}", "error" if errors else "warning")]
 
 
 def _count(n: int, word: str) -> str:
@@ -325,17 +343,32 @@ _STYLES = {
 }
 
 
-def _colour(stream: IO[str]) -> bool:
+COLOURS = ("auto", "always", "never")
+
+
+def wants_colour(stream: IO[str], choice: str = "auto") -> bool:
+    """Whether to colour what goes to `stream`: `always`/`never` as said; `auto` follows the
+    conventions other tools follow, in CPython's order: NO_COLOR (https://no-color.org) set
+    and not empty: no; FORCE_COLOR (https://force-color.org) set and not empty, or
+    CLICOLOR_FORCE set and not `0`: yes (into a pipe too, as CI logs want); else only on a
+    terminal that is not `TERM=dumb`."""
     import os
 
-    return stream.isatty() and not os.environ.get("NO_COLOR")
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR") or os.environ.get("CLICOLOR_FORCE", "0") != "0":
+        return True
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
 def _console(stream: IO[str]) -> Any:
-    """A rich console on `stream` (rich is imported here, only when a terminal is attached)."""
+    """A rich console on `stream` that colours (rich is imported here, only then). Told so:
+    rich would otherwise read the environment and the terminal again, and disagree."""
     from rich.console import Console
 
-    return Console(file=stream, highlight=False, soft_wrap=True)
+    return Console(file=stream, highlight=False, soft_wrap=True, force_terminal=True, no_color=False)
 
 
 def to_terminal(lines: list[list[Piece]], console: Any) -> None:

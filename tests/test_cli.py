@@ -18,8 +18,17 @@ BAD = '@0 start "a cat"\n@3s interct "oops"\n@6s interact "fine"\n@4s interact "
 WARN = '@0 start "a cat"\n@1s interact "quick"\n@9s end\n'
 
 
-def ody(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, NO_COLOR="1")
+COLOUR_VARIABLES = ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "TERM")
+
+
+def ody(*args: str, cwd: Path, stdin: bytes | None = None,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`ody ARGS` in a subprocess; colour is off (NO_COLOR), unless `env` sets the colour
+    variables itself (then none of the caller's is kept)."""
+    if env is None:
+        env = dict(os.environ, NO_COLOR="1")
+    else:
+        env = {k: v for k, v in os.environ.items() if k not in COLOUR_VARIABLES} | env
     result = subprocess.run([ODY, *args], cwd=cwd, input=stdin, capture_output=True, env=env, timeout=60)
     return subprocess.CompletedProcess(result.args, result.returncode,
                                        result.stdout.decode("utf-8"), result.stderr.decode("utf-8"))
@@ -135,11 +144,8 @@ def test_no_strict_overrides_the_project(tree: Path) -> None:
     assert ody("lint", "--no-strict", "warn.ody", cwd=tree).returncode == 0
 
 
-def test_stdin_twice_and_empty_folders_are_usage_errors(tree: Path) -> None:
+def test_stdin_twice_is_a_usage_error(tree: Path) -> None:
     assert ody("lint", "-", "-", cwd=tree, stdin=b"").returncode == 2
-    (tree / "empty").mkdir()
-    result = ody("lint", "empty", "good.ody", cwd=tree)
-    assert result.returncode == 2 and "no *.ody files" in result.stderr
 
 
 def test_output_through_a_symlink_keeps_the_link(tree: Path) -> None:
@@ -299,8 +305,41 @@ def test_a_report_of_every_line_streams_in_every_format_and_the_exit_code_counts
     assert human.returncode == 1
     assert human.stdout.count("error[ODY004]") == 201
     assert "... and 100 more in many.ody (use --format json to see them all)\n" in human.stdout
-    assert human.stdout.endswith("301 errors in 2 files\n")
+    assert human.stdout.endswith("301 errors in 2 of 2 files\n")
     for fmt in ("gcc", "github"):
         lines = ody("lint", "--format", fmt, "many.ody", "more.ody", cwd=tmp_path)
         assert lines.returncode == 1 and len(lines.stdout.splitlines()) == 301
     assert ody("lint", "--format", "json", "good.ody", cwd=tmp_path).stdout == "[]\n"
+
+
+# --- hostile input: a clear message, never an internal error -------------------------------
+
+
+@pytest.mark.parametrize("limit", [1 << 40, 1 << 63])
+def test_a_huge_max_bytes_reads_what_there_is(tree: Path, limit: int) -> None:
+    """`f.read(limit + 1)` was a MemoryError (1 TiB) or an OverflowError (2^63) on a small file."""
+    (tree / "ody.toml").write_text(f"max-bytes = {limit}\n", encoding="utf-8")
+    (tree / "s.json").write_text('[{"timestamp_ms": 0, "start": {"prompt": "a"}}, {"timestamp_ms": 3000, "end": {}}]',
+                                 encoding="utf-8")
+    for args, stdin in ((["lint", "good.ody"], None), (["lint", "-"], GOOD.encode()),
+                        (["fmt", "-"], GOOD.encode()), (["check", "s.json"], None),
+                        (["decompile", "s.json"], None), (["decompile", "-"], (tree / "s.json").read_bytes()),
+                        (["lint", "--max-bytes", str(limit), "good.ody"], None)):
+        result = ody(*args, cwd=tree, stdin=stdin)
+        assert result.returncode == 0 and "internal error" not in result.stderr, (args, result.stderr)
+
+
+@pytest.mark.parametrize("name", ["x\x07\rred.ody", "\x1bc.ody", "tab\there.ody"])
+def test_messages_never_carry_control_characters(tree: Path, name: str) -> None:
+    for args in (["lint", name], ["compile", name], ["fmt", name], ["decompile", name]):
+        result = ody(*args, cwd=tree)
+        assert result.returncode == 2
+        assert result.stderr.endswith(": no such file\n") and result.stderr[:-1].isprintable(), result.stderr
+
+
+def test_a_deeply_nested_config_is_a_config_error(tree: Path) -> None:
+    (tree / "pyproject.toml").write_text("[tool.ody]\nstrict = true\n[tool.other]\nx = " + "[" * 1000 + "]" * 1000 + "\n",
+                                         encoding="utf-8")
+    result = ody("lint", "good.ody", cwd=tree)
+    assert result.returncode == 2
+    assert result.stderr == "ody lint: pyproject.toml: invalid TOML: tables or arrays nested too deeply\n"

@@ -206,6 +206,7 @@ def test_unknown_key_in_pyproject_names_the_table(tmp_path: pathlib.Path) -> Non
         ('max-duration = "0s"\n', 'ody.toml: `max-duration` must be a duration like "150s" or "2m30s", not "0s"'),
         ('exclude = "drafts"\n', 'ody.toml: `exclude` must be a list of patterns like "drafts/" or "*.old.ody"'),
         ('exclude = [""]\n', 'ody.toml: `exclude` must be a list of patterns like "drafts/" or "*.old.ody"'),
+        ('exclude = ["ok/", "!"]\n', 'ody.toml: `exclude` has "!", which is not a gitignore-style pattern'),
     ],
 )
 def test_bad_values(tmp_path: pathlib.Path, text: str, message: str) -> None:
@@ -320,3 +321,58 @@ def test_ignore_takes_a_rules_name_and_keeps_its_code(tmp_path: pathlib.Path) ->
     assert merge(Settings(), ignore=["short-gap", "ody999"]).ignore == frozenset({"ODY201", "ODY999"})
     with pytest.raises(ConfigError, match="which is not a code"):
         read_settings(write(tmp_path / "ody.toml", 'ignore = ["short-gaps"]\n'))
+
+
+# --- hostile files: a clear ConfigError, never an internal error -----------
+
+
+DEEP = "[" * 1000 + "]" * 1000
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("ody.toml", f"strict = {DEEP}\n"),
+    ("ody.toml", "x = " + "{a = " * 1000 + "1" + "}" * 1000 + "\n"),
+    ("pyproject.toml", f"[tool.ody]\nstrict = true\n[tool.other]\nx = {DEEP}\n"),  # another tool's table
+])
+def test_a_config_nested_a_thousand_deep_is_a_config_error(tmp_path: pathlib.Path, name: str, text: str) -> None:
+    """tomllib recurses once per level: a RecursionError used to end `ody lint` as an
+    internal error and silence the editor (which only catches ConfigError)."""
+    config = write(tmp_path / name, text)
+    for read in (load_settings, lambda p: read_settings(config)):
+        with pytest.raises(ConfigError) as caught:
+            read(tmp_path / "scene.ody")
+        assert str(caught.value) == f"{name}: invalid TOML: tables or arrays nested too deeply"
+
+
+def test_someone_elses_deep_pyproject_is_passed_over(tmp_path: pathlib.Path) -> None:
+    write(tmp_path / "ody.toml", "strict = true\n")
+    write(tmp_path / "sub" / "pyproject.toml", f"[tool.other]\nx = {DEEP}\n")
+    assert find_config(tmp_path / "sub" / "scene.ody") == tmp_path / "ody.toml"
+
+
+@pytest.mark.parametrize("text", [
+    'line-width = "\\u001b[2J\\u0007"\n',  # a value
+    '"\\u001b]0;pwned\\u0007" = 1\n',  # a key
+    "line-width = [" + ", ".join(["1"] * 5000) + "]\n",  # a huge value: shown cut
+])
+def test_messages_never_carry_control_characters_or_whole_values(tmp_path: pathlib.Path, text: str) -> None:
+    message = error_of(tmp_path / "ody.toml", text)
+    assert message.isprintable() and len(message) < 400, message
+
+
+def test_a_config_path_with_control_characters_is_escaped(tmp_path: pathlib.Path) -> None:
+    config = write(tmp_path / "a\x1b[31m\x07" / "ody.toml", "strict = 1\n")
+    with pytest.raises(ConfigError) as caught:
+        read_settings(config)
+    assert str(caught.value) == "a\\x1b[31m\\x07/ody.toml: `strict` must be true or false"
+
+
+def test_the_editor_checks_with_defaults_and_says_why(tmp_path: pathlib.Path) -> None:
+    """The language server catches ConfigError: a deep config no longer silences it."""
+    from odyssey_dsl.lsp.project import project_for
+
+    write(tmp_path / "pyproject.toml", f"[tool.ody]\nstrict = true\n[tool.x]\ny = {DEEP}\n")
+    project = project_for(tmp_path / "scene.ody")
+    assert project.settings == Settings()
+    assert project.problems == ("ody: pyproject.toml: invalid TOML: tables or arrays nested too deeply "
+                                "(checking with the default settings)",)

@@ -4,6 +4,7 @@ examples and on generated screenplays, with the spool pickling after every few d
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +15,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from test_properties import GRAMMAR, REALISTIC, Expected, screenplays
 
-from odyssey_dsl import spool
+from odyssey_dsl import report, spool
 from odyssey_dsl.compiler import compile_streamed, compile_text
 from odyssey_dsl.config import Settings
+from odyssey_dsl.diagnostics import UNKNOWN_KEYWORD, Diagnostic, Span
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.ody"))
 SLOW = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
@@ -95,3 +97,26 @@ def test_equal_places_keep_the_order_of_the_stages() -> None:
     first = [d.message for d in lean.diagnostics if d.span.line == 1]
     assert len(first) == 3 and first[0].startswith("a suppression comment on a line of its own")
     assert all("the ignore setting" in m for m in first[1:])
+
+
+@pytest.mark.parametrize("fmt", report.FORMATS)
+def test_every_format_writes_each_diagnostic_before_reading_the_next(fmt: str) -> None:
+    """What keeps a report's memory flat: no format gathers the diagnostics of a file (the
+    human one stops rendering after HUMAN_LIMIT and only counts the rest)."""
+    out = io.StringIO()
+    writer = report.writer(fmt, out, "never")
+    source = "".join(f"x{n}\n" for n in range(report.HUMAN_LIMIT + 50))
+    written: list[int] = []
+
+    def diagnostics() -> Iterator[Diagnostic]:
+        for line in range(1, report.HUMAN_LIMIT + 51):
+            if 2 < line <= report.HUMAN_LIMIT:
+                assert len(out.getvalue()) > written[-1], f"line {line - 1} was not written yet"
+            written.append(len(out.getvalue()))
+            yield UNKNOWN_KEYWORD.at(Span(line, 1, line, 3), f"unknown directive `x{line}`")
+
+    assert writer.add(report.Report("many.ody", source, diagnostics())) == (report.HUMAN_LIMIT + 50, 0)
+    writer.close()
+    if fmt == "human":
+        assert out.getvalue().endswith(f"... and 50 more in many.ody (use --format json to see them all)\n\n"
+                                       f"{report.HUMAN_LIMIT + 50} errors in 1 file\n")

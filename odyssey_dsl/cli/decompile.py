@@ -15,12 +15,12 @@ import click
 
 from .. import report
 from .._support.files import write_atomic
-from ..compiler import SourceError, compile_text, read_source, too_large
+from ..compiler import SourceError, compile_text, read_source
 from ..config import ConfigError, load_settings
 from ..decompile import DecompileError, ImageFiles, load, write
 from ..errors import EXIT_FAIL, EXIT_OK
 from .exits import fail
-from .inputs import STDIN, Outcome
+from .inputs import STDIN, Outcome, read_stdin
 from .options import report_format
 
 
@@ -49,9 +49,7 @@ def command(file: str, output: Path | None, relative: bool, scene_names: str | N
     target = output if output is not None else Path.cwd() / "<stdout>"  # where the .ody file lives
     try:
         settings = load_settings(target.parent)
-        data = sys.stdin.buffer.read(settings.max_bytes + 1) if file == STDIN else read_source(Path(file), settings.max_bytes)
-        if len(data) > settings.max_bytes:
-            raise SourceError(f"{name}: {too_large(None, settings.max_bytes)}")
+        data = read_stdin(name, settings.max_bytes) if file == STDIN else read_source(Path(file), settings.max_bytes)
     except (ConfigError, SourceError) as error:
         fail(str(error))
     try:

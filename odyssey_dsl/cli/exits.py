@@ -29,8 +29,11 @@ def prefix() -> str:
 
 
 def say(message: str, hint: str | None = None) -> None:
-    """One message on stderr, with the command's prefix (and a hint on the next line)."""
-    click.echo(prefix() + message + (f"\n  hint: {hint}" if hint else ""), err=True)
+    """One message on stderr, with the command's prefix (and a hint on the next line); control
+    characters escaped, whatever the message quotes (an `OdyError`'s already are)."""
+    from ..diagnostics import printable
+
+    click.echo(prefix() + printable(message) + (f"\n  hint: {printable(hint)}" if hint else ""), err=True)
 
 
 def warn(message: str) -> None:

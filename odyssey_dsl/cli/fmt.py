@@ -21,11 +21,11 @@ from ..errors import EXIT_FAIL, EXIT_OK, EXIT_SYNTAX, EXIT_USAGE
 from ..fmt import NORMALIZE_TIMES, FormatError, format_text
 from ..lines import split_keeping
 from .inputs import Flags, Outcome, inputs
-from .options import report_format
+from .options import files_argument, report_format
 
 
 @click.command(name="fmt", context_settings={"max_content_width": 100})
-@click.argument("files", nargs=-1, required=True)
+@files_argument()
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 and list the files that would change.")
 @click.option("--diff", is_flag=True, help="Change nothing; print a unified diff (exit 1 when there is one).")
 @click.option("--line-width", type=click.IntRange(20, 1000), default=None,
@@ -59,6 +59,7 @@ def command(files: tuple[str, ...], check: bool, diff: bool, line_width: int | N
             outcome.add(report.Report(item.name, text, error.diagnostics), False)
             counts["broken"] += 1
             continue
+        outcome.add(report.Report(item.name, "", ()), False)  # checked: the summary counts it
         output = new.encode("utf-8")
         counts["changed" if output != data else "same"] += 1
         if diff and output != data:

@@ -18,7 +18,7 @@ import click
 from .. import report
 from ..compiler import SourceError, compile_text, read_source, too_large
 from ..config import ConfigError, Settings, load_settings, merge, read_settings
-from ..errors import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from ..errors import EXIT_FAIL, EXIT_OK, EXIT_USAGE, OdyError
 from .exits import fail, say, warn
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ class Input:
 
     name: str
     path: Path | None  # None for stdin
+    settings: Settings | None = None  # its project settings, when known (found in a folder)
 
 
 class Outcome:
@@ -42,7 +43,9 @@ class Outcome:
     def __init__(self, fmt: str = "human", stream: IO[str] | None = None) -> None:
         self.io_error = False
         self.failed = False
-        self.writer = report.writer(fmt, stream if stream is not None else sys.stdout)
+        from .options import colour_choice
+
+        self.writer = report.writer(fmt, stream if stream is not None else sys.stdout, colour_choice())
 
     def add(self, found: report.Report, strict: bool) -> None:
         errors, warnings = self.writer.add(found)
@@ -54,7 +57,7 @@ class Outcome:
         self.writer.close()
         return self.code
 
-    def unreadable(self, error: Exception) -> None:
+    def unreadable(self, error: OdyError) -> None:
         """An input that cannot be read (or written): said at once; the exit code is 2."""
         self.io_error = True
         say(str(error))
@@ -75,7 +78,9 @@ class Flags:
     def settings_for(self, item: Input, stdin_name: str | None) -> Settings:
         """The project settings for this input (stdin: where --stdin-filename says it lives),
         with the command-line flags on top."""
-        if self.config is not None:
+        if item.settings is not None:
+            base = item.settings
+        elif self.config is not None:
             base = read_settings(self.config)
         else:
             where = item.path or (Path(stdin_name) if stdin_name else None)
@@ -103,11 +108,7 @@ def inputs(args: tuple[str, ...], flags: Flags, stdin_name: str | None, outcome:
     """Every readable input with its settings and bytes, in order: files as given, folders as
     their matching files (sorted; with `expand`), `-` as stdin. One that cannot be read is
     reported on stderr and counts for exit code 2; the others go on."""
-    try:
-        items = list(_expand(args, stdin_name, pattern, expand))
-    except SourceError as error:
-        outcome.unreadable(error)
-        return
+    items = list(_expand(args, stdin_name, pattern, expand, flags.config, outcome))
     for item in items:
         try:
             settings = flags.settings_for(item, stdin_name)
@@ -118,7 +119,10 @@ def inputs(args: tuple[str, ...], flags: Flags, stdin_name: str | None, outcome:
         yield item, settings, data
 
 
-def _expand(args: tuple[str, ...], stdin_name: str | None, pattern: str, expand: bool) -> Iterator[Input]:
+def _expand(args: tuple[str, ...], stdin_name: str | None, pattern: str, expand: bool, config: Path | None,
+            outcome: Outcome) -> Iterator[Input]:
+    """The inputs the arguments stand for: a folder, the files `folders.Walk` finds in it (a
+    folder with none is a note, not an error, as for ruff and black)."""
     if args.count(STDIN) > 1:
         raise click.UsageError("`-` (standard input) can be read only once")
     for arg in args:
@@ -127,11 +131,19 @@ def _expand(args: tuple[str, ...], stdin_name: str | None, pattern: str, expand:
             continue
         path = Path(arg)
         if expand and path.is_dir():
-            found = sorted(p for p in path.rglob(pattern)
-                           if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
-            if not found:
-                raise SourceError(f"{arg}: no {pattern} files in this folder")
-            yield from (Input(str(p), p) for p in found)
+            from .folders import SKIPPED, Walk
+
+            troubles: list[OdyError] = []
+            walk = Walk(path, pattern, config)
+            found = [Input(str(p), p, settings) for p, settings in walk.files(troubles.append)]
+            for trouble in troubles:
+                outcome.unreadable(trouble)
+            if not found and not troubles:
+                skipped = ", ".join(sorted(SKIPPED))
+                say(f"{arg}: no {pattern} file in this folder, nothing to do",
+                    f"hidden folders and files, symbolic links, {skipped} and what .gitignore or the `exclude` "
+                    "setting names are passed over" if walk.skipped else None)
+            yield from found
             continue
         yield Input(arg, path)
 
@@ -139,9 +151,16 @@ def _expand(args: tuple[str, ...], stdin_name: str | None, pattern: str, expand:
 def _read(item: Input, settings: Settings) -> bytes:
     if item.path is not None:
         return read_source(item.path, settings.max_bytes)
-    data = sys.stdin.buffer.read(settings.max_bytes + 1)
-    if len(data) > settings.max_bytes:
-        raise SourceError(f"{item.name}: {too_large(None, settings.max_bytes)}")
+    return read_stdin(item.name, settings.max_bytes)
+
+
+def read_stdin(name: str, max_bytes: int) -> bytes:
+    """All of stdin, or SourceError when it holds more than `max_bytes`."""
+    from .._support.reads import read_at_most
+
+    data = read_at_most(sys.stdin.buffer, max_bytes)
+    if data is None:
+        raise SourceError(f"{name}: {too_large(None, max_bytes)}")
     return data
 
 
@@ -178,6 +197,6 @@ def compile_screenplays(files: tuple[str, ...], portrait: bool | None) -> list[P
         results.append((item.name, result))
     if outcome.finish():
         sys.exit(outcome.code)
-    if not results:
-        fail("no screenplay to run")
+    if not results:  # only folders without screenplays, each said so
+        sys.exit(EXIT_OK)
     return [prepare(result, name, portrait) for name, result in results]

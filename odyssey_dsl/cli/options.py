@@ -1,22 +1,49 @@
-"""The options several commands share: the checking flags, the API flags, durations."""
+"""The options several commands share: the checking flags (with --format and --color), the file
+arguments and their shell completion, the API flags, durations."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..report import FORMATS
+from ..report import COLOURS, FORMATS
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_COLOUR = "ody.colour"  # where --color leaves its choice, in the context every command shares
+
+
 def report_format(help: str = "How to print diagnostics.") -> Callable[[F], F]:
-    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="human", show_default=True,
-                        help=help)
+    """`--format`, and `--color` for the human format. The colour choice is kept in the click
+    context (`colour_choice`) rather than passed to each command: the writer of the report
+    reads it, and no command has anything else to do with it."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: str) -> None:
+        ctx.meta[_COLOUR] = value
+
+    def decorate(fn: F) -> F:
+        fn = click.option("--color", type=click.Choice(COLOURS), default="auto", show_default=True,
+                          expose_value=False, callback=remember,
+                          help="Colour the human format: auto is a terminal's choice (NO_COLOR turns it off; "
+                               "FORCE_COLOR, CLICOLOR_FORCE on).")(fn)
+        return click.option("--format", "fmt", type=click.Choice(FORMATS), default="human", show_default=True,
+                            help=help)(fn)
+
+    return decorate
+
+
+def colour_choice() -> str:
+    """What --color said for the command being run (`auto` outside one, or without it)."""
+    ctx = click.get_current_context(silent=True)
+    return str(ctx.meta.get(_COLOUR, "auto")) if ctx is not None else "auto"
 
 
 def _codes(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -28,6 +55,65 @@ def _codes(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -
     if wrong:
         raise click.BadParameter(f"{wrong[0]!r} is neither a diagnostic code like ODY201 nor a rule's name like short-gap")
     return codes
+
+
+def files_argument(*patterns: str, one: bool = False) -> Callable[[F], F]:
+    """The FILES argument of a command that takes files and folders (`one`: the FILE of a
+    command that takes one file), completed by the shell (click's completion, documented in
+    docs/output-formats.md) with folders and the files matching `patterns` (default `*.ody`)
+    in any case, as `ody lint DIR` picks them."""
+    wanted = patterns or ("*.ody",)
+
+    def complete(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+        return complete_paths(incomplete, wanted)
+
+    if one:
+        return click.argument("file", shell_complete=complete)
+    return click.argument("files", nargs=-1, required=True, shell_complete=complete)
+
+
+def complete_paths(incomplete: str, patterns: tuple[str, ...]) -> list[CompletionItem]:
+    """Completions of `incomplete`: its folder's subfolders (ending in `/`) and files matching
+    one of `patterns`, hidden ones only when asked for with a leading dot. When the only one is a
+    folder, what is in it instead: bash and zsh put a space after a lone completion, which
+    would end the path at the folder."""
+    from click.shell_completion import CompletionItem
+
+    found = _matches(incomplete, patterns)
+    for _ in range(32):  # a lone folder in a lone folder ...: bounded, for links that loop
+        if len(found) != 1 or not found[0].endswith("/"):
+            break
+        inside = _matches(found[0], patterns)
+        if not inside:
+            break
+        found = inside
+    return [CompletionItem(path) for path in found]
+
+
+def _matches(incomplete: str, patterns: tuple[str, ...]) -> list[str]:
+    import os
+    from fnmatch import fnmatchcase
+
+    folder, slash, start = incomplete.rpartition("/")
+    prefix = folder + slash
+    try:
+        with os.scandir(os.path.expanduser(prefix or ".")) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        if not entry.name.startswith(start) or (entry.name.startswith(".") and not start.startswith(".")):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            continue
+        if is_dir:
+            found.append(prefix + entry.name + "/")
+        elif any(fnmatchcase(entry.name.lower(), pattern.lower()) for pattern in patterns):
+            found.append(prefix + entry.name)
+    return found
 
 
 def checking_options(fn: F) -> F:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import click
 
-from .options import api_options, duration
+from .options import api_options, duration, files_argument
 
 
 @click.command(name="run", context_settings={"max_content_width": 100})
-@click.argument("files", nargs=-1, required=True)
+@files_argument()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("recordings"),
               show_default=True, help="Folder for the recordings (one subfolder per screenplay).")
 @click.option("--landscape/--portrait", "landscape", default=None,

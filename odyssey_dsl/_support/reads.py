@@ -1,0 +1,30 @@
+"""Reading an input up to a limit that may be far larger than the input (`max-bytes = 1 TiB`).
+
+`f.read(limit + 1)` asks for a buffer of the limit's size before reading a byte: a limit of a
+terabyte is a MemoryError on a 30-byte file, and 2^63 an OverflowError. Here the input is read
+in pieces that are never larger than what is left of it (a regular file's size is known, so it
+is usually one read and no copy), and the limit only decides when to stop.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+#: Bytes asked for at a time when the size is not known (a pipe, stdin).
+CHUNK = 1 << 20
+
+
+def read_at_most(f: BinaryIO, limit: int, size: int | None = None) -> bytes | None:
+    """All of `f`, or None when it holds more than `limit` bytes (then at most `limit + 1` of
+    them are read). `size`: what the file is expected to hold, the size of the first read."""
+    first = f.read(min(CHUNK if size is None else size, limit) + 1)
+    if len(first) > limit:
+        return None
+    pieces, total = [first], len(first)
+    while pieces[-1]:
+        piece = f.read(min(CHUNK, limit + 1 - total))
+        total += len(piece)
+        if total > limit:
+            return None
+        pieces.append(piece)
+    return first if len(pieces) == 2 else b"".join(pieces)
