@@ -112,7 +112,7 @@ class _Human(Writer):
 
     def _print(self, lines: list[list[Piece]]) -> None:
         if self._colour:
-            self._console = self._console or _console(self.stream)
+            self._console = self._console or colour_console(self.stream)
             to_terminal(lines, self._console)
         else:
             self.stream.write(plain(lines))
@@ -363,7 +363,7 @@ def wants_colour(stream: IO[str], choice: str = "auto") -> bool:
     return stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
-def _console(stream: IO[str]) -> Any:
+def colour_console(stream: IO[str]) -> Any:
     """A rich console on `stream` that colours (rich is imported here, only then). Told so:
     rich would otherwise read the environment and the terminal again, and disagree."""
     from rich.console import Console

@@ -33,7 +33,7 @@ def complete(tree: Path, shell: str, *words: str) -> str:
     return done.stdout
 
 
-@pytest.mark.parametrize("command", ["fmt", "run"])
+@pytest.mark.parametrize("command", ["fmt", "run", "lint", "compile"])
 def test_file_arguments_complete_folders_and_screenplays(tree: Path, command: str) -> None:
     assert complete(tree, "bash", command, "") == "plain,scenes/\nplain,solo/\nplain,top.ody\n"
     assert complete(tree, "bash", command, "t") == "plain,top.ody\n"
@@ -73,3 +73,8 @@ def test_each_shell_gets_a_script(tree: Path, shell: str) -> None:
     env = dict(os.environ, _ODY_COMPLETE=f"{shell}_source")
     done = subprocess.run([ODY], cwd=tree, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "_ODY_COMPLETE" in done.stdout
+
+
+def test_check_completes_json_scripts(tree: Path) -> None:
+    (tree / "script.json").write_text("[]", encoding="utf-8")
+    assert complete(tree, "bash", "check", "") == "plain,scenes/\nplain,script.json\nplain,solo/\n"

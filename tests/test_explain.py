@@ -77,6 +77,19 @@ def test_on_a_terminal_the_page_is_rendered(tmp_path: Path) -> None:
     assert "\x1b[" in text and "**Name:**" not in text and "missing-end" in text
 
 
+@pytest.mark.parametrize(("flags", "env", "coloured"), [
+    (["--color", "always"], {}, True), ([], {"FORCE_COLOR": "1"}, True), ([], {"CLICOLOR_FORCE": "1"}, True),
+    (["--color", "never"], {"FORCE_COLOR": "1"}, False), ([], {"NO_COLOR": "1", "FORCE_COLOR": "1"}, False),
+])
+def test_colour_follows_the_flag_and_the_environment_as_lint_does(
+        tmp_path: Path, flags: list[str], env: dict[str, str], coloured: bool) -> None:
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE")}
+    done = subprocess.run([ODY, "explain", "ODY103", *flags], capture_output=True, text=True, env=base | env,
+                          cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert ("\x1b[" in done.stdout) is coloured and "missing-end" in done.stdout
+
+
 def test_an_installed_wheel_finds_the_pages_inside_the_package(tmp_path: Path) -> None:
     """Not a path into the checkout: the wheel, unpacked alone, answers."""
     pytest.importorskip("hatchling", reason="hatchling (the dev extra) builds the wheel")

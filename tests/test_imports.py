@@ -44,7 +44,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment for the runs: a private parser-table cache, filled by a first run."""
     folder = tmp_path_factory.mktemp("ody-warm")
     env = {**os.environ, "ODY_CACHE_DIR": str(folder / "cache")}
-    env.pop("NO_COLOR", None)
+    for name in ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE"):  # colour would import rich
+        env.pop(name, None)
     (folder / "cat.ody").write_text(SCREENPLAY, encoding="utf-8")
     ody(["lint", "cat.ody"], folder, env)
     return env

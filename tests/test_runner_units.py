@@ -233,3 +233,14 @@ def test_the_journal_takes_many_threads_and_processes_at_once(tmp_path: Path) ->
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     shared.close()
     other.close()
+
+
+def test_a_runner_config_nested_too_deeply_is_a_usage_error(tmp_path: Path) -> None:
+    """tomllib raises RecursionError on deep nesting: it must read as a broken file, not crash."""
+    from odyssey_dsl.errors import UsageError
+    from odyssey_dsl.runner.target import read_config
+
+    config = tmp_path / "config.toml"
+    config.write_text("x = " + "[" * 1000 + "]" * 1000 + "\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="cannot read the config file"):
+        read_config(config)

@@ -14,11 +14,11 @@ import click
 from ..config import Settings
 from ..report import Report
 from .inputs import Flags, Input, report_each, stdin_path
-from .options import checking_options
+from .options import checking_options, files_argument
 
 
 @click.command(name="check", context_settings={"max_content_width": 100})
-@click.argument("files", nargs=-1, required=True)
+@files_argument("*.json")
 @checking_options
 def command(files: tuple[str, ...], fmt: str, stdin_filename: str | None, **flags: Any) -> None:
     """Check hand-written script JSON (a script, a batch or a request body) with the same rules."""

@@ -17,11 +17,11 @@ from ..errors import EXIT_FAIL, EXIT_OK
 from ..report import Report
 from .exits import fail
 from .inputs import Flags, Outcome, inputs, stdin_path
-from .options import checking_options, one_shot
+from .options import checking_options, files_argument, one_shot
 
 
 @click.command(name="compile", context_settings={"max_content_width": 100})
-@click.argument("file")
+@files_argument(one=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here (atomically, only when there is no error) instead of stdout.")
 @click.option("--request", is_flag=True, help="Write the whole request body, not just the script.")

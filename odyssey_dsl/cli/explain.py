@@ -18,6 +18,7 @@ import click
 
 from ..diagnostics import CODES, NAMES, Descriptor, Safety, closest, lookup
 from .exits import fail
+from .options import colour_choice, colour_option
 
 _HEADING = re.compile(r"^## (ODY\d{3}) — ")
 _FENCE = re.compile(r"^(```|~~~)")
@@ -27,6 +28,7 @@ _FENCE = re.compile(r"^(```|~~~)")
 @click.argument("rule", required=False, shell_complete=lambda _ctx, _param, word: _rules_starting(word))
 @click.option("--format", "fmt", type=click.Choice(["human", "json"]), default="human", show_default=True,
               help="How to print it: for people, or as JSON for tools.")
+@colour_option("Render the page in colour")
 def command(rule: str | None, fmt: str) -> None:
     """Explain the rule RULE (a code like ODY102 or a name like cue-out-of-order): what it
     finds, why it matters, an example, and whether `ody lint --fix` fixes it. Without RULE,
@@ -67,16 +69,15 @@ def _row(d: Descriptor) -> str:
 
 def _show(d: Descriptor, text: str) -> None:
     """The page: plain Markdown into a pipe, rendered on a terminal."""
-    from ..report import _colour
+    from ..report import colour_console, wants_colour
 
     page = f"# {d.code} — {d.summary}\n\n{text}\n"
-    if not _colour(sys.stdout):
+    if not wants_colour(sys.stdout, colour_choice()):
         click.echo(page, nl=False)
         return
-    from rich.console import Console
     from rich.markdown import Markdown
 
-    Console(file=sys.stdout, highlight=False).print(Markdown(page))
+    colour_console(sys.stdout).print(Markdown(page), soft_wrap=False)
 
 
 def _pages() -> dict[str, str]:

@@ -24,11 +24,11 @@ from ..errors import EXIT_FAIL, EXIT_OK
 from ..report import Report
 from .exits import warn
 from .inputs import STDIN, Flags, Input, Outcome, inputs, report_each, stdin_path
-from .options import checking_options
+from .options import checking_options, files_argument
 
 
 @click.command(name="lint", context_settings={"max_content_width": 100})
-@click.argument("files", nargs=-1, required=True)
+@files_argument()
 @checking_options
 @click.option("--fix", is_flag=True,
               help="Apply the safe fixes first (files rewritten atomically; `-`: the fixed text on stdout), "

@@ -26,18 +26,23 @@ def report_format(help: str = "How to print diagnostics.") -> Callable[[F], F]:
     context (`colour_choice`) rather than passed to each command: the writer of the report
     reads it, and no command has anything else to do with it."""
 
-    def remember(ctx: click.Context, _param: click.Parameter, value: str) -> None:
-        ctx.meta[_COLOUR] = value
-
     def decorate(fn: F) -> F:
-        fn = click.option("--color", type=click.Choice(COLOURS), default="auto", show_default=True,
-                          expose_value=False, callback=remember,
-                          help="Colour the human format: auto is a terminal's choice (NO_COLOR turns it off; "
-                               "FORCE_COLOR, CLICOLOR_FORCE on).")(fn)
+        fn = colour_option("Colour the human format")(fn)
         return click.option("--format", "fmt", type=click.Choice(FORMATS), default="human", show_default=True,
                             help=help)(fn)
 
     return decorate
+
+
+def colour_option(what: str) -> Callable[[F], F]:
+    """`--color auto|always|never`, its choice read back with `colour_choice`."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: str) -> None:
+        ctx.meta[_COLOUR] = value
+
+    return click.option("--color", type=click.Choice(COLOURS), default="auto", show_default=True,
+                        expose_value=False, callback=remember,
+                        help=f"{what}: auto is a terminal's choice (NO_COLOR turns it off; FORCE_COLOR, CLICOLOR_FORCE on).")
 
 
 def colour_choice() -> str:

@@ -57,7 +57,7 @@ def read_config(path: Path | None = None) -> dict[str, object]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as error:
         raise UsageError(f"{path}: cannot read the config file ({error})") from None
     for key, value in data.items():
         kind = SETTINGS.get(key)
