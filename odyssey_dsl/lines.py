@@ -40,3 +40,14 @@ def position(text: str, offset: int, first_line: int = 1) -> tuple[int, int]:
 def normalized(text: str) -> str:
     """`text` with every line break written `\\n`."""
     return BREAK.sub("\n", text)
+
+
+def unified_diff(before: str, after: str, name: str, label: str) -> str:
+    """A unified diff as `patch` reads it (`label`: what `after` is, `formatted` or `fixed`),
+    each line with its own line break; a last line without one is marked."""
+    import difflib  # only --diff needs it
+
+    lines = difflib.unified_diff([x for x in split_keeping(before) if x], [x for x in split_keeping(after) if x],
+                                 f"{name}\t(original)", f"{name}\t({label})")
+    return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
+                   for line in lines)

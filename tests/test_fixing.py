@@ -222,6 +222,7 @@ def test_lint_diff_changes_nothing_and_fails_when_there_is_a_diff(folder: Path) 
     assert done.returncode == 1
     assert (folder / "scene.ody").read_text(encoding="utf-8") == BROKEN
     assert "-orientation landscpe\n+orientation landscape\n" in done.stdout and "clean.ody" not in done.stdout
+    assert done.stdout.startswith("--- scene.ody\t(original)\n+++ scene.ody\t(fixed)\n@@ ")
     assert "scene.ody: would fix 2 problems" in done.stderr and "error[ODY103]" in done.stderr
     clean = ody("lint", "--diff", "clean.ody", cwd=folder)
     assert (clean.returncode, clean.stdout) == (0, "")

@@ -19,7 +19,7 @@ from ..compiler import SourceError, decode
 from ..diagnostics import Diagnostic, sort_key
 from ..errors import EXIT_FAIL, EXIT_OK, EXIT_SYNTAX, EXIT_USAGE
 from ..fmt import NORMALIZE_TIMES, FormatError, format_text
-from ..lines import split_keeping
+from ..lines import unified_diff
 from .inputs import Flags, Outcome, inputs
 from .options import files_argument, report_format
 
@@ -64,7 +64,7 @@ def command(files: tuple[str, ...], check: bool, diff: bool, line_width: int | N
         counts["changed" if output != data else "same"] += 1
         if diff and output != data:
             before = data.decode("utf-8")  # valid UTF-8 here; a BOM shows as a removed character
-            sys.stdout.buffer.write(_unified_diff(before, new, item.name).encode("utf-8"))
+            sys.stdout.buffer.write(unified_diff(before, new, item.name, "formatted").encode("utf-8"))
         elif check and output != data:
             click.echo(f"would reformat {item.name}")
         elif not (check or diff):
@@ -96,16 +96,6 @@ def _format(text: str, problems: list[Diagnostic], width: int, normalize_times: 
     if problems:
         raise FormatError(sorted(problems, key=sort_key))
     return new
-
-
-def _unified_diff(before: str, after: str, name: str) -> str:
-    """A unified diff as `patch` reads it; a last line without a line break is marked."""
-    import difflib
-
-    lines = difflib.unified_diff([x for x in split_keeping(before) if x], [x for x in split_keeping(after) if x],
-                                 f"{name}\t(original)", f"{name}\t(formatted)")
-    return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
-                   for line in lines)
 
 
 def _summary(counts: dict[str, int], dry: bool) -> str:

@@ -21,6 +21,7 @@ from ..compiler import SourceError, compile_streamed, decode
 from ..config import Settings
 from ..diagnostics import Diagnostic
 from ..errors import EXIT_FAIL, EXIT_OK
+from ..lines import unified_diff
 from ..report import Report
 from .exits import warn
 from .inputs import STDIN, Flags, Input, Outcome, inputs, report_each, stdin_path
@@ -102,9 +103,7 @@ def _fix_each(files: tuple[str, ...], flags: Flags, stdin_name: str | None, fmt:
             click.echo(f"{item.name}: {'would fix' if dry else 'fixed'} {_what(a.diagnostic for a in done.applied)}",
                        err=True)
         if dry and done.text != before:
-            from .fmt import _unified_diff
-
-            sys.stdout.write(_unified_diff(bom + before, bom + done.text, item.name))
+            sys.stdout.write(unified_diff(bom + before, bom + done.text, item.name, "fixed"))
         elif not dry and item.path is None:
             sys.stdout.write(bom + done.text)
         elif not dry and done.text != before:
