@@ -370,6 +370,15 @@ def _hugging(inner: str) -> bool:
 _BARE_QUOTE = re.compile(r'(?<!\\)(?:\\\\)*"')
 
 
+def broken_time(item: Invalid) -> Time | None:
+    """The time a broken line begins with (`@+3s interract "..."`), as a cue's would be read,
+    so that an editor can still say when it is; None when it begins with no time."""
+    line = _grammar().scanner.rest(item.text, 0, item.span.line, 1 - item.span.column)
+    if line is None or not line.tokens or line.tokens[0].type != "TIME":
+        return None
+    return _time(line.tokens[0], [])
+
+
 # --- syntax errors in plain words ------------------------------------------------------------
 
 _WORDS = {
