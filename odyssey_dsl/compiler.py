@@ -105,16 +105,13 @@ _WIDE_BOMS = (("UTF-32", codecs.BOM_UTF32_LE), ("UTF-32", codecs.BOM_UTF32_BE),
               ("UTF-16", codecs.BOM_UTF16_LE), ("UTF-16", codecs.BOM_UTF16_BE))
 
 
-def decode(data: bytes, binary: bool = False) -> tuple[str, list[Diagnostic]]:
+def decode(data: bytes) -> tuple[str, list[Diagnostic]]:
     """UTF-8 text (a BOM is dropped); a bad byte is reported where it is and replaced by U+FFFD.
 
-    A file that is not text at all (an image, a PDF, a word processor's document, UTF-16 or
-    UTF-32; with `binary`, any file with a zero byte on its first line) is reported once, as
-    what it looks like, and gives no text: every line of it would otherwise be a mistake of
-    its own."""
-    found = sniff(data, binary)
-    if found is not None:
-        return "", [NOT_UTF8.at(Span(1, 1, 1, 2), *found)]
+    A file that is not UTF-8 nor text at all (an image, a PDF, a word processor's document,
+    UTF-16 or UTF-32) is reported once, as what it looks like, and gives no text: every line of
+    it would otherwise be a mistake of its own. Valid UTF-8 is always read as text, so that an
+    editor, which is sent the text, finds what `ody lint` finds."""
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as error:
@@ -122,6 +119,9 @@ def decode(data: bytes, binary: bool = False) -> tuple[str, list[Diagnostic]]:
     for name, bom in _WIDE_BOMS:
         if data.startswith(bom):
             return "", [NOT_UTF8.at(Span(1, 1, 1, 2), f"the file is {name}, not UTF-8", _SAVE_AS_UTF8)]
+    found = sniff(data)
+    if found is not None:
+        return "", [NOT_UTF8.at(Span(1, 1, 1, 2), *found)]
     text = data.decode("utf-8-sig", errors="replace")
     prefix = data[:bad].decode("utf-8-sig")
     line, column = position(prefix, len(prefix))
@@ -144,7 +144,6 @@ _MAGIC: tuple[tuple[bytes, str, str], ...] = (
     (b"GIF87a", "a GIF image", _IMAGE_HELP),
     (b"GIF89a", "a GIF image", _IMAGE_HELP),
     (b"%PDF-", "a PDF document", _DOCUMENT_HELP),
-    (b"{\\rtf", "an RTF document", _DOCUMENT_HELP),
     (b"PK\x03\x04", "a ZIP archive (Word, OpenDocument and Pages files are ZIP archives)", _DOCUMENT_HELP),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a Microsoft Office document", _DOCUMENT_HELP),
     (b"\x1f\x8b", "a gzip archive", _OTHER_HELP),
@@ -155,25 +154,22 @@ _FTYP = {b"heic": "a HEIC image", b"heix": "a HEIC image", b"mif1": "a HEIF imag
          b"qt  ": "a QuickTime movie"}
 
 
-def sniff(data: bytes, binary: bool = True) -> tuple[str, str] | None:
-    """What a file that is not text looks like, from its first bytes, said in a message and its
-    help, or None: known formats by their signature and, with `binary`, UTF-16 without a
-    byte-order mark by its zero bytes and any other file with a zero byte on its first line
-    (as git tells binaries; a screenplay has no zero byte, a JSON parser says it itself)."""
-    if any(data.startswith(bom) for _, bom in _WIDE_BOMS):
-        return None  # said by `decode`, by its name
+def sniff(data: bytes) -> tuple[str, str] | None:
+    """What a file that is not UTF-8 looks like, from its first bytes, said in a message and its
+    help, or None (a text file with a few bad bytes): known formats by their signature, UTF-16
+    without a byte-order mark by its zero bytes, and any other file with a zero byte on its
+    first line (as git tells binaries)."""
     what = _signature(data)
     if what is not None:
         return f"this looks like {what[0]}, not a text file", what[1]
-    if not binary:
-        return None
     head = data[:8000]
     line = head[:head.find(b"\n")] if b"\n" in head else head
     if b"\x00" not in line:
         return None
     sample = head[:64] if len(head) >= 64 else head[:len(head) - len(head) % 2]
-    for zeros, text in ((sample[1::2], sample[0::2]), (sample[0::2], sample[1::2])):
-        if sample and not zeros.strip(b"\x00") and b"\x00" not in text:
+    for high, low in ((sample[1::2], sample[0::2]), (sample[0::2], sample[1::2])):
+        # Latin text in UTF-16: most high bytes zero, no low byte zero
+        if sample and high.count(0) * 4 >= len(high) * 3 and 0 not in low:
             return "the file is UTF-16 (without a byte-order mark), not UTF-8", _SAVE_AS_UTF8
     what = ("a BMP image", _IMAGE_HELP) if data.startswith(b"BM") else ("a binary file", _OTHER_HELP)
     return f"this looks like {what[0]}, not a text file", what[1]
@@ -285,7 +281,7 @@ def _decoded(source: str | bytes) -> tuple[str, list[Diagnostic], set[int]]:
     """The text, the encoding's problem (if any) and the lines holding bytes that are not UTF-8."""
     if isinstance(source, str):
         return source, [], set()
-    text, extra = decode(source, binary=True)
+    text, extra = decode(source)
     return text, extra, _bad_lines(source) if extra else set()
 
 
