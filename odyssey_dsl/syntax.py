@@ -36,6 +36,7 @@ from .diagnostics import (
 )
 from .grammar import Failure, Grammar, Shape, load
 from .lexer import BAD_LONG_STRING, BAD_STRING, Line, Token
+from .lexer import CURLY_QUOTES as CURLY_QUOTE_MARKS
 from .lines import BREAK, count, position
 from .vocabulary import ACTIONS, DIRECTIVES, KEYWORDS, SCENE
 
@@ -434,6 +435,8 @@ def _syntax_error(text: str, tokens: list[Token], index: int, expected: frozense
     previous = tokens[index - 1] if index else None
     if tokens[0].type != "TIME":  # the tables are shared: `image` is only ever expected in a cue
         expected = expected - {"IMAGE"}
+    if bad.type == "WORD" and bad.value[0] in _OPENERS and expected & {"STRING", "LONG_STRING"}:
+        return _unquoted(text, tokens, index)  # `“A fox` or `“A fox"`: curly quotes, not a bare word
     bad_string = next((t for t in tokens if t.type in (BAD_STRING, BAD_LONG_STRING)), None)
     if bad_string is not None:
         return _unterminated(bad_string)
@@ -501,12 +504,16 @@ def _unquoted(text: str, tokens: list[Token], index: int) -> Diagnostic:
     """A prompt or name written without double quotes: the fix quotes the rest of the line."""
     first, last = tokens[index], tokens[-1]
     words = text[first.start_pos:last.end_pos]
+    span = Span(first.span.line, first.span.column, last.span.end_line, last.span.end_column)
+    if words[0] in _OPENERS:  # a curly quote that nothing closes, or a `"` does
+        inner = words[1:-1] if words[-1] in _CLOSERS or words[-1] == '"' else words[1:]
+        quoted = strings.quote(inner)
+        return CURLY_QUOTES.at(span, fixes=(Fix("Use straight quotes", span, quoted),), fixed=shown(quoted))
     # single quotes around it: only the quotes change (safe); bare words may not all be the string
     single = len(words) >= 2 and words[0] == words[-1] == "'"
     if single:
         words = words[1:-1]
     quoted = strings.quote(words)
-    span = Span(first.span.line, first.span.column, last.span.end_line, last.span.end_column)
     return SYNTAX_ERROR.at(span, "expected a string in double quotes", f"put it in double quotes: `{shown(quoted)}`",
         (Fix("Put it in double quotes", span, quoted, safe=True if single else None),),
     )
@@ -540,10 +547,22 @@ def _unterminated(token: Token) -> Diagnostic:
     span = token.span
     if token.type == BAD_LONG_STRING:
         return _unterminated_long(token)
+    curly = _CURLY_END.match(token.value)
+    if curly is not None:  # `"A fox”`: closed by a curly quote
+        end = span.column + curly.end(1)
+        closed = Span(span.line, span.column, span.line, end)
+        quoted = '"' + strings.escape_quotes(curly.group(2)) + '"'
+        return CURLY_QUOTES.at(closed, fixes=(Fix("Use straight quotes", closed, quoted),), fixed=shown(quoted))
     return UNTERMINATED_STRING.at(span, "unterminated string",
         'add the closing `"`; a `"..."` string ends on its line (use `"""` to span lines)',
         (Fix('Add the closing `"`', Span(span.end_line, span.end_column, span.end_line, span.end_column), '"'),),
     )
+
+
+_OPENERS = "".join(opening for opening, _ in CURLY_QUOTE_MARKS)
+_CLOSERS = "".join(closing for _, closing in CURLY_QUOTE_MARKS)
+# A `"` string that a curly quote closes, before a space, a comment or the line end.
+_CURLY_END = re.compile(f'("([^\r\n]*?)[{_CLOSERS}])(?=\\s|#|$)')
 
 
 def _unterminated_long(token: Token) -> Diagnostic:

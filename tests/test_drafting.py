@@ -92,6 +92,16 @@ def test_curly_quotes_anywhere_a_string_goes_are_one_error_and_the_line_still_co
     assert parse(straight).diagnostics == () and not re.search("[“”„‟‘’‚‛«»‹›「」『』](?!s toy)", straight)
 
 
+@pytest.mark.parametrize(("written", "meant"), [
+    ("“A fox", '"A fox"'), ("„A fox", '"A fox"'), ('“A fox"', '"A fox"'), ('"A fox”', '"A fox"'),
+    ('"A fox”  # a note', '"A fox"  # a note'),
+])
+def test_a_string_half_in_curly_quotes_is_the_same_mistake(written: str, meant: str) -> None:
+    """Neither bare words to quote nor a string to close: either old fix sent a curly quote."""
+    text = f"@0 start {written}\n@3s end\n"
+    assert fixed(text, CURLY_QUOTES.code) == f"@0 start {meant}\n@3s end\n"
+
+
 def test_curly_quotes_inside_a_straight_string_stay_legal() -> None:
     assert diags('@0 start "She said “hi” and ‘bye’ « ok »"\n@3s end\n') == []
 
