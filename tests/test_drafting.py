@@ -279,6 +279,19 @@ def test_the_drafting_codes_are_syntax_errors() -> None:
     assert {CURLY_QUOTES.code, QUOTE_IN_STRING.code, SLASH_COMMENT.code} <= SYNTAX_CODES
 
 
+# --- `ody lint` and the API agree ------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    'title “Fox”\n// draft\n@0 start "reads "OPEN" in red" // x\n@2,5s interact «b»\n@.5m end\n',
+    '@0 start "a"\n@3s interact """The fox\n    runs\n\n@6s interact """the fox\n  runs"""\n@9s end\n',
+    '@0 start "a"\n@+3s interract "b"\n@+3s interact "c"\n@9s end """\n',
+])
+def test_the_streamed_compile_of_ody_lint_says_the_same(text: str) -> None:
+    data = text.encode("utf-8")
+    lean = compile_streamed(data, path=NOWHERE, settings=Settings(), entries=True)
+    assert list(lean.diagnostics) == list(compile_text(data, path=NOWHERE).diagnostics) != []
+
+
 # --- the property ---------------------------------------------------------------------------------
 
 WORDS = st.sampled_from(["a", "fox", "runs", "across", "the", "snow", "lamp", "turns", "on", "sea", "red", "OPEN"])
