@@ -5,6 +5,10 @@ broken line becomes an `Invalid` node with one diagnostic and never hides the li
 it, and an editor can re-parse a range of lines (`parse(text, first_line=...)`). Literals are
 decoded here, once: later stages see milliseconds and prompt strings, not source text.
 Nothing here reads files or resolves relative times; the checks do that.
+
+Drafting mistakes whose meaning is evident (curly quotes, a `"` inside a string, a `//`
+comment) are read as meant, so the statement still counts, with one diagnostic whose fix
+writes it so.
 """
 
 from __future__ import annotations
@@ -209,23 +213,28 @@ def _text(token: Token, problems: list[Diagnostic], what: str = "prompt") -> Tex
     span, raw = token.span, token.value
     if raw[0] != '"' or (token.type == "STRING" and raw.find('"', 1, len(raw) - 1) >= 0):
         fixed = '"' + strings.escape_quotes(raw[1:-1]) + '"'
-        if raw[0] != '"':  # between curly quotes (see lexer.CURLY_QUOTES)
-            problems.append(CURLY_QUOTES.at(span, help=None, fixes=(Fix("Use straight quotes", span, fixed),),
-                                            fixed=shown(fixed)))
-        elif fixed != raw:  # inner quotes, read as one string by `_requoted`
-            problems.append(QUOTE_IN_STRING.at(span, fixes=(Fix("Escape the inner quotes", span, fixed),),
-                                               what=what, fixed=shown(fixed)))
-        else:
-            fixed = ""
-        if fixed:
-            value = strings.decode(fixed)
-            return Text(raw, span, value if isinstance(value, str) else None)
+        if raw[0] != '"' or fixed != raw:
+            return _misquoted(token, fixed, problems, what)
     decoded = strings.decode(raw)
     if isinstance(decoded, str):
         return Text(raw, span, decoded)
     for error in decoded:
         problems.append(INVALID_ESCAPE.at(_inner_span(token, error.start, error.end), error.message, error.help))
     return Text(token.value, span, None)
+
+
+def _misquoted(token: Token, fixed: str, problems: list[Diagnostic], what: str) -> Text:
+    """A string read as the writer meant it, reported once with the fix that writes it so:
+    between curly quotes (lexer.CURLY_QUOTES), or with inner quotes (`_requoted`). Its value
+    is the fixed literal's (None while an escape in it is invalid: reported once fixed)."""
+    span = token.span
+    if token.value[0] != '"':
+        problems.append(CURLY_QUOTES.at(span, fixes=(Fix("Use straight quotes", span, fixed),), fixed=shown(fixed)))
+    else:
+        problems.append(QUOTE_IN_STRING.at(span, fixes=(Fix("Escape the inner quotes", span, fixed),),
+                                           what=what, fixed=shown(fixed)))
+    value = strings.decode(fixed)
+    return Text(token.value, span, value if isinstance(value, str) else None)
 
 
 def _inner_span(token: Token, start: int, end: int) -> Span:
