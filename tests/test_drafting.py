@@ -203,6 +203,14 @@ def test_an_unclosed_long_string_is_one_error_and_the_cues_below_are_read() -> N
     same_compile(apply(text, safe_fix(d)), text.replace("    runs\n", '    runs"""\n'))
 
 
+def test_a_long_prompt_line_that_begins_with_at_is_written_as_an_escape() -> None:
+    """The price of ending a `\"\"\"` string before the next cue, said in docs/language.md."""
+    assert [d.code for d in diags('@0 start """\n    a cat\n    @home\n"""\n@3s end\n')][:1] == [
+        UNTERMINATED_STRING.code]
+    cue = compile_text('@0 start """\n    a cat\n    \\u0040home\n"""\n@3s end\n', path=NOWHERE).document.items[0]
+    assert isinstance(cue, Cue) and cue.prompt is not None and cue.prompt.value == "a cat @home"
+
+
 def test_closing_a_long_string_over_unindented_lines_is_not_safe() -> None:
     d = only(diags('title """Fox\norientation landscape\n@0 start "a"\n@3s end\n'), UNTERMINATED_STRING.code)
     assert d.fixes and not d.is_safe(d.fixes[0])
