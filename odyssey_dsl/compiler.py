@@ -109,16 +109,20 @@ _WIDE_BOMS = (("UTF-32", codecs.BOM_UTF32_LE), ("UTF-32", codecs.BOM_UTF32_BE),
 def decode(data: bytes) -> tuple[str, list[Diagnostic]]:
     """UTF-8 text (a BOM is dropped); a bad byte is reported where it is and replaced by U+FFFD.
 
-    A UTF-16 or UTF-32 file is reported once, as such, and gives no text: every byte of it
-    would otherwise be a mistake of its own."""
+    A file that is not UTF-8 nor text at all (an image, a PDF, a word processor's document,
+    UTF-16 or UTF-32) is reported once, as what it looks like, and gives no text: every line of
+    it would otherwise be a mistake of its own. Valid UTF-8 is always read as text, so that an
+    editor, which is sent the text, finds what `ody lint` finds."""
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as error:
         bad = error.start
     for name, bom in _WIDE_BOMS:
         if data.startswith(bom):
-            return "", [NOT_UTF8.at(Span(1, 1, 1, 2), f"the file is {name}, not UTF-8",
-                                   "save it as UTF-8 (most editors offer the encoding in “Save as”)")]
+            return "", [NOT_UTF8.at(Span(1, 1, 1, 2), f"the file is {name}, not UTF-8", _SAVE_AS_UTF8)]
+    found = sniff(data)
+    if found is not None:
+        return "", [NOT_UTF8.at(Span(1, 1, 1, 2), *found)]
     text = data.decode("utf-8-sig", errors="replace")
     prefix = data[:bad].decode("utf-8-sig")
     line, column = position(prefix, len(prefix))
@@ -128,6 +132,61 @@ def decode(data: bytes) -> tuple[str, list[Diagnostic]]:
         Span(line, column, line, column + 1), f"the file is not valid UTF-8: byte 0x{data[bad]:02x} cannot be read{tail}",
         "save the file as UTF-8; unreadable bytes are shown as �",
     )]
+
+
+_SAVE_AS_UTF8 = "save it as UTF-8 (most editors offer the encoding in “Save as”)"
+_IMAGE_HELP = 'a screenplay is a text file; an image is used from one: `@0 start "..." image "picture.png"`'
+_DOCUMENT_HELP = "save it as plain text (UTF-8) from the word processor, or paste its text into a new `.ody` file"
+_OTHER_HELP = "a screenplay is a text file: check that this is the file you meant"
+# (what the first bytes say the file is, and the help): the formats a screenplay gets mistaken for.
+_MAGIC: tuple[tuple[bytes, str, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", _IMAGE_HELP),
+    (b"\xff\xd8\xff", "a JPEG image", _IMAGE_HELP),
+    (b"GIF87a", "a GIF image", _IMAGE_HELP),
+    (b"GIF89a", "a GIF image", _IMAGE_HELP),
+    (b"%PDF-", "a PDF document", _DOCUMENT_HELP),
+    (b"PK\x03\x04", "a ZIP archive (Word, OpenDocument and Pages files are ZIP archives)", _DOCUMENT_HELP),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a Microsoft Office document", _DOCUMENT_HELP),
+    (b"\x1f\x8b", "a gzip archive", _OTHER_HELP),
+)
+_RIFF = {b"WEBP": ("a WebP image", _IMAGE_HELP), b"WAVE": ("a WAV sound", _OTHER_HELP),
+         b"AVI ": ("an AVI video", _OTHER_HELP)}
+_FTYP = {b"heic": "a HEIC image", b"heix": "a HEIC image", b"mif1": "a HEIF image", b"avif": "an AVIF image",
+         b"qt  ": "a QuickTime movie"}
+
+
+def sniff(data: bytes) -> tuple[str, str] | None:
+    """What a file that is not UTF-8 looks like, from its first bytes, said in a message and its
+    help, or None (a text file with a few bad bytes): known formats by their signature, UTF-16
+    without a byte-order mark by its zero bytes, and any other file with a zero byte on its
+    first line (as git tells binaries)."""
+    what = _signature(data)
+    if what is not None:
+        return f"this looks like {what[0]}, not a text file", what[1]
+    head = data[:8000]
+    line = head[:head.find(b"\n")] if b"\n" in head else head
+    if b"\x00" not in line:
+        return None
+    sample = head[:64] if len(head) >= 64 else head[:len(head) - len(head) % 2]
+    for high, low in ((sample[1::2], sample[0::2]), (sample[0::2], sample[1::2])):
+        # Latin text in UTF-16: most high bytes zero, no low byte zero
+        if sample and high.count(0) * 4 >= len(high) * 3 and 0 not in low:
+            return "the file is UTF-16 (without a byte-order mark), not UTF-8", _SAVE_AS_UTF8
+    what = ("a BMP image", _IMAGE_HELP) if data.startswith(b"BM") else ("a binary file", _OTHER_HELP)
+    return f"this looks like {what[0]}, not a text file", what[1]
+
+
+def _signature(data: bytes) -> tuple[str, str] | None:
+    """The format a file's signature names (with the help to show), or None."""
+    for magic, what, help in _MAGIC:
+        if data.startswith(magic):
+            return what, help
+    if data.startswith(b"RIFF") and data[8:12] in _RIFF:
+        return _RIFF[data[8:12]]
+    if data[4:8] == b"ftyp":
+        brand = data[8:12]
+        return _FTYP.get(brand, "an MP4 video"), _IMAGE_HELP if brand in _FTYP and brand != b"qt  " else _OTHER_HELP
+    return None
 
 
 def _bad_lines(data: bytes) -> set[int]:

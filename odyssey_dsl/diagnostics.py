@@ -189,6 +189,16 @@ UNKNOWN_KEYWORD = _declare("ODY004", "unknown-keyword", _E, "unknown action or d
 INVALID_ESCAPE = _declare("ODY005", "invalid-escape", _E, "invalid escape sequence", _SAFE)
 NOT_UTF8 = _declare("ODY006", "not-utf8", _E, "the file is not valid UTF-8")
 # Mistakes a writer makes while drafting (issue 11: ODY007 curly quotes, ODY008 inner quotes, ODY009 `//`).
+# The line is read as the writer meant it (the statement still counts), with one error whose
+# fix writes it so.
+CURLY_QUOTES = _declare("ODY007", "curly-quotes", _E, "curly quotes around a string", _SAFE,
+                        message="curly quotes are not string quotes",
+                        help='write the string between straight double quotes: `{fixed}`')
+QUOTE_IN_STRING = _declare("ODY008", "quote-in-string", _E, "a `\"` inside a string ends it", _SAFE,
+                           message='a `"` inside a {what} ends it: write `\\"` or use a `"""` string',
+                           help="escape the inner quotes: `{fixed}`")
+SLASH_COMMENT = _declare("ODY009", "slash-comment", _E, "a comment written with `//`", _SAFE,
+                         message="comments start with `#`", help="write `#` instead of `//`")
 
 # What the screenplay says.
 MISSING_START = _declare("ODY101", "missing-start", _E, "a script must begin with `start` at 0", _UNSAFE)
@@ -229,7 +239,7 @@ TIMESTAMPS_IN_SECONDS = _declare("ODY303", "timestamps-in-seconds", _W, "timesta
 
 #: Codes whose presence means a line could not be parsed (the formatter refuses such files).
 SYNTAX_CODES = frozenset(d.code for d in (SYNTAX_ERROR, UNTERMINATED_STRING, INVALID_TIME, UNKNOWN_KEYWORD,
-                                          INVALID_ESCAPE, NOT_UTF8))
+                                          INVALID_ESCAPE, NOT_UTF8, CURLY_QUOTES, QUOTE_IN_STRING, SLASH_COMMENT))
 
 
 def lookup(word: str) -> Descriptor | None:

@@ -3,8 +3,11 @@
 Lark's LALR tables come from `grammar/ody.lark`; this module compiles that grammar's
 terminal patterns into one regular expression and scans a whole file in a single pass,
 because per-token objects and per-file lexer set-up dominate parse time on large files.
-It never fails: text no terminal matches becomes an error token the parser rejects, and
-unclosed strings end at the line end so that one stray quote breaks one line, not the file.
+It never fails: text no terminal matches becomes an error token the parser rejects, an
+unclosed `"` string ends at the line end and an unclosed `\"\"\"` one before the next cue, so that
+one stray quote breaks one statement, not the file. Two drafting mistakes are read as what the
+writer meant, for syntax.py to report once: a string between curly quotes (`“Fox”`, pasted
+from a word processor) is a STRING token, and a `//` comment a COMMENT token.
 """
 
 from __future__ import annotations
@@ -19,13 +22,31 @@ from .lines import BREAK
 # Token types the scanner adds to the grammar's: unclosed strings (reported as ODY002).
 BAD_STRING = "BAD_STRING"
 BAD_LONG_STRING = "BAD_LONG_STRING"
+#: Curly quotes a word processor puts around a string, as (openers, closers) of one family:
+#: any opener of a family with any closer of the same family (“…”, „…“, ”…”, ‘…’, «…», »…«, 「…」).
+CURLY_QUOTES = (("“”„‟", "“”‟"), ("‘’‚‛", "‘’‛"), ("«»", "«»"), ("‹›", "‹›"), ("「『", "」』"))
+# A curly string ends at the first closer followed by a space, a comment or the line end (so
+# that the apostrophe of `‘the cat’s toy’` does not end it).
+_CURLY = "|".join(f"[{o}][^\r\n]*?[{c}](?=[\\s#]|\\Z)" for o, c in CURLY_QUOTES)
+# A `"""` string that does not close before a line beginning with `@` (a cue): over the lines
+# LONG_STRING would take, up to the last that is not blank, so that they are one mistake.
+_BAD_LONG = r'"""[^\r\n]*(?:(?:[ \t]*(?:\r\n|\r(?!\n)|\n))+[ \t]*[^ \t\r\n@][^\r\n]*)*'
+_CURLY_STRING, _SLASH_COMMENT = "CURLY_STRING", "SLASH_COMMENT"
 _EXTRA = {
-    BAD_LONG_STRING: r'"""[^\r\n]*',
+    BAD_LONG_STRING: _BAD_LONG,
     BAD_STRING: r'"[^"\\\r\n]*(?:\\[^\r\n][^"\\\r\n]*)*\\?',
+    _CURLY_STRING: _CURLY,
+    _SLASH_COMMENT: r"//[^\r\n]*",
 }
+#: The token type each drafting mistake is read as.
+_READ_AS = {_CURLY_STRING: "STRING", _SLASH_COMMENT: "COMMENT"}
 # Alternatives are tried in this order: the long string before the short one, errors after
-# the terminal they stand in for.
-_ORDER = ("_NEWLINE", "LONG_STRING", BAD_LONG_STRING, "STRING", BAD_STRING, "COMMENT", "TIME", "WORD")
+# the terminal they stand in for, `//` before a word.
+_ORDER = ("_NEWLINE", "LONG_STRING", BAD_LONG_STRING, "STRING", BAD_STRING, _CURLY_STRING, "COMMENT",
+          _SLASH_COMMENT, "TIME", "WORD")
+
+
+_MULTILINE = ("LONG_STRING", BAD_LONG_STRING)
 
 
 class Token:
@@ -118,13 +139,18 @@ class Scanner:
             pos = match.end()
             line_no += 1
 
-    def _line(self, text: str, pos: int, line_no: int) -> tuple[Line | None, int, int]:
+    def rest(self, text: str, pos: int, line_no: int, line_start: int) -> Line | None:
+        """The tokens from offset `pos` to the end of its logical line, which began at
+        `line_start` (for columns): to read the end of a line again another way."""
+        return self._line(text, pos, line_no, line_start)[0]
+
+    def _line(self, text: str, pos: int, line_no: int, line_start: int | None = None) -> tuple[Line | None, int, int]:
         """Scan one logical line token by token; returns it (None if blank), the offset after
         its line break and the next line number."""
         keywords, master = self.keywords, self._master.match
         tokens: list[Token] = []
         comment: Token | None = None
-        first, start, line_start = line_no, pos, pos
+        first, start, line_start = line_no, pos, pos if line_start is None else line_start
         while True:
             match = master(text, pos)
             if match is None:  # only spaces remain before the end of the text
@@ -140,7 +166,8 @@ class Scanner:
             value = match.group(kind)
             pos = match.end()
             column = begin - line_start + 1
-            if kind == "LONG_STRING" and ("\n" in value or "\r" in value):
+            kind = _READ_AS.get(kind, kind)
+            if kind in _MULTILINE and ("\n" in value or "\r" in value):
                 breaks = list(BREAK.finditer(value))
                 token = Token(kind, value, begin, pos, Span(
                     line_no, column, line_no + len(breaks), len(value) - breaks[-1].end() + 1))

@@ -14,6 +14,7 @@ _SIMPLE = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 _FOLD = re.compile(r"[ \t\r\n]*[\r\n][ \t\r\n]*")
 _PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
 _QUOTE_NEEDED = re.compile(r'["\\\x00-\x1f\x7f\u2028\u2029]')
+_LOOSE_QUOTE = re.compile(r'(\\[\s\S])|"')
 
 
 class EscapeError(NamedTuple):
@@ -51,6 +52,16 @@ def quote(value: str) -> str:
     if not _QUOTE_NEEDED.search(value):
         return f'"{value}"'
     return '"' + _QUOTE_NEEDED.sub(_escape_char, value) + '"'
+
+
+def escape_quotes(inner: str) -> str:
+    """The text between a string's quotes with each `"` that ends it too early written `\\"`,
+    its escapes kept as written: what a writer meant by `"reads "OPEN" in red"`."""
+    return _LOOSE_QUOTE.sub(_escaped_quote, inner) if '"' in inner else inner
+
+
+def _escaped_quote(match: re.Match[str]) -> str:
+    return match.group(1) or '\\"'
 
 
 def _escape_char(match: re.Match[str]) -> str:

@@ -5,6 +5,10 @@ broken line becomes an `Invalid` node with one diagnostic and never hides the li
 it, and an editor can re-parse a range of lines (`parse(text, first_line=...)`). Literals are
 decoded here, once: later stages see milliseconds and prompt strings, not source text.
 Nothing here reads files or resolves relative times; the checks do that.
+
+Drafting mistakes whose meaning is evident (curly quotes, a `"` inside a string, a `//`
+comment) are read as meant, so the statement still counts, with one diagnostic whose fix
+writes it so.
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ from typing import Any, NamedTuple
 
 from . import strings, times
 from .diagnostics import (
+    CURLY_QUOTES,
     DIRECTIVE_PROBLEM,
     INVALID_ESCAPE,
     INVALID_TIME,
+    QUOTE_IN_STRING,
+    SLASH_COMMENT,
     SYNTAX_ERROR,
     UNKNOWN_KEYWORD,
     UNTERMINATED_STRING,
@@ -33,7 +40,8 @@ from .diagnostics import (
 )
 from .grammar import Failure, Grammar, Shape, load
 from .lexer import BAD_LONG_STRING, BAD_STRING, Line, Token
-from .lines import count, position
+from .lexer import CURLY_QUOTES as CURLY_QUOTE_MARKS
+from .lines import BREAK, count, position
 from .vocabulary import ACTIONS, DIRECTIVES, KEYWORDS, SCENE
 
 
@@ -133,7 +141,7 @@ class Document(NamedTuple):
 def _scene(children: list[Any], comment: Comment | None) -> Scene:
     keyword, name = children
     problems: list[Diagnostic] = []
-    text = _text(name, problems)
+    text = _text(name, problems, "scene name")
     return Scene(keyword.span, text, _join(keyword.span, text.span), comment, tuple(problems))
 
 
@@ -151,7 +159,7 @@ def _cue(children: list[Any], action: str, comment: Comment | None) -> Cue:
         if children[-1].__class__ is tuple:
             image_token, image_text = children[-1]
             image_keyword = image_token.span
-            image = _text(image_text, problems)
+            image = _text(image_text, problems, "image path")
             last = image.span
     return Cue(time, action, keyword.span, prompt, image, image_keyword,
                _join(time.span, last), comment, tuple(problems) if problems else ())
@@ -164,7 +172,7 @@ def _directive(children: list[Any], name: str, comment: Comment | None) -> Direc
     if value_token.type == "WORD":
         value = Word(value_token.value, value_token.span)
     else:
-        value = _text(value_token, problems)
+        value = _text(value_token, problems, name)
     return Directive(name, keyword.span, value, _join(keyword.span, value.span), comment, tuple(problems))
 
 
@@ -193,21 +201,40 @@ def _time(token: Token, problems: list[Diagnostic]) -> Time:
     span = token.span
     parsed = times.parse_time(text)
     if isinstance(parsed, times.TimeError):
-        fixes = tuple(Fix(f"Replace with `@{s}`", span, "@" + s) for s in parsed.suggestions)
+        safe = True if parsed.safe else None
+        fixes = tuple(Fix(f"Replace with `@{s}`", span, "@" + s, safe) for s in parsed.suggestions)
         problems.append(INVALID_TIME.at(span, parsed.message, parsed.help, fixes))
         return Time(text, span, text.startswith("+"), None)
     relative, ms = parsed
     return Time(text, span, relative, ms)
 
 
-def _text(token: Token, problems: list[Diagnostic]) -> Text:
-    span = token.span
-    decoded = strings.decode(token.value)
+def _text(token: Token, problems: list[Diagnostic], what: str = "prompt") -> Text:
+    span, raw = token.span, token.value
+    if raw[0] != '"' or (token.type == "STRING" and raw.find('"', 1, len(raw) - 1) >= 0):
+        fixed = '"' + strings.escape_quotes(raw[1:-1]) + '"'
+        if raw[0] != '"' or fixed != raw:
+            return _misquoted(token, fixed, problems, what)
+    decoded = strings.decode(raw)
     if isinstance(decoded, str):
-        return Text(token.value, span, decoded)
+        return Text(raw, span, decoded)
     for error in decoded:
         problems.append(INVALID_ESCAPE.at(_inner_span(token, error.start, error.end), error.message, error.help))
     return Text(token.value, span, None)
+
+
+def _misquoted(token: Token, fixed: str, problems: list[Diagnostic], what: str) -> Text:
+    """A string read as the writer meant it, reported once with the fix that writes it so:
+    between curly quotes (lexer.CURLY_QUOTES), or with inner quotes (`_requoted`). Its value
+    is the fixed literal's (None while an escape in it is invalid: reported once fixed)."""
+    span = token.span
+    if token.value[0] != '"':
+        problems.append(CURLY_QUOTES.at(span, fixes=(Fix("Use straight quotes", span, fixed),), fixed=shown(fixed)))
+    else:
+        problems.append(QUOTE_IN_STRING.at(span, fixes=(Fix("Escape the inner quotes", span, fixed),),
+                                           what=what, fixed=shown(fixed)))
+    value = strings.decode(fixed)
+    return Text(token.value, span, value if isinstance(value, str) else None)
 
 
 def _inner_span(token: Token, start: int, end: int) -> Span:
@@ -222,8 +249,17 @@ _SUPPRESSION = re.compile(r"ody:\s*ignore\s*\[([^\]]*)\]")
 _CODE = re.compile(r"[^,\s]+")
 
 
+def _slash(token: Token) -> Diagnostic:
+    """ODY009: a `//` comment, with the fix that writes `#` for `//`."""
+    line, column = token.span.line, token.span.column
+    slashes = Span(line, column, line, column + 2)
+    return SLASH_COMMENT.at(slashes, fixes=(Fix("Write `#`", slashes, "#"),))
+
+
 def _comment(token: Token) -> Comment:
     span = token.span
+    if token.value[0] == "/":  # `//`: reported by `_slash`; it suppresses nothing
+        return Comment(token.value, span)
     match = _SUPPRESSION.search(token.value)
     if match is None:
         return Comment(token.value, span)
@@ -266,24 +302,91 @@ def iter_items(text: str, first_line: int = 1, stop: int | None = None) -> Itera
     """`parse_items` one item at a time: the batch driver checks each and lets it go."""
     grammar = _grammar()
     for line in grammar.scanner.scan(text, first_line, stop=stop):
-        comment = _comment(line.comment) if line.comment is not None else None
-        if not line.tokens:
-            assert comment is not None
-            yield comment
+        if line.tokens:
+            yield _statement(grammar, text, line)
             continue
-        yield _statement(grammar, text, line, comment)
+        comment = line.comment
+        assert comment is not None
+        # a `//` line is a statement that failed, not a comment: it must not read as one
+        yield _comment(comment) if comment.value[0] != "/" else Invalid(comment.value, comment.span, None, (_slash(comment),))
 
 
-def _statement(grammar: Grammar, text: str, line: Line, comment: Comment | None) -> Statement:
-    tokens = line.tokens
+def _statement(grammar: Grammar, text: str, line: Line) -> Statement:
+    tokens, comment_token = line.tokens, line.comment
     shape = grammar.structure(tokens)
+    if line.first == line.last and (isinstance(shape, Failure) or (
+            comment_token is not None and comment_token.start_pos == tokens[-1].end_pos and '"' in comment_token.value)):
+        requoted = _requoted(grammar, text, line)
+        if requoted is not None:
+            tokens, comment_token, shape = requoted
+    comment = _comment(comment_token) if comment_token is not None else None
+    statement: Statement
     if isinstance(shape, Failure):
         first, last = tokens[0], tokens[-1]
         raw = text[first.start_pos:last.end_pos]
         diagnostic = _syntax_error(text, tokens, shape.at, shape.expected)
-        return Invalid(raw, _join(first.span, last.span), comment, (diagnostic,))
-    statement: Statement = _build(shape, tokens, comment)  # the builders are keyed by rule name: untyped
+        statement = Invalid(raw, _join(first.span, last.span), comment, (diagnostic,))
+    else:
+        statement = _build(shape, tokens, comment)  # the builders are keyed by rule name: untyped
+    if comment_token is not None and comment_token.value[0] == "/":
+        statement = statement._replace(diagnostics=(*statement.diagnostics, _slash(comment_token)))
     return statement
+
+
+#: At most this many quotes of a line are tried as the end of a string (a line of quotes is no prompt).
+_MAX_QUOTES = 16
+
+
+def _requoted(grammar: Grammar, text: str, line: Line) -> tuple[list[Token], Token | None, Shape] | None:
+    """The (one-line) line read with one string running on past quotes that ended it too early
+    (`"reads "OPEN" in red"`), when that makes it a statement and the inner quotes hug
+    what they quote; the string's token keeps them unescaped, for `_text` to report."""
+    tokens = line.tokens
+    if text.find('"""', line.start, line.end) >= 0:  # a long string's end may depend on the lines below
+        return None
+    for index, first in enumerate(tokens):
+        if first.type not in ("STRING", BAD_STRING) or first.value[0] != '"':
+            continue
+        eol = line.end
+        quote, tried = text.find('"', first.start_pos + 1, eol), 0
+        while quote >= 0 and tried < _MAX_QUOTES:
+            tried += 1
+            end = quote + 1
+            raw = text[first.start_pos:end]
+            if raw != first.value and _hugging(raw[1:-1]):
+                column = first.span.column
+                merged = Token("STRING", raw, first.start_pos, end,
+                               Span(first.span.line, column, first.span.line, column + len(raw)))
+                rest = grammar.scanner.rest(text, end, first.span.line, first.start_pos - column + 1)
+                candidate = [*tokens[:index], merged, *(rest.tokens if rest is not None else ())]
+                shape = grammar.structure(candidate)
+                if not isinstance(shape, Failure):
+                    return candidate, rest.comment if rest is not None else None, shape
+            quote = text.find('"', end, eol)
+    return None
+
+
+def _hugging(inner: str) -> bool:
+    """Whether the unescaped quotes inside a string quote something (`"OPEN"`: the opening one
+    followed, the closing one preceded, by a visible character; a last lone one, as in `5"`,
+    may stand anywhere): two strings side by side (`"a" "b"`) are not one."""
+    quotes = [m.end() - 1 for m in _BARE_QUOTE.finditer(inner)]
+    for opening, closing in zip(quotes[0::2], quotes[1::2]):
+        if inner[opening + 1:opening + 2].isspace() or inner[closing - 1:closing].isspace():
+            return False
+    return True
+
+
+_BARE_QUOTE = re.compile(r'(?<!\\)(?:\\\\)*"')
+
+
+def broken_time(item: Invalid) -> Time | None:
+    """The time a broken line begins with (`@+3s interract "..."`), as a cue's would be read,
+    so that an editor can still say when it is; None when it begins with no time."""
+    line = _grammar().scanner.rest(item.text, 0, item.span.line, 1 - item.span.column)
+    if line is None or not line.tokens or line.tokens[0].type != "TIME":
+        return None
+    return _time(line.tokens[0], [])
 
 
 # --- syntax errors in plain words ------------------------------------------------------------
@@ -341,6 +444,8 @@ def _syntax_error(text: str, tokens: list[Token], index: int, expected: frozense
     previous = tokens[index - 1] if index else None
     if tokens[0].type != "TIME":  # the tables are shared: `image` is only ever expected in a cue
         expected = expected - {"IMAGE"}
+    if bad.type == "WORD" and bad.value[0] in _OPENERS and expected & {"STRING", "LONG_STRING"}:
+        return _unquoted(text, tokens, index)  # `“A fox` or `“A fox"`: curly quotes, not a bare word
     bad_string = next((t for t in tokens if t.type in (BAD_STRING, BAD_LONG_STRING)), None)
     if bad_string is not None:
         return _unterminated(bad_string)
@@ -386,7 +491,7 @@ def _spaced_time(time: Token, bad: Token) -> Diagnostic | None:
     span = Span(time.span.line, time.span.column, bad.span.end_line, bad.span.end_column)
     where = "between `@` and the time" if time.value in ("@", "@+") else "inside a time"
     return INVALID_TIME.at(span, f"there must be no space {where}", f"write `@{shown(joined)}`",
-                      (Fix(f"Write `@{shown(joined)}`", span, "@" + joined),))
+                      (Fix(f"Write `@{shown(joined)}`", span, "@" + joined, safe=True),))
 
 
 def _missing_action(time: Token, bad: Token) -> Diagnostic:
@@ -396,7 +501,7 @@ def _missing_action(time: Token, bad: Token) -> Diagnostic:
         if glued.endswith(action) and not isinstance(times.parse_time(glued[: -len(action)]), times.TimeError):
             fixed = f"{time.value[: -len(action)]} {action}"
             return SYNTAX_ERROR.at(time.span, "the action is glued to the time", f"put a space before it: `{shown(fixed)}`",
-                (Fix("Insert a space", time.span, fixed),),
+                (Fix("Insert a space", time.span, fixed, safe=True),),
             )
     return SYNTAX_ERROR.at(time.span, "expected an action after the time",
         'write `start`, `interact` or `end` after the time: `@3s interact "..."`',
@@ -408,12 +513,18 @@ def _unquoted(text: str, tokens: list[Token], index: int) -> Diagnostic:
     """A prompt or name written without double quotes: the fix quotes the rest of the line."""
     first, last = tokens[index], tokens[-1]
     words = text[first.start_pos:last.end_pos]
-    if len(words) >= 2 and words[0] == words[-1] == "'":
+    span = Span(first.span.line, first.span.column, last.span.end_line, last.span.end_column)
+    if words[0] in _OPENERS:  # a curly quote that nothing closes, or a `"` does
+        inner = words[1:-1] if words[-1] in _CLOSERS or words[-1] == '"' else words[1:]
+        quoted = strings.quote(inner)
+        return CURLY_QUOTES.at(span, fixes=(Fix("Use straight quotes", span, quoted),), fixed=shown(quoted))
+    # single quotes around it: only the quotes change (safe); bare words may not all be the string
+    single = len(words) >= 2 and words[0] == words[-1] == "'"
+    if single:
         words = words[1:-1]
     quoted = strings.quote(words)
-    span = Span(first.span.line, first.span.column, last.span.end_line, last.span.end_column)
     return SYNTAX_ERROR.at(span, "expected a string in double quotes", f"put it in double quotes: `{shown(quoted)}`",
-        (Fix("Put it in double quotes", span, quoted),),
+        (Fix("Put it in double quotes", span, quoted, safe=True if single else None),),
     )
 
 
@@ -444,10 +555,42 @@ def _replace_code(diagnostic: Diagnostic, descriptor: Descriptor, message: str) 
 def _unterminated(token: Token) -> Diagnostic:
     span = token.span
     if token.type == BAD_LONG_STRING:
-        return UNTERMINATED_STRING.at(span, 'unterminated `"""` string', 'close it with `"""`')
+        return _unterminated_long(token)
+    curly = _CURLY_END.match(token.value)
+    if curly is not None:  # `"A fox”`: closed by a curly quote
+        end = span.column + curly.end(1)
+        closed = Span(span.line, span.column, span.line, end)
+        quoted = '"' + strings.escape_quotes(curly.group(2)) + '"'
+        return CURLY_QUOTES.at(closed, fixes=(Fix("Use straight quotes", closed, quoted),), fixed=shown(quoted))
     return UNTERMINATED_STRING.at(span, "unterminated string",
         'add the closing `"`; a `"..."` string ends on its line (use `"""` to span lines)',
         (Fix('Add the closing `"`', Span(span.end_line, span.end_column, span.end_line, span.end_column), '"'),),
+    )
+
+
+_OPENERS = "".join(opening for opening, _ in CURLY_QUOTE_MARKS)
+_CLOSERS = "".join(closing for _, closing in CURLY_QUOTE_MARKS)
+# A `"` string that a curly quote closes, before a space, a comment or the line end.
+_CURLY_END = re.compile(f'("([^\r\n]*?)[{_CLOSERS}])(?=\\s|#|$)')
+
+
+def _unterminated_long(token: Token) -> Diagnostic:
+    """A `\"\"\"` that no `\"\"\"` closes before the next cue (the token runs to its last line
+    that is not blank): reported at the opening line, with a fix that closes it at its end,
+    safe when the lines it took are indented as a prompt's are (else they may be statements)."""
+    span, value = token.span, token.value
+    first_line = BREAK.split(value, 1)[0]
+    opening = Span(span.line, span.column, span.line, span.column + len(first_line))
+    end = Span(span.end_line, span.end_column, span.end_line, span.end_column)
+    following = BREAK.split(value)[1:]
+    indented = all(not line.strip() or line[:1] in " \t" for line in following)
+    count = len(following)
+    where = (" (the line below it is read as part of it)" if count == 1
+             else f" (the {count} lines below it are read as part of it)" if count else "")
+    return UNTERMINATED_STRING.at(
+        opening, f'unterminated `"""` string{where}',
+        'close it with `"""`: a `"""` string ends before the next line that begins with `@`',
+        (Fix('Add the closing `"""`', end, '"""', safe=None if indented else False),),
     )
 
 
@@ -464,9 +607,10 @@ def _unknown(kind: str, token: Token, known: tuple[str, ...], listing: str) -> D
 def _bad_first_token(bad: Token) -> Diagnostic:
     span = bad.span
     if bad.type == "WORD":
-        if not isinstance(times.parse_time(bad.value), times.TimeError) or bad.value[:1].isdigit():
+        valid = not isinstance(times.parse_time(bad.value), times.TimeError)
+        if valid or bad.value[:1].isdigit():
             return SYNTAX_ERROR.at(span, "a cue starts with `@` and its time", f"write `@{shown(bad.value)}`",
-                (Fix("Add `@`", Span(span.line, span.column, span.line, span.column), "@"),),
+                (Fix("Add `@`", Span(span.line, span.column, span.line, span.column), "@", safe=True if valid else None),),
             )
         guess = closest(bad.value.lower(), ACTIONS)
         if guess and not closest(bad.value.lower(), (*DIRECTIVES, SCENE)):

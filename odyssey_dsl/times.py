@@ -43,6 +43,7 @@ class TimeError:
     message: str
     help: str | None = None
     suggestions: tuple[str, ...] = ()
+    safe: bool = False  # the suggestion is evidently what was meant (`ody lint --fix` applies it)
 
 
 @lru_cache(maxsize=4096)
@@ -58,6 +59,8 @@ def parse_time_slowly(text: str) -> tuple[bool, int] | TimeError:
     relative = text.startswith("+")
     body = text[1:] if relative else text
     sign = "+" if relative else ""
+    if "," in body or _BARE_DOT.search(body):
+        return _misspelt_number(body, sign)
     if not body:
         return TimeError(
             "missing time after `@`" if not relative else "missing time after `@+`",
@@ -123,6 +126,37 @@ def format_clock(ms: int) -> str:
     return f"{head}:{seconds:02d}.{millis:03d}"
 
 
+# A number with nothing before or after its dot (`.5m`, `5.s`).
+_BARE_DOT = re.compile(r"(?<![0-9])\.[0-9]|[0-9]\.(?![0-9])", re.ASCII)
+_THOUSANDS = re.compile(r"[0-9],[0-9]{3}(?![0-9])", re.ASCII)
+
+
+def _misspelt_number(body: str, sign: str) -> TimeError:
+    """A number written with a decimal comma (`2,5s`) or a bare dot (`.5m`, `5.s`): said in
+    those words, with the spelling that is accepted when it makes a time. A comma before
+    exactly three digits may be a thousands separator (`1,500ms`): then no fix is safe."""
+    comma = "," in body
+    fixed = body.replace(",", ".") if comma else _BARE_DOT.sub(_digit_beside_dot, body)
+    if comma:
+        message, say = "a time is written with a decimal point, not a comma", "use a dot: `{}`"
+    else:
+        message, say = "a number in a time has a digit on each side of its dot", "write `{}`"
+    parsed = parse_time_slowly(sign + fixed)
+    thousands = comma and _THOUSANDS.search(body) is not None
+    if not isinstance(parsed, TimeError):
+        return TimeError(message, say.format(shown(sign + fixed)), (sign + fixed,), safe=not thousands)
+    without = sign + body.replace(",", "")
+    if thousands and not isinstance(parse_time_slowly(without), TimeError):
+        return TimeError(message, f"a time has no thousands separator: write `{shown(without)}`", (without,))
+    return TimeError(message, parsed.help, parsed.suggestions)
+
+
+def _digit_beside_dot(match: re.Match[str]) -> str:
+    """`.5` → `0.5`; `5.` → `5` (the dot had nothing after it)."""
+    text = match.group()
+    return "0" + text if text.startswith(".") else text[0]
+
+
 def _parse_bare(body: str, sign: str) -> int | TimeError:
     """A number without a unit is only allowed when it is exactly `0`."""
     if body == "0":
@@ -133,7 +167,7 @@ def _parse_bare(body: str, sign: str) -> int | TimeError:
     if len(whole) > _MAX_DIGITS:
         return _TOO_LARGE
     if not whole.strip("0") and not frac.strip("0"):
-        return TimeError("a zero time is written `0`", f"write `{sign}0`", (f"{sign}0",))
+        return TimeError("a zero time is written `0`", f"write `{sign}0`", (f"{sign}0",), safe=True)
     seconds = _exact(whole or "0", frac, UNIT_MS["s"])
     millis = _exact(whole or "0", frac, 1)
     body = (whole or "0") + (f".{frac}" if frac else "")  # `1.` and `.5` are written `1`, `0.5`
@@ -251,7 +285,7 @@ def _unknown_unit(unit: str, whole: str, frac: str | None, sign: str, alone: boo
         return TimeError("a time needs a unit after every number", "write `1m30s`, not `1m30`")  # see _missing_unit
     if guess and alone:
         fixed = f"{sign}{number}{guess}"
-        return TimeError(f"unknown time unit `{unit}`", f"did you mean `{fixed}`?", (fixed,))
+        return TimeError(f"unknown time unit `{unit}`", f"did you mean `{fixed}`?", (fixed,), safe=True)
     return TimeError(
         f"unknown time unit `{shown(unit)}`",
         "units are h, m, s and ms, in lowercase: `3s`, `1m30s`, `250ms`",

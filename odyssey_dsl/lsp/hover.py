@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..diagnostics import Span, lookup, shown
-from ..syntax import Comment, Cue, Directive, Scene
+from ..syntax import Comment, Cue, Directive, Invalid, Scene, Time, broken_time
 from ..times import format_clock, format_ms
 from .document import LiveDocument
 
@@ -50,7 +50,36 @@ def hover_at(live: LiveDocument, line: int, column: int) -> tuple[str, Span] | N
             return KEYWORDS["image"], item.image_keyword
     elif isinstance(item, (Directive, Scene)) and _inside(item.keyword, line, column):
         return KEYWORDS[item.name if isinstance(item, Directive) else "scene"], item.keyword
+    elif isinstance(item, Invalid):
+        time = broken_time(item)
+        if time is not None and _inside(time.span, line, column):
+            text = broken_time_text(live, item, time)
+            return (text, time.span) if text else None
     return None
+
+
+def broken_time_text(live: LiveDocument, item: Invalid, time: Time) -> str | None:
+    """What the time of a line with an error would be, once the line is fixed: absolute, or
+    counted from the cue above (None when that is unknown, or there is none to count from)."""
+    if time.ms is None:
+        return None
+    previous = None
+    if time.relative:
+        for above in live.items_above(item.span.line):
+            if isinstance(above, Cue):
+                placed = live.place(above.span.line)
+                previous = placed.timed.ms if placed is not None else None
+                break
+            if isinstance(above, (Scene, Invalid)):  # the first cue of a script, or after another broken line
+                break
+        if previous is None:
+            return None
+    ms = time.ms + (previous or 0)
+    lines = [f"**{format_clock(ms)}** ({ms} ms)"]
+    if previous is not None:
+        lines.append(f"{format_ms(time.ms)} after the previous cue (at {format_clock(previous)})")
+    lines.append("this line has an error: it is left out of the script until it is fixed")
+    return "  \n".join(lines)
 
 
 def time_text(live: LiveDocument, cue: Cue) -> str | None:
