@@ -41,7 +41,7 @@ from .lines import BREAK, normalized, split_keeping
 from .strings import quote
 from .syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Statement, Text, Word, parse
 from .times import TimeError, format_ms, parse_time
-from .vocabulary import DIRECTIVES
+from .vocabulary import DIRECTIVES, DURATIONS
 
 NORMALIZE_TIMES = ("absolute", "relative")
 #: The widest time column (`@` included) a block is aligned to: one long time such as
@@ -330,8 +330,8 @@ class _Writer:
         return normalized(statement.text)
 
     def _word(self, name: str, text: str) -> str:
-        """A directive's bare value as written; `min-gap` is a time, so normalized with them."""
-        if name == "min-gap" and self.normalize:
+        """A directive's bare value as written; a duration (`min-gap`) is a time, so normalized with them."""
+        if name in DURATIONS and self.normalize:
             parsed = parse_time(text)
             if not isinstance(parsed, TimeError) and not parsed[0]:
                 return format_ms(parsed[1])

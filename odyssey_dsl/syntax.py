@@ -42,7 +42,7 @@ from .grammar import Failure, Grammar, Shape, load
 from .lexer import BAD_LONG_STRING, BAD_STRING, Line, Token
 from .lexer import CURLY_QUOTES as CURLY_QUOTE_MARKS
 from .lines import BREAK, count, position
-from .vocabulary import ACTIONS, DIRECTIVES, KEYWORDS, SCENE
+from .vocabulary import ACTIONS, DIRECTIVES, DURATIONS, KEYWORDS, SCENE
 
 
 def _join(first: Span, last: Span) -> Span:
@@ -96,7 +96,7 @@ class Cue(NamedTuple):
 
 
 class Directive(NamedTuple):
-    name: str  # "title" | "orientation" | "prompt-expansion" | "min-gap"
+    name: str  # "title" | "orientation" | "prompt-expansion" | "min-gap" | "max-duration"
     keyword: Span
     value: Text | Word
     span: Span
@@ -187,6 +187,7 @@ _BUILDERS: dict[str, Callable[[list[Any], Comment | None], Any]] = {
     "orientation": lambda c, comment: _directive(c, "orientation", comment),
     "prompt_expansion": lambda c, comment: _directive(c, "prompt-expansion", comment),
     "min_gap": lambda c, comment: _directive(c, "min-gap", comment),
+    "max_duration": lambda c, comment: _directive(c, "max-duration", comment),
     "scene": _scene,
 }
 
@@ -430,6 +431,7 @@ _DIRECTIVE_HELP = {
     "orientation": "write `orientation portrait` or `orientation landscape`",
     "prompt-expansion": "write `prompt-expansion on` or `prompt-expansion off`",
     "min-gap": "write a duration without `@`, such as `min-gap 3s` (`min-gap 0` turns the warning off)",
+    "max-duration": "write a duration without `@`, such as `max-duration 150s`",
 }
 
 
@@ -542,9 +544,9 @@ def _bad_directive_value(text: str, tokens: list[Token], bad: Token) -> Diagnost
         if isinstance(value, str) and value and not any(c.isspace() or c in '"#@' for c in value):
             fixes = (Fix(f"Write `{shown(value)}`", bad.span, value),)
         return DIRECTIVE_PROBLEM.at(bad.span, f"the value of `{name}` is written without quotes", help, fixes)
-    if bad.type == "TIME" and name == "min-gap":
+    if bad.type == "TIME" and name in DURATIONS:
         fixes = (Fix(f"Write `{shown(bad.value[1:])}`", bad.span, bad.value[1:]),)
-        return DIRECTIVE_PROBLEM.at(bad.span, "`min-gap` takes a duration without `@`", help, fixes)
+        return DIRECTIVE_PROBLEM.at(bad.span, f"`{name}` takes a duration without `@`", help, fixes)
     return DIRECTIVE_PROBLEM.at(bad.span, f"`{shown(bad.value)}` is not a value of `{name}`", help)
 
 
@@ -619,7 +621,7 @@ def _bad_first_token(bad: Token) -> Diagnostic:
             )
         return _unknown(
             "directive", bad, (*DIRECTIVES, SCENE),
-            "`title`, `orientation`, `prompt-expansion`, `min-gap` and `scene`",
+            "`title`, `orientation`, `prompt-expansion`, `min-gap`, `max-duration` and `scene`",
         )
     if bad.type in ("START", "INTERACT", "END"):
         return SYNTAX_ERROR.at(span, "a cue needs a time", f"write the time first: `@3s {bad.value} ...`")

@@ -5,9 +5,11 @@ spells the same words; tests/test_grammar.py keeps the two in step)."""
 from __future__ import annotations
 
 ACTIONS = ("start", "interact", "end")
-DIRECTIVES = ("title", "orientation", "prompt-expansion", "min-gap")
+DIRECTIVES = ("title", "orientation", "prompt-expansion", "min-gap", "max-duration")
 #: The two values of each on/off-like directive; the first is the default.
 DIRECTIVE_VALUES = {"orientation": ("portrait", "landscape"), "prompt-expansion": ("on", "off")}
+#: The directives whose value is a duration (written as a time without `@`).
+DURATIONS = ("min-gap", "max-duration")
 SCENE = "scene"
 IMAGE = "image"
 #: Every keyword, with the name of its terminal in the grammar (`prompt-expansion`: PROMPT_EXPANSION).

@@ -187,7 +187,8 @@ def test_any_edits_give_what_a_fresh_compile_gives(pictures: Path, data: st.Data
 
 # --- the cases that are easy to get wrong -------------------------------------------------------
 
-BIG = 'title "Big"\n\n@0 start "A cat"\n' + "".join(f'@+3s interact "step {i}"\n' for i in range(90)) + "@+3s end\n"
+BIG = ('title "Big"\nmax-duration 5m\n@0 start "A cat"\n'  # 273 s, under its max-duration
+       + "".join(f'@+3s interact "step {i}"\n' for i in range(90)) + "@+3s end\n")
 
 
 def edited(text: str, *changes: tuple[tuple[int, int], tuple[int, int], str], ignore: frozenset[str] = frozenset(),
@@ -203,7 +204,7 @@ def edited(text: str, *changes: tuple[tuple[int, int], tuple[int, int], str], ig
     return live
 
 
-def test_a_typed_long_string_opening_swallows_the_lines_below_until_closed() -> None:
+def test_a_typed_long_string_opening_takes_the_lines_below_until_closed() -> None:
     text = '@0 start "a"\n@3s interact "b"\n@6s interact "c"\n@9s end\n'
     live = edited(text, ((1, 13), (1, 16), '"""b'), ((2, 0), (2, 0), '"""\n'))
     assert [d.code for d in live.diagnostics] == []
@@ -286,7 +287,7 @@ def test_images_are_looked_up_again_on_every_edit(tmp_path: Path) -> None:
 def test_lines_moved_by_an_edit_keep_their_diagnostics_in_place() -> None:
     text = BIG.replace('"step 50"', '""')
     live = edited(text, ((5, 0), (5, 0), "# one\n# two\n"), ((0, 0), (2, 0), ""))
-    assert [(d.code, d.span.line) for d in live.diagnostics] == [("ODY106", 54)]
+    assert [(d.code, d.span.line) for d in live.diagnostics] == [("ODY106", 54), ("ODY202", 94)]  # max-duration went
 
 
 def test_half_typed_strings_and_junk_never_raise() -> None:

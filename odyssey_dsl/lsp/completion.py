@@ -14,7 +14,7 @@ from lsprotocol import types
 from ..images import is_data_url
 from ..syntax import Comment, Cue, Directive, Invalid, Item
 from ..times import TimeError, parse_time
-from ..vocabulary import ACTIONS, DIRECTIVE_VALUES, DIRECTIVES, UNITS
+from ..vocabulary import ACTIONS, DIRECTIVE_VALUES, DIRECTIVES, DURATIONS, UNITS
 from .document import LiveDocument
 from .hover import KEYWORDS
 from .positions import Columns
@@ -26,12 +26,12 @@ _MOST_PATHS = 500
 _STRING = r'(?:"""(?:.*?)"""|"(?:[^"\\\n]|\\.)*")'
 _IMAGE_PATH = re.compile(r'\bimage[ \t]+"([^"]*)$')
 _TIME_NUMBER = re.compile(r"^[ \t]*@(\+?[0-9.:hms]*[0-9])$")
-_GAP_NUMBER = re.compile(r"^[ \t]*min-gap[ \t]+([0-9.hms]*[0-9])$")
+_GAP_NUMBER = re.compile(rf"^[ \t]*(?:{'|'.join(DURATIONS)})[ \t]+([0-9.hms]*[0-9])$")
 _ACTION = re.compile(r"^[ \t]*@\S+[ \t]+([a-z]*)$")
 _IMAGE_KEYWORD = re.compile(rf"^[ \t]*@\S+[ \t]+start[ \t]+{_STRING}[ \t]+([a-z]*)$")
 _LONG_CLOSED = re.compile(r'"""[ \t]+([a-z]*)$')
 _START_CUE = re.compile(r"[ \t]*@\S+[ \t]+start\b")
-_VALUES = {**DIRECTIVE_VALUES, "min-gap": ("3s", "2s", "1s", "0")}
+_VALUES = {**DIRECTIVE_VALUES, "min-gap": ("3s", "2s", "1s", "0"), "max-duration": ("150s", "5m")}
 _VALUE = re.compile(rf"^[ \t]*({'|'.join(map(re.escape, _VALUES))})[ \t]+([a-z0-9.]*)$")
 _LINE_START = re.compile(r"^[ \t]*([a-z-]*)$")
 

@@ -11,8 +11,9 @@ wait, so an edit costs about what it changes:
 
 - **Parsing.** Only the logical lines the edit touches are parsed again. A `\"\"\"` string
   makes the scanner's state cross lines, so parsing goes on until the new and the old parse
-  both have a line boundary at the same place; and when the edit brings a `\"\"\"`, it starts
-  at the first unclosed `\"\"\"` above, which may now close.
+  both have a line boundary at the same place. An unclosed `\"\"\"` runs only up to the next
+  line that begins with `@`, so an edit can change where one ends only from the record just
+  after it: parsing starts there when that record is one.
 - **Lines that moved.** Each record keeps the syntax node as parsed and the line it now
   starts on; the node (and its diagnostics) is shifted only when it is looked at (`_current`).
   Moving 20,000 records is one list of integers.
@@ -281,10 +282,9 @@ class LiveDocument:
         r0, r1 = self._between(first, old_last)
         begin = min(first, firsts[r0]) if r0 < r1 else first
         end = max(old_last, self._last(r1 - 1) if r1 > r0 else 0) + 1 + shift
-        if any('"""' in line for line in self._raw[first - 1:old_last + shift]):
-            unclosed = self._open.find(1, 0, r0)
-            if unclosed >= 0:
-                r0, begin = unclosed, firsts[unclosed]
+        if r0 > 0 and self._open[r0 - 1]:  # an unclosed `"""` takes the lines up to the next cue: maybe these
+            r0 -= 1
+            begin = firsts[r0]
         if shift:
             firsts[r1:] = [f + shift for f in firsts[r1:]]
         items: list[Item] = []

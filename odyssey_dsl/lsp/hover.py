@@ -21,6 +21,8 @@ KEYWORDS: dict[str, str] = {
                         "(`bypass_vlm_expansion`; default on).",
     "min-gap": "`min-gap 3s`: the shortest gap between cues that is not warned about (ODY201); "
                "`min-gap 0` turns the warning off.",
+    "max-duration": "`max-duration 150s`: a script longer than this is warned about (ODY202); Odyssey's "
+                    "documented default limit per stream is 150 seconds (default: the `max-duration` setting).",
 }
 
 
