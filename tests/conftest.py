@@ -17,6 +17,7 @@ import pytest
 from hypothesis import settings
 
 from odyssey_dsl import Compilation, Diagnostic, Settings, compile_text
+from odyssey_dsl.diagnostics import Fix
 
 settings.register_profile("default", max_examples=200, deadline=None)
 settings.register_profile("nightly", max_examples=5000, deadline=None)
@@ -47,6 +48,16 @@ def only(found: list[Diagnostic] | tuple[Diagnostic, ...], code: str) -> Diagnos
     """The one diagnostic in `found`, which must have `code` (nothing else may be reported)."""
     assert [d.code for d in found] == [code], found
     return found[0]
+
+
+def apply_fix(text: str, fix: Fix) -> str:
+    """`text` with one fix applied, as `ody lint --fix` applies it (odyssey_dsl.fixing)."""
+    from odyssey_dsl.diagnostics import SYNTAX_ERROR
+    from odyssey_dsl.fixing import apply_fixes
+
+    new, applied = apply_fixes(text, [(SYNTAX_ERROR.at(fix.span, "the fix's own"), fix)])
+    assert applied, f"{fix} does not lie in the text"
+    return new
 
 
 def png_bytes(width: int = 1, height: int = 1) -> bytes:

@@ -14,7 +14,7 @@ import struct
 import zlib
 
 import pytest
-from conftest import NOWHERE, diags, only, png_bytes
+from conftest import NOWHERE, apply_fix, diags, only, png_bytes
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -38,14 +38,6 @@ from odyssey_dsl.syntax import Cue, Directive, Invalid, Scene, Text, parse
 from odyssey_dsl.vocabulary import ACTIONS
 
 
-def apply(text: str, fix: Fix) -> str:
-    """`text` with `fix` applied (1-based lines and code-point columns, exclusive end)."""
-    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
-    start = starts[fix.span.line - 1] + fix.span.column - 1
-    end = starts[fix.span.end_line - 1] + fix.span.end_column - 1
-    return text[:start] + fix.replacement + text[end:]
-
-
 def safe_fix(d: Diagnostic) -> Fix:
     (fix,) = [f for f in d.fixes if d.is_safe(f)]
     return fix
@@ -53,7 +45,7 @@ def safe_fix(d: Diagnostic) -> Fix:
 
 def fixed(text: str, code: str) -> str:
     """`text` after the safe fix of its one diagnostic, which must have `code`."""
-    return apply(text, safe_fix(only(diags(text), code)))
+    return apply_fix(text, safe_fix(only(diags(text), code)))
 
 
 def same_compile(text: str, intended: str) -> None:
@@ -73,7 +65,7 @@ def test_a_curly_quoted_title_is_one_error_whose_fix_drops_the_curly_quotes() ->
     d = only(diags(text), CURLY_QUOTES.code)
     assert d.message == "curly quotes are not string quotes"
     assert d.fixes == (Fix("Use straight quotes", d.span, '"Fox"'),) and d.is_safe(d.fixes[0])
-    title = parse(apply(text, d.fixes[0])).items[0]
+    title = parse(apply_fix(text, d.fixes[0])).items[0]
     assert isinstance(title, Directive) and isinstance(title.value, Text) and title.value.value == "Fox"
 
 
@@ -88,7 +80,7 @@ def test_curly_quotes_anywhere_a_string_goes_are_one_error_and_the_line_still_co
     d = only(found.diagnostics, CURLY_QUOTES.code)
     (item,) = found.items
     assert isinstance(item, (Cue, Directive, Scene))  # not a broken line: nothing else follows from it
-    straight = apply(text, safe_fix(d))
+    straight = apply_fix(text, safe_fix(d))
     assert parse(straight).diagnostics == () and not re.search("[“”„‟‘’‚‛«»‹›「」『』](?!s toy)", straight)
 
 
@@ -132,7 +124,7 @@ def test_a_quote_inside_a_prompt_is_one_error_whose_fix_escapes_it(written: str,
     text = f'@0 start "a"\n@3s interact {written}{comment}\n@6s end\n'
     d = only(diags(text), QUOTE_IN_STRING.code)
     assert d.message == 'a `"` inside a prompt ends it: write `\\"` or use a `"""` string'
-    after = apply(text, safe_fix(d))
+    after = apply_fix(text, safe_fix(d))
     assert after == f'@0 start "a"\n@3s interact {meant}{comment}\n@6s end\n'
     same_compile(text.replace(written, meant), after)
     cue = parse(text).items[1]
@@ -162,7 +154,7 @@ def test_slash_comments_are_one_error_each_with_a_fix() -> None:
     assert [d.code for d in found] == [SLASH_COMMENT.code] * 2
     assert all(d.message == "comments start with `#`" for d in found)
     for d in reversed(found):
-        text = apply(text, safe_fix(d))
+        text = apply_fix(text, safe_fix(d))
     assert text == '# draft 2\n@0 start "a" # the cat\n@3s end\n' and diags(text) == []
 
 
@@ -172,7 +164,7 @@ def test_a_decimal_comma_says_use_a_dot_with_a_safe_fix() -> None:
     text = '@0 start "a"\n@2,5s interact "b"\n@6s end\n'
     d = only(diags(text), INVALID_TIME.code)
     assert d.help == "use a dot: `2.5s`"
-    assert apply(text, safe_fix(d)) == text.replace("2,5s", "2.5s")
+    assert apply_fix(text, safe_fix(d)) == text.replace("2,5s", "2.5s")
 
 
 def test_a_comma_that_may_be_a_thousands_separator_has_no_safe_fix() -> None:
@@ -185,7 +177,7 @@ def test_a_bare_dot_says_what_is_accepted(time: str, meant: str) -> None:
     text = f'@0 start "a"\n@3s interact "b"\n@{time} end\n'
     d = only(diags(text), INVALID_TIME.code)
     assert d.message == "a number in a time has a digit on each side of its dot" and d.help == f"write `{meant}`"
-    assert apply(text, safe_fix(d)).endswith(f"@{meant} end\n")
+    assert apply_fix(text, safe_fix(d)).endswith(f"@{meant} end\n")
 
 
 # --- an unclosed `"""` ------------------------------------------------------------------------------
@@ -199,8 +191,8 @@ def test_an_unclosed_long_string_is_one_error_and_the_cues_below_are_read() -> N
     assert d.span.line == 2 and "the line below it" in d.message
     document = parse(text)
     assert [type(i).__name__ for i in document.items] == ["Cue", "Invalid", "Cue", "Cue", "Cue"]
-    assert apply(text, safe_fix(d)).count('"""') == 6
-    same_compile(apply(text, safe_fix(d)), text.replace("    runs\n", '    runs"""\n'))
+    assert apply_fix(text, safe_fix(d)).count('"""') == 6
+    same_compile(apply_fix(text, safe_fix(d)), text.replace("    runs\n", '    runs"""\n'))
 
 
 def test_a_long_prompt_line_that_begins_with_at_is_written_as_an_escape() -> None:
@@ -279,7 +271,7 @@ def test_fix_safety(text: str, code: str, safe: bool) -> None:
     d = only(diags(text), code)
     assert d.fixes and all(d.is_safe(f) == safe for f in d.fixes)
     if safe:
-        assert compile_text(apply(text, d.fixes[0]), path=NOWHERE).ok
+        assert compile_text(apply_fix(text, d.fixes[0]), path=NOWHERE).ok
 
 
 def test_the_drafting_codes_are_syntax_errors() -> None:
@@ -375,7 +367,7 @@ def test_one_drafting_mistake_is_one_diagnostic_whose_safe_fix_gives_what_was_me
     (d,) = diags(written)
     assert d.code in {CURLY_QUOTES.code, QUOTE_IN_STRING.code, SLASH_COMMENT.code, INVALID_TIME.code,
                       UNKNOWN_KEYWORD.code}, d
-    after = apply(written, safe_fix(d))
+    after = apply_fix(written, safe_fix(d))
     assert after == meant
     same_compile(after, meant)
     assert isinstance(parse(written).items[0], (Cue, Directive, Invalid))

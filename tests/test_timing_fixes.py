@@ -7,27 +7,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from conftest import diags
+from conftest import apply_fix, diags
 from hypothesis import given
 from hypothesis import strategies as st
 
-from odyssey_dsl import Diagnostic, Fix
+from odyssey_dsl import Diagnostic
 from odyssey_dsl.times import format_ms
 
 GAPS = [500, 1000, 2000, 3000, 4500, 10_000]
-
-
-def apply(text: str, fix: Fix) -> str:
-    """`text` with `fix` applied: its span (1-based lines and columns in code points, exclusive
-    end) replaced by its replacement."""
-    lines = text.split("\n")
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
-    span = fix.span
-    start = starts[span.line - 1] + span.column - 1
-    end = starts[span.end_line - 1] + span.end_column - 1
-    return text[:start] + fix.replacement + text[end:]
 
 
 def errors(found: list[Diagnostic]) -> Counter[str]:
@@ -73,15 +60,15 @@ def test_no_fix_of_a_time_adds_an_error(text: str) -> None:
     before = errors(found)
     for d in found:
         for fix in d.fixes:
-            after = errors(diags(apply(text, fix)))
-            assert not after - before, (d.code, fix, apply(text, fix))
+            after = errors(diags(apply_fix(text, fix)))
+            assert not after - before, (d.code, fix, apply_fix(text, fix))
             if d.code == "ODY102":
-                assert after["ODY102"] < before["ODY102"], (fix, apply(text, fix))
+                assert after["ODY102"] < before["ODY102"], (fix, apply_fix(text, fix))
 
 
 def test_the_swap_fix_swaps_whole_lines_with_their_comments() -> None:
     text = '@0 start "a"\n@6s interact "b"  # second\n@4s interact "c"  # first\n@9s end\n'
     (d,) = diags(text)
-    swapped = apply(text, d.fixes[1])
+    swapped = apply_fix(text, d.fixes[1])
     assert swapped == '@0 start "a"\n@4s interact "c"  # first\n@6s interact "b"  # second\n@9s end\n'
     assert not errors(diags(swapped))
