@@ -122,7 +122,8 @@ def prompts(draw: st.DrawFn) -> tuple[str, str]:
     words = draw(st.lists(WORD, min_size=1, max_size=4))
     breaks = draw(st.lists(st.sampled_from(["\n", "\n    ", " \r\n\t", "\r"]), min_size=len(words) + 1,
                            max_size=len(words) + 1))
-    raw = breaks[0] + "".join(w + b for w, b in zip(words, breaks[1:]))
+    # A line of a `"""` string that begins with `@` would begin a cue: the writer escapes it.
+    raw = breaks[0] + "".join(("\\u0040" + w[1:] if w.startswith("@") else w) + b for w, b in zip(words, breaks[1:]))
     return '"""' + raw + '"""', " ".join(words)
 
 
