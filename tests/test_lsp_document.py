@@ -2,7 +2,9 @@
 parse, checked scripts and diagnostics are exactly what compiling that text from scratch
 gives, while an edit only re-parses the lines it touches. Random edits first (typing within
 a line, Enter, joining lines, pasting and deleting blocks, half-typed strings, `\"\"\"`, CRLF and
-lone CR, binary junk), then the cases that are easy to get wrong, one by one."""
+lone CR, binary junk, bytes that are not UTF-8), then the cases that are easy to get wrong, one
+by one. A byte that is not UTF-8 is in the text as the server receives it (U+DCxx, see
+`server._readable`) and compiled from disk as that byte: the same diagnostics as `ody lint`."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from odyssey_dsl.checks import Checked
 from odyssey_dsl.config import Settings
 from odyssey_dsl.lsp import document as live_module
 from odyssey_dsl.lsp.document import LiveDocument, Placed
+from odyssey_dsl.lsp.positions import CLIENT_BYTES
 from odyssey_dsl.syntax import Comment, Document, Scene
 
 #: Images beside the screenplay: one that exists, one that does not.
@@ -33,9 +36,12 @@ LINES = [
     "scen two", "# a comment", "# ody: ignore[ODY201]", "", "   ", '@+3s interact """', "  folded words", '"""',
     'more words"""  # closed', '@0 start """one line"""', "\t@4s\tinteract\t\"tabs\"", '@2s interact "é😀\\u00e9"',
 ]
+#: Bytes that are never part of UTF-8 (or a continuation byte alone): each is read as one U+FFFD
+#: on disk, as in the editor, however they are placed.
+BAD_BYTES = ["\udcff", "\udcc0", "\udc80", "\udcfe"]
 FRAGMENTS = ["@", "@0", "@3s", "@+", "+3s", " start ", " interact ", "end", '"', '"""', "\\", "\\u", "#",
              "# ody: ignore[ODY201]", "]", "scene ", "image ", "\n", "\r\n", "\r", "\n\n", "\t", " ", "x", "é",
-             "😀", "\x00", "\ufeff", "\x1b", "\u2028", "\x85"]
+             "😀", "\x00", "\ufeff", "\x1b", "\u2028", "\x85", *BAD_BYTES]
 BREAKS = st.sampled_from(["\n", "\n", "\n", "\r\n", "\r"])
 JUNK = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=6)
 FRAGMENT = st.one_of(st.sampled_from(FRAGMENTS), JUNK)
@@ -113,7 +119,8 @@ def assert_same(live: LiveDocument, text: str) -> None:
     assert live.text == text
     assert live.line_count == len(lines_of(text))
     assert [live.line(i) for i in range(live.line_count)] == lines_of(text)
-    fresh = compile_text(text, path=live.path, settings=live.settings, embed_images=False)
+    on_disk = text.encode("utf-8", CLIENT_BYTES) if re.search("[\udc80-\udcff]", text) else text
+    fresh = compile_text(on_disk, path=live.path, settings=live.settings, embed_images=False)
     first, last = live.line_count // 3 + 1, live.line_count // 2 + 1
     assert live.items_between(first, last) == [i for i in fresh.document.items if touches(i.span, first, last)]
     assert live.timed_between(first, last) == [t for s in fresh.checked.scripts for t in s.cues
@@ -323,3 +330,42 @@ def test_the_text_is_joined_once_per_change() -> None:
     assert live.text is live.text
     live.edit((0, 0), (0, 0), "# x\n")
     assert live.text is live.text and live.text.startswith("# x\ntitle")
+
+
+# --- what `ody lint` checks before it parses -----------------------------------------------------
+
+
+def test_a_text_over_max_bytes_is_one_diagnostic_at_line_1_and_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limit counts UTF-8 bytes, as on disk ("é" is two); back under it, all is checked."""
+    limit = len(BIG.encode()) + 3
+    live = LiveDocument(BIG, FOLDER / "t.ody", Settings(max_bytes=limit))
+    assert_same(live, BIG)
+    parsed: list[str] = []
+
+    def spy(text: str, *_: object) -> list[syntax.Item]:
+        parsed.append(text)
+        return []
+
+    monkeypatch.setattr(live_module, "parse_items", spy)
+    live.edit((3, 0), (3, 0), "éé")  # 4 characters' worth of bytes, over by one
+    (only,) = live.diagnostics
+    assert (only.code, only.span, only.is_error) == ("ODY010", Span(1, 1, 1, len('title "Big"') + 1), True)
+    assert only.message == f"the file is too large to check: {limit + 1} bytes is over the {limit} byte limit (see --max-bytes)"
+    assert live.items_between(1, live.line_count) == [] and live.item_at(4) is None and parsed == []
+    live.edit((0, 0), (0, 0), "x")  # still over: still nothing parsed
+    assert [d.code for d in live.diagnostics] == ["ODY010"] and parsed == []
+    monkeypatch.undo()
+    live.edit((0, 0), (0, 1), "")
+    live.edit((3, 0), (3, 2), "")
+    assert_same(live, BIG)
+
+
+def test_a_byte_that_is_not_utf8_is_reported_once_as_on_disk_and_cleared_when_removed() -> None:
+    text = '@0 start "a"\n@3s interact "Ma\udcebl" image\n@6s end\n'
+    live = edited(text, ((1, 5), (1, 5), "x"), ((0, 0), (0, 0), "\udcff\n"), ((0, 0), (1, 0), ""))
+    (bad,) = live.diagnostics
+    assert (bad.code, bad.span, bad.message) == ("ODY006", Span(2, 18, 2, 19), "the file is not valid UTF-8: byte "
+                                                 "0xeb cannot be read")
+    assert live.line(1) == '@3s ixnteract "Ma\udcebl" image' and live.item_at(2) is not None
+    live.edit((1, 17), (1, 18), "ë")
+    assert [d.code for d in live.diagnostics] == ["ODY004"]  # its syntax errors are shown again

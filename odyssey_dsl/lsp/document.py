@@ -23,6 +23,12 @@ wait, so an edit costs about what it changes:
   first cue (the second `start`s after the edit are re-run).
 - **The rest** (directives, scene lines, how scripts begin and end, images, suppression) is
   small and is run again on every edit from indexes kept beside the records, a byte per record.
+
+What `ody lint` reads from disk before it parses, the editor keeps too: a text larger than the
+`max-bytes` setting is not parsed at all (one ODY010 at line 1 instead, as `ody lint` refuses
+the file), and a byte that was not UTF-8 (a lone surrogate U+DC80-U+DCFF in the text, see
+`server._readable`) is parsed as U+FFFD and reported by the compiler's own `decode` (ODY006),
+with the syntax errors of its lines left out, exactly as `ody lint` reports those bytes.
 """
 
 from __future__ import annotations
@@ -36,8 +42,9 @@ from pathlib import Path
 from typing import NamedTuple, cast, overload
 
 from ..checks import Checked, Script
+from ..compiler import decode, too_large
 from ..config import Settings
-from ..diagnostics import UNTERMINATED_STRING, Diagnostic, Span, sort_key
+from ..diagnostics import FILE_TOO_LARGE, SYNTAX_CODES, UNTERMINATED_STRING, Diagnostic, Span, sort_key
 from ..lines import split_keeping
 from ..rules.directives import Options, directives
 from ..rules.images import check_images
@@ -46,6 +53,7 @@ from ..rules.scenes import scene_like, scenes
 from ..rules.suppression import comment_codes, lone_suppression, setting_codes
 from ..rules.timing import Progress, spell_ody, step
 from ..syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Text, Time, Word, parse_items
+from .positions import CLIENT_BYTES
 
 # One byte per record says what it is, so that `bytearray.find` (memchr) finds scripts, cues
 # and scenes among 20,000 records in microseconds.
@@ -56,6 +64,7 @@ _STATEMENTS = b"TCAI"  # what belongs to a script
 _OTHERS = b"TCSAH"  # what directives must come before
 _BREAKS = b"AI"
 _CUE_RUN = re.compile(b"[TC]")
+_BAD_BYTE = re.compile("[\udc80-\udcff]")  # a byte the client sent that was not UTF-8
 
 
 class Placed(NamedTuple):
@@ -122,9 +131,16 @@ class LiveDocument:
     def _rebuild(self, text: str) -> None:
         self._raw = split_keeping(text)
         self._text: str | None = text
+        self._bad = bytearray(map(_is_bad, self._raw)) if _BAD_BYTE.search(text) else bytearray(len(self._raw))
+        self._size = _size(text)
+        self._parse_all()
+
+    def _parse_all(self) -> None:
+        """Parse and check the whole text again (none of it when it is over `max-bytes`)."""
+        self._refused = self._size > self.settings.max_bytes
         self._setting_extras: list[Diagnostic] = []
         self._silenced = setting_codes(self.settings.ignore, 1, self._setting_extras)
-        items = parse_items(text.removeprefix("\ufeff"))
+        items = [] if self._refused else parse_items(self._readable(self.text.removeprefix("\ufeff"), 0))
         self._records: list[_Record] = []
         self._firsts: list[int] = []
         self._kinds = bytearray()
@@ -149,8 +165,14 @@ class LiveDocument:
         lines = split_keeping(head + new_text + tail)
         if el < len(raw) - 1:  # `tail` ends with a line break: the next line is not part of it
             lines.pop()
+        self._size += sum(map(_size, lines)) - sum(map(_size, raw[lo:el + 1]))
         raw[lo:el + 1] = lines
+        self._bad[lo:el + 1] = bytes(map(_is_bad, lines))
         self._text = None
+        if self._refused or self._size > self.settings.max_bytes:
+            with _collector_paused():
+                self._parse_all()  # nothing to parse while over the limit; all of it once back under
+            return
         first, count = self._reparse(lo + 1, el + 1, len(lines) - (el + 1 - lo))
         options, self._option_diagnostics = self._directive_rules()
         has_scenes = _find(self._kinds, _HEADS) >= 0
@@ -308,7 +330,7 @@ class LiveDocument:
         if begin == 1 and text.startswith("\ufeff"):
             text = text[1:]
             stop = stop - 1 if stop is not None else None
-        items = parse_items(text, begin, stop)
+        items = parse_items(self._readable(text, begin - 1), begin, stop)
         return items, max(end, items[-1].span.end_line + 1) if items else end
 
     def _splice(self, r0: int, r1: int, items: list[Item]) -> None:
@@ -320,6 +342,11 @@ class LiveDocument:
         self._open[r0:r1] = bytes(_unclosed(r.item) for r in records)
         self._imaged[r0:r1] = bytes(_imaged(r.item) for r in records)
         self._tall[r0:r1] = bytes(r.item.span.end_line > r.line for r in records)
+
+    def _readable(self, text: str, first: int) -> str:
+        """`text`, which begins at 0-based line `first`, as the parser reads it: each byte that
+        was not UTF-8 as U+FFFD, as `ody lint` reads them from disk."""
+        return _BAD_BYTE.sub("\ufffd", text) if self._bad.find(1, first) >= 0 else text
 
     def _last(self, index: int) -> int:
         """The last line of record `index`, as the text is now."""
@@ -483,6 +510,16 @@ class LiveDocument:
     def _refresh(self) -> None:
         """Gather every diagnostic: what the records show, moved to where they are now, and the
         rules on the whole file (the ordering and suppressions of `checks.check`)."""
+        self.revision += 1
+        self._document: Document | None = None
+        self._checked: Checked | None = None
+        self._not_utf8: list[Diagnostic] = []
+        if self._refused:
+            line = self.line(0)
+            self.diagnostics: tuple[Diagnostic, ...] = (FILE_TOO_LARGE.at(
+                Span(1, 1, 1, len(line) + 1), f"the file is too large to check: {too_large(self._size, self.settings.max_bytes)}",
+                "`ody lint` refuses it too: split it, or raise the `max-bytes` setting (ody.toml or [tool.ody])"),)
+            return
         found: list[Diagnostic] = []
         firsts, records = self._firsts, self._records
         index = self._noisy.find(1)
@@ -500,10 +537,14 @@ class LiveDocument:
         found += self._script_rules(scripts)
         found += self._image_rules()
         found += (d for d in self._setting_extras if d.code not in self._silenced)
-        self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(found, key=sort_key))
-        self.revision += 1
-        self._document: Document | None = None
-        self._checked: Checked | None = None
+        if self._bad.find(1) >= 0:
+            text, self._not_utf8 = decode(self.text.encode("utf-8", CLIENT_BYTES))
+            found = self._not_utf8 + [d for d in found if self._kept(d)] if text else self._not_utf8
+        self.diagnostics = tuple(sorted(found, key=sort_key))
+
+    def _kept(self, d: Diagnostic) -> bool:
+        """Not a syntax error on a line with a byte that is not UTF-8 (reported once, as such)."""
+        return d.code not in SYNTAX_CODES or not 0 < d.span.line <= len(self._bad) or not self._bad[d.span.line - 1]
 
     # --- views of the whole file, built when asked for -------------------------------------------
 
@@ -513,7 +554,8 @@ class LiveDocument:
             with _collector_paused():
                 items = tuple(self._current(i) for i in range(len(self._records)))
             noisy = (items[i] for i in _each_byte(self._noisy))
-            parsed = [d for item in noisy if not isinstance(item, Comment) for d in item.diagnostics]
+            parsed = [d for item in noisy if not isinstance(item, Comment) for d in item.diagnostics if self._kept(d)]
+            parsed += self._not_utf8
             self._document = Document(items, len(self._raw), 1, tuple(sorted(parsed, key=sort_key)))
         return self._document
 
@@ -541,6 +583,15 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
+
+
+def _is_bad(line: str) -> bool:
+    return not line.isascii() and _BAD_BYTE.search(line) is not None
+
+
+def _size(text: str) -> int:
+    """Bytes in the file the client would write (what `max-bytes` counts)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", CLIENT_BYTES))
 
 
 def _find(kinds: bytearray, chars: bytes, start: int = 0, end: int | None = None) -> int:

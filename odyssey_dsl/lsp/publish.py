@@ -1,15 +1,44 @@
-"""Diagnostics as the client shows them: the words of `ody lint`, in the client's positions."""
+"""Diagnostics as the client shows them: the words of `ody lint`, in the client's positions.
+
+A file is published after every keystroke, and a file with thousands of problems (a generated
+one, or one whose `\"\"\"` swallowed the rest) would cost tens of milliseconds to encode and
+send each time, for a list no one reads to the end: the editor gets the first `SHOWN` (errors
+first, then warnings, each in the order of the file) and one ODY208 at line 1 that counts the
+rest; `ody lint` still reports them all.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from lsprotocol import types
 
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import PROBLEMS_NOT_SHOWN, Diagnostic, Severity, Span, sort_key
 from .positions import Columns, LineAt
 
 _SEVERITY = {Severity.ERROR: types.DiagnosticSeverity.Error, Severity.WARNING: types.DiagnosticSeverity.Warning}
+SHOWN = 1000  # diagnostics published per file, besides the ODY208 that counts the others
+
+
+def shown(diagnostics: Sequence[Diagnostic], ignore: frozenset[str] = frozenset(),
+          limit: int = SHOWN) -> Sequence[Diagnostic]:
+    """The diagnostics an editor is sent: all, or the first `limit` (errors first: an error
+    at the end of the file must not hide behind warnings) and ODY208 (unless ignored)."""
+    if len(diagnostics) <= limit:
+        return diagnostics
+    errors = [d for d in diagnostics if d.is_error]
+    kept = errors[:limit]
+    if len(kept) < limit:
+        kept += [d for d in diagnostics if not d.is_error][:limit - len(kept)]
+    kept.sort(key=sort_key)
+    if PROBLEMS_NOT_SHOWN.code not in ignore:
+        hidden = len(diagnostics) - limit
+        hidden_errors = len(errors) - min(len(errors), limit)
+        kept.insert(0, PROBLEMS_NOT_SHOWN.at(
+            Span(1, 1, 1, 1), f"problems not shown here: {hidden:,} more (errors: {hidden_errors:,}, warnings: "
+            f"{hidden - hidden_errors:,}); the editor shows the first {limit:,}, errors first",
+            "run `ody lint` on the file to see them all"))
+    return kept
 
 
 def to_lsp(diagnostic: Diagnostic, uri: str, line_at: LineAt, columns: Columns) -> types.Diagnostic:

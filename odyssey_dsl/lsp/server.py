@@ -17,7 +17,8 @@ string for a position, null) gets the JSON-RPC error Invalid params, a body that
 gets Parse error, a request after `shutdown` gets Invalid request. The messages are read with
 the framing of the LSP specification (headers are case-insensitive, Content-Type may follow);
 input that is not that framing stops the server with exit status 1, for the editor to start
-it again, rather than reading on out of step with the client (see `_Frames`).
+it again, rather than reading on out of step with the client (see `_Frames`). Bytes that are
+not UTF-8 inside a document's text are kept, as what `ody lint` would report (`_readable`).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from .hints import inlay_hints
 from .hover import hover_at
 from .positions import Columns
 from .project import path_of, project_for
-from .publish import Converter
+from .publish import Converter, shown
 from .symbols import Encoded, encode, flat, outline
 
 CONFIG_FILES = ("ody.toml", "pyproject.toml")
@@ -165,7 +166,32 @@ class _Frames(io.RawIOBase):
         body = self.source.read(length)
         if len(body) < length:
             raise _FramingError(f"the input ended inside a message ({len(body)} of {length} bytes)")
+        return _readable(body)
+
+
+_BAD_BYTE = re.compile(r"(\\*)([\udc80-\udcff])")  # the backslashes before a byte that is not UTF-8
+
+
+def _readable(body: bytes) -> bytes:
+    """The body with each byte that is not UTF-8 inside a JSON string written as the escape
+    `\\udcXX`: JSON-RPC wants UTF-8, but an editor may send a buffer's bytes as they are (Neovim
+    does, for a file that is not UTF-8), and dropping the change would leave every later edit
+    applied to a stale copy. The string then holds the lone surrogate U+DCXX for that byte
+    (Python's surrogateescape), which the document replaces by U+FFFD for parsing and reports
+    as `ody lint` reports the byte on disk (ODY006), while positions count it as the client
+    does, one character. A bad byte outside a string, or right after a `\\`, is left as it is:
+    the body is not JSON, and is answered so."""
+    try:
+        body.decode("utf-8")
         return body
+    except UnicodeDecodeError:
+        pass
+
+    def escaped(match: re.Match[str]) -> str:
+        slashes, byte = match.groups()
+        return match[0] if len(slashes) % 2 else f"{slashes}\\u{ord(byte):04x}"
+
+    return _BAD_BYTE.sub(escaped, body.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
 
 
 class _FramingError(Exception):
@@ -302,10 +328,11 @@ class OdyServer(LanguageServer):
 
     def publish(self, uri: str) -> None:
         """Send the file's diagnostics now (none once it is closed): after every change, with
-        no debounce, since the incremental check makes a change cost milliseconds."""
+        no debounce, since the incremental check makes a change cost milliseconds; at most
+        `publish.SHOWN` of them."""
         file = self.files.get(uri)
         diagnostics = [] if file is None else file.converter.convert(
-            file.live.diagnostics, uri, file.live.line, self.columns)
+            shown(file.live.diagnostics, file.live.settings.ignore), uri, file.live.line, self.columns)
         version = file.version if file is not None else None
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, diagnostics, version))
 
