@@ -53,11 +53,10 @@ from .formatting import format_edits
 from .hints import inlay_hints
 from .hover import hover_at
 from .positions import Columns
-from .project import path_of, project_for
+from .project import CONFIG_FILES, Projects, path_of
 from .publish import Converter, shown
 from .symbols import Encoded, encode, flat, outline
 
-CONFIG_FILES = ("ody.toml", "pyproject.toml")
 OUTLINE_YIELD = 0.02  # seconds an outline request lets the changes behind it be applied first
 MAX_HEADER_LINE = 4096  # bytes: a longer header line is not LSP framing
 MAX_BODY = 1 << 28  # bytes (256 MiB): a longer message is a framing error, not a buffer to allocate
@@ -301,6 +300,7 @@ class OdyServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("ody", _version(), protocol_cls=_Protocol)
         self.files: dict[str, OpenFile] = {}
+        self.projects = Projects()
         self.columns = Columns()
         self.inlay_hints_on = True
 
@@ -320,7 +320,7 @@ class OdyServer(LanguageServer):
 
     def open(self, uri: str, text: str, version: int | None) -> None:
         path = path_of(uri)
-        project = project_for(path)
+        project = self.projects.get(path)
         for problem in project.problems:
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=problem))
         self.files[uri] = OpenFile(uri, LiveDocument(text, path, project.settings), version)
@@ -336,12 +336,16 @@ class OdyServer(LanguageServer):
         version = file.version if file is not None else None
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, diagnostics, version))
 
-    def reload_projects(self) -> None:
-        """A configuration file changed: check again the files whose settings changed."""
+    def reload_projects(self) -> set[str]:
+        """A configuration file may have changed: check again (and publish) the open files whose
+        settings changed; returns their URIs."""
+        reopened = set()
         for uri, file in list(self.files.items()):
-            project = project_for(file.live.path)
+            project = self.projects.get(file.live.path)
             if project.settings != file.live.settings:
                 self.open(uri, file.live.text, file.version)
+                reopened.add(uri)
+        return reopened
 
     def supports(self, capability: str) -> bool:
         """Whether the client states this capability (a dotted path, as pygls spells it)."""
@@ -406,6 +410,9 @@ def build() -> OdyServer:
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     @guarded(none)
     def watched(ls: OdyServer, params: types.DidChangeWatchedFilesParams) -> None:
+        """Read every configuration again, even one whose stamp looks unchanged (two writes
+        within the file system's timestamp granularity)."""
+        ls.projects.forget()
         ls.reload_projects()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -449,9 +456,12 @@ def build() -> OdyServer:
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     @guarded(none)
     def did_save(ls: OdyServer, params: types.DidSaveTextDocumentParams) -> None:
-        """Images may have appeared or changed on disk since the last edit."""
+        """Images may have appeared or changed on disk since the last edit, and configuration
+        files too: a client that cannot watch them (or whose watcher missed a change) still
+        gets a changed ody.toml applied to every open file at the next save of any screenplay."""
+        reopened = ls.reload_projects()
         file = ls.files.get(params.text_document.uri)
-        if file is not None:
+        if file is not None and file.uri not in reopened:
             file.live.recheck()
             ls.publish(file.uri)
 
