@@ -11,8 +11,17 @@ wait, so an edit costs about what it changes:
 
 - **Parsing.** Only the logical lines the edit touches are parsed again. A `\"\"\"` string
   makes the scanner's state cross lines, so parsing goes on until the new and the old parse
-  both have a line boundary at the same place; and when the edit brings a `\"\"\"`, it starts
-  at the first unclosed `\"\"\"` above, which may now close.
+  both have a line boundary at the same place (reading twice as far at each step, so that a
+  change of partners that runs down the whole file is read in a few passes, not hundreds);
+  and when the edit brings a `\"\"\"`, it starts at the first unclosed `\"\"\"` above, which
+  may now close.
+- **Undoing a cascade.** Typing a `\"\"\"` near the top changes the partners of every `\"\"\"`
+  below: the whole rest of the file is read again, and becomes a few long strings. The records
+  it replaced are kept aside (`_Shadow`, with what the rules found there): when the next
+  edits close that string (or remove it), the parse soon reaches a line from which the rest of
+  the text is what those records were made from, and takes them back instead of parsing
+  20,000 lines again; the script rules then stop at the first cue whose progress is what it
+  was, as for any edit.
 - **Lines that moved.** Each record keeps the syntax node as parsed and the line it now
   starts on; the node (and its diagnostics) is shifted only when it is looked at (`_current`).
   Moving 20,000 records is one list of integers.
@@ -85,7 +94,7 @@ class _Record:
     silences, the script rules' progress after it, and the diagnostics it shows (`shown`, as
     if it began on `shown_line`): its syntax errors, what the rules found there, its comment's."""
 
-    __slots__ = ("after_break", "codes", "extras", "item", "line", "ms", "progress", "shown", "shown_line")
+    __slots__ = ("after_break", "codes", "extras", "gap", "item", "line", "ms", "progress", "shown", "shown_line")
 
     def __init__(self, item: Item, silenced: frozenset[str]) -> None:
         self.item = item
@@ -100,6 +109,7 @@ class _Record:
         self.extras = tuple(d for d in extras if d.code not in silenced)
         self.progress: Progress | None = None  # None: outside every script
         self.ms: int | None = None
+        self.gap: int | None = None  # ms since the cue the rules compared it with (None: none)
         self.after_break = False
         self.show((), silenced)
 
@@ -148,6 +158,7 @@ class LiveDocument:
         self._open = bytearray()  # 1: a `"""` string that no later `"""` closes
         self._imaged = bytearray()  # 1: a cue with an image to look at
         self._tall = bytearray()  # 1: an item over several lines
+        self._shadow: _Shadow | None = None
         self._splice(0, 0, items)
         self._options, self._option_diagnostics = self._directive_rules()
         self._has_scenes = _find(self._kinds, _HEADS) >= 0
@@ -166,6 +177,7 @@ class LiveDocument:
         if el < len(raw) - 1:  # `tail` ends with a line break: the next line is not part of it
             lines.pop()
         self._size += sum(map(_size, lines)) - sum(map(_size, raw[lo:el + 1]))
+        self._replaced = (lo, raw[lo:el + 1], len(lines))  # what the shadow's text needs
         raw[lo:el + 1] = lines
         self._bad[lo:el + 1] = bytes(map(_is_bad, lines))
         self._text = None
@@ -176,9 +188,14 @@ class LiveDocument:
         first, count = self._reparse(lo + 1, el + 1, len(lines) - (el + 1 - lo))
         options, self._option_diagnostics = self._directive_rules()
         has_scenes = _find(self._kinds, _HEADS) >= 0
-        if has_scenes != self._has_scenes or options.min_gap_ms != self._options.min_gap_ms:
+        if has_scenes != self._has_scenes:
             self._options, self._has_scenes = options, has_scenes
             self._fold(0, len(self._records))  # every script is judged differently now
+        elif options.min_gap_ms != self._options.min_gap_ms:
+            bound = max(options.min_gap_ms, self._options.min_gap_ms)
+            self._options = options
+            self._fold(first, first + count)
+            self._regap(bound)
         else:
             self._options = options
             self._fold(first, first + count)
@@ -306,18 +323,40 @@ class LiveDocument:
             unclosed = self._open.find(1, 0, r0)
             if unclosed >= 0:
                 r0, begin = unclosed, firsts[unclosed]
+        moved = r1  # the records from here on were shifted
         if shift:
             firsts[r1:] = [f + shift for f in firsts[r1:]]
         items: list[Item] = []
-        pos = begin
+        pos, shadow, taken = begin, self._shadow, None
+        if shadow is not None and shadow.judged != (self._options.min_gap_ms, self._has_scenes):
+            shadow = None  # its records were judged with other options
         while pos < end:  # until the old and the new parse agree on a line boundary
             found, pos = self._scan(pos, end)
             items += found
+            if shadow is not None and (taken := shadow.taken(self._raw, pos)) is not None:
+                r1 = len(firsts)  # the rest of the file is what the shadow's records were made from
+                break
             while r1 < len(firsts) and firsts[r1] < pos:
                 end = max(end, self._last(r1) + 1)
                 r1 += 1
+            if pos < end:  # read twice as far: a cascade down the file takes log(n) steps
+                end = min(max(end, 2 * pos - begin), len(self._raw) + 1)
+        if r1 - r0 >= _SHADOWED and r1 == len(firsts):
+            self._shadow = _Shadow.of(self, r0, r1, moved, shift)
+        elif taken is not None:
+            self._shadow = None  # its records are live again
         self._splice(r0, r1, items)
+        if taken is not None:
+            self._put_back(pos, *taken)
         return r0, len(items)
+
+    def _put_back(self, pos: int, shadow: _Shadow, index: int) -> None:
+        """Append the shadow's records from `index` on, the first at line `pos`, as they were."""
+        base = pos - shadow.offsets[index]
+        self._records += shadow.records[index:]
+        self._firsts += [base + offset for offset in shadow.offsets[index:]]
+        for name in _FLAGS:
+            getattr(self, name).extend(getattr(shadow, name)[index:])
 
     def _scan(self, begin: int, end: int) -> tuple[list[Item], int]:
         """The items of lines `begin..end-1` and the line after the last one read (later than
@@ -384,7 +423,7 @@ class LiveDocument:
             elif not in_script:  # above the first scene: no script
                 if old and record.progress is None:
                     return
-                record.progress, record.ms = None, None
+                record.progress, record.ms, record.gap = None, None, None
                 record.show([], self._silenced)
                 self._noisy[index] = bool(record.shown)
             elif kind in _STATEMENTS:
@@ -405,6 +444,8 @@ class LiveDocument:
         for a broken line), keeping what it gives; returns the progress after it."""
         record = self._records[index]
         found: list[Diagnostic] = []
+        compared = progress.compare and before is not None and not (progress.stopped or progress.ended or progress.after_break)
+        previous_ms = progress.previous_ms if compared else None
         progress, entry = step(progress, cue, before, first, self._options.min_gap_ms, found)
         record.progress = progress
         if found or record.shown:
@@ -412,7 +453,21 @@ class LiveDocument:
             self._noisy[index] = bool(record.shown)
         if entry is not None:
             record.ms, record.after_break = entry.ms, entry.after_break
+        record.gap = entry.ms - previous_ms if entry is not None and entry.ms is not None and previous_ms is not None else None
         return progress
+
+    def _regap(self, bound: int) -> None:
+        """min-gap changed, and `bound` is the larger of its old and new value: run the rules
+        again on the cues less than `bound` after the cue they are compared with. The progress
+        does not depend on min-gap, and the cue rules read it only to judge that gap (the
+        differential tests change min-gap at random to hold them to it): any other cue is
+        judged alike under both values, and 20,000 cues need not be stepped again."""
+        records, kinds = self._records, self._kinds
+        for index in [i for i, r in enumerate(records) if r.gap is not None and r.gap < bound]:
+            head = max(kinds.rfind(b"S", 0, index), kinds.rfind(b"H", 0, index))
+            progress = records[index - 1].progress if index - 1 > head else None
+            self._step(index, progress or Progress(), self._cue(index), self._cue(self._last_cue(head + 1, index)),
+                       self._cue(self._first_cue(head)))
 
     def _restep_starts(self, head: int, start: int, first: Cue | None) -> None:
         """A second `start` points at the script's first cue, which may have changed or moved:
@@ -570,6 +625,42 @@ class LiveDocument:
                     scripts.append(Script(scene, cues))
             self._checked = Checked(self._options, tuple(scripts), self._has_scenes, self.diagnostics)
         return self._checked
+
+
+_SHADOWED = 256  # records: a cascade that replaced fewer is cheap to parse again
+_FLAGS = ("_kinds", "_noisy", "_open", "_imaged", "_tall")  # the indexes kept beside the records
+
+
+class _Shadow:
+    """Records a cascade replaced, to the end of the file, with their indexes, each record's
+    first line (from the first's), the text they were made from (`tail`, to the end) and the
+    options they were judged with (min-gap, whether the file has scenes)."""
+
+    def __init__(self, records: list[_Record], offsets: list[int], flags: list[bytes], tail: list[str],
+                 judged: tuple[int, bool]) -> None:
+        self.records, self.offsets, self.tail, self.judged = records, offsets, tail, judged
+        self._kinds, self._noisy, self._open, self._imaged, self._tall = flags
+        self.starts = {offset: index for index, offset in enumerate(offsets)}
+
+    @classmethod
+    def of(cls, live: LiveDocument, r0: int, r1: int, moved: int, shift: int) -> _Shadow:
+        """Records `r0..r1-1` of `live` as they were before the edit (`moved..`: already shifted)."""
+        before = [f if i < moved else f - shift for i, f in enumerate(live._firsts[r0:r1], r0)]  # lines before the edit
+        lo, old_lines, count = live._replaced
+        raw = live._raw
+        tail = (raw[:lo] + old_lines + raw[lo + count:])[before[0] - 1:]  # the text before the edit, from the first
+        offsets = [line - before[0] for line in before]
+        return cls(live._records[r0:r1], offsets, [bytes(getattr(live, n)[r0:r1]) for n in _FLAGS], tail,
+                   (live._options.min_gap_ms, live._has_scenes))
+
+    def taken(self, raw: list[str], pos: int) -> tuple[_Shadow, int] | None:
+        """(self, the record to take back from), when the text from 1-based line `pos` to the
+        end is the text a record began with: parsing it would give those records again."""
+        offset = len(self.tail) - (len(raw) - pos + 1)
+        index = self.starts.get(offset)
+        if index is None or raw[pos - 1:] != self.tail[offset:]:
+            return None
+        return self, index
 
 
 @contextmanager
