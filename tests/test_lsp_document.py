@@ -406,3 +406,54 @@ def test_a_byte_that_is_not_utf8_is_reported_once_as_on_disk_and_cleared_when_re
     assert live.line(1) == '@3s ixnteract "Ma\udcebl" image' and live.item_at(2) is not None
     live.edit((1, 17), (1, 18), "ë")
     assert [d.code for d in live.diagnostics] == ["ODY004"]  # its syntax errors are shown again
+
+
+# Found by random structural edits: a cue above the first scene keeps no gap from when it was in
+# a script (a min-gap change then re-judged it), and records a cascade replaced are not taken
+# back after min-gap changed (they were judged with the old one).
+STRUCTURAL_CASES = [
+    ('@0 start "with a picture" image "cat.png"\n'
+     '@0 start """one line"""\n'
+     '@+2s start "again"\n'
+     '@3s interact ""\n'
+     '@3s interact ""\n'
+     '@3 interct "bare"\n'
+     '@+3s interact "It yawns"\n'
+     '# a comment\n'
+     '# a comment\n',
+     [((8, 0), (8, 0), ''),
+      ((8, 0), (8, 0), 'scen two\n# a comment\n'),
+      ((6, 22), (6, 22), 'scene "x"\n'),
+      ((9, 8), (9, 8), '"""'),
+      ((6, 0), (6, 0), '  folded words\nmin-gap 0\nmin-gap 0\n')]),
+    ('@x interact "bad time"\n'
+     'min-gap 2s\n'
+     'min-gap 0\n'
+     '@6s interact "A bird lands"\n'
+     '  folded words\n'
+     'scene "one"\n'
+     'scene "one"\n'
+     'min-gap 2s\n'
+     '@+2s start "again"\n'
+     '@0 start """one line"""\n'
+     '@2s interact "é😀\\u00e9"\n',
+     [((7, 6), (7, 6), '\n'),
+      ((3, 14), (3, 14), '"""'),
+      ((4, 10), (4, 10), '"""'),
+      ((2, 0), (2, 0), '"""'),
+      ((11, 0), (11, 0), '@+3s interact """\n# ody: ignore[ODY201]\n@2s interact "é😀\\u00e9"\n'),
+      ((7, 5), (7, 5), '"""'),
+      ((3, 0), (3, 0), '@3 interct "bare"\n# ody: ignore[ODY201]\n'),
+      ((2, 1), (2, 1), '"""\n'),
+      ((3, 0), (3, 0), ''),
+      ((0, 13), (0, 13), '"""\n'),
+      ((6, 20), (6, 20), '"'),
+      ((16, 0), (16, 0), 'orientation sideways\n')]),
+]
+
+
+@pytest.mark.parametrize(("text", "changes"), STRUCTURAL_CASES)
+def test_structural_edits_that_were_easy_to_get_wrong(monkeypatch: pytest.MonkeyPatch, text: str,
+                                                      changes: list[tuple[tuple[int, int], tuple[int, int], str]]) -> None:
+    monkeypatch.setattr(live_module, "_SHADOWED", 1)
+    edited(text, *changes)
