@@ -463,11 +463,14 @@ class LiveDocument:
         differential tests change min-gap at random to hold them to it): any other cue is
         judged alike under both values, and 20,000 cues need not be stepped again."""
         records, kinds = self._records, self._kinds
+        firsts: dict[int, Cue | None] = {}  # each script's first cue, by its head
         for index in [i for i, r in enumerate(records) if r.gap is not None and r.gap < bound]:
             head = max(kinds.rfind(b"S", 0, index), kinds.rfind(b"H", 0, index))
+            if head not in firsts:
+                firsts[head] = self._cue(self._first_cue(head))
             progress = records[index - 1].progress if index - 1 > head else None
             self._step(index, progress or Progress(), self._cue(index), self._cue(self._last_cue(head + 1, index)),
-                       self._cue(self._first_cue(head)))
+                       firsts[head])
 
     def _restep_starts(self, head: int, start: int, first: Cue | None) -> None:
         """A second `start` points at the script's first cue, which may have changed or moved:
