@@ -220,7 +220,8 @@ NOT_A_SCRIPT = _declare("ODY302", "not-a-script", _E, "not a script: unexpected 
 
 # Only the editor (issue 11: ODY010 a file over max-bytes, ODY208 the cap on what is published).
 FILE_TOO_LARGE = _declare("ODY010", "file-too-large", _E, "file larger than max-bytes")
-PROBLEMS_NOT_SHOWN = _declare("ODY208", "problems-not-shown", _W, "more problems than the editor shows")
+PROBLEMS_NOT_SHOWN = _declare("ODY208", "problems-not-shown", _W, "more problems than the editor shows",
+                              silenceable=True)
 
 #: Codes whose presence means a line could not be parsed (the formatter refuses such files).
 SYNTAX_CODES = frozenset(d.code for d in (SYNTAX_ERROR, UNTERMINATED_STRING, INVALID_TIME, UNKNOWN_KEYWORD,

@@ -128,3 +128,10 @@ async def test_a_file_with_too_many_problems_shows_the_first_ones_errors_first(c
                                                                      types.Position(0, 0))
     assert summary.message.startswith("problems not shown here: 201 more (errors: 0, warnings: 201)")
     assert [d.code for d in shown].count("ODY102") == 1  # the one error, at the end of the file
+    client.versions[uri] += 1
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(uri=uri, version=client.versions[uri]),
+        [types.TextDocumentContentChangePartial(range=types.Range(types.Position(0, 12), types.Position(0, 12)),
+                                                text="  # ody: ignore[ODY208]")]))
+    found = await diagnostics(client, uri)
+    assert len(found) == SHOWN and "ODY208" not in {d.code for d in found}

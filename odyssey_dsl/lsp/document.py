@@ -238,6 +238,13 @@ class LiveDocument:
         return [self._timed(m.start()) for m in _CUE_RUN.finditer(self._kinds, start, end)
                 if self._records[m.start()].progress is not None]
 
+    def silenced(self, line: int) -> frozenset[str]:
+        """The warnings not shown at 1-based `line`: the ignore setting's, and those the comment
+        of the statement there names."""
+        index = bisect_right(self._firsts, line) - 1
+        here = index >= 0 and self._last(index) >= line
+        return self._silenced | self._records[index].codes if here else self._silenced
+
     def item_at(self, line: int) -> Item | None:
         """The statement or full-line comment covering 1-based `line` (a `\"\"\"` string spans several)."""
         index = bisect_right(self._firsts, line) - 1

@@ -26,7 +26,8 @@ SHOWN = 1000  # diagnostics published per file, besides the ODY208 that counts t
 def shown(diagnostics: Sequence[Diagnostic], ignore: frozenset[str] = frozenset(),
           limit: int = SHOWN) -> Sequence[Diagnostic]:
     """The diagnostics an editor is sent: all, or the first `limit` (errors first: an error
-    at the end of the file must not hide behind warnings) and ODY208 (unless ignored)."""
+    at the end of the file must not hide behind warnings) and ODY208 at line 1 (unless
+    `ignore`, what is silenced there, names it)."""
     if len(diagnostics) <= limit:
         return diagnostics
     errors = [d for d in diagnostics if d.is_error]

@@ -339,7 +339,7 @@ class OdyServer(LanguageServer):
         `publish.SHOWN` of them."""
         file = self.files.get(uri)
         diagnostics = [] if file is None else file.converter.convert(
-            shown(file.live.diagnostics, file.live.settings.ignore), uri, file.live.line, self.columns)
+            shown(file.live.diagnostics, file.live.silenced(1)), uri, file.live.line, self.columns)
         version = b"" if file is None or file.version is None else b'"version":%d,' % file.version
         assert isinstance(self.protocol, _Protocol)
         self.protocol.write_json(b'{"jsonrpc":"2.0","method":"%s","params":{"uri":%s,%s"diagnostics":[%s]}}' % (
