@@ -334,6 +334,9 @@ def test_a_change_with_bytes_that_are_not_utf8_is_applied_and_reported_as_lint_d
     found = server.published(4)
     assert found[0]["range"]["start"] == {"line": 1, "character": 15}
     assert shown(found) == lint_of(on_disk, data)
+    server.request(6, "textDocument/formatting", {"textDocument": {"uri": uri}, "options": {
+        "tabSize": 4, "insertSpaces": True}})
+    assert server.answer(6)["result"] is None  # as `ody fmt`: never a bad byte sent back as text
     server.send(raw_change(uri, 5, 1, 15, 16, b""))  # the last one deleted: UTF-8 again
     assert server.published(5) == []
     server.send(frame(b'{"jsonrpc": "2.0", "id": 7, \xff "method": "shutdown"}'))  # outside a string: not JSON
