@@ -236,6 +236,9 @@ TIMESTAMPS_IN_SECONDS = _declare("ODY303", "timestamps-in-seconds", _W, "timesta
                           help="multiply them by 1000 ({last} seconds is {last_ms})")
 
 # Only the editor (issue 11: ODY010 a file over max-bytes, ODY208 the cap on what is published).
+FILE_TOO_LARGE = _declare("ODY010", "file-too-large", _E, "file larger than max-bytes")
+PROBLEMS_NOT_SHOWN = _declare("ODY208", "problems-not-shown", _W, "more problems than the editor shows",
+                              silenceable=True)
 
 #: Codes whose presence means a line could not be parsed (the formatter refuses such files).
 SYNTAX_CODES = frozenset(d.code for d in (SYNTAX_ERROR, UNTERMINATED_STRING, INVALID_TIME, UNKNOWN_KEYWORD,

@@ -8,6 +8,9 @@ docs/diagnostics.md: one `## ODYnnn — summary` section per code in CODES, open
   ```ody-ok     a corrected screenplay: no errors, and not the section's code;
   ```json       a JSON script that `ody check` must report with the section's code;
   ```json-ok    a JSON script that `ody check` accepts.
+  ```lsp        a screenplay as the editor checks and publishes it (for the codes only the
+                language server gives), with `setting=value` words after the fence's language:
+                `max-bytes=N` (the setting), `shown=N` (what is published, for `publish.SHOWN`).
 docs/language.md: every ```ody block compiles without errors; an ```ody-error block is an
 intentional mistake and must produce at least one error (```ody-error ODY004: exactly the
 codes listed, nothing else). Its table of times is checked too.
@@ -57,9 +60,16 @@ def _bytes(body: str) -> bytes:
     return b"".join(bytes([int(p, 16)]) if i % 2 else p.encode("utf-8") for i, p in enumerate(parts))
 
 
-def _codes(kind: str, body: str, tmp_path: Path) -> list[tuple[str, bool]]:
+def _codes(kind: str, body: str, tmp_path: Path, options: dict[str, int]) -> list[tuple[str, bool]]:
     """(code, is_error) of every diagnostic the block produces."""
-    if kind.startswith("json"):
+    if kind == "lsp":
+        from odyssey_dsl.config import Settings
+        from odyssey_dsl.lsp.document import LiveDocument
+        from odyssey_dsl.lsp.publish import SHOWN, shown
+
+        live = LiveDocument(body, tmp_path / "example.ody", Settings(max_bytes=options.get("max-bytes", 1 << 26)))
+        found = shown(live.diagnostics, limit=options.get("shown", SHOWN))
+    elif kind.startswith("json"):
         from odyssey_dsl.jsoncheck import check_json
 
         found = check_json(body.encode("utf-8"), base_dir=tmp_path, ignore=frozenset()).diagnostics
@@ -94,13 +104,15 @@ def test_section_heading_severity_and_content(code: str) -> None:
     for part in ("**When:**", "**Why it matters:**", "**How to fix it:**"):
         assert part in section, f"{code} lacks {part}"
     kinds = [kind for kind, _, _ in _FENCE.findall(section)]
-    assert {"ody", "ody-bytes", "json"} & set(kinds), f"{code} has no example that triggers it"
+    assert {"ody", "ody-bytes", "json", "lsp"} & set(kinds), f"{code} has no example that triggers it"
 
 
 @pytest.mark.parametrize(("code", "kind", "also", "body"), BLOCKS)
 def test_section_example(code: str, kind: str, also: list[str], body: str, tmp_path: Path) -> None:
-    assert kind in ("ody", "ody-bytes", "ody-ok", "json", "json-ok"), f"unknown fence `{kind}`"
-    found = _codes(kind, body, tmp_path)
+    assert kind in ("ody", "ody-bytes", "ody-ok", "json", "json-ok", "lsp"), f"unknown fence `{kind}`"
+    options = {key: int(value) for key, _, value in (word.partition("=") for word in also if "=" in word)}
+    also = [word for word in also if "=" not in word]
+    found = _codes(kind, body, tmp_path, options)
     if kind.endswith("-ok"):
         assert not any(is_error for _, is_error in found), found
         assert code not in {c for c, _ in found}

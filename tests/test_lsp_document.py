@@ -2,7 +2,9 @@
 parse, checked scripts and diagnostics are exactly what compiling that text from scratch
 gives, while an edit only re-parses the lines it touches. Random edits first (typing within
 a line, Enter, joining lines, pasting and deleting blocks, half-typed strings, `\"\"\"`, CRLF and
-lone CR, binary junk), then the cases that are easy to get wrong, one by one."""
+lone CR, binary junk, bytes that are not UTF-8), then the cases that are easy to get wrong, one
+by one. A byte that is not UTF-8 is in the text as the server receives it (U+DCxx, see
+`server._readable`) and compiled from disk as that byte: the same diagnostics as `ody lint`."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from odyssey_dsl.checks import Checked
 from odyssey_dsl.config import Settings
 from odyssey_dsl.lsp import document as live_module
 from odyssey_dsl.lsp.document import LiveDocument, Placed
+from odyssey_dsl.lsp.positions import CLIENT_BYTES
 from odyssey_dsl.syntax import Comment, Document, Scene
 
 #: Images beside the screenplay: one that exists, one that does not.
@@ -33,9 +36,12 @@ LINES = [
     "scen two", "# a comment", "# ody: ignore[ODY201]", "", "   ", '@+3s interact """', "  folded words", '"""',
     'more words"""  # closed', '@0 start """one line"""', "\t@4s\tinteract\t\"tabs\"", '@2s interact "é😀\\u00e9"',
 ]
+#: Bytes that are never part of UTF-8 (or a continuation byte alone): each is read as one U+FFFD
+#: on disk, as in the editor, however they are placed.
+BAD_BYTES = ["\udcff", "\udcc0", "\udc80", "\udcfe"]
 FRAGMENTS = ["@", "@0", "@3s", "@+", "+3s", " start ", " interact ", "end", '"', '"""', "\\", "\\u", "#",
              "# ody: ignore[ODY201]", "]", "scene ", "image ", "\n", "\r\n", "\r", "\n\n", "\t", " ", "x", "é",
-             "😀", "\x00", "\ufeff", "\x1b", "\u2028", "\x85"]
+             "😀", "\x00", "\ufeff", "\x1b", "\u2028", "\x85", *BAD_BYTES]
 BREAKS = st.sampled_from(["\n", "\n", "\n", "\r\n", "\r"])
 JUNK = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=6)
 FRAGMENT = st.one_of(st.sampled_from(FRAGMENTS), JUNK)
@@ -83,7 +89,20 @@ def edits(draw: st.DrawFn, text: str) -> tuple[tuple[int, int], tuple[int, int],
         line = draw(st.integers(0, len(lines) - 1)) if line is None else line
         return line, draw(st.integers(0, len(lines[line])))
 
-    kind = draw(st.sampled_from(["type", "type", "erase", "enter", "join", "paste", "cut", "range"]))
+    kind = draw(st.sampled_from(["type", "type", "erase", "enter", "join", "paste", "cut", "range", "quote", "min-gap"]))
+    if kind == "quote":  # a `\"\"\"` opened or closed near the top: the partners below change
+        line = draw(st.integers(0, min(3, len(lines) - 1)))
+        if '"""' in lines[line] and draw(st.booleans()):
+            column = lines[line].index('"""')
+            return (line, column), (line, column + 3), draw(st.sampled_from(["", '"']))
+        column = lines[line].find('"') + 1 if '"' in lines[line] else draw(st.integers(0, len(lines[line])))
+        return (line, column), (line, column), draw(st.sampled_from(['""', '"""', '"""\n']))
+    if kind == "min-gap":  # the value of the first `min-gap` changed, or one added at the top
+        found = next((i for i, text in enumerate(lines) if text.startswith("min-gap ")), None)
+        value = draw(st.sampled_from(["0", "1s", "2s", "3s", "4s", "2500ms", "x"]))
+        if found is None:
+            return (0, 0), (0, 0), f"min-gap {value}\n"
+        return (found, len("min-gap ")), (found, len(lines[found])), value
     if kind == "type":
         at = point()
         return at, at, draw(FRAGMENT)
@@ -113,7 +132,8 @@ def assert_same(live: LiveDocument, text: str) -> None:
     assert live.text == text
     assert live.line_count == len(lines_of(text))
     assert [live.line(i) for i in range(live.line_count)] == lines_of(text)
-    fresh = compile_text(text, path=live.path, settings=live.settings, embed_images=False)
+    on_disk = text.encode("utf-8", CLIENT_BYTES) if re.search("[\udc80-\udcff]", text) else text
+    fresh = compile_text(on_disk, path=live.path, settings=live.settings, embed_images=False)
     first, last = live.line_count // 3 + 1, live.line_count // 2 + 1
     assert live.items_between(first, last) == [i for i in fresh.document.items if touches(i.span, first, last)]
     assert live.timed_between(first, last) == [t for s in fresh.checked.scripts for t in s.cues
@@ -174,15 +194,39 @@ def pictures(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])
 @given(st.data(), screenplays(), st.sampled_from([frozenset(), frozenset({"ODY201", "ODY101", "ODY999"})]))
-def test_any_edits_give_what_a_fresh_compile_gives(pictures: Path, data: st.DataObject, text: str,
-                                                   ignore: frozenset[str]) -> None:
+def test_any_edits_give_what_a_fresh_compile_gives(pictures: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   data: st.DataObject, text: str, ignore: frozenset[str]) -> None:
+    # the records a cascade replaces are kept aside however few they are: taking them back is tried too
+    monkeypatch.setattr(live_module, "_SHADOWED", data.draw(st.sampled_from([1, 256])))
     live = LiveDocument(text, pictures / "t.ody", Settings(ignore=ignore))
     assert_same(live, text)
     for _ in range(data.draw(st.integers(1, 25))):
         start, end, new = data.draw(edits(text))
+        undo = undoing(text, start, end, new)
         text = apply(text, start, end, new)
         live.edit(start, end, new)
         assert_same(live, text)
+        if undo is not None and data.draw(st.booleans()):  # as an editor's undo sends it
+            text = apply(text, *undo)
+            live.edit(*undo)
+            assert_same(live, text)
+
+
+def undoing(text: str, start: tuple[int, int], end: tuple[int, int],
+            new: str) -> tuple[tuple[int, int], tuple[int, int], str] | None:
+    """The edit that undoes this one (None when one of its ends would fall inside a CRLF)."""
+    a, b = sorted((offset(text, *start), offset(text, *end)))
+    after = text[:a] + new + text[b:]
+    ends = (a, a + len(new))
+    if any(after[at - 1:at + 1] == "\r\n" for at in ends):
+        return None
+    first, last = (place(after, at) for at in ends)
+    return first, last, text[a:b]
+
+
+def place(text: str, at: int) -> tuple[int, int]:
+    lines = lines_of(text[:at])
+    return len(lines) - 1, len(lines[-1])
 
 
 # --- the cases that are easy to get wrong -------------------------------------------------------
@@ -324,3 +368,93 @@ def test_the_text_is_joined_once_per_change() -> None:
     assert live.text is live.text
     live.edit((0, 0), (0, 0), "# x\n")
     assert live.text is live.text and live.text.startswith("# x\ntitle")
+
+
+# --- what `ody lint` checks before it parses -----------------------------------------------------
+
+
+def test_a_text_over_max_bytes_is_one_diagnostic_at_line_1_and_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limit counts UTF-8 bytes, as on disk ("é" is two); back under it, all is checked."""
+    limit = len(BIG.encode()) + 3
+    live = LiveDocument(BIG, FOLDER / "t.ody", Settings(max_bytes=limit))
+    assert_same(live, BIG)
+    parsed: list[str] = []
+
+    def spy(text: str, *_: object) -> list[syntax.Item]:
+        parsed.append(text)
+        return []
+
+    monkeypatch.setattr(live_module, "parse_items", spy)
+    live.edit((3, 0), (3, 0), "éé")  # 4 characters' worth of bytes, over by one
+    (only,) = live.diagnostics
+    assert (only.code, only.span, only.is_error) == ("ODY010", Span(1, 1, 1, len('title "Big"') + 1), True)
+    assert only.message == f"the file is too large to check: {limit + 1} bytes is over the {limit} byte limit (see --max-bytes)"
+    assert live.items_between(1, live.line_count) == [] and live.item_at(4) is None and parsed == []
+    live.edit((0, 0), (0, 0), "x")  # still over: still nothing parsed
+    assert [d.code for d in live.diagnostics] == ["ODY010"] and parsed == []
+    monkeypatch.undo()
+    live.edit((0, 0), (0, 1), "")
+    live.edit((3, 0), (3, 2), "")
+    assert_same(live, BIG)
+
+
+def test_a_byte_that_is_not_utf8_is_reported_once_as_on_disk_and_cleared_when_removed() -> None:
+    text = '@0 start "a"\n@3s interact "Ma\udcebl" image\n@6s end\n'
+    live = edited(text, ((1, 5), (1, 5), "x"), ((0, 0), (0, 0), "\udcff\n"), ((0, 0), (1, 0), ""))
+    (bad,) = live.diagnostics
+    assert (bad.code, bad.span, bad.message) == ("ODY006", Span(2, 18, 2, 19), "the file is not valid UTF-8: byte "
+                                                 "0xeb cannot be read")
+    assert live.line(1) == '@3s ixnteract "Ma\udcebl" image' and live.item_at(2) is not None
+    live.edit((1, 17), (1, 18), "ë")
+    assert [d.code for d in live.diagnostics] == ["ODY004"]  # its syntax errors are shown again
+
+
+# Found by random structural edits: a cue above the first scene keeps no gap from when it was in
+# a script (a min-gap change then re-judged it), and records a cascade replaced are not taken
+# back after min-gap changed (they were judged with the old one).
+STRUCTURAL_CASES = [
+    ('@0 start "with a picture" image "cat.png"\n'
+     '@0 start """one line"""\n'
+     '@+2s start "again"\n'
+     '@3s interact ""\n'
+     '@3s interact ""\n'
+     '@3 interct "bare"\n'
+     '@+3s interact "It yawns"\n'
+     '# a comment\n'
+     '# a comment\n',
+     [((8, 0), (8, 0), ''),
+      ((8, 0), (8, 0), 'scen two\n# a comment\n'),
+      ((6, 22), (6, 22), 'scene "x"\n'),
+      ((9, 8), (9, 8), '"""'),
+      ((6, 0), (6, 0), '  folded words\nmin-gap 0\nmin-gap 0\n')]),
+    ('@x interact "bad time"\n'
+     'min-gap 2s\n'
+     'min-gap 0\n'
+     '@6s interact "A bird lands"\n'
+     '  folded words\n'
+     'scene "one"\n'
+     'scene "one"\n'
+     'min-gap 2s\n'
+     '@+2s start "again"\n'
+     '@0 start """one line"""\n'
+     '@2s interact "é😀\\u00e9"\n',
+     [((7, 6), (7, 6), '\n'),
+      ((3, 14), (3, 14), '"""'),
+      ((4, 10), (4, 10), '"""'),
+      ((2, 0), (2, 0), '"""'),
+      ((11, 0), (11, 0), '@+3s interact """\n# ody: ignore[ODY201]\n@2s interact "é😀\\u00e9"\n'),
+      ((7, 5), (7, 5), '"""'),
+      ((3, 0), (3, 0), '@3 interct "bare"\n# ody: ignore[ODY201]\n'),
+      ((2, 1), (2, 1), '"""\n'),
+      ((3, 0), (3, 0), ''),
+      ((0, 13), (0, 13), '"""\n'),
+      ((6, 20), (6, 20), '"'),
+      ((16, 0), (16, 0), 'orientation sideways\n')]),
+]
+
+
+@pytest.mark.parametrize(("text", "changes"), STRUCTURAL_CASES)
+def test_structural_edits_that_were_easy_to_get_wrong(monkeypatch: pytest.MonkeyPatch, text: str,
+                                                      changes: list[tuple[tuple[int, int], tuple[int, int], str]]) -> None:
+    monkeypatch.setattr(live_module, "_SHADOWED", 1)
+    edited(text, *changes)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_support import DEADLINE, ENV, SERVER, uri_of
+from lsp_support import DEADLINE, ENV, SERVER, lint_json, uri_of
 from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
 
 from odyssey_dsl.lsp import server as lsp_server
@@ -91,10 +91,21 @@ class Raw:
     def answer(self, msg_id: int | str | None) -> dict[str, Any]:
         return self.response(msg_id)[1]
 
-    def start(self, folder: Path) -> str:
-        """Initialize, and open a screenplay: its URI."""
-        self.request(1, "initialize", {"processId": None, "rootUri": None, "capabilities": {}})
-        assert "result" in self.answer(1)
+    def published(self, version: int) -> list[dict[str, Any]]:
+        """The diagnostics published for `version` of a document."""
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            got = self.messages.get(timeout=max(0.0, deadline - time.monotonic()))
+            assert got is not None, self.err()
+            params = got[1].get("params") or {}
+            if got[1].get("method") == "textDocument/publishDiagnostics" and params.get("version") == version:
+                return list(params["diagnostics"])
+
+    def start(self, folder: Path, encoding: str | None = None) -> str:
+        """Initialize (offering only `encoding`, if given), and open a screenplay: its URI."""
+        capabilities = {"general": {"positionEncodings": [encoding]}} if encoding else {}
+        self.request(1, "initialize", {"processId": None, "rootUri": None, "capabilities": capabilities})
+        assert self.answer(1)["result"]["capabilities"]["positionEncoding"] == (encoding or "utf-16")
         self.notify("initialized", {})
         uri = uri_of(folder / "cat.ody")
         self.notify("textDocument/didOpen",
@@ -275,3 +286,58 @@ def test_the_outline_is_written_as_encoded(server: Raw, tmp_path: Path) -> None:
     body, answer = server.response(2)
     assert body.startswith(b'{"jsonrpc":"2.0","id":2,"result":[{'), body[:80]
     assert [symbol["name"] for symbol in answer["result"]][:1] and answer["result"][0]["kind"]
+
+
+# --- bytes that are not UTF-8 in a document ----------------------------------------------------
+
+
+def raw_change(uri: str, version: int, line: int, start: int, end: int, text: bytes) -> bytes:
+    """A didChange whose new text is `text` as it is, bytes that are not UTF-8 included (as
+    Neovim sends a buffer read from a Latin-1 file)."""
+    change = {"range": {"start": {"line": line, "character": start}, "end": {"line": line, "character": end}},
+              "text": "@@"}
+    message = {"jsonrpc": "2.0", "method": "textDocument/didChange",
+               "params": {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}}
+    return frame(json.dumps(message).encode("utf-8").replace(b"@@", text))
+
+
+def lint_of(path: Path, data: bytes) -> list[dict[str, Any]]:
+    """What `ody lint` says of `data` on disk, in LSP terms (0-based, one unit per byte of
+    a line here: the lines compared are ASCII but for the bad bytes)."""
+    path.write_bytes(data)
+    return [{"code": d["code"], "message": d["message"] + (f"\nhelp: {d['help']}" if d["help"] else ""),
+             "range": {"start": {"line": d["line"] - 1, "character": d["column"] - 1},
+                       "end": {"line": d["end_line"] - 1, "character": d["end_column"] - 1}}}
+            for d in lint_json(path)]
+
+
+def shown(published: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: d[k] for k in ("code", "message", "range")} for d in published]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32"])
+def test_a_change_with_bytes_that_are_not_utf8_is_applied_and_reported_as_lint_does(
+        server: Raw, tmp_path: Path, encoding: str) -> None:
+    """Each bad byte is one character for the client, in every unit: later edits at and after
+    it land where the client means, and ODY006 is what `ody lint` says of the same bytes."""
+    uri = server.start(tmp_path, encoding)
+    assert server.published(1) == []
+    on_disk = tmp_path / "disk.ody"
+    server.send(raw_change(uri, 2, 1, 14, 14, b"\xe9t\xe9 "))  # Latin-1 "été " typed into a prompt
+    data = TEXT.encode().replace(b'interact "', b'interact "\xe9t\xe9 ')
+    found = server.published(2)
+    assert [d["code"] for d in found] == ["ODY006"] and "0xe9" in found[0]["message"]
+    assert shown(found) == lint_of(on_disk, data)
+    server.send(raw_change(uri, 3, 1, 14, 15, b""))  # the first bad byte deleted
+    server.send(raw_change(uri, 4, 1, 16, 16, b"X"))  # typed after the second one
+    data = TEXT.encode().replace(b'interact "', b'interact "t\xe9X ')
+    found = server.published(4)
+    assert found[0]["range"]["start"] == {"line": 1, "character": 15}
+    assert shown(found) == lint_of(on_disk, data)
+    server.request(6, "textDocument/formatting", {"textDocument": {"uri": uri}, "options": {
+        "tabSize": 4, "insertSpaces": True}})
+    assert server.answer(6)["result"] is None  # as `ody fmt`: never a bad byte sent back as text
+    server.send(raw_change(uri, 5, 1, 15, 16, b""))  # the last one deleted: UTF-8 again
+    assert server.published(5) == []
+    server.send(frame(b'{"jsonrpc": "2.0", "id": 7, \xff "method": "shutdown"}'))  # outside a string: not JSON
+    assert server.answer(None)["error"]["code"] == PARSE_ERROR

@@ -11,9 +11,16 @@ wait, so an edit costs about what it changes:
 
 - **Parsing.** Only the logical lines the edit touches are parsed again. A `\"\"\"` string
   makes the scanner's state cross lines, so parsing goes on until the new and the old parse
-  both have a line boundary at the same place. An unclosed `\"\"\"` runs only up to the next
-  line that begins with `@`, so an edit can change where one ends only from the record just
-  after it: parsing starts there when that record is one.
+  both have a line boundary at the same place (reading twice as far at each step, so that a
+  change of partners that runs down the file is read in a few passes, not hundreds). An
+  unclosed `\"\"\"` runs only up to the next line that begins with `@`, so an edit can change
+  where one ends only from the record just after it: parsing starts there when that record is one.
+- **Undoing a cascade.** Typing a `\"\"\"` near the top can change the partners of the
+  `\"\"\"` below it: the rest of the file is read again. The records it replaced are kept aside
+  (`_Shadow`, with what the rules found there): when the next edits close that string (or
+  remove it), the parse soon reaches a line from which the rest of the text is what those
+  records were made from, and takes them back instead of parsing it all again; the script rules
+  then stop at the first cue whose progress is what it was, as for any edit.
 - **Lines that moved.** Each record keeps the syntax node as parsed and the line it now
   starts on; the node (and its diagnostics) is shifted only when it is looked at (`_current`).
   Moving 20,000 records is one list of integers.
@@ -24,6 +31,12 @@ wait, so an edit costs about what it changes:
   first cue (the second `start`s after the edit are re-run).
 - **The rest** (directives, scene lines, how scripts begin and end, images, suppression) is
   small and is run again on every edit from indexes kept beside the records, a byte per record.
+
+What `ody lint` reads from disk before it parses, the editor keeps too: a text larger than the
+`max-bytes` setting is not parsed at all (one ODY010 at line 1 instead, as `ody lint` refuses
+the file), and a byte that was not UTF-8 (a lone surrogate U+DC80-U+DCFF in the text, see
+`server._readable`) is parsed as U+FFFD and reported by the compiler's own `decode` (ODY006),
+with the syntax errors of its lines left out, exactly as `ody lint` reports those bytes.
 """
 
 from __future__ import annotations
@@ -38,8 +51,9 @@ from pathlib import Path
 from typing import NamedTuple, cast, overload
 
 from ..checks import Checked, Script
+from ..compiler import decode, too_large
 from ..config import Settings
-from ..diagnostics import UNTERMINATED_STRING, Diagnostic, Span, sort_key
+from ..diagnostics import FILE_TOO_LARGE, SYNTAX_CODES, UNTERMINATED_STRING, Diagnostic, Span, sort_key
 from ..lines import split_keeping
 from ..rules.directives import Options, directives
 from ..rules.images import check_images
@@ -48,6 +62,7 @@ from ..rules.scenes import scene_like, scenes
 from ..rules.suppression import comment_codes, lone_suppression, setting_codes
 from ..rules.timing import Progress, pace, spell_ody, step
 from ..syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Text, Time, Word, parse_items
+from .positions import CLIENT_BYTES
 
 # One byte per record says what it is, so that `bytearray.find` (memchr) finds scripts, cues
 # and scenes among 20,000 records in microseconds.
@@ -58,6 +73,7 @@ _STATEMENTS = b"TCAI"  # what belongs to a script
 _OTHERS = b"TCSAH"  # what directives must come before
 _BREAKS = b"AI"
 _CUE_RUN = re.compile(b"[TC]")
+_BAD_BYTE = re.compile("[\udc80-\udcff]")  # a byte the client sent that was not UTF-8
 
 
 class Placed(NamedTuple):
@@ -78,7 +94,7 @@ class _Record:
     silences, the script rules' progress after it, and the diagnostics it shows (`shown`, as
     if it began on `shown_line`): its syntax errors, what the rules found there, its comment's."""
 
-    __slots__ = ("after_break", "codes", "extras", "item", "line", "ms", "progress", "shown", "shown_line")
+    __slots__ = ("after_break", "codes", "extras", "gap", "item", "line", "ms", "progress", "shown", "shown_line")
 
     def __init__(self, item: Item, silenced: frozenset[str]) -> None:
         self.item = item
@@ -93,6 +109,7 @@ class _Record:
         self.extras = tuple(d for d in extras if d.code not in silenced)
         self.progress: Progress | None = None  # None: outside every script
         self.ms: int | None = None
+        self.gap: int | None = None  # ms since the cue the rules compared it with (None: none)
         self.after_break = False
         self.show((), silenced)
 
@@ -124,9 +141,16 @@ class LiveDocument:
     def _rebuild(self, text: str) -> None:
         self._raw = split_keeping(text)
         self._text: str | None = text
+        self._bad = bytearray(map(_is_bad, self._raw)) if _BAD_BYTE.search(text) else bytearray(len(self._raw))
+        self._size = _size(text)
+        self._parse_all()
+
+    def _parse_all(self) -> None:
+        """Parse and check the whole text again (none of it when it is over `max-bytes`)."""
+        self._refused = self._size > self.settings.max_bytes
         self._setting_extras: list[Diagnostic] = []
         self._silenced = setting_codes(self.settings.ignore, 1, self._setting_extras)
-        items = parse_items(text.removeprefix("\ufeff"))
+        items = [] if self._refused else parse_items(self._readable(self.text.removeprefix("\ufeff"), 0))
         self._records: list[_Record] = []
         self._firsts: list[int] = []
         self._kinds = bytearray()
@@ -134,6 +158,7 @@ class LiveDocument:
         self._open = bytearray()  # 1: a `"""` string that no later `"""` closes
         self._imaged = bytearray()  # 1: a cue with an image to look at
         self._tall = bytearray()  # 1: an item over several lines
+        self._shadow: _Shadow | None = None
         self._splice(0, 0, items)
         self._options, self._option_diagnostics = self._directive_rules()
         self._has_scenes = _find(self._kinds, _HEADS) >= 0
@@ -151,14 +176,26 @@ class LiveDocument:
         lines = split_keeping(head + new_text + tail)
         if el < len(raw) - 1:  # `tail` ends with a line break: the next line is not part of it
             lines.pop()
+        self._size += sum(map(_size, lines)) - sum(map(_size, raw[lo:el + 1]))
+        self._replaced = (lo, raw[lo:el + 1], len(lines))  # what the shadow's text needs
         raw[lo:el + 1] = lines
+        self._bad[lo:el + 1] = bytes(map(_is_bad, lines))
         self._text = None
+        if self._refused or self._size > self.settings.max_bytes:
+            with _collector_paused():
+                self._parse_all()  # nothing to parse while over the limit; all of it once back under
+            return
         first, count = self._reparse(lo + 1, el + 1, len(lines) - (el + 1 - lo))
         options, self._option_diagnostics = self._directive_rules()
         has_scenes = _find(self._kinds, _HEADS) >= 0
-        if has_scenes != self._has_scenes or options.min_gap_ms != self._options.min_gap_ms:
+        if has_scenes != self._has_scenes:
             self._options, self._has_scenes = options, has_scenes
             self._fold(0, len(self._records))  # every script is judged differently now
+        elif options.min_gap_ms != self._options.min_gap_ms:
+            bound = max(options.min_gap_ms, self._options.min_gap_ms)
+            self._options = options
+            self._fold(first, first + count)
+            self._regap(bound)
         else:
             self._options = options
             self._fold(first, first + count)
@@ -200,6 +237,13 @@ class LiveDocument:
         start, end = self._between(first, last)
         return [self._timed(m.start()) for m in _CUE_RUN.finditer(self._kinds, start, end)
                 if self._records[m.start()].progress is not None]
+
+    def silenced(self, line: int) -> frozenset[str]:
+        """The warnings not shown at 1-based `line`: the ignore setting's, and those the comment
+        of the statement there names."""
+        index = bisect_right(self._firsts, line) - 1
+        here = index >= 0 and self._last(index) >= line
+        return self._silenced | self._records[index].codes if here else self._silenced
 
     def item_at(self, line: int) -> Item | None:
         """The statement or full-line comment covering 1-based `line` (a `\"\"\"` string spans several)."""
@@ -285,18 +329,40 @@ class LiveDocument:
         if r0 > 0 and self._open[r0 - 1]:  # an unclosed `"""` takes the lines up to the next cue: maybe these
             r0 -= 1
             begin = firsts[r0]
+        moved = r1  # the records from here on were shifted
         if shift:
             firsts[r1:] = [f + shift for f in firsts[r1:]]
         items: list[Item] = []
-        pos = begin
+        pos, shadow, taken = begin, self._shadow, None
+        if shadow is not None and shadow.judged != (self._options.min_gap_ms, self._has_scenes):
+            shadow = None  # its records were judged with other options
         while pos < end:  # until the old and the new parse agree on a line boundary
             found, pos = self._scan(pos, end)
             items += found
+            if shadow is not None and (taken := shadow.taken(self._raw, pos)) is not None:
+                r1 = len(firsts)  # the rest of the file is what the shadow's records were made from
+                break
             while r1 < len(firsts) and firsts[r1] < pos:
                 end = max(end, self._last(r1) + 1)
                 r1 += 1
+            if pos < end:  # read twice as far: a cascade down the file takes log(n) steps
+                end = min(max(end, 2 * pos - begin), len(self._raw) + 1)
+        if r1 - r0 >= _SHADOWED and r1 == len(firsts):
+            self._shadow = _Shadow.of(self, r0, r1, moved, shift)
+        elif taken is not None:
+            self._shadow = None  # its records are live again
         self._splice(r0, r1, items)
+        if taken is not None:
+            self._put_back(pos, *taken)
         return r0, len(items)
+
+    def _put_back(self, pos: int, shadow: _Shadow, index: int) -> None:
+        """Append the shadow's records from `index` on, the first at line `pos`, as they were."""
+        base = pos - shadow.offsets[index]
+        self._records += shadow.records[index:]
+        self._firsts += [base + offset for offset in shadow.offsets[index:]]
+        for name in _FLAGS:
+            getattr(self, name).extend(getattr(shadow, name)[index:])
 
     def _scan(self, begin: int, end: int) -> tuple[list[Item], int]:
         """The items of lines `begin..end-1` and the line after the last one read (later than
@@ -309,7 +375,7 @@ class LiveDocument:
         if begin == 1 and text.startswith("\ufeff"):
             text = text[1:]
             stop = stop - 1 if stop is not None else None
-        items = parse_items(text, begin, stop)
+        items = parse_items(self._readable(text, begin - 1), begin, stop)
         return items, max(end, items[-1].span.end_line + 1) if items else end
 
     def _splice(self, r0: int, r1: int, items: list[Item]) -> None:
@@ -321,6 +387,11 @@ class LiveDocument:
         self._open[r0:r1] = bytes(_unclosed(r.item) for r in records)
         self._imaged[r0:r1] = bytes(_imaged(r.item) for r in records)
         self._tall[r0:r1] = bytes(r.item.span.end_line > r.line for r in records)
+
+    def _readable(self, text: str, first: int) -> str:
+        """`text`, which begins at 0-based line `first`, as the parser reads it: each byte that
+        was not UTF-8 as U+FFFD, as `ody lint` reads them from disk."""
+        return _BAD_BYTE.sub("\ufffd", text) if self._bad.find(1, first) >= 0 else text
 
     def _last(self, index: int) -> int:
         """The last line of record `index`, as the text is now."""
@@ -358,7 +429,7 @@ class LiveDocument:
             elif not in_script:  # above the first scene: no script
                 if old and record.progress is None:
                     return
-                record.progress, record.ms = None, None
+                record.progress, record.ms, record.gap = None, None, None
                 record.show([], self._silenced)
                 self._noisy[index] = bool(record.shown)
             elif kind in _STATEMENTS:
@@ -379,6 +450,8 @@ class LiveDocument:
         for a broken line), keeping what it gives; returns the progress after it."""
         record = self._records[index]
         found: list[Diagnostic] = []
+        compared = progress.compare and before is not None and not (progress.stopped or progress.ended or progress.after_break)
+        previous_ms = progress.previous_ms if compared else None
         progress, entry = step(progress, cue, before, first, self._options.min_gap_ms, found)
         record.progress = progress
         if found or record.shown:
@@ -386,7 +459,24 @@ class LiveDocument:
             self._noisy[index] = bool(record.shown)
         if entry is not None:
             record.ms, record.after_break = entry.ms, entry.after_break
+        record.gap = entry.ms - previous_ms if entry is not None and entry.ms is not None and previous_ms is not None else None
         return progress
+
+    def _regap(self, bound: int) -> None:
+        """min-gap changed, and `bound` is the larger of its old and new value: run the rules
+        again on the cues less than `bound` after the cue they are compared with. The progress
+        does not depend on min-gap, and the cue rules read it only to judge that gap (the
+        differential tests change min-gap at random to hold them to it): any other cue is
+        judged alike under both values, and 20,000 cues need not be stepped again."""
+        records, kinds = self._records, self._kinds
+        firsts: dict[int, Cue | None] = {}  # each script's first cue, by its head
+        for index in [i for i, r in enumerate(records) if r.gap is not None and r.gap < bound]:
+            head = max(kinds.rfind(b"S", 0, index), kinds.rfind(b"H", 0, index))
+            if head not in firsts:
+                firsts[head] = self._cue(self._first_cue(head))
+            progress = records[index - 1].progress if index - 1 > head else None
+            self._step(index, progress or Progress(), self._cue(index), self._cue(self._last_cue(head + 1, index)),
+                       firsts[head])
 
     def _restep_starts(self, head: int, start: int, first: Cue | None) -> None:
         """A second `start` points at the script's first cue, which may have changed or moved:
@@ -497,6 +587,16 @@ class LiveDocument:
     def _refresh(self) -> None:
         """Gather every diagnostic: what the records show, moved to where they are now, and the
         rules on the whole file (the ordering and suppressions of `checks.check`)."""
+        self.revision += 1
+        self._document: Document | None = None
+        self._checked: Checked | None = None
+        self._not_utf8: list[Diagnostic] = []
+        if self._refused:
+            line = self.line(0)
+            self.diagnostics: tuple[Diagnostic, ...] = (FILE_TOO_LARGE.at(
+                Span(1, 1, 1, len(line) + 1), f"the file is too large to check: {too_large(self._size, self.settings.max_bytes)}",
+                "`ody lint` refuses it too: split it, or raise the `max-bytes` setting (ody.toml or [tool.ody])"),)
+            return
         found: list[Diagnostic] = []
         firsts, records = self._firsts, self._records
         index = self._noisy.find(1)
@@ -512,10 +612,14 @@ class LiveDocument:
         found += self._unsilenced([*self._option_diagnostics, *self._scene_rules(scripts), *self._script_rules(scripts)])
         found += self._image_rules()
         found += (d for d in self._setting_extras if d.code not in self._silenced)
-        self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(found, key=sort_key))
-        self.revision += 1
-        self._document: Document | None = None
-        self._checked: Checked | None = None
+        if self._bad.find(1) >= 0:
+            text, self._not_utf8 = decode(self.text.encode("utf-8", CLIENT_BYTES))
+            found = self._not_utf8 + [d for d in found if self._kept(d)] if text else self._not_utf8
+        self.diagnostics = tuple(sorted(found, key=sort_key))
+
+    def _kept(self, d: Diagnostic) -> bool:
+        """Not a syntax error on a line with a byte that is not UTF-8 (reported once, as such)."""
+        return d.code not in SYNTAX_CODES or not 0 < d.span.line <= len(self._bad) or not self._bad[d.span.line - 1]
 
     # --- views of the whole file, built when asked for -------------------------------------------
 
@@ -525,7 +629,8 @@ class LiveDocument:
             with _collector_paused():
                 items = tuple(self._current(i) for i in range(len(self._records)))
             noisy = (items[i] for i in _each_byte(self._noisy))
-            parsed = [d for item in noisy if not isinstance(item, Comment) for d in item.diagnostics]
+            parsed = [d for item in noisy if not isinstance(item, Comment) for d in item.diagnostics if self._kept(d)]
+            parsed += self._not_utf8
             self._document = Document(items, len(self._raw), 1, tuple(sorted(parsed, key=sort_key)))
         return self._document
 
@@ -542,6 +647,42 @@ class LiveDocument:
         return self._checked
 
 
+_SHADOWED = 256  # records: a cascade that replaced fewer is cheap to parse again
+_FLAGS = ("_kinds", "_noisy", "_open", "_imaged", "_tall")  # the indexes kept beside the records
+
+
+class _Shadow:
+    """Records a cascade replaced, to the end of the file, with their indexes, each record's
+    first line (from the first's), the text they were made from (`tail`, to the end) and the
+    options they were judged with (min-gap, whether the file has scenes)."""
+
+    def __init__(self, records: list[_Record], offsets: list[int], flags: list[bytes], tail: list[str],
+                 judged: tuple[int, bool]) -> None:
+        self.records, self.offsets, self.tail, self.judged = records, offsets, tail, judged
+        self._kinds, self._noisy, self._open, self._imaged, self._tall = flags
+        self.starts = {offset: index for index, offset in enumerate(offsets)}
+
+    @classmethod
+    def of(cls, live: LiveDocument, r0: int, r1: int, moved: int, shift: int) -> _Shadow:
+        """Records `r0..r1-1` of `live` as they were before the edit (`moved..`: already shifted)."""
+        before = [f if i < moved else f - shift for i, f in enumerate(live._firsts[r0:r1], r0)]  # lines before the edit
+        lo, old_lines, count = live._replaced
+        raw = live._raw
+        tail = (raw[:lo] + old_lines + raw[lo + count:])[before[0] - 1:]  # the text before the edit, from the first
+        offsets = [line - before[0] for line in before]
+        return cls(live._records[r0:r1], offsets, [bytes(getattr(live, n)[r0:r1]) for n in _FLAGS], tail,
+                   (live._options.min_gap_ms, live._has_scenes))
+
+    def taken(self, raw: list[str], pos: int) -> tuple[_Shadow, int] | None:
+        """(self, the record to take back from), when the text from 1-based line `pos` to the
+        end is the text a record began with: parsing it would give those records again."""
+        offset = len(self.tail) - (len(raw) - pos + 1)
+        index = self.starts.get(offset)
+        if index is None or raw[pos - 1:] != self.tail[offset:]:
+            return None
+        return self, index
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while tens of thousands of records or nodes are built (none
@@ -553,6 +694,15 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
+
+
+def _is_bad(line: str) -> bool:
+    return not line.isascii() and _BAD_BYTE.search(line) is not None
+
+
+def _size(text: str) -> int:
+    """Bytes in the file the client would write (what `max-bytes` counts)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", CLIENT_BYTES))
 
 
 def _find(kinds: bytearray, chars: bytes, start: int = 0, end: int | None = None) -> int:

@@ -4,10 +4,15 @@ The compiler counts columns in code points (1-based); LSP counts them in the uni
 and server agreed on at `initialize` (UTF-16 unless the client offers another). A line with
 an emoji or an accented letter differs between the two, so every position crosses here, one
 line at a time: only the lines a position sits on are ever looked at.
+
+A byte the client sent that is not UTF-8 arrives as the lone surrogate U+DC80-U+DCFF of the
+same value (see `server._Frames`): the client counts it as one character, one UTF-16 unit and
+one byte, and so does every count here.
 """
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable
 
 from lsprotocol import types
@@ -17,12 +22,28 @@ from ..diagnostics import Span
 #: The line at a 0-based index, without its line break ('' past the end).
 LineAt = Callable[[int], str]
 
+#: The error handler that encodes text as the client holds it: a byte that was not UTF-8 as that
+#: byte, another lone surrogate (a JSON `\ud800`) as UTF-8 would if it could (three bytes).
+CLIENT_BYTES = "ody-client-bytes"
 _CODECS: dict[str, str] = {types.PositionEncodingKind.Utf8: "utf-8", types.PositionEncodingKind.Utf16: "utf-16-le"}
+_ERRORS = {"utf-8": CLIENT_BYTES, "utf-16-le": "surrogatepass"}  # a lone surrogate is one UTF-16 unit
 _WIDTH = {"utf-8": 1, "utf-16-le": 2}
+
+
+def _client_bytes(error: UnicodeError) -> tuple[bytes, int]:
+    assert isinstance(error, UnicodeEncodeError)
+    chunk = error.object[error.start:error.end]
+    return b"".join(bytes((ord(c) - 0xDC00,)) if 0xDC80 <= ord(c) <= 0xDCFF else c.encode("utf-8", "surrogatepass")
+                    for c in chunk), error.end
+
+
+codecs.register_error(CLIENT_BYTES, _client_bytes)
 
 
 def _units_utf8(char: str) -> int:
     code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8
+        return 1
     return 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
 
 
@@ -43,8 +64,7 @@ class Columns:
         if self._codec is None or line.isascii():
             return column
         head = line[:column]
-        # surrogatepass: a lone surrogate (from JSON `\ud800`) still counts, as one unit in UTF-16
-        return len(head.encode(self._codec, "surrogatepass")) // _WIDTH[self._codec] + column - len(head)
+        return len(head.encode(self._codec, _ERRORS[self._codec])) // _WIDTH[self._codec] + column - len(head)
 
     def to_points(self, line: str, units: int) -> int:
         """The client's units → code points, within the line; a unit inside a character

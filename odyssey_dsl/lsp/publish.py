@@ -1,20 +1,58 @@
-"""Diagnostics as the client shows them: the words of `ody lint`, in the client's positions."""
+"""Diagnostics as the client shows them: the words of `ody lint`, in the client's positions.
+
+A file is published after every keystroke, and a file with thousands of problems (a generated
+one, or one whose `\"\"\"` swallowed the rest) would cost tens of milliseconds to encode and
+send each time, for a list no one reads to the end: the editor gets the first `SHOWN` (errors
+first, then warnings, each in the order of the file) and one ODY208 at line 1 that counts the
+rest; `ody lint` still reports them all. Each diagnostic is encoded to JSON once, and kept
+while it and the lines it points at are unchanged: a publish is then a join of bytes, not
+thousands of protocol objects unstructured again by pygls.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 
 from lsprotocol import types
 
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import PROBLEMS_NOT_SHOWN, Diagnostic, Severity, Span, sort_key
 from .positions import Columns, LineAt
 
 _SEVERITY = {Severity.ERROR: types.DiagnosticSeverity.Error, Severity.WARNING: types.DiagnosticSeverity.Warning}
+SHOWN = 1000  # diagnostics published per file, besides the ODY208 that counts the others
+
+
+def shown(diagnostics: Sequence[Diagnostic], ignore: frozenset[str] = frozenset(),
+          limit: int = SHOWN) -> Sequence[Diagnostic]:
+    """The diagnostics an editor is sent: all, or the first `limit` (errors first: an error
+    at the end of the file must not hide behind warnings) and ODY208 at line 1 (unless
+    `ignore`, what is silenced there, names it)."""
+    if len(diagnostics) <= limit:
+        return diagnostics
+    errors = [d for d in diagnostics if d.is_error]
+    kept = errors[:limit]
+    if len(kept) < limit:
+        kept += [d for d in diagnostics if not d.is_error][:limit - len(kept)]
+    kept.sort(key=sort_key)
+    if PROBLEMS_NOT_SHOWN.code not in ignore:
+        hidden = len(diagnostics) - limit
+        hidden_errors = len(errors) - min(len(errors), limit)
+        kept.insert(0, PROBLEMS_NOT_SHOWN.at(
+            Span(1, 1, 1, 1), f"problems not shown here: {hidden:,} more (errors: {hidden_errors:,}, warnings: "
+            f"{hidden - hidden_errors:,}); the editor shows the first {limit:,}, errors first",
+            "run `ody lint` on the file to see them all"))
+    return kept
+
+
+def _message(diagnostic: Diagnostic) -> str:
+    """The help line follows the message, as in the terminal."""
+    return diagnostic.message if diagnostic.help is None else f"{diagnostic.message}\nhelp: {diagnostic.help}"
 
 
 def to_lsp(diagnostic: Diagnostic, uri: str, line_at: LineAt, columns: Columns) -> types.Diagnostic:
-    """One diagnostic; the help line follows the message, as in the terminal."""
-    message = diagnostic.message if diagnostic.help is None else f"{diagnostic.message}\nhelp: {diagnostic.help}"
+    """One diagnostic as a protocol object (for a code action's context)."""
+    message = _message(diagnostic)
     related = [
         types.DiagnosticRelatedInformation(types.Location(uri, columns.range(line_at, r.span)), r.message)
         for r in diagnostic.related
@@ -29,23 +67,39 @@ def to_lsp(diagnostic: Diagnostic, uri: str, line_at: LineAt, columns: Columns) 
     )
 
 
+def _range(columns: Columns, line_at: LineAt, span: Span) -> dict[str, dict[str, int]]:
+    found = columns.range(line_at, span)
+    return {"start": {"line": found.start.line, "character": found.start.character},
+            "end": {"line": found.end.line, "character": found.end.character}}
+
+
+def encoded(diagnostic: Diagnostic, uri: str, line_at: LineAt, columns: Columns) -> bytes:
+    """`to_lsp`'s diagnostic as the JSON pygls would send (ASCII), built without protocol objects."""
+    item: dict[str, object] = {"range": _range(columns, line_at, diagnostic.span), "message": _message(diagnostic),
+                               "severity": _SEVERITY[diagnostic.severity].value, "code": diagnostic.code,
+                               "source": "ody"}
+    if diagnostic.related:
+        item["relatedInformation"] = [{"location": {"uri": uri, "range": _range(columns, line_at, r.span)},
+                                       "message": r.message} for r in diagnostic.related]
+    return json.dumps(item, separators=(",", ":")).encode("ascii")
+
+
 class Converter:
-    """Converts a file's diagnostics for each publish, reusing the previous publish's LSP
-    objects while a diagnostic and the lines it points at are unchanged: between keystrokes
-    almost all are, and building protocol objects costs far more than looking them up."""
+    """Encodes a file's diagnostics for each publish, reusing the previous publish's JSON
+    while a diagnostic and the lines it points at are unchanged: between keystrokes almost all
+    are, and encoding costs far more than looking them up."""
 
     def __init__(self) -> None:
-        self._last: dict[tuple[object, ...], types.Diagnostic] = {}
+        self._last: dict[tuple[object, ...], bytes] = {}
 
-    def convert(self, diagnostics: Iterable[Diagnostic], uri: str, line_at: LineAt,
-                columns: Columns) -> list[types.Diagnostic]:
-        now: dict[tuple[object, ...], types.Diagnostic] = {}
+    def convert(self, diagnostics: Iterable[Diagnostic], uri: str, line_at: LineAt, columns: Columns) -> list[bytes]:
+        now: dict[tuple[object, ...], bytes] = {}
         out = []
         for diagnostic in diagnostics:
             span = diagnostic.span
             key = (diagnostic, line_at(span.line - 1), line_at(span.end_line - 1),
                    *(line_at(r.span.line - 1) + "\n" + line_at(r.span.end_line - 1) for r in diagnostic.related))
-            found = now.get(key) or self._last.get(key) or to_lsp(diagnostic, uri, line_at, columns)
+            found = now.get(key) or self._last.get(key) or encoded(diagnostic, uri, line_at, columns)
             now[key] = found
             out.append(found)
         self._last = now

@@ -17,13 +17,15 @@ string for a position, null) gets the JSON-RPC error Invalid params, a body that
 gets Parse error, a request after `shutdown` gets Invalid request. The messages are read with
 the framing of the LSP specification (headers are case-insensitive, Content-Type may follow);
 input that is not that framing stops the server with exit status 1, for the editor to start
-it again, rather than reading on out of step with the client (see `_Frames`).
+it again, rather than reading on out of step with the client (see `_Frames`). Bytes that are
+not UTF-8 inside a document's text are kept, as what `ody lint` would report (`_readable`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import io
 import json
 import logging
@@ -44,6 +46,7 @@ from pygls.protocol.language_server import lsp_method
 
 from .._support.numbers import whole_number
 from ..checks import Checked
+from ..diagnostics import NOT_UTF8
 from .actions import code_actions
 from .completion import TRIGGERS, Context, complete
 from .document import LiveDocument
@@ -52,11 +55,10 @@ from .formatting import format_edits
 from .hints import inlay_hints
 from .hover import hover_at
 from .positions import Columns
-from .project import path_of, project_for
-from .publish import Converter
+from .project import CONFIG_FILES, Projects, path_of
+from .publish import Converter, shown
 from .symbols import Encoded, encode, flat, outline
 
-CONFIG_FILES = ("ody.toml", "pyproject.toml")
 OUTLINE_YIELD = 0.02  # seconds an outline request lets the changes behind it be applied first
 MAX_HEADER_LINE = 4096  # bytes: a longer header line is not LSP framing
 MAX_BODY = 1 << 28  # bytes (256 MiB): a longer message is a framing error, not a buffer to allocate
@@ -165,7 +167,32 @@ class _Frames(io.RawIOBase):
         body = self.source.read(length)
         if len(body) < length:
             raise _FramingError(f"the input ended inside a message ({len(body)} of {length} bytes)")
+        return _readable(body)
+
+
+_BAD_BYTE = re.compile(r"(\\*)([\udc80-\udcff])")  # the backslashes before a byte that is not UTF-8
+
+
+def _readable(body: bytes) -> bytes:
+    """The body with each byte that is not UTF-8 inside a JSON string written as the escape
+    `\\udcXX`: JSON-RPC wants UTF-8, but an editor may send a buffer's bytes as they are (Neovim
+    does, for a file that is not UTF-8), and dropping the change would leave every later edit
+    applied to a stale copy. The string then holds the lone surrogate U+DCXX for that byte
+    (Python's surrogateescape), which the document replaces by U+FFFD for parsing and reports
+    as `ody lint` reports the byte on disk (ODY006), while positions count it as the client
+    does, one character. A bad byte outside a string, or right after a `\\`, is left as it is:
+    the body is not JSON, and is answered so."""
+    try:
+        body.decode("utf-8")
         return body
+    except UnicodeDecodeError:
+        pass
+
+    def escaped(match: re.Match[str]) -> str:
+        slashes, byte = match.groups()
+        return match[0] if len(slashes) % 2 else f"{slashes}\\u{ord(byte):04x}"
+
+    return _BAD_BYTE.sub(escaped, body.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
 
 
 class _FramingError(Exception):
@@ -204,9 +231,11 @@ class _Protocol(LanguageServerProtocol):
         if not isinstance(result, Encoded) or self.writer is None:
             super()._send_data(data)
             return
-        self._write(b'{"jsonrpc":"2.0","id":%s,"result":%s}' % (json.dumps(data.id).encode("ascii"), result.body))
+        self.write_json(b'{"jsonrpc":"2.0","id":%s,"result":%s}' % (json.dumps(data.id).encode("ascii"), result.body))
 
-    def _write(self, body: bytes) -> None:
+    def write_json(self, body: bytes) -> None:
+        """Send a message already encoded (a publish whose diagnostics were encoded one by one,
+        see `publish.Converter`)."""
         assert self.writer is not None  # set by `start_io` before any message is read
         self.writer.write(_frame(body))
 
@@ -214,7 +243,7 @@ class _Protocol(LanguageServerProtocol):
         """Send the JSON-RPC error response to request `msg_id` (None: to a message whose id
         could not be read)."""
         error = {"jsonrpc": "2.0", "id": msg_id, "error": {"code": int(code), "message": message}}
-        self._write(json.dumps(error).encode("ascii"))
+        self.write_json(json.dumps(error).encode("ascii"))
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         """pygls raises when a message's params do not fit its method, and for a request that
@@ -275,6 +304,7 @@ class OdyServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("ody", _version(), protocol_cls=_Protocol)
         self.files: dict[str, OpenFile] = {}
+        self.projects = Projects()
         self.columns = Columns()
         self.inlay_hints_on = True
 
@@ -294,27 +324,39 @@ class OdyServer(LanguageServer):
 
     def open(self, uri: str, text: str, version: int | None) -> None:
         path = path_of(uri)
-        project = project_for(path)
+        project = self.projects.get(path)
         for problem in project.problems:
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=problem))
         self.files[uri] = OpenFile(uri, LiveDocument(text, path, project.settings), version)
+        # A large file's records and nodes (millions of objects, none in a cycle) live as long
+        # as it is open: out of the collector's generations, a full collection that falls
+        # during an edit walks only what was made since, not all of them (hundreds of ms).
+        gc.freeze()
         self.publish(uri)
 
     def publish(self, uri: str) -> None:
         """Send the file's diagnostics now (none once it is closed): after every change, with
-        no debounce, since the incremental check makes a change cost milliseconds."""
+        no debounce, since the incremental check makes a change cost milliseconds; at most
+        `publish.SHOWN` of them."""
         file = self.files.get(uri)
         diagnostics = [] if file is None else file.converter.convert(
-            file.live.diagnostics, uri, file.live.line, self.columns)
-        version = file.version if file is not None else None
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, diagnostics, version))
+            shown(file.live.diagnostics, file.live.silenced(1)), uri, file.live.line, self.columns)
+        version = b"" if file is None or file.version is None else b'"version":%d,' % file.version
+        assert isinstance(self.protocol, _Protocol)
+        self.protocol.write_json(b'{"jsonrpc":"2.0","method":"%s","params":{"uri":%s,%s"diagnostics":[%s]}}' % (
+            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS.encode("ascii"), json.dumps(uri).encode("ascii"), version,
+            b",".join(diagnostics)))
 
-    def reload_projects(self) -> None:
-        """A configuration file changed: check again the files whose settings changed."""
+    def reload_projects(self) -> set[str]:
+        """A configuration file may have changed: check again (and publish) the open files whose
+        settings changed; returns their URIs."""
+        reopened = set()
         for uri, file in list(self.files.items()):
-            project = project_for(file.live.path)
+            project = self.projects.get(file.live.path)
             if project.settings != file.live.settings:
                 self.open(uri, file.live.text, file.version)
+                reopened.add(uri)
+        return reopened
 
     def supports(self, capability: str) -> bool:
         """Whether the client states this capability (a dotted path, as pygls spells it)."""
@@ -379,6 +421,9 @@ def build() -> OdyServer:
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     @guarded(none)
     def watched(ls: OdyServer, params: types.DidChangeWatchedFilesParams) -> None:
+        """Read every configuration again, even one whose stamp looks unchanged (two writes
+        within the file system's timestamp granularity)."""
+        ls.projects.forget()
         ls.reload_projects()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -422,9 +467,12 @@ def build() -> OdyServer:
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     @guarded(none)
     def did_save(ls: OdyServer, params: types.DidSaveTextDocumentParams) -> None:
-        """Images may have appeared or changed on disk since the last edit."""
+        """Images may have appeared or changed on disk since the last edit, and configuration
+        files too: a client that cannot watch them (or whose watcher missed a change) still
+        gets a changed ody.toml applied to every open file at the next save of any screenplay."""
+        reopened = ls.reload_projects()
         file = ls.files.get(params.text_document.uri)
-        if file is not None:
+        if file is not None and file.uri not in reopened:
             file.live.recheck()
             ls.publish(file.uri)
 
@@ -526,7 +574,9 @@ def _format(ls: OdyServer, uri: str, lines: tuple[int, int] | None) -> list[type
     file = ls.files.get(uri)
     if file is None:
         return None
-    edits = format_edits(file.live.text, file.live.settings.line_width, ls.columns, lines)
+    # bytes that are not UTF-8 would come back as lone surrogates: `ody fmt` refuses them too
+    readable = not any(d.code == NOT_UTF8.code for d in file.live.diagnostics)
+    edits = format_edits(file.live.text, file.live.settings.line_width, ls.columns, lines) if readable else None
     if edits is None:
         ls.log("ody: not formatted: the file has syntax errors (ODY001-ODY006); fix them first",
                types.MessageType.Info)
