@@ -578,7 +578,7 @@ def _format(ls: OdyServer, uri: str, lines: tuple[int, int] | None) -> list[type
     readable = not any(d.code == NOT_UTF8.code for d in file.live.diagnostics)
     edits = format_edits(file.live.text, file.live.settings.line_width, ls.columns, lines) if readable else None
     if edits is None:
-        ls.log("ody: not formatted: the file has syntax errors (ODY001-ODY006); fix them first",
+        ls.log("ody: not formatted: the file has syntax errors (ODY0xx codes); fix them first",
                types.MessageType.Info)
     return edits
 
