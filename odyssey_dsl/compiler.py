@@ -123,7 +123,9 @@ def decode(data: bytes) -> tuple[str, list[Diagnostic]]:
     found = sniff(data)
     if found is not None:
         return "", [NOT_UTF8.at(Span(1, 1, 1, 2), *found)]
-    text = data.decode("utf-8-sig", errors="replace")
+    # One U+FFFD per bad byte (Python's "replace" makes one of a cut multi-byte sequence):
+    # editors count each such byte as one character, and columns must agree with them.
+    text = data.decode("utf-8-sig", errors="surrogateescape").translate(_ONE_PER_BYTE)
     prefix = data[:bad].decode("utf-8-sig")
     line, column = position(prefix, len(prefix))
     more = len(_bad_lines(data)) - 1
@@ -134,6 +136,7 @@ def decode(data: bytes) -> tuple[str, list[Diagnostic]]:
     )]
 
 
+_ONE_PER_BYTE = {0xDC80 + byte: 0xFFFD for byte in range(128)}  # surrogateescape's stand-ins
 _SAVE_AS_UTF8 = "save it as UTF-8 (most editors offer the encoding in “Save as”)"
 _IMAGE_HELP = 'a screenplay is a text file; an image is used from one: `@0 start "..." image "picture.png"`'
 _DOCUMENT_HELP = "save it as plain text (UTF-8) from the word processor, or paste its text into a new `.ody` file"

@@ -371,3 +371,14 @@ def test_one_drafting_mistake_is_one_diagnostic_whose_safe_fix_gives_what_was_me
     assert after == meant
     same_compile(after, meant)
     assert isinstance(parse(written).items[0], (Cue, Directive, Invalid))
+
+
+def test_each_unreadable_byte_is_one_character_as_editors_count_it() -> None:
+    """A cut multi-byte sequence used to become one U+FFFD, so that on its line `ody lint`'s
+    columns after it differed from an editor's, which counts each byte."""
+    from odyssey_dsl.compiler import decode
+
+    text, found = decode(b'@0 start "a\xe2\x82b" bogus\n@3s end\n')
+    assert text == '@0 start "a\ufffd\ufffdb" bogus\n@3s end\n' and [d.code for d in found] == ["ODY006"]
+    text, _ = decode(b"@0 start \"\xf0\x9f\x90\" \xff\n")  # a cut 4-byte sequence, a lone byte
+    assert text == '@0 start "\ufffd\ufffd\ufffd" \ufffd\n'
