@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from odyssey_dsl import Span, compile_text, syntax
 from odyssey_dsl.checks import Checked
+from odyssey_dsl.compiler import decode
 from odyssey_dsl.config import Settings
 from odyssey_dsl.lsp import document as live_module
 from odyssey_dsl.lsp.document import LiveDocument, Placed
@@ -134,6 +135,12 @@ def assert_same(live: LiveDocument, text: str) -> None:
     assert [live.line(i) for i in range(live.line_count)] == lines_of(text)
     on_disk = text.encode("utf-8", CLIENT_BYTES) if re.search("[\udc80-\udcff]", text) else text
     fresh = compile_text(on_disk, path=live.path, settings=live.settings, embed_images=False)
+    assert live.diagnostics == fresh.diagnostics
+    if isinstance(on_disk, bytes) and decode(on_disk)[0] == "":
+        # Taken for a binary file (not UTF-8, and a NUL on its first line, or an image's first
+        # bytes): both report that one ODY006 and nothing else. The compiler reads no statement;
+        # the editor keeps the lines it is editing, whose views are then not compared.
+        return
     first, last = live.line_count // 3 + 1, live.line_count // 2 + 1
     assert live.items_between(first, last) == [i for i in fresh.document.items if touches(i.span, first, last)]
     assert live.timed_between(first, last) == [t for s in fresh.checked.scripts for t in s.cues

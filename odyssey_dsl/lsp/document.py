@@ -464,19 +464,20 @@ class LiveDocument:
 
     def _regap(self, bound: int) -> None:
         """min-gap changed, and `bound` is the larger of its old and new value: run the rules
-        again on the cues less than `bound` after the cue they are compared with. The progress
-        does not depend on min-gap, and the cue rules read it only to judge that gap (the
-        differential tests change min-gap at random to hold them to it): any other cue is
-        judged alike under both values, and 20,000 cues need not be stepped again."""
+        again on the cues less than `bound` after the cue they are compared with, and on those
+        that settle an ODY102 left pending above them (its suggested time keeps min-gap), each
+        on until the progress is what it was. The progress does not depend on min-gap otherwise
+        (the differential tests change min-gap at random to hold the rules to it): any other
+        cue is judged alike under both values, and 20,000 cues need not be stepped again."""
         records, kinds = self._records, self._kinds
-        firsts: dict[int, Cue | None] = {}  # each script's first cue, by its head
-        for index in [i for i, r in enumerate(records) if r.gap is not None and r.gap < bound]:
-            head = max(kinds.rfind(b"S", 0, index), kinds.rfind(b"H", 0, index))
-            if head not in firsts:
-                firsts[head] = self._cue(self._first_cue(head))
-            progress = records[index - 1].progress if index - 1 > head else None
-            self._step(index, progress or Progress(), self._cue(index), self._cue(self._last_cue(head + 1, index)),
-                       firsts[head])
+
+        def judged_by_gap(index: int) -> bool:
+            record, before = records[index], records[index - 1].progress if index > 0 else None
+            return ((record.gap is not None and record.gap < bound)
+                    or (kinds[index] in _CUES and before is not None and before.pending is not None))
+
+        for index in [i for i in range(len(records)) if judged_by_gap(i)]:
+            self._fold(index, index + 1)
 
     def _restep_starts(self, head: int, start: int, first: Cue | None) -> None:
         """A second `start` points at the script's first cue, which may have changed or moved:
