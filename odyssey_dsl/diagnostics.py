@@ -188,9 +188,8 @@ INVALID_TIME = _declare("ODY003", "invalid-time", _E, "invalid time", _UNSAFE)
 UNKNOWN_KEYWORD = _declare("ODY004", "unknown-keyword", _E, "unknown action or directive", _SAFE)
 INVALID_ESCAPE = _declare("ODY005", "invalid-escape", _E, "invalid escape sequence", _SAFE)
 NOT_UTF8 = _declare("ODY006", "not-utf8", _E, "the file is not valid UTF-8")
-# Mistakes a writer makes while drafting (issue 11: ODY007 curly quotes, ODY008 inner quotes, ODY009 `//`).
-# The line is read as the writer meant it (the statement still counts), with one error whose
-# fix writes it so.
+# Drafting mistakes whose meaning is evident: the line is read as the writer meant it (the
+# statement still counts), with one error whose fix writes it so.
 CURLY_QUOTES = _declare("ODY007", "curly-quotes", _E, "curly quotes around a string", _SAFE,
                         message="curly quotes are not string quotes",
                         help='write the string between straight double quotes: `{fixed}`')
@@ -199,7 +198,6 @@ QUOTE_IN_STRING = _declare("ODY008", "quote-in-string", _E, "a `\"` inside a str
                            help="escape the inner quotes: `{fixed}`")
 SLASH_COMMENT = _declare("ODY009", "slash-comment", _E, "a comment written with `//`", _SAFE,
                          message="comments start with `#`", help="write `#` instead of `//`")
-
 # What the screenplay says.
 MISSING_START = _declare("ODY101", "missing-start", _E, "a script must begin with `start` at 0", _UNSAFE)
 CUE_OUT_OF_ORDER = _declare("ODY102", "cue-out-of-order", _E, "cue not later than the cue before it", _UNSAFE)
@@ -220,22 +218,18 @@ UNKNOWN_SUPPRESSION = _declare("ODY204", "unknown-suppression", _W, "unknown cod
 TAB_IN_PROMPT = _declare("ODY205", "tab-in-prompt", _W, "tab character in a prompt", silenceable=True,
                          message="this prompt has a tab character: it is sent as `\\t`",
                          help="write spaces instead, or `\\t` where a tab is meant")
-# Warnings about what a script costs (issue 11: ODY206 the last gap, ODY207 a cropped image).
+# Warnings about what a script costs.
 LONG_LAST_GAP = _declare("ODY206", "long-last-gap", _W, "`end` far later than the gaps before it", _UNSAFE,
                          silenceable=True)
 IMAGE_CROPPED = _declare("ODY207", "image-cropped", _W, "image of the other orientation: it will be cropped",
                          silenceable=True)
-
 # Only `ody check`, on JSON scripts.
 INVALID_JSON = _declare("ODY301", "invalid-json", _E, "invalid JSON")
 NOT_A_SCRIPT = _declare("ODY302", "not-a-script", _E, "not a script: unexpected JSON shape")
-
-# Only `ody check`: JSON timestamps that look like seconds (issue 11: ODY303).
 TIMESTAMPS_IN_SECONDS = _declare("ODY303", "timestamps-in-seconds", _W, "timestamps that look like seconds",
                           silenceable=True, message="these timestamps look like seconds: timestamps are in milliseconds",
                           help="multiply them by 1000 ({last} seconds is {last_ms})")
-
-# Only the editor (issue 11: ODY010 a file over max-bytes, ODY208 the cap on what is published).
+# Only the editor: a file over max-bytes (`ody lint` refuses it, exit 2), the cap on what is published.
 FILE_TOO_LARGE = _declare("ODY010", "file-too-large", _E, "file larger than max-bytes")
 PROBLEMS_NOT_SHOWN = _declare("ODY208", "problems-not-shown", _W, "more problems than the editor shows",
                               silenceable=True)

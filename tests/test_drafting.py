@@ -1,4 +1,4 @@
-"""Mistakes a writer makes while drafting (issue 11, sections 1 and 3): each is one diagnostic
+"""Mistakes a writer makes while drafting: each is one diagnostic
 in a writer's words, the line is still read as meant, and its safe fix writes what was meant.
 
 Curly quotes around a string (ODY007), a `"` inside a string (ODY008), `//` comments (ODY009),

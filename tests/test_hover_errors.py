@@ -1,4 +1,4 @@
-"""A hover on the time of a line with an error still says when it is (issue 11), over stdio."""
+"""A hover on the time of a line with an error still says when it is, over stdio."""
 
 from __future__ import annotations
 
