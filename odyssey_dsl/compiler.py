@@ -116,7 +116,8 @@ def decode(data: bytes) -> tuple[str, list[Diagnostic]]:
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as error:
-        bad = error.start
+        bad = error.start  # counted after the BOM, which utf-8-sig drops first
+    body = data.removeprefix(codecs.BOM_UTF8)
     for name, bom in _WIDE_BOMS:
         if data.startswith(bom):
             return "", [NOT_UTF8.at(Span(1, 1, 1, 2), f"the file is {name}, not UTF-8", _SAVE_AS_UTF8)]
@@ -125,13 +126,13 @@ def decode(data: bytes) -> tuple[str, list[Diagnostic]]:
         return "", [NOT_UTF8.at(Span(1, 1, 1, 2), *found)]
     # One U+FFFD per bad byte (Python's "replace" makes one of a cut multi-byte sequence):
     # editors count each such byte as one character, and columns must agree with them.
-    text = data.decode("utf-8-sig", errors="surrogateescape").translate(_ONE_PER_BYTE)
-    prefix = data[:bad].decode("utf-8-sig")
+    text = body.decode("utf-8", errors="surrogateescape").translate(_ONE_PER_BYTE)
+    prefix = body[:bad].decode("utf-8")
     line, column = position(prefix, len(prefix))
     more = len(_bad_lines(data)) - 1
     tail = f" (and on {more} more line{'s' if more > 1 else ''})" if more > 0 else ""
     return text, [NOT_UTF8.at(
-        Span(line, column, line, column + 1), f"the file is not valid UTF-8: byte 0x{data[bad]:02x} cannot be read{tail}",
+        Span(line, column, line, column + 1), f"the file is not valid UTF-8: byte 0x{body[bad]:02x} cannot be read{tail}",
         "save the file as UTF-8; unreadable bytes are shown as �",
     )]
 

@@ -382,3 +382,14 @@ def test_each_unreadable_byte_is_one_character_as_editors_count_it() -> None:
     assert text == '@0 start "a\ufffd\ufffdb" bogus\n@3s end\n' and [d.code for d in found] == ["ODY006"]
     text, _ = decode(b"@0 start \"\xf0\x9f\x90\" \xff\n")  # a cut 4-byte sequence, a lone byte
     assert text == '@0 start "\ufffd\ufffd\ufffd" \ufffd\n'
+
+
+@pytest.mark.parametrize(("data", "text", "column", "byte"), [
+    (b"\xef\xbb\xbfab\xff\n", "ab\ufffd\n", 3, "0xff"),  # a BOM, then a bad byte: used to raise
+    (b"\xef\xbb\xbf\xef\xbb\xbf\xff\n", "\ufeff\ufffd\n", 2, "0xff"),  # used to blame the second BOM's 0xef
+])
+def test_a_bad_byte_after_a_bom_is_placed_after_it(data: bytes, text: str, column: int, byte: str) -> None:
+    from odyssey_dsl.compiler import decode
+
+    read, (found,) = decode(data)
+    assert read == text and found.span[:2] == (1, column) and f"byte {byte} cannot" in found.message

@@ -465,3 +465,11 @@ def test_structural_edits_that_were_easy_to_get_wrong(monkeypatch: pytest.Monkey
                                                       changes: list[tuple[tuple[int, int], tuple[int, int], str]]) -> None:
     monkeypatch.setattr(live_module, "_SHADOWED", 1)
     edited(text, *changes)
+
+
+def test_a_line_read_after_a_bom_is_read_again_when_a_line_comes_above_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the random edits: records set aside by a cascade were taken back one line
+    down, still read without the BOM that only the first line drops."""
+    monkeypatch.setattr(live_module, "_SHADOWED", 1)
+    edited("@@@", ((0, 0), (0, 0), "\udcff"), ((0, 0), (0, 0), "\ufeff"), ((0, 0), (0, 0), "@"), ((0, 0), (0, 1), ""),
+           ((0, 0), (0, 0), "min-gap 3s\n"), ((0, 8), (0, 10), "0"))

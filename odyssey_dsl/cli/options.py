@@ -99,26 +99,16 @@ def _matches(incomplete: str, patterns: tuple[str, ...]) -> list[str]:
     import os
     from fnmatch import fnmatchcase
 
+    from .._support.listing import entries
+
     folder, slash, start = incomplete.rpartition("/")
     prefix = folder + slash
-    try:
-        with os.scandir(os.path.expanduser(prefix or ".")) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
-    except OSError:
-        return []
-    found = []
-    for entry in entries:
-        if not entry.name.startswith(start) or (entry.name.startswith(".") and not start.startswith(".")):
-            continue
-        try:
-            is_dir = entry.is_dir()
-        except OSError:
-            continue
-        if is_dir:
-            found.append(prefix + entry.name + "/")
-        elif any(fnmatchcase(entry.name.lower(), pattern.lower()) for pattern in patterns):
-            found.append(prefix + entry.name)
-    return found
+
+    def wanted(name: str) -> bool:
+        return any(fnmatchcase(name.lower(), pattern.lower()) for pattern in patterns)
+
+    return [prefix + name + ("/" if is_dir else "")
+            for name, is_dir in entries(os.path.expanduser(prefix or "."), start, wanted)]
 
 
 def checking_options(fn: F) -> F:

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from lsprotocol import types
 
+from .._support.listing import entries
 from ..images import is_data_url
 from ..syntax import Comment, Cue, Directive, Invalid, Item
 from ..times import TimeError, parse_time
@@ -169,22 +170,8 @@ def _paths(context: Context, typed: str, start: int) -> list[types.CompletionIte
     if context.base_dir is None or is_data_url(typed) or "\\" in typed:
         return []
     folder, _, name = typed.rpartition("/")
-    try:
-        entries = list(os.scandir(context.base_dir / folder if folder else context.base_dir))
-    except (OSError, ValueError):
-        return []
-    items = []
-    for entry in sorted(entries, key=lambda e: e.name)[:_MOST_PATHS]:
-        if entry.name.startswith(".") and not name.startswith("."):
-            continue
-        try:
-            is_dir = entry.is_dir()
-        except OSError:
-            continue
-        if is_dir:
-            items.append(context.item(entry.name + "/", types.CompletionItemKind.Folder,
-                                      start + len(typed) - len(name), order=0))
-        elif os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES:
-            items.append(context.item(entry.name, types.CompletionItemKind.File,
-                                      start + len(typed) - len(name), order=1))
-    return items
+    found = entries(context.base_dir / folder if folder else context.base_dir, "." if name.startswith(".") else "",
+                    lambda file: os.path.splitext(file)[1].lower() in IMAGE_SUFFIXES, _MOST_PATHS)
+    at = start + len(typed) - len(name)
+    return [context.item(entry + "/", types.CompletionItemKind.Folder, at, order=0) if is_dir
+            else context.item(entry, types.CompletionItemKind.File, at, order=1) for entry, is_dir in found]

@@ -476,8 +476,17 @@ class LiveDocument:
             return ((record.gap is not None and record.gap < bound)
                     or (kinds[index] in _CUES and before is not None and before.pending is not None))
 
+        firsts: dict[int, Cue | None] = {}  # each script's first cue, by its head
         for index in [i for i in range(len(records)) if judged_by_gap(i)]:
-            self._fold(index, index + 1)
+            head = max(kinds.rfind(b"S", 0, index), kinds.rfind(b"H", 0, index))
+            if head not in firsts:
+                firsts[head] = self._cue(self._first_cue(head))
+            was = records[index].progress
+            progress = records[index - 1].progress if index - 1 > head else None
+            progress = self._step(index, progress or Progress(), self._cue(index),
+                                  self._cue(self._last_cue(head + 1, index)), firsts[head])
+            if progress != was and index + 1 < len(records):  # what it leaves pending changed: on
+                self._fold(index + 1, index + 1)
 
     def _restep_starts(self, head: int, start: int, first: Cue | None) -> None:
         """A second `start` points at the script's first cue, which may have changed or moved:
@@ -654,12 +663,12 @@ _FLAGS = ("_kinds", "_noisy", "_open", "_imaged", "_tall")  # the indexes kept b
 
 class _Shadow:
     """Records a cascade replaced, to the end of the file, with their indexes, each record's
-    first line (from the first's), the text they were made from (`tail`, to the end) and the
-    options they were judged with (min-gap, whether the file has scenes)."""
+    first line (from the first's, which was on line `first`), the text they were made from
+    (`tail`, to the end) and the options they were judged with (min-gap, whether the file has scenes)."""
 
     def __init__(self, records: list[_Record], offsets: list[int], flags: list[bytes], tail: list[str],
-                 judged: tuple[int, bool]) -> None:
-        self.records, self.offsets, self.tail, self.judged = records, offsets, tail, judged
+                 judged: tuple[int, bool], first: int) -> None:
+        self.records, self.offsets, self.tail, self.judged, self.first = records, offsets, tail, judged, first
         self._kinds, self._noisy, self._open, self._imaged, self._tall = flags
         self.starts = {offset: index for index, offset in enumerate(offsets)}
 
@@ -672,7 +681,7 @@ class _Shadow:
         tail = (raw[:lo] + old_lines + raw[lo + count:])[before[0] - 1:]  # the text before the edit, from the first
         offsets = [line - before[0] for line in before]
         return cls(live._records[r0:r1], offsets, [bytes(getattr(live, n)[r0:r1]) for n in _FLAGS], tail,
-                   (live._options.min_gap_ms, live._has_scenes))
+                   (live._options.min_gap_ms, live._has_scenes), before[0])
 
     def taken(self, raw: list[str], pos: int) -> tuple[_Shadow, int] | None:
         """(self, the record to take back from), when the text from 1-based line `pos` to the
@@ -681,6 +690,8 @@ class _Shadow:
         index = self.starts.get(offset)
         if index is None or raw[pos - 1:] != self.tail[offset:]:
             return None
+        if (self.first + offset == 1) != (pos == 1) and raw[pos - 1].startswith("\ufeff"):
+            return None  # a BOM is dropped on the first line only: the record would read otherwise
         return self, index
 
 
