@@ -290,12 +290,9 @@ def data_url_size(ref: str) -> tuple[int, int] | None:
 
 def size_of(path: pathlib.Path) -> tuple[int, int] | None:
     """(width, height) of an image file as it is shown, read from its header; None when it
-    cannot be read or told."""
-    try:
-        with path.open("rb") as file:
-            return image_size(file.read(SIZE_BYTES))
-    except (OSError, ValueError):
-        return None
+    cannot be read or told (read as every image is, so a FIFO or a folder is never opened)."""
+    read = _read_image(path, SIZE_BYTES)
+    return None if isinstance(read, ImageProblem) else image_size(read[1])
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:

@@ -56,6 +56,23 @@ def test_gitignore_nested_and_negated(tmp_path: Path) -> None:
     assert found(tmp_path) == ["a.ody", "act1/keep.old.ody", "act1/top-only.ody", "act2/local.ody"]
 
 
+@pytest.mark.parametrize("kind", ["fifo", "zero", "link", "huge"])
+def test_a_gitignore_that_is_not_a_small_regular_file_is_passed_over(tmp_path: Path, kind: str) -> None:
+    """A cloned repository may hold one: a FIFO blocked the walk, a link to /dev/zero ended in
+    MemoryError. Passed over as git passes over a link; its folder is walked as if it had none."""
+    ignore = tmp_path / ".gitignore"
+    if kind == "fifo":
+        os.mkfifo(ignore)
+    elif kind == "zero":
+        ignore.symlink_to("/dev/zero")
+    elif kind == "link":
+        ignore.symlink_to(write(tmp_path / "rules.txt", "a.ody\n"))
+    else:
+        write(ignore, "a.ody\n" + "#" * (1 << 20))
+    write(tmp_path / "a.ody")
+    assert found(tmp_path) == ["a.ody"]
+
+
 def test_gitignores_above_the_folder_apply_up_to_the_repository_root(tmp_path: Path) -> None:
     write(tmp_path / ".gitignore", "*.ody\n")  # above the repository: not ours to read
     repo = tmp_path / "repo"

@@ -540,3 +540,23 @@ def test_a_path_starting_with_a_tilde_starts_from_the_home_folder(tmp_path: path
     assert image_path("~", base) == tmp_path / "home"
     assert image_path("~x.png", base) == base / "~x.png"  # a file whose name begins with `~`
     assert image_path("pics/x.png", base) == base / "pics" / "x.png"
+
+
+def test_an_image_that_is_a_fifo_never_blocks_lint_or_the_editor(tmp_path: pathlib.Path) -> None:
+    """The cropped-image rule read the picture's header without the checks every other read
+    makes: `ody lint` and the editor blocked on a FIFO. Run in subprocesses, with a timeout,
+    so that a regression fails instead of hanging the suite."""
+    import subprocess
+    import sys
+
+    os.mkfifo(tmp_path / "pipe.png")
+    (tmp_path / "s.ody").write_text('@0 start "a cat" image "pipe.png"\n@3s end\n', encoding="utf-8")
+    lint = subprocess.run([sys.executable, "-m", "odyssey_dsl", "lint", "s.ody"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert lint.returncode == 1 and "image path is not a regular file: pipe.png" in lint.stdout
+    editor = ("from pathlib import Path; from odyssey_dsl.config import Settings; "
+              "from odyssey_dsl.lsp.document import LiveDocument; "
+              "d = LiveDocument(Path('s.ody').read_text(), Path('s.ody').resolve(), Settings()); "
+              "print(sorted({x.code for x in d.diagnostics}))")
+    live = subprocess.run([sys.executable, "-c", editor], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert live.returncode == 0 and live.stdout.strip() == "['ODY107']", live.stderr

@@ -473,3 +473,13 @@ def test_a_line_read_after_a_bom_is_read_again_when_a_line_comes_above_it(monkey
     monkeypatch.setattr(live_module, "_SHADOWED", 1)
     edited("@@@", ((0, 0), (0, 0), "\udcff"), ((0, 0), (0, 0), "\ufeff"), ((0, 0), (0, 0), "@"), ((0, 0), (0, 1), ""),
            ((0, 0), (0, 0), "min-gap 3s\n"), ((0, 8), (0, 10), "0"))
+
+
+def test_a_cropped_image_is_silenced_in_the_editor_as_in_lint(tmp_path: Path) -> None:
+    """The image rules' warnings skipped the editor's silencing: `# ody: ignore[ODY207]` and the
+    ignore setting hid ODY207 from `ody lint` but not from the editor."""
+    (tmp_path / "wide.png").write_bytes(png_bytes(40, 10))
+    text = '@0 start "a" image "wide.png"\n@3s end\n'
+    assert [d.code for d in edited(text, path=tmp_path / "t.ody").diagnostics] == ["ODY207"]
+    assert edited(text.replace('png"', 'png"  # ody: ignore[image-cropped]'), path=tmp_path / "t.ody").diagnostics == ()
+    assert edited(text, ignore=frozenset({"ODY207"}), path=tmp_path / "t.ody").diagnostics == ()

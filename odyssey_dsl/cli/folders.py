@@ -19,11 +19,13 @@ when there is a `.gitignore` or an `exclude` to apply.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterator
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from .._support.reads import read_at_most
 from ..config import ConfigError, Settings, config_in, load_settings, read_settings
 from ..errors import OdyError
 
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 #: Folders never searched (besides hidden ones): environments, build output, caches.
 SKIPPED = frozenset({"venv", ".venv", "build", "node_modules", "__pycache__"})
 GITIGNORE = ".gitignore"
+_MOST_GITIGNORE = 1 << 20  # bytes: a .gitignore larger than this is not one anyone wrote
 
 
 class _Rules(NamedTuple):
@@ -81,14 +84,17 @@ def _understood(line: str) -> bool:
 
 
 def _gitignore(folder: str) -> _Rules | None:
-    """The rules of `folder`'s own `.gitignore`, if it has a readable one."""
+    """The rules of `folder`'s own `.gitignore`, if it has a readable one: a regular file (not
+    a link, as git reads it; a FIFO would block, `/dev/zero` never end) of at most 1 MiB."""
     path = os.path.join(folder, GITIGNORE)
     try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
         with open(path, "rb") as f:
-            text = f.read().decode("utf-8", errors="replace")
+            data = read_at_most(f, _MOST_GITIGNORE)
     except OSError:  # none (the usual case), or unreadable: git passes it over too
         return None
-    return _rules(folder, text.splitlines())
+    return None if data is None else _rules(folder, data.decode("utf-8", errors="replace").splitlines())
 
 
 def _above(root: str) -> list[_Rules]:

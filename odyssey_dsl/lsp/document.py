@@ -581,11 +581,14 @@ class LiveDocument:
 
     def _unsilenced(self, found: list[Diagnostic]) -> list[Diagnostic]:
         """`found` without the warnings the ignore setting or their statement's comment silence."""
-        return [d for d in found if d.is_error or (d.code not in self._silenced and d.code not in
-                                                   self._records[bisect_right(self._firsts, d.span.line) - 1].codes)]
+        def commented(d: Diagnostic) -> frozenset[str]:
+            index = bisect_right(self._firsts, d.span.line) - 1
+            return self._records[index].codes if index >= 0 else frozenset()
+
+        return [d for d in found if d.is_error or (d.code not in self._silenced and d.code not in commented(d))]
 
     def _image_rules(self) -> list[Diagnostic]:
-        """ODY107, looked up again on every change: files come and go on disk."""
+        """ODY107 and ODY207, looked up again on every change: files come and go on disk."""
         found: list[Diagnostic] = []
         base = self.path.parent if self.path is not None else Path.cwd()
         index = self._imaged.find(1, max(_find(self._kinds, _HEADS), 0))  # cues above the first scene: no script
@@ -620,7 +623,7 @@ class LiveDocument:
             index = self._noisy.find(1, index + 1)
         scripts = self._scripts()
         found += self._unsilenced([*self._option_diagnostics, *self._scene_rules(scripts), *self._script_rules(scripts)])
-        found += self._image_rules()
+        found += self._unsilenced(self._image_rules())
         found += (d for d in self._setting_extras if d.code not in self._silenced)
         if self._bad.find(1) >= 0:
             text, self._not_utf8 = decode(self.text.encode("utf-8", CLIENT_BYTES))
