@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .diagnostics import printable
+
 BREAK = re.compile(r"\r\n|\r|\n")
 _KEEPING = re.compile(r"(\r\n|\r|\n)")
 
@@ -47,6 +49,7 @@ def unified_diff(before: str, after: str, name: str, label: str) -> str:
     each line with its own line break; a last line without one is marked."""
     import difflib  # only --diff needs it
 
+    name = printable(name)  # a file's name may hold a terminal escape
     lines = difflib.unified_diff([x for x in split_keeping(before) if x], [x for x in split_keeping(after) if x],
                                  f"{name}\t(original)", f"{name}\t({label})")
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"

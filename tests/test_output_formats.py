@@ -154,3 +154,12 @@ def test_file_names_with_control_characters_are_escaped_in_text_formats(tree: Pa
         out = ody("lint", "--format", fmt, "bell\x07.ody", cwd=tree).stdout
         assert "bell\\x07.ody" in out and "\x07" not in out, fmt
     assert json.loads(ody("lint", "--format", "json", "bell\x07.ody", cwd=tree).stdout)[0]["file"] == "bell\x07.ody"
+
+
+def test_file_names_with_control_characters_are_escaped_by_fix_diff_and_fmt(tree: Path) -> None:
+    """The lines `--fix`, `--diff` and `fmt --check` write about a file named it raw."""
+    (tree / "bell\x07.ody").write_text('orientation landscpe\n@0   start "a"\n@3s end\n', encoding="utf-8")
+    runs = [ody("lint", "--diff", "bell\x07.ody", cwd=tree), ody("fmt", "--check", "bell\x07.ody", cwd=tree),
+            ody("fmt", "--diff", "bell\x07.ody", cwd=tree), ody("lint", "--fix", "bell\x07.ody", cwd=tree)]
+    for done in runs:
+        assert "bell\\x07.ody" in done.stdout + done.stderr and "\x07" not in done.stdout + done.stderr, done.args

@@ -16,7 +16,7 @@ import click
 from .. import report
 from .._support.files import write_atomic
 from ..compiler import SourceError, decode
-from ..diagnostics import Diagnostic, sort_key
+from ..diagnostics import Diagnostic, printable, sort_key
 from ..errors import EXIT_FAIL, EXIT_OK, EXIT_SYNTAX, EXIT_USAGE
 from ..fmt import NORMALIZE_TIMES, FormatError, format_text
 from ..lines import unified_diff
@@ -66,7 +66,7 @@ def command(files: tuple[str, ...], check: bool, diff: bool, line_width: int | N
             before = data.decode("utf-8")  # valid UTF-8 here; a BOM shows as a removed character
             sys.stdout.buffer.write(unified_diff(before, new, item.name, "formatted").encode("utf-8"))
         elif check and output != data:
-            click.echo(f"would reformat {item.name}")
+            click.echo(f"would reformat {printable(item.name)}")
         elif not (check or diff):
             if item.path is None:
                 sys.stdout.buffer.write(output)

@@ -19,7 +19,7 @@ import click
 
 from ..compiler import SourceError, compile_streamed, decode
 from ..config import Settings
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, printable
 from ..errors import EXIT_FAIL, EXIT_OK
 from ..lines import unified_diff
 from ..report import Report
@@ -100,7 +100,7 @@ def _fix_each(files: tuple[str, ...], flags: Flags, stdin_name: str | None, fmt:
         if done.text != before:
             changed += 1
             fixed += len(done.applied)
-            click.echo(f"{item.name}: {'would fix' if dry else 'fixed'} {_what(a.diagnostic for a in done.applied)}",
+            click.echo(f"{printable(item.name)}: {'would fix' if dry else 'fixed'} {_what(a.diagnostic for a in done.applied)}",
                        err=True)
         if dry and done.text != before:
             sys.stdout.write(unified_diff(bom + before, bom + done.text, item.name, "fixed"))
