@@ -112,6 +112,9 @@ async def test_max_bytes_counts_bytes_as_on_disk_and_lint_refuses_the_same_file(
     (only,) = await diagnostics(client, uri)
     assert only.code == "ODY010" and only.severity == types.DiagnosticSeverity.Error
     assert only.message.startswith("the file is too large to check: 41 bytes is over the 40 byte limit")
+    options = types.FormattingOptions(tab_size=4, insert_spaces=True)  # not read, so not formatted either
+    identifier = types.TextDocumentIdentifier(uri)
+    assert await client.text_document_formatting_async(types.DocumentFormattingParams(identifier, options)) is None
     path.write_text(text + "# éééééé \n", encoding="utf-8")
     lint = subprocess.run([*SERVER[:-1], "lint", str(path)], capture_output=True, text=True, env=ENV, timeout=60)
     assert lint.returncode == 2 and "41 bytes is over the 40 byte limit" in lint.stderr

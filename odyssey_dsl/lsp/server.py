@@ -46,7 +46,7 @@ from pygls.protocol.language_server import lsp_method
 
 from .._support.numbers import whole_number
 from ..checks import Checked
-from ..diagnostics import NOT_UTF8
+from ..diagnostics import FILE_TOO_LARGE, NOT_UTF8
 from .actions import code_actions
 from .completion import TRIGGERS, Context, complete
 from .document import LiveDocument
@@ -574,11 +574,15 @@ def _format(ls: OdyServer, uri: str, lines: tuple[int, int] | None) -> list[type
     file = ls.files.get(uri)
     if file is None:
         return None
-    # bytes that are not UTF-8 would come back as lone surrogates: `ody fmt` refuses them too
-    readable = not any(d.code == NOT_UTF8.code for d in file.live.diagnostics)
-    edits = format_edits(file.live.text, file.live.settings.line_width, ls.columns, lines) if readable else None
+    # `ody fmt` refuses these too: bytes that are not UTF-8 would come back as lone surrogates,
+    # and a file over max-bytes is not read at all
+    refused = next((d for d in file.live.diagnostics if d.code in (NOT_UTF8.code, FILE_TOO_LARGE.code)), None)
+    if refused is not None:
+        ls.log(f"ody: not formatted: {refused.message}", types.MessageType.Info)
+        return None
+    edits = format_edits(file.live.text, file.live.settings.line_width, ls.columns, lines)
     if edits is None:
-        ls.log("ody: not formatted: the file has syntax errors (ODY0xx codes); fix them first",
+        ls.log("ody: not formatted: the file has syntax errors (ODY001-ODY009); fix them first",
                types.MessageType.Info)
     return edits
 
