@@ -387,10 +387,12 @@ def _kept_lines(inner: str, width: int) -> list[str]:
 
 
 def _wrap(body: str, width: int) -> list[str]:
-    """`body` wrapped greedily at single spaces to `width` per line (a longer word alone)."""
+    """`body` wrapped greedily at single spaces to `width` per line (a longer word alone). A
+    word beginning with `@` stays on the line before: a line of a long string that begins
+    with `@` would begin a cue."""
     lines: list[str] = []
     for word in _BREAK.split(body):
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
+        if lines and (len(lines[-1]) + 1 + len(word) <= width or word.startswith("@")):
             lines[-1] += " " + word
         else:
             lines.append(word)

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from test_properties import GRAMMAR, REALISTIC
 
-from odyssey_dsl import Compilation, parse
+from odyssey_dsl import Compilation, compile_text, parse
 from odyssey_dsl.cli import main
 from odyssey_dsl.diagnostics import SYNTAX_CODES
 from odyssey_dsl.fmt import INDENT, TIME_COLUMN, FormatError, format_text
@@ -478,3 +478,13 @@ def test_the_documented_example() -> None:
     docs = (Path(__file__).parent.parent / "docs" / "language.md").read_text(encoding="utf-8")
     before, after = re.findall(r"^```ody\n(.*?)^```", docs[docs.index("\n## Formatting\n"):], re.S | re.M)[:2]
     assert assert_formats(before) == after
+
+
+def test_wrapping_never_starts_a_line_with_an_at_word_and_keeps_the_writers_breaks() -> None:
+    """A long line wrapped before `@tags` would begin a cue: the result was refused and the
+    whole prompt fell back to one line far over the width, losing the writer's line breaks."""
+    text = ('@0 start """\n    A cat watches the street from the window sill while the rain falls on @tags and'
+            ' @more words here\n    second line\n"""\n@3s end\n')
+    out = format_text(text, line_width=40)
+    assert "    second line\n" in out and not any(line.lstrip().startswith("@t") for line in out.splitlines())
+    assert compile_text(out).ok and compile_text(out).script_json() == compile_text(text).script_json()
