@@ -331,6 +331,8 @@ class OdyServer(LanguageServer):
         # A large file's records and nodes (millions of objects, none in a cycle) live as long
         # as it is open: out of the collector's generations, a full collection that falls
         # during an edit walks only what was made since, not all of them (hundreds of ms).
+        # Garbage in cycles is collected first: frozen, it could never be freed.
+        gc.collect()
         gc.freeze()
         self.publish(uri)
 
