@@ -163,3 +163,11 @@ def test_file_names_with_control_characters_are_escaped_by_fix_diff_and_fmt(tree
             ody("fmt", "--diff", "bell\x07.ody", cwd=tree), ody("lint", "--fix", "bell\x07.ody", cwd=tree)]
     for done in runs:
         assert "bell\\x07.ody" in done.stdout + done.stderr and "\x07" not in done.stdout + done.stderr, done.args
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_fmt_with_a_machine_format_writes_one_document(tree: Path, fmt: str) -> None:
+    """Its plain-words summary used to follow the document on stderr, so no tool could read it."""
+    (tree / "broken.ody").write_text('@0 start "a\n', encoding="utf-8")
+    done = ody("fmt", "--check", "--format", fmt, "broken.ody", cwd=tree)
+    assert done.returncode == 3 and json.loads(done.stderr)

@@ -77,7 +77,7 @@ def command(files: tuple[str, ...], check: bool, diff: bool, line_width: int | N
                     outcome.unreadable(SourceError(f"{item.name}: cannot write it ({error.strerror or error})"))
     sys.stdout.flush()
     outcome.finish()
-    if named:
+    if named and fmt == "human":  # the machine formats are one document on stderr: no words after it
         click.echo(_summary(counts, dry=check or diff), err=True)
     if outcome.io_error:
         sys.exit(EXIT_USAGE)
