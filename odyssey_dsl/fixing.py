@@ -1,5 +1,4 @@
-"""Applying the fixes diagnostics carry to a text: `ody lint --fix` and, one round at a time,
-an editor's "fix all".
+"""Applying the fixes diagnostics carry to a text, in rounds: `ody lint --fix`.
 
 Pure: text and diagnostics in, new text and what was applied out; the caller reads, checks
 and writes. Positions are those of `diagnostics.Span` (1-based lines and columns in code

@@ -56,7 +56,7 @@ _BREAK = re.compile(r"(?<!\s) (?!\s)")
 
 
 class FormatError(Exception):
-    """The text has syntax errors (the ODY0xx codes): it is never rewritten, because a line that
+    """The text has syntax errors (ODY001–ODY009): it is never rewritten, because a line that
     cannot be read cannot be laid out without guessing what it meant."""
 
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
@@ -70,7 +70,7 @@ class FormatError(Exception):
 def format_text(text: str, *, line_width: int = 100, normalize_times: str | None = None) -> str:
     """The canonical layout of a screenplay (UTF-8 str in, str out, `\\n` line ends, one final
     newline; no text at all for a file without statements or comments). Raises FormatError
-    (with .diagnostics: the syntax diagnostics) when the text has syntax errors (the ODY0xx codes):
+    (with .diagnostics: the syntax diagnostics) when the text has syntax errors (ODY001–ODY009):
     such a file is never rewritten. `normalize_times` is None (keep times as written),
     "absolute" or "relative"."""
     if normalize_times not in (None, *NORMALIZE_TIMES):

@@ -46,6 +46,7 @@ def test_explain_without_a_rule_lists_them_all(tmp_path: Path) -> None:
     assert listing.returncode == 0 and len(rows) == len(CODES)
     assert rows[3].split() == ["ODY004", "unknown-keyword", "error", "fix:", "safe", "unknown", "action", "or", "directive"]
     assert rows[[r.split()[0] for r in rows].index("ODY201")].split()[:3] == ["ODY201", "short-gap", "warning"]
+    assert [r.split()[0] for r in rows] == sorted(CODES)  # by number, whatever the declaration order
 
 
 @pytest.mark.parametrize(("asked", "hint"), [("ODY1O3", "ODY103"), ("cue-out-of-ordr", "cue-out-of-order"), ("xyzzy", None)])

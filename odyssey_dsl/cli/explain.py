@@ -35,7 +35,7 @@ def command(rule: str | None, fmt: str) -> None:
     list every rule."""
     pages = _pages()
     if rule is None:
-        chosen = list(CODES.values())
+        chosen = sorted(CODES.values(), key=lambda d: d.code)  # declared by family, listed by number
     else:
         found = lookup(rule.strip())
         if found is None:
