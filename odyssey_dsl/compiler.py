@@ -196,10 +196,11 @@ def _signature(data: bytes) -> tuple[str, str] | None:
 def _bad_lines(data: bytes) -> set[int]:
     """The lines holding bytes that are not UTF-8: their syntax errors are that one mistake."""
     text = data.decode("utf-8-sig", errors="surrogateescape")
-    return {position(text, m.start())[0] for m in _ESCAPED.finditer(text)}
+    return {position(text, m.start())[0] for m in UNREADABLE.finditer(text)}
 
 
-_ESCAPED = re.compile("[\udc80-\udcff]+")
+#: A byte that was not UTF-8, as `surrogateescape` (and an editor's text, `lsp.positions`) keeps it.
+UNREADABLE = re.compile("[\udc80-\udcff]")
 
 
 def compile_text(

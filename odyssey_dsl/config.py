@@ -23,6 +23,8 @@ from .errors import OdyError
 
 _ODY_TOML = "ody.toml"
 _PYPROJECT = "pyproject.toml"
+#: The files settings are read from (an editor watches them).
+CONFIG_NAMES = (_ODY_TOML, _PYPROJECT)
 _CODE_RE = re.compile(r"ODY\d{3}", re.IGNORECASE)
 _LINE_WIDTH_RANGE = range(20, 1001)
 
@@ -272,14 +274,21 @@ def _exclude(path: pathlib.Path, name: str, value: Any) -> tuple[str, ...]:
     """Gitignore-style patterns (gitignore's rules, through pathspec: imported only here)."""
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
         raise ConfigError(path, f'{name} must be a list of patterns like "drafts/" or "*.old.ody"')
-    from pathspec import GitIgnoreSpec
-
     for item in value:
-        try:
-            GitIgnoreSpec.from_lines([item])
-        except ValueError:
-            raise ConfigError(path, f"{name} has {_show(item)}, which is not a gitignore-style pattern") from None
+        if not is_pattern(item):
+            raise ConfigError(path, f"{name} has {_show(item)}, which is not a gitignore-style pattern")
     return tuple(value)
+
+
+def is_pattern(line: str) -> bool:
+    """Whether gitignore's rules (pathspec's reading of them) understand `line`."""
+    from pathspec import GitIgnoreSpec  # only when a pattern is there to read
+
+    try:
+        GitIgnoreSpec.from_lines([line])
+    except ValueError:
+        return False
+    return True
 
 
 _VALIDATORS: dict[str, Callable[[pathlib.Path, str, Any], Any]] = {

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .._support.reads import read_at_most
-from ..config import ConfigError, Settings, config_in, load_settings, read_settings
+from ..config import ConfigError, Settings, config_in, is_pattern, load_settings, read_settings
 from ..errors import OdyError
 
 if TYPE_CHECKING:
@@ -70,17 +70,7 @@ def _rules(base: str, lines: list[str]) -> _Rules:
     try:
         return _Rules(base, GitIgnoreSpec.from_lines(lines))
     except ValueError:  # pathspec refuses a pattern (`!` alone, a trailing `\`): keep the others
-        return _Rules(base, GitIgnoreSpec.from_lines([line for line in lines if _understood(line)]))
-
-
-def _understood(line: str) -> bool:
-    from pathspec import GitIgnoreSpec
-
-    try:
-        GitIgnoreSpec.from_lines([line])
-    except ValueError:
-        return False
-    return True
+        return _Rules(base, GitIgnoreSpec.from_lines([line for line in lines if is_pattern(line)]))
 
 
 def _gitignore(folder: str) -> _Rules | None:

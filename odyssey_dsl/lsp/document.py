@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import NamedTuple, cast, overload
 
 from ..checks import Checked, Script
-from ..compiler import decode, too_large
+from ..compiler import UNREADABLE, decode, too_large
 from ..config import Settings
 from ..diagnostics import FILE_TOO_LARGE, SYNTAX_CODES, UNTERMINATED_STRING, Diagnostic, Span, sort_key
 from ..lines import split_keeping
@@ -73,7 +73,6 @@ _STATEMENTS = b"TCAI"  # what belongs to a script
 _OTHERS = b"TCSAH"  # what directives must come before
 _BREAKS = b"AI"
 _CUE_RUN = re.compile(b"[TC]")
-_BAD_BYTE = re.compile("[\udc80-\udcff]")  # a byte the client sent that was not UTF-8
 
 
 class Placed(NamedTuple):
@@ -141,7 +140,7 @@ class LiveDocument:
     def _rebuild(self, text: str) -> None:
         self._raw = split_keeping(text)
         self._text: str | None = text
-        self._bad = bytearray(map(_is_bad, self._raw)) if _BAD_BYTE.search(text) else bytearray(len(self._raw))
+        self._bad = bytearray(map(_is_bad, self._raw)) if UNREADABLE.search(text) else bytearray(len(self._raw))
         self._size = _size(text)
         self._parse_all()
 
@@ -391,7 +390,7 @@ class LiveDocument:
     def _readable(self, text: str, first: int) -> str:
         """`text`, which begins at 0-based line `first`, as the parser reads it: each byte that
         was not UTF-8 as U+FFFD, as `ody lint` reads them from disk."""
-        return _BAD_BYTE.sub("\ufffd", text) if self._bad.find(1, first) >= 0 else text
+        return UNREADABLE.sub("\ufffd", text) if self._bad.find(1, first) >= 0 else text
 
     def _last(self, index: int) -> int:
         """The last line of record `index`, as the text is now."""
@@ -712,7 +711,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _is_bad(line: str) -> bool:
-    return not line.isascii() and _BAD_BYTE.search(line) is not None
+    return not line.isascii() and UNREADABLE.search(line) is not None
 
 
 def _size(text: str) -> int:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from pygls.uris import to_fs_path
 
-from ..config import ConfigError, Settings, load_settings
+from ..config import CONFIG_NAMES, ConfigError, Settings, load_settings
 from ..diagnostics import CODES, Severity
 
 
@@ -54,7 +54,6 @@ def project_for(path: Path | None) -> Project:
 
 
 #: The files a project's settings are read from, in each folder from the file's up to the root.
-CONFIG_FILES = ("ody.toml", "pyproject.toml")
 
 #: What the configuration files a folder's settings depend on look like on disk: (path, mtime,
 #: size, inode) of each that exists, from the folder up (a new ody.toml nearer the file counts).
@@ -65,7 +64,7 @@ def stamp(folder: Path) -> Stamp:
     """A few `stat` calls, no reading: cheap enough to take on every save."""
     found = []
     for candidate in (folder, *folder.parents):
-        for name in CONFIG_FILES:
+        for name in CONFIG_NAMES:
             try:
                 info = (candidate / name).stat()
             except OSError:

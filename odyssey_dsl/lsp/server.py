@@ -46,6 +46,7 @@ from pygls.protocol.language_server import lsp_method
 
 from .._support.numbers import whole_number
 from ..checks import Checked
+from ..config import CONFIG_NAMES
 from ..diagnostics import FILE_TOO_LARGE, NOT_UTF8
 from .actions import code_actions
 from .completion import TRIGGERS, Context, complete
@@ -55,7 +56,7 @@ from .formatting import format_edits
 from .hints import inlay_hints
 from .hover import hover_at
 from .positions import Columns
-from .project import CONFIG_FILES, Projects, path_of
+from .project import Projects, path_of
 from .publish import Converter, shown
 from .symbols import Encoded, encode, flat, outline
 
@@ -414,7 +415,7 @@ def build() -> OdyServer:
     @guarded(none)
     def initialized(ls: OdyServer, params: types.InitializedParams) -> None:
         if ls.supports("workspace.did_change_watched_files.dynamic_registration"):
-            watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_FILES]
+            watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_NAMES]
             ls.client_register_capability(types.RegistrationParams([types.Registration(
                 id="ody-config", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                 register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers),
