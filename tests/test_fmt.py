@@ -242,7 +242,8 @@ def literal(draw: st.DrawFn, value: str, newline: str) -> str:
         return '"' + "".join(f"\\u{int.from_bytes(units[i:i + 2], 'little'):04x}" for i in range(0, len(units), 2)) + '"'
     if form == "folded":
         body = quote(value)[1:-1]
-        pieces = re.split(r"(?<![ \t]) (?![ \t])", body)
+        # a line of a `"""` string that begins with `@` would begin a cue: the writer escapes it
+        pieces = ["\\u0040" + p[1:] if p.startswith("@") else p for p in re.split(r"(?<![ \t]) (?![ \t])", body)]
         breaks = [draw(st.sampled_from([" ", newline + "    ", newline, " " + newline + "\t "])) for _ in pieces]
         raw = '"""' + draw(st.sampled_from(["", newline + "  "])) + "".join(
             p + b for p, b in zip(pieces, [*breaks[:-1], ""])) + draw(st.sampled_from(["", newline])) + '"""'
