@@ -402,7 +402,7 @@ def _wrap(body: str, width: int) -> list[str]:
 def _long(lines: list[str]) -> str | None:
     """`lines` as a `\"\"\"` literal, indented; None when there are none, or when the text
     begins or ends with whitespace (folding would strip it, or leave it at the end of a line)."""
-    if not lines or not lines[0] or lines[0][0].isspace() or lines[-1][-1].isspace():
+    if not lines or not lines[0] or not lines[-1] or lines[0][0].isspace() or lines[-1][-1].isspace():
         return None
     return '"""\n' + "".join(INDENT + line + "\n" for line in lines) + '"""'
 

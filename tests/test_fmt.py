@@ -489,3 +489,10 @@ def test_wrapping_never_starts_a_line_with_an_at_word_and_keeps_the_writers_brea
     out = format_text(text, line_width=40)
     assert "    second line\n" in out and not any(line.lstrip().startswith("@t") for line in out.splitlines())
     assert compile_text(out).ok and compile_text(out).script_json() == compile_text(text).script_json()
+
+
+def test_a_prompt_whose_fold_would_end_on_an_empty_line_stays_on_one_line() -> None:
+    """Found by the decompile round trip at 5,000 examples: a long prompt ending in a space,
+    wrapped to the width, left an empty last line, and fmt raised IndexError."""
+    text = '@0 start "' + "0" * 54 + "\\u001f" * 7 + ' "\n@3s end\n'
+    assert assert_formats(text) == '@0  start "' + "0" * 54 + "\\u001f" * 7 + ' "\n@3s end\n'
