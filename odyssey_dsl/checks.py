@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Generic, NamedTuple, TypeVar
 
+from .config import DEFAULT_MAX_DURATION_MS
 from .diagnostics import Diagnostic, Span
-from .rules.directives import DEFAULT_MAX_DURATION_MS, DEFAULT_MIN_GAP_MS, JUDGING, Options, applied, directives, opens_body
+from .rules.directives import DEFAULT_MIN_GAP_MS, JUDGING, Options, applied, directives, opens_body
 from .rules.images import check_images
 from .rules.registry import Timed
 from .rules.scenes import SceneLines

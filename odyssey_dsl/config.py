@@ -27,6 +27,8 @@ _PYPROJECT = "pyproject.toml"
 CONFIG_NAMES = (_ODY_TOML, _PYPROJECT)
 _CODE_RE = re.compile(r"ODY\d{3}", re.IGNORECASE)
 _LINE_WIDTH_RANGE = range(20, 1001)
+#: Odyssey's documented default limit per stream: a longer script is warned about (ODY202).
+DEFAULT_MAX_DURATION_MS = 150_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +39,7 @@ class Settings:
     strict: bool = False
     line_width: int = 100
     max_bytes: int = 64 * 1024 * 1024
-    # Odyssey's documented default limit per stream: a longer script is warned about (ODY202).
-    max_duration_ms: int = 150_000
+    max_duration_ms: int = DEFAULT_MAX_DURATION_MS
     # Patterns of files and folders that commands walking folders pass over (gitignore-like).
     exclude: tuple[str, ...] = ()
     source: pathlib.Path | None = None

@@ -21,9 +21,9 @@ from pathlib import Path
 from .api.request import ACTION_KEYS, ACTIONS, ENTRY_KEYS, REQUEST_KEYS, SOURCES
 from .checks import DEFAULT_MIN_GAP_MS, Timed, check_images, check_script, suppress
 from .compiler import decode
+from .config import DEFAULT_MAX_DURATION_MS
 from .diagnostics import SHORT_GAP, TIMESTAMPS_IN_SECONDS, Diagnostic, Span, closest, shown, sort_key
 from .jsonpos import GROUPS, JsonProblem, Lines, Node, expand, member_value, read
-from .rules.directives import DEFAULT_MAX_DURATION_MS
 from .syntax import Cue, Document, Text, Time
 from .times import MAX_MS
 

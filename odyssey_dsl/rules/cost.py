@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from ..config import DEFAULT_MAX_DURATION_MS
 from ..diagnostics import LONG_LAST_GAP, LONG_SCRIPT, Diagnostic, Fix
 from ..syntax import Cue
 from ..times import format_ms, parse_time
-from .directives import DEFAULT_MAX_DURATION_MS
 from .registry import ScriptEnd, Timed, on_script_end
 from .timing import gap
 

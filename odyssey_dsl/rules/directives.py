@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
+from ..config import DEFAULT_MAX_DURATION_MS
 from ..diagnostics import DIRECTIVE_PROBLEM, Diagnostic, Fix, Related, closest, shown
 from ..syntax import Comment, Cue, Directive, Invalid, Item, Scene, Text, Word
 from ..times import TimeError, parse_time
@@ -13,8 +14,6 @@ from .registry import on_directives
 from .scenes import scene_like
 
 DEFAULT_MIN_GAP_MS = 3000
-#: Odyssey's stream-duration documentation gives streams a default limit of 150 seconds.
-DEFAULT_MAX_DURATION_MS = 150_000
 #: The directives whose values the rules on cues and scripts read while a file is checked.
 JUDGING = ("min-gap", "max-duration", "orientation")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
+from ..config import DEFAULT_MAX_DURATION_MS
 from ..diagnostics import (
     CUE_AFTER_END,
     MISSING_END,
@@ -29,7 +30,7 @@ from ..diagnostics import (
 )
 from ..syntax import Cue, Time
 from ..times import format_ms
-from .directives import DEFAULT_MAX_DURATION_MS, DEFAULT_MIN_GAP_MS
+from .directives import DEFAULT_MIN_GAP_MS
 from .order import noticed, resolved, spell_ody
 from .registry import CueStep, Progress, ScriptEnd, Timed, on_cue, on_script_end
 
