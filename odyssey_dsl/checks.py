@@ -16,16 +16,19 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Generic, NamedTuple, TypeVar
 
+from . import includes
+from .compose import Composer, Prompt
 from .config import DEFAULT_MAX_DURATION_MS
-from .diagnostics import Diagnostic, Span
-from .rules.directives import DEFAULT_MIN_GAP_MS, JUDGING, Options, applied, directives, opens_body
+from .diagnostics import INCLUDE_PROBLEM, Diagnostic, Related, Span
+from .includes import Resolver
+from .rules.directives import DEFAULT_MIN_GAP_MS, JUDGING, Options, applied, directives, opens_body, options_of
 from .rules.images import check_images
 from .rules.registry import Timed
 from .rules.scenes import SceneLines
 from .rules.suppression import comment_codes, lone_suppression, setting_codes, suppress
 from .rules.timing import ScriptRun, check_script
 from .spool import Spool
-from .syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene
+from .syntax import Comment, Cue, Define, Directive, Document, Include, Invalid, Item, Scene, Style
 
 __all__ = [
     "DEFAULT_MIN_GAP_MS", "Checked", "Checker", "Options", "Script", "Timed", "check", "check_images", "check_script",
@@ -36,15 +39,18 @@ T = TypeVar("T")
 
 # Where a diagnostic stands among others at the same place (line, column, code): the order in
 # which the stages of `check` used to gather them, then the order they were produced in.
-SYNTAX, DIRECTIVES, SCENES, SCRIPTS, COMMENTS, LONE, SETTING, EMBED = range(8)
+SYNTAX, DIRECTIVES, SCENES, SCRIPTS, COMMENTS, LONE, SETTING, EMBED, COMPOSE = range(9)
 _STAGE = 1 << 48
 
 
 class Script(NamedTuple):
-    """One script: the whole file, or one scene of a batch."""
+    """One script: the whole file, or one scene of a batch; each cue's prompt as sent (see
+    compose.py) and the options of its variant groups (none: one script)."""
 
     scene: Scene | None
     cues: tuple[Timed, ...]
+    prompts: tuple[Prompt, ...] = ()
+    groups: tuple[tuple[str, ...], ...] = ()
 
     @property
     def name(self) -> str | None:
@@ -56,6 +62,7 @@ class Checked(NamedTuple):
     scripts: tuple[Script, ...]
     has_scenes: bool
     diagnostics: tuple[Diagnostic, ...]
+    library: bool = False  # header lines only: valid on its own, nothing to compile
 
 
 class LateOptions(Exception):
@@ -77,7 +84,9 @@ class Checker(Generic[T]):
     """Every rule over a file's items, fed in order (`add`), then `finish`.
 
     The diagnostics go to `spool` (sorted when read; pickled when `compact`); each script's
-    cues, turned by `keep` into what the caller needs (None: nothing), to `scripts`. The cues
+    cues, turned by `keep` (given the cue and its prompt as sent) into what the caller needs
+    (None: nothing), to `scripts`, and its variant groups to `groups`. `path` is the file's
+    (for its includes, read through `resolver`; None: nothing is included). The cues
     above the first scene line are judged as the file's one script until a scene line shows
     they are not one.
     `options` are the file's, when known before reading it (None: the defaults);
@@ -85,8 +94,9 @@ class Checker(Generic[T]):
     setting, for a file without `max-duration`."""
 
     def __init__(self, base_dir: Path | None, ignore: frozenset[str] = frozenset(), first_line: int = 1,
-                 options: Options | None = None, keep: Callable[[Timed], T] | None = None,
-                 compact: bool = True, max_duration_ms: int = DEFAULT_MAX_DURATION_MS) -> None:
+                 options: Options | None = None, keep: Callable[[Timed, Prompt], T] | None = None,
+                 compact: bool = True, max_duration_ms: int = DEFAULT_MAX_DURATION_MS,
+                 path: Path | None = None, resolver: Resolver | None = None) -> None:
         self.base_dir, self.first_line, self._keep = base_dir, first_line, keep
         self.options = options or Options(max_duration_ms=max_duration_ms)
         self.max_duration_ms = max_duration_ms
@@ -101,6 +111,12 @@ class Checker(Generic[T]):
         self._named: set[str] = set()  # the directives whose first line was seen
         self._scenes = SceneLines()
         self.scripts: list[tuple[Scene | None, list[T]]] = []
+        self.groups: list[tuple[tuple[str, ...], ...]] = []
+        self._composer = Composer(lambda d: self._report(COMPOSE, d, filtered=d.file is None))
+        self._path, self._resolver = path, resolver
+        self._chain = (path.absolute(),) if path is not None else ()
+        self._ordered: list[Directive] = []  # every directive, included ones too, in order
+        self._header = self._titled = False  # a header line, a title was seen
         self._open_script(None)
 
     # --- feeding --------------------------------------------------------------------------------
@@ -121,11 +137,19 @@ class Checker(Generic[T]):
         if syntax:
             self.syntax(item.diagnostics)
         if isinstance(item, Directive):
-            self._directive(item)
+            self._header = True
+            self._titled = self._titled or item.name == "title"
+            self._directives.append(item)
+            self._directive(item, None)
+            return
+        if isinstance(item, (Define, Style, Include)):
+            self._header = True
+            self._header_line(item, None, self._path, None, self._chain)
             return
         if not self._opened and opens_body(item):
             self._opened = True
             self._directives.append(item)
+            self._composer.header_done()
         if self._scenes.add(item):
             assert isinstance(item, (Scene, Invalid))
             self._close_script()
@@ -142,8 +166,10 @@ class Checker(Generic[T]):
         """The rules on the whole file, once every item was added; the options it sets."""
         self._close_script()
         found: list[Diagnostic] = []
-        options = directives(self._directives, found, self.max_duration_ms)
+        directives(self._directives, found, self.max_duration_ms)
+        options = options_of(self._ordered, self.max_duration_ms)
         assert _judged(options) == _judged(self.options), "a late directive raises LateOptions"
+        self._composer.finish(self.library)
         self._report_all(DIRECTIVES, found)
         found = []
         self._scenes.run(found)
@@ -156,10 +182,18 @@ class Checker(Generic[T]):
     def has_scenes(self) -> bool:
         return bool(self._scenes.heads)
 
+    @property
+    def library(self) -> bool:
+        """Header lines and no cue, scene or title (a title names a screenplay): valid on its
+        own, included by screenplays."""
+        return self._header and not self._opened and not self._titled
+
     # --- the stages -------------------------------------------------------------------------------
 
-    def _directive(self, item: Directive) -> None:
-        self._directives.append(item)
+    def _directive(self, item: Directive, file: str | None) -> None:
+        """A directive of the file (`file` None) or of a file it includes: the options it sets."""
+        self._ordered.append(item)
+        self._composer.directive(item, file)
         if item.name in JUDGING and item.name not in self._named:
             self._named.add(item.name)
             options = applied(self.options, item, self.max_duration_ms)
@@ -172,8 +206,55 @@ class Checker(Generic[T]):
     def _script_run(self) -> ScriptRun:
         return ScriptRun(self.options.min_gap_ms, max_duration_ms=self.options.max_duration_ms)
 
+    def _header_line(self, item: Define | Style | Include, file: str | None, including: Path | None,
+                     label: str | None, chain: tuple[Path, ...]) -> None:
+        """A define, style, negative or include, of the file or of a file it includes."""
+        if isinstance(item, Define):
+            self._composer.define(item, file)
+        elif isinstance(item, Style):
+            self._composer.style(item, file)
+        elif self._resolver is None:
+            return
+        else:
+            if self._opened:
+                self._report(DIRECTIVES, INCLUDE_PROBLEM.at(
+                    item.keyword, "`include` comes after the first cue or scene",
+                    "includes go at the top of the file, with the directives", file=file), filtered=False)
+            self._include(item, file, including, label, chain)
+
+    def _include(self, item: Include, file: str | None, including: Path | None, label: str | None,
+                 chain: tuple[Path, ...]) -> None:
+        """An included file's lines, as if written at `item`; its own mistakes at its own lines."""
+        assert self._resolver is not None
+        read = includes.read(item, including, label, chain, self._resolver, file)
+        if isinstance(read, Diagnostic):
+            self._report(DIRECTIVES, read, filtered=False)
+            return
+        inner = read.label
+        stray = next((i for i in read.items if opens_body(i) or (isinstance(i, Directive) and i.name == "title")), None)
+        if stray is not None:
+            what = "a title" if isinstance(stray, Directive) else "cues or scenes"
+            self._report(DIRECTIVES, INCLUDE_PROBLEM.at(
+                item.path.span, f"an included file holds only header lines, and this one has {what}",
+                "keep the cues, scenes and title in the screenplay; include only defines, styles and directives",
+                related=(Related(stray.span, f"the first of them in `{inner}`", inner),), file=file), filtered=False)
+        found: list[Diagnostic] = []
+        directives(read.items, found, self.max_duration_ms)
+        for item_in in read.items:
+            if isinstance(item_in, Comment):
+                continue
+            found.extend(item_in.diagnostics)
+            if isinstance(item_in, Directive) and item_in.name != "title":
+                self._directive(item_in, inner)
+            elif isinstance(item_in, (Define, Style, Include)):
+                self._header_line(item_in, inner, read.path, inner, (*chain, read.path))
+        for d in found:
+            self._report(DIRECTIVES, d._replace(file=inner), filtered=False)
+
     def _open_script(self, head: Scene | Invalid | None) -> None:
         self._head, self._filled, self._broken = head, False, isinstance(head, Invalid)
+        if isinstance(head, Scene):
+            self._composer.scene()
         self._run = self._script_run()
         self._images: list[Timed] = []
         self._cues: list[T] = []
@@ -186,9 +267,10 @@ class Checker(Generic[T]):
         timed = self._run.add(cue, found)
         self._stepped = True
         self._report_all(SCRIPTS, found, self._head is None)
+        prompt = self._composer.prompt(cue) if cue is not None else None
         if timed is not None:
             if self._keep is not None:
-                self._cues.append(self._keep(timed))
+                self._cues.append(self._keep(timed, prompt))
             if timed.cue.image is not None and timed.cue.image.value is not None and self.base_dir is not None:
                 self._images.append(timed)
 
@@ -196,10 +278,14 @@ class Checker(Generic[T]):
         """The end of the open script: how it begins and ends, and its images. The cues above
         the first scene line make no script, and a scene line with no statement neither."""
         head = self._head
+        groups = self._composer.script_done(counted=not (head is None and self.has_scenes) and (
+            head is None or self._filled))
         if head is None and self.has_scenes:
             self._tentative = Spool(self._compact)
             return
         if head is not None and not self._filled:
+            return
+        if head is None and self.library:
             return
         found: list[Diagnostic] = []
         empty = Span(self.first_line, 1, self.first_line, 1) if head is None else None
@@ -209,6 +295,7 @@ class Checker(Generic[T]):
         self._report_all(SCRIPTS, found)
         self.spool.extend(self._tentative)
         self.scripts.append((head if isinstance(head, Scene) else None, self._cues))
+        self.groups.append(groups)
 
     def _report_all(self, stage: int, found: list[Diagnostic], tentative: bool = False) -> None:
         for d in found:
@@ -243,23 +330,26 @@ def run(make: Callable[[Options], Checker[T]], feed: Callable[[Checker[T]], None
 
 
 def check(document: Document, base_dir: Path | None, ignore: frozenset[str] = frozenset(),
-          max_duration_ms: int = DEFAULT_MAX_DURATION_MS) -> Checked:
+          max_duration_ms: int = DEFAULT_MAX_DURATION_MS, path: Path | None = None,
+          resolver: Resolver | None = None) -> Checked:
     """Every rule over a parsed file; `base_dir` resolves image paths (None: don't look);
-    `max_duration_ms` is the setting, for a file without `max-duration`.
+    `max_duration_ms` is the setting, for a file without `max-duration`; `path` and
+    `resolver` read the files it includes (None: includes are not read).
 
     The diagnostics come sorted by place (`sort_key`), as every output shows them."""
 
-    def feed(checker: Checker[Timed]) -> None:
+    def feed(checker: Checker[tuple[Timed, Prompt]]) -> None:
         checker.syntax(document.diagnostics)  # maybe not the items' own (see compiler.decode)
         for item in document.items:
             checker.add(item, syntax=False)
 
     checker, options = run(
-        lambda assumed: Checker(base_dir, ignore, document.first_line, assumed, _same, False, max_duration_ms), feed,
-        max_duration_ms)
-    scripts = tuple(Script(scene, tuple(cues)) for scene, cues in checker.scripts)
-    return Checked(options, scripts, checker.has_scenes, tuple(checker.spool))
+        lambda assumed: Checker(base_dir, ignore, document.first_line, assumed, _pair, False, max_duration_ms,
+                                path, resolver), feed, max_duration_ms)
+    scripts = tuple(Script(scene, tuple(t for t, _ in cues), tuple(p for _, p in cues), groups)
+                    for (scene, cues), groups in zip(checker.scripts, checker.groups, strict=True))
+    return Checked(options, scripts, checker.has_scenes, tuple(checker.spool), checker.library)
 
 
-def _same(timed: Timed) -> Timed:
-    return timed
+def _pair(timed: Timed, prompt: Prompt) -> tuple[Timed, Prompt]:
+    return timed, prompt

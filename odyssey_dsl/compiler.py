@@ -19,13 +19,15 @@ from typing import BinaryIO, NamedTuple
 from . import images
 from ._support.reads import read_at_most
 from .checks import Checked, Checker, Options, Timed, check, run
+from .compose import Prompt, ScriptName, Varying, combinations
 from .config import Settings
 from .diagnostics import IMAGE_PROBLEM, NOT_UTF8, SYNTAX_CODES, Diagnostic, Span, sort_key
 from .emit import Entry, request_json, script_json
 from .errors import OdyError
+from .includes import Resolver
 from .lines import position
 from .spool import Spool
-from .syntax import Comment, Document, iter_items, parse
+from .syntax import Comment, Document, Scene, iter_items, parse
 
 
 class SourceError(OdyError):
@@ -41,6 +43,7 @@ class Compilation(NamedTuple):
     checked: Checked
     diagnostics: tuple[Diagnostic, ...]
     scripts: tuple[tuple[Entry, ...], ...] | None  # None when there are errors
+    names: tuple[ScriptName, ...] | None = None  # which scene and variant each script is
 
     @property
     def options(self) -> Options:
@@ -48,7 +51,13 @@ class Compilation(NamedTuple):
 
     @property
     def batch(self) -> bool:
-        return self.checked.has_scenes
+        """Several scripts: scenes, or variants (one script per combination)."""
+        return self.checked.has_scenes or any(s.groups for s in self.checked.scripts)
+
+    @property
+    def library(self) -> bool:
+        """Header lines only (defines, styles, directives): nothing to compile on its own."""
+        return self.checked.library
 
     @property
     def ok(self) -> bool:
@@ -210,13 +219,18 @@ def compile_text(
     settings: Settings | None = None,
     embed_images: bool = True,
     check_images: bool = True,
+    resolver: Resolver | None = None,
 ) -> Compilation:
-    """Compile a screenplay; `path` names it for image paths (its folder) and messages.
+    """Compile a screenplay; `path` names it for image paths (its folder), its includes and
+    messages.
 
     With `embed_images`, image files become data URLs in the output; without, paths stay
     as written. `check_images=False` skips reading image files (the paths are still kept).
+    `resolver` reads the files it includes (default: from disk, relative to `path`), so that
+    a tool can serve the text of files not saved yet.
     """
     settings = settings or Settings()
+    resolver = resolver or file_resolver(settings.max_bytes)
     source, extra, bad_lines = _decoded(source)
     document = parse(source)
     if extra:
@@ -225,16 +239,29 @@ def compile_text(
         if not source:  # not UTF-8 at all: nothing else to say
             return Compilation(path, source, document, Checked(Options(), (), False, ()), tuple(extra), None)
     base = _base(path) if check_images else None
-    checked = check(document, base, settings.ignore, settings.max_duration_ms)
+    checked = check(document, base, settings.ignore, settings.max_duration_ms, path, resolver)
     diagnostics = list(checked.diagnostics)
-    scripts = None
-    if not any(d.is_error for d in diagnostics):
-        scripts, problems = _entries([s.cues for s in checked.scripts], base if embed_images else None)
+    scripts = names = None
+    if not any(d.is_error for d in diagnostics) and not checked.library:
+        made = [(s.scene, list(zip(s.cues, s.prompts, strict=True)), s.groups) for s in checked.scripts]
+        scripts, names, problems = _entries(made, base if embed_images else None)
         diagnostics += problems
     diagnostics.sort(key=sort_key)
     if any(d.is_error for d in diagnostics):
-        scripts = None
-    return Compilation(path, source, document, checked, tuple(diagnostics), scripts)
+        scripts = names = None
+    return Compilation(path, source, document, checked, tuple(diagnostics), scripts, names)
+
+
+def file_resolver(max_bytes: int) -> Resolver:
+    """Reads included files from disk: UTF-8 and at most `max_bytes`, as screenplays are."""
+
+    def resolve(path: Path) -> str:
+        text, problems = decode(read_source(path, max_bytes))
+        if problems:
+            raise SourceError(f"{path}: {problems[0].message}")
+        return text
+
+    return resolve
 
 
 class Streamed(NamedTuple):
@@ -247,10 +274,12 @@ class Streamed(NamedTuple):
     options: Options
     batch: bool
     scripts: tuple[tuple[Entry, ...], ...] | None
+    names: tuple[ScriptName, ...] | None = None
+    library: bool = False
 
 
 def compile_streamed(data: bytes, *, path: Path | None, settings: Settings, entries: bool,
-                     embed_images: bool = True) -> Streamed:
+                     embed_images: bool = True, resolver: Resolver | None = None) -> Streamed:
     """`compile_text` for the command line: each item is checked as it is parsed and let go,
     and a cue only leaves its entry (with `entries`) behind, so that memory follows the input,
     not its syntax tree; a file with an error on every line keeps its diagnostics pickled."""
@@ -263,7 +292,7 @@ def compile_streamed(data: bytes, *, path: Path | None, settings: Settings, entr
     text = source.removeprefix("\ufeff")  # as `parse` reads it
     base = _base(path)
 
-    def feed(checker: Checker[Entry | Timed]) -> None:
+    def feed(checker: Checker[Entry | tuple[Timed, Prompt]]) -> None:
         checker.syntax(extra)
         for item in iter_items(text):
             if bad_lines and not isinstance(item, Comment):
@@ -273,16 +302,21 @@ def compile_streamed(data: bytes, *, path: Path | None, settings: Settings, entr
                 checker.add(item)
 
     keep = _light if entries else None
+    resolver = resolver or file_resolver(settings.max_bytes)
+    checker: Checker[Entry | tuple[Timed, Prompt]]
     checker, options = run(lambda assumed: Checker(base, settings.ignore, 1, assumed, keep,
-                                                   max_duration_ms=settings.max_duration_ms),
+                                                   max_duration_ms=settings.max_duration_ms, path=path,
+                                                   resolver=resolver),
                            feed, settings.max_duration_ms)
-    scripts = None
-    if entries and not checker.spool.errors:
-        scripts, problems = _entries([cues for _, cues in checker.scripts], base if embed_images else None)
+    scripts = names = None
+    if entries and not checker.spool.errors and not checker.library:
+        made = [(scene, cues, groups) for (scene, cues), groups in zip(checker.scripts, checker.groups, strict=True)]
+        scripts, names, problems = _entries(made, base if embed_images else None)
         for d in problems:
             checker.late(d)
         scripts = None if problems else scripts
-    return Streamed(source, checker.spool, options, checker.has_scenes, scripts)
+    batch = checker.has_scenes or any(checker.groups)
+    return Streamed(source, checker.spool, options, batch, scripts, names, checker.library)
 
 
 def _decoded(source: str | bytes) -> tuple[str, list[Diagnostic], set[int]]:
@@ -304,33 +338,45 @@ def _base(path: Path | None) -> Path:
     return path.parent if path is not None else Path.cwd()
 
 
-def _light(timed: Timed) -> Entry | Timed:
+def _light(timed: Timed, prompt: Prompt) -> Entry | tuple[Timed, Prompt]:
     """What a compile keeps of a cue: its entry, or the cue itself while its image is still to
-    be read (or its time is unknown: there is an error, no entry will be made)."""
+    be read or its prompt varies (or its time is unknown: there is an error, no entry will be
+    made)."""
     cue = timed.cue
-    if cue.image is not None or timed.ms is None:
-        return timed
-    return Entry(timed.ms, cue.action, cue.prompt.value if cue.prompt is not None else None)
+    if cue.image is not None or timed.ms is None or isinstance(prompt, Varying):
+        return timed, prompt
+    return Entry(timed.ms, cue.action, prompt)
 
 
-def compile_path(path: Path, settings: Settings | None = None, **options: bool) -> Compilation:
+def compile_path(path: Path, settings: Settings | None = None, embed_images: bool = True,
+                 check_images: bool = True) -> Compilation:
     """Read and compile a file; raises SourceError when it cannot be read."""
     settings = settings or Settings()
-    return compile_text(read_source(path, settings.max_bytes), path=path, settings=settings, **options)
+    return compile_text(read_source(path, settings.max_bytes), path=path, settings=settings,
+                        embed_images=embed_images, check_images=check_images)
+
+
+Made = tuple[Scene | None, Sequence[Entry | tuple[Timed, Prompt]], tuple[tuple[str, ...], ...]]
 
 
 def _entries(
-    scripts: Sequence[Sequence[Entry | Timed]], embed_from: Path | None
-) -> tuple[tuple[tuple[Entry, ...], ...], list[Diagnostic]]:
-    """The API entries, and the images that could not be read; image files are read and
-    embedded here, once, when asked."""
-    out, found = [], []
-    for script in scripts:
-        entries = []
-        for timed in script:
-            if isinstance(timed, Entry):
-                entries.append(timed)
+    scripts: Sequence[Made], embed_from: Path | None
+) -> tuple[tuple[tuple[Entry, ...], ...], tuple[ScriptName, ...], list[Diagnostic]]:
+    """The API entries of each script (one per combination of its variants), which script
+    each is, and the images that could not be read; image files are read and embedded here,
+    once, when asked."""
+    out: list[tuple[Entry, ...]] = []
+    names: list[ScriptName] = []
+    found: list[Diagnostic] = []
+    for scene, cues, groups in scripts:
+        entries: list[Entry] = []
+        prompts: list[Prompt] = []
+        for kept in cues:
+            if isinstance(kept, Entry):
+                entries.append(kept)
+                prompts.append(kept.prompt)
                 continue
+            timed, prompt = kept
             cue = timed.cue
             assert timed.ms is not None
             image = cue.image.value if cue.image is not None else None
@@ -340,7 +386,14 @@ def _entries(
                     found.append(IMAGE_PROBLEM.at(cue.image.span, embedded.message, embedded.help))
                     continue
                 image = embedded
-            prompt = cue.prompt.value if cue.prompt is not None else None
-            entries.append(Entry(timed.ms, cue.action, prompt, image))
-        out.append(tuple(entries))
-    return tuple(out), found
+            entries.append(Entry(timed.ms, cue.action, None, image))
+            prompts.append(prompt)
+        name = scene.name.value if scene is not None else None
+        if not groups:
+            out.append(tuple(e._replace(prompt=p) if isinstance(p, str) else e for e, p in zip(entries, prompts, strict=True)))
+            names.append(ScriptName(name, None))
+            continue
+        for number, (choice, filled) in enumerate(combinations(prompts, groups), 1):
+            out.append(tuple(e._replace(prompt=p) for e, p in zip(entries, filled, strict=True)))
+            names.append(ScriptName(name, number, choice))
+    return tuple(out), tuple(names), found

@@ -59,10 +59,11 @@ class Fix(NamedTuple):
     span: Span
     replacement: str
     safe: bool | None = None
+    file: str | None = None  # another file than the diagnostic's (an included one)
 
     def moved(self, span: Span) -> Fix:
         """The same edit at another place (the same text after lines moved, or in other units)."""
-        return Fix(self.title, span, self.replacement, self.safe)
+        return Fix(self.title, span, self.replacement, self.safe, self.file)
 
 
 class Related(NamedTuple):
@@ -70,6 +71,7 @@ class Related(NamedTuple):
 
     span: Span
     message: str
+    file: str | None = None  # another file than the diagnostic's (an included one)
 
 
 class Diagnostic(NamedTuple):
@@ -82,6 +84,7 @@ class Diagnostic(NamedTuple):
     help: str | None = None
     fixes: tuple[Fix, ...] = ()
     related: tuple[Related, ...] = ()
+    file: str | None = None  # the file it is in, when not the one compiled (an included one)
 
     @property
     def descriptor(self) -> Descriptor:
@@ -108,8 +111,8 @@ class Diagnostic(NamedTuple):
         """This diagnostic with every position moved `lines` down. Built directly, not with
         `_replace`: the language server moves every diagnostic below an inserted line."""
         fixes = tuple(f.moved(f.span.shifted(lines)) for f in self.fixes) if self.fixes else ()
-        related = tuple(Related(r.span.shifted(lines), r.message) for r in self.related) if self.related else ()
-        return Diagnostic(self.code, self.message, self.span.shifted(lines), self.help, fixes, related)
+        related = tuple(r._replace(span=r.span.shifted(lines)) for r in self.related) if self.related else ()
+        return Diagnostic(self.code, self.message, self.span.shifted(lines), self.help, fixes, related, self.file)
 
 
 class Descriptor(NamedTuple):
@@ -136,6 +139,7 @@ class Descriptor(NamedTuple):
         help: str | None = None,
         fixes: tuple[Fix, ...] = (),
         related: tuple[Related, ...] = (),
+        file: str | None = None,
         **values: object,
     ) -> Diagnostic:
         """A diagnostic of this code at `span`; the templates are used where no words are given.
@@ -148,9 +152,9 @@ class Descriptor(NamedTuple):
         if help is None and self.help is not None:
             help = self.help.format(**values)
         if related and not all(r.message.isprintable() for r in related):
-            related = tuple(Related(r.span, printable(r.message)) for r in related)
+            related = tuple(r._replace(message=printable(r.message)) for r in related)
         return Diagnostic(self.code, sys.intern(printable(message)), span,
-                          None if help is None else sys.intern(printable(help)), fixes, related)
+                          None if help is None else sys.intern(printable(help)), fixes, related, file)
 
     @property
     def doc(self) -> str:
@@ -210,6 +214,13 @@ RELATIVE_FIRST_CUE = _declare("ODY108", "relative-first-cue", _E, "relative time
 DIRECTIVE_PROBLEM = _declare("ODY109", "directive-problem", _E, "directive repeated, misplaced or with a bad value",
                             _SAFE)
 SCENE_PROBLEM = _declare("ODY110", "scene-problem", _E, "scene problem")
+# Saying things once: defines, style, negative, includes and variants.
+BRACE_PROBLEM = _declare("ODY111", "brace-problem", _E, "a brace that is not `{NAME}`, `{a|b}`, `{{` or `}}`", _SAFE)
+UNDEFINED_NAME = _declare("ODY112", "undefined-name", _E, "`{NAME}` names no define", _SAFE)
+DEFINE_CYCLE = _declare("ODY113", "define-cycle", _E, "defines that use each other in a cycle")
+DEFINE_PROBLEM = _declare("ODY114", "define-problem", _E, "define repeated, misplaced or badly named")
+INCLUDE_PROBLEM = _declare("ODY115", "include-problem", _E, "an included file cannot be used")
+TOO_MANY_VARIANTS = _declare("ODY116", "too-many-variants", _E, "variants make more than 32 scripts")
 # Warnings.
 SHORT_GAP = _declare("ODY201", "short-gap", _W, "gap between cues shorter than min-gap", silenceable=True)
 LONG_SCRIPT = _declare("ODY202", "long-script", _W, "script longer than max-duration", silenceable=True)
@@ -231,6 +242,8 @@ TIMESTAMPS_IN_SECONDS = _declare("ODY303", "timestamps-in-seconds", _W, "timesta
                           help="multiply them by 1000 ({last} seconds is {last_ms})")
 # Only the editor: a file over max-bytes (`ody lint` refuses it, exit 2), the cap on what is published.
 FILE_TOO_LARGE = _declare("ODY010", "file-too-large", _E, "file larger than max-bytes")
+UNUSED_DEFINE = _declare("ODY209", "unused-define", _W, "a define the screenplay never uses", _UNSAFE,
+                        silenceable=True)
 PROBLEMS_NOT_SHOWN = _declare("ODY208", "problems-not-shown", _W, "more problems than the editor shows",
                               silenceable=True)
 
@@ -244,8 +257,9 @@ def lookup(word: str) -> Descriptor | None:
     return CODES.get(word.upper()) or NAMES.get(word.lower())
 
 
-def sort_key(d: Diagnostic) -> tuple[int, int, str]:
-    return (d.span.line, d.span.column, d.code)
+def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
+    """Place order: the compiled file's own first, then each included file's."""
+    return (d.file or "", d.span.line, d.span.column, d.code)
 
 
 @lru_cache(maxsize=1024)

@@ -23,9 +23,9 @@ CHUNK = 8192
 Ranked = tuple[int, Diagnostic]  # (rank, diagnostic)
 
 
-def _key(item: Ranked) -> tuple[int, int, str, int]:
+def _key(item: Ranked) -> tuple[str, int, int, str, int]:
     d = item[1]
-    return (d.span.line, d.span.column, d.code, item[0])
+    return (d.file or "", d.span.line, d.span.column, d.code, item[0])
 
 
 class Spool:
@@ -37,7 +37,7 @@ class Spool:
         self._compact = compact
         self._pending: list[Ranked] = []
         self._runs: list[list[bytes]] = []  # each run: pickled chunks, each sorted, in order
-        self._last: tuple[int, int, str, int] | None = None  # the last key of the last run
+        self._last: tuple[str, int, int, str, int] | None = None  # the last key of the last run
         self.errors = self.warnings = 0
 
     def add(self, rank: int, d: Diagnostic) -> None:
@@ -84,7 +84,7 @@ class Spool:
         self._pending = []
         if self._last is None or _key(chunk[0]) < self._last:
             self._runs.append([])
-        flat = [(rank, d.code, d.message, *d.span, d.help, d.fixes, d.related) for rank, d in chunk]
+        flat = [(rank, d.code, d.message, *d.span, d.help, d.fixes, d.related, d.file) for rank, d in chunk]
         self._runs[-1].append(pickle.dumps(flat, pickle.HIGHEST_PROTOCOL))
         self._last = _key(chunk[-1])
 
@@ -97,6 +97,6 @@ def _unpickled(run: list[bytes]) -> Iterator[Ranked]:
 
     new = tuple.__new__
     for chunk in run:
-        for rank, code, message, line, column, end_line, end_column, help, fixes, related in pickle.loads(chunk):
+        for rank, code, message, line, column, end_line, end_column, help, fixes, related, file in pickle.loads(chunk):
             span = new(Span, (line, column, end_line, end_column))
-            yield rank, new(Diagnostic, (code, message, span, help, fixes, related))
+            yield rank, new(Diagnostic, (code, message, span, help, fixes, related, file))

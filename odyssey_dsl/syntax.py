@@ -19,9 +19,11 @@ from collections.abc import Set as AbstractSet
 from functools import cache
 from typing import Any, NamedTuple
 
-from . import strings, times
+from . import strings, templates, times
 from .diagnostics import (
+    BRACE_PROBLEM,
     CURLY_QUOTES,
+    DEFINE_PROBLEM,
     DIRECTIVE_PROBLEM,
     INVALID_ESCAPE,
     INVALID_TIME,
@@ -42,7 +44,7 @@ from .grammar import Failure, Grammar, Shape, load
 from .lexer import BAD_LONG_STRING, BAD_STRING, Line, Token
 from .lexer import CURLY_QUOTES as CURLY_QUOTE_MARKS
 from .lines import BREAK, count, position
-from .vocabulary import ACTIONS, DIRECTIVES, DURATIONS, KEYWORDS, SCENE
+from .vocabulary import ACTIONS, DIRECTIVES, DURATIONS, HEADERS, KEYWORDS, SCENE
 
 
 def _join(first: Span, last: Span) -> Span:
@@ -104,6 +106,42 @@ class Directive(NamedTuple):
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
+class Define(NamedTuple):
+    """`define NAME "text"`: `{NAME}` in a prompt stands for the text (see compose.py)."""
+
+    keyword: Span
+    name: Word
+    value: Text
+    span: Span
+    comment: Comment | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+class Style(NamedTuple):
+    """`style "text"` or `negative "text"`: added to every prompt of the file, or of a scene
+    when it stands at the scene's top."""
+
+    name: str  # "style" | "negative"
+    keyword: Span
+    value: Text
+    span: Span
+    comment: Comment | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+class Include(NamedTuple):
+    """`include "path.ody"`: another file's header lines, as if written here."""
+
+    keyword: Span
+    path: Text
+    span: Span
+    comment: Comment | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+Header = Define | Style | Include
+
+
 class Scene(NamedTuple):
     keyword: Span
     name: Text
@@ -121,8 +159,8 @@ class Invalid(NamedTuple):
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-Statement = Cue | Directive | Scene | Invalid
-Item = Cue | Directive | Scene | Invalid | Comment
+Statement = Cue | Directive | Define | Style | Include | Scene | Invalid
+Item = Cue | Directive | Define | Style | Include | Scene | Invalid | Comment
 
 
 class Document(NamedTuple):
@@ -155,6 +193,8 @@ def _cue(children: list[Any], action: str, comment: Comment | None) -> Cue:
     if count > 2:
         if children[2].__class__ is Token:
             prompt = _text(children[2], problems)
+            if prompt.value is not None and ("{" in prompt.value or "}" in prompt.value):
+                _template(prompt, problems)
             last = prompt.span
         if children[-1].__class__ is tuple:
             image_token, image_text = children[-1]
@@ -176,6 +216,71 @@ def _directive(children: list[Any], name: str, comment: Comment | None) -> Direc
     return Directive(name, keyword.span, value, _join(keyword.span, value.span), comment, tuple(problems))
 
 
+def _define(children: list[Any], comment: Comment | None) -> Define:
+    keyword, name_token, value_token = children
+    problems: list[Diagnostic] = []
+    name = Word(name_token.value, name_token.span)
+    if not templates.NAME.fullmatch(name.text):
+        problems.append(DEFINE_PROBLEM.at(
+            name.span, f"`{shown(name.text)}` is not a name", "a name is letters, digits, `_` and `-`, not starting "
+            "with a digit: `define hero \"a ginger cat\"`"))
+    value = _text(value_token, problems, "define")
+    _template(value, problems)
+    return Define(keyword.span, name, value, _join(keyword.span, value.span), comment, tuple(problems))
+
+
+def _style(children: list[Any], name: str, comment: Comment | None) -> Style:
+    keyword, value_token = children
+    problems: list[Diagnostic] = []
+    value = _text(value_token, problems, name)
+    _template(value, problems, name)
+    return Style(name, keyword.span, value, _join(keyword.span, value.span), comment, tuple(problems))
+
+
+def _include(children: list[Any], comment: Comment | None) -> Include:
+    keyword, path_token = children
+    problems: list[Diagnostic] = []
+    path = _text(path_token, problems, "path")
+    return Include(keyword.span, path, _join(keyword.span, path.span), comment, tuple(problems))
+
+
+def _template(text: Text, problems: list[Diagnostic], plain_only: str | None = None) -> None:
+    """ODY111 for each brace of `text` that is not `{NAME}`, `{a|b}`, `{{` or `}}` (and for a
+    variant group in a `style` or `negative`, named by `plain_only`): the safe fix doubles the
+    braces, as they meant before braces had a meaning."""
+    value = text.value
+    if value is None or ("{" not in value and "}" not in value):
+        return
+    parsed = templates.parse(value)
+    if isinstance(parsed, templates.Template):
+        for group in parsed.groups if plain_only else ():
+            span, written = part_span(text, group.start, group.end)
+            problems.append(BRACE_PROBLEM.at(
+                span, f"a `{plain_only}` has no variants: it is the same in every script",
+                "put the variants in the prompts, or write `{{` and `}}` for braces that are text",
+                (Fix("Double the braces", span, _doubled(written), safe=True),)))
+        return
+    for error in parsed:
+        span, written = part_span(text, error.start, error.end)
+        fixes = [Fix("Double the braces", span, _doubled(written))]
+        if error.name is not None:
+            fixes.append(Fix(f"Write `{{{error.name}}}`", span, f"{{{error.name}}}", safe=False))
+        problems.append(BRACE_PROBLEM.at(span, error.message, error.help, tuple(fixes)))
+
+
+def part_span(text: Text, start: int, end: int) -> tuple[Span, str]:
+    """The span of `text.value[start:end]` in the source, and what is written there."""
+    raw_start = templates.source_offset(text.raw, start)
+    raw_end = templates.source_offset(text.raw, end)
+    return _inner_span(text.raw, text.span, raw_start, raw_end), text.raw[raw_start:raw_end]
+
+
+def _doubled(written: str) -> str:
+    """Braces as text: each `{` and `}` written twice (an escaped one too: `\u007b` → `{{`)."""
+    return re.sub(r"\\u007[bdBD]", lambda m: "{" if m.group()[-1] in "bB" else "}", written) \
+        .replace("{", "{{").replace("}", "}}")
+
+
 #: One builder per grammar rule (by rule name or alias): a pure function of the rule's
 #: children (tokens, or what the sub-rules built) and the line's trailing comment.
 _BUILDERS: dict[str, Callable[[list[Any], Comment | None], Any]] = {
@@ -189,6 +294,11 @@ _BUILDERS: dict[str, Callable[[list[Any], Comment | None], Any]] = {
     "min_gap": lambda c, comment: _directive(c, "min-gap", comment),
     "max_duration": lambda c, comment: _directive(c, "max-duration", comment),
     "scene": _scene,
+    "define": _define,
+    "_name": lambda c, comment: c[0],
+    "style": lambda c, comment: _style(c, "style", comment),
+    "negative": lambda c, comment: _style(c, "negative", comment),
+    "include": _include,
 }
 
 
@@ -220,7 +330,7 @@ def _text(token: Token, problems: list[Diagnostic], what: str = "prompt") -> Tex
     if isinstance(decoded, str):
         return Text(raw, span, decoded)
     for error in decoded:
-        problems.append(INVALID_ESCAPE.at(_inner_span(token, error.start, error.end), error.message, error.help))
+        problems.append(INVALID_ESCAPE.at(_inner_span(raw, span, error.start, error.end), error.message, error.help))
     return Text(token.value, span, None)
 
 
@@ -238,11 +348,11 @@ def _misquoted(token: Token, fixed: str, problems: list[Diagnostic], what: str) 
     return Text(token.value, span, value if isinstance(value, str) else None)
 
 
-def _inner_span(token: Token, start: int, end: int) -> Span:
-    """The span of `token.value[start:end]`, which may sit on a later line of a long string."""
-    first, offset = token.span.line, token.span.column - 1
-    line, column = position(token.value, start, first)
-    end_line, end_column = position(token.value, end, first)
+def _inner_span(raw: str, span: Span, start: int, end: int) -> Span:
+    """The span of `raw[start:end]` (a literal at `span`), which may sit on a later line of a long string."""
+    first, offset = span.line, span.column - 1
+    line, column = position(raw, start, first)
+    end_line, end_column = position(raw, end, first)
     return Span(line, column + (offset if line == first else 0), end_line, end_column + (offset if end_line == first else 0))
 
 
@@ -435,6 +545,13 @@ _DIRECTIVE_HELP = {
 }
 
 
+_HEADER_KEYWORDS = {KEYWORDS[name]: name for name in HEADERS}
+_HEADER_NEEDS = {"define": "a name and its text in quotes", "style": "its text in quotes",
+                 "negative": "its text in quotes", "include": "the path of a file in quotes"}
+_HEADER_EXAMPLES = {"define": 'define hero "a ginger cat"', "style": 'style "golden-hour light"',
+                    "negative": 'negative "blur, text"', "include": 'include "common.ody"'}
+
+
 def _point(line: int, column: int) -> Span:
     return Span(line, column, line, column)
 
@@ -461,6 +578,10 @@ def _syntax_error(text: str, tokens: list[Token], index: int, expected: frozense
         return _bad_first_token(bad)
     if tokens[0].type in _DIRECTIVE_KEYWORDS and index == 1:
         return _bad_directive_value(text, tokens, bad)
+    if tokens[0].type in _HEADER_KEYWORDS and bad.type == "$END":
+        name = _HEADER_KEYWORDS[tokens[0].type]
+        return SYNTAX_ERROR.at(_join(tokens[0].span, tokens[-1].span), f"`{name}` needs {_HEADER_NEEDS[name]}",
+                               f"write `{_HEADER_EXAMPLES[name]}`")
     assert previous is not None
     if previous.type == "TIME" and bad.type in ("STRING", "LONG_STRING"):
         return _missing_action(previous, bad)
@@ -615,13 +736,14 @@ def _bad_first_token(bad: Token) -> Diagnostic:
                 (Fix("Add `@`", Span(span.line, span.column, span.line, span.column), "@", safe=True if valid else None),),
             )
         guess = closest(bad.value.lower(), ACTIONS)
-        if guess and not closest(bad.value.lower(), (*DIRECTIVES, SCENE)):
+        if guess and not closest(bad.value.lower(), (*DIRECTIVES, *HEADERS, SCENE)):
             return UNKNOWN_KEYWORD.at(span, f"`{shown(bad.value)}` is not a directive",
                 f'did you mean the action `{guess}`? A cue begins with its time: `@3s {guess} ...`',
             )
         return _unknown(
-            "directive", bad, (*DIRECTIVES, SCENE),
-            "`title`, `orientation`, `prompt-expansion`, `min-gap`, `max-duration` and `scene`",
+            "directive", bad, (*DIRECTIVES, *HEADERS, SCENE),
+            "`title`, `orientation`, `prompt-expansion`, `min-gap`, `max-duration`, `include`, `define`, `style`, "
+            "`negative` and `scene`",
         )
     if bad.type in ("START", "INTERACT", "END"):
         return SYNTAX_ERROR.at(span, "a cue needs a time", f"write the time first: `@3s {bad.value} ...`")

@@ -10,9 +10,13 @@ DIRECTIVES = ("title", "orientation", "prompt-expansion", "min-gap", "max-durati
 DIRECTIVE_VALUES = {"orientation": ("portrait", "landscape"), "prompt-expansion": ("on", "off")}
 #: The directives whose value is a duration (written as a time without `@`).
 DURATIONS = ("min-gap", "max-duration")
+#: The header lines that say things once, in the order `ody fmt` writes them (after the directives).
+HEADERS = ("include", "define", "style", "negative")
+#: The header lines that may also stand at the top of a scene, for that scene.
+SCENE_HEADERS = ("style", "negative")
 SCENE = "scene"
 IMAGE = "image"
 #: Every keyword, with the name of its terminal in the grammar (`prompt-expansion`: PROMPT_EXPANSION).
-KEYWORDS = {word: word.upper().replace("-", "_") for word in (*ACTIONS, *DIRECTIVES, SCENE, IMAGE)}
+KEYWORDS = {word: word.upper().replace("-", "_") for word in (*ACTIONS, *DIRECTIVES, *HEADERS, SCENE, IMAGE)}
 #: The units a time is written in, the most common first (completion offers them in this order).
 UNITS = ("s", "ms", "m", "h")

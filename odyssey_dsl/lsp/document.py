@@ -61,7 +61,22 @@ from ..rules.registry import ScriptEnd, Timed, on_script_end
 from ..rules.scenes import scene_like, scenes
 from ..rules.suppression import comment_codes, lone_suppression, setting_codes
 from ..rules.timing import Progress, pace, spell_ody, step
-from ..syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Text, Time, Word, parse_items
+from ..syntax import (
+    Comment,
+    Cue,
+    Define,
+    Directive,
+    Document,
+    Include,
+    Invalid,
+    Item,
+    Scene,
+    Style,
+    Text,
+    Time,
+    Word,
+    parse_items,
+)
 from .positions import CLIENT_BYTES
 
 # One byte per record says what it is, so that `bytearray.find` (memchr) finds scripts, cues
@@ -803,4 +818,11 @@ def _shift_item(item: Item, shift: int) -> Item:
         return Directive(item.name, item.keyword.shifted(shift), moved, span, comment, diagnostics)
     if isinstance(item, Scene):
         return Scene(item.keyword.shifted(shift), _text(item.name, shift), span, comment, diagnostics)
+    if isinstance(item, Define):
+        return Define(item.keyword.shifted(shift), Word(item.name.text, item.name.span.shifted(shift)),
+                      _text(item.value, shift), span, comment, diagnostics)
+    if isinstance(item, Style):
+        return Style(item.name, item.keyword.shifted(shift), _text(item.value, shift), span, comment, diagnostics)
+    if isinstance(item, Include):
+        return Include(item.keyword.shifted(shift), _text(item.path, shift), span, comment, diagnostics)
     return Invalid(item.text, span, comment, diagnostics)

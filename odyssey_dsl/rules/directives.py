@@ -37,10 +37,15 @@ def directives(items: Iterable[Item], found: list[Diagnostic], max_duration_ms: 
     passes just those, an editor the lines above that too."""
     items = [item for item in items if not isinstance(item, Comment)]
     on_directives.run(items, found)
+    return options_of((item for item in items if isinstance(item, Directive)), max_duration_ms)
+
+
+def options_of(items: Iterable[Directive], max_duration_ms: int = DEFAULT_MAX_DURATION_MS) -> Options:
+    """The options `items` set, in order (the first of each name counts)."""
     options = Options(max_duration_ms=max_duration_ms)
     seen: set[str] = set()
     for item in items:
-        if isinstance(item, Directive) and item.name not in seen:
+        if item.name not in seen:
             seen.add(item.name)
             options = applied(options, item, max_duration_ms)
     return options
@@ -65,7 +70,7 @@ def applied(options: Options, item: Directive, max_duration_ms: int) -> Options:
 def directive_problem(items: Sequence[Item]) -> Iterator[Diagnostic]:
     """ODY109: a directive set twice, below the first cue or scene, or with a bad value."""
     seen: dict[str, Directive] = {}
-    first_other: Cue | Scene | Invalid | None = None
+    first_other: Item | None = None
     for item in items:
         if isinstance(item, Comment):
             continue
@@ -91,9 +96,9 @@ def directive_problem(items: Sequence[Item]) -> Iterator[Diagnostic]:
             yield problem
 
 
-def opens_body(item: Cue | Scene | Invalid) -> bool:
+def opens_body(item: Item) -> bool:
     """A cue or scene line (or a broken line meant as one): directives must come above it."""
-    return isinstance(item, (Cue, Scene)) or item.text.startswith("@") or scene_like(item)
+    return isinstance(item, (Cue, Scene)) or (isinstance(item, Invalid) and (item.text.startswith("@") or scene_like(item)))
 
 
 def value_of(item: Directive) -> tuple[str | int | None, Diagnostic | None]:

@@ -1,0 +1,424 @@
+"""Composition: what `define`, `style`, `negative` and `{a|b}` variants make of each prompt.
+
+The checks stage feeds a `Composer` the header lines (the file's and its includes', each with
+the file it is in), the scene lines and the cues, in order; it reports what is wrong with the
+names (ODY112–ODY114, ODY116, ODY209, ODY109 for a misplaced `style`) and gives each cue's
+prompt as the API will receive it: a string, or, in a script with variant groups, a `Varying`
+whose integers are the script's groups, filled in once per combination by `combinations`.
+
+Only header lines, scene lines and prompts that hold braces can be wrong here: an editor may
+feed just those and get the same diagnostics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from itertools import product
+from typing import NamedTuple
+
+from . import templates
+from .diagnostics import (
+    DEFINE_CYCLE,
+    DEFINE_PROBLEM,
+    DIRECTIVE_PROBLEM,
+    EMPTY_PROMPT,
+    TOO_MANY_VARIANTS,
+    UNDEFINED_NAME,
+    UNUSED_DEFINE,
+    Diagnostic,
+    Fix,
+    Related,
+    Span,
+    closest,
+    shown,
+)
+from .syntax import Cue, Define, Directive, Style, Text, part_span
+from .templates import Group, Ref, Template
+
+#: At most this many scripts in one request, variants included.
+MAX_SCRIPTS = 32
+
+Parts = tuple[str | int, ...]  # text, and the indexes of the script's groups
+
+
+class Varying(NamedTuple):
+    """A prompt in a script with variants: its parts, its style's and its negative's, filled
+    in (and joined) once per combination of the script's groups."""
+
+    prompt: Parts
+    style: Parts
+    negative: Parts
+
+    def fill(self, choice: tuple[str, ...]) -> str:
+        return with_negative(with_style(_fill(self.prompt, choice), _fill(self.style, choice)),
+                             _fill(self.negative, choice))
+
+
+def _fill(parts: Parts, choice: tuple[str, ...]) -> str:
+    return "".join(p if isinstance(p, str) else choice[p] for p in parts)
+
+
+Prompt = str | Varying | None
+
+_STYLE_ENDS = (".", ",", ";", ":", "!", "?", "…")
+_SENTENCE_ENDS = (".", "!", "?", "…")
+
+
+def with_style(prompt: str, style: str) -> str:
+    """`prompt` with the style added: after a punctuation mark one space, else `", "`."""
+    if not style:
+        return prompt
+    prompt = prompt.rstrip(" ")
+    return prompt + (" " if prompt.endswith(_STYLE_ENDS) else ", ") + style
+
+
+def with_negative(prompt: str, negative: str) -> str:
+    """`prompt` with `Negative prompt: ...` last, after a sentence's end (`,;:` become `.`)."""
+    if not negative:
+        return prompt
+    prompt = prompt.rstrip(" ")
+    if prompt.endswith(_SENTENCE_ENDS):
+        return f"{prompt} Negative prompt: {negative}"
+    if prompt.endswith((",", ";", ":")):
+        prompt = prompt[:-1]
+    return f"{prompt}. Negative prompt: {negative}"
+
+
+class Definition(NamedTuple):
+    """A `define` and the file it is in (None: the file compiled)."""
+
+    define: Define
+    file: str | None
+
+    @property
+    def name(self) -> str:
+        return self.define.name.text
+
+    @property
+    def template(self) -> Template | None:
+        """Its text's template (None: the text has an error of its own, reported with it)."""
+        value = self.define.value.value
+        parsed = templates.parse(value) if value is not None else None
+        return parsed if isinstance(parsed, Template) else None
+
+
+class Placed(NamedTuple):
+    """A style or negative in force, and its file."""
+
+    style: Style
+    file: str | None
+
+
+class ScriptName(NamedTuple):
+    """Which script of a request this is: its scene, and which variant with which choices."""
+
+    scene: str | None
+    variant: int | None  # 1-based; None: the scene has no variants
+    choices: tuple[str, ...] = ()
+
+    def label(self, stem: str) -> str:
+        """`<scene or stem>` or `<scene or stem>.v<n>`: what the runner names its recordings."""
+        base = self.scene if self.scene is not None else stem
+        return base if self.variant is None else f"{base}.v{self.variant}"
+
+
+def combinations(prompts: list[Prompt],
+                 groups: tuple[tuple[str, ...], ...]) -> Iterator[tuple[tuple[str, ...], list[str | None]]]:
+    """Each combination of a script's groups (the first varying slowest), with its prompts."""
+    for choice in product(*groups):
+        yield choice, [p.fill(choice) if isinstance(p, Varying) else p for p in prompts]
+
+
+class _Script:
+    """The variant groups of the script being read, by first appearance."""
+
+    def __init__(self) -> None:
+        self.keys: dict[object, int] = {}
+        self.options: list[tuple[str, ...]] = []
+
+    def slot(self, key: object, options: tuple[str, ...]) -> int:
+        index = self.keys.get(key)
+        if index is None:
+            index = self.keys[key] = len(self.options)
+            self.options.append(options)
+        return index
+
+    @property
+    def count(self) -> int:
+        total = 1
+        for options in self.options:
+            total *= len(options)
+        return total
+
+
+class Composer:
+    """The names, styles and variants of one compilation, fed in file order.
+
+    `report` takes each diagnostic; `header_done` must be called at the first cue or scene
+    line (or at the end): the names are known in full from then on."""
+
+    def __init__(self, report: Callable[[Diagnostic], None]) -> None:
+        self._report = report
+        self.defines: dict[str, Definition] = {}
+        self._late: set[str] = set()
+        self._styles: dict[str, Placed] = {}  # the file's
+        self._scene_styles: dict[str, Placed] = {}
+        self._top = False  # at the top of a scene: a style may stand here
+        self._body = False
+        self._used: set[str] = set()
+        self._unresolved: list[tuple[str, Span, str | None]] = []
+        self._cycles: set[str] = set()
+        self._directives: dict[str, tuple[Directive, str | None]] = {}
+        self._script = _Script()
+        self._scripts = 0  # scripts made so far, variants counted
+        self._over = False  # ODY116 was reported
+        self._expanded: dict[str, str] = {}  # plain defines, expanded once
+
+    # --- header lines ---------------------------------------------------------------------------
+
+    def define(self, item: Define, file: str | None) -> None:
+        name = item.name.text
+        first = self.defines.get(name)
+        if first is not None:
+            self._report(DEFINE_PROBLEM.at(
+                item.name.span, f"`{shown(name)}` is defined twice", "give each define its own name, or remove one",
+                related=(Related(first.define.name.span, f"`{shown(name)}` is first defined here", first.file),),
+                file=file))
+            return
+        if self._body:
+            self._report(DEFINE_PROBLEM.at(
+                item.keyword, f"`define {shown(name)}` comes after the first cue or scene",
+                "defines go at the top of the file, with the directives", file=file))
+            self._late.add(name)
+        self.defines[name] = Definition(item, file)
+        if self._body:
+            self._check_refs(item.value, file)
+
+    def style(self, item: Style, file: str | None) -> None:
+        """A `style` or `negative`: the file's in the header, a scene's at its top."""
+        placed = Placed(item, file)
+        where = self._scene_styles if self._body else self._styles
+        if self._body and not self._top:
+            self._report(DIRECTIVE_PROBLEM.at(
+                item.keyword, f"`{item.name}` goes at the top of the file or right below a `scene` line",
+                "move it above the first cue (for the file) or right below its scene's `scene` line", file=file))
+            return
+        first = where.get(item.name)
+        if first is not None:
+            self._report(DIRECTIVE_PROBLEM.at(
+                item.span, f"`{item.name}` is set twice", "remove one of them",
+                related=(Related(first.style.span, f"`{item.name}` is first set here", first.file),), file=file))
+            return
+        where[item.name] = placed
+        if self._body:
+            self._check_refs(item.value, file)
+
+    def directive(self, item: Directive, file: str | None) -> None:
+        """A directive, for "set twice" across files (the same file's are ODY109's own)."""
+        first = self._directives.get(item.name)
+        if first is None:
+            self._directives[item.name] = (item, file)
+        elif first[1] != file:
+            self._report(DIRECTIVE_PROBLEM.at(
+                item.span, f"`{item.name}` is set twice", "remove one of them",
+                related=(Related(first[0].span, f"`{item.name}` is first set here", first[1]),), file=file))
+
+    def header_done(self) -> None:
+        """The first cue or scene line: every name is known; the defines and the file's styles
+        are checked (a define may use one written below it)."""
+        if self._body:
+            return
+        self._body = True
+        self._find_cycles()
+        for definition in self.defines.values():
+            self._check_refs(definition.define.value, definition.file)
+        for placed in self._styles.values():
+            self._check_refs(placed.style.value, placed.file)
+
+    # --- the body -------------------------------------------------------------------------------
+
+    def scene(self) -> None:
+        """A scene line: a new script, whose top may hold its own style and negative."""
+        self.header_done()
+        self._scene_styles = {}
+        self._top = True
+
+    def prompt(self, cue: Cue) -> Prompt:
+        """The prompt `cue` sends (None: none, or it cannot be known)."""
+        self.header_done()
+        self._top = False
+        text = cue.prompt
+        if text is None or text.value is None:
+            return None
+        value = text.value
+        parts: list[str | int] = []
+        if "{" in value or "}" in value:
+            parsed = templates.parse(value)
+            if not isinstance(parsed, Template):
+                return None
+            self._expand(parsed, parts, text, None)
+            if not _some_text(parts, self._script.options):
+                self._report(EMPTY_PROMPT.at(text.span, "empty prompt once its names are expanded",
+                                             "describe what should happen, e.g. \"the cat looks outside\""))
+        else:
+            parts.append(value)
+        added = [self._addition(name) for name in ("style", "negative")]
+        if all(isinstance(p, str) for p in (*parts, *added[0], *added[1])):
+            return with_negative(with_style(_fill(tuple(parts), ()), _fill(added[0], ())), _fill(added[1], ()))
+        return Varying(tuple(parts), added[0], added[1])
+
+    def _addition(self, name: str) -> Parts:
+        """The expanded style (or negative) in force for `cue`."""
+        placed = self._scene_styles.get(name) or self._styles.get(name)
+        if placed is None or not placed.style.value.value:
+            return ()
+        parsed = templates.parse(placed.style.value.value)
+        if not isinstance(parsed, Template):
+            return ()
+        out: list[str | int] = []
+        self._expand(parsed, out, placed.style.value, placed.file)
+        return tuple(out)
+
+    def script_done(self, counted: bool = True) -> tuple[tuple[str, ...], ...]:
+        """The end of a script: its variant groups' options (none: one script); `counted`:
+        it is a script of the request (not the cues above a file's first scene)."""
+        options = tuple(self._script.options)
+        if counted:
+            self._scripts += self._script.count
+        self._script = _Script()
+        return options
+
+    def finish(self, library: bool) -> None:
+        """The end of the file: the undefined names, and (unless it is a library) the unused defines."""
+        self.header_done()
+        for name, span, file in self._unresolved:
+            if name in self._late:
+                continue
+            guess = closest(name, tuple(self.defines))
+            fixes = (Fix(f"Write `{{{guess}}}`", span, f"{{{guess}}}"),) if guess else ()
+            self._report(UNDEFINED_NAME.at(
+                span, f"`{{{shown(name)}}}` names no define",
+                f"did you mean `{{{guess}}}`?" if guess else
+                f'define it at the top: `define {name} "..."`, or write `{{{{` and `}}}}` for braces that are text',
+                fixes, file=file))
+        if library:
+            return
+        for definition in self.defines.values():
+            if definition.file is None and definition.name not in self._used:
+                define = definition.define
+                self._report(UNUSED_DEFINE.at(
+                    define.name.span, f"`{shown(definition.name)}` is never used",
+                    f"use it as `{{{definition.name}}}` in a prompt, or remove it",
+                    (Fix("Remove the define", define.span, ""),)))
+
+    # --- expanding ------------------------------------------------------------------------------
+
+    def _expand(self, template: Template, out: list[str | int], text: Text, file: str | None,
+                stack: tuple[str, ...] = ()) -> None:
+        """`template` into `out`; references resolved, each group a slot of the script."""
+        for index, part in enumerate(template.parts):
+            if isinstance(part, str):
+                out.append(part)
+            elif isinstance(part, Ref):
+                self._use(part, out, text, file, stack)
+            else:  # a define's group is one per script wherever it is used: linked variants
+                key = (stack[-1], index) if stack else (file, text.span, index)
+                self._slot(key, part, out, text, file)
+
+    def _use(self, ref: Ref, out: list[str | int], text: Text, file: str | None, stack: tuple[str, ...]) -> None:
+        name = ref.name
+        definition = self.defines.get(name)
+        if definition is None:
+            if not stack:
+                self._unresolved.append((name, part_span(text, ref.start, ref.end)[0], file))
+            return
+        self._used.add(name)
+        if name in self._cycles or name in stack:
+            return
+        plain = self._expanded.get(name)
+        if plain is not None:
+            out.append(plain)
+            return
+        template = definition.template
+        if template is None:
+            return
+        inner: list[str | int] = []
+        self._expand(template, inner, definition.define.value, definition.file, (*stack, name))
+        if all(isinstance(p, str) for p in inner) and not stack:
+            self._expanded[name] = "".join(p for p in inner if isinstance(p, str))
+        out.extend(inner)
+
+    def _slot(self, key: object, group: Group, out: list[str | int], text: Text, file: str | None) -> None:
+        script = self._script
+        known = key in script.keys
+        out.append(script.slot(key, group.options))
+        if not known and not self._over and self._scripts + script.count > MAX_SCRIPTS:
+            self._over = True
+            self._report(TOO_MANY_VARIANTS.at(
+                part_span(text, group.start, group.end)[0],
+                f"with these variants the request has at least {self._scripts + script.count} scripts: at most "
+                f"{MAX_SCRIPTS} are allowed", "remove some alternatives, or split the screenplay into several files",
+                file=file))
+
+    def _check_refs(self, text: Text, file: str | None) -> None:
+        """Each name a header text uses: defined, or noted as unresolved."""
+        value = text.value
+        if value is None or ("{" not in value and "}" not in value):
+            return
+        parsed = templates.parse(value)
+        if not isinstance(parsed, Template):
+            return
+        for ref in parsed.refs:
+            if ref.name in self.defines:
+                self._used.add(ref.name)
+            else:
+                self._unresolved.append((ref.name, part_span(text, ref.start, ref.end)[0], file))
+
+    def _find_cycles(self) -> None:
+        """ODY113 at each define of a cycle (each define's text naming another, in a loop)."""
+        graph = {name: [r.name for r in d.template.refs if r.name in self.defines] if d.template else []
+                 for name, d in self.defines.items()}
+        done: set[str] = set()
+        for start in graph:
+            path: list[str] = []
+            on_path: set[str] = set()
+            stack = [(start, iter(graph[start]))]
+            if start in done:
+                continue
+            path.append(start)
+            on_path.add(start)
+            while stack:
+                node, children = stack[-1]
+                child = next(children, None)
+                if child is None:
+                    stack.pop()
+                    path.pop()
+                    on_path.discard(node)
+                    done.add(node)
+                elif child in on_path:
+                    self._cycle(path[path.index(child):])
+                elif child not in done:
+                    stack.append((child, iter(graph[child])))
+                    path.append(child)
+                    on_path.add(child)
+
+    def _cycle(self, names: list[str]) -> None:
+        if all(name in self._cycles for name in names):
+            return
+        loop = " → ".join(f"`{{{n}}}`" for n in (*names, names[0]))
+        for name in names:
+            if name in self._cycles:
+                continue
+            self._cycles.add(name)
+            definition = self.defines[name]
+            self._report(DEFINE_CYCLE.at(
+                definition.define.name.span, f"`{shown(name)}` uses itself: {shown(loop, 120)}",
+                "a define's text may use other defines, but never itself through them: break the cycle",
+                file=definition.file))
+
+
+def _some_text(parts: list[str | int], options: list[tuple[str, ...]]) -> bool:
+    """Whether every combination leaves some text in the prompt."""
+    if any(isinstance(p, str) and p.strip() for p in parts):
+        return True
+    return any(isinstance(p, int) and all(o.strip() for o in options[p]) for p in parts)

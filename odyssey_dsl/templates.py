@@ -1,0 +1,184 @@
+"""Templates: the `{NAME}` references, `{a|b}` variant groups and `{{`/`}}` braces in a text.
+
+A prompt, a `style`, a `negative` and a define's text are templates once decoded (escapes
+read, a `\"\"\"` string folded): this module splits one into its parts, or says what is wrong
+with each brace, and maps a place in the decoded text back to the literal as written, for
+diagnostics. Pure functions of strings: the syntax stage checks every template once, the
+composition stage (compose.py) expands them.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+#: What a define's name may be (also what a `{NAME}` reference names).
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+# A brace pair or a lone brace: `{{`, `}}`, `{...}` without braces inside, or `{`/`}` alone.
+_BRACE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+class Ref(NamedTuple):
+    """`{NAME}` at `start:end` of the decoded text."""
+
+    name: str
+    start: int
+    end: int
+
+
+class Group(NamedTuple):
+    """`{a|b|c}` at `start:end`: one of `options` is chosen per script."""
+
+    options: tuple[str, ...]
+    start: int
+    end: int
+
+
+Part = str | Ref | Group
+
+
+class BraceError(NamedTuple):
+    """Braces that are none of the above, at `start:end` of the decoded text: their fix doubles
+    them (what they meant before braces had a meaning); `name` is the reference they may have
+    been meant as (`{ hero }`), for a second fix."""
+
+    start: int
+    end: int
+    message: str
+    help: str
+    name: str | None = None
+
+
+class Template(NamedTuple):
+    """A text split into literal parts (braces already collapsed) and references and groups."""
+
+    parts: tuple[Part, ...]
+
+    @property
+    def plain(self) -> bool:
+        """Nothing to expand: the text is its one literal part."""
+        return all(part.__class__ is str for part in self.parts)
+
+    @property
+    def refs(self) -> tuple[Ref, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Ref))
+
+    @property
+    def groups(self) -> tuple[Group, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Group))
+
+
+_DOUBLE = "write `{{` or `}}` for a brace that is text"
+
+
+@lru_cache(maxsize=4096)
+def parse(text: str) -> Template | tuple[BraceError, ...]:
+    """The template `text` is, or every brace that is wrong in it (cached: a file repeats its
+    references and its style in every prompt)."""
+    if "{" not in text and "}" not in text:
+        return Template((text,) if text else ())
+    parts: list[Part] = []
+    errors: list[BraceError] = []
+    literal: list[str] = []
+    at = 0
+    for match in _BRACE.finditer(text):
+        literal.append(text[at:match.start()])
+        at = match.end()
+        token = match.group()
+        if token in ("{{", "}}"):
+            literal.append(token[0])
+            continue
+        inner = match.group(1)
+        if inner is None:  # a lone brace
+            errors.append(_lone(match.start(), token))
+            continue
+        part = _braced(inner, match.start(), match.end(), errors)
+        if part is not None:
+            if literal:
+                parts.append("".join(literal))
+                literal = []
+            parts.append(part)
+    literal.append(text[at:])
+    tail = "".join(literal)
+    if tail:
+        parts.append(tail)
+    return tuple(errors) if errors else Template(tuple(p for p in parts if p != ""))
+
+
+def _braced(inner: str, start: int, end: int, errors: list[BraceError]) -> Part | None:
+    if "|" in inner:
+        return Group(tuple(inner.split("|")), start, end)
+    name = inner.strip()
+    if NAME.fullmatch(inner):
+        return Ref(inner, start, end)
+    if NAME.fullmatch(name):
+        errors.append(BraceError(start, end, f"no spaces inside `{{{name}}}`",
+                                 f"write `{{{name}}}` for the define's text, or {_DOUBLE}", name))
+    elif not inner:
+        errors.append(BraceError(start, end, "`{}` names nothing", f"{_DOUBLE}; `{{NAME}}` uses a define's text"))
+    else:
+        errors.append(BraceError(
+            start, end, "a name in braces is letters, digits, `_` and `-`, not starting with a digit",
+            f"{_DOUBLE}; `{{a|b}}` makes variants"))
+    return None
+
+
+def _lone(start: int, brace: str) -> BraceError:
+    """A `{` that no `}` closes before the next brace, or a `}` that closes nothing."""
+    what = "`{` that nothing closes" if brace == "{" else "`}` that closes nothing"
+    return BraceError(start, start + 1, f"a lone {what}", f"{_DOUBLE}; `{{NAME}}` uses a define's text")
+
+
+def escape(text: str) -> str:
+    """`text` as a template whose value is `text` (braces doubled): what `ody decompile` writes."""
+    return text.replace("{", "{{").replace("}", "}}") if "{" in text or "}" in text else text
+
+
+def has_braces(text: str) -> bool:
+    return "{" in text or "}" in text
+
+
+# --- from the decoded text back to the literal ---------------------------------------------------
+
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|[\s\S])")
+_RUN = re.compile(r"[ \t\r\n]*[\r\n][ \t\r\n]*")
+
+
+def source_offset(raw: str, offset: int) -> int:
+    """Where the character at `offset` of `raw`'s decoded value (`strings.decode`) is written in
+    `raw` (a literal with its quotes), so that a brace's diagnostic points at the brace itself.
+    An offset at the end maps to the closing quotes."""
+    long = raw.startswith('"""')
+    quote = 3 if long else 1
+    inner_end = len(raw) - quote
+    position, decoded = quote, 0
+    if long:  # leading whitespace is folded away
+        while position < inner_end and raw[position] in " \t\r\n":
+            position += 1
+    while position < inner_end:
+        if decoded >= offset:
+            return position
+        char = raw[position]
+        if char == "\\":
+            match = _ESCAPE.match(raw, position)
+            step = match.end() - position if match else 1
+            position += step
+            # an escaped surrogate pair decodes to one character
+            if match and len(match.group(1)) == 5 and 0xD800 <= int(match.group(1)[1:], 16) <= 0xDBFF:
+                pair = _ESCAPE.match(raw, position)
+                if pair and len(pair.group(1)) == 5:
+                    position = pair.end()
+            decoded += 1
+        elif long and char in " \t\r\n":
+            run = _RUN.match(raw, position)
+            if run is not None:
+                position = run.end()
+            else:
+                position += 1
+            decoded += 1
+        else:
+            position += 1
+            decoded += 1
+    return min(position, inner_end)
+
