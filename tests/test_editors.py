@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from odyssey_dsl import times
 from odyssey_dsl.cli import main
-from odyssey_dsl.vocabulary import ACTIONS, DIRECTIVES
+from odyssey_dsl.vocabulary import ACTIONS, DIRECTIVES, KEYWORDS
 from odyssey_dsl.vocabulary import DIRECTIVE_VALUES as _VALUES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,9 +141,10 @@ def test_language_configuration_comments_and_quotes() -> None:
 
 
 def test_every_keyword_of_the_language_is_coloured_as_a_keyword() -> None:
-    """Directives, `scene` and `image` by their own rules; actions only in a cue (below)."""
+    """Directives, header lines (`define`...), `scene` and `image` by their own rules; actions
+    only in a cue (below)."""
     keywords = _lark_keywords()
-    assert keywords == {*ACTIONS, *DIRECTIVES, "scene", "image"}
+    assert keywords == set(KEYWORDS)
     patterns = _keyword_patterns()
 
     def coloured(word: str, line: str) -> bool:
@@ -161,7 +162,7 @@ def test_every_keyword_of_the_language_is_coloured_as_a_keyword() -> None:
     for action in ACTIONS:
         assert not coloured(action, f'{action} "x"'), f"`{action}` is coloured outside a cue"
     text = json.dumps(GRAMMAR)
-    for directive in DIRECTIVES:
+    for directive in keywords - {*ACTIONS, "scene", "image"}:  # directives and header lines
         assert f"keyword.other.directive.{directive}.ody" in text
 
 
