@@ -3,8 +3,10 @@
 The public API, for the tools built on it (formatter, runner, language server):
 
 - `parse(text, first_line=1)` → `Document`: the typed syntax tree with spans and syntax errors;
-- `compile_text(text_or_bytes, path=..., settings=...)` / `compile_path(path)` → `Compilation`:
-  options, scripts, canonical JSON and every diagnostic, without printing or exiting;
+- `compile_text(text_or_bytes, path=..., settings=..., resolver=...)` / `compile_path(path)` →
+  `Compilation`: options, scripts (one per scene and variant, with their names), canonical JSON
+  and every diagnostic, without printing or exiting; the resolver reads included files (an
+  editor's unsaved buffers; default: from disk, relative to the path);
 - `Diagnostic`, `Span`, `Fix`, `Related`, `Severity`, `CODES`: one diagnostic type for all;
 - `Settings`, `load_settings(path)`: the project configuration (`[tool.ody]` / `ody.toml`);
 - `SourceError` (a file `compile_path` cannot read) and `ConfigError` (a bad `[tool.ody]` /
