@@ -137,7 +137,7 @@ def test_language_reference_has_examples() -> None:
 
 @pytest.mark.parametrize(("kind", "codes", "body"), LANGUAGE_BLOCKS)
 def test_language_example(kind: str, codes: list[str], body: str) -> None:
-    # Compiled as if it sat in examples/, so an `image "paper-boat.png"` finds the real file.
+    # Compiled as if it sat in examples/, so `image "paper-boat.png"` and `include "look.ody"` find the real files.
     result = compile_text(body, path=ROOT / "examples" / "from-the-docs.ody")
     errors = [(d.code, d.span.line, d.message) for d in result.diagnostics if d.is_error]
     if kind == "ody":

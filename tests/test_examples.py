@@ -2,7 +2,8 @@
 
 The golden files hold exactly what `ody compile examples/<stem>.ody` prints. To refresh one
 after a deliberate change of output, run that command into tests/golden/<stem>.json and
-read the diff before committing it.
+read the diff before committing it. A library file (header lines only, for `include`) has
+nothing to compile, so no golden file: it is linted, and some screenplay includes it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from odyssey_dsl import compile_path
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 GOLDEN = ROOT / "tests" / "golden"
-SCREENPLAYS = sorted(EXAMPLES.glob("*.ody"))
+LIBRARIES = sorted(p for p in EXAMPLES.glob("*.ody") if compile_path(p).library)
+SCREENPLAYS = sorted(set(EXAMPLES.glob("*.ody")) - set(LIBRARIES))
 IDS = [p.stem for p in SCREENPLAYS]
 
 
@@ -41,13 +43,23 @@ def ody(*args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def _directive(path: Path, name: str) -> str | None:
-    """The value of a directive as written at the top of the file (None when absent)."""
-    match = re.search(rf"^{name}[ \t]+(\S+)", path.read_text(encoding="utf-8"), re.MULTILINE)
-    return match.group(1) if match else None
+    """The value of a directive as written at the top of the file or of a file it includes
+    (None when absent)."""
+    text = path.read_text(encoding="utf-8")
+    match = re.search(rf"^{name}[ \t]+(\S+)", text, re.MULTILINE)
+    if match:
+        return match.group(1)
+    included = (_directive(path.parent / inner, name) for inner in re.findall(r'^include[ \t]+"([^"]+)"', text, re.MULTILINE))
+    return next((value for value in included if value is not None), None)
 
 
 def _has_scenes(path: Path) -> bool:
     return re.search(r'^scene[ \t]+"', path.read_text(encoding="utf-8"), re.MULTILINE) is not None
+
+
+def _batch(path: Path) -> bool:
+    """Whether it compiles to several scripts (scenes, or variants): the API's `scripts`."""
+    return compile_path(path).batch
 
 
 def test_there_are_enough_examples() -> None:
@@ -55,6 +67,14 @@ def test_there_are_enough_examples() -> None:
     assert (EXAMPLES / "window-cat.ody") in SCREENPLAYS
     assert any(_has_scenes(p) for p in SCREENPLAYS), "one example must use scenes"
     assert any('image "' in p.read_text(encoding="utf-8") for p in SCREENPLAYS), "one example must embed an image"
+    assert any(n.variant for p in SCREENPLAYS for n in compile_path(p).names or ()), "one example must use variants"
+    assert LIBRARIES, "one example must be a library another includes"
+
+
+@pytest.mark.parametrize("library", LIBRARIES, ids=[p.stem for p in LIBRARIES])
+def test_every_library_is_included_by_a_screenplay(library: Path) -> None:
+    includes = f'include "{library.name}"'
+    assert any(includes in p.read_text(encoding="utf-8") for p in SCREENPLAYS)
 
 
 def test_every_example_has_a_golden_file_and_no_golden_file_is_orphaned() -> None:
@@ -87,7 +107,7 @@ def test_golden_file_is_the_canonical_json(path: Path) -> None:
     text = (GOLDEN / f"{path.stem}.json").read_text(encoding="utf-8")
     value = json.loads(text)
     assert text == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-    scripts = value if _has_scenes(path) else [value]
+    scripts = value if _batch(path) else [value]
     for script in scripts:
         assert script[0]["timestamp_ms"] == 0 and list(script[0]) == ["timestamp_ms", "start"]
         assert list(script[-1]) == ["timestamp_ms", "end"] and script[-1]["end"] == {}
@@ -113,7 +133,7 @@ def test_request_body(path: Path) -> None:
     run = ody("compile", "--request", str(path.relative_to(ROOT)))
     assert run.returncode == 0, run.stderr.decode("utf-8", "replace")
     body = json.loads(run.stdout)
-    key = "scripts" if _has_scenes(path) else "script"
+    key = "scripts" if _batch(path) else "script"
     expected = ["portrait", "output_video"]
     if _directive(path, "prompt-expansion") == "off":
         expected.append("bypass_vlm_expansion")
