@@ -149,7 +149,7 @@ def name_text(live: LiveDocument, item: Item, line: int, column: int) -> tuple[s
         lines += ["expands to", _fenced(whole.text)]
     if isinstance(item, Cue):
         own = scope if scope.live is live else names.Scope(live)
-        prompt = names.composed(own, item)
+        prompt = names.composed(own, item, names.scene_styles(live, item.span.line))
         if prompt is not None:
             if prompt.variants > 1:
                 lines += [f"**this cue's prompt** makes {prompt.variants} variants, with its style and negative:",

@@ -12,6 +12,8 @@ that only the files including it define: those are looked up in the open files t
 from __future__ import annotations
 
 import os
+import sys
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from math import prod
 from pathlib import Path
@@ -246,11 +248,11 @@ class Composed(NamedTuple):
     first: str
 
 
-def composed(scope: Scope, cue: Cue) -> Composed | None:
-    """`cue`'s prompt expanded, with the style and negative in force (its scene's, if any);
-    None when it cannot be known (an invalid escape, wrong braces)."""
+def composed(scope: Scope, cue: Cue, styles: list[Style] | None) -> Composed | None:
+    """`cue`'s prompt expanded, with the style and negative in force: the file's, or those at
+    the top of its scene (`styles`; None: the cue is in no scene). None when it cannot be known
+    (an invalid escape, wrong braces)."""
     composer = scope.composer()
-    styles = scene_styles(scope.live, cue.span.line)
     if styles is not None:
         composer.scene()
         for style in styles:
@@ -291,13 +293,22 @@ def _varying(prompt: Varying, groups: tuple[tuple[str, ...], ...]) -> Composed:
 def scene_styles(live: LiveDocument, line: int) -> list[Style] | None:
     """The `style` and `negative` at the top of the scene holding 1-based `line` (None: the
     line is in no scene)."""
-    head = next(((first, last) for first, last in live.scene_lines() if first <= line <= last), None)
-    if head is None:
-        return None
-    scene = live.item_at(head[0])
+    head = scene_head(live.scene_lines(), line)
+    return top_styles(live, head) if head is not None else None
+
+
+def scene_head(scenes: list[tuple[int, int]], line: int) -> int | None:
+    """The line of the `scene` line whose scene holds `line`, among `LiveDocument.scene_lines()`."""
+    index = bisect_right(scenes, (line, sys.maxsize)) - 1
+    return scenes[index][0] if index >= 0 and scenes[index][0] <= line <= scenes[index][1] else None
+
+
+def top_styles(live: LiveDocument, head: int) -> list[Style]:
+    """The `style` and `negative` lines right below the `scene` line on line `head`."""
+    scene = live.item_at(head)
     found: list[Style] = []
-    at = scene.span.end_line + 1 if isinstance(scene, Scene) else head[0] + 1
-    while at < line:
+    at = scene.span.end_line + 1 if isinstance(scene, Scene) else head + 1
+    while at <= live.line_count:
         item = live.item_at(at)
         if isinstance(item, Style):
             found.append(item)
@@ -305,4 +316,3 @@ def scene_styles(live: LiveDocument, line: int) -> list[Style] | None:
             break
         at = item.span.end_line + 1 if item is not None else at + 1
     return found
-
