@@ -4,11 +4,26 @@ hints, over stdio with a real client."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from lsp_support import CONFIG, UTF8, UTF16, Client, apply, diagnostics, lsp_fixture, open_file, position, start, uri_of
+from lsp_support import (
+    CONFIG,
+    UTF8,
+    UTF16,
+    Client,
+    apply,
+    change,
+    diagnostics,
+    lsp_fixture,
+    open_file,
+    place,
+    position,
+    start,
+    uri_of,
+)
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
@@ -279,3 +294,40 @@ async def test_inlay_hints_count_the_variants_of_a_prompt(client: Client, tmp_pa
     got = await client.text_document_inlay_hint_async(types.InlayHintParams(
         doc(uris["styled.ody"]), types.Range(types.Position(0, 0), types.Position(4, 0))))
     assert [h.label for h in got or []] == ["×2"]
+
+
+FRAGMENTS = ["{", "}", "{{", "}}", "{hero}", "{fur", "|", "{a|b}", "hero", "define ", 'define x "', 'style "', "negative ",
+             'include "common.ody"\n', 'include "', "scene ", '"', '"""', "\\u007b", "\n", "🐈", "@", "@3s interact "]
+
+
+async def test_names_answer_anything_while_the_text_is_edited_at_random(client: Client, tmp_path: Path) -> None:
+    """Every request on names comes back (a refusal at most) whatever the text, and nothing is
+    logged as an error but the refusals."""
+    rng = random.Random(12)
+    uris = await opened(client, tmp_path, {"common.ody": COMMON, "main.ody": MAIN}, ("main.ody",))
+    uri, text = uris["main.ody"], MAIN
+    document = doc(uri)
+    errors_before = sum(m.type == types.MessageType.Error for m in client.log_messages)
+    for _ in range(150):
+        a = rng.randrange(len(text) + 1)
+        b = min(len(text), a + rng.randrange(0, 6))
+        new = "".join(rng.choice(FRAGMENTS) for _ in range(rng.randrange(0, 3)))
+        change(client, uri, types.TextDocumentContentChangePartial(
+            range=types.Range(position(text, *place(text, a), client.encoding),
+                              position(text, *place(text, b), client.encoding)), text=new))
+        text = text[:a] + new + text[b:]
+        here = position(text, *place(text, rng.randrange(len(text) + 1)), client.encoding)
+        everything = types.Range(types.Position(0, 0), types.Position(text.count("\n") + 1, 0))
+        await client.text_document_hover_async(types.HoverParams(document, here))
+        await client.text_document_completion_async(types.CompletionParams(document, here))
+        await client.text_document_definition_async(types.DefinitionParams(document, here))
+        await client.text_document_references_async(types.ReferenceParams(
+            types.ReferenceContext(include_declaration=True), document, here))
+        await client.text_document_inlay_hint_async(types.InlayHintParams(document, everything))
+        try:
+            await client.text_document_rename_async(types.RenameParams(document, here, "renamed"))
+        except JsonRpcException as refused:
+            assert refused.code == types.LSPErrorCodes.RequestFailed
+    await client.text_document_document_symbol_async(types.DocumentSymbolParams(document))
+    errors = [m.message for m in client.log_messages if m.type == types.MessageType.Error][errors_before:]
+    assert [m for m in errors if not m.startswith("ody lsp: Refused: ")] == []
