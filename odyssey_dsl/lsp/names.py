@@ -174,14 +174,14 @@ class Scope:
 
     def uses_of(self, name: str) -> Iterator[tuple[Path | None, Use]]:
         """Every `{name}` written in the compilation's files."""
+        ref = f"{{{name}}}"  # in the decoded text of every text that uses it (not all that hold it: `{{name}}`)
         for path, items in self.files():
             for item in items:
                 if isinstance(item, Comment):
                     continue
                 for text in texts(item):
-                    for use in uses(text):
-                        if use.name == name:
-                            yield path, use
+                    if text.value is not None and ref in text.value:
+                        yield from ((path, use) for use in uses(text) if use.name == name)
 
     def composer(self, styles: bool = True) -> Composer:
         """A composer fed this header (its styles too with `styles`), its diagnostics dropped."""
