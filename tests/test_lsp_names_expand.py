@@ -36,8 +36,8 @@ def screenplay(draw: st.DrawFn) -> tuple[str, str]:
     lines = ['include "lib.ody"', *defines]
     for kind in ("style", "negative"):
         if draw(st.booleans()):
-            where = included if draw(st.booleans()) else lines
-            where.append(f'{kind} "{draw(template(st.one_of(words, ref)))}"')
+            in_library: bool = draw(st.booleans())
+            (included if in_library else lines).append(f'{kind} "{draw(template(st.one_of(words, ref)))}"')
     scenes = draw(st.integers(0, 2))
     for scene in range(max(scenes, 1)):
         if scenes:
