@@ -32,12 +32,13 @@ def screenplay(draw: st.DrawFn) -> tuple[str, str]:
     """(a screenplay, the file it includes): defines, a style and a negative in either, scenes
     with their own style or not, prompts with names and variants."""
     defines = [f'define {n} "{draw(template(st.one_of(words, group)))}"' for n in NAMES if draw(st.booleans())]
-    included = [defines.pop()] if defines and draw(st.booleans()) else []
+    included: list[str] = []
+    if defines and draw(st.booleans()):
+        included.append(defines.pop())
     lines = ['include "lib.ody"', *defines]
     for kind in ("style", "negative"):
         if draw(st.booleans()):
-            in_library: bool = draw(st.booleans())
-            (included if in_library else lines).append(f'{kind} "{draw(template(st.one_of(words, ref)))}"')
+            (included if draw(st.booleans()) else lines).append(f'{kind} "{draw(template(st.one_of(words, ref)))}"')
     scenes = draw(st.integers(0, 2))
     for scene in range(max(scenes, 1)):
         if scenes:
