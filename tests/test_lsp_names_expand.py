@@ -33,7 +33,7 @@ def screenplay(draw: st.DrawFn) -> tuple[str, str]:
     with their own style or not, prompts with names and variants."""
     defines = [f'define {n} "{draw(template(st.one_of(words, group)))}"' for n in NAMES if draw(st.booleans())]
     included: list[str] = []
-    if defines and draw(st.booleans()):
+    if draw(st.booleans()) and defines:
         included.append(defines.pop())
     lines = ['include "lib.ody"', *defines]
     for kind in ("style", "negative"):
