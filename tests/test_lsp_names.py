@@ -5,6 +5,7 @@ hints, over stdio with a real client."""
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -206,6 +207,11 @@ async def test_rename_is_refused_with_a_reason(client: Client, tmp_path: Path) -
             await client.text_document_rename_async(types.RenameParams(main, hero, new))
     with pytest.raises(JsonRpcException, match="only a define's name can be renamed"):
         await client.text_document_prepare_rename_async(types.PrepareRenameParams(main, at(client, MAIN, "sits")))
+    source = '@0 start "{nobody}"\n@3s end\n'
+    lone = await opened(client, tmp_path, {"lone.ody": source}, ("lone.ody",))
+    with pytest.raises(JsonRpcException, match=re.escape("`{nobody}` names no define: there is nothing to rename")):
+        await client.text_document_prepare_rename_async(types.PrepareRenameParams(
+            doc(lone["lone.ody"]), at(client, source, "nobody")))
 
 
 async def test_a_library_finds_names_in_the_open_files_that_include_it(client: Client, tmp_path: Path) -> None:
