@@ -85,14 +85,12 @@ def register(server: OdyServer) -> None:
         if NAME.fullmatch(new) is None:
             raise Refused(f"`{shown(new, 60)}` cannot name a define: a name is letters, digits, `_` and `-`, "
                           "beginning with a letter or `_`")
-        places = list(_places(live, named))
         if new == use.name:
             return types.WorkspaceEdit(changes={})
-        for scope in {id(p[0]): p[0] for p in places}.values():
-            clash = scope.defines.get(new)
-            if clash is not None:
-                raise Refused(f"`{shown(new, 60)}` is already defined: line {clash.define.span.line}"
-                              f"{_of(clash.path, live)}")
+        places = list(_places(live, named))
+        clash = next((scope.defines[new] for scope, *_ in places if new in scope.defines), None)
+        if clash is not None:
+            raise Refused(f"`{shown(new, 60)}` is already defined: line {clash.define.span.line}{_of(clash.path, live)}")
         changes: dict[str, list[types.TextEdit]] = {}
         for scope, path, span, _ in places:
             location = _location(ls, scope, path, span)
