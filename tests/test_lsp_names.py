@@ -176,7 +176,7 @@ async def test_references_are_every_use_in_the_compilation(client: Client, tmp_p
 
 
 async def test_rename_changes_every_file_that_sees_the_define(client: Client, tmp_path: Path) -> None:
-    other = 'include "common.ody"\n@0 start "{hero} again"\n@3s end\n'
+    other = 'include "common.ody"\n@0 start """\n  {hero}\n  again\n"""\n@3s interact "{\\u0068ero}!"\n@6s end\n'
     unrelated = 'define hero "someone else"\n@0 start "{hero}"\n@3s end\n'
     files = {"common.ody": COMMON, "main.ody": MAIN, "other.ody": other, "unrelated.ody": unrelated}
     uris = await opened(client, tmp_path, files, ("main.ody", "common.ody", "other.ody", "unrelated.ody"))
@@ -190,6 +190,7 @@ async def test_rename_changes_every_file_that_sees_the_define(client: Client, tm
     assert renamed["unrelated.ody"] == unrelated
     assert renamed["common.ody"].count("protagonist") == 2 and "hero" not in renamed["common.ody"]
     assert renamed["main.ody"] == MAIN.replace("{hero}", "{protagonist}")
+    assert renamed["other.ody"] == other.replace("{hero}", "{protagonist}").replace("{\\u0068ero}", "{protagonist}")
     assert {name: compiled(tmp_path, name, renamed) for name in before} == before  # the same scripts
 
 
