@@ -338,3 +338,13 @@ async def test_names_answer_anything_while_the_text_is_edited_at_random(client: 
     await client.text_document_document_symbol_async(types.DocumentSymbolParams(document))
     errors = [m.message for m in client.log_messages if m.type == types.MessageType.Error][errors_before:]
     assert [m for m in errors if not m.startswith("ody lsp: Refused: ")] == []
+
+
+async def test_the_outline_reads_a_define_on_the_first_line_after_a_byte_order_mark(client: Client, tmp_path: Path) -> None:
+    source = '\ufeffdefine hero "a cat"\n@0 start "{hero}"\n@3s end\n'
+    uris = await opened(client, tmp_path, {"bom.ody": source}, ("bom.ody",))
+    got = await client.text_document_document_symbol_async(types.DocumentSymbolParams(doc(uris["bom.ody"])))
+    define = next(s for s in got or [] if isinstance(s, types.DocumentSymbol))
+    hover_range = await client.text_document_hover_async(types.HoverParams(doc(uris["bom.ody"]), define.selection_range.start))
+    assert (define.name, define.detail) == ("hero", "a cat")
+    assert hover_range is not None and hover_range.range == define.selection_range  # where the editor has the name
