@@ -115,7 +115,7 @@ def outline(checked: Checked, lines: Sequence[str], columns: Columns) -> list[Js
 def _header(lines: Sequence[str], first: int, end: int, scene_top: bool = False) -> list[Define | Style | Include]:
     """The header lines on lines `first..end-1` (1-based; at a scene's top, its style and
     negative), parsed from `lines` only when a line there may hold one (most scenes have none)."""
-    chunk = lines[first - 1:end - 1]
+    chunk = list(lines[first - 1:end - 1])
     if first == 1 and chunk:  # a byte-order mark is not text (columns count from after it, as the parse does)
         chunk[0] = chunk[0].removeprefix("\ufeff")
     words = ("style", "negative") if scene_top else ("define", "style", "negative", "include")
