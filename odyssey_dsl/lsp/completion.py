@@ -12,15 +12,17 @@ from typing import NamedTuple
 from lsprotocol import types
 
 from .._support.listing import entries
+from ..diagnostics import shown
 from ..images import is_data_url
-from ..syntax import Comment, Cue, Directive, Invalid, Item
+from ..syntax import Comment, Cue, Define, Directive, Invalid, Item, Style
 from ..times import TimeError, parse_time
 from ..vocabulary import ACTIONS, DIRECTIVE_VALUES, DIRECTIVES, DURATIONS, UNITS
+from . import names
 from .document import LiveDocument
 from .hover import KEYWORDS
 from .positions import Columns
 
-TRIGGERS = [" ", '"', "/"]
+TRIGGERS = [" ", '"', "/", "{"]
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".heif", ".avif", ".bmp"})
 _MOST_PATHS = 500
 
@@ -35,6 +37,9 @@ _START_CUE = re.compile(r"[ \t]*@\S+[ \t]+start\b")
 _VALUES = {**DIRECTIVE_VALUES, "min-gap": ("3s", "2s", "1s", "0"), "max-duration": ("150s", "5m")}
 _VALUE = re.compile(rf"^[ \t]*({'|'.join(map(re.escape, _VALUES))})[ \t]+([a-z0-9.]*)$")
 _LINE_START = re.compile(r"^[ \t]*([a-z-]*)$")
+_TYPED_NAME = re.compile(r"(\{+)([A-Za-z0-9_-]*)$")
+# What comes before the string of a line whose text is a template (a prompt, a define, a style)
+_TEMPLATE_HEAD = re.compile(r"[ \t]*(?:@\S+[ \t]+(?:start|interact)|define[ \t]+\S+|style|negative)[ \t]*")
 
 
 class Context(NamedTuple):
@@ -67,8 +72,11 @@ class Context(NamedTuple):
 
 
 def complete(context: Context) -> list[types.CompletionItem]:
-    """The completions that fit at the cursor (none inside a prompt or a comment)."""
+    """The completions that fit at the cursor (inside a prompt, only names after `{`)."""
     prefix = context.prefix
+    typed = _TYPED_NAME.search(prefix)
+    if typed is not None and len(typed.group(1)) % 2 and _in_template(context, prefix[:typed.start()]):
+        return _names(context, typed.start(2))
     path = _IMAGE_PATH.search(prefix)
     if path is not None:
         return _paths(context, path.group(1), path.start(1))
@@ -98,6 +106,28 @@ def complete(context: Context) -> list[types.CompletionItem]:
     if match is not None:
         return _line_start(context, match.start(1))
     return []
+
+
+def _in_template(context: Context, before: str) -> bool:
+    """Whether the cursor, after `before` on its line, is inside a prompt, a define's text, a
+    style or a negative (a `\"\"\"` string opened above counts, parsed or half-typed)."""
+    statement = context.live.item_at(context.line + 1)
+    if statement is not None and statement.span.line <= context.line:  # a string opened above
+        if isinstance(statement, Invalid):
+            return _TEMPLATE_HEAD.match(statement.text.split('"', 1)[0]) is not None and '"""' not in before
+        return isinstance(statement, (Cue, Define, Style)) and '"""' not in before
+    rest = re.sub(_STRING, "", before)
+    opening = rest.find('"')
+    return opening >= 0 and _TEMPLATE_HEAD.fullmatch(rest[:opening]) is not None
+
+
+def _names(context: Context, start: int) -> list[types.CompletionItem]:
+    """The names the file may use (its own, its includes', and those of the open files that
+    include it), each with its text; the closing brace added unless it is there."""
+    closed = context.text[context.column:].startswith("}")
+    return [context.item(name, types.CompletionItemKind.Constant, start, new_text=name if closed else name + "}",
+                         detail=shown(named.define.value.value or named.define.value.raw, 80))
+            for name, named in sorted(names.visible(context.live).items())]
 
 
 def _opens_with_start(statement: Item) -> bool:

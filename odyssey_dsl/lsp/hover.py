@@ -1,10 +1,15 @@
-"""What a hover says: a time's absolute value and its place in the script, a keyword's meaning."""
+"""What a hover says: a time's absolute value and its place in the script, a keyword's meaning,
+and what a `{NAME}` stands for."""
 
 from __future__ import annotations
 
+import os
+import re
+
 from ..diagnostics import Span, lookup, shown
-from ..syntax import Comment, Cue, Directive, Invalid, Scene, Time, broken_time
+from ..syntax import Comment, Cue, Define, Directive, Include, Invalid, Item, Scene, Style, Time, broken_time
 from ..times import format_clock, format_ms
+from . import names
 from .document import LiveDocument
 
 #: One line per keyword, from docs/language.md.
@@ -42,6 +47,10 @@ def hover_at(live: LiveDocument, line: int, column: int) -> tuple[str, Span] | N
             known = lookup(word)
             if known is not None and _inside(span, line, column):
                 return f"`{known.code}`: {known.summary} ({known.severity.value})", span
+    if isinstance(item, (Cue, Define, Style)):
+        about = name_text(live, item, line, column)
+        if about is not None:
+            return about
     if isinstance(item, Cue):
         if _inside(item.time.span, line, column):
             text = time_text(live, item)
@@ -52,6 +61,9 @@ def hover_at(live: LiveDocument, line: int, column: int) -> tuple[str, Span] | N
             return KEYWORDS["image"], item.image_keyword
     elif isinstance(item, (Directive, Scene)) and _inside(item.keyword, line, column):
         return KEYWORDS[item.name if isinstance(item, Directive) else "scene"], item.keyword
+    elif isinstance(item, (Define, Style, Include)) and _inside(item.keyword, line, column):
+        word = "define" if isinstance(item, Define) else "include" if isinstance(item, Include) else item.name
+        return (KEYWORDS[word], item.keyword) if word in KEYWORDS else None
     elif isinstance(item, Invalid):
         time = broken_time(item)
         if time is not None and _inside(time.span, line, column):
@@ -103,3 +115,45 @@ def time_text(live: LiveDocument, cue: Cue) -> str | None:
     length = placed.length
     lines.append(f"{whole} lasts {format_clock(length)}" if length is not None else f"{whole} has no `end` yet")
     return "  \n".join(lines)
+
+
+_FENCE = re.compile(r"`{3,}")
+
+
+def _fenced(text: str) -> str:
+    """`text` as a Markdown code block, whatever backticks it holds."""
+    fence = "`" * max((len(m) + 1 for m in _FENCE.findall(text)), default=3)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def name_text(live: LiveDocument, item: Item, line: int, column: int) -> tuple[str, Span] | None:
+    """What the `{NAME}` (or the define's name) at the cursor stands for: the define's text as
+    written and expanded, and in a cue, the cue's prompt as sent (with its style and negative)."""
+    use = names.name_at(item, line, column)
+    if use is None:
+        return None
+    found = names.lookup(live, use.name)
+    if found is None:
+        return f"`{{{shown(use.name, 60)}}}` names no define", use.span
+    scope, named = found
+    define = named.define
+    where = f"line {define.span.line}"
+    here = names.absolute(live.path)
+    if named.path != here:
+        other = os.path.relpath(named.path, here.parent) if named.path is not None and here is not None else named.label
+        where += f" of `{shown(other or '', 80)}`"
+    written = define.value.value if define.value.value is not None else define.value.raw
+    lines = [f"**`{{{shown(use.name, 60)}}}`**: `define {shown(use.name, 60)}`, {where}", _fenced(written)]
+    whole = names.expanded(scope, named)
+    if whole is not None and whole.text != written:
+        lines += ["expands to", _fenced(whole.text)]
+    if isinstance(item, Cue):
+        own = scope if scope.live is live else names.Scope(live)
+        prompt = names.composed(own, item, names.scene_styles(live, item.span.line))
+        if prompt is not None:
+            if prompt.variants > 1:
+                lines += [f"**this cue's prompt** makes {prompt.variants} variants, with its style and negative:",
+                          _fenced(prompt.text), "the first:", _fenced(prompt.first)]
+            else:
+                lines += ["**this cue's prompt** as sent, with its style and negative:", _fenced(prompt.first)]
+    return "\n\n".join(lines), use.span

@@ -48,6 +48,7 @@ from .._support.numbers import whole_number
 from ..checks import Checked
 from ..config import CONFIG_NAMES
 from ..diagnostics import FILE_TOO_LARGE, NOT_UTF8
+from . import navigation
 from .actions import code_actions
 from .completion import TRIGGERS, Context, complete
 from .document import LiveDocument
@@ -564,6 +565,7 @@ def build() -> OdyServer:
             return []
         return inlay_hints(file.live, params.range.start.line + 1, params.range.end.line + 1, ls.columns)
 
+    navigation.register(server)
     return server
 
 

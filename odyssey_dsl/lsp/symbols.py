@@ -1,4 +1,5 @@
-"""The outline: scenes, and their cues as `0:03 interact "The cat looks…"`.
+"""The outline: the defines, styles, negatives and includes of the header, scenes (with their
+own style and negative), and their cues as `0:03 interact "The cat looks…"`.
 
 A 20,000-line file has some 18,600 cues, 4.8 MB of JSON. Built as lsprotocol objects (whose
 constructors validate every field) and then unstructured by pygls, it took over a second; so the
@@ -17,13 +18,18 @@ from lsprotocol import types
 
 from ..checks import Checked
 from ..diagnostics import Span, shown
+from ..rules.directives import opens_body
 from ..rules.registry import Timed
+from ..syntax import Define, Include, Style, parse_items
 from ..times import format_clock
 from .positions import Columns
 
 _PROMPT_LIMIT = 40
 _EVENT = types.SymbolKind.Event.value
 _NAMESPACE = types.SymbolKind.Namespace.value
+_CONSTANT = types.SymbolKind.Constant.value
+_PROPERTY = types.SymbolKind.Property.value
+_FILE = types.SymbolKind.File.value
 
 #: An LSP object as it goes into JSON (camelCase fields).
 Json = dict[str, Any]
@@ -74,10 +80,25 @@ def outline(checked: Checked, lines: Sequence[str], columns: Columns) -> list[Js
             symbol["detail"] = f"@{cue.time.text}"
         return symbol
 
-    symbols = []
+    def header_symbol(item: Define | Style | Include) -> Json:
+        if isinstance(item, Define):
+            name, kind, detail, selected = item.name.text, _CONSTANT, _value(item.value.value, item.value.raw), item.name.span
+        elif isinstance(item, Style):
+            name, kind, detail, selected = item.name, _PROPERTY, _value(item.value.value, item.value.raw), item.keyword
+        else:
+            name, kind, detail, selected = _value(item.path.value, item.path.raw) or '""', _FILE, "include", item.path.span
+        return {"name": name, "kind": kind, "range": span_range(item.span), "selectionRange": span_range(selected),
+                "detail": detail}
+
+    starts = [s.scene.span.line if s.scene is not None else s.cues[0].cue.span.line
+              for s in checked.scripts if s.scene is not None or s.cues]
+    symbols = [header_symbol(item) for item in _header(lines, 1, min(starts, default=count + 1))]
     for script in checked.scripts:
         children = [cue_symbol(t) for t in script.cues]
         scene = script.scene
+        if scene is not None and script.cues:
+            top = _header(lines, scene.span.end_line + 1, script.cues[0].cue.span.line, scene_top=True)
+            children[:0] = [header_symbol(item) for item in top]
         if scene is None:
             symbols.extend(children)
             continue
@@ -89,6 +110,28 @@ def outline(checked: Checked, lines: Sequence[str], columns: Columns) -> list[Js
             "detail": "scene", "children": children,
         })
     return symbols
+
+
+def _header(lines: Sequence[str], first: int, end: int, scene_top: bool = False) -> list[Define | Style | Include]:
+    """The header lines on lines `first..end-1` (1-based; at a scene's top, its style and
+    negative), parsed from `lines` only when a line there may hold one (most scenes have none)."""
+    chunk = list(lines[first - 1:end - 1])
+    if first == 1 and chunk:  # a byte-order mark is not text (columns count from after it, as the parse does)
+        chunk[0] = chunk[0].removeprefix("\ufeff")
+    words = ("style", "negative") if scene_top else ("define", "style", "negative", "include")
+    if not any(line.lstrip().startswith(words) for line in chunk):
+        return []
+    found: list[Define | Style | Include] = []
+    for item in parse_items("".join(chunk), first):
+        if opens_body(item):
+            break
+        if isinstance(item, Style) or (not scene_top and isinstance(item, (Define, Include))):
+            found.append(item)
+    return found
+
+
+def _value(value: str | None, raw: str) -> str:
+    return shown(" ".join((value if value is not None else raw).split()), _PROMPT_LIMIT)
 
 
 def flat(uri: str, symbols: list[Json], container: str | None = None) -> list[Json]:
