@@ -60,11 +60,15 @@ OWNED = (SUBMITTED, ADOPTED)
 @dataclass(frozen=True)
 class Scene:
     """One script of the screenplay as a job carries it: its index in the screenplay, the
-    name its files get, and its length (to check an adopted job against)."""
+    name its files get, its length (to check an adopted job against), and which scene and
+    variant it is (for run.json, also when `ody wait` writes it)."""
 
     index: int
     name: str
     duration_ms: int
+    scene: str | None = None  # the scene's name as written; None: a screenplay without scenes
+    variant: int | None = None  # 1-based; None: the script has no variant groups
+    choices: tuple[str, ...] = ()  # the alternative taken from each group
 
 
 @dataclass(frozen=True)
@@ -203,10 +207,17 @@ class Journal:
 
 
 def _plan_json(plan: tuple[Scene, ...]) -> str:
-    return json.dumps([[s.index, s.name, s.duration_ms] for s in plan], ensure_ascii=False)
+    return json.dumps([[s.index, s.name, s.duration_ms, s.scene, s.variant, list(s.choices)] for s in plan],
+                      ensure_ascii=False)
+
+
+def _scene(entry: list[Any]) -> Scene:
+    """A plan entry; one written before scenes had variants has only the first three fields."""
+    index, name, duration, scene, variant, choices = (*entry, None, None, [])[:6]
+    return Scene(int(index), str(name), int(duration), scene, variant, tuple(choices))
 
 
 def _row(r: Any) -> Row:
-    plan = tuple(Scene(int(i), str(n), int(d)) for i, n, d in json.loads(r[10]))
+    plan = tuple(_scene(entry) for entry in json.loads(r[10]))
     return Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], plan, tuple(json.loads(r[11])),
                r[12], r[13], r[14])
