@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import cached_property
+from itertools import accumulate
 from pathlib import Path
 
 from ..compiler import Compilation
@@ -76,13 +77,11 @@ def recording_names(names: tuple[ScriptName, ...], stem: str) -> list[str]:
     """What each script's files are called: its scene's name (the stem without scenes), made
     safe and distinct (`day`, `day-2`), then `.v<n>` for each variant (`day.v1`). A variant's
     name is never taken from it: a scene literally called `day.v1` becomes `day.v1-2`."""
-    starts = [n for n in names if n.variant in (None, 1)]  # each scene's first script
+    starts = [n.variant in (None, 1) for n in names]  # where each scene's scripts begin
+    firsts = [n for n, start in zip(names, starts, strict=True) if start]
     bases = unique_names([stem if n.scene is None else safe_name(n.scene, f"scene-{k + 1}")
-                          for k, n in enumerate(starts)])
-    labels, k = [], -1
-    for n in names:
-        k += n.variant in (None, 1)
-        labels.append(n._replace(scene=None).label(bases[k]))
+                          for k, n in enumerate(firsts)])
+    labels = [n._replace(scene=None).label(bases[k - 1]) for n, k in zip(names, accumulate(starts), strict=True)]
     varying = {i for i, n in enumerate(names) if n.variant is not None}
     plain = iter(unique_names([label for i, label in enumerate(labels) if i not in varying],
                               taken=[labels[i] for i in varying]))
