@@ -102,7 +102,7 @@ def test_a_file_without_scenes_names_variants_after_its_stem_and_wait_keeps_the_
 
 
 @needs_renderer
-def test_scene_runs_every_variant_of_it_and_a_whole_run_then_pays_only_for_the_rest(home: Home) -> None:
+def test_scene_runs_every_variant_of_it_and_a_whole_run_then_reuses_the_scene_runs(home: Home) -> None:
     home.screenplay("kites.ody", TWO_SCENES)
     folder = home.work / "recordings" / "kites"
     with emulator(home) as server:
@@ -111,21 +111,22 @@ def test_scene_runs_every_variant_of_it_and_a_whole_run_then_pays_only_for_the_r
         (first,) = server_jobs(server)
         assert len(job_detail(server, first["job_id"])["streams"]) == 2
         assert sorted(p.name for p in folder.glob("*.mp4")) == ["day.v1.mp4", "day.v2.mp4"]
+        night = home.ody("run", "kites.ody", "--scene", "night")
+        assert night.returncode == 0, night.stderr
+        assert "did not complete" not in night.stderr  # the day job is not night's
+        second = server_jobs(server)[0]
+        assert len(job_detail(server, second["job_id"])["streams"]) == 1
         whole = home.ody("run", "kites.ody")
         assert whole.returncode == 0, whole.stderr
-        assert f"keeping what job {first['job_id']} made" in whole.stderr
-        jobs = server_jobs(server)
-        assert len(jobs) == 2 and len(job_detail(server, jobs[0]["job_id"])["streams"]) == 1
-        again = home.ody("run", "kites.ody", "--scene", "night")
-        assert again.returncode == 0 and "reusing it instead of paying again" in again.stderr
+        assert f"unchanged since job {first['job_id']}, {second['job_id']}: reusing it" in whole.stderr
         typo = home.ody("run", "kites.ody", "--scene", "nigth")
         assert typo.returncode == 2
         assert "--scene `nigth`: there is no scene of that name in kites.ody" in typo.stderr
         assert "did you mean `night`?" in typo.stderr
         assert len(server_jobs(server)) == 2
-    recorded = streams(home, "kites")  # the --scene run kept the other scenes' records
+    recorded = streams(home, "kites")  # each --scene run kept the other scenes' records
     assert list(recorded) == ["day.v1", "day.v2", "night"]
-    assert all(s["status"] == "completed" and s["files"] for s in recorded.values())
+    assert all(s["status"] == "completed" and s["files"]["video"]["complete"] for s in recorded.values())
     assert sorted(p.name for p in folder.glob("*.mp4")) == ["day.v1.mp4", "day.v2.mp4", "night.mp4"]
 
 
