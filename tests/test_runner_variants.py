@@ -5,6 +5,7 @@ libraries are skipped in folders and refused alone, and an edited included file 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -241,12 +242,27 @@ def test_recording_names_are_distinct_safe_and_a_variant_is_its_scenes_name_dot_
         start += count or 1
 
 
-def test_the_journal_reads_plans_written_before_variants(tmp_path: Path) -> None:
-    journal = Journal(tmp_path / "journal.sqlite3")
-    row = journal.intend(api_base="emulator", key_fp="k", group_hash="g", request_hash="g", take=1, screenplay=None,
-                         folder=None, title=None, plan=(Scene(0, "day.v2", 1000, "day", 2, ("a black dog",)),))
-    assert journal.get(row.id).plan == (Scene(0, "day.v2", 1000, "day", 2, ("a black dog",)),)
-    with sqlite3.connect(tmp_path / "journal.sqlite3") as db:
-        db.execute("UPDATE jobs SET plan = ? WHERE id = ?", ('[[0, "spring", 1000]]', row.id))
-    assert journal.get(row.id).plan == (Scene(0, "spring", 1000),)
+OLD_SCHEMA = """CREATE TABLE jobs (id INTEGER PRIMARY KEY, created REAL NOT NULL, api_base TEXT NOT NULL,
+    key_fp TEXT NOT NULL, group_hash TEXT NOT NULL, request_hash TEXT NOT NULL, take INTEGER NOT NULL,
+    screenplay TEXT, folder TEXT, title TEXT, plan TEXT NOT NULL, known TEXT NOT NULL, job_id TEXT UNIQUE,
+    state TEXT NOT NULL, status TEXT, updated REAL NOT NULL)"""  # the journal of 0.1.0
+
+
+def test_a_journal_from_before_variants_is_read_and_an_older_ody_can_still_read_the_new_rows(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(OLD_SCHEMA)
+        db.execute("INSERT INTO jobs VALUES (1, 0, 'emulator', 'k', 'g', 'g', 1, NULL, NULL, NULL,"
+                   " '[[0, \"spring\", 1000]]', '[]', 'j1', 'submitted', NULL, 0)")
+    db.close()
+    journal = Journal(path)
+    assert journal.get(1).plan == (Scene(0, "spring", 1000),)
+    day = Scene(0, "day.v2", 1000, "day", 2, ("a black dog",))
+    row = journal.intend(api_base="emulator", key_fp="k", group_hash="h", request_hash="h", take=1, screenplay=None,
+                         folder=None, title=None, plan=(day,))
+    assert journal.get(row.id).plan == (day,)
     journal.close()
+    with sqlite3.connect(path) as db:  # what 0.1.0 unpacks: `for i, n, d in json.loads(plan)`
+        [(plan,)] = db.execute("SELECT plan FROM jobs WHERE id = ?", (row.id,)).fetchall()
+    db.close()
+    assert [(i, n, d) for i, n, d in json.loads(plan)] == [(0, "day.v2", 1000)]
