@@ -144,7 +144,7 @@ def test_a_library_named_alone_has_nothing_to_run(home: Home) -> None:
     done = home.ody("run", "lib/common.ody")  # refused before any request: no API here
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
-        "ody run: nothing to run: lib/common.ody is a library (header lines, no cues or scenes)",
+        "ody run: lib/common.ody is a library (header lines, no cues or scenes): nothing to run",
         "  hint: run a screenplay that includes it"]
     adopted = home.ody("adopt", "job-1", "lib/common.ody")  # an AssertionError before
     assert adopted.returncode == 1 and "is a library" in adopted.stderr

@@ -59,7 +59,6 @@ def command(files: tuple[str, ...], out: Path, scenes: tuple[str, ...], landscap
     sys.exit(run_all(prepared, options))
 
 
-
 def screenplays(files: tuple[str, ...], portrait: bool | None) -> list[Prepared]:
     """Every screenplay compiled for the runner (and `ody adopt`), or exit: 1 for errors in any
     of them or for a library named on the command line (nothing to run), 2 when one cannot be
@@ -86,8 +85,8 @@ def screenplays(files: tuple[str, ...], portrait: bool | None) -> list[Prepared]
     if outcome.finish():
         sys.exit(outcome.code)
     if libraries:
-        fail(f"nothing to run: {', '.join(libraries)} {'is a library' if len(libraries) == 1 else 'are libraries'} "
-             "(header lines, no cues or scenes)", "run a screenplay that includes it", EXIT_FAIL)
+        fail(f"{', '.join(libraries)} {'is a library' if len(libraries) == 1 else 'are libraries'} "
+             "(header lines, no cues or scenes): nothing to run", "run a screenplay that includes it", EXIT_FAIL)
     if not results:  # only folders without screenplays, each said so
         sys.exit(EXIT_OK)
     return [prepare(result, name, portrait) for name, result in results]
