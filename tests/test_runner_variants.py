@@ -146,6 +146,8 @@ def test_a_library_named_alone_has_nothing_to_run(home: Home) -> None:
     assert done.stderr.splitlines() == [
         "ody run: lib/common.ody is a library (header lines, no cues or scenes): nothing to run",
         "  hint: run a screenplay that includes it"]
+    folder = home.ody("run", "lib")  # a folder of libraries only: a note, as for a folder of nothing
+    assert folder.returncode == 0 and "skipping lib/common.ody: a library" in folder.stderr
     adopted = home.ody("adopt", "job-1", "lib/common.ody")  # an AssertionError before
     assert adopted.returncode == 1 and "is a library" in adopted.stderr
     assert home.journal() == []
