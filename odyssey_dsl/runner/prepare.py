@@ -75,8 +75,8 @@ def prepare(result: Compilation, name: str, portrait: bool | None) -> Prepared:
 
 def recording_names(names: tuple[ScriptName, ...], stem: str) -> list[str]:
     """What each script's files are called: its scene's name (the stem without scenes), made
-    safe and distinct (`day`, `day-2`), then `.v<n>` for each variant (`day.v1`). A variant's
-    name is never taken from it: a scene literally called `day.v1` becomes `day.v1-2`."""
+    safe and distinct (`day`, `day-2`), then `.v<n>` for each variant (`day.v1`). Variants keep
+    their names: a scene literally called `day.v1` becomes `day.v1-2`."""
     starts = [n.variant in (None, 1) for n in names]  # where each scene's scripts begin
     firsts = [n for n, start in zip(names, starts, strict=True) if start]
     bases = unique_names([stem if n.scene is None else safe_name(n.scene, f"scene-{k + 1}")
