@@ -70,6 +70,20 @@ def test_after_some_scenes_failed_only_those_are_submitted() -> None:
                                       "error_message": "GPU lost"}
 
 
+def test_scripts_a_scene_run_left_out_are_not_said_to_have_failed() -> None:
+    rows = [row("j1", plan=SCENES[:2])]  # `ody run --scene` ran spring and summer
+    jobs = {"j1": job("j1", "completed", stream(0), stream(1, "failed"))}
+    assert needed(SCENES, rows, jobs) == (1, 2)
+    news = reuse_news(SCENES, rows, jobs, (1, 2))
+    assert news is not None
+    assert news.text == ("keeping what job j1 made; submitting only what did not complete: summer"
+                         " and what was not run yet: autumn")
+    jobs = {"j1": job("j1", "completed", stream(0), stream(1))}
+    news = reuse_news(SCENES, rows, jobs, (2,))
+    assert news is not None and news.text == "keeping what job j1 made; submitting only what was not run yet: autumn"
+    assert reuse_news(SCENES[2:], rows, jobs, (2,)) is None  # `--scene autumn`: j1 is not about autumn
+
+
 def test_a_redo_job_covers_the_scripts_it_carries_by_their_screenplay_index() -> None:
     """The redo job carries script 1 of the screenplay as its own script 0."""
     rows = [row("j1"), row("j2", plan=(SCENES[1],), id=2)]

@@ -156,8 +156,8 @@ def adopt(job: str, file: Path, emulator: bool, api_url: str | None) -> None:
     its script).
     """
     from ..runner.listing import adopt as adopt_job
-    from .inputs import compile_screenplays
-    (prepared,) = compile_screenplays((str(file),), None)
+    from .run import screenplays
+    (prepared,) = screenplays((str(file),), None)
     with ExitStack() as stack:
         message = adopt_job(stack, emulator, api_url, job, prepared)
     click.echo(message)

@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from ..errors import EXIT_FAIL, EXIT_OK
+from .exits import fail, say
 from .options import api_options, duration, files_argument
+
+if TYPE_CHECKING:
+    from ..runner.prepare import Prepared
 
 
 @click.command(name="run", context_settings={"max_content_width": 100})
 @files_argument()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("recordings"),
               show_default=True, help="Folder for the recordings (one subfolder per screenplay).")
+@click.option("--scene", "scenes", multiple=True, metavar="NAME",
+              help="Run only this scene, every variant of it (repeatable); its jobs are shared with whole runs.")
 @click.option("--landscape/--portrait", "landscape", default=None,
               help="Override the screenplay's `orientation`.")
 @click.option("--no-wait", is_flag=True, help="Submit and return; `ody wait JOB --download` picks the job up.")
@@ -30,22 +38,81 @@ from .options import api_options, duration, files_argument
 @click.option("--quiet", "-q", is_flag=True, help="Only warnings, errors and the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON on stdout.")
 @api_options
-def command(files: tuple[str, ...], out: Path, landscape: bool | None, no_wait: bool, timeout: float,
+def command(files: tuple[str, ...], out: Path, scenes: tuple[str, ...], landscape: bool | None, no_wait: bool, timeout: float,
             concurrency: int, new: bool, cancel_on_interrupt: bool, quiet: bool, as_json: bool,
             emulator: bool, api_url: str | None) -> None:
     """Compile FILES, submit each as a job, wait, and download the recordings.
 
-    A file with scenes is one batch job. Rerunning an unchanged screenplay reuses its job
-    (active or completed) instead of paying again; after some scenes failed, only those are
-    submitted. Exit codes: 0 success, 1 compile errors, 2 usage or I/O, 3 a job failed, was
+    A file with scenes or `{a|b}` variants is one batch job (a variant's files are
+    `<scene or file stem>.v<n>`). Library files (header lines only) found in a folder are
+    skipped. Rerunning an unchanged screenplay reuses its job (active or completed) instead of
+    paying again; after some scenes failed, only those are submitted. Exit codes: 0 success,
+    1 compile errors or a library named (nothing to run), 2 usage or I/O, 3 a job failed, was
     cancelled or partly failed, 4 API unreachable, authentication or account limit,
     5 timeout, 130 interrupted.
     """
     from ..runner.session import RunOptions, run_all
-    from .inputs import compile_screenplays
 
-    prepared = compile_screenplays(files, None if landscape is None else not landscape)
+    prepared = select(screenplays(files, None if landscape is None else not landscape), scenes)
     options = RunOptions(out, emulator, api_url, no_wait, timeout, concurrency, new, cancel_on_interrupt,
                          quiet, as_json)
     sys.exit(run_all(prepared, options))
 
+
+def screenplays(files: tuple[str, ...], portrait: bool | None) -> list[Prepared]:
+    """Every screenplay compiled for the runner (and `ody adopt`), or exit: 1 for errors in any
+    of them or for a library named on the command line (nothing to run), 2 when one cannot be
+    read. A library found in a folder is skipped with a note; warnings do not stop the run."""
+    from .. import report
+    from ..compiler import compile_text
+    from ..runner.prepare import prepare
+    from .inputs import STDIN, Flags, Outcome, inputs
+
+    if STDIN in files:
+        fail("needs screenplay files, not `-`: the file's name names its recordings")
+    outcome = Outcome("human", sys.stderr)
+    results, libraries = [], []
+    for item, settings, data in inputs(files, Flags((), None, None, None), None, outcome):
+        assert item.path is not None
+        result = compile_text(data, path=item.path, settings=settings, embed_images=True)
+        outcome.add(report.Report(item.name, result.source, result.diagnostics), False)
+        if not result.library:
+            results.append((item.name, result))
+        elif item.name in files:
+            libraries.append(item.name)
+        else:
+            say(f"skipping {item.name}: a library (header lines, no cues or scenes), nothing to run on its own")
+    if outcome.finish():
+        sys.exit(outcome.code)
+    if libraries:
+        fail(f"{', '.join(libraries)} {'is a library' if len(libraries) == 1 else 'are libraries'} "
+             "(header lines, no cues or scenes): nothing to run", "run a screenplay that includes it", EXIT_FAIL)
+    if not results:  # only folders without screenplays, each said so
+        sys.exit(EXIT_OK)
+    return [prepare(result, name, portrait) for name, result in results]
+
+
+def select(prepared: list[Prepared], scenes: tuple[str, ...]) -> list[Prepared]:
+    """`--scene`: each screenplay running only those scenes' scripts, every variant; one
+    that has none of them is skipped with a note, a name no screenplay has is a usage error."""
+    if not scenes:
+        return prepared
+    from ..diagnostics import closest, shown
+
+    known = tuple(dict.fromkeys(s.scene for p in prepared for s in p.scenes if s.scene is not None))
+    for name in scenes:
+        if name not in known:
+            where = prepared[0].name if len(prepared) == 1 else "any of the screenplays"
+            guess = closest(name, known)
+            fail(f"--scene `{shown(name)}`: there is no scene of that name in {where}",
+                 f"did you mean `{shown(guess)}`?" if guess
+                 else f"the scenes are: {', '.join(shown(k) for k in known)}" if known
+                 else "--scene picks among a screenplay's `scene`s, and there are none")
+    chosen = []
+    for p in prepared:
+        mine = p.only(scenes)
+        if mine.scenes:
+            chosen.append(mine)
+        else:
+            say(f"skipping {p.name}: it has none of the scenes --scene names")
+    return chosen

@@ -91,14 +91,19 @@ def reuse_news(scenes: Sequence[Scene], rows: Sequence[Row], jobs: Jobs, redo: t
             used.append(found[0].job_id)
     names = ", ".join(str(j) for j in used)
     if not used:
-        if rows:
-            return News(f"job {', '.join(str(r.job_id) for r in rows)} did not complete: submitting again")
+        carrying = [r for r in rows if any(position_of(r, s.index) is not None for s in scenes)]
+        if carrying:  # not a job of other scenes (`--scene`)
+            return News(f"job {', '.join(str(r.job_id) for r in carrying)} did not complete: submitting again")
         return None
     if not redo:
         return News(f"unchanged since job {names}: reusing it instead of paying again "
                     "(generation is random: --new starts a new take)", loud=True)
-    names_redone = ", ".join(s.name for s in scenes if s.index in redo)
-    return News(f"keeping what job {names} made; submitting only what did not complete: {names_redone}", loud=True)
+    redone = [s for s in scenes if s.index in redo]
+    tried = [s.name for s in redone if any(position_of(r, s.index) is not None for r in rows)]
+    untried = [s.name for s in redone if all(position_of(r, s.index) is None for r in rows)]  # `--scene`
+    parts = ([f"what did not complete: {', '.join(tried)}"] if tried else []) \
+        + ([f"what was not run yet: {', '.join(untried)}"] if untried else [])
+    return News(f"keeping what job {names} made; submitting only {' and '.join(parts)}", loud=True)
 
 
 def adoption_problem(row: Row, job: JobDetail) -> str | None:

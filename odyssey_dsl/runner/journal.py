@@ -6,7 +6,9 @@ waiting: a process killed at any point leaves either a job id or an intent to re
 a job nobody knows about. Each row is one job (or one attempt at one); rows of one screenplay
 share `group_hash`, the hash of the whole screenplay's request, and a `take` number (`--new`
 starts the next take). `plan` says which of the screenplay's scripts the job carries, in the
-job's `script_index` order, so a rerun can submit only the scenes that failed.
+job's `script_index` order, so a rerun can submit only the scenes that failed; `origins`,
+beside it, which scene and variant each is (a column of its own, added to older journals, so
+that an older `ody` sharing the state folder still reads every row).
 
 Nothing secret is stored: the key only as a fingerprint, never a token or a presigned URL.
 """
@@ -43,7 +45,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     job_id TEXT UNIQUE,
     state TEXT NOT NULL,
     status TEXT,
-    updated REAL NOT NULL
+    updated REAL NOT NULL,
+    origins TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_group ON jobs (group_hash, api_base, key_fp, take);
 """
@@ -60,11 +63,15 @@ OWNED = (SUBMITTED, ADOPTED)
 @dataclass(frozen=True)
 class Scene:
     """One script of the screenplay as a job carries it: its index in the screenplay, the
-    name its files get, and its length (to check an adopted job against)."""
+    name its files get, its length (to check an adopted job against), and which scene and
+    variant it is (for run.json, also when `ody wait` writes it)."""
 
     index: int
     name: str
     duration_ms: int
+    scene: str | None = None  # the scene's name as written; None: a screenplay without scenes
+    variant: int | None = None  # 1-based; None: the script has no variant groups
+    choices: tuple[str, ...] = ()  # the alternative taken from each group
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,8 @@ class Journal:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
+                if "origins" not in {c[1] for c in db.execute("PRAGMA table_info(jobs)")}:  # made before variants
+                    db.execute("ALTER TABLE jobs ADD COLUMN origins TEXT")
         except (OSError, sqlite3.Error) as error:
             raise UsageError(f"cannot use the journal {path}: {error}",
                              "check the state folder's permissions and free space") from None
@@ -128,9 +137,9 @@ class Journal:
                 "SELECT job_id FROM jobs WHERE job_id IS NOT NULL AND api_base = ? AND key_fp = ?", (api_base, key_fp))]
             cursor = db.execute(
                 "INSERT INTO jobs (created, api_base, key_fp, group_hash, request_hash, take, screenplay, folder,"
-                " title, plan, known, state, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " title, plan, known, state, updated, origins) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (now, api_base, key_fp, group_hash, request_hash, take, screenplay, folder, title,
-                 _plan_json(plan), json.dumps(known), INTENT, now))
+                 _plan_json(plan), json.dumps(known), INTENT, now, _origins_json(plan)))
             row_id = cursor.lastrowid
         assert row_id is not None
         return self.get(row_id)
@@ -206,7 +215,19 @@ def _plan_json(plan: tuple[Scene, ...]) -> str:
     return json.dumps([[s.index, s.name, s.duration_ms] for s in plan], ensure_ascii=False)
 
 
+def _origins_json(plan: tuple[Scene, ...]) -> str:
+    return json.dumps([[s.scene, s.variant, list(s.choices)] for s in plan], ensure_ascii=False)
+
+
 def _row(r: Any) -> Row:
-    plan = tuple(Scene(int(i), str(n), int(d)) for i, n, d in json.loads(r[10]))
+    origins = json.loads(r[16]) if r[16] else []  # NULL: written by an `ody` from before variants
+    plan = tuple(Scene(int(i), str(n), int(d), *_origin(origins, k)) for k, (i, n, d) in enumerate(json.loads(r[10])))
     return Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], plan, tuple(json.loads(r[11])),
                r[12], r[13], r[14])
+
+
+def _origin(origins: list[Any], k: int) -> tuple[str | None, int | None, tuple[str, ...]]:
+    if k >= len(origins):
+        return None, None, ()
+    scene, variant, choices = origins[k]
+    return scene, variant, tuple(choices)

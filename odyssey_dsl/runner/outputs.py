@@ -12,6 +12,7 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,10 @@ def safe_name(text: str, fallback: str) -> str:
     return f"{name}-" if name.split(".")[0].lower() in _RESERVED else name
 
 
-def unique_names(wanted: list[str]) -> list[str]:
-    """The same names with `-2`, `-3`... on collisions (case-insensitively, for macOS/Windows)."""
-    seen: set[str] = set()
+def unique_names(wanted: list[str], taken: Iterable[str] = ()) -> list[str]:
+    """The same names with `-2`, `-3`... on collisions with each other or with `taken`
+    (case-insensitively, for macOS/Windows)."""
+    seen = {name.lower() for name in taken}
     out = []
     for name in wanted:
         candidate, n = name, 1

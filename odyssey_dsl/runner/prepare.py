@@ -1,13 +1,17 @@
 """From a screenplay to what the runner submits: the request body, its hash, and one `Scene`
-per script (index, file name, length), with `--landscape`/`--portrait` applied."""
+per script (index, file name, length, scene and variant), with `--landscape`/`--portrait`
+applied; `Prepared.only` keeps the scripts of some scenes (`ody run --scene`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from functools import cached_property
+from itertools import accumulate
 from pathlib import Path
 
 from ..compiler import Compilation
+from ..compose import ScriptName
 from ..emit import Entry, request_json, script_json
 from .journal import Row, Scene
 from .outputs import safe_name, unique_names
@@ -50,20 +54,38 @@ class Prepared:
         """The compiled script's (what `ody compile` prints), for run.json."""
         return sha256(script_json(self.scripts, self.batch).encode("utf-8"))
 
+    def only(self, scenes: Collection[str]) -> Prepared:
+        """The same request, running only the scripts of `scenes` (every variant of each): its
+        hash, and so its jobs, stay the whole screenplay's, so a later run of the rest (or of
+        everything) reuses what this one made, and pays only for what is missing."""
+        return replace(self, scenes=tuple(s for s in self.scenes if s.scene in scenes))
+
 
 def prepare(result: Compilation, name: str, portrait: bool | None) -> Prepared:
-    """`result` must have compiled without errors."""
-    assert result.scripts is not None and result.path is not None
+    """`result` must have compiled without errors, and not be a library."""
+    assert result.scripts is not None and result.names is not None and result.path is not None
     stem = safe_name(result.path.stem, "screenplay")
-    if result.batch:
-        wanted = [safe_name(s.name or "", f"scene-{i + 1}") for i, s in enumerate(result.checked.scripts)]
-    else:
-        wanted = [stem]
-    names = unique_names(wanted)
-    scenes = tuple(Scene(i, names[i], entries[-1].timestamp_ms) for i, entries in enumerate(result.scripts))
+    files = recording_names(result.names, stem)
+    scenes = tuple(Scene(i, files[i], entries[-1].timestamp_ms, n.scene, n.variant, n.choices)
+                   for i, (entries, n) in enumerate(zip(result.scripts, result.names, strict=True)))
     options = result.options
     return Prepared(result.path.resolve(), name, options.title, result.batch,
                     options.portrait if portrait is None else portrait, options.expansion, result.scripts, scenes)
+
+
+def recording_names(names: tuple[ScriptName, ...], stem: str) -> list[str]:
+    """What each script's files are called: its scene's name (the stem without scenes), made
+    safe and distinct (`day`, `day-2`), then `.v<n>` for each variant (`day.v1`). Variants keep
+    their names: a scene literally called `day.v1` becomes `day.v1-2`."""
+    starts = [n.variant in (None, 1) for n in names]  # where each scene's scripts begin
+    firsts = [n for n, start in zip(names, starts, strict=True) if start]
+    bases = unique_names([stem if n.scene is None else safe_name(n.scene, f"scene-{k + 1}")
+                          for k, n in enumerate(firsts)])
+    labels = [n._replace(scene=None).label(bases[k - 1]) for n, k in zip(names, accumulate(starts), strict=True)]
+    varying = {i for i, n in enumerate(names) if n.variant is not None}
+    plain = iter(unique_names([label for i, label in enumerate(labels) if i not in varying],
+                              taken=[labels[i] for i in varying]))
+    return [label if i in varying else next(plain) for i, label in enumerate(labels)]
 
 
 @dataclass(frozen=True)

@@ -244,7 +244,7 @@ class ScreenplayRun:
         assert self.ctx.submitter is not None and isinstance(self.p, Prepared)
         body = self.p.body_for(needed)
         request = Request(body, self.p.group_hash, self.take, str(self.p.path), str(self.folder), self.p.title,
-                          tuple(self.p.scenes[i] for i in needed), frozenset(r.id for r in self.rows))
+                          tuple(s for s in self.p.scenes if s.index in needed), frozenset(r.id for r in self.rows))
         self.ctx.reporter.stage(self.p.name, "submitting")
         while True:
             try:
@@ -352,7 +352,8 @@ class ScreenplayRun:
         records = []
         for scene in self.p.scenes:
             completed = decide.completed(self.rows, self.jobs, scene.index)
-            record: dict[str, Any] = {"name": scene.name, "script_index": scene.index,
+            record: dict[str, Any] = {"name": scene.name, "script_index": scene.index, "scene": scene.scene,
+                                      "variant": scene.variant, "choices": list(scene.choices),
                                       "expected_duration_seconds": scene.duration_ms / 1000}
             if completed is not None:
                 row, stream = completed
@@ -366,6 +367,15 @@ class ScreenplayRun:
             record["files"] = self._files.get(scene.name, {})
             records.append(record)
         return records
+
+    def _kept_records(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`records` with those of the take's other scripts, as run.json had them: a run of
+        some scenes (`--scene`) leaves the others' files and records alone."""
+        ours = {s.index for s in self.p.scenes}
+        earlier = self._previous.get("streams")
+        kept = [s for s in (earlier if isinstance(earlier, list) else [])
+                if isinstance(s, dict) and isinstance(s.get("script_index"), int) and s["script_index"] not in ours]
+        return sorted(records + kept, key=lambda s: int(s["script_index"]))
 
     def _status(self, row: Row) -> str | None:
         job = self.jobs.get(row.job_id or "")
@@ -440,7 +450,7 @@ class ScreenplayRun:
             "status": self.result.status,
             "jobs": [{"job_id": r.job_id, "status": self._status(r), "adopted": r.state == ADOPTED}
                      for r in self.rows],
-            "streams": self.result.streams or self._stream_records(),
+            "streams": self._kept_records(self.result.streams or self._stream_records()),
             "script_sha256": self.p.script_hash or self._previous.get("script_sha256"),
             "request_sha256": self.p.group_hash,
             "journal_take": self.take,
