@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING
 import click
 
 from .. import report
-from ..compiler import SourceError, compile_text, read_source, too_large
+from ..compiler import SourceError, compile_text, file_resolver, read_source, too_large
 from ..config import ConfigError, Settings, load_settings, merge, read_settings
 from ..errors import EXIT_FAIL, EXIT_OK, EXIT_USAGE, OdyError
 from .exits import fail, say, warn
@@ -181,6 +181,20 @@ def stdin_path(name: str | None) -> Path | None:
     return Path(name) if name else None
 
 
+class KeptIncludes:
+    """Reads the files a compile includes, as the compiler does, and keeps each one's text by
+    absolute path (`texts`, a report's `included`): the report shows the lines of the
+    diagnostics there from the very text that was checked."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.texts: dict[str, str] = {}
+        self._read = file_resolver(max_bytes)
+
+    def __call__(self, path: Path) -> str:
+        text = self.texts[str(path)] = self._read(path)
+        return text
+
+
 def compile_screenplays(files: tuple[str, ...], portrait: bool | None) -> list[Prepared]:
     """Every screenplay compiled for the runner, or exit: 1 for errors in any of them, 2 when
     one cannot be read. Warnings are shown and do not stop the run."""
@@ -192,8 +206,9 @@ def compile_screenplays(files: tuple[str, ...], portrait: bool | None) -> list[P
     results = []
     for item, settings, data in inputs(files, Flags((), None, None, None), None, outcome):
         assert item.path is not None
-        result = compile_text(data, path=item.path, settings=settings, embed_images=True)
-        outcome.add(report.Report(item.name, result.source, result.diagnostics), False)
+        included = KeptIncludes(settings.max_bytes)
+        result = compile_text(data, path=item.path, settings=settings, embed_images=True, resolver=included)
+        outcome.add(report.Report(item.name, result.source, result.diagnostics, included.texts, result.library), False)
         results.append((item.name, result))
     if outcome.finish():
         sys.exit(outcome.code)

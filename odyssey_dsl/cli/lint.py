@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from ..errors import EXIT_FAIL, EXIT_OK
 from ..lines import unified_diff
 from ..report import Report
 from .exits import warn
-from .inputs import STDIN, Flags, Input, Outcome, inputs, report_each, stdin_path
+from .inputs import STDIN, Flags, Input, KeptIncludes, Outcome, inputs, report_each, stdin_path
 from .options import checking_options, files_argument
 
 
@@ -50,9 +50,11 @@ def command(files: tuple[str, ...], fmt: str, stdin_filename: str | None, fix: b
     fixable = Counter[str]()
 
     def diagnose(item: Input, settings: Settings, data: bytes) -> Report:
-        result = compile_streamed(data, path=item.path or stdin_path(stdin_filename), settings=settings, entries=False)
+        included = KeptIncludes(settings.max_bytes)
+        result = compile_streamed(data, path=item.path or stdin_path(stdin_filename), settings=settings, entries=False,
+                                  resolver=included)
         found = _counting(result.diagnostics, fixable) if fmt == "human" else result.diagnostics
-        return Report(item.name, result.source, found)  # no syntax tree was ever whole
+        return Report(item.name, result.source, found, included.texts, result.library)  # no syntax tree was ever whole
 
     code = report_each(files, flags=Flags(**flags), stdin_name=stdin_filename, fmt=fmt, diagnose=diagnose)
     if fixable:
@@ -89,13 +91,16 @@ def _fix_each(files: tuple[str, ...], flags: Flags, stdin_name: str | None, fmt:
         seen += 1
         path = item.path or stdin_path(stdin_name)
         before, problems = decode(data)
+        included = KeptIncludes(settings.max_bytes)
         if problems:  # not UTF-8: a rewrite would lose the bytes that could not be read
-            result = compile_streamed(data, path=path, settings=settings, entries=False)
-            outcome.add(Report(item.name, result.source, result.diagnostics), settings.strict)
+            result = compile_streamed(data, path=path, settings=settings, entries=False, resolver=included)
+            outcome.add(Report(item.name, result.source, result.diagnostics, included.texts, result.library),
+                        settings.strict)
             if item.path is None and not dry:
                 sys.stdout.buffer.write(data)
             continue
-        done = fix_text(before, _diagnoser(path, settings), unsafe)
+        diagnose = _Diagnoser(path, settings, included)
+        done = fix_text(before, diagnose, unsafe)
         bom = "\ufeff" if data.startswith(codecs.BOM_UTF8) else ""
         if done.text != before:
             changed += 1
@@ -117,8 +122,9 @@ def _fix_each(files: tuple[str, ...], flags: Flags, stdin_name: str | None, fmt:
                  "run `ody lint --fix` again")
         for d in done.diagnostics:
             if chosen(d, unsafe) is None and d.fixes:
-                left["unsafe" if not unsafe and chosen(d, True) is not None else "several"] += 1
-        outcome.add(Report(item.name, done.text, done.diagnostics), settings.strict)
+                left["elsewhere" if d.file is not None or all(f.file is not None for f in d.fixes)
+                     else "unsafe" if not unsafe and chosen(d, True) is not None else "several"] += 1
+        outcome.add(Report(item.name, done.text, done.diagnostics, included.texts, diagnose.library), settings.strict)
     sys.stdout.flush()
     code = outcome.finish()
     if seen:
@@ -126,12 +132,19 @@ def _fix_each(files: tuple[str, ...], flags: Flags, stdin_name: str | None, fmt:
     return EXIT_FAIL if code == EXIT_OK and dry and changed else code
 
 
-def _diagnoser(path: Path | None, settings: Settings) -> Callable[[str], list[Diagnostic]]:
-    """What `ody lint` finds in a text, for the fixes' rounds."""
-    def diagnose(text: str) -> list[Diagnostic]:
-        return list(compile_streamed(text.encode("utf-8"), path=path, settings=settings, entries=False).diagnostics)
+class _Diagnoser:
+    """What `ody lint` finds in a text, for the fixes' rounds; whether the last text checked
+    is a library."""
 
-    return diagnose
+    def __init__(self, path: Path | None, settings: Settings, included: KeptIncludes) -> None:
+        self._path, self._settings, self._included = path, settings, included
+        self.library = False
+
+    def __call__(self, text: str) -> list[Diagnostic]:
+        result = compile_streamed(text.encode("utf-8"), path=self._path, settings=self._settings, entries=False,
+                                  resolver=self._included)
+        self.library = result.library
+        return list(result.diagnostics)
 
 
 def _write(item: Input, text: str, outcome: Outcome) -> None:
@@ -164,4 +177,7 @@ def _summary(fixed: int, changed: int, seen: int, left: Counter[str], dry: bool)
     if left["several"]:
         n = left["several"]
         parts.append(f"{n} offer{'s' if n == 1 else ''} several fixes: choose one in an editor (ody lsp) or by hand")
+    if left["elsewhere"]:
+        n = left["elsewhere"]
+        parts.append(f"{n} in included files: fix {'it' if n == 1 else 'them'} with `ody lint --fix` on those files")
     return "; ".join(parts)
