@@ -197,3 +197,11 @@ def test_check_reads_braces_in_json_prompts_as_text(tmp_path: Path) -> None:
     (tmp_path / "s.json").write_text(json.dumps(script), encoding="utf-8")
     result = ody("check", "--format", "json", "s.json", cwd=tmp_path)
     assert (result.returncode, json.loads(result.stdout)) == (0, [])
+
+
+def test_run_passes_over_a_library_with_a_note(tmp_path: Path) -> None:
+    (tmp_path / "look.ody").write_text('define hero "a ginger cat"\n', encoding="utf-8")
+    result = ody("run", ".", "--emulator", "--out", "rec", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stderr == "ody run: look.ody: a library (header lines, no cue): nothing to run, passed over\n"
+    assert not (tmp_path / "rec").exists()

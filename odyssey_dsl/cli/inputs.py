@@ -197,7 +197,8 @@ class KeptIncludes:
 
 def compile_screenplays(files: tuple[str, ...], portrait: bool | None) -> list[Prepared]:
     """Every screenplay compiled for the runner, or exit: 1 for errors in any of them, 2 when
-    one cannot be read. Warnings are shown and do not stop the run."""
+    one cannot be read. Warnings are shown and do not stop the run; a library (header lines
+    only, included by screenplays) is passed over with a note."""
     from ..runner.prepare import prepare
 
     if STDIN in files:
@@ -209,9 +210,12 @@ def compile_screenplays(files: tuple[str, ...], portrait: bool | None) -> list[P
         included = KeptIncludes(settings.max_bytes)
         result = compile_text(data, path=item.path, settings=settings, embed_images=True, resolver=included)
         outcome.add(report.Report(item.name, result.source, result.diagnostics, included.texts, result.library), False)
-        results.append((item.name, result))
+        if result.library:
+            say(f"{item.name}: a library (header lines, no cue): nothing to run, passed over")
+        else:
+            results.append((item.name, result))
     if outcome.finish():
         sys.exit(outcome.code)
-    if not results:  # only folders without screenplays, each said so
+    if not results:  # only folders without screenplays, and libraries, each said so
         sys.exit(EXIT_OK)
     return [prepare(result, name, portrait) for name, result in results]
