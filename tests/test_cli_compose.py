@@ -205,3 +205,18 @@ def test_run_passes_over_a_library_with_a_note(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert result.stderr == "ody run: look.ody: a library (header lines, no cue): nothing to run, passed over\n"
     assert not (tmp_path / "rec").exists()
+
+
+def test_fix_of_a_folder_reports_what_is_left_once_the_library_is_fixed_too(project: Path) -> None:
+    """`main.ody` and `other.ody` include `lib.ody`, fixed in the same run: what they are told
+    is left is what is left after it (their report waits), and the exit code follows."""
+    (project / "main.ody").write_text(OTHER.replace("sleeps", "wakes"), encoding="utf-8")
+    (project / "lib.ody").rename(project / "zlib.ody")  # fixed after the files that include it
+    for name in ("main.ody", "other.ody"):
+        (project / name).write_text((project / name).read_text(encoding="utf-8").replace("lib.ody", "zlib.ody"),
+                                    encoding="utf-8")
+    result = ody("lint", "--fix", ".", cwd=project)
+    assert (result.returncode, result.stdout) == (0, ""), result.stdout
+    assert result.stderr == "zlib.ody: fixed 1 problem (ODY111 brace-problem)\nfixed 1 problem in 1 of 3 files\n"
+    dry = ody("lint", "--diff", ".", cwd=project)
+    assert (dry.returncode, dry.stdout) == (0, "")

@@ -9,11 +9,12 @@ if `ody lint` ran on the fixed files; `--diff` also exits 1 when a file would ch
 from __future__ import annotations
 
 import codecs
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -81,12 +82,14 @@ def _fix_each(files: tuple[str, ...], flags: Flags, stdin_name: str | None, fmt:
     """`--fix` and `--diff`: each input fixed, written (or shown), and what is left reported.
 
     The report goes to stdout, unless stdout carries text (the fixed stdin, or the diff)."""
-    from ..fixing import chosen, fix_text
+    from ..fixing import fix_text
     from .options import one_shot
 
     one_shot()
     outcome = Outcome(fmt, sys.stderr if dry or STDIN in files else sys.stdout)
     fixed, changed, seen, left = 0, 0, 0, Counter[str]()
+    written: dict[str, int] = {}  # the files rewritten, each with when (its input's number)
+    later: list[_Later] = []
     for item, settings, data in inputs(files, flags, stdin_name, outcome):
         seen += 1
         path = item.path or stdin_path(stdin_name)
@@ -111,8 +114,8 @@ def _fix_each(files: tuple[str, ...], flags: Flags, stdin_name: str | None, fmt:
             sys.stdout.write(unified_diff(bom + before, bom + done.text, item.name, "fixed"))
         elif not dry and item.path is None:
             sys.stdout.write(bom + done.text)
-        elif not dry and done.text != before:
-            _write(item, bom + done.text, outcome)
+        elif not dry and done.text != before and _write(item, bom + done.text, outcome):
+            written[os.path.abspath(item.name)] = seen
         if done.undone is not None:
             added = done.undone.added
             warn(f"{item.name}: fixes stopped before round {done.undone.round}: it would add error[{added.code}] "
@@ -120,11 +123,18 @@ def _fix_each(files: tuple[str, ...], flags: Flags, stdin_name: str | None, fmt:
         elif done.exhausted:
             warn(f"{item.name}: fixes stopped after {done.rounds} rounds with some still to apply; "
                  "run `ody lint --fix` again")
-        for d in done.diagnostics:
-            if chosen(d, unsafe) is None and d.fixes:
-                left["elsewhere" if d.file is not None or all(f.file is not None for f in d.fixes)
-                     else "unsafe" if not unsafe and chosen(d, True) is not None else "several"] += 1
+        if not dry and item.path is not None and any(d.file is not None for d in done.diagnostics):
+            later.append(_Later(item, settings, done.text, done.diagnostics, diagnose, seen))
+            continue
+        _left(done.diagnostics, unsafe, left)
         outcome.add(Report(item.name, done.text, done.diagnostics, included.texts, diagnose.library), settings.strict)
+    for waiting in later:  # their included files may have been fixed since: what is left there now
+        found = waiting.diagnostics
+        if any(written.get(os.path.abspath(d.file), 0) > waiting.number for d in found if d.file is not None):
+            found = tuple(waiting.diagnose(waiting.text))
+        _left(found, unsafe, left)
+        outcome.add(Report(waiting.item.name, waiting.text, found, waiting.diagnose.included.texts,
+                           waiting.diagnose.library), waiting.settings.strict)
     sys.stdout.flush()
     code = outcome.finish()
     if seen:
@@ -132,22 +142,46 @@ def _fix_each(files: tuple[str, ...], flags: Flags, stdin_name: str | None, fmt:
     return EXIT_FAIL if code == EXIT_OK and dry and changed else code
 
 
+def _left(diagnostics: Iterable[Diagnostic], unsafe: bool, left: Counter[str]) -> None:
+    """Count the fixes left, by why: unsafe, a choice, or in another file."""
+    from ..fixing import chosen
+
+    for d in diagnostics:
+        if chosen(d, unsafe) is None and d.fixes:
+            left["elsewhere" if d.file is not None or all(f.file is not None for f in d.fixes)
+                 else "unsafe" if not unsafe and chosen(d, True) is not None else "several"] += 1
+
+
 class _Diagnoser:
     """What `ody lint` finds in a text, for the fixes' rounds; whether the last text checked
     is a library."""
 
     def __init__(self, path: Path | None, settings: Settings, included: KeptIncludes) -> None:
-        self._path, self._settings, self._included = path, settings, included
+        self._path, self._settings, self.included = path, settings, included
         self.library = False
 
     def __call__(self, text: str) -> list[Diagnostic]:
         result = compile_streamed(text.encode("utf-8"), path=self._path, settings=self._settings, entries=False,
-                                  resolver=self._included)
+                                  resolver=self.included)
         self.library = result.library
         return list(result.diagnostics)
 
 
-def _write(item: Input, text: str, outcome: Outcome) -> None:
+class _Later(NamedTuple):
+    """A file fixed whose report waits for the end of the run: it has problems in files it
+    includes, which the run may fix after it (`ody lint --fix .` reaches `lib.ody` after
+    `a.ody`); its `number` among the inputs tells."""
+
+    item: Input
+    settings: Settings
+    text: str
+    diagnostics: tuple[Diagnostic, ...]
+    diagnose: _Diagnoser
+    number: int
+
+
+def _write(item: Input, text: str, outcome: Outcome) -> bool:
+    """Whether the fixed text was written (if not, it is said, and the exit code is 2)."""
     from .._support.files import write_atomic
 
     assert item.path is not None
@@ -155,6 +189,8 @@ def _write(item: Input, text: str, outcome: Outcome) -> None:
         write_atomic(item.path, text)
     except OSError as error:
         outcome.unreadable(SourceError(f"{item.name}: cannot write it ({error.strerror or error})"))
+        return False
+    return True
 
 
 def _what(diagnostics: Iterable[Diagnostic]) -> str:
