@@ -112,7 +112,7 @@ class _Tally:
                 yield d
 
 
-Shown = tuple[str, Span, str, str]  # (absolute path, place, code, message): what makes a diagnostic the same
+_Shown = tuple[str, Span, str, str]  # (absolute path, place, code, message): what makes a diagnostic the same
 
 
 class _Seen:
@@ -124,7 +124,7 @@ class _Seen:
     only compared, never kept: a file with a million mistakes must not cost their memory."""
 
     def __init__(self) -> None:
-        self._shown: set[Shown] = set()
+        self._shown: set[_Shown] = set()
         self._files: set[str] = set()  # the files some remembered diagnostic is in
 
     def first(self, report: Report) -> Callable[[Diagnostic], bool]:
