@@ -1,9 +1,13 @@
 """`ody lint`: every problem in screenplays, reported as each file is checked; with `--fix`,
 the fixes applied first (the rules are in `odyssey_dsl.fixing`), and what is left reported.
+A file's problems include those of the files it includes, each reported once per run; `--fix`
+edits each file only for its own, and reports a file with problems in included ones at the
+end, once the run fixed what it could of them.
 
 Exit codes: 0 no failing diagnostic (warnings allowed), 1 errors (or warnings with --strict),
-2 an input that cannot be read or written (the others are still checked). `--fix` exits as
-if `ody lint` ran on the fixed files; `--diff` also exits 1 when a file would change.
+in the file or the files it includes, 2 an input that cannot be read or written (the others
+are still checked). `--fix` exits as if `ody lint` ran on the fixed files; `--diff` also
+exits 1 when a file would change.
 """
 
 from __future__ import annotations
