@@ -6,7 +6,9 @@ points, exclusive end).
 
 Which fix a diagnostic gets (`chosen`): its only fix, or its only safe one among several;
 a diagnostic offering several fixes that are equally likely (two readings of `@3`) is a choice
-for the writer, as ESLint's suggestions are, and is left. Unsafe fixes only when asked.
+for the writer, as ESLint's suggestions are, and is left. Unsafe fixes only when asked. Only
+the text being fixed is ever edited: a diagnostic in a file it includes, and a fix of another
+file, are left (`ody lint --fix` on that file fixes them).
 
 `fix_text` applies them in rounds (a fix can make another appear, or two overlap: the later
 waits for the next round) until none applies or `MAX_ROUNDS`. A round whose result has an
@@ -14,7 +16,8 @@ error that was not there before is undone and the fixing stops there: a fix must
 a file worse. "Not there before" allows what a broken line hid: a round that mends lines
 that could not be read may reveal the problems of those lines and of the scripts around
 them (cues are not compared across a broken line), so fixes of syntax errors go first, in
-rounds of their own, and only they may reveal errors. Within each, safe fixes go before unsafe
+rounds of their own, and only they may reveal errors. A template with a stray brace is such
+a line too: mending it reveals the names it uses (an undefined one among them). Within each, safe fixes go before unsafe
 ones: an undone round of unsafe fixes never takes a safe one with it.
 """
 
@@ -25,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
-from .diagnostics import SYNTAX_CODES, Diagnostic, Fix, Span
+from .diagnostics import BRACE_PROBLEM, SYNTAX_CODES, Diagnostic, Fix, Span
 from .lines import BREAK, count
 
 #: At most this many rounds (compiles) per text: a fix that keeps offering itself ends here.
@@ -59,8 +62,11 @@ class Fixed(NamedTuple):
 
 def chosen(diagnostic: Diagnostic, unsafe: bool = False) -> Fix | None:
     """The fix `--fix` applies to `diagnostic` (with `unsafe`: `--unsafe-fixes`), or None: it
-    offers none that is allowed, or a choice between several for the writer to make."""
-    fixes = diagnostic.fixes
+    offers none that is allowed, or a choice between several for the writer to make, or it
+    is about another file than the one fixed (an included one)."""
+    if diagnostic.file is not None:
+        return None
+    fixes = tuple(f for f in diagnostic.fixes if f.file is None)
     if len(fixes) == 1:
         return fixes[0] if unsafe or diagnostic.is_safe(fixes[0]) else None
     safe = [f for f in fixes if diagnostic.is_safe(f)]
@@ -122,25 +128,33 @@ def _tier(d: Diagnostic, fix: Fix) -> int:
     """Which round a fix waits for: lines that cannot be read first (mending them shows what
     they hid), then the rest; in each, safe fixes before unsafe ones, so that an unsafe fix
     whose round is undone never takes a safe one with it."""
-    return (0 if d.code in SYNTAX_CODES else _MEANING) + (0 if d.is_safe(fix) else 1)
+    return (0 if d.code in _UNREAD else _MEANING) + (0 if d.is_safe(fix) else 1)
+
+
+#: The codes of text the compiler could not read whole: mending it reveals what it hid.
+_UNREAD = SYNTAX_CODES | {BRACE_PROBLEM.code}
 
 
 def _added(before: Sequence[Diagnostic], after: Sequence[Diagnostic], done: Sequence[Applied],
            revealing: bool) -> Diagnostic | None:
-    """The first error of `after` that `before` did not have (same code and words on the same
-    line, once the lines the edits add or remove are counted), unless a broken line hid it:
-    it is on a line that had a syntax error, or the round mended such lines (`revealing`)
-    and it is not itself a syntax error."""
+    """The first error of `after` that `before` did not have (same file, code and words on the
+    same line, once the lines the edits add or remove are counted in the text fixed), unless a
+    broken line hid it: it is on a line of the text that had a syntax error, or the round
+    mended such lines (`revealing`) and it is not itself a syntax error."""
     moved = _LineMap(done)
-    old = Counter((d.code, d.message, moved(d.span.line, d.span.column)) for d in before if d.is_error)
-    broken = {moved(d.span.line, d.span.column) for d in before if d.code in SYNTAX_CODES}
+
+    def line(d: Diagnostic) -> int:
+        return moved(d.span.line, d.span.column) if d.file is None else d.span.line  # an included file is unedited
+
+    old = Counter((d.file, d.code, d.message, line(d)) for d in before if d.is_error)
+    broken = {line(d) for d in before if d.code in _UNREAD and d.file is None}
     for d in after:
         if not d.is_error:
             continue
-        key = (d.code, d.message, d.span.line)
+        key = (d.file, d.code, d.message, d.span.line)
         if old[key] > 0:
             old[key] -= 1
-        elif d.span.line not in broken and not (revealing and d.code not in SYNTAX_CODES):
+        elif (d.file is not None or d.span.line not in broken) and not (revealing and d.code not in _UNREAD):
             return d
     return None
 

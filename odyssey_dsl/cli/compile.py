@@ -1,6 +1,7 @@
 """`ody compile`: a screenplay as the script JSON (or the whole request body) the API takes.
 
-Exit codes: 0 written, 1 errors (or warnings with --strict: nothing is written), 2 usage or I/O.
+Exit codes: 0 written, 1 errors (or warnings with --strict: nothing is written) or a library
+(header lines only: nothing to compile), 2 usage or I/O.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ..emit import request_json, script_json
 from ..errors import EXIT_FAIL, EXIT_OK
 from ..report import Report
 from .exits import fail
-from .inputs import Flags, Outcome, inputs, stdin_path
+from .inputs import Flags, KeptIncludes, Outcome, inputs, stdin_path
 from .options import checking_options, files_argument, one_shot
 
 
@@ -38,12 +39,16 @@ def command(file: str, output: Path | None, request: bool, no_embed_images: bool
         sys.exit(outcome.code)
     ((item, settings, data),) = readable
     del readable
+    included = KeptIncludes(settings.max_bytes)
     result = compile_streamed(data, path=item.path or stdin_path(stdin_filename), settings=settings,
-                              entries=True, embed_images=not no_embed_images)
-    outcome.add(Report(item.name, result.source, result.diagnostics), settings.strict)
+                              entries=True, embed_images=not no_embed_images, resolver=included)
+    outcome.add(Report(item.name, result.source, result.diagnostics, included.texts, result.library), settings.strict)
     outcome.finish()
     if outcome.failed:
         sys.exit(EXIT_FAIL)
+    if result.library:
+        fail(f"{item.name} is a library (header lines, no cue): nothing to compile; compile a screenplay "
+             "that includes it", code=EXIT_FAIL)
     scripts, batch, options = result.scripts, result.batch, result.options
     del data, result  # the input and its text go before the output is built: a large file's peak
     assert scripts is not None  # no error

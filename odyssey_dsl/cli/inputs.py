@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING
 import click
 
 from .. import report
-from ..compiler import SourceError, compile_text, read_source, too_large
+from ..compiler import SourceError, compile_text, file_resolver, read_source, too_large
 from ..config import ConfigError, Settings, load_settings, merge, read_settings
 from ..errors import EXIT_FAIL, EXIT_OK, EXIT_USAGE, OdyError
 from .exits import fail, say, warn
@@ -181,9 +181,24 @@ def stdin_path(name: str | None) -> Path | None:
     return Path(name) if name else None
 
 
+class KeptIncludes:
+    """Reads the files a compile includes, as the compiler does, and keeps each one's text by
+    absolute path (`texts`, a report's `included`): the report shows the lines of the
+    diagnostics there from the very text that was checked."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.texts: dict[str, str] = {}
+        self._read = file_resolver(max_bytes)
+
+    def __call__(self, path: Path) -> str:
+        text = self.texts[str(path)] = self._read(path)
+        return text
+
+
 def compile_screenplays(files: tuple[str, ...], portrait: bool | None) -> list[Prepared]:
     """Every screenplay compiled for the runner, or exit: 1 for errors in any of them, 2 when
-    one cannot be read. Warnings are shown and do not stop the run."""
+    one cannot be read. Warnings are shown and do not stop the run; a library (header lines
+    only, included by screenplays) is passed over with a note."""
     from ..runner.prepare import prepare
 
     if STDIN in files:
@@ -192,11 +207,15 @@ def compile_screenplays(files: tuple[str, ...], portrait: bool | None) -> list[P
     results = []
     for item, settings, data in inputs(files, Flags((), None, None, None), None, outcome):
         assert item.path is not None
-        result = compile_text(data, path=item.path, settings=settings, embed_images=True)
-        outcome.add(report.Report(item.name, result.source, result.diagnostics), False)
-        results.append((item.name, result))
+        included = KeptIncludes(settings.max_bytes)
+        result = compile_text(data, path=item.path, settings=settings, embed_images=True, resolver=included)
+        outcome.add(report.Report(item.name, result.source, result.diagnostics, included.texts, result.library), False)
+        if result.library:
+            say(f"{item.name}: a library (header lines, no cue): nothing to run, passed over")
+        else:
+            results.append((item.name, result))
     if outcome.finish():
         sys.exit(outcome.code)
-    if not results:  # only folders without screenplays, each said so
+    if not results:  # only folders without screenplays, and libraries, each said so
         sys.exit(EXIT_OK)
     return [prepare(result, name, portrait) for name, result in results]
