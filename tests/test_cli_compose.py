@@ -199,14 +199,6 @@ def test_check_reads_braces_in_json_prompts_as_text(tmp_path: Path) -> None:
     assert (result.returncode, json.loads(result.stdout)) == (0, [])
 
 
-def test_run_passes_over_a_library_with_a_note(tmp_path: Path) -> None:
-    (tmp_path / "look.ody").write_text('define hero "a ginger cat"\n', encoding="utf-8")
-    result = ody("run", ".", "--emulator", "--out", "rec", cwd=tmp_path)
-    assert result.returncode == 0
-    assert result.stderr == "ody run: look.ody: a library (header lines, no cue): nothing to run, passed over\n"
-    assert not (tmp_path / "rec").exists()
-
-
 def test_fix_of_a_folder_reports_what_is_left_once_the_library_is_fixed_too(project: Path) -> None:
     """`main.ody` and `other.ody` include `lib.ody`, fixed in the same run: what they are told
     is left is what is left after it (their report waits), and the exit code follows."""

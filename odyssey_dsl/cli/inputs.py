@@ -11,18 +11,15 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 import click
 
 from .. import report
-from ..compiler import SourceError, compile_text, file_resolver, read_source, too_large
+from ..compiler import SourceError, file_resolver, read_source, too_large
 from ..config import ConfigError, Settings, load_settings, merge, read_settings
 from ..errors import EXIT_FAIL, EXIT_OK, EXIT_USAGE, OdyError
-from .exits import fail, say, warn
-
-if TYPE_CHECKING:
-    from ..runner.prepare import Prepared
+from .exits import say, warn
 
 STDIN = "-"
 
@@ -193,29 +190,3 @@ class KeptIncludes:
     def __call__(self, path: Path) -> str:
         text = self.texts[str(path)] = self._read(path)
         return text
-
-
-def compile_screenplays(files: tuple[str, ...], portrait: bool | None) -> list[Prepared]:
-    """Every screenplay compiled for the runner, or exit: 1 for errors in any of them, 2 when
-    one cannot be read. Warnings are shown and do not stop the run; a library (header lines
-    only, included by screenplays) is passed over with a note."""
-    from ..runner.prepare import prepare
-
-    if STDIN in files:
-        fail("needs screenplay files, not `-`: the file's name names its recordings")
-    outcome = Outcome("human", sys.stderr)
-    results = []
-    for item, settings, data in inputs(files, Flags((), None, None, None), None, outcome):
-        assert item.path is not None
-        included = KeptIncludes(settings.max_bytes)
-        result = compile_text(data, path=item.path, settings=settings, embed_images=True, resolver=included)
-        outcome.add(report.Report(item.name, result.source, result.diagnostics, included.texts, result.library), False)
-        if result.library:
-            say(f"{item.name}: a library (header lines, no cue): nothing to run, passed over")
-        else:
-            results.append((item.name, result))
-    if outcome.finish():
-        sys.exit(outcome.code)
-    if not results:  # only folders without screenplays, and libraries, each said so
-        sys.exit(EXIT_OK)
-    return [prepare(result, name, portrait) for name, result in results]

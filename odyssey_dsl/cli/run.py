@@ -66,7 +66,7 @@ def screenplays(files: tuple[str, ...], portrait: bool | None) -> list[Prepared]
     from .. import report
     from ..compiler import compile_text
     from ..runner.prepare import prepare
-    from .inputs import STDIN, Flags, Outcome, inputs
+    from .inputs import STDIN, Flags, KeptIncludes, Outcome, inputs
 
     if STDIN in files:
         fail("needs screenplay files, not `-`: the file's name names its recordings")
@@ -74,8 +74,9 @@ def screenplays(files: tuple[str, ...], portrait: bool | None) -> list[Prepared]
     results, libraries = [], []
     for item, settings, data in inputs(files, Flags((), None, None, None), None, outcome):
         assert item.path is not None
-        result = compile_text(data, path=item.path, settings=settings, embed_images=True)
-        outcome.add(report.Report(item.name, result.source, result.diagnostics), False)
+        included = KeptIncludes(settings.max_bytes)
+        result = compile_text(data, path=item.path, settings=settings, embed_images=True, resolver=included)
+        outcome.add(report.Report(item.name, result.source, result.diagnostics, included.texts, result.library), False)
         if not result.library:
             results.append((item.name, result))
         elif item.name in files:
