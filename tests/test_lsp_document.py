@@ -36,12 +36,31 @@ LINES = [
     '@3s interact ""', '@3 interct "bare"', '@x interact "bad time"', 'scene "one"', 'scene "two"', 'scene ""',
     "scen two", "# a comment", "# ody: ignore[ODY201]", "", "   ", '@+3s interact """', "  folded words", '"""',
     'more words"""  # closed', '@0 start """one line"""', "\t@4s\tinteract\t\"tabs\"", '@2s interact "é😀\\u00e9"',
+    # issue 12: names, styles, variants and includes (the files included are written by `pictures`)
+    'define hero "a ginger cat"', 'define hero "a black dog"', 'define look "{hero} in {light}"',
+    'define light "golden light"', 'define loop "{loop2}"', 'define loop2 "{loop}"', 'define 9lives "x"',
+    'define pair "{a ginger cat|a black dog}"', 'define blank ""', "define unused \"x\"  # ody: ignore[ODY209]",
+    'style "35 mm film grain"', 'negative "blur"', 'style ""', 'negative "{pair}"', 'style "{a|b}"',
+    '@3s interact "{hero} looks up"', '@+3s interact "{look}, {pair}"', '@6s interact "{a|b|c} jumps"',
+    '@+2s interact "{nope} stray"', '@4s interact "lone { brace"', '@4s interact "{{literal}}"', '@+1s interact "{blank}"',
+    '@1s interact "{a|b|c|d|e|f}{g|h|i|j|k|l}"', '@0 start "{hero}"',
+    'include "lib.ody"', 'include "missing.ody"', 'include "cues.ody"', 'include "t.ody"', 'include "deep.ody"',
+    'include "broken.ody"', 'include "https://example.com/x.ody"',
 ]
+#: The files the screenplays above include, beside them: a library, one with cues, one that
+#: includes another, one with mistakes of its own.
+INCLUDED = {
+    "lib.ody": 'define light "soft light"\nnegative "text, watermark"\nmin-gap 2s\ndefine lib-only "{hero} here"\n',
+    "cues.ody": 'define x "y"\n@0 start "a cue"\n',
+    "deep.ody": 'include "lib.ody"\norientation landscape\nstyle "{pair}"\n',
+    "broken.ody": 'define oops "{oops"\nmin-gap zz\ndefine hero "again"\n',
+}
 #: Bytes that are never part of UTF-8 (or a continuation byte alone): each is read as one U+FFFD
 #: on disk, as in the editor, however they are placed.
 BAD_BYTES = ["\udcff", "\udcc0", "\udc80", "\udcfe"]
 FRAGMENTS = ["@", "@0", "@3s", "@+", "+3s", " start ", " interact ", "end", '"', '"""', "\\", "\\u", "#",
              "# ody: ignore[ODY201]", "]", "scene ", "image ", "\n", "\r\n", "\r", "\n\n", "\t", " ", "x", "é",
+             "{", "}", "{hero}", "|", "define ", "style ", "negative ", 'include "lib.ody"\n',
              "😀", "\x00", "\ufeff", "\x1b", "\u2028", "\x85", *BAD_BYTES]
 BREAKS = st.sampled_from(["\n", "\n", "\n", "\r\n", "\r"])
 JUNK = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=6)
@@ -158,6 +177,10 @@ def assert_same(live: LiveDocument, text: str) -> None:
     assert live.diagnostics == fresh.diagnostics
     assert live.document == fresh.document
     assert live.checked == fresh.checked
+    for script in fresh.checked.scripts:
+        for timed, prompt in zip(script.cues, script.prompts, strict=True):
+            assert live.prompt(timed.cue.span.line) == prompt
+            assert live.groups(timed.cue.span.line) == script.groups
 
 
 def touches(span: Span, first: int, last: int) -> bool:
@@ -195,6 +218,8 @@ def pictures(tmp_path_factory: pytest.TempPathFactory) -> Path:
     and two test runs at once must not share it)."""
     folder = tmp_path_factory.mktemp("pictures")
     (folder / "cat.png").write_bytes(png_bytes())
+    for name, text in INCLUDED.items():
+        (folder / name).write_text(text, encoding="utf-8")
     return folder
 
 

@@ -51,11 +51,13 @@ from pathlib import Path
 from typing import NamedTuple, cast, overload
 
 from ..checks import Checked, Script
-from ..compiler import UNREADABLE, decode, too_large
+from ..compiler import UNREADABLE, decode, file_resolver, too_large
+from ..compose import Prompt
 from ..config import Settings
 from ..diagnostics import FILE_TOO_LARGE, SYNTAX_CODES, UNTERMINATED_STRING, Diagnostic, Span, sort_key
+from ..includes import Resolver
 from ..lines import split_keeping
-from ..rules.directives import Options, directives
+from ..rules.directives import Options, directives, options_of
 from ..rules.images import check_images
 from ..rules.registry import ScriptEnd, Timed, on_script_end
 from ..rules.scenes import scene_like, scenes
@@ -77,16 +79,19 @@ from ..syntax import (
     Word,
     parse_items,
 )
+from ..templates import has_braces
+from .composing import Composing, Groups
 from .positions import CLIENT_BYTES
 
 # One byte per record says what it is, so that `bytearray.find` (memchr) finds scripts, cues
 # and scenes among 20,000 records in microseconds.
-_START, _CUE, _DIRECTIVE, _SCENE, _BROKEN_SCENE, _BROKEN_CUE, _BROKEN, _COMMENT = b"TCDSHAIM"
+_START, _CUE, _DIRECTIVE, _SCENE, _BROKEN_SCENE, _BROKEN_CUE, _BROKEN, _COMMENT, _HEADER = b"TCDSHAIME"
 _CUES = b"TC"
 _HEADS = b"SH"  # what starts a script
 _STATEMENTS = b"TCAI"  # what belongs to a script
 _OTHERS = b"TCSAH"  # what directives must come before
 _BREAKS = b"AI"
+_COMPOSED = b"DE"  # what the composer reads wherever it is: directives, defines, styles, includes
 _CUE_RUN = re.compile(b"[TC]")
 
 
@@ -139,9 +144,10 @@ class _Record:
 class LiveDocument:
     """The text of one open file with its parse, its checked scripts and its diagnostics."""
 
-    def __init__(self, text: str, path: Path | None, settings: Settings) -> None:
+    def __init__(self, text: str, path: Path | None, settings: Settings, resolver: Resolver | None = None) -> None:
         self.path = path
         self.settings = settings
+        self._resolver = resolver or file_resolver(settings.max_bytes)  # reads what the includes name
         self.revision = 0  # one more after every change: what answers about the whole file are cached by
         self.replace(text)
 
@@ -172,9 +178,10 @@ class LiveDocument:
         self._open = bytearray()  # 1: a `"""` string that no later `"""` closes
         self._imaged = bytearray()  # 1: a cue with an image to look at
         self._tall = bytearray()  # 1: an item over several lines
+        self._braced = bytearray()  # 1: a cue whose prompt holds braces (names, variants)
         self._shadow: _Shadow | None = None
         self._splice(0, 0, items)
-        self._options, self._option_diagnostics = self._directive_rules()
+        self._options = self._header_rules()
         self._has_scenes = _find(self._kinds, _HEADS) >= 0
         self._fold(0, len(self._records))
         self._refresh()
@@ -200,7 +207,12 @@ class LiveDocument:
                 self._parse_all()  # nothing to parse while over the limit; all of it once back under
             return
         first, count = self._reparse(lo + 1, el + 1, len(lines) - (el + 1 - lo))
-        options, self._option_diagnostics = self._directive_rules()
+        self._judge(self._header_rules(), first, count)
+        self._refresh()
+
+    def _judge(self, options: Options, first: int, count: int) -> None:
+        """Run the script rules again from record `first`, where `count` records are new, and on
+        whatever the options (or whether the file has scenes) changed the judgement of."""
         has_scenes = _find(self._kinds, _HEADS) >= 0
         if has_scenes != self._has_scenes:
             self._options, self._has_scenes = options, has_scenes
@@ -213,7 +225,6 @@ class LiveDocument:
         else:
             self._options = options
             self._fold(first, first + count)
-        self._refresh()
 
     @property
     def text(self) -> str:
@@ -226,9 +237,39 @@ class LiveDocument:
         return len(self._raw)
 
     def recheck(self) -> None:
-        """The text did not change but the disk may have (a save): image files are looked up
-        again with the rest of the whole-file rules, without parsing anything again."""
+        """The text did not change but the disk (or an included file's open buffer) may have:
+        image files and includes are read again with the rest of the whole-file rules, without
+        parsing anything of this file again."""
+        self._judge(self._header_rules(), 0, 0)
         self._refresh()
+
+    @property
+    def includes(self) -> frozenset[Path]:
+        """The files (absolute) the includes read or tried to read, however deep: when one of
+        them changes, this file is to be checked again (`recheck`)."""
+        return frozenset(self._composing.read)
+
+    def brought_by(self, file: str) -> Span | None:
+        """The include line of this file that brings in the included file named `file` in
+        diagnostics (directly or through others), if any."""
+        return self._composing.tops.get(file)
+
+    def prompt(self, line: int) -> Prompt:
+        """What the cue beginning on 1-based `line` sends as its prompt, names expanded, style
+        and negative added (a `Varying` in a script with variants; None: no cue, no prompt, or
+        it cannot be known), as `.checked` has it, without composing the whole file when the
+        cue holds braces."""
+        index = bisect_right(self._firsts, line) - 1
+        if index < 0 or self._firsts[index] != line or self._kinds[index] not in _CUES:
+            return None
+        return self._prompt_of(index)
+
+    def groups(self, line: int) -> Groups:
+        """The variant groups of the script 1-based `line` is in (none: one script), as
+        `.checked` has them."""
+        index = bisect_right(self._firsts, line) - 1
+        head = max(self._kinds.rfind(b"S", 0, index + 1), self._kinds.rfind(b"H", 0, index + 1))
+        return self._groups.get(head, ())
 
     def lines(self) -> list[str]:
         """A copy of the lines, each with its line break: cheap (the strings are shared), and
@@ -401,6 +442,7 @@ class LiveDocument:
         self._open[r0:r1] = bytes(_unclosed(r.item) for r in records)
         self._imaged[r0:r1] = bytes(_imaged(r.item) for r in records)
         self._tall[r0:r1] = bytes(r.item.span.end_line > r.line for r in records)
+        self._braced[r0:r1] = bytes(_braced(r.item) for r in records)
 
     def _readable(self, text: str, first: int) -> str:
         """`text`, which begins at 0-based line `first`, as the parser reads it: each byte that
@@ -561,6 +603,95 @@ class LiveDocument:
         found: list[Diagnostic] = []
         return directives(items, found, self.settings.max_duration_ms), found
 
+    def _header_rules(self) -> Options:
+        """The composer's pass and the directives' rules: the options, from the directives here
+        and in the included files, in order."""
+        self._composing, self._prompts, self._groups = self._compose(every_cue=False)
+        self._every: dict[int, Prompt] | None = None
+        _, self._option_diagnostics = self._directive_rules()
+        return options_of(self._composing.ordered, self.settings.max_duration_ms)
+
+    def _compose(self, every_cue: bool) -> tuple[Composing, dict[int, Prompt], dict[int, Groups]]:
+        """Feed the composer what `checks.Checker` feeds it that can change what it says (see
+        composing.py): the header lines, the scene lines, the first cue of each script (and its
+        first with a prompt) and the cues whose prompts hold braces, or `every_cue`; the
+        prompts of the cues fed (by record) and the variant groups of each script (by its head,
+        -1 for a file without scenes)."""
+        kinds = self._kinds
+        composing = Composing(self.path, self._resolver, self.settings.max_duration_ms)
+        body = _find(kinds, _OTHERS)
+        heads = list(_each(kinds, _HEADS))
+        fed = set(_each(kinds, _COMPOSED))
+        fed.update(heads)
+        if body >= 0:
+            fed.add(body)
+        if every_cue:
+            fed.update(m.start() for m in _CUE_RUN.finditer(kinds))
+        else:
+            fed.update(_each_byte(self._braced))
+            for head in (-1, *heads):
+                fed.update(self._first_cues(head))
+        prompts: dict[int, Prompt] = {}
+        groups: dict[int, Groups] = {}
+        head = -1
+        for index in sorted(fed):
+            if index == body:
+                composing.open_body()
+            kind, item = kinds[index], self._current(index)
+            if kind == _DIRECTIVE:
+                composing.directive(cast(Directive, item))
+            elif kind == _HEADER:
+                composing.header_line(cast(Define | Style | Include, item))
+            elif kind in _HEADS:
+                groups[head] = composing.script_done(self._counted(head))
+                composing.scene(item)
+                head = index
+            elif kind in _CUES:
+                prompts[index] = composing.prompt(cast(Cue, item))
+        groups[head] = composing.script_done(self._counted(head))
+        composing.finish(self._library)
+        return composing, prompts, groups
+
+    def _first_cues(self, head: int) -> list[int]:
+        """The first cue of the script `head` begins, and its first with a prompt: where the
+        script's style and negative are first applied."""
+        end = self._script_end(head)
+        first = _find(self._kinds, _CUES, head + 1, end)
+        index = first
+        while index >= 0:
+            prompt = cast(Cue, self._current(index)).prompt
+            if prompt is not None and prompt.value is not None:
+                return [first, index]
+            index = _find(self._kinds, _CUES, index + 1, end)
+        return [first] if first >= 0 else []
+
+    def _counted(self, head: int) -> bool:
+        """Whether the script `head` begins is one of the request's (as `checks.Checker` counts
+        them): the file's, or a scene with a statement; not the cues above the first scene."""
+        if head < 0:
+            return _find(self._kinds, _HEADS) < 0
+        return _find(self._kinds, _STATEMENTS, head + 1, self._script_end(head)) >= 0
+
+    @property
+    def _library(self) -> bool:
+        """Header lines and no cue, scene or title: valid on its own, included by screenplays."""
+        kinds = self._kinds
+        if _find(kinds, _OTHERS) >= 0 or _find(kinds, _COMPOSED) < 0:
+            return False
+        return not any(cast(Directive, self._current(i)).name == "title" for i in _each(kinds, b"D"))
+
+    def _prompt_of(self, index: int) -> Prompt:
+        """The prompt cue record `index` sends: fed to the composer on this revision, or, with no
+        style or negative anywhere, its text as written (what the composer would give)."""
+        if index in self._prompts:
+            return self._prompts[index]
+        if self._composing.styled:
+            if self._every is None:
+                self._every = self._compose(every_cue=True)[1]
+            return self._every[index]
+        prompt = cast(Cue, self._current(index)).prompt
+        return prompt.value if prompt is not None else None
+
     def _scene_rules(self, scripts: list[tuple[int, int]]) -> list[Diagnostic]:
         """ODY110, from the scene lines, the cues above the first and one statement of each scene."""
         found: list[Diagnostic] = []
@@ -635,10 +766,14 @@ class LiveDocument:
                 record.shown_line += shift
             found += record.shown
             index = self._noisy.find(1, index + 1)
-        scripts = self._scripts()
+        scripts = [] if self._library else self._scripts()
+        composing = self._composing
+        found += (d for d in composing.problems if d.is_error or d.code not in self._silenced)
         found += self._unsilenced([*self._option_diagnostics, *self._scene_rules(scripts), *self._script_rules(scripts)])
         found += self._unsilenced(self._image_rules())
         found += (d for d in self._setting_extras if d.code not in self._silenced)
+        found += self._unsilenced([d for d in composing.composed if d.file is None])
+        found += (d for d in composing.composed if d.file is not None and (d.is_error or d.code not in self._silenced))
         if self._bad.find(1) >= 0:
             text, self._not_utf8 = decode(self.text.encode("utf-8", CLIENT_BYTES))
             found = self._not_utf8 + [d for d in found if self._kept(d)] if text else self._not_utf8
@@ -665,17 +800,19 @@ class LiveDocument:
     def checked(self) -> Checked:
         if self._checked is None:
             scripts = []
+            library = self._library
             with _collector_paused():
-                for head, end in self._scripts():
+                for head, end in [] if library else self._scripts():
                     scene = cast(Scene, self._current(head)) if head >= 0 and self._kinds[head] == _SCENE else None
-                    cues = tuple(self._timed(m.start()) for m in _CUE_RUN.finditer(self._kinds, head + 1, end))
-                    scripts.append(Script(scene, cues))
-            self._checked = Checked(self._options, tuple(scripts), self._has_scenes, self.diagnostics)
+                    indexes = [m.start() for m in _CUE_RUN.finditer(self._kinds, head + 1, end)]
+                    scripts.append(Script(scene, tuple(self._timed(i) for i in indexes),
+                                          tuple(self._prompt_of(i) for i in indexes), self._groups.get(head, ())))
+            self._checked = Checked(self._options, tuple(scripts), self._has_scenes, self.diagnostics, library)
         return self._checked
 
 
 _SHADOWED = 256  # records: a cascade that replaced fewer is cheap to parse again
-_FLAGS = ("_kinds", "_noisy", "_open", "_imaged", "_tall")  # the indexes kept beside the records
+_FLAGS = ("_kinds", "_noisy", "_open", "_imaged", "_tall", "_braced")  # the indexes kept beside the records
 
 
 class _Shadow:
@@ -686,7 +823,7 @@ class _Shadow:
     def __init__(self, records: list[_Record], offsets: list[int], flags: list[bytes], tail: list[str],
                  judged: tuple[int, bool], first: int) -> None:
         self.records, self.offsets, self.tail, self.judged, self.first = records, offsets, tail, judged, first
-        self._kinds, self._noisy, self._open, self._imaged, self._tall = flags
+        self._kinds, self._noisy, self._open, self._imaged, self._tall, self._braced = flags
         self.starts = {offset: index for index, offset in enumerate(offsets)}
 
     @classmethod
@@ -765,12 +902,20 @@ def _kind(item: Item) -> int:
         return _START if item.action == "start" else _CUE
     if isinstance(item, Invalid):
         return _BROKEN_SCENE if scene_like(item) else _BROKEN_CUE if item.text.startswith("@") else _BROKEN
+    if isinstance(item, (Define, Style, Include)):
+        return _HEADER
     return _DIRECTIVE if isinstance(item, Directive) else _SCENE if isinstance(item, Scene) else _COMMENT
 
 
 def _unclosed(item: Item) -> bool:
     """A broken line that may hold a `\"\"\"` no later `\"\"\"` closes (an edit below may close it)."""
     return isinstance(item, Invalid) and '"""' in item.text and any(d.code == UNTERMINATED_STRING.code for d in item.diagnostics)
+
+
+def _braced(item: Item) -> bool:
+    """A cue whose prompt the composer may say something about: one with `{` or `}`."""
+    return isinstance(item, Cue) and item.prompt is not None and item.prompt.value is not None and has_braces(
+        item.prompt.value)
 
 
 def _imaged(item: Item) -> bool:
