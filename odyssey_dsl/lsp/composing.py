@@ -4,7 +4,9 @@ the few cues that can change what it says.
 `compose.Composer` judges names, styles and variants; `checks.Checker` feeds it every item
 of a file in order. Only header lines, scene lines and prompts holding braces can be wrong
 there (compose.py), and the first cue of each script matters too: the script's style and
-negative are expanded at its first prompt, and a `style` below a cue is misplaced. So
+negative are expanded at its first prompt, and a `style` below a cue is misplaced (but a name
+in a style or negative that is not defined is reported at each prompt it is added to: with
+such a style, every cue is fed). So
 `LiveDocument` feeds just those records, through `Composing`, which reads the includes and
 calls the composer as the checker does; tests/test_lsp_document.py holds the two to the same
 diagnostics after random edits.
@@ -25,6 +27,7 @@ from ..diagnostics import INCLUDE_PROBLEM, Diagnostic, Related, Span
 from ..includes import Resolver
 from ..rules.directives import directives, opens_body
 from ..syntax import Comment, Cue, Define, Directive, Include, Item, Scene, Style
+from ..templates import has_braces
 
 Groups = tuple[tuple[str, ...], ...]
 
@@ -40,6 +43,7 @@ class Composing:
         self.read: set[Path] = set()  # every file an include read, or tried to
         self.tops: dict[str, Span] = {}  # an included file's name in diagnostics -> the include here that brings it
         self.styled = False  # a `style` or `negative` was seen, here or in an included file
+        self.named_style = False  # one of them holds braces: the composer reads it again at every prompt
         self._path, self._resolver, self._max_duration_ms = path, resolver, max_duration_ms
         self._composer = Composer(self.composed.append)
         self._opened = False
@@ -84,6 +88,7 @@ class Composing:
             self._composer.define(item, file)
         elif isinstance(item, Style):
             self.styled = True
+            self.named_style = self.named_style or has_braces(item.value.value or "")
             self._composer.style(item, file)
         else:
             if self._opened:

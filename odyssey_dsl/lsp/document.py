@@ -607,6 +607,8 @@ class LiveDocument:
         """The composer's pass and the directives' rules: the options, from the directives here
         and in the included files, in order."""
         self._composing, self._prompts, self._groups = self._compose(every_cue=False)
+        if self._composing.named_style:  # see composing.py: what it says depends on every prompt
+            self._composing, self._prompts, self._groups = self._compose(every_cue=True)
         self._every: dict[int, Prompt] | None = None
         _, self._option_diagnostics = self._directive_rules()
         return options_of(self._composing.ordered, self.settings.max_duration_ms)
