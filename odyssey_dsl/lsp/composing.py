@@ -19,11 +19,14 @@ file itself also heed a `# ody: ignore` on their line.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from .. import includes
-from ..compose import Composer, Prompt
+from ..compiler import SourceError
+from ..compose import Composer, Definition, Prompt
 from ..diagnostics import INCLUDE_PROBLEM, Diagnostic, Related, Span
+from ..errors import OdyError
 from ..includes import Resolver
 from ..rules.directives import directives, opens_body
 from ..syntax import Comment, Cue, Define, Directive, Include, Item, Scene, Style
@@ -44,6 +47,9 @@ class Composing:
         self.tops: dict[str, Span] = {}  # an included file's name in diagnostics -> the include here that brings it
         self.styled = False  # a `style` or `negative` was seen, here or in an included file
         self.named_style = False  # one of them holds braces: the composer reads it again at every prompt
+        self.scene_styled = False  # one of them is a scene's: prompts depend on the scene they are in
+        self.late = False  # a define or include below the first cue: a name means something from there on
+        self.texts: list[tuple[Path, str | None]] = []  # each file read, and its text (None: it could not be)
         self._path, self._resolver, self._max_duration_ms = path, resolver, max_duration_ms
         self._composer = Composer(self.composed.append)
         self._opened = False
@@ -85,13 +91,16 @@ class Composing:
     def _header_line(self, item: Define | Style | Include, file: str | None, including: Path | None,
                      label: str | None, chain: tuple[Path, ...], top: Span) -> None:
         if isinstance(item, Define):
+            self.late = self.late or self._opened
             self._composer.define(item, file)
         elif isinstance(item, Style):
             self.styled = True
             self.named_style = self.named_style or has_braces(item.value.value or "")
+            self.scene_styled = self.scene_styled or self._opened
             self._composer.style(item, file)
         else:
             if self._opened:
+                self.late = True
                 self.problems.append(INCLUDE_PROBLEM.at(
                     item.keyword, "`include` comes after the first cue or scene",
                     "includes go at the top of the file, with the directives", file=file))
@@ -124,6 +133,19 @@ class Composing:
                 self._header_line(item_in, inner, read.path, inner, (*chain, read.path), top)
         self.problems.extend(d._replace(file=inner) for d in found)
 
+    @property
+    def defines(self) -> Mapping[str, Definition]:
+        return self._composer.defines
+
     def _resolve(self, path: Path) -> str:
         self.read.add(path)
-        return self._resolver(path)
+        try:
+            text = self._resolver(path)
+        except ValueError as error:  # a NUL in the path: `open` refuses it (the editor must go on)
+            self.texts.append((path, None))
+            raise SourceError(f"{path}: {error}") from None
+        except OdyError:
+            self.texts.append((path, None))
+            raise
+        self.texts.append((path, text))
+        return text

@@ -50,11 +50,12 @@ from functools import partial
 from pathlib import Path
 from typing import NamedTuple, cast, overload
 
+from .. import templates
 from ..checks import Checked, Script
 from ..compiler import UNREADABLE, decode, file_resolver, too_large
-from ..compose import Prompt
+from ..compose import Prompt, Varying
 from ..config import Settings
-from ..diagnostics import FILE_TOO_LARGE, SYNTAX_CODES, UNTERMINATED_STRING, Diagnostic, Span, sort_key
+from ..diagnostics import FILE_TOO_LARGE, SYNTAX_CODES, UNTERMINATED_STRING, UNUSED_DEFINE, Diagnostic, Span, sort_key
 from ..includes import Resolver
 from ..lines import split_keeping
 from ..rules.directives import Options, directives, options_of
@@ -79,7 +80,7 @@ from ..syntax import (
     Word,
     parse_items,
 )
-from ..templates import has_braces
+from ..templates import Template, has_braces
 from .composing import Composing, Groups
 from .positions import CLIENT_BYTES
 
@@ -108,12 +109,26 @@ class Placed(NamedTuple):
     length: int | None  # the time of the script's last `end`
 
 
+class _Composed(NamedTuple):
+    """What a cue with braces said to the composer in an epoch (see `LiveDocument._header_rules`):
+    the names it uses, its diagnostics (as if it began on `line`), and its prompt (in a 1-tuple;
+    None: not kept, it depends on the scene's style)."""
+
+    epoch: int
+    names: frozenset[str]
+    found: tuple[Diagnostic, ...]
+    line: int
+    prompt: tuple[Prompt] | None
+
+
 class _Record:
     """One logical line: its node as parsed (its first line then was `line`), what its comment
-    silences, the script rules' progress after it, and the diagnostics it shows (`shown`, as
-    if it began on `shown_line`): its syntax errors, what the rules found there, its comment's."""
+    silences, the script rules' progress after it, the diagnostics it shows (`shown`, as
+    if it began on `shown_line`): its syntax errors, what the rules found there, its comment's;
+    and, for a cue with braces, what the composer said of it."""
 
-    __slots__ = ("after_break", "codes", "extras", "gap", "item", "line", "ms", "progress", "shown", "shown_line")
+    __slots__ = ("after_break", "codes", "composed", "extras", "gap", "item", "line", "ms", "progress", "shown",
+                 "shown_line")
 
     def __init__(self, item: Item, silenced: frozenset[str]) -> None:
         self.item = item
@@ -130,6 +145,7 @@ class _Record:
         self.ms: int | None = None
         self.gap: int | None = None  # ms since the cue the rules compared it with (None: none)
         self.after_break = False
+        self.composed: _Composed | None = None
         self.show((), silenced)
 
     def show(self, found: Sequence[Diagnostic], silenced: frozenset[str]) -> None:
@@ -149,6 +165,7 @@ class LiveDocument:
         self.settings = settings
         self._resolver = resolver or file_resolver(settings.max_bytes)  # reads what the includes name
         self.revision = 0  # one more after every change: what answers about the whole file are cached by
+        self._epoch = 0  # what the cues with braces said is kept while it is this (see `_header_rules`)
         self.replace(text)
 
     # --- the text ------------------------------------------------------------------------------
@@ -179,6 +196,9 @@ class LiveDocument:
         self._imaged = bytearray()  # 1: a cue with an image to look at
         self._tall = bytearray()  # 1: an item over several lines
         self._braced = bytearray()  # 1: a cue whose prompt holds braces (names, variants)
+        self._unfed = bytearray()  # 1: such a cue that keeps nothing from this epoch: fed to the composer
+        self._said = bytearray()  # 1: such a cue that keeps diagnostics
+        self._epoch_key: tuple[object, ...] | None = None
         self._shadow: _Shadow | None = None
         self._splice(0, 0, items)
         self._options = self._header_rules()
@@ -414,10 +434,17 @@ class LiveDocument:
     def _put_back(self, pos: int, shadow: _Shadow, index: int) -> None:
         """Append the shadow's records from `index` on, the first at line `pos`, as they were."""
         base = pos - shadow.offsets[index]
+        start = len(self._records)
         self._records += shadow.records[index:]
         self._firsts += [base + offset for offset in shadow.offsets[index:]]
         for name in _FLAGS:
             getattr(self, name).extend(getattr(shadow, name)[index:])
+        at = self._braced.find(1, start)
+        while at >= 0:  # what they keep from an earlier epoch is fed again
+            composed = self._records[at].composed
+            if composed is None or composed.epoch != self._epoch:
+                self._unfed[at], self._said[at] = 1, 0
+            at = self._braced.find(1, at + 1)
 
     def _scan(self, begin: int, end: int) -> tuple[list[Item], int]:
         """The items of lines `begin..end-1` and the line after the last one read (later than
@@ -442,7 +469,9 @@ class LiveDocument:
         self._open[r0:r1] = bytes(_unclosed(r.item) for r in records)
         self._imaged[r0:r1] = bytes(_imaged(r.item) for r in records)
         self._tall[r0:r1] = bytes(r.item.span.end_line > r.line for r in records)
-        self._braced[r0:r1] = bytes(_braced(r.item) for r in records)
+        self._braced[r0:r1] = braced = bytes(_braced(r.item) for r in records)
+        self._unfed[r0:r1] = braced
+        self._said[r0:r1] = bytes(len(records))
 
     def _readable(self, text: str, first: int) -> str:
         """`text`, which begins at 0-based line `first`, as the parser reads it: each byte that
@@ -605,20 +634,112 @@ class LiveDocument:
 
     def _header_rules(self) -> Options:
         """The composer's pass and the directives' rules: the options, from the directives here
-        and in the included files, in order."""
-        self._composing, self._prompts, self._groups = self._compose(every_cue=False)
-        if self._composing.named_style:  # see composing.py: what it says depends on every prompt
-            self._composing, self._prompts, self._groups = self._compose(every_cue=True)
+        and in the included files, in order.
+
+        A cue whose prompt holds braces but makes no variants says the same (its undefined
+        names, an empty expansion) and sends the same prompt as long as the header lines and
+        the included files are what they were (the *epoch*), and no define comes below the first
+        cue (whose name means nothing above it): what it said is kept on its record
+        (`_Composed`) and it is not fed again; the composer only warns about a define that such a
+        kept cue uses, which is dropped here. When the header lines or an included file changed,
+        every cue with braces is fed again."""
+        headers = self._header_texts()
+        trusted = self._epoch_key is not None and self._epoch_key[0] == headers
+        composing, prompts, groups = self._compose(every_cue=False, kept=trusted)
+        if composing.named_style:  # see composing.py: what it says depends on every prompt
+            composing, prompts, groups = self._compose(every_cue=True, kept=False)
+            self._forget(None)
+            self._composed = composing.composed
+        else:
+            key = (headers, tuple(composing.texts))
+            if key != self._epoch_key:
+                if trusted:
+                    composing, prompts, groups = self._compose(every_cue=False, kept=False)
+                self._forget(key)
+            self._composed = self._remember(composing, prompts)
+        self._composing, self._prompts, self._groups = composing, prompts, groups
         self._every: dict[int, Prompt] | None = None
         _, self._option_diagnostics = self._directive_rules()
-        return options_of(self._composing.ordered, self.settings.max_duration_ms)
+        return options_of(composing.ordered, self.settings.max_duration_ms)
 
-    def _compose(self, every_cue: bool) -> tuple[Composing, dict[int, Prompt], dict[int, Groups]]:
+    def _header_texts(self) -> tuple[tuple[str, bool], ...]:
+        """The text of each define, style, negative and include line, and whether it comes below
+        the first cue or scene: what the cues with braces are judged by, with the included files."""
+        body = _find(self._kinds, _OTHERS)
+        return tuple(("".join(self._raw[self._firsts[i] - 1:self._last(i)]), 0 <= body < i)
+                     for i in _each(self._kinds, b"E"))
+
+    def _forget(self, key: tuple[object, ...] | None) -> None:
+        """A new epoch (`key`: what it is judged by; None: nothing is kept in it)."""
+        self._epoch += 1
+        self._epoch_key = key
+        self._unfed[:] = self._braced
+        self._said[:] = bytes(len(self._said))
+
+    def _remember(self, composing: Composing, prompts: dict[int, Prompt]) -> list[Diagnostic]:
+        """The composer's diagnostics, with what the kept cues said; each cue with braces fed
+        this time keeps what it said, unless it makes variants."""
+        records, firsts = self._records, self._firsts
+        said: dict[int, list[Diagnostic]] = {}
+        found = []
+        for d in composing.composed:
+            if d.file is None:
+                index = bisect_right(firsts, d.span.line) - 1
+                if index in prompts and self._braced[index]:
+                    said.setdefault(index, []).append(d)
+                    continue
+            found.append(d)
+        for index, prompt in prompts.items():
+            if not self._braced[index]:
+                continue
+            record = records[index]
+            if isinstance(prompt, Varying) or composing.late:
+                record.composed, self._unfed[index], self._said[index] = None, 1, 0
+                found += said.get(index, ())
+                continue
+            text = cast(Cue, self._current(index)).prompt
+            parsed = templates.parse(text.value) if text is not None and text.value is not None else None
+            names = frozenset(r.name for r in parsed.refs) if isinstance(parsed, Template) else frozenset()
+            own = tuple(said.get(index, ()))
+            record.composed = _Composed(self._epoch, names, own, firsts[index],
+                                        None if composing.scene_styled else (prompt,))
+            self._unfed[index], self._said[index] = 0, bool(own)
+            found += own
+        for index in _each_byte(self._said):
+            if index not in prompts:
+                found += self._kept_said(index).found
+        unused = [d for d in found if d.code == UNUSED_DEFINE.code]
+        if unused:
+            found = [d for d in found if d not in unused or not self._kept_use(d, composing, prompts)]
+        return found
+
+    def _kept_said(self, index: int) -> _Composed:
+        """What kept cue `index` said, moved to where it is now."""
+        record = self._records[index]
+        kept = cast(_Composed, record.composed)
+        shift = self._firsts[index] - kept.line
+        if shift:
+            kept = record.composed = kept._replace(found=tuple(d.shifted(shift) for d in kept.found),
+                                                   line=kept.line + shift)
+        return kept
+
+    def _kept_use(self, unused: Diagnostic, composing: Composing, prompts: dict[int, Prompt]) -> bool:
+        """Whether a kept cue (not fed this time) uses the define `unused` says is never used."""
+        name = next((n for n, d in composing.defines.items() if d.file is None and d.define.name.span == unused.span),
+                    None)
+        records = self._records
+        for index in _each_byte(self._braced):
+            composed = records[index].composed
+            if index not in prompts and composed is not None and name in composed.names:
+                return True
+        return False
+
+    def _compose(self, every_cue: bool, kept: bool) -> tuple[Composing, dict[int, Prompt], dict[int, Groups]]:
         """Feed the composer what `checks.Checker` feeds it that can change what it says (see
         composing.py): the header lines, the scene lines, the first cue of each script (and its
-        first with a prompt) and the cues whose prompts hold braces, or `every_cue`; the
-        prompts of the cues fed (by record) and the variant groups of each script (by its head,
-        -1 for a file without scenes)."""
+        first with a prompt) and the cues whose prompts hold braces (with `kept`, only those
+        that keep nothing from this epoch), or `every_cue`; the prompts of the cues fed (by
+        record) and the variant groups of each script (by its head, -1 for a file without scenes)."""
         kinds = self._kinds
         composing = Composing(self.path, self._resolver, self.settings.max_duration_ms)
         body = _find(kinds, _OTHERS)
@@ -630,7 +751,7 @@ class LiveDocument:
         if every_cue:
             fed.update(m.start() for m in _CUE_RUN.finditer(kinds))
         else:
-            fed.update(_each_byte(self._braced))
+            fed.update(_each_byte(self._unfed if kept else self._braced))
             for head in (-1, *heads):
                 fed.update(self._first_cues(head))
         prompts: dict[int, Prompt] = {}
@@ -683,13 +804,17 @@ class LiveDocument:
         return not any(cast(Directive, self._current(i)).name == "title" for i in _each(kinds, b"D"))
 
     def _prompt_of(self, index: int) -> Prompt:
-        """The prompt cue record `index` sends: fed to the composer on this revision, or, with no
-        style or negative anywhere, its text as written (what the composer would give)."""
+        """The prompt cue record `index` sends: fed to the composer on this revision, kept from
+        this epoch, or, with no style or negative anywhere, its text as written (what the
+        composer would give)."""
         if index in self._prompts:
             return self._prompts[index]
-        if self._composing.styled:
+        composed = self._records[index].composed
+        if self._braced[index] and composed is not None and composed.epoch == self._epoch and composed.prompt:
+            return composed.prompt[0]
+        if self._composing.styled or self._braced[index]:
             if self._every is None:
-                self._every = self._compose(every_cue=True)[1]
+                self._every = self._compose(every_cue=True, kept=False)[1]
             return self._every[index]
         prompt = cast(Cue, self._current(index)).prompt
         return prompt.value if prompt is not None else None
@@ -774,8 +899,8 @@ class LiveDocument:
         found += self._unsilenced([*self._option_diagnostics, *self._scene_rules(scripts), *self._script_rules(scripts)])
         found += self._unsilenced(self._image_rules())
         found += (d for d in self._setting_extras if d.code not in self._silenced)
-        found += self._unsilenced([d for d in composing.composed if d.file is None])
-        found += (d for d in composing.composed if d.file is not None and (d.is_error or d.code not in self._silenced))
+        found += self._unsilenced([d for d in self._composed if d.file is None])
+        found += (d for d in self._composed if d.file is not None and (d.is_error or d.code not in self._silenced))
         if self._bad.find(1) >= 0:
             text, self._not_utf8 = decode(self.text.encode("utf-8", CLIENT_BYTES))
             found = self._not_utf8 + [d for d in found if self._kept(d)] if text else self._not_utf8
@@ -814,7 +939,7 @@ class LiveDocument:
 
 
 _SHADOWED = 256  # records: a cascade that replaced fewer is cheap to parse again
-_FLAGS = ("_kinds", "_noisy", "_open", "_imaged", "_tall", "_braced")  # the indexes kept beside the records
+_FLAGS = ("_kinds", "_noisy", "_open", "_imaged", "_tall", "_braced", "_unfed", "_said")  # the indexes kept beside the records
 
 
 class _Shadow:
@@ -825,7 +950,7 @@ class _Shadow:
     def __init__(self, records: list[_Record], offsets: list[int], flags: list[bytes], tail: list[str],
                  judged: tuple[int, bool], first: int) -> None:
         self.records, self.offsets, self.tail, self.judged, self.first = records, offsets, tail, judged, first
-        self._kinds, self._noisy, self._open, self._imaged, self._tall, self._braced = flags
+        self._kinds, self._noisy, self._open, self._imaged, self._tall, self._braced, self._unfed, self._said = flags
         self.starts = {offset: index for index, offset in enumerate(offsets)}
 
     @classmethod
