@@ -94,6 +94,8 @@ _OTHERS = b"TCSAH"  # what directives must come before
 _BREAKS = b"AI"
 _COMPOSED = b"DE"  # what the composer reads wherever it is: directives, defines, styles, includes
 _CUE_RUN = re.compile(b"[TC]")
+_BODY = re.compile(b"[TCSAH]")  # `_OTHERS`: the first of them begins the body (a search stops there)
+_STATEMENT = re.compile(b"[TCAI]")  # `_STATEMENTS`
 
 
 class Placed(NamedTuple):
@@ -665,7 +667,7 @@ class LiveDocument:
     def _header_texts(self) -> tuple[tuple[str, bool], ...]:
         """The text of each define, style, negative and include line, and whether it comes below
         the first cue or scene: what the cues with braces are judged by, with the included files."""
-        body = _find(self._kinds, _OTHERS)
+        body = _body(self._kinds)
         return tuple(("".join(self._raw[self._firsts[i] - 1:self._last(i)]), 0 <= body < i)
                      for i in _each(self._kinds, b"E"))
 
@@ -742,7 +744,7 @@ class LiveDocument:
         record) and the variant groups of each script (by its head, -1 for a file without scenes)."""
         kinds = self._kinds
         composing = Composing(self.path, self._resolver, self.settings.max_duration_ms)
-        body = _find(kinds, _OTHERS)
+        body = _body(kinds)
         heads = list(_each(kinds, _HEADS))
         fed = set(_each(kinds, _COMPOSED))
         fed.update(heads)
@@ -793,13 +795,13 @@ class LiveDocument:
         them): the file's, or a scene with a statement; not the cues above the first scene."""
         if head < 0:
             return _find(self._kinds, _HEADS) < 0
-        return _find(self._kinds, _STATEMENTS, head + 1, self._script_end(head)) >= 0
+        return _STATEMENT.search(self._kinds, head + 1, self._script_end(head)) is not None
 
     @property
     def _library(self) -> bool:
         """Header lines and no cue, scene or title: valid on its own, included by screenplays."""
         kinds = self._kinds
-        if _find(kinds, _OTHERS) >= 0 or _find(kinds, _COMPOSED) < 0:
+        if _body(kinds) >= 0 or _find(kinds, _COMPOSED) < 0:
             return False
         return not any(cast(Directive, self._current(i)).name == "title" for i in _each(kinds, b"D"))
 
@@ -1003,6 +1005,12 @@ def _find(kinds: bytearray, chars: bytes, start: int = 0, end: int | None = None
     end = len(kinds) if end is None else end
     found = [i for i in (kinds.find(c, start, end) for c in chars) if i >= 0]
     return min(found) if found else -1
+
+
+def _body(kinds: bytearray) -> int:
+    """The first cue or scene line (or broken line meant as one), or -1."""
+    found = _BODY.search(kinds)
+    return found.start() if found is not None else -1
 
 
 def _rfind(kinds: bytearray, chars: bytes, start: int, end: int) -> int:
