@@ -31,6 +31,12 @@ wait, so an edit costs about what it changes:
   first cue (the second `start`s after the edit are re-run).
 - **The rest** (directives, scene lines, how scripts begin and end, images, suppression) is
   small and is run again on every edit from indexes kept beside the records, a byte per record.
+- **Names, styles, variants, includes.** The composer (composing.py) is fed again on every
+  edit, but only what can change what it says: the header lines and the files they include
+  (read through `resolver`: the editor's open buffers first), the scene lines, the first cues
+  of each script and the cues whose prompts hold braces; and of those, a cue that makes no
+  variants keeps what it said while the header lines and included files are unchanged (see
+  `_header_rules`), so a file whose every prompt uses a define is not composed again whole.
 
 What `ody lint` reads from disk before it parses, the editor keeps too: a text larger than the
 `max-bytes` setting is not parsed at all (one ODY010 at line 1 instead, as `ody lint` refuses
