@@ -721,6 +721,17 @@ class LiveDocument:
             found = [d for d in found if d not in unused or not self._kept_use(d, composing, prompts)]
         return found
 
+    def _keep_prompts(self, prompts: dict[int, Prompt]) -> None:
+        """Every cue without braces keeps its prompt for this epoch (the file's style and negative
+        added) when it is plain text and no scene has a style of its own: an outline after each
+        edit must not compose the whole file again."""
+        if self._epoch_key is None or self._composing.scene_styled:
+            return
+        records, firsts, braced, epoch = self._records, self._firsts, self._braced, self._epoch
+        for index, prompt in prompts.items():
+            if not braced[index] and not isinstance(prompt, Varying):
+                records[index].composed = _Composed(epoch, frozenset(), (), firsts[index], (prompt,))
+
     def _kept_said(self, index: int) -> _Composed:
         """What kept cue `index` said, moved to where it is now."""
         record = self._records[index]
@@ -818,11 +829,12 @@ class LiveDocument:
         if index in self._prompts:
             return self._prompts[index]
         composed = self._records[index].composed
-        if self._braced[index] and composed is not None and composed.epoch == self._epoch and composed.prompt:
+        if composed is not None and composed.epoch == self._epoch and composed.prompt:
             return composed.prompt[0]
         if self._composing.styled or self._braced[index]:
             if self._every is None:
                 self._every = self._compose(every_cue=True, kept=False)[1]
+                self._keep_prompts(self._every)
             return self._every[index]
         prompt = cast(Cue, self._current(index)).prompt
         return prompt.value if prompt is not None else None
