@@ -521,3 +521,16 @@ def test_a_nul_in_an_include_path_is_a_file_that_cannot_be_included() -> None:
     (problem,) = live.diagnostics
     assert (problem.code, problem.span.line) == ("ODY115", 1)
     assert problem.message == "cannot include `lib\\x00.ody`: embedded null byte"
+
+
+def test_what_a_file_includes_is_known_with_the_include_line_that_brings_it(tmp_path: Path) -> None:
+    (tmp_path / "deep.ody").write_text('define hero "a cat"\n', encoding="utf-8")
+    (tmp_path / "lib.ody").write_text('include "deep.ody"\ndefine light "soft"\n', encoding="utf-8")
+    live = edited('# the cast\ninclude "lib.ody"\ninclude "gone.ody"\n@0 start "{hero} in {light}"\n@3s end\n',
+                  ((0, 0), (0, 0), "\n"), path=tmp_path / "t.ody")
+    assert live.includes == {tmp_path / "lib.ody", tmp_path / "deep.ody", tmp_path / "gone.ody"}
+    assert live.brought_by(str(tmp_path / "deep.ody")) == live.brought_by(str(tmp_path / "lib.ody")) == Span(3, 1, 3, 18)
+    assert live.brought_by(str(tmp_path / "gone.ody")) is None  # not read: its problem is at the include line
+    assert {name: d.file for name, d in live.defines.items()} == {"hero": str(tmp_path / "deep.ody"),
+                                                                  "light": str(tmp_path / "lib.ody")}
+    assert live.prompt(5) == "a cat in soft"

@@ -50,7 +50,7 @@ from __future__ import annotations
 import gc
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -59,7 +59,7 @@ from typing import NamedTuple, cast, overload
 from .. import templates
 from ..checks import Checked, Script
 from ..compiler import UNREADABLE, decode, file_resolver, too_large
-from ..compose import Prompt, Varying
+from ..compose import Definition, Prompt, Varying
 from ..config import Settings
 from ..diagnostics import FILE_TOO_LARGE, SYNTAX_CODES, UNTERMINATED_STRING, UNUSED_DEFINE, Diagnostic, Span, sort_key
 from ..includes import Resolver
@@ -276,6 +276,12 @@ class LiveDocument:
         """The files (absolute) the includes read or tried to read, however deep: when one of
         them changes, this file is to be checked again (`recheck`)."""
         return frozenset(self._composing.read)
+
+    @property
+    def defines(self) -> Mapping[str, Definition]:
+        """Every define of the compilation as of the last change, this file's and its includes'
+        (`Definition.file` names the file, None for this one), by name: the first of each."""
+        return self._composing.defines
 
     def brought_by(self, file: str) -> Span | None:
         """The include line of this file that brings in the included file named `file` in

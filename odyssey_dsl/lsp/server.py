@@ -334,6 +334,8 @@ class OdyServer(LanguageServer):
         self.log(f"ody lsp: {type(error).__name__}: {error}", types.MessageType.Error)
 
     def open(self, uri: str, text: str, version: int | None) -> None:
+        """Check `text` as the file `uri` with its project's settings (the caller publishes:
+        `changed`)."""
         path = path_of(uri)
         project = self.projects.get(path)
         for problem in project.problems:
