@@ -35,8 +35,6 @@ _START_CUE = re.compile(r"[ \t]*@\S+[ \t]+start\b")
 _VALUES = {**DIRECTIVE_VALUES, "min-gap": ("3s", "2s", "1s", "0"), "max-duration": ("150s", "5m")}
 _VALUE = re.compile(rf"^[ \t]*({'|'.join(map(re.escape, _VALUES))})[ \t]+([a-z0-9.]*)$")
 _LINE_START = re.compile(r"^[ \t]*([a-z-]*)$")
-_SNIPPETS = {"title": 'title "$1"', "include": 'include "$1"', "define": 'define ${1:name} "$2"',
-             "style": 'style "$1"', "negative": 'negative "$1"'}
 
 
 class Context(NamedTuple):
@@ -145,6 +143,10 @@ def _script_has_begun(live: LiveDocument, line: int) -> bool:
 def _image_keyword(context: Context, start: int) -> list[types.CompletionItem]:
     return [context.item("image", types.CompletionItemKind.Keyword, start, snippet='image "$1"',
                          detail=KEYWORDS["image"])]
+
+
+_SNIPPETS = {"title": 'title "$1"', "include": 'include "$1"', "define": 'define ${1:name} "$2"',
+             "style": 'style "$1"', "negative": 'negative "$1"'}
 
 
 def _line_start(context: Context, start: int) -> list[types.CompletionItem]:

@@ -52,10 +52,8 @@ from pygls.uris import from_fs_path
 
 from .._support.numbers import whole_number
 from ..checks import Checked
-from ..compiler import SourceError, file_resolver
-from ..config import CONFIG_NAMES, Settings
+from ..config import CONFIG_NAMES
 from ..diagnostics import FILE_TOO_LARGE, NOT_UTF8
-from ..lines import split_keeping
 from .actions import code_actions
 from .completion import TRIGGERS, Context, complete
 from .document import LiveDocument
@@ -67,7 +65,7 @@ from .positions import Columns, LineAt
 from .project import Projects, path_of
 from .publish import Converter, shown
 from .symbols import Encoded, encode, flat, outline
-from .workspace import including, key, published, reached, resolver
+from .workspace import disk_lines, including, key, published, reached, resolver
 
 OUTLINE_YIELD = 0.02  # seconds an outline request lets the changes behind it be applied first
 MAX_HEADER_LINE = 4096  # bytes: a longer header line is not LSP framing
@@ -404,7 +402,7 @@ class OdyServer(LanguageServer):
                 uri = open_paths[wanted]
                 return uri, self.files[uri].live.line
             if wanted not in read:
-                read[wanted] = (from_fs_path(wanted) or wanted, _disk_lines(Path(wanted)))
+                read[wanted] = (from_fs_path(wanted) or wanted, disk_lines(Path(wanted)))
             return read[wanted]
 
         return place
@@ -626,19 +624,6 @@ def build() -> OdyServer:
         return inlay_hints(file.live, params.range.start.line + 1, params.range.end.line + 1, ls.columns)
 
     return server
-
-
-def _disk_lines(path: Path) -> LineAt:
-    """The lines of a file that is not open, to count a related place's columns on."""
-    try:
-        lines = split_keeping(file_resolver(Settings().max_bytes)(path))
-    except SourceError:
-        lines = []
-
-    def line_at(index: int) -> str:
-        return lines[index].rstrip("\r\n") if 0 <= index < len(lines) else ""
-
-    return line_at
 
 
 def _apply_options(ls: OdyServer, options: Any) -> None:

@@ -20,10 +20,12 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from ..compiler import SourceError, decode, file_resolver, too_large
+from ..config import Settings
 from ..diagnostics import Diagnostic, Related, Span, sort_key
 from ..includes import Resolver
+from ..lines import split_keeping
 from .document import LiveDocument
-from .positions import CLIENT_BYTES
+from .positions import CLIENT_BYTES, LineAt
 
 
 def key(path: str | Path) -> str:
@@ -54,6 +56,19 @@ def saved(live: LiveDocument, path: Path, max_bytes: int) -> str:
     if problems:
         raise SourceError(f"{path}: {problems[0].message}")
     return decoded
+
+
+def disk_lines(path: Path) -> LineAt:
+    """The lines of a file that is not open, to count a related place's columns on."""
+    try:
+        lines = split_keeping(file_resolver(Settings().max_bytes)(path))
+    except SourceError:
+        lines = []
+
+    def line_at(index: int) -> str:
+        return lines[index].rstrip("\r\n") if 0 <= index < len(lines) else ""
+
+    return line_at
 
 
 def including(path: Path, lives: Mapping[str, LiveDocument]) -> list[str]:
