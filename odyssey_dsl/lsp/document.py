@@ -722,9 +722,10 @@ class LiveDocument:
         for index in _each_byte(self._said):
             if index not in prompts:
                 found += self._kept_said(index).found
-        unused = [d for d in found if d.code == UNUSED_DEFINE.code]
-        if unused:
-            found = [d for d in found if d not in unused or not self._kept_use(d, composing, prompts)]
+        if any(d.code == UNUSED_DEFINE.code for d in found):
+            used = self._kept_names(prompts)
+            spans = {d.define.name.span for n, d in composing.defines.items() if d.file is None and n in used}
+            found = [d for d in found if d.code != UNUSED_DEFINE.code or d.span not in spans]
         return found
 
     def _keep_prompts(self, prompts: dict[int, Prompt]) -> None:
@@ -748,16 +749,14 @@ class LiveDocument:
                                                    line=kept.line + shift)
         return kept
 
-    def _kept_use(self, unused: Diagnostic, composing: Composing, prompts: dict[int, Prompt]) -> bool:
-        """Whether a kept cue (not fed this time) uses the define `unused` says is never used."""
-        name = next((n for n, d in composing.defines.items() if d.file is None and d.define.name.span == unused.span),
-                    None)
-        records = self._records
+    def _kept_names(self, prompts: dict[int, Prompt]) -> set[str]:
+        """The names the kept cues (not fed this time) use: defines the composer did not see used."""
+        records, used = self._records, set[str]()
         for index in _each_byte(self._braced):
             composed = records[index].composed
-            if index not in prompts and composed is not None and name in composed.names:
-                return True
-        return False
+            if index not in prompts and composed is not None:
+                used |= composed.names
+        return used
 
     def _compose(self, every_cue: bool, kept: bool) -> tuple[Composing, dict[int, Prompt], dict[int, Groups]]:
         """Feed the composer what `checks.Checker` feeds it that can change what it says (see
