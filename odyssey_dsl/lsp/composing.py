@@ -4,11 +4,11 @@ the few cues that can change what it says.
 `compose.Composer` judges names, styles and variants; `checks.Checker` feeds it every item
 of a file in order. Only header lines, scene lines and prompts holding braces can be wrong
 there (compose.py), and the first cue of each script matters too: the script's style and
-negative are expanded at its first prompt, and a `style` below a cue is misplaced (but a name
-in a style or negative that is not defined is reported at each prompt it is added to: with
-such a style, every cue is fed). So
-`LiveDocument` feeds just those records, through `Composing`, which reads the includes and
-calls the composer as the checker does; tests/test_lsp_document.py holds the two to the same
+negative are expanded at its first prompt, and a `style` below a cue is misplaced. (One
+exception: a name in a style or negative that is not defined is reported at every prompt it
+is added to; with such a style, every cue is fed.) So `LiveDocument` feeds just those records,
+through `Composing`, which reads the includes and calls the composer as the checker does
+(`_include` mirrors `Checker._include`); tests/test_lsp_document.py holds the two to the same
 diagnostics after random edits.
 
 What it finds is kept in two lists, in the order `ody lint` ranks them: `problems` (the
