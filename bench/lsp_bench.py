@@ -25,6 +25,10 @@ run: a request the server answers at once (its round trip is the floor of any an
 from-scratch `compile_text` of the same file in this process (what re-checking the whole file
 would cost).
 
+Issue 12 adds `--names`: the same screenplay saying things once, as the issue's writers do:
+every prompt uses a define (`{hero} ...`), and an included file holds the style and the
+negative; the editor then composes the prompts that hold braces (all of them) after every edit.
+
 Run it with the project's interpreter: `.venv/bin/python bench/lsp_bench.py [--edits 200]`.
 `--no-requests` sends the changes alone; `--in-process` times the same edits on `LiveDocument`
 directly, without the server. It exits non-zero only when something fails to run, never for
@@ -69,16 +73,27 @@ STRUCTURAL = ("quote", "quote", "min-gap", "min-gap")  # the same, for the struc
 QUOTED_LINE = 6  # the cue whose prompt's opening quote becomes a `"""` (near the top)
 
 
-def screenplay(lines: int = LINES, scenes: int = SCENES, seed: int = 6) -> str:
+#: What `--names` screenplays include: the look of every prompt, said once.
+LOOK = 'style "golden-hour light, 35 mm film grain"\nnegative "blur, text"\n'
+
+
+def screenplay(lines: int = LINES, scenes: int = SCENES, seed: int = 6, names: bool = False) -> str:
     """A mostly valid screenplay of about `lines` lines: directives, scenes of cues in every
     time form, section comments, a few folded `\"\"\"` prompts, a few short gaps (ODY201 warnings,
-    some silenced in place) and one misspelt action per scene (ODY004)."""
+    some silenced in place) and one misspelt action per scene (ODY004); with `names`, every
+    prompt begins with `{hero}`, defined at the top, below an include of `look.ody` (`LOOK`)."""
     rng = random.Random(seed)
     out = ['title "Benchmark: the long edit"', "orientation landscape", "min-gap 3s", ""]
+    if names:
+        out[3:3] = ['include "look.ody"', 'define hero "a ginger cat with a white chest"']
+
+    def prompt_of(rng: random.Random) -> str:
+        return f"{{hero}} {prompt(rng)}" if names else prompt(rng)
+
     per_scene = (lines - len(out)) // scenes
     for number in range(1, scenes + 1):
         first = len(out)
-        out += [f'scene "part {number}"', f'@0 start "{prompt(rng)}"']
+        out += [f'scene "part {number}"', f'@0 start "{prompt_of(rng)}"']
         now = 0
         while len(out) - first < per_scene - 2:
             if rng.random() < 0.02:
@@ -89,11 +104,11 @@ def screenplay(lines: int = LINES, scenes: int = SCENES, seed: int = 6) -> str:
             at = f"+{units(gap, rng)}" if pick < 0.4 else units(now, rng) if pick < 0.75 else clock(now)
             note = "  # ody: ignore[ODY201]" if gap < 3000 and rng.random() < 0.5 else ""
             if rng.random() < 0.01:
-                out += [f'@{at} interact """', f"    {prompt(rng)}", f"    {prompt(rng)}", '"""']
+                out += [f'@{at} interact """', f"    {prompt_of(rng)}", f"    {prompt(rng)}", '"""']
             elif len(out) - first == per_scene // 2:
-                out.append(f'@{at} interatc "{prompt(rng)}"')
+                out.append(f'@{at} interatc "{prompt_of(rng)}"')
             else:
-                out.append(f'@{at} interact "{prompt(rng)}"{note}')
+                out.append(f'@{at} interact "{prompt_of(rng)}"{note}')
         out += [f"@+{units(3000, rng)} end  # ody: ignore[ODY202]", ""]
     return "\n".join(out) + "\n"
 
@@ -356,12 +371,14 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=LINES, help=f"lines in the file (default {LINES})")
     parser.add_argument("--in-process", action="store_true", help="time LiveDocument itself, without the server")
     parser.add_argument("--no-requests", action="store_true", help="send the changes alone, no hover or other request")
+    parser.add_argument("--names", action="store_true", help="every prompt uses a define; the style is included")
     args = parser.parse_args()
-    text = screenplay(args.lines)
+    text = screenplay(args.lines, names=args.names)
     with tempfile.TemporaryDirectory(prefix="ody-bench-") as tmp:
         folder = Path(tmp)
         os.environ["ODY_CACHE_DIR"] = str(folder / "cache")  # never the user's cache
         (folder / "big.ody").write_text(text, encoding="utf-8")
+        (folder / "look.ody").write_text(LOOK, encoding="utf-8")
         try:
             baseline, expected = scratch(text, folder)
             if args.in_process:
@@ -378,6 +395,7 @@ def main() -> int:
         return 1
     where = ("LiveDocument in process" if args.in_process else
              "ody lsp over stdio" + (", changes alone" if args.no_requests else ", with an editor's requests"))
+    where += ", every prompt using a define and an included style" if args.names else ""
     print(f"{where}: {len(text.splitlines()):,} lines ({len(text.encode()) / 1e6:.1f} MB), "
           f"{expected} diagnostics, {args.edits} edits and {args.structural} structural ones")
     verdict = "met" if result["open"] * 1000 <= OPEN_TARGET_MS else "MISSED"

@@ -160,3 +160,18 @@ async def test_every_kind_of_line_end_counts_as_the_client_counts_it(client: Cli
     edited = '@0 start "😀 a"\r\n@1s interct "b"\r\r@2s interact "🐈 c"\n@4s end\r\n'
     path.write_text(edited, encoding="utf-8", newline="")
     assert as_lint(edited, found, client.encoding) == lint_view(lint_json(path))
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("library.ody", '# the cast 🐈\ndefine hero "a ginger cat"\nstyle "golden light"\nmin-gap 2s\n'),
+    ("names.ody", 'define hero "a cat 🐈"\ndefine spare "x"\nstyle "{{grain}}"\n@0 start "{hero} {a|b}"\n'
+                  '@3s interact "{hreo} looks up"\n@6s interact "{nobody}"\n@9s end\n'),
+])
+async def test_names_styles_and_libraries_are_checked_as_in_lint(client: Client, tmp_path: Path, name: str,
+                                                                 text: str) -> None:
+    """A library (header lines only) is valid on its own: no ODY101, no unused define."""
+    path = tmp_path / name
+    uri = open_file(client, path, text)
+    found = await diagnostics(client, uri)
+    assert as_lint(text, found, client.encoding) == lint_view(lint_json(path))
+    assert (found == []) == (name == "library.ody")

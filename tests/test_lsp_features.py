@@ -104,7 +104,8 @@ async def test_completion_offers_what_fits_where_the_cursor_is(client: Client, t
     results = [await completed(client, uri, text, i) for i in range(len(lines))]
     firsts = [new.split("\n")[i] for i, (_, new) in enumerate(results)]
     labels = [labels for labels, _ in results]
-    assert labels[0] == ["title", "orientation", "prompt-expansion", "min-gap", "max-duration", "scene"]
+    assert labels[0] == ["title", "orientation", "prompt-expansion", "min-gap", "max-duration", "include", "define",
+                         "style", "negative", "scene"]
     assert firsts[0] == 'title "$1"'  # a snippet: the client fills in the quotes
     assert (labels[1], firsts[1]) == (["portrait", "landscape"], "orientation portrait")
     assert (labels[2], firsts[2]) == (["image"], '@0 start "a 🐈" image "$1"')

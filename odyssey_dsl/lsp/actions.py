@@ -96,9 +96,12 @@ def code_actions(live: LiveDocument, uri: str, first_line: int, last_line: int,
     line_at = live.line
     actions = []
     for diagnostic in live.diagnostics:
+        if diagnostic.file is not None:  # in an included file: its lines are not this text's
+            continue
         if diagnostic.span.end_line < first_line or diagnostic.span.line > last_line:
             continue
         fixes, preferred = fixes_for(diagnostic, live)
+        fixes = [fix for fix in fixes if fix.file is None]
         if not fixes:
             continue
         shown = to_lsp(diagnostic, uri, line_at, columns)

@@ -14,9 +14,9 @@ from lsprotocol import types
 from .._support.listing import entries
 from ..diagnostics import shown
 from ..images import is_data_url
-from ..syntax import Comment, Cue, Define, Directive, Invalid, Item, Style
+from ..syntax import Comment, Cue, Define, Directive, Include, Invalid, Item, Scene, Style
 from ..times import TimeError, parse_time
-from ..vocabulary import ACTIONS, DIRECTIVE_VALUES, DIRECTIVES, DURATIONS, UNITS
+from ..vocabulary import ACTIONS, DIRECTIVE_VALUES, DIRECTIVES, DURATIONS, HEADERS, SCENE_HEADERS, UNITS
 from . import names
 from .document import LiveDocument
 from .hover import KEYWORDS
@@ -175,24 +175,46 @@ def _image_keyword(context: Context, start: int) -> list[types.CompletionItem]:
                          detail=KEYWORDS["image"])]
 
 
+_SNIPPETS = {"title": 'title "$1"', "include": 'include "$1"', "define": 'define ${1:name} "$2"',
+             "style": 'style "$1"', "negative": 'negative "$1"'}
+
+
 def _line_start(context: Context, start: int) -> list[types.CompletionItem]:
-    """Directives not set yet while no cue or scene came before; `scene` anywhere."""
+    """While no cue or scene came before: the directives, `style` and `negative` not set yet,
+    `include` and `define`; right below a `scene` line: the `style` and `negative` the scene
+    has not set yet; `scene` anywhere."""
     set_already, top = set(), True
     for item in context.live.items_from_top():
         if item.span.line > context.line:
             break
-        if isinstance(item, Directive):
+        if isinstance(item, (Directive, Style)):
             set_already.add(item.name)
-        elif not isinstance(item, Comment):  # a cue, a scene or a broken line: the top is over
+        elif not isinstance(item, (Comment, Define, Include)):  # a cue, a scene or a broken line: the top is over
             top = False
             break
-    names = [d for d in DIRECTIVES if d not in set_already] if top else []
-    items = [context.item(d, types.CompletionItemKind.Keyword, start, new_text=d + " ",
-                          snippet=f'{d} "$1"' if d == "title" else None, detail=KEYWORDS[d], order=i)
+    if top:
+        names = [d for d in (*DIRECTIVES, *HEADERS) if d not in set_already]
+    else:
+        in_scene = _scene_top(context.live, context.line + 1)
+        names = [h for h in SCENE_HEADERS if h not in in_scene] if in_scene is not None else []
+    items = [context.item(d, types.CompletionItemKind.Keyword, start, new_text=d + " ", snippet=_SNIPPETS.get(d),
+                          detail=KEYWORDS[d], order=i)
              for i, d in enumerate(names)]
     items.append(context.item("scene", types.CompletionItemKind.Keyword, start, new_text="scene ",
                               snippet='scene "$1"', detail=KEYWORDS["scene"], order=len(names)))
     return items
+
+
+def _scene_top(live: LiveDocument, line: int) -> set[str] | None:
+    """The `style` and `negative` set between the nearest `scene` line above 1-based `line` and
+    it, when nothing else is (None: `line` is not at the top of a scene)."""
+    found = set()
+    for item in live.items_above(line):
+        if isinstance(item, Style):
+            found.add(item.name)
+        elif not isinstance(item, Comment):
+            return found if isinstance(item, Scene) else None
+    return None
 
 
 def _paths(context: Context, typed: str, start: int) -> list[types.CompletionItem]:

@@ -31,6 +31,12 @@ wait, so an edit costs about what it changes:
   first cue (the second `start`s after the edit are re-run).
 - **The rest** (directives, scene lines, how scripts begin and end, images, suppression) is
   small and is run again on every edit from indexes kept beside the records, a byte per record.
+- **Names, styles, variants, includes.** The composer (composing.py) is fed again on every
+  edit, but only what can change what it says: the header lines and the files they include
+  (read through `resolver`: the editor's open buffers first), the scene lines, the first cues
+  of each script and the cues whose prompts hold braces; and of those, a cue that makes no
+  variants keeps what it said while the header lines and included files are unchanged (see
+  `_header_rules`), so a file whose every prompt uses a define is not composed again whole.
 
 What `ody lint` reads from disk before it parses, the editor keeps too: a text larger than the
 `max-bytes` setting is not parsed at all (one ODY010 at line 1 instead, as `ody lint` refuses
@@ -44,18 +50,21 @@ from __future__ import annotations
 import gc
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple, cast, overload
 
+from .. import templates
 from ..checks import Checked, Script
-from ..compiler import UNREADABLE, decode, too_large
+from ..compiler import UNREADABLE, decode, file_resolver, too_large
+from ..compose import Definition, Prompt, Varying
 from ..config import Settings
-from ..diagnostics import FILE_TOO_LARGE, SYNTAX_CODES, UNTERMINATED_STRING, Diagnostic, Span, sort_key
+from ..diagnostics import FILE_TOO_LARGE, SYNTAX_CODES, UNTERMINATED_STRING, UNUSED_DEFINE, Diagnostic, Span, sort_key
+from ..includes import Resolver
 from ..lines import split_keeping
-from ..rules.directives import Options, directives
+from ..rules.directives import Options, directives, options_of
 from ..rules.images import check_images
 from ..rules.registry import ScriptEnd, Timed, on_script_end
 from ..rules.scenes import scene_like, scenes
@@ -77,17 +86,22 @@ from ..syntax import (
     Word,
     parse_items,
 )
+from ..templates import Template, has_braces
+from .composing import Composing, Groups
 from .positions import CLIENT_BYTES
 
 # One byte per record says what it is, so that `bytearray.find` (memchr) finds scripts, cues
 # and scenes among 20,000 records in microseconds.
-_START, _CUE, _DIRECTIVE, _SCENE, _BROKEN_SCENE, _BROKEN_CUE, _BROKEN, _COMMENT = b"TCDSHAIM"
+_START, _CUE, _DIRECTIVE, _SCENE, _BROKEN_SCENE, _BROKEN_CUE, _BROKEN, _COMMENT, _HEADER = b"TCDSHAIME"
 _CUES = b"TC"
 _HEADS = b"SH"  # what starts a script
 _STATEMENTS = b"TCAI"  # what belongs to a script
 _OTHERS = b"TCSAH"  # what directives must come before
 _BREAKS = b"AI"
+_COMPOSED = b"DE"  # what the composer reads wherever it is: directives, defines, styles, includes
 _CUE_RUN = re.compile(b"[TC]")
+_BODY = re.compile(b"[TCSAH]")  # `_OTHERS`: the first of them begins the body (a search stops there)
+_STATEMENT = re.compile(b"[TCAI]")  # `_STATEMENTS`
 
 
 class Placed(NamedTuple):
@@ -103,12 +117,26 @@ class Placed(NamedTuple):
     length: int | None  # the time of the script's last `end`
 
 
+class _Composed(NamedTuple):
+    """What a cue with braces said to the composer in an epoch (see `LiveDocument._header_rules`):
+    the names it uses, its diagnostics (as if it began on `line`), and its prompt (in a 1-tuple;
+    None: not kept, it depends on the scene's style)."""
+
+    epoch: int
+    names: frozenset[str]
+    found: tuple[Diagnostic, ...]
+    line: int
+    prompt: tuple[Prompt] | None
+
+
 class _Record:
     """One logical line: its node as parsed (its first line then was `line`), what its comment
-    silences, the script rules' progress after it, and the diagnostics it shows (`shown`, as
-    if it began on `shown_line`): its syntax errors, what the rules found there, its comment's."""
+    silences, the script rules' progress after it, the diagnostics it shows (`shown`, as
+    if it began on `shown_line`): its syntax errors, what the rules found there, its comment's;
+    and, for a cue with braces, what the composer said of it."""
 
-    __slots__ = ("after_break", "codes", "extras", "gap", "item", "line", "ms", "progress", "shown", "shown_line")
+    __slots__ = ("after_break", "codes", "composed", "extras", "gap", "item", "line", "ms", "progress", "shown",
+                 "shown_line")
 
     def __init__(self, item: Item, silenced: frozenset[str]) -> None:
         self.item = item
@@ -125,6 +153,7 @@ class _Record:
         self.ms: int | None = None
         self.gap: int | None = None  # ms since the cue the rules compared it with (None: none)
         self.after_break = False
+        self.composed: _Composed | None = None
         self.show((), silenced)
 
     def show(self, found: Sequence[Diagnostic], silenced: frozenset[str]) -> None:
@@ -139,10 +168,12 @@ class _Record:
 class LiveDocument:
     """The text of one open file with its parse, its checked scripts and its diagnostics."""
 
-    def __init__(self, text: str, path: Path | None, settings: Settings) -> None:
+    def __init__(self, text: str, path: Path | None, settings: Settings, resolver: Resolver | None = None) -> None:
         self.path = path
         self.settings = settings
+        self._resolver = resolver or file_resolver(settings.max_bytes)  # reads what the includes name
         self.revision = 0  # one more after every change: what answers about the whole file are cached by
+        self._epoch = 0  # what the cues with braces said is kept while it is this (see `_header_rules`)
         self.replace(text)
 
     # --- the text ------------------------------------------------------------------------------
@@ -172,9 +203,13 @@ class LiveDocument:
         self._open = bytearray()  # 1: a `"""` string that no later `"""` closes
         self._imaged = bytearray()  # 1: a cue with an image to look at
         self._tall = bytearray()  # 1: an item over several lines
+        self._braced = bytearray()  # 1: a cue whose prompt holds braces (names, variants)
+        self._unfed = bytearray()  # 1: such a cue that keeps nothing from this epoch: fed to the composer
+        self._said = bytearray()  # 1: such a cue that keeps diagnostics
+        self._epoch_key: tuple[object, ...] | None = None
         self._shadow: _Shadow | None = None
         self._splice(0, 0, items)
-        self._options, self._option_diagnostics = self._directive_rules()
+        self._options = self._header_rules()
         self._has_scenes = _find(self._kinds, _HEADS) >= 0
         self._fold(0, len(self._records))
         self._refresh()
@@ -200,7 +235,12 @@ class LiveDocument:
                 self._parse_all()  # nothing to parse while over the limit; all of it once back under
             return
         first, count = self._reparse(lo + 1, el + 1, len(lines) - (el + 1 - lo))
-        options, self._option_diagnostics = self._directive_rules()
+        self._judge(self._header_rules(), first, count)
+        self._refresh()
+
+    def _judge(self, options: Options, first: int, count: int) -> None:
+        """Run the script rules again from record `first`, where `count` records are new, and on
+        whatever the options (or whether the file has scenes) changed the judgement of."""
         has_scenes = _find(self._kinds, _HEADS) >= 0
         if has_scenes != self._has_scenes:
             self._options, self._has_scenes = options, has_scenes
@@ -213,7 +253,6 @@ class LiveDocument:
         else:
             self._options = options
             self._fold(first, first + count)
-        self._refresh()
 
     @property
     def text(self) -> str:
@@ -226,9 +265,45 @@ class LiveDocument:
         return len(self._raw)
 
     def recheck(self) -> None:
-        """The text did not change but the disk may have (a save): image files are looked up
-        again with the rest of the whole-file rules, without parsing anything again."""
+        """The text did not change but the disk (or an included file's open buffer) may have:
+        image files and includes are read again with the rest of the whole-file rules, without
+        parsing anything of this file again."""
+        self._judge(self._header_rules(), 0, 0)
         self._refresh()
+
+    @property
+    def includes(self) -> frozenset[Path]:
+        """The files (absolute) the includes read or tried to read, however deep: when one of
+        them changes, this file is to be checked again (`recheck`)."""
+        return frozenset(self._composing.read)
+
+    @property
+    def defines(self) -> Mapping[str, Definition]:
+        """Every define of the compilation as of the last change, this file's and its includes'
+        (`Definition.file` names the file, None for this one), by name: the first of each."""
+        return self._composing.defines
+
+    def brought_by(self, file: str) -> Span | None:
+        """The include line of this file that brings in the included file named `file` in
+        diagnostics (directly or through others), if any."""
+        return self._composing.tops.get(file)
+
+    def prompt(self, line: int) -> Prompt:
+        """What the cue beginning on 1-based `line` sends as its prompt, names expanded, style
+        and negative added (a `Varying` in a script with variants; None: no cue, no prompt, or
+        it cannot be known), as `.checked` has it, without composing the whole file when the
+        cue holds braces."""
+        index = bisect_right(self._firsts, line) - 1
+        if index < 0 or self._firsts[index] != line or self._kinds[index] not in _CUES:
+            return None
+        return self._prompt_of(index)
+
+    def groups(self, line: int) -> Groups:
+        """The variant groups of the script 1-based `line` is in (none: one script), as
+        `.checked` has them."""
+        index = bisect_right(self._firsts, line) - 1
+        head = max(self._kinds.rfind(b"S", 0, index + 1), self._kinds.rfind(b"H", 0, index + 1))
+        return self._groups.get(head, ())
 
     def lines(self) -> list[str]:
         """A copy of the lines, each with its line break: cheap (the strings are shared), and
@@ -373,10 +448,17 @@ class LiveDocument:
     def _put_back(self, pos: int, shadow: _Shadow, index: int) -> None:
         """Append the shadow's records from `index` on, the first at line `pos`, as they were."""
         base = pos - shadow.offsets[index]
+        start = len(self._records)
         self._records += shadow.records[index:]
         self._firsts += [base + offset for offset in shadow.offsets[index:]]
         for name in _FLAGS:
             getattr(self, name).extend(getattr(shadow, name)[index:])
+        at = self._braced.find(1, start)
+        while at >= 0:  # what they keep from an earlier epoch is fed again
+            composed = self._records[at].composed
+            if composed is None or composed.epoch != self._epoch:
+                self._unfed[at], self._said[at] = 1, 0
+            at = self._braced.find(1, at + 1)
 
     def _scan(self, begin: int, end: int) -> tuple[list[Item], int]:
         """The items of lines `begin..end-1` and the line after the last one read (later than
@@ -401,6 +483,9 @@ class LiveDocument:
         self._open[r0:r1] = bytes(_unclosed(r.item) for r in records)
         self._imaged[r0:r1] = bytes(_imaged(r.item) for r in records)
         self._tall[r0:r1] = bytes(r.item.span.end_line > r.line for r in records)
+        self._braced[r0:r1] = braced = bytes(_braced(r.item) for r in records)
+        self._unfed[r0:r1] = braced
+        self._said[r0:r1] = bytes(len(records))
 
     def _readable(self, text: str, first: int) -> str:
         """`text`, which begins at 0-based line `first`, as the parser reads it: each byte that
@@ -561,6 +646,204 @@ class LiveDocument:
         found: list[Diagnostic] = []
         return directives(items, found, self.settings.max_duration_ms), found
 
+    def _header_rules(self) -> Options:
+        """The composer's pass and the directives' rules: the options, from the directives here
+        and in the included files, in order.
+
+        A cue whose prompt holds braces but makes no variants says the same (its undefined
+        names, an empty expansion) and sends the same prompt as long as the header lines and
+        the included files are what they were (the *epoch*), and no define comes below the first
+        cue (whose name means nothing above it): what it said is kept on its record
+        (`_Composed`) and it is not fed again; the composer only warns about a define that such a
+        kept cue uses, which is dropped here. When the header lines or an included file changed,
+        every cue with braces is fed again."""
+        headers = self._header_texts()
+        trusted = self._epoch_key is not None and self._epoch_key[0] == headers
+        composing, prompts, groups = self._compose(every_cue=False, kept=trusted)
+        if composing.named_style:  # see composing.py: what it says depends on every prompt
+            composing, prompts, groups = self._compose(every_cue=True, kept=False)
+            self._forget(None)
+            self._composed = composing.composed
+        else:
+            key = (headers, tuple(composing.texts))
+            if key != self._epoch_key:
+                if trusted:
+                    composing, prompts, groups = self._compose(every_cue=False, kept=False)
+                self._forget(key)
+            self._composed = self._remember(composing, prompts)
+        self._composing, self._prompts, self._groups = composing, prompts, groups
+        self._every: dict[int, Prompt] | None = None
+        _, self._option_diagnostics = self._directive_rules()
+        return options_of(composing.ordered, self.settings.max_duration_ms)
+
+    def _header_texts(self) -> tuple[tuple[str, bool], ...]:
+        """The text of each define, style, negative and include line, and whether it comes below
+        the first cue or scene: what the cues with braces are judged by, with the included files."""
+        body = _body(self._kinds)
+        return tuple(("".join(self._raw[self._firsts[i] - 1:self._last(i)]), 0 <= body < i)
+                     for i in _each(self._kinds, b"E"))
+
+    def _forget(self, key: tuple[object, ...] | None) -> None:
+        """A new epoch (`key`: what it is judged by; None: nothing is kept in it)."""
+        self._epoch += 1
+        self._epoch_key = key
+        self._unfed[:] = self._braced
+        self._said[:] = bytes(len(self._said))
+
+    def _remember(self, composing: Composing, prompts: dict[int, Prompt]) -> list[Diagnostic]:
+        """The composer's diagnostics, with what the kept cues said; each cue with braces fed
+        this time keeps what it said, unless it makes variants."""
+        records, firsts = self._records, self._firsts
+        said: dict[int, list[Diagnostic]] = {}
+        found = []
+        for d in composing.composed:
+            if d.file is None:
+                index = bisect_right(firsts, d.span.line) - 1
+                if index in prompts and self._braced[index]:
+                    said.setdefault(index, []).append(d)
+                    continue
+            found.append(d)
+        for index, prompt in prompts.items():
+            if not self._braced[index]:
+                continue
+            record = records[index]
+            if isinstance(prompt, Varying) or composing.late:
+                record.composed, self._unfed[index], self._said[index] = None, 1, 0
+                found += said.get(index, ())
+                continue
+            text = cast(Cue, self._current(index)).prompt
+            parsed = templates.parse(text.value) if text is not None and text.value is not None else None
+            names = frozenset(r.name for r in parsed.refs) if isinstance(parsed, Template) else frozenset()
+            own = tuple(said.get(index, ()))
+            record.composed = _Composed(self._epoch, names, own, firsts[index],
+                                        None if composing.scene_styled else (prompt,))
+            self._unfed[index], self._said[index] = 0, bool(own)
+            found += own
+        for index in _each_byte(self._said):
+            if index not in prompts:
+                found += self._kept_said(index).found
+        if any(d.code == UNUSED_DEFINE.code for d in found):
+            used = self._kept_names(prompts)
+            spans = {d.define.name.span for n, d in composing.defines.items() if d.file is None and n in used}
+            found = [d for d in found if d.code != UNUSED_DEFINE.code or d.span not in spans]
+        return found
+
+    def _keep_prompts(self, prompts: dict[int, Prompt]) -> None:
+        """Every cue without braces keeps its prompt for this epoch (the file's style and negative
+        added) when it is plain text and no scene has a style of its own: an outline after each
+        edit must not compose the whole file again."""
+        if self._epoch_key is None or self._composing.scene_styled:
+            return
+        records, firsts, braced, epoch = self._records, self._firsts, self._braced, self._epoch
+        for index, prompt in prompts.items():
+            if not braced[index] and not isinstance(prompt, Varying):
+                records[index].composed = _Composed(epoch, frozenset(), (), firsts[index], (prompt,))
+
+    def _kept_said(self, index: int) -> _Composed:
+        """What kept cue `index` said, moved to where it is now."""
+        record = self._records[index]
+        kept = cast(_Composed, record.composed)
+        shift = self._firsts[index] - kept.line
+        if shift:
+            kept = record.composed = kept._replace(found=tuple(d.shifted(shift) for d in kept.found),
+                                                   line=kept.line + shift)
+        return kept
+
+    def _kept_names(self, prompts: dict[int, Prompt]) -> set[str]:
+        """The names the kept cues (not fed this time) use: defines the composer did not see used."""
+        records, used = self._records, set[str]()
+        for index in _each_byte(self._braced):
+            composed = records[index].composed
+            if index not in prompts and composed is not None:
+                used |= composed.names
+        return used
+
+    def _compose(self, every_cue: bool, kept: bool) -> tuple[Composing, dict[int, Prompt], dict[int, Groups]]:
+        """Feed the composer what `checks.Checker` feeds it that can change what it says (see
+        composing.py): the header lines, the scene lines, the first cue of each script (and its
+        first with a prompt) and the cues whose prompts hold braces (with `kept`, only those
+        that keep nothing from this epoch), or `every_cue`; the prompts of the cues fed (by
+        record) and the variant groups of each script (by its head, -1 for a file without scenes)."""
+        kinds = self._kinds
+        composing = Composing(self.path, self._resolver, self.settings.max_duration_ms)
+        body = _body(kinds)
+        heads = list(_each(kinds, _HEADS))
+        fed = set(_each(kinds, _COMPOSED))
+        fed.update(heads)
+        if body >= 0:
+            fed.add(body)
+        if every_cue:
+            fed.update(m.start() for m in _CUE_RUN.finditer(kinds))
+        else:
+            fed.update(_each_byte(self._unfed if kept else self._braced))
+            for head in (-1, *heads):
+                fed.update(self._first_cues(head))
+        prompts: dict[int, Prompt] = {}
+        groups: dict[int, Groups] = {}
+        head = -1
+        for index in sorted(fed):
+            if index == body:
+                composing.open_body()
+            kind, item = kinds[index], self._current(index)
+            if kind == _DIRECTIVE:
+                composing.directive(cast(Directive, item))
+            elif kind == _HEADER:
+                composing.header_line(cast(Define | Style | Include, item))
+            elif kind in _HEADS:
+                groups[head] = composing.script_done(self._counted(head))
+                composing.scene(item)
+                head = index
+            elif kind in _CUES:
+                prompts[index] = composing.prompt(cast(Cue, item))
+        groups[head] = composing.script_done(self._counted(head))
+        composing.finish(self._library)
+        return composing, prompts, groups
+
+    def _first_cues(self, head: int) -> list[int]:
+        """The first cue of the script `head` begins, and its first with a prompt: where the
+        script's style and negative are first applied."""
+        end = self._script_end(head)
+        first = _find(self._kinds, _CUES, head + 1, end)
+        index = first
+        while index >= 0:
+            prompt = cast(Cue, self._current(index)).prompt
+            if prompt is not None and prompt.value is not None:
+                return [first, index]
+            index = _find(self._kinds, _CUES, index + 1, end)
+        return [first] if first >= 0 else []
+
+    def _counted(self, head: int) -> bool:
+        """Whether the script `head` begins is one of the request's (as `checks.Checker` counts
+        them): the file's, or a scene with a statement; not the cues above the first scene."""
+        if head < 0:
+            return _find(self._kinds, _HEADS) < 0
+        return _STATEMENT.search(self._kinds, head + 1, self._script_end(head)) is not None
+
+    @property
+    def _library(self) -> bool:
+        """Header lines and no cue, scene or title: valid on its own, included by screenplays."""
+        kinds = self._kinds
+        if _body(kinds) >= 0 or _find(kinds, _COMPOSED) < 0:
+            return False
+        return not any(cast(Directive, self._current(i)).name == "title" for i in _each(kinds, b"D"))
+
+    def _prompt_of(self, index: int) -> Prompt:
+        """The prompt cue record `index` sends: fed to the composer on this revision, kept from
+        this epoch, or, with no style or negative anywhere, its text as written (what the
+        composer would give)."""
+        if index in self._prompts:
+            return self._prompts[index]
+        composed = self._records[index].composed
+        if composed is not None and composed.epoch == self._epoch and composed.prompt:
+            return composed.prompt[0]
+        if self._composing.styled or self._braced[index]:
+            if self._every is None:
+                self._every = self._compose(every_cue=True, kept=False)[1]
+                self._keep_prompts(self._every)
+            return self._every[index]
+        prompt = cast(Cue, self._current(index)).prompt
+        return prompt.value if prompt is not None else None
+
     def _scene_rules(self, scripts: list[tuple[int, int]]) -> list[Diagnostic]:
         """ODY110, from the scene lines, the cues above the first and one statement of each scene."""
         found: list[Diagnostic] = []
@@ -635,10 +918,14 @@ class LiveDocument:
                 record.shown_line += shift
             found += record.shown
             index = self._noisy.find(1, index + 1)
-        scripts = self._scripts()
+        scripts = [] if self._library else self._scripts()
+        composing = self._composing
+        found += (d for d in composing.problems if d.is_error or d.code not in self._silenced)
         found += self._unsilenced([*self._option_diagnostics, *self._scene_rules(scripts), *self._script_rules(scripts)])
         found += self._unsilenced(self._image_rules())
         found += (d for d in self._setting_extras if d.code not in self._silenced)
+        found += self._unsilenced([d for d in self._composed if d.file is None])
+        found += (d for d in self._composed if d.file is not None and (d.is_error or d.code not in self._silenced))
         if self._bad.find(1) >= 0:
             text, self._not_utf8 = decode(self.text.encode("utf-8", CLIENT_BYTES))
             found = self._not_utf8 + [d for d in found if self._kept(d)] if text else self._not_utf8
@@ -665,17 +952,19 @@ class LiveDocument:
     def checked(self) -> Checked:
         if self._checked is None:
             scripts = []
+            library = self._library
             with _collector_paused():
-                for head, end in self._scripts():
+                for head, end in [] if library else self._scripts():
                     scene = cast(Scene, self._current(head)) if head >= 0 and self._kinds[head] == _SCENE else None
-                    cues = tuple(self._timed(m.start()) for m in _CUE_RUN.finditer(self._kinds, head + 1, end))
-                    scripts.append(Script(scene, cues))
-            self._checked = Checked(self._options, tuple(scripts), self._has_scenes, self.diagnostics)
+                    indexes = [m.start() for m in _CUE_RUN.finditer(self._kinds, head + 1, end)]
+                    scripts.append(Script(scene, tuple(self._timed(i) for i in indexes),
+                                          tuple(self._prompt_of(i) for i in indexes), self._groups.get(head, ())))
+            self._checked = Checked(self._options, tuple(scripts), self._has_scenes, self.diagnostics, library)
         return self._checked
 
 
 _SHADOWED = 256  # records: a cascade that replaced fewer is cheap to parse again
-_FLAGS = ("_kinds", "_noisy", "_open", "_imaged", "_tall")  # the indexes kept beside the records
+_FLAGS = ("_kinds", "_noisy", "_open", "_imaged", "_tall", "_braced", "_unfed", "_said")  # the indexes kept beside the records
 
 
 class _Shadow:
@@ -686,7 +975,7 @@ class _Shadow:
     def __init__(self, records: list[_Record], offsets: list[int], flags: list[bytes], tail: list[str],
                  judged: tuple[int, bool], first: int) -> None:
         self.records, self.offsets, self.tail, self.judged, self.first = records, offsets, tail, judged, first
-        self._kinds, self._noisy, self._open, self._imaged, self._tall = flags
+        self._kinds, self._noisy, self._open, self._imaged, self._tall, self._braced, self._unfed, self._said = flags
         self.starts = {offset: index for index, offset in enumerate(offsets)}
 
     @classmethod
@@ -741,6 +1030,12 @@ def _find(kinds: bytearray, chars: bytes, start: int = 0, end: int | None = None
     return min(found) if found else -1
 
 
+def _body(kinds: bytearray) -> int:
+    """The first cue or scene line (or broken line meant as one), or -1."""
+    found = _BODY.search(kinds)
+    return found.start() if found is not None else -1
+
+
 def _rfind(kinds: bytearray, chars: bytes, start: int, end: int) -> int:
     """The last record in `start..end-1` of one of the kinds `chars`, or -1."""
     return max(kinds.rfind(c, start, end) for c in chars)
@@ -765,12 +1060,20 @@ def _kind(item: Item) -> int:
         return _START if item.action == "start" else _CUE
     if isinstance(item, Invalid):
         return _BROKEN_SCENE if scene_like(item) else _BROKEN_CUE if item.text.startswith("@") else _BROKEN
+    if isinstance(item, (Define, Style, Include)):
+        return _HEADER
     return _DIRECTIVE if isinstance(item, Directive) else _SCENE if isinstance(item, Scene) else _COMMENT
 
 
 def _unclosed(item: Item) -> bool:
     """A broken line that may hold a `\"\"\"` no later `\"\"\"` closes (an edit below may close it)."""
     return isinstance(item, Invalid) and '"""' in item.text and any(d.code == UNTERMINATED_STRING.code for d in item.diagnostics)
+
+
+def _braced(item: Item) -> bool:
+    """A cue whose prompt the composer may say something about: one with `{` or `}`."""
+    return isinstance(item, Cue) and item.prompt is not None and item.prompt.value is not None and has_braces(
+        item.prompt.value)
 
 
 def _imaged(item: Item) -> bool:

@@ -28,6 +28,15 @@ KEYWORDS: dict[str, str] = {
                "`min-gap 0` turns the warning off.",
     "max-duration": "`max-duration 150s`: a script longer than this is warned about (ODY202); Odyssey's "
                     "documented default limit per stream is 150 seconds (default: the `max-duration` setting).",
+    "include": "`include \"path.ody\"`: the header lines of another file (defines, styles, directives), as if "
+               "written here; the path is relative to this file, never a URL.",
+    "define": "`define NAME \"text\"`: a name for a text; `{NAME}` in a prompt, a style, a negative or another "
+              "define stands for it (a header line; `{{` and `}}` are literal braces).",
+    "style": "`style \"text\"`: added to every prompt once its names are expanded, after a comma (or a space after "
+             "punctuation); in the header for the file, right below a `scene` line for that scene (`style \"\"` "
+             "clears it).",
+    "negative": "`negative \"text\"`: added last to every prompt, as `Negative prompt: text` after a sentence's "
+                "end; in the header for the file, right below a `scene` line for that scene.",
 }
 
 

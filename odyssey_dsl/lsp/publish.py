@@ -7,12 +7,15 @@ first, then warnings, each in the order of the file) and one ODY208 at line 1 th
 rest; `ody lint` still reports them all. Each diagnostic is encoded to JSON once, and kept
 while it and the lines it points at are unchanged: a publish is then a join of bytes, not
 thousands of protocol objects unstructured again by pygls.
+
+A related place in another file (an included one, or the file that includes this one) is
+located in that file's URI, its columns counted on that file's lines (`Places`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from lsprotocol import types
 
@@ -21,6 +24,9 @@ from .positions import Columns, LineAt
 
 _SEVERITY = {Severity.ERROR: types.DiagnosticSeverity.Error, Severity.WARNING: types.DiagnosticSeverity.Warning}
 SHOWN = 1000  # diagnostics published per file, besides the ODY208 that counts the others
+
+#: The URI of a file named in a related place (`Related.file`) and its lines, to count columns on.
+Places = Callable[[str], tuple[str, LineAt]]
 
 
 def shown(diagnostics: Sequence[Diagnostic], ignore: frozenset[str] = frozenset(),
@@ -50,13 +56,19 @@ def _message(diagnostic: Diagnostic) -> str:
     return diagnostic.message if diagnostic.help is None else f"{diagnostic.message}\nhelp: {diagnostic.help}"
 
 
-def to_lsp(diagnostic: Diagnostic, uri: str, line_at: LineAt, columns: Columns) -> types.Diagnostic:
+def _place(uri: str, line_at: LineAt, file: str | None, places: Places | None) -> tuple[str, LineAt]:
+    """Where a related place lies: this file (`file` None), or the one `places` finds."""
+    return (uri, line_at) if file is None or places is None else places(file)
+
+
+def to_lsp(diagnostic: Diagnostic, uri: str, line_at: LineAt, columns: Columns,
+           places: Places | None = None) -> types.Diagnostic:
     """One diagnostic as a protocol object (for a code action's context)."""
     message = _message(diagnostic)
-    related = [
-        types.DiagnosticRelatedInformation(types.Location(uri, columns.range(line_at, r.span)), r.message)
-        for r in diagnostic.related
-    ]
+    related = []
+    for r in diagnostic.related:
+        where, lines = _place(uri, line_at, r.file, places)
+        related.append(types.DiagnosticRelatedInformation(types.Location(where, columns.range(lines, r.span)), r.message))
     return types.Diagnostic(
         range=columns.range(line_at, diagnostic.span),
         message=message,
@@ -73,14 +85,17 @@ def _range(columns: Columns, line_at: LineAt, span: Span) -> dict[str, dict[str,
             "end": {"line": found.end.line, "character": found.end.character}}
 
 
-def encoded(diagnostic: Diagnostic, uri: str, line_at: LineAt, columns: Columns) -> bytes:
+def encoded(diagnostic: Diagnostic, uri: str, line_at: LineAt, columns: Columns, places: Places | None = None) -> bytes:
     """`to_lsp`'s diagnostic as the JSON pygls would send (ASCII), built without protocol objects."""
     item: dict[str, object] = {"range": _range(columns, line_at, diagnostic.span), "message": _message(diagnostic),
                                "severity": _SEVERITY[diagnostic.severity].value, "code": diagnostic.code,
                                "source": "ody"}
     if diagnostic.related:
-        item["relatedInformation"] = [{"location": {"uri": uri, "range": _range(columns, line_at, r.span)},
-                                       "message": r.message} for r in diagnostic.related]
+        related = []
+        for r in diagnostic.related:
+            where, lines = _place(uri, line_at, r.file, places)
+            related.append({"location": {"uri": where, "range": _range(columns, lines, r.span)}, "message": r.message})
+        item["relatedInformation"] = related
     return json.dumps(item, separators=(",", ":")).encode("ascii")
 
 
@@ -92,15 +107,21 @@ class Converter:
     def __init__(self) -> None:
         self._last: dict[tuple[object, ...], bytes] = {}
 
-    def convert(self, diagnostics: Iterable[Diagnostic], uri: str, line_at: LineAt, columns: Columns) -> list[bytes]:
+    def convert(self, diagnostics: Iterable[Diagnostic], uri: str, line_at: LineAt, columns: Columns,
+                places: Places | None = None) -> list[bytes]:
         now: dict[tuple[object, ...], bytes] = {}
         out = []
         for diagnostic in diagnostics:
             span = diagnostic.span
-            key = (diagnostic, line_at(span.line - 1), line_at(span.end_line - 1),
-                   *(line_at(r.span.line - 1) + "\n" + line_at(r.span.end_line - 1) for r in diagnostic.related))
-            found = now.get(key) or self._last.get(key) or encoded(diagnostic, uri, line_at, columns)
+            key = (diagnostic, line_at(span.line - 1), line_at(span.end_line - 1), *(
+                _lines(_place(uri, line_at, r.file, places)[1], r.span) for r in diagnostic.related))
+            found = now.get(key) or self._last.get(key) or encoded(diagnostic, uri, line_at, columns, places)
             now[key] = found
             out.append(found)
         self._last = now
         return out
+
+
+def _lines(line_at: LineAt, span: Span) -> str:
+    """The text of the lines a span covers the ends of: what its range in the client's units depends on."""
+    return line_at(span.line - 1) + "\n" + line_at(span.end_line - 1)

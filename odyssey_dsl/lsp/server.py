@@ -12,6 +12,11 @@ takes long, the outline (4.8 MB of JSON for 20,000 lines), is built and encoded 
 thread from a snapshot, and written out as encoded there. A failing handler logs its traceback
 to the client and answers with nothing: one bad request must never take the server down.
 
+Open files that include one another are checked together (workspace.py): includes are read
+from the open buffers first, a diagnostic inside an included file is published on that file
+when it is open, and a change to an included file (an edit, a save, opening or closing it)
+checks again and publishes the open files that include it (`OdyServer.changed`).
+
 Every request gets an answer: one whose params do not fit its method (a negative line, a
 string for a position, null) gets the JSON-RPC error Invalid params, a body that is not JSON
 gets Parse error, a request after `shutdown` gets Invalid request. The messages are read with
@@ -43,6 +48,7 @@ from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
+from pygls.uris import from_fs_path
 
 from .._support.numbers import whole_number
 from ..checks import Checked
@@ -56,10 +62,11 @@ from .folding import folding_ranges
 from .formatting import format_edits
 from .hints import inlay_hints
 from .hover import hover_at
-from .positions import Columns
+from .positions import Columns, LineAt
 from .project import Projects, path_of
 from .publish import Converter, shown
 from .symbols import Encoded, encode, flat, outline
+from .workspace import disk_lines, including, key, published, reached, resolver
 
 OUTLINE_YIELD = 0.02  # seconds an outline request lets the changes behind it be applied first
 MAX_HEADER_LINE = 4096  # bytes: a longer header line is not LSP framing
@@ -80,6 +87,7 @@ class OpenFile:
     version: int | None
     converter: Converter = field(default_factory=Converter)
     outline: tuple[int, asyncio.Future[Encoded]] | None = None  # (`live.revision`, its outline)
+    reached: set[str] = field(default_factory=set)  # the other open files its last diagnostics were shown on
 
     def symbols(self, columns: Columns, nested: bool) -> asyncio.Future[Encoded]:
         """The outline, started again only when the file changed (editors ask for it several
@@ -325,31 +333,80 @@ class OdyServer(LanguageServer):
         self.log(f"ody lsp: {type(error).__name__}: {error}", types.MessageType.Error)
 
     def open(self, uri: str, text: str, version: int | None) -> None:
+        """Check `text` as the file `uri` with its project's settings (the caller publishes:
+        `changed`)."""
         path = path_of(uri)
         project = self.projects.get(path)
         for problem in project.problems:
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=problem))
-        self.files[uri] = OpenFile(uri, LiveDocument(text, path, project.settings), version)
+        settings = project.settings
+        self.files[uri] = OpenFile(uri, LiveDocument(text, path, settings, resolver(self.buffer, settings.max_bytes)),
+                                   version)
         # A large file's records and nodes (millions of objects, none in a cycle) live as long
         # as it is open: out of the collector's generations, a full collection that falls
         # during an edit walks only what was made since, not all of them (hundreds of ms).
         # Garbage in cycles is collected first: frozen, it could never be freed.
         gc.collect()
         gc.freeze()
-        self.publish(uri)
+
+    def buffer(self, path: Path) -> LiveDocument | None:
+        """The open file at `path`, whose text an include reads rather than the disk's."""
+        wanted = key(path)
+        return next((f.live for f in self.files.values() if f.live.path is not None and key(f.live.path) == wanted),
+                    None)
+
+    def changed(self, uri: str, before: set[str] | None = None) -> None:
+        """The file `uri` was opened, edited, saved or closed: check again the open files that
+        include it, and publish it, them, and the open files their diagnostics were or are now
+        shown on (`before`: those of a file just closed)."""
+        path = path_of(uri)
+        lives = {u: f.live for u, f in self.files.items()}
+        rechecked = [u for u in including(path, lives) if u != uri] if path is not None else []
+        for other in rechecked:
+            self.files[other].live.recheck()
+        touched = [uri, *rechecked]
+        shown_on = set(before or ()).union(*(self.files[u].reached for u in touched if u in self.files))
+        shown_on |= reached((lives[u] for u in touched if u in lives), self._open_paths())
+        for target in [*touched, *sorted(shown_on - set(touched))]:
+            self.publish(target)
+
+    def _open_paths(self) -> dict[str, str]:
+        return {key(f.live.path): u for u, f in self.files.items() if f.live.path is not None}
 
     def publish(self, uri: str) -> None:
         """Send the file's diagnostics now (none once it is closed): after every change, with
         no debounce, since the incremental check makes a change cost milliseconds; at most
-        `publish.SHOWN` of them."""
+        `publish.SHOWN` of them. Those other open files find in it are shown too, and its own
+        inside a file it includes on that file when it is open (workspace.py)."""
         file = self.files.get(uri)
-        diagnostics = [] if file is None else file.converter.convert(
-            shown(file.live.diagnostics, file.live.silenced(1)), uri, file.live.line, self.columns)
+        diagnostics: list[bytes] = []
+        if file is not None:
+            live, open_paths = file.live, self._open_paths()
+            lives = {u: f.live for u, f in self.files.items()}
+            diagnostics = file.converter.convert(shown(published(uri, live.path, lives, open_paths), live.silenced(1)),
+                                                 uri, live.line, self.columns, self._places(open_paths))
+            file.reached = reached((live,), open_paths) - {uri}
         version = b"" if file is None or file.version is None else b'"version":%d,' % file.version
         assert isinstance(self.protocol, _Protocol)
         self.protocol.write_json(b'{"jsonrpc":"2.0","method":"%s","params":{"uri":%s,%s"diagnostics":[%s]}}' % (
             types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS.encode("ascii"), json.dumps(uri).encode("ascii"), version,
             b",".join(diagnostics)))
+
+    def _places(self, open_paths: dict[str, str]) -> Callable[[str], tuple[str, LineAt]]:
+        """Where a related place in another file lies: its URI and its lines (an open file's
+        buffer, else what is on disk, read once per publish)."""
+        read: dict[str, tuple[str, LineAt]] = {}
+
+        def place(file: str) -> tuple[str, LineAt]:
+            wanted = key(file)
+            if wanted in open_paths:
+                uri = open_paths[wanted]
+                return uri, self.files[uri].live.line
+            if wanted not in read:
+                read[wanted] = (from_fs_path(wanted) or wanted, disk_lines(Path(wanted)))
+            return read[wanted]
+
+        return place
 
     def reload_projects(self) -> set[str]:
         """A configuration file may have changed: check again (and publish) the open files whose
@@ -359,6 +416,7 @@ class OdyServer(LanguageServer):
             project = self.projects.get(file.live.path)
             if project.settings != file.live.settings:
                 self.open(uri, file.live.text, file.version)
+                self.changed(uri)
                 reopened.add(uri)
         return reopened
 
@@ -444,6 +502,7 @@ def build() -> OdyServer:
     def did_open(ls: OdyServer, params: types.DidOpenTextDocumentParams) -> None:
         document = params.text_document
         ls.open(document.uri, document.text, document.version)
+        ls.changed(document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     @guarded(none)
@@ -460,13 +519,13 @@ def build() -> OdyServer:
             else:
                 live.replace(change.text)
         file.version = params.text_document.version
-        ls.publish(file.uri)
+        ls.changed(file.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     @guarded(none)
     def did_close(ls: OdyServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.files.pop(params.text_document.uri, None)
-        ls.publish(params.text_document.uri)
+        closed = ls.files.pop(params.text_document.uri, None)
+        ls.changed(params.text_document.uri, closed.reached if closed is not None else None)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     @guarded(none)
@@ -478,7 +537,7 @@ def build() -> OdyServer:
         file = ls.files.get(params.text_document.uri)
         if file is not None and file.uri not in reopened:
             file.live.recheck()
-            ls.publish(file.uri)
+            ls.changed(file.uri)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded(none)
