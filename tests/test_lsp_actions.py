@@ -111,3 +111,19 @@ async def test_only_other_kinds_asked_gives_none(client: Client, tmp_path: Path)
         context=types.CodeActionContext(diagnostics=[found], only=[types.CodeActionKind.Refactor]),
     ))
     assert not got
+
+
+def test_no_quick_fix_for_a_mistake_inside_an_included_file(tmp_path: Path) -> None:
+    """A diagnostic of an included (closed) file is shown at the include line, but its fix
+    belongs to the other file's lines: no action may edit this text with it."""
+    from odyssey_dsl.config import Settings
+    from odyssey_dsl.lsp.actions import code_actions
+    from odyssey_dsl.lsp.document import LiveDocument
+    from odyssey_dsl.lsp.positions import Columns
+
+    (tmp_path / "lib.ody").write_text('define hero "a cat"\norientation portrat\n', encoding="utf-8")
+    text = 'include "lib.ody"\n@0 start "{hero}"\n@3s end\n'
+    live = LiveDocument(text, tmp_path / "main.ody", Settings())
+    assert any(d.file is not None and d.fixes for d in live.diagnostics)  # ODY109's `portrait` fix, in lib.ody
+    actions = code_actions(live, (tmp_path / "main.ody").as_uri(), 1, 3, Columns("utf-16"))
+    assert actions == []
