@@ -14,6 +14,7 @@ The command line is tested through click's runner, and once as the installed exe
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -102,10 +103,17 @@ def test_every_golden_input_has_its_output() -> None:
 
 
 @pytest.mark.parametrize("name", PAIRS)
-def test_golden(name: str) -> None:
+def test_golden(name: str, folder: Path) -> None:
     source = (GOLDEN / f"{name}.in.ody").read_text(encoding="utf-8")
     expected = (GOLDEN / f"{name}.out.ody").read_text(encoding="utf-8")
-    assert assert_formats(source, **OPTIONS.get(name, {})) == expected
+    assert assert_formats(source, **OPTIONS.get(name, {}), folder=folder) == expected
+
+
+def test_the_golden_header_lines_compile(folder: Path) -> None:
+    """The header-lines pair is a real screenplay (its include is found): its output, not only
+    its diagnostics, is what formatting keeps."""
+    result = compile_ody((GOLDEN / "header-lines.in.ody").read_text(encoding="utf-8"), folder)
+    assert result.ok and result.names is not None and len(result.names) == 6, result.diagnostics
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.ody")), ids=lambda p: p.name)
@@ -163,6 +171,46 @@ def test_only_the_top_directives_are_sorted() -> None:
     text = 'min-gap 1s\ntitle "t"\n@0 start "x"\norientation landscape\ntitle "u"\n@3s end\n'
     assert assert_formats(text) == (
         'title "t"\nmin-gap 1s\n\n@0 start "x"\norientation landscape\ntitle "u"\n@3s end\n')
+
+
+def test_the_header_lines_are_sorted_in_groups_and_a_define_means_the_same_anywhere(folder: Path) -> None:
+    """`ody fmt` used to fail on the first define, style, negative or include line."""
+    text = ('negative "blur"\ndefine look "{light} light"\nstyle "{look}"\ndefine light "golden"\n'
+            'min-gap 1s\ninclude "lib.ody"\ntitle "t"\n@0 start "{harbour}"\n@3s end\n')
+    assert assert_formats(text, folder=folder) == (
+        'include "lib.ody"\n\ntitle "t"\nmin-gap 1s\n\ndefine look "{light} light"\ndefine light "golden"\n\n'
+        'style "{look}"\nnegative "blur"\n\n@0  start "{harbour}"\n@3s end\n')
+    assert json.loads(compile_ody(text, folder).script_json())[0]["start"] == {
+        "prompt": "a harbour {at} dawn, golden light. Negative prompt: blur"}
+
+
+def test_only_the_header_lines_above_the_first_cue_are_sorted() -> None:
+    text = 'style "s"\ndefine a "x"\n@0 start "{a}"\ndefine b "y"\nstyle "z"\n@3s end\n'
+    assert assert_formats(text) == 'define a "x"\n\nstyle "s"\n\n@0 start "{a}"\ndefine b "y"\nstyle "z"\n@3s end\n'
+
+
+def test_a_scenes_style_and_negative_stay_right_below_its_scene_line() -> None:
+    text = ('style "day"\n\nscene "a"\n\n# the night look\nnegative "sun"\n\nstyle "night"\n'
+            '@0 start "x"\n@3s end\nscene "b"\nstyle ""\n\n@0 start "y"\n@3s end\n')
+    assert assert_formats(text) == (
+        'style "day"\n\nscene "a"\nstyle "night"\n# the night look\nnegative "sun"\n@0  start "x"\n@3s end\n\n'
+        'scene "b"\nstyle ""\n\n@0  start "y"\n@3s end\n')
+
+
+def test_braces_are_kept_as_written() -> None:
+    text = ('define hero "\\u007bcat\\u007d"\n@0 start """{{x}} {hero}\n   {a|b}"""\n'
+            '@3s interact """{{x}} {hero} {a|b}"""\n@6s end\n')
+    assert assert_formats(text) == ('define hero "\\u007bcat\\u007d"\n\n@0  start    """\n    {{x}} {hero}\n    {a|b}\n"""\n'
+                                    '@3s interact "{{x}} {hero} {a|b}"\n@6s end\n')
+
+
+def test_a_long_define_style_or_negative_folds_like_a_prompt_and_a_wrap_never_cuts_braces() -> None:
+    words = "one two three four five six"
+    text = f'define a "{words} {{b c|d e}}"\nstyle "{words}"  # why\nnegative "{words}" # ody: ignore[ODY201]\n' \
+           '@0 start "{a}"\n@3s end\n'
+    out = assert_formats(text, line_width=40)  # the suppression does not count: folding cannot shorten it
+    assert out.startswith(f'define a """\n    {words}\n    {{b c|d e}}\n"""\n\nstyle """\n    {words}\n'
+                          f'""" # why\nnegative "{words}" # ody: ignore[ODY201]\n'), out
 
 
 @pytest.mark.parametrize("prompt", ["  leading spaces" + " word" * 30, "a trailing space" + " word" * 30 + " "])

@@ -77,6 +77,15 @@ REGRESSIONS = [
     pytest.param('@0 start "a"\n@3s   interact "b"\n\n\n\n@6s   end\n', 1,
                  '@0  start    "a"\n@3s   interact "b"\n\n\n\n@6s   end\n', id="the next line was rewritten"),
 ]
+# Each of these raised (the formatter knew no header line but the directives).
+REGRESSIONS += [
+    pytest.param('style  "s"\ndefine   hero  "a {{cat}}"   # c\n@0 start "{hero}"\n@3s end\n', 2,
+                 'style  "s"\ndefine hero "a {{cat}}" # c\n@0 start "{hero}"\n@3s end\n', id="a define was not laid out"),
+    pytest.param('include  "lib.ody"\nnegative\t"blur"\n@0 start "a"\n@3s end\n', 1,
+                 'include "lib.ody"\nnegative\t"blur"\n@0 start "a"\n@3s end\n', id="an include was not laid out"),
+    pytest.param('scene "a"\nnegative  "x"\nstyle "y"\n@0 start "a"\n@3s end\n', 2,
+                 'scene "a"\nnegative "x"\nstyle "y"\n@0 start "a"\n@3s end\n', id="a scene's negative was not laid out"),
+]
 
 
 @pytest.mark.parametrize(("text", "line", "expected"), REGRESSIONS)
