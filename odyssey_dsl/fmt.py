@@ -478,6 +478,8 @@ def _wrap(body: str, width: int) -> list[str]:
 
 def _words(body: str) -> list[str]:
     """`body` split where it may wrap (`_BREAK`), except inside braces (`_BRACED`)."""
+    if "{" not in body:
+        return _BREAK.split(body)
     braced = [(m.start(), m.end()) for m in _BRACED.finditer(body) if m.group(1) is not None]
     words: list[str] = []
     at = 0
