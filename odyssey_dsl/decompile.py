@@ -37,6 +37,7 @@ from .jsoncheck import FLAGS
 from .jsonpos import Node
 from .lines import normalized
 from .strings import quote
+from .templates import escape
 from .times import MAX_MS, format_ms
 
 # The API's keys, and one leniency: `image` is accepted on every action. The language can
@@ -481,8 +482,8 @@ def _draft(play: Screenplay, relative: bool, names: list[str], image_ref: Callab
             if not (play.batch and i == 0):
                 lines += notes.before.get((k, i), [])
             line = f"@{_time(entry.timestamp_ms, previous if relative else None)} {entry.action}"
-            if entry.prompt is not None:
-                line += " " + quote(entry.prompt)
+            if entry.prompt is not None:  # braces doubled: in a prompt they are a template's
+                line += " " + quote(escape(entry.prompt))
             if entry.image is not None:
                 ref = image_ref(entry.image) if image_ref and images.is_data_url(entry.image) else entry.image
                 line += " image " + quote(ref)

@@ -2,14 +2,19 @@
 
 It works on the syntax tree, not on raw lines, so that it can only move whole statements and
 comments and never cut a string or a comment. What it may change is whitespace, the order of
-the directives at the top, the form of a prompt (`"..."` or folded `\"\"\"`) and, on request,
+the header lines at the top, the form of a prompt (`"..."` or folded `\"\"\"`) and, on request,
 the spelling of times; every change keeps the compiled output the same, and formatting twice
 gives what formatting once gave. Layout rules (docs/language.md, "Formatting"):
 
 - the comment block at the very top (the header) stays there, then one blank line;
-- the directives in the order title, orientation, prompt-expansion, min-gap, then one blank
-  line; only the run of directives before the first other statement is sorted (a directive
-  further down is an error, ODY109, and stays where it is, so nothing moves across it);
+- the header lines in the order includes, title, the other directives (in `DIRECTIVES`'
+  order), defines, style, negative, each kind in its written order, one blank line between
+  the groups (includes; directives; defines; style and negative) and after them; only the run
+  of header lines before the first other statement is sorted (one further down is an error,
+  and stays where it is, so nothing moves across it). Sorting never changes the meaning: a
+  define, a style or an include means the same anywhere in the header;
+- a `style` or `negative` at the top of a scene stays right below its `scene` line (style
+  first), with no blank line between;
 - a full-line comment belongs to the statement below it and moves with it;
 - cues are aligned in columns (time, action, prompt) per block of consecutive cues; a block
   ends at a blank line or at any statement that is not a cue; the time column is at most
@@ -21,7 +26,8 @@ gives what formatting once gave. Layout rules (docs/language.md, "Formatting"):
   join where other whitespace touches the break;
 - any other cue line longer than the line width (its image and a suppression comment not
   counted: folding would not shorten them) writes its prompt as a folded `\"\"\"` string wrapped
-  at spaces, only where the parser reads the very same prompt back;
+  at spaces, only where the parser reads the very same prompt back; so does a define, `style`
+  or `negative` line. A `{NAME}` or `{a|b}` is never cut by a wrap;
 - literals keep the writer's escapes where the form allows, else take `strings.quote`'s.
 
 `format_range` (the editor's "Format Selection") lays out only the statements a range of lines
@@ -39,7 +45,22 @@ from .checks import check
 from .diagnostics import SYNTAX_CODES, Diagnostic, Span
 from .lines import BREAK, normalized, split_keeping
 from .strings import quote
-from .syntax import Comment, Cue, Directive, Document, Invalid, Item, Scene, Statement, Text, Word, parse
+from .syntax import (
+    Comment,
+    Cue,
+    Define,
+    Directive,
+    Document,
+    Include,
+    Invalid,
+    Item,
+    Scene,
+    Statement,
+    Style,
+    Text,
+    Word,
+    parse,
+)
 from .times import TimeError, format_ms, parse_time
 from .vocabulary import DIRECTIVES, DURATIONS
 
@@ -53,6 +74,8 @@ INDENT = "    "
 # there would fold away with the line break; any other (a no-break space) would end a line,
 # where editors that trim trailing whitespace could silently delete it from the prompt.
 _BREAK = re.compile(r"(?<!\s) (?!\s)")
+# Braces as `templates` reads them in a text: `{{` and `}}`, else a reference or a group.
+_BRACED = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
 
 class FormatError(Exception):
@@ -156,22 +179,37 @@ def _units(document: Document) -> list[_Unit]:
     return units
 
 
-def _directive(unit: _Unit) -> str | None:
-    """The directive a unit sets: also for a directive line that failed to parse only because
-    its value is quoted (ODY109, kept as written), which sorts with the others as the checks
-    count it with them (it does not make the directives after it misplaced)."""
+def _header(unit: _Unit) -> str | None:
+    """The header line a unit holds (`include`, a directive's name, `define`, `style` or
+    `negative`), else None. A directive line that failed to parse only because its value is
+    quoted (ODY109, kept as written) counts too: the checks count it with the directives (it
+    does not make the ones after it misplaced)."""
     statement = unit.statement
-    if isinstance(statement, Directive):
+    if isinstance(statement, Directive | Style):
         return statement.name
+    if isinstance(statement, Define):
+        return "define"
+    if isinstance(statement, Include):
+        return "include"
     if isinstance(statement, Invalid):
         word = statement.text.split(maxsplit=1)[0]
         return word if word in DIRECTIVES else None
     return None
 
 
+#: The header lines in the order they are written, and the group of each (a blank line
+#: between two groups): includes, directives, defines, style and negative.
+_ORDER = ("include", *DIRECTIVES, "define", "style", "negative")
+_GROUP = {"include": 0, **dict.fromkeys(DIRECTIVES, 1), "define": 2, "style": 3, "negative": 3}
+
+
+def _group(unit: _Unit) -> int:
+    return _GROUP[_header(unit) or ""]
+
+
 def _rank(unit: _Unit) -> int:
-    """Where a directive goes in the canonical order (a stable sort keeps repeated ones as written)."""
-    return DIRECTIVES.index(_directive(unit) or "")
+    """Where a header line goes in the canonical order (a stable sort keeps repeated ones as written)."""
+    return _ORDER.index(_header(unit) or "")
 
 
 def _layout(document: Document) -> list[Row]:
@@ -197,21 +235,46 @@ def _layout(document: Document) -> list[Row]:
         if not units[0].items:
             units.pop(0)
     top = 0
-    while top < len(units) and _directive(units[top]) is not None:
+    while top < len(units) and _header(units[top]) is not None:
         top += 1
-    directives = sorted(units[:top], key=_rank)
-    for section in (directives, units[top:]):
+    header = sorted(units[:top], key=_rank)
+    for section in (header, _scene_tops(units[top:])):
         if section:
             blank()
+        scene_top = False  # right below a `scene` line and its style and negative
         for index, unit in enumerate(section):
             blanks = list(unit.blanks)
-            if isinstance(unit.statement, Scene) and not any(blanks):
-                blanks[0] = True
+            if section is header:
+                blanks[0] = blanks[0] or (index > 0 and _group(unit) != _group(section[index - 1]))
+            elif isinstance(unit.statement, Scene):
+                scene_top = True
+                blanks[0] = blanks[0] or not any(blanks)
+            elif scene_top and isinstance(unit.statement, Style):
+                blanks[0] = False
+            else:
+                scene_top = False
             for position, (item, was_blank) in enumerate(zip(unit.items, blanks)):
                 if was_blank and (index or position):
                     blank()
                 rows.append(item)
     return rows
+
+
+def _scene_tops(units: list[_Unit]) -> list[_Unit]:
+    """`units` with the `style` and `negative` lines right below each `scene` line in the
+    canonical order (style first); nothing else moves."""
+    out: list[_Unit] = []
+    index = 0
+    while index < len(units):
+        out.append(units[index])
+        index += 1
+        if isinstance(out[-1].statement, Scene):
+            end = index
+            while end < len(units) and isinstance(units[end].statement, Style):
+                end += 1
+            out.extend(sorted(units[index:end], key=_rank))
+            index = end
+    return out
 
 
 def _rows(items: Sequence[Item]) -> tuple[list[Row], list[int]]:
@@ -248,6 +311,8 @@ class _Writer:
                 out.append(row.text.rstrip())
             elif isinstance(row, Cue):
                 out.append(self._cue(row, *columns[row.span]))
+            elif isinstance(row, Define | Style):
+                out.append(self._template(row))
             else:
                 out.append(self._statement(row) + _trailing(row.comment))
         return out
@@ -279,12 +344,16 @@ class _Writer:
         head = f"{self._time(cue).ljust(time_width)} {cue.action.ljust(action_width) if followed else cue.action}"
         image = " image " + _one_line(cue.image) if cue.image is not None else ""
         comment = _trailing(cue.comment)
-        # What folding the prompt could not shorten does not count towards the width: the
-        # image (the grammar keeps it on the prompt's last line) and a suppression comment.
-        counted = len(head) + 1 + (0 if cue.comment is not None and cue.comment.ignores else len(comment))
         if cue.prompt is None:
             return head + image + comment
-        return head + " " + self._prompt(cue.prompt, counted) + image + comment
+        # The image does not count towards the width: folding could not shorten it (the
+        # grammar keeps it on the prompt's last line).
+        return head + " " + self._prompt(cue.prompt, _room_taken(head, cue.comment)) + image + comment
+
+    def _template(self, line: Define | Style) -> str:
+        """A define, `style` or `negative` line: its text written as a prompt is."""
+        head = f"define {line.name.text}" if isinstance(line, Define) else line.name
+        return f"{head} {self._prompt(line.value, _room_taken(head, line.comment))}{_trailing(line.comment)}"
 
     def _prompt(self, prompt: Text, room_taken: int) -> str:
         """The writer's own lines for a `\"\"\"` prompt written over several lines, else the
@@ -326,6 +395,8 @@ class _Writer:
             return f"{statement.name} {_one_line(value)}"
         if isinstance(statement, Scene):
             return f"scene {_one_line(statement.name)}"
+        if isinstance(statement, Include):
+            return f"include {_one_line(statement.path)}"
         assert isinstance(statement, Invalid)  # e.g. `orientation "portrait"` (ODY109): as written
         return normalized(statement.text)
 
@@ -340,6 +411,12 @@ class _Writer:
 
 def _trailing(comment: Comment | None) -> str:
     return " " + comment.text.rstrip() if comment is not None else ""
+
+
+def _room_taken(head: str, comment: Comment | None) -> int:
+    """The width a line takes besides its text: `head`, a space, and the trailing comment
+    unless it is a suppression (folding the text could not shorten it)."""
+    return len(head) + 1 + (0 if comment is not None and comment.ignores else len(_trailing(comment)))
 
 
 # --- string literals -------------------------------------------------------------------------
@@ -389,14 +466,29 @@ def _kept_lines(inner: str, width: int) -> list[str]:
 def _wrap(body: str, width: int) -> list[str]:
     """`body` wrapped greedily at single spaces to `width` per line (a longer word alone). A
     word beginning with `@` stays on the line before: a line of a long string that begins
-    with `@` would begin a cue."""
+    with `@` would begin a cue. A `{NAME}` or `{a|b}` is one word: a reader sees it whole."""
     lines: list[str] = []
-    for word in _BREAK.split(body):
+    for word in _words(body):
         if lines and (len(lines[-1]) + 1 + len(word) <= width or word.startswith("@")):
             lines[-1] += " " + word
         else:
             lines.append(word)
     return lines
+
+
+def _words(body: str) -> list[str]:
+    """`body` split where it may wrap (`_BREAK`), except inside braces (`_BRACED`)."""
+    if "{" not in body:
+        return _BREAK.split(body)
+    braced = [(m.start(), m.end()) for m in _BRACED.finditer(body) if m.group(1) is not None]
+    words: list[str] = []
+    at = 0
+    for space in _BREAK.finditer(body):
+        if not any(start < space.start() < end for start, end in braced):
+            words.append(body[at:space.start()])
+            at = space.end()
+    words.append(body[at:])
+    return words
 
 
 def _long(lines: list[str]) -> str | None:

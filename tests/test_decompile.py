@@ -2,7 +2,8 @@
 back to the same bytes.
 
 Property 1 of the issue is proven here with generated scripts, batches and request bodies in
-the canonical form (byte for byte) and in other spellings: other key orders, `"image": null`,
+the canonical form (byte for byte) and in other spellings (prompts with braces and `|` among
+them: a script's braces are text, which decompile writes `{{`/`}}`): other key orders, `"image": null`,
 other whitespace, defaults left out, Python literals (equal up to the defaults). Golden files in
 `decompile_golden/` pin the layout of typical conversions; the other tests pin the errors, the
 image files and the command line.
@@ -49,13 +50,17 @@ def bmp_bytes() -> bytes:
 
 # --- the generated screenplays ----------------------------------------------------------------
 
+# Braces and `|` are text in a script: what a template would read as a name, a variant group,
+# a doubled brace or a brace problem must come back as the same text.
+BRACES = st.sampled_from(["{hero}", "{a|b}", "{|}", "{{", "}}", "{", "}", "{}", "a|b", "{ hero }", "{{x}}", "{a{b}"])
 WORDY = st.lists(st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=12)
-                 | st.sampled_from(["", " ", "\t", "\n", '"', "\\", "\\n"]), min_size=8, max_size=40).map(" ".join)
+                 | st.sampled_from(["", " ", "\t", "\n", '"', "\\", "\\n"]) | BRACES, min_size=8, max_size=40).map(" ".join)
 PROMPTS = st.one_of(
     st.text(st.characters(exclude_categories=["Cs"]), min_size=1),
+    st.lists(st.text(max_size=3) | BRACES, min_size=1, max_size=5).map("".join),
     WORDY,  # long enough to be folded into a """ string by the formatter
     st.sampled_from(['say "hi"', "back\\slash", "two\nlines", "\ttab", "  lead", "a  b", "\x00\x7f\x85",
-                     "x\u2028\u2029", "😀 e\u0301", '"""', "# not a comment", "trail "]),
+                     "x\u2028\u2029", "😀 e\u0301", '"""', "# not a comment", "trail ", "{hero} {a|b} {{"]),
 ).filter(lambda p: p.strip())
 IMAGES = st.one_of(
     st.builds(png_bytes, st.integers(1, 4), st.integers(1, 4)).map(lambda b: data_url("image/png", b)),
@@ -105,6 +110,7 @@ def compiled(text: str, play: Screenplay, path: Path = NOWHERE) -> str:
                     False, False), True, True)
 @example(Screenplay([[Entry(0, "start", "0", data_url("image/gif", GIF)), Entry(4, "interact", "data:"),
                       Entry(5, "end")]], False), False, True)
+@example(Screenplay([[Entry(0, "start", "{hero} meets {a|b} {{x}} }{"), Entry(1, "end")]], False), False, False)
 def test_canonical_json_round_trips_byte_for_byte(play: Screenplay, relative: bool, extract: bool) -> None:
     source = canonical(play)
     with tempfile.TemporaryDirectory() as folder:

@@ -3,8 +3,10 @@
 Golden pairs in `fmt_golden/` (`NAME.in.ody` formats to `NAME.out.ody`) pin the layout, one
 rule or two per pair. Properties 2 and 3 of the issue are proven over generated screenplays that
 compile (random spacing, comments, blank lines, scenes, directives, long prompts, every way
-of writing times and strings, suppression comments): formatting is idempotent, keeps the
-compiled output byte for byte, and keeps every comment. Text generated from the grammar, most
+of writing times and strings, suppression comments; defines used and not, `{NAME}`, `{a|b}`,
+`{{`, `style` and `negative` in the header and at scene tops, an `include` of a library in the
+folder): formatting is idempotent, keeps the compiled output byte for byte, and keeps every
+comment. Text generated from the grammar, most
 of it broken, is either refused (syntax errors) or formatted with the same diagnostics. A
 writer's line breaks in a `\"\"\"` prompt are kept, and only the lines too long are reflowed.
 The command line is tested through click's runner, and once as the installed executable.
@@ -12,6 +14,7 @@ The command line is tested through click's runner, and once as the installed exe
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -27,7 +30,7 @@ from conftest import compile_ody, data_url, png_bytes
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
-from test_properties import GRAMMAR, REALISTIC
+from test_properties import GRAMMAR, LIBRARY, NAMES, REALISTIC, Part, flatten, template, write_included, written
 
 from odyssey_dsl import Compilation, compile_text, parse
 from odyssey_dsl.cli import main
@@ -55,10 +58,16 @@ OPTIONS: dict[str, Options] = {
 }
 
 
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenplays are compiled: beside the files they include."""
+    return write_included(tmp_path_factory.mktemp("includes"))
+
+
 def outcome(result: Compilation) -> tuple[str, ...] | list[tuple[str, str]]:
-    """What formatting must keep: the output of a file that compiles, else its diagnostics
-    (code and words; positions move with the layout)."""
-    if result.ok:
+    """What formatting must keep: the output of a file that compiles, else (errors, or a
+    library: nothing to compile) its diagnostics (code and words; positions move with the layout)."""
+    if result.scripts is not None:
         return result.script_json(), result.request_json()
     return sorted((d.code, d.message) for d in result.diagnostics)
 
@@ -69,15 +78,17 @@ def comments(text: str) -> Counter[str]:
     return Counter(c.text.rstrip() for c in found if c is not None)
 
 
-def assert_formats(text: str, line_width: int = 100, normalize_times: str | None = None) -> str:
-    """Everything a formatted text promises: canonical bytes, a fixed point, same meaning."""
+def assert_formats(text: str, line_width: int = 100, normalize_times: str | None = None,
+                   folder: Path | None = None) -> str:
+    """Everything a formatted text promises: canonical bytes, a fixed point, same meaning
+    (compiled as `folder/t.ody`, its includes read from there)."""
     out = format_text(text, line_width=line_width, normalize_times=normalize_times)
     assert "\r" not in out and not out.startswith("\ufeff")
     assert out == "" or (out.endswith("\n") and not out.endswith("\n\n") and not out.startswith("\n"))
     assert "\n\n\n" not in out
     assert all(line == line.rstrip() for line in out.split("\n")), out
     assert format_text(out, line_width=line_width, normalize_times=normalize_times) == out
-    assert outcome(compile_ody(out)) == outcome(compile_ody(text))
+    assert outcome(compile_ody(out, folder)) == outcome(compile_ody(text, folder))
     assert comments(out) == comments(text)
     return out
 
@@ -92,10 +103,17 @@ def test_every_golden_input_has_its_output() -> None:
 
 
 @pytest.mark.parametrize("name", PAIRS)
-def test_golden(name: str) -> None:
+def test_golden(name: str, folder: Path) -> None:
     source = (GOLDEN / f"{name}.in.ody").read_text(encoding="utf-8")
     expected = (GOLDEN / f"{name}.out.ody").read_text(encoding="utf-8")
-    assert assert_formats(source, **OPTIONS.get(name, {})) == expected
+    assert assert_formats(source, **OPTIONS.get(name, {}), folder=folder) == expected
+
+
+def test_the_golden_header_lines_compile(folder: Path) -> None:
+    """The header-lines pair is a real screenplay (its include is found): its output, not only
+    its diagnostics, is what formatting keeps."""
+    result = compile_ody((GOLDEN / "header-lines.in.ody").read_text(encoding="utf-8"), folder)
+    assert result.ok and result.names is not None and len(result.names) == 6, result.diagnostics
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.ody")), ids=lambda p: p.name)
@@ -153,6 +171,46 @@ def test_only_the_top_directives_are_sorted() -> None:
     text = 'min-gap 1s\ntitle "t"\n@0 start "x"\norientation landscape\ntitle "u"\n@3s end\n'
     assert assert_formats(text) == (
         'title "t"\nmin-gap 1s\n\n@0 start "x"\norientation landscape\ntitle "u"\n@3s end\n')
+
+
+def test_the_header_lines_are_sorted_in_groups_and_a_define_means_the_same_anywhere(folder: Path) -> None:
+    """`ody fmt` used to fail on the first define, style, negative or include line."""
+    text = ('negative "blur"\ndefine look "{light} light"\nstyle "{look}"\ndefine light "golden"\n'
+            'min-gap 1s\ninclude "lib.ody"\ntitle "t"\n@0 start "{harbour}"\n@3s end\n')
+    assert assert_formats(text, folder=folder) == (
+        'include "lib.ody"\n\ntitle "t"\nmin-gap 1s\n\ndefine look "{light} light"\ndefine light "golden"\n\n'
+        'style "{look}"\nnegative "blur"\n\n@0  start "{harbour}"\n@3s end\n')
+    assert json.loads(compile_ody(text, folder).script_json())[0]["start"] == {
+        "prompt": "a harbour {at} dawn, golden light. Negative prompt: blur"}
+
+
+def test_only_the_header_lines_above_the_first_cue_are_sorted() -> None:
+    text = 'style "s"\ndefine a "x"\n@0 start "{a}"\ndefine b "y"\nstyle "z"\n@3s end\n'
+    assert assert_formats(text) == 'define a "x"\n\nstyle "s"\n\n@0 start "{a}"\ndefine b "y"\nstyle "z"\n@3s end\n'
+
+
+def test_a_scenes_style_and_negative_stay_right_below_its_scene_line() -> None:
+    text = ('style "day"\n\nscene "a"\n\n# the night look\nnegative "sun"\n\nstyle "night"\n'
+            '@0 start "x"\n@3s end\nscene "b"\nstyle ""\n\n@0 start "y"\n@3s end\n')
+    assert assert_formats(text) == (
+        'style "day"\n\nscene "a"\nstyle "night"\n# the night look\nnegative "sun"\n@0  start "x"\n@3s end\n\n'
+        'scene "b"\nstyle ""\n\n@0  start "y"\n@3s end\n')
+
+
+def test_braces_are_kept_as_written() -> None:
+    text = ('define hero "\\u007bcat\\u007d"\n@0 start """{{x}} {hero}\n   {a|b}"""\n'
+            '@3s interact """{{x}} {hero} {a|b}"""\n@6s end\n')
+    assert assert_formats(text) == ('define hero "\\u007bcat\\u007d"\n\n@0  start    """\n    {{x}} {hero}\n    {a|b}\n"""\n'
+                                    '@3s interact "{{x}} {hero} {a|b}"\n@6s end\n')
+
+
+def test_a_long_define_style_or_negative_folds_like_a_prompt_and_a_wrap_never_cuts_braces() -> None:
+    words = "one two three four five six"
+    text = f'define a "{words} {{b c|d e}}"\nstyle "{words}"  # why\nnegative "{words}" # ody: ignore[ODY201]\n' \
+           '@0 start "{a}"\n@3s end\n'
+    out = assert_formats(text, line_width=40)  # the suppression does not count: folding cannot shorten it
+    assert out.startswith(f'define a """\n    {words}\n    {{b c|d e}}\n"""\n\nstyle """\n    {words}\n'
+                          f'""" # why\nnegative "{words}" # ody: ignore[ODY201]\n'), out
 
 
 @pytest.mark.parametrize("prompt", ["  leading spaces" + " word" * 30, "a trailing space" + " word" * 30 + " "])
@@ -266,8 +324,18 @@ def time_text(draw: st.DrawFn, ms: int) -> str:
 
 
 @st.composite
+def prompt_template(draw: st.DrawFn, names: list[str], budget: list[int]) -> str:
+    """A prompt as a template: words (their braces doubled) with `{NAME}`s of `names` and, while
+    `budget[0]` lasts, `{a|b}` groups among them."""
+    parts: list[Part] = draw(template(names, budget))
+    parts.insert(draw(st.integers(0, len(parts))), ("text", draw(PROMPT)))
+    return written(parts)
+
+
+@st.composite
 def screenplays(draw: st.DrawFn) -> str:
-    """A screenplay that compiles, laid out at random."""
+    """A screenplay that compiles, laid out at random (compiled beside the files of
+    test_properties.INCLUDED: it may include `lib.ody`)."""
     nl = draw(NEWLINE)
     def sp() -> str:
         return draw(SPACE)
@@ -285,12 +353,35 @@ def screenplays(draw: st.DrawFn) -> str:
         "prompt-expansion": lambda: draw(st.sampled_from(["on", "off"])),
         "min-gap": lambda: draw(time_text(draw(st.integers(0, 5000)))),
     }
-    for name in draw(st.permutations(list(directives)))[: draw(st.integers(0, 4))]:
-        statement(f"{name}{sp()}{directives[name]()}")
+    header = [f"{name}{sp()}{directives[name]()}"
+              for name in draw(st.permutations(list(directives)))[: draw(st.integers(0, 4))]]
+    # Defines (used or not) naming those drawn before them; variants in two groups at most
+    # (of three alternatives: 9 scripts a scene, 27 in all); style and negative without any.
+    known = list(LIBRARY) if draw(st.booleans()) else []
+    if known:
+        header.append(f'include{sp()}"lib.ody"')
+    budget = [2]
+    defines: dict[str, list[Part]] = {}
+    for name in draw(st.lists(st.sampled_from(NAMES), unique=True, max_size=3)):
+        defines[name] = draw(template(known, budget))
+        if draw(st.booleans()):
+            defines[name].append(("text", draw(WORDS)))  # long enough to fold
+        header.append(f"define{sp()}{name}{sp()}{draw(literal(written(defines[name]), nl))}")
+        known.append(name)
+    plain = [n for n in known if all(isinstance(p, str) for p in flatten([("ref", n)], defines, None))]
+
+    def styles() -> list[str]:
+        return [f"{kind}{sp()}{draw(literal(draw(prompt_template(plain, [0])) if draw(st.booleans()) else '', nl))}"
+                for kind in draw(st.permutations(["style", "negative"]))[: draw(st.integers(0, 2))]]
+
+    for line in draw(st.permutations([*header, *styles()])):
+        statement(line)
     scenes = draw(st.integers(0, 3))
     for k in range(max(scenes, 1)):
         if scenes:
             statement(f"scene{sp()}{draw(literal(draw(st.text(CHARS, max_size=10)) + f' {k}', nl))}")
+            for line in styles():
+                statement(line)
         gaps = draw(st.lists(st.integers(1, 20_000) | st.integers(1, 400_000), min_size=1, max_size=8))
         at = 0
         for index, gap in enumerate([0, *gaps]):
@@ -299,7 +390,7 @@ def screenplays(draw: st.DrawFn) -> str:
             when = draw(time_text(at)) if index == 0 or draw(st.booleans()) else "+" + draw(time_text(gap))
             text = f"@{when}{sp()}{action}"
             if action != "end":
-                text += sp() + draw(literal(draw(PROMPT), nl))
+                text += sp() + draw(literal(draw(prompt_template(known, budget)), nl))
             if action == "start" and draw(st.booleans()):
                 text += f"{sp()}image{sp()}{quote(PNG)}"
             statement(text)
@@ -314,10 +405,10 @@ def screenplays(draw: st.DrawFn) -> str:
 @example('@0 start "the"\n@3s interact "the" #\ufeff\n@6s end', 20, None)  # a BOM inside a comment stays
 @example('@0 start "the"\n@3s interact "a cat\xa0 wakes up\xa0"\n@6s end', 20, None)  # no line ends in a no-break space
 def test_formatting_is_idempotent_and_keeps_the_output_and_the_comments(
-        text: str, width: int, normalize: str | None) -> None:
-    source = compile_ody(text)
+        folder: Path, text: str, width: int, normalize: str | None) -> None:
+    source = compile_ody(text, folder)
     assert source.ok, source.diagnostics
-    assert_formats(text, line_width=width, normalize_times=normalize)
+    assert_formats(text, line_width=width, normalize_times=normalize, folder=folder)
 
 
 LINE_WORDS = st.sampled_from(["the", "cat", "wakes", "—", "café", "🐈", "windowsill", '"quoted"', "a", "\\u00e9",
@@ -348,7 +439,7 @@ def test_the_writers_line_breaks_stay_and_only_lines_that_are_too_long_are_reflo
 @given(from_lark(GRAMMAR, start="file", explicit=REALISTIC), st.sampled_from([None, "absolute", "relative"]))
 @example('min-gap 1s\norientation "x"\ntitle "t"\n@0 start "a"\nmin-gap "3s"\n@3s end\n', None)
 def test_any_text_is_refused_for_its_syntax_errors_or_formatted_with_the_same_diagnostics(
-        text: str, normalize: str | None) -> None:
+        folder: Path, text: str, normalize: str | None) -> None:
     syntax = [d for d in parse(text).diagnostics if d.code in SYNTAX_CODES]
     try:
         out = format_text(text, normalize_times=normalize)
@@ -356,7 +447,7 @@ def test_any_text_is_refused_for_its_syntax_errors_or_formatted_with_the_same_di
         assert list(error.diagnostics) == syntax and syntax
         return
     assert not syntax
-    assert assert_formats(text, normalize_times=normalize) == out
+    assert assert_formats(text, normalize_times=normalize, folder=folder) == out
 
 
 # --- the command line --------------------------------------------------------------------------

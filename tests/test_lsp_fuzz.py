@@ -51,9 +51,12 @@ FRAGMENTS = ['@', '@0', '@3s', '@+', '@+3s ', '@1:30', '@2500', ' start ', ' int
              '"', '"""', '\\', '\\u', '\\ud83d', '\\ud83d\\ude00', 'image "', 'image "pics/', 'scene "', '#',
              '# ody: ignore[ODY201', ']', ', ODY2', 'min-gap ', 'orientation ', 'title', '\n', '\r\n', '\r', '\n\n',
              '\t', '  ', '🐈', '😀', '🐈‍⬛', 'é', 'e\u0301', '\u200b', '\x00', '\x1b[31m', '\ufffd', '\ufeff',
-             '\x7f']
+             '\x7f', 'define ', 'define hero ', 'style ', 'negative ', '{', '}', '{hero}', '{{', '}}', '|', '{a|b}',
+             '{ hero }', 'include ', '"lib.ody"']
 LINES = ['@+3s interact "x"\n', '@6s interact "the 🐈 naps"\n', 'scene "s"\n', "\n", '@0 start "y"\n', '@+4 end\n',
-         '@12s end\n', '# a comment\n', 'min-gap 0\n', '@5:30 end\n', '@1s interact "quick" # ody: ignore[ODY201]\n']
+         '@12s end\n', '# a comment\n', 'min-gap 0\n', '@5:30 end\n', '@1s interact "quick" # ody: ignore[ODY201]\n',
+         'define hero "a {{ginger}} cat"\n', 'define look "{red|blue} light"\n', 'style "golden light, {look}"\n',
+         'negative "blur"\n', 'style ""\n', '@+2s interact "{hero} looks {up|down}"\n', 'include "lib.ody"\n']
 EDITS = 250
 
 
@@ -132,6 +135,7 @@ async def test_random_edits_leave_the_server_answering_with_lints_words(client: 
                                                                          seed: int) -> None:
     rng = random.Random(seed)
     path = tmp_path / "fuzz.ody"
+    (tmp_path / "lib.ody").write_text('define hero "a black dog"\nstyle "dusk"\n', encoding="utf-8")  # to include
     text = START
     uri = open_file(client, path, text)
     errors_before = sum(m.type == types.MessageType.Error for m in client.log_messages)

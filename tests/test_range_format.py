@@ -22,7 +22,7 @@ from hypothesis.extra.lark import from_lark
 from lsp_support import CONFIG, UTF16, Client, apply, diagnostics, lsp_fixture, open_file, position, start
 from lsprotocol import types
 from test_fmt import PROPERTY, comments, outcome, screenplays
-from test_properties import GRAMMAR, REALISTIC
+from test_properties import GRAMMAR, REALISTIC, write_included
 
 from odyssey_dsl import parse
 from odyssey_dsl.fmt import FormatError, format_range, format_text
@@ -37,12 +37,12 @@ def extent(text: str, first: int, last: int) -> tuple[int, int] | None:
     return (touched[0].span.line, touched[-1].span.end_line) if touched else None
 
 
-def assert_range_formats(text: str, first: int, last: int, line_width: int = 100) -> str:
-    """Everything a formatted selection promises: the same meaning and comments, and every line
-    outside the statements it touches byte for byte as it was."""
+def assert_range_formats(text: str, first: int, last: int, line_width: int = 100, folder: Path | None = None) -> str:
+    """Everything a formatted selection promises: the same meaning (compiled as `folder/t.ody`)
+    and comments, and every line outside the statements it touches byte for byte as it was."""
     out = format_range(text, (first, last), line_width=line_width)
     assert through_edits(text, first, last, line_width) == out
-    assert outcome(compile_ody(out)) == outcome(compile_ody(text))
+    assert outcome(compile_ody(out, folder)) == outcome(compile_ody(text, folder))
     assert comments(out) == comments(text)
     where = extent(text, first, last)
     if where is None:
@@ -76,6 +76,15 @@ REGRESSIONS = [
                  ' @+400000ms interact "0"\n@+400s\u3000end\n', id="three directives were deleted"),
     pytest.param('@0 start "a"\n@3s   interact "b"\n\n\n\n@6s   end\n', 1,
                  '@0  start    "a"\n@3s   interact "b"\n\n\n\n@6s   end\n', id="the next line was rewritten"),
+]
+# Each of these raised (the formatter knew no header line but the directives).
+REGRESSIONS += [
+    pytest.param('style  "s"\ndefine   hero  "a {{cat}}"   # c\n@0 start "{hero}"\n@3s end\n', 2,
+                 'style  "s"\ndefine hero "a {{cat}}" # c\n@0 start "{hero}"\n@3s end\n', id="a define was not laid out"),
+    pytest.param('include  "lib.ody"\nnegative\t"blur"\n@0 start "a"\n@3s end\n', 1,
+                 'include "lib.ody"\nnegative\t"blur"\n@0 start "a"\n@3s end\n', id="an include was not laid out"),
+    pytest.param('scene "a"\nnegative  "x"\nstyle "y"\n@0 start "a"\n@3s end\n', 2,
+                 'scene "a"\nnegative "x"\nstyle "y"\n@0 start "a"\n@3s end\n', id="a scene's negative was not laid out"),
 ]
 
 
@@ -121,17 +130,24 @@ def ranges(draw: st.DrawFn, text: str) -> tuple[int, int]:
     return first, first if draw(st.booleans()) else draw(st.integers(first, lines))
 
 
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenplays are compiled: beside the files they include."""
+    return write_included(tmp_path_factory.mktemp("includes"))
+
+
 @PROPERTY
 @given(st.data(), screenplays(), st.integers(20, 120))
 def test_a_selection_keeps_the_output_the_comments_and_every_other_line(
-        data: st.DataObject, text: str, width: int) -> None:
+        folder: Path, data: st.DataObject, text: str, width: int) -> None:
     first, last = data.draw(ranges(text))
-    assert_range_formats(text, first, last, width)
+    assert_range_formats(text, first, last, width, folder)
 
 
 @PROPERTY
 @given(st.data(), from_lark(GRAMMAR, start="file", explicit=REALISTIC))
-def test_any_text_is_refused_as_a_whole_or_its_selection_keeps_its_diagnostics(data: st.DataObject, text: str) -> None:
+def test_any_text_is_refused_as_a_whole_or_its_selection_keeps_its_diagnostics(
+        folder: Path, data: st.DataObject, text: str) -> None:
     first, last = data.draw(ranges(text))
     try:
         format_text(text)
@@ -139,7 +155,7 @@ def test_any_text_is_refused_as_a_whole_or_its_selection_keeps_its_diagnostics(d
         with pytest.raises(FormatError):
             format_range(text, (first, last))
         return
-    assert_range_formats(text, first, last)
+    assert_range_formats(text, first, last, folder=folder)
 
 
 @PROPERTY
