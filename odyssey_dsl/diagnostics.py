@@ -108,10 +108,15 @@ class Diagnostic(NamedTuple):
         return fix.safe if fix.safe is not None else CODES[self.code].fix is Safety.SAFE
 
     def shifted(self, lines: int) -> Diagnostic:
-        """This diagnostic with every position moved `lines` down. Built directly, not with
-        `_replace`: the language server moves every diagnostic below an inserted line."""
-        fixes = tuple(f.moved(f.span.shifted(lines)) for f in self.fixes) if self.fixes else ()
-        related = tuple(r._replace(span=r.span.shifted(lines)) for r in self.related) if self.related else ()
+        """This diagnostic with every position in its text moved `lines` down (a place in another
+        file stays). Built directly, not with `_replace`: the language server moves every
+        diagnostic below an inserted line."""
+        if self.file is not None:  # all of it in another file
+            return self
+        fixes = tuple(f if f.file is not None else f.moved(f.span.shifted(lines)) for f in self.fixes) \
+            if self.fixes else ()
+        related = tuple(r if r.file is not None else r._replace(span=r.span.shifted(lines)) for r in self.related) \
+            if self.related else ()
         return Diagnostic(self.code, self.message, self.span.shifted(lines), self.help, fixes, related, self.file)
 
 

@@ -10,7 +10,8 @@ DIRECTIVES = ("title", "orientation", "prompt-expansion", "min-gap", "max-durati
 DIRECTIVE_VALUES = {"orientation": ("portrait", "landscape"), "prompt-expansion": ("on", "off")}
 #: The directives whose value is a duration (written as a time without `@`).
 DURATIONS = ("min-gap", "max-duration")
-#: The header lines that say things once, in the order `ody fmt` writes them (after the directives).
+#: The header lines that say things once (`ody fmt` writes the includes first, then the title and
+#: the directives, then the defines, style and negative).
 HEADERS = ("include", "define", "style", "negative")
 #: The header lines that may also stand at the top of a scene, for that scene.
 SCENE_HEADERS = ("style", "negative")

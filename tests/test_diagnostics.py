@@ -99,3 +99,18 @@ def test_no_message_carries_a_control_character(escape: str, tmp_path: Path) -> 
             assert words.isprintable(), words
     made = SHORT_GAP.at(Span(1, 1, 1, 2), "a\x1bb", "c\x07d", related=(diagnostics.Related(Span(1, 1, 1, 2), "e\x00"),))
     assert (made.message, made.help, made.related[0].message) == ("a\\x1bb", "c\\x07d", "e\\x00")
+
+
+def test_shifting_moves_only_the_places_in_the_text_that_moved() -> None:
+    """Lines typed above a diagnostic move it, not its related place or fix in an included file."""
+    from odyssey_dsl.diagnostics import DEFINE_PROBLEM, Fix, Related, Span
+
+    here, there = Span(3, 8, 3, 12), Span(1, 8, 1, 12)
+    d = DEFINE_PROBLEM.at(here, "`hero` is defined twice", related=(Related(there, "first", "lib.ody"), Related(here, "x")),
+                          fixes=(Fix("f", there, "", file="lib.ody"), Fix("g", here, "")))
+    moved = d.shifted(2)
+    assert moved.span == here.shifted(2)
+    assert [r.span for r in moved.related] == [there, here.shifted(2)]
+    assert [f.span for f in moved.fixes] == [there, here.shifted(2)]
+    inside = d._replace(file="lib.ody")
+    assert inside.shifted(2) == inside
