@@ -39,7 +39,7 @@ def command(rule: str | None, fmt: str) -> None:
     else:
         found = lookup(rule.strip())
         if found is None:
-            guess = closest(rule.strip().upper(), tuple(CODES)) or closest(rule.strip().lower(), tuple(NAMES))
+            guess = _code_guess(rule.strip()) or closest(rule.strip().lower(), tuple(NAMES))
             fail(f"no rule is called `{rule}`",
                  f"did you mean `{guess}`?" if guess else "`ody explain` lists every rule")
         chosen = [found]
@@ -106,3 +106,14 @@ def _catalogue() -> str:
         return checkout.read_text(encoding="utf-8")
     fail("the diagnostics catalogue is not installed (odyssey_dsl/docs/diagnostics.md)",
          "reinstall odyssey-dsl; the pages are also at https://github.com/odyssey-dsl/odyssey-dsl/blob/main/docs/diagnostics.md")
+
+
+def _code_guess(word: str) -> str | None:
+    """The code a mistyped one means: a letter O or I/l where a digit belongs is that digit
+    (`ODY1O3` is ODY103, however close ODY113 also is), else the closest code."""
+    upper = word.upper()
+    if upper.startswith("ODY") and len(upper) == 6:
+        digits = upper[3:].translate(str.maketrans("OIL", "011"))
+        if "ODY" + digits in CODES:
+            return "ODY" + digits
+    return closest(upper, tuple(CODES))
