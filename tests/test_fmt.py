@@ -121,7 +121,9 @@ def test_examples_keep_their_output(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     out = assert_formats(text)
     images = compile_ody(out, EXAMPLES)
-    assert images.ok and images.request_json() == compile_ody(text, EXAMPLES).request_json()
+    assert images.ok
+    if not images.library:  # a library's output is that of the screenplays including it
+        assert images.request_json() == compile_ody(text, EXAMPLES).request_json()
 
 
 # --- single rules ------------------------------------------------------------------------------

@@ -113,7 +113,7 @@ async def test_only_other_kinds_asked_gives_none(client: Client, tmp_path: Path)
     assert not got
 
 
-def test_no_quick_fix_for_a_mistake_inside_an_included_file(tmp_path: Path) -> None:
+async def test_no_quick_fix_for_a_mistake_inside_an_included_file(tmp_path: Path) -> None:
     """A diagnostic of an included (closed) file is shown at the include line, but its fix
     belongs to the other file's lines: no action may edit this text with it."""
     from odyssey_dsl.config import Settings

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from odyssey_dsl import parse
 from odyssey_dsl.strings import EscapeError, decode, quote
-from odyssey_dsl.syntax import Cue
+from odyssey_dsl.syntax import Directive, Text
 
 BACKSLASH = "\\"
 
@@ -195,12 +195,12 @@ def test_decode_inverts_quote(value: str) -> None:
 def test_a_quoted_string_is_one_token_on_one_line(value: str) -> None:
     literal = quote(value)
     assert "\n" not in literal and "\r" not in literal
-    document = parse(f"@0 start {literal}")
+    document = parse(f"title {literal}")  # a title is no template: any brace is text
     assert document.diagnostics == ()
-    (cue,) = document.statements
-    assert isinstance(cue, Cue) and cue.prompt is not None
-    assert cue.prompt.value == value
-    assert cue.prompt.raw == literal
+    (title,) = document.statements
+    assert isinstance(title, Directive) and isinstance(title.value, Text)
+    assert title.value.value == value
+    assert title.value.raw == literal
 
 
 @given(st.text(alphabet=st.sampled_from(['"', BACKSLASH, "u", "d", "8", "0", "c", "a", "n", "\n", " "]), max_size=30))
