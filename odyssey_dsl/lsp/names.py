@@ -28,6 +28,7 @@ from ..rules.directives import opens_body
 from ..syntax import Comment, Cue, Define, Include, Item, Scene, Style, Text, Time, part_span
 from .document import LiveDocument
 from .positions import LineAt
+from .workspace import saved
 
 #: The documents open in the editor; `navigation.register` points it at the server's.
 _open_documents: Callable[[], Iterable[LiveDocument]] = tuple
@@ -148,7 +149,7 @@ class Scope:
         """`includes.Resolver`: an open file's text, else the file on disk (kept, for positions)."""
         live = self._open.get(path)
         if live is not None:
-            return live.text
+            return saved(live, path, self.live.settings.max_bytes)
         if path in self._lines:
             return "".join(self._lines[path])
         text = self._disk(path)
