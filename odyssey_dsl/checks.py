@@ -114,7 +114,8 @@ class Checker(Generic[T]):
         self.groups: list[tuple[tuple[str, ...], ...]] = []
         self._composer = Composer(lambda d: self._report(COMPOSE, d, filtered=d.file is None))
         self._path, self._resolver = path, resolver
-        self._chain = (path.absolute(),) if path is not None else ()
+        self._chain: tuple[Path | None, ...] = (path.absolute() if path is not None else None,)
+        self._included: set[Path] = set()  # each file is read at its first include only
         self._ordered: list[Directive] = []  # every directive, included ones too, in order
         self._header = self._titled = False  # a header line, a title was seen
         self._open_script(None)
@@ -207,7 +208,7 @@ class Checker(Generic[T]):
         return ScriptRun(self.options.min_gap_ms, max_duration_ms=self.options.max_duration_ms)
 
     def _header_line(self, item: Define | Style | Include, file: str | None, including: Path | None,
-                     label: str | None, chain: tuple[Path, ...]) -> None:
+                     label: str | None, chain: tuple[Path | None, ...]) -> None:
         """A define, style, negative or include, of the file or of a file it includes."""
         if isinstance(item, Define):
             self._composer.define(item, file)
@@ -216,20 +217,26 @@ class Checker(Generic[T]):
         elif self._resolver is None:
             return
         else:
-            if self._opened:
+            if self._opened:  # not read: its defines would all be "below the first cue" too
                 self._report(DIRECTIVES, INCLUDE_PROBLEM.at(
                     item.keyword, "`include` comes after the first cue or scene",
                     "includes go at the top of the file, with the directives", file=file), filtered=False)
+                self._composer.include_failed()
+                return
             self._include(item, file, including, label, chain)
 
     def _include(self, item: Include, file: str | None, including: Path | None, label: str | None,
-                 chain: tuple[Path, ...]) -> None:
+                 chain: tuple[Path | None, ...]) -> None:
         """An included file's lines, as if written at `item`; its own mistakes at its own lines."""
         assert self._resolver is not None
-        read = includes.read(item, including, label, chain, self._resolver, file)
+        read = includes.read(item, including, label, chain, self._resolver, file, self._included)
+        if read is None:
+            return
         if isinstance(read, Diagnostic):
             self._report(DIRECTIVES, read, filtered=False)
+            self._composer.include_failed()
             return
+        self._included.add(read.path)
         inner = read.label
         stray = next((i for i in read.items if opens_body(i) or (isinstance(i, Directive) and i.name == "title")), None)
         if stray is not None:

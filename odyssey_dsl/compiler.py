@@ -257,8 +257,9 @@ def file_resolver(max_bytes: int) -> Resolver:
 
     def resolve(path: Path) -> str:
         text, problems = decode(read_source(path, max_bytes))
-        if problems:
-            raise SourceError(f"{path}: {problems[0].message}")
+        if problems:  # a few bad bytes (the first one's line said), or not text at all
+            where = f" (line {problems[0].span.line})" if text else ""
+            raise SourceError(f"{path}: {problems[0].message}{where}")
         return text
 
     return resolve

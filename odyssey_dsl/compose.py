@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from . import templates
 from .diagnostics import (
+    BRACE_PROBLEM,
     DEFINE_CYCLE,
     DEFINE_PROBLEM,
     DIRECTIVE_PROBLEM,
@@ -103,10 +104,12 @@ class Definition(NamedTuple):
 
 
 class Placed(NamedTuple):
-    """A style or negative in force, and its file."""
+    """A style or negative in force, its file, and its text once expanded (known when every
+    name is: at the first cue or scene line for the file's, at once for a scene's)."""
 
     style: Style
     file: str | None
+    text: str = ""
 
 
 class ScriptName(NamedTuple):
@@ -172,6 +175,8 @@ class Composer:
         self._script = _Script()
         self._scripts = 0  # scripts made so far, variants counted
         self._over = False  # ODY116 was reported
+        self._last_group: tuple[Text, Group, str | None] | None = None  # where ODY116 goes if plain scripts overflow
+        self._partial = False  # an include could not be read: some names are unknown
         self._expanded: dict[str, str] = {}  # plain defines, expanded once
 
     # --- header lines ---------------------------------------------------------------------------
@@ -209,9 +214,7 @@ class Composer:
                 item.span, f"`{item.name}` is set twice", "remove one of them",
                 related=(Related(first.style.span, f"`{item.name}` is first set here", first.file),), file=file))
             return
-        where[item.name] = placed
-        if self._body:
-            self._check_refs(item.value, file)
+        where[item.name] = self._expand_style(placed) if self._body else placed
 
     def directive(self, item: Directive, file: str | None) -> None:
         """A directive, for "set twice" across files (the same file's are ODY109's own)."""
@@ -223,6 +226,10 @@ class Composer:
                 item.span, f"`{item.name}` is set twice", "remove one of them",
                 related=(Related(first[0].span, f"`{item.name}` is first set here", first[1]),), file=file))
 
+    def include_failed(self) -> None:
+        """An include could not be read: a name it may define is not reported undefined."""
+        self._partial = True
+
     def header_done(self) -> None:
         """The first cue or scene line: every name is known; the defines and the file's styles
         are checked (a define may use one written below it)."""
@@ -232,8 +239,8 @@ class Composer:
         self._find_cycles()
         for definition in self.defines.values():
             self._check_refs(definition.define.value, definition.file)
-        for placed in self._styles.values():
-            self._check_refs(placed.style.value, placed.file)
+        for name, placed in self._styles.items():
+            self._styles[name] = self._expand_style(placed)
 
     # --- the body -------------------------------------------------------------------------------
 
@@ -251,33 +258,55 @@ class Composer:
         if text is None or text.value is None:
             return None
         value = text.value
-        parts: list[str | int] = []
-        if "{" in value or "}" in value:
-            parsed = templates.parse(value)
-            if not isinstance(parsed, Template):
-                return None
-            self._expand(parsed, parts, text, None)
-            if not _some_text(parts, self._script.options):
-                self._report(EMPTY_PROMPT.at(text.span, "empty prompt once its names are expanded",
-                                             "describe what should happen, e.g. \"the cat looks outside\""))
-        else:
-            parts.append(value)
-        added = [self._addition(name) for name in ("style", "negative")]
-        if all(isinstance(p, str) for p in (*parts, *added[0], *added[1])):
-            return with_negative(with_style(_fill(tuple(parts), ()), _fill(added[0], ())), _fill(added[1], ()))
-        return Varying(tuple(parts), added[0], added[1])
-
-    def _addition(self, name: str) -> Parts:
-        """The expanded style (or negative) in force for `cue`."""
-        placed = self._scene_styles.get(name) or self._styles.get(name)
-        if placed is None or not placed.style.value.value:
-            return ()
-        parsed = templates.parse(placed.style.value.value)
+        style, negative = self._addition("style"), self._addition("negative")
+        if "{" not in value and "}" not in value:
+            return with_negative(with_style(value, style), negative)
+        parsed = templates.parse(value)
         if not isinstance(parsed, Template):
-            return ()
+            return None
+        self._note_refs(parsed, text, None)
+        parts: list[str | int] = []
+        if self._expand(parsed, parts, text, None, (), self._script) and not _some_text(parts, self._script.options):
+            self._report(EMPTY_PROMPT.at(text.span, "empty prompt once its names are expanded",
+                                         "describe what should happen, e.g. \"the cat looks outside\""))
+        if all(isinstance(p, str) for p in parts):
+            return with_negative(with_style(_fill(tuple(parts), ()), style), negative)
+        return Varying(tuple(parts), (style,) if style else (), (negative,) if negative else ())
+
+    def _addition(self, name: str) -> str:
+        """The expanded style (or negative) in force for the next cue."""
+        placed = self._scene_styles.get(name) or self._styles.get(name)
+        return placed.text if placed is not None else ""
+
+    def _expand_style(self, placed: Placed) -> Placed:
+        """`placed` with its text expanded, once every name is known; a variant group that
+        reaches it through a define is an error (a group written in it is one of syntax)."""
+        text = placed.style.value
+        value = text.value
+        if value is None:
+            return placed
+        parsed = templates.parse(value)
+        if not isinstance(parsed, Template):
+            return placed
+        self._note_refs(parsed, text, placed.file)
         out: list[str | int] = []
-        self._expand(parsed, out, placed.style.value, placed.file)
-        return tuple(out)
+        self._expand(parsed, out, text, placed.file, (), None)
+        varying = next((r for r in parsed.refs if self._has_groups(r.name, set())), None)
+        if varying is not None:
+            self._report(BRACE_PROBLEM.at(
+                part_span(text, varying.start, varying.end)[0],
+                f"`{{{varying.name}}}` has variants, and a `{placed.style.name}` has none: it is the same in every "
+                "script", f"put `{{{varying.name}}}` in the prompts instead", file=placed.file))
+        return placed._replace(text="".join(p for p in out if isinstance(p, str)))
+
+    def _has_groups(self, name: str, seen: set[str]) -> bool:
+        """Whether the define `name` holds a variant group, itself or through the defines it uses."""
+        definition = self.defines.get(name)
+        if definition is None or name in seen or definition.template is None:
+            return False
+        seen.add(name)
+        template = definition.template
+        return bool(template.groups) or any(self._has_groups(r.name, seen) for r in template.refs)
 
     def script_done(self, counted: bool = True) -> tuple[tuple[str, ...], ...]:
         """The end of a script: its variant groups' options (none: one script); `counted`:
@@ -286,22 +315,27 @@ class Composer:
         if counted:
             self._scripts += self._script.count
         self._script = _Script()
+        if self._scripts > MAX_SCRIPTS and self._last_group is not None and not self._over:
+            self._too_many(*self._last_group, self._scripts)  # plain scripts after the variants
         return options
 
     def finish(self, library: bool) -> None:
         """The end of the file: the undefined names, and (unless it is a library) the unused defines."""
         self.header_done()
         for name, span, file in self._unresolved:
-            if name in self._late:
+            if name in self._late or self._partial:  # said at the define; or maybe in the file not read
+                self._used.add(name)
                 continue
             guess = closest(name, tuple(self.defines))
+            if guess:  # the fix makes it used: one mistake, one diagnostic
+                self._used.add(guess)
             fixes = (Fix(f"Write `{{{guess}}}`", span, f"{{{guess}}}"),) if guess else ()
             self._report(UNDEFINED_NAME.at(
                 span, f"`{{{shown(name)}}}` names no define",
                 f"did you mean `{{{guess}}}`?" if guess else
                 f'define it at the top: `define {name} "..."`, or write `{{{{` and `}}}}` for braces that are text',
                 fixes, file=file))
-        if library:
+        if library or self._partial:
             return
         for definition in self.defines.values():
             if definition.file is None and definition.name not in self._used:
@@ -314,61 +348,73 @@ class Composer:
     # --- expanding ------------------------------------------------------------------------------
 
     def _expand(self, template: Template, out: list[str | int], text: Text, file: str | None,
-                stack: tuple[str, ...] = ()) -> None:
-        """`template` into `out`; references resolved, each group a slot of the script."""
+                stack: tuple[str, ...], script: _Script | None) -> bool:
+        """`template` into `out`, references resolved, each group a slot of `script` (None: a
+        style's, which has none); False when some name could not be expanded (an error of its
+        own, reported where it is written)."""
+        complete = True
         for index, part in enumerate(template.parts):
             if isinstance(part, str):
                 out.append(part)
             elif isinstance(part, Ref):
-                self._use(part, out, text, file, stack)
-            else:  # a define's group is one per script wherever it is used: linked variants
+                complete = self._use(part, out, stack, script) and complete
+            elif script is not None:  # a define's group is one per script wherever it is used: linked variants
                 key = (stack[-1], index) if stack else (file, text.span, index)
-                self._slot(key, part, out, text, file)
+                self._slot(key, part, out, text, file, script)
+        return complete
 
-    def _use(self, ref: Ref, out: list[str | int], text: Text, file: str | None, stack: tuple[str, ...]) -> None:
+    def _use(self, ref: Ref, out: list[str | int], stack: tuple[str, ...], script: _Script | None) -> bool:
         name = ref.name
         definition = self.defines.get(name)
-        if definition is None:
-            if not stack:
-                self._unresolved.append((name, part_span(text, ref.start, ref.end)[0], file))
-            return
-        self._used.add(name)
-        if name in self._cycles or name in stack:
-            return
+        if definition is None or name in self._cycles or name in stack:
+            return False
         plain = self._expanded.get(name)
         if plain is not None:
             out.append(plain)
-            return
+            return True
         template = definition.template
         if template is None:
-            return
+            return False
         inner: list[str | int] = []
-        self._expand(template, inner, definition.define.value, definition.file, (*stack, name))
-        if all(isinstance(p, str) for p in inner) and not stack:
+        complete = self._expand(template, inner, definition.define.value, definition.file, (*stack, name), script)
+        if complete and script is not None and all(p.__class__ is str for p in inner):
             self._expanded[name] = "".join(p for p in inner if isinstance(p, str))
         out.extend(inner)
+        return complete
 
-    def _slot(self, key: object, group: Group, out: list[str | int], text: Text, file: str | None) -> None:
-        script = self._script
+    def _slot(self, key: object, group: Group, out: list[str | int], text: Text, file: str | None,
+              script: _Script) -> None:
         known = key in script.keys
         out.append(script.slot(key, group.options))
-        if not known and not self._over and self._scripts + script.count > MAX_SCRIPTS:
-            self._over = True
-            self._report(TOO_MANY_VARIANTS.at(
-                part_span(text, group.start, group.end)[0],
-                f"with these variants the request has at least {self._scripts + script.count} scripts: at most "
-                f"{MAX_SCRIPTS} are allowed", "remove some alternatives, or split the screenplay into several files",
-                file=file))
+        if not known:
+            self._last_group = (text, group, file)
+            if self._scripts + script.count > MAX_SCRIPTS:
+                self._too_many(text, group, file, self._scripts + script.count)
+
+    def _too_many(self, text: Text, group: Group, file: str | None, total: int) -> None:
+        """ODY116, once, at the group that makes the request too large (or the last group,
+        when plain scripts after it do)."""
+        if self._over:
+            return
+        self._over = True
+        self._report(TOO_MANY_VARIANTS.at(
+            part_span(text, group.start, group.end)[0],
+            f"with these variants the request has at least {total} scripts: at most "
+            f"{MAX_SCRIPTS} are allowed", "remove some alternatives, or split the screenplay into several files",
+            file=file))
 
     def _check_refs(self, text: Text, file: str | None) -> None:
-        """Each name a header text uses: defined, or noted as unresolved."""
+        """Each name a define's text uses: defined, or noted as unresolved."""
         value = text.value
         if value is None or ("{" not in value and "}" not in value):
             return
         parsed = templates.parse(value)
-        if not isinstance(parsed, Template):
-            return
-        for ref in parsed.refs:
+        if isinstance(parsed, Template):
+            self._note_refs(parsed, text, file)
+
+    def _note_refs(self, template: Template, text: Text, file: str | None) -> None:
+        """Each name `template` (written in `text`) uses: marked used, or noted as unresolved."""
+        for ref in template.refs:
             if ref.name in self.defines:
                 self._used.add(ref.name)
             else:
