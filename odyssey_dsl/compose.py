@@ -263,6 +263,7 @@ class Composer:
             return with_negative(with_style(value, style), negative)
         parsed = templates.parse(value)
         if not isinstance(parsed, Template):
+            self._broken(parsed)
             return None
         self._note_refs(parsed, text, None)
         parts: list[str | int] = []
@@ -287,6 +288,7 @@ class Composer:
             return placed
         parsed = templates.parse(value)
         if not isinstance(parsed, Template):
+            self._broken(parsed)
             return placed
         self._note_refs(parsed, text, placed.file)
         out: list[str | int] = []
@@ -411,6 +413,12 @@ class Composer:
         parsed = templates.parse(value)
         if isinstance(parsed, Template):
             self._note_refs(parsed, text, file)
+        else:
+            self._broken(parsed)
+
+    def _broken(self, errors: tuple[templates.BraceError, ...]) -> None:
+        """A text whose braces are wrong (ODY111): the names it may have meant count as used."""
+        self._used.update(e.name for e in errors if e.name is not None)
 
     def _note_refs(self, template: Template, text: Text, file: str | None) -> None:
         """Each name `template` (written in `text`) uses: marked used, or noted as unresolved."""
