@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from itertools import product
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from . import templates
 from .diagnostics import (
@@ -260,22 +260,30 @@ class Composer:
         value = text.value
         style, negative = self._addition("style"), self._addition("negative")
         if "{" not in value and "}" not in value:
-            return with_negative(with_style(value, style), negative)
+            return with_negative(with_style(value, style), negative) if style or negative else value
         parsed = templates.parse(value)
         if not isinstance(parsed, Template):
             self._broken(parsed)
             return None
-        self._note_refs(parsed, text, None)
         parts: list[str | int] = []
-        if self._expand(parsed, parts, text, None, (), self._script) and not _some_text(parts, self._script.options):
-            self._report(EMPTY_PROMPT.at(text.span, "empty prompt once its names are expanded",
-                                         "describe what should happen, e.g. \"the cat looks outside\""))
-        if all(isinstance(p, str) for p in parts):
-            return with_negative(with_style(_fill(tuple(parts), ()), style), negative)
+        complete = self._expand(parsed, parts, text, None, (), self._script)
+        if not any(p.__class__ is int for p in parts):
+            filled = "".join(cast(list[str], parts))
+            if complete and not filled.strip():
+                self._empty(text)
+            return with_negative(with_style(filled, style), negative) if style or negative else filled
+        if complete and not _some_text(parts, self._script.options):
+            self._empty(text)
         return Varying(tuple(parts), (style,) if style else (), (negative,) if negative else ())
+
+    def _empty(self, text: Text) -> None:
+        self._report(EMPTY_PROMPT.at(text.span, "empty prompt once its names are expanded",
+                                     "describe what should happen, e.g. \"the cat looks outside\""))
 
     def _addition(self, name: str) -> str:
         """The expanded style (or negative) in force for the next cue."""
+        if not self._styles and not self._scene_styles:
+            return ""
         placed = self._scene_styles.get(name) or self._styles.get(name)
         return placed.text if placed is not None else ""
 
@@ -290,7 +298,6 @@ class Composer:
         if not isinstance(parsed, Template):
             self._broken(parsed)
             return placed
-        self._note_refs(parsed, text, placed.file)
         out: list[str | int] = []
         self._expand(parsed, out, text, placed.file, (), None)
         varying = next((r for r in parsed.refs if self._has_groups(r.name, set())), None)
@@ -359,16 +366,24 @@ class Composer:
             if isinstance(part, str):
                 out.append(part)
             elif isinstance(part, Ref):
-                complete = self._use(part, out, stack, script) and complete
+                complete = self._use(part, out, text, file, stack, script) and complete
             elif script is not None:  # a define's group is one per script wherever it is used: linked variants
                 key = (stack[-1], index) if stack else (file, text.span, index)
                 self._slot(key, part, out, text, file, script)
         return complete
 
-    def _use(self, ref: Ref, out: list[str | int], stack: tuple[str, ...], script: _Script | None) -> bool:
+    def _use(self, ref: Ref, out: list[str | int], text: Text, file: str | None, stack: tuple[str, ...],
+             script: _Script | None) -> bool:
+        """`ref`'s define expanded into `out`; one written in a prompt or style (not in a
+        define: `_check_refs` says those) is noted as used, or as unresolved."""
         name = ref.name
         definition = self.defines.get(name)
-        if definition is None or name in self._cycles or name in stack:
+        if definition is None:
+            if not stack:
+                self._unresolved.append((name, part_span(text, ref.start, ref.end)[0], file))
+            return False
+        self._used.add(name)
+        if name in self._cycles or name in stack:
             return False
         plain = self._expanded.get(name)
         if plain is not None:
@@ -406,27 +421,23 @@ class Composer:
             file=file))
 
     def _check_refs(self, text: Text, file: str | None) -> None:
-        """Each name a define's text uses: defined, or noted as unresolved."""
+        """Each name a define's text uses: defined (and so used), or noted as unresolved."""
         value = text.value
         if value is None or ("{" not in value and "}" not in value):
             return
         parsed = templates.parse(value)
-        if isinstance(parsed, Template):
-            self._note_refs(parsed, text, file)
-        else:
+        if not isinstance(parsed, Template):
             self._broken(parsed)
-
-    def _broken(self, errors: tuple[templates.BraceError, ...]) -> None:
-        """A text whose braces are wrong (ODY111): the names it may have meant count as used."""
-        self._used.update(e.name for e in errors if e.name is not None)
-
-    def _note_refs(self, template: Template, text: Text, file: str | None) -> None:
-        """Each name `template` (written in `text`) uses: marked used, or noted as unresolved."""
-        for ref in template.refs:
+            return
+        for ref in parsed.refs:
             if ref.name in self.defines:
                 self._used.add(ref.name)
             else:
                 self._unresolved.append((ref.name, part_span(text, ref.start, ref.end)[0], file))
+
+    def _broken(self, errors: tuple[templates.BraceError, ...]) -> None:
+        """A text whose braces are wrong (ODY111): the names it may have meant count as used."""
+        self._used.update(e.name for e in errors if e.name is not None)
 
     def _find_cycles(self) -> None:
         """ODY113 at each define of a cycle (each define's text naming another, in a loop)."""

@@ -172,3 +172,11 @@ def test_source_offset_finds_each_decoded_character_in_the_literal(pieces: list[
         assert len(quote) <= at <= len(raw) - len(quote)
         marked = strings.decode(raw[:at] + "\x00" + raw[at:])
         assert marked == value[:offset] + "\x00" + value[offset:], (raw, offset, at)
+
+
+@given(st.lists(st.one_of(st.sampled_from(["a", " ", "{", "}", "{{", "}}", "|", "-"]),
+                          st.from_regex(r"\{[A-Za-z_][A-Za-z0-9_-]{0,3}\}", fullmatch=True)), max_size=8).map("".join))
+def test_the_quick_reading_of_references_agrees_with_the_brace_by_brace_one(text: str) -> None:
+    """The oracle of the fast path (`_references`, for prompts that only use defines)."""
+    if templates.has_braces(text):
+        assert templates.parse.__wrapped__(text) == templates._parse(text)
