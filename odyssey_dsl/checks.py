@@ -256,7 +256,7 @@ class Checker(Generic[T]):
             elif isinstance(item_in, (Define, Style, Include)):
                 self._header_line(item_in, inner, read.path, inner, (*chain, read.path))
         for d in found:
-            self._report(DIRECTIVES, d._replace(file=inner), filtered=False)
+            self._report(DIRECTIVES, in_file(d, inner), filtered=False)
 
     def _open_script(self, head: Scene | Invalid | None) -> None:
         self._head, self._filled, self._broken = head, False, isinstance(head, Invalid)
@@ -319,6 +319,16 @@ class Checker(Generic[T]):
             return
         self._count += 1
         (self._tentative if tentative else self.spool).add(stage * _STAGE + self._count, d)
+
+
+def in_file(d: Diagnostic, file: str | None) -> Diagnostic:
+    """`d` as found in `file` (None: the compiled file): its fixes and related places that
+    name no file are in that file too, so that no fix of an included file is ever applied to
+    the screenplay's text."""
+    if file is None:
+        return d
+    return d._replace(file=file, fixes=tuple(f if f.file else f._replace(file=file) for f in d.fixes),
+                      related=tuple(r if r.file else r._replace(file=file) for r in d.related))
 
 
 def run(make: Callable[[Options], Checker[T]], feed: Callable[[Checker[T]], None],

@@ -338,7 +338,7 @@ class Composer:
             guess = closest(name, tuple(self.defines))
             if guess:  # the fix makes it used: one mistake, one diagnostic
                 self._used.add(guess)
-            fixes = (Fix(f"Write `{{{guess}}}`", span, f"{{{guess}}}"),) if guess else ()
+            fixes = (Fix(f"Write `{{{guess}}}`", span, f"{{{guess}}}", file=file),) if guess else ()
             self._report(UNDEFINED_NAME.at(
                 span, f"`{{{shown(name)}}}` names no define",
                 f"did you mean `{{{guess}}}`?" if guess else

@@ -234,3 +234,23 @@ def test_compile_text_reads_includes_from_disk_by_default(tmp_path: Path) -> Non
 def test_an_include_below_the_first_cue_is_an_error(tmp_path: Path) -> None:
     write(tmp_path, {"main.ody": '@0 start "x"\ninclude "cast.ody"\n@3s end\n', "cast.ody": 'define hero "c"\n'})
     assert [(d.code, d.span.line) for d in compile_path(Path("main.ody")).diagnostics] == [("ODY115", 2)]
+
+
+def test_fixes_and_related_places_of_a_mistake_in_an_included_file_name_that_file(tmp_path: Path) -> None:
+    """A fix with no file is one of the compiled file: `ody lint --fix` of the screenplay
+    must never apply an included file's fix to the screenplay's text."""
+    write(tmp_path, {"main.ody": 'include "lib/cast.ody"\n' + BODY,
+                     "lib/cast.ody": 'define hero "a {colr} cat {"\ndefine colour "ginger"\nmin-gap 1s\nmin-gap 2s\n'
+                                     'define x "{heor}"\n'})
+    result = compile_path(Path("main.ody"))
+    assert [(d.file, d.code, d.span.line) for d in result.diagnostics] == [
+        ("lib/cast.ody", "ODY111", 1, ), ("lib/cast.ody", "ODY109", 4), ("lib/cast.ody", "ODY112", 5)]
+    for d in result.diagnostics:
+        assert d.fixes or d.related
+        assert all(f.file == "lib/cast.ody" for f in d.fixes) and all(r.file == "lib/cast.ody" for r in d.related)
+
+
+def test_a_related_place_in_the_compiled_file_names_no_file(tmp_path: Path) -> None:
+    write(tmp_path, {"main.ody": 'define hero "x"\ninclude "cast.ody"\n' + BODY, "cast.ody": 'define hero "y"\n'})
+    [d] = compile_path(Path("main.ody")).diagnostics
+    assert (d.file, d.span.line, d.related[0].file, d.related[0].span.line) == ("cast.ody", 1, None, 1)
