@@ -214,8 +214,8 @@ class Checker(Generic[T]):
             self._composer.define(item, file)
         elif isinstance(item, Style):
             self._composer.style(item, file)
-        elif self._resolver is None:
-            return
+        elif self._resolver is None:  # includes are not read: the names they give are unknown
+            self._composer.include_failed()
         else:
             if self._opened:  # not read: its defines would all be "below the first cue" too
                 self._report(DIRECTIVES, INCLUDE_PROBLEM.at(

@@ -254,3 +254,11 @@ def test_a_related_place_in_the_compiled_file_names_no_file(tmp_path: Path) -> N
     write(tmp_path, {"main.ody": 'define hero "x"\ninclude "cast.ody"\n' + BODY, "cast.ody": 'define hero "y"\n'})
     [d] = compile_path(Path("main.ody")).diagnostics
     assert (d.file, d.span.line, d.related[0].file, d.related[0].span.line) == ("cast.ody", 1, None, 1)
+
+
+def test_without_a_resolver_includes_are_not_read_and_their_names_not_judged() -> None:
+    from odyssey_dsl.checks import check
+    from odyssey_dsl.syntax import parse
+
+    checked = check(parse('include "cast.ody"\ndefine unused "x"\n' + BODY), None)
+    assert checked.diagnostics == ()
