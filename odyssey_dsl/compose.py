@@ -38,6 +38,9 @@ from .templates import Group, Ref, Template
 
 #: At most this many scripts in one request, variants included.
 MAX_SCRIPTS = 32
+#: At most this many characters in a define's, a prompt's or a style's text once expanded: a
+#: few lines of defines that each use the one above four times would make gigabytes.
+MAX_EXPANDED = 100_000
 
 Parts = tuple[str | int, ...]  # text, and the indexes of the script's groups
 
@@ -178,6 +181,7 @@ class Composer:
         self._last_group: tuple[Text, Group, str | None] | None = None  # where ODY116 goes if plain scripts overflow
         self._partial = False  # an include could not be read: some names are unknown
         self._expanded: dict[str, str] = {}  # plain defines, expanded once
+        self._sizes: dict[str, int] = {}  # the longest each define's text expands to (capped)
 
     # --- header lines ---------------------------------------------------------------------------
 
@@ -237,6 +241,12 @@ class Composer:
             return
         self._body = True
         self._find_cycles()
+        for name, definition in self.defines.items():
+            template = definition.template
+            if template is not None and self._size(name) > MAX_EXPANDED and not self._too_long(template):
+                self._report(DEFINE_PROBLEM.at(
+                    definition.define.name.span, f"`{shown(name)}` is more than {MAX_EXPANDED:,} characters once "
+                    "expanded", "a define is a phrase: use its names fewer times", file=definition.file))
         for definition in self.defines.values():
             self._check_refs(definition.define.value, definition.file)
         for name, placed in self._styles.items():
@@ -264,6 +274,8 @@ class Composer:
         parsed = templates.parse(value)
         if not isinstance(parsed, Template):
             self._broken(parsed)
+            return None
+        if self._too_long(parsed, text, None):
             return None
         parts: list[str | int] = []
         complete = self._expand(parsed, parts, text, None, (), self._script)
@@ -297,6 +309,8 @@ class Composer:
         parsed = templates.parse(value)
         if not isinstance(parsed, Template):
             self._broken(parsed)
+            return placed
+        if self._too_long(parsed, text, placed.file):
             return placed
         out: list[str | int] = []
         self._expand(parsed, out, text, placed.file, (), None)
@@ -383,7 +397,7 @@ class Composer:
                 self._unresolved.append((name, part_span(text, ref.start, ref.end)[0], file))
             return False
         self._used.add(name)
-        if name in self._cycles or name in stack:
+        if name in self._cycles or name in stack or self._size(name) > MAX_EXPANDED:
             return False
         plain = self._expanded.get(name)
         if plain is not None:
@@ -398,6 +412,40 @@ class Composer:
             self._expanded[name] = "".join(p for p in inner if isinstance(p, str))
         out.extend(inner)
         return complete
+
+    def _size(self, name: str) -> int:
+        """How long the define `name`'s text is once expanded (the longest alternative of each
+        group counted), up to just over MAX_EXPANDED; 0 when it cannot be expanded."""
+        size = self._sizes.get(name)
+        if size is None:
+            definition = self.defines.get(name)
+            self._sizes[name] = 0  # a cycle counts nothing
+            template = definition.template if definition is not None and name not in self._cycles else None
+            size = self._sizes[name] = self._length(template) if template is not None else 0
+        return size
+
+    def _length(self, template: Template) -> int:
+        total = 0
+        for part in template.parts:
+            total += len(part) if isinstance(part, str) else self._size(part.name) if isinstance(part, Ref) \
+                else max(map(len, part.options))
+        return min(total, MAX_EXPANDED + 1)
+
+    def _too_long(self, template: Template, text: Text | None = None, file: str | None = None) -> bool:
+        """Whether `template` uses a define too long once expanded (reported at that define),
+        or is too long itself once expanded (reported here, at `text`, when given). The
+        names it uses count as used either way."""
+        if text is None:
+            return any(self._size(ref.name) > MAX_EXPANDED for ref in template.refs)
+        if self._length(template) <= MAX_EXPANDED:
+            return False
+        self._used.update(ref.name for ref in template.refs if ref.name in self.defines)
+        if any(self._size(ref.name) > MAX_EXPANDED for ref in template.refs):
+            return True
+        self._report(DEFINE_PROBLEM.at(
+            text.span, f"more than {MAX_EXPANDED:,} characters once its names are expanded",
+            "use the defines fewer times", file=file))
+        return True
 
     def _slot(self, key: object, group: Group, out: list[str | int], text: Text, file: str | None,
               script: _Script) -> None:

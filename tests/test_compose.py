@@ -362,3 +362,18 @@ def test_every_diagnostic_of_a_prompt_in_a_folded_string_points_into_it() -> Non
 def test_compile_text_without_a_path_composes_the_same() -> None:
     text = play("{hero}", header='define hero "{a|b}"')
     assert compile_text(text).script_json() == compile_text(text, path=NOWHERE).script_json()
+
+
+def test_defines_that_multiply_are_stopped_at_the_one_too_long() -> None:
+    """Eleven lines would otherwise make a prompt of 10 MB (and fifteen, of 10 GB)."""
+    lines = ['define d0 "xxxxxxxxxx"', *(f'define d{i} "{{d{i - 1}}}{{d{i - 1}}}{{d{i - 1}}}{{d{i - 1}}}"'
+                                      for i in range(1, 16))]
+    d = only(diags(play("{d15}", "{d3}", header="\n".join(lines))), "ODY114")
+    assert (d.span, d.message) == (Span(8, 8, 8, 10), "`d7` is more than 100,000 characters once expanded")
+
+
+def test_a_prompt_too_long_once_expanded_is_an_error_at_the_prompt() -> None:
+    text = play("{big} {big}", "{big}", header=f'define big "{"x" * 60_000}"')
+    d = only(diags(text), "ODY114")
+    assert (d.span.line, d.message) == (2, "more than 100,000 characters once its names are expanded")
+    assert len(prompts(play("{big}", header=f'define big "{"x" * 100_000}"'))[0]) == 100_000
