@@ -4,6 +4,7 @@ and the diagnostics of each mistake, rule by rule of the language section of iss
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from conftest import NOWHERE, apply_fix, compile_ody, diags, only
 from odyssey_dsl import Settings
 from odyssey_dsl.compiler import compile_text
 from odyssey_dsl.compose import MAX_SCRIPTS, ScriptName, with_negative, with_style
+from odyssey_dsl.config import load_settings
 from odyssey_dsl.diagnostics import Span
 
 
@@ -187,10 +189,12 @@ def test_a_define_used_by_a_style_or_another_define_counts_as_used() -> None:
     assert found(play("p", header='define a "x"\ndefine b "{a}"\nstyle "{b}"')) == []
 
 
-def test_the_unused_define_warning_is_silenced_by_a_comment_or_the_setting() -> None:
+def test_the_unused_define_warning_is_silenced_by_a_comment_or_the_setting(tmp_path: Path) -> None:
     assert found(play("p", header='define b "y"  # ody: ignore[unused-define]')) == []
     assert found(play("p", header='define b "y"  # ody: ignore[ODY209]')) == []
     assert found(play("p", header='define b "y"'), Settings(ignore=frozenset({"ODY209"}))) == []
+    (tmp_path / "ody.toml").write_text('ignore = ["unused-define"]\n', encoding="utf-8")
+    assert found(play("p", header='define b "y"'), load_settings(tmp_path)) == []
 
 
 def test_a_misspelt_name_does_not_also_make_its_define_unused() -> None:
