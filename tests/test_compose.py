@@ -4,11 +4,14 @@ and the diagnostics of each mistake, rule by rule of the language section of iss
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import NOWHERE, apply_fix, compile_ody, diags, only
+from hypothesis import given
+from hypothesis import strategies as st
 
 from odyssey_dsl import Settings
 from odyssey_dsl.compiler import compile_text
@@ -381,3 +384,48 @@ def test_a_prompt_too_long_once_expanded_is_an_error_at_the_prompt() -> None:
     d = only(diags(text), "ODY114")
     assert (d.span.line, d.message) == (2, "more than 100,000 characters once its names are expanded")
     assert len(prompts(play("{big}", header=f'define big "{"x" * 100_000}"'))[0]) == 100_000
+
+
+# --- the property: composition as the issue words it --------------------------------------------
+
+_WORDS = st.sampled_from(["a cat", "by the sea", "{{", "}}", " ", "  ", ".", ",", ";", ":", "!", "?", "…", "é"])
+
+
+def _expanded(text: str, defines: dict[str, str]) -> str:
+    """The issue's words, read naively: `{{` and `}}` collapse once, `{NAME}` is the define's
+    text expanded, and what an expansion gives is not read again."""
+    return re.sub(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_-]*)\}",
+                  lambda m: _expanded(defines[m.group(1)], defines) if m.group(1) else m.group()[0], text)
+
+
+def _joined(prompt: str, style: str, negative: str) -> str:
+    if style:
+        prompt = prompt.rstrip(" ")
+        prompt += (" " if prompt[-1:] in (".", ",", ";", ":", "!", "?", "…") else ", ") + style
+    if negative:
+        prompt = prompt.rstrip(" ")
+        if prompt[-1:] in (".", "!", "?", "…"):
+            return f"{prompt} Negative prompt: {negative}"
+        if prompt[-1:] in (",", ";", ":"):  # replaced by the `.` of `. `
+            prompt = prompt[:-1]
+        prompt += ". Negative prompt: " + negative
+    return prompt
+
+
+@given(st.data())
+def test_prompts_are_expanded_and_joined_as_the_issue_says(data: st.DataObject) -> None:
+    count = data.draw(st.integers(0, 4))
+    names = [f"n{i}" for i in range(count)]
+
+    def template(uses: list[str]) -> str:  # a define uses only those after it: no cycle
+        chunks = data.draw(st.lists(st.one_of(_WORDS, st.sampled_from(uses)) if uses else _WORDS, max_size=4))
+        return "".join(chunks)
+
+    defines = {name: template([f"{{{n}}}" for n in names[i + 1:]]) for i, name in enumerate(names)}
+    refs = [f"{{{n}}}" for n in names]
+    style, negative = template(refs), template(refs)
+    cues = [template(refs) + " word" + template(refs) for _ in range(data.draw(st.integers(1, 3)))]
+    order = data.draw(st.permutations(names))  # the order of the defines never matters
+    header = "\n".join([*(f'define {n} "{defines[n]}"' for n in order), f'style "{style}"', f'negative "{negative}"'])
+    expected = [_joined(_expanded(c, defines), _expanded(style, defines), _expanded(negative, defines)) for c in cues]
+    assert prompts(play(*cues, header=header)) == expected
