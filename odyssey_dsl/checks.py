@@ -214,7 +214,7 @@ class Checker(Generic[T]):
             self._composer.define(item, file)
         elif isinstance(item, Style):
             self._composer.style(item, file)
-        elif self._resolver is None:  # includes are not read: the names they give are unknown
+        elif self._resolver is None or item.path.value is None:  # not read: the names it gives are unknown
             self._composer.include_failed()
         else:
             if self._opened:  # not read: its defines would all be "below the first cue" too

@@ -262,3 +262,8 @@ def test_without_a_resolver_includes_are_not_read_and_their_names_not_judged() -
 
     checked = check(parse('include "cast.ody"\ndefine unused "x"\n' + BODY), None)
     assert checked.diagnostics == ()
+
+
+def test_a_path_with_an_invalid_escape_is_one_error_the_escape() -> None:
+    result = compile_text('include "a\\q.ody"\n' + BODY)
+    assert [(d.code, d.span) for d in result.diagnostics] == [("ODY005", Span(1, 11, 1, 13))]
