@@ -273,7 +273,7 @@ class Composer:
             return with_negative(with_style(value, style), negative) if style or negative else value
         parsed = templates.parse(value)
         if not isinstance(parsed, Template):
-            self._broken(parsed)
+            self._broken(parsed, text, None)
             return None
         if self._too_long(parsed, text, None):
             return None
@@ -308,7 +308,7 @@ class Composer:
             return placed
         parsed = templates.parse(value)
         if not isinstance(parsed, Template):
-            self._broken(parsed)
+            self._broken(parsed, text, placed.file)
             return placed
         if self._too_long(parsed, text, placed.file):
             return placed
@@ -352,7 +352,8 @@ class Composer:
             guess = closest(name, tuple(self.defines))
             if guess:  # the fix makes it used: one mistake, one diagnostic
                 self._used.add(guess)
-            fixes = (Fix(f"Write `{{{guess}}}`", span, f"{{{guess}}}", file=file),) if guess else ()
+            fixes = (Fix(f"Write `{{{guess}}}`", span, f"{{{guess}}}", file=file),) if guess else (
+                Fix(f"Write `{{{{{name}}}}}` (braces that are text)", span, f"{{{{{name}}}}}", safe=False, file=file),)
             self._report(UNDEFINED_NAME.at(
                 span, f"`{{{shown(name)}}}` names no define",
                 f"did you mean `{{{guess}}}`?" if guess else
@@ -474,18 +475,32 @@ class Composer:
         if value is None or ("{" not in value and "}" not in value):
             return
         parsed = templates.parse(value)
-        if not isinstance(parsed, Template):
-            self._broken(parsed)
-            return
-        for ref in parsed.refs:
+        if isinstance(parsed, Template):
+            self._note(parsed, text, file)
+        else:
+            self._broken(parsed, text, file)
+
+    def _note(self, template: Template, text: Text, file: str | None) -> None:
+        """Each name `template` (the value of `text`) uses: used, or noted as unresolved."""
+        for ref in template.refs:
             if ref.name in self.defines:
                 self._used.add(ref.name)
             else:
                 self._unresolved.append((ref.name, part_span(text, ref.start, ref.end)[0], file))
 
-    def _broken(self, errors: tuple[templates.BraceError, ...]) -> None:
-        """A text whose braces are wrong (ODY111): the names it may have meant count as used."""
+    def _broken(self, errors: tuple[templates.BraceError, ...], text: Text, file: str | None) -> None:
+        """A text whose braces are wrong (ODY111): the names it may have meant count as used,
+        and its references are judged all the same (read with the wrong braces blanked out),
+        so that fixing the braces never reveals an error it hid."""
         self._used.update(e.name for e in errors if e.name is not None)
+        value = text.value
+        assert value is not None
+        blanked = list(value)
+        for error in errors:
+            blanked[error.start:error.end] = " " * (error.end - error.start)
+        rest = templates.parse("".join(blanked))
+        if isinstance(rest, Template):
+            self._note(rest, text, file)
 
     def _find_cycles(self) -> None:
         """ODY113 at each define of a cycle (each define's text naming another, in a loop)."""

@@ -159,9 +159,19 @@ def test_an_undefined_name_is_an_error_with_did_you_mean_and_a_safe_fix() -> Non
 
 
 def test_an_undefined_name_without_a_close_one_says_how_to_define_it() -> None:
-    d = only(diags(play("a {nope}")), "ODY112")
+    """Or it is a v1 prompt's braces: the unsafe fix doubles them."""
+    text = play("a {nope}")
+    d = only(diags(text), "ODY112")
     assert d.help == 'define it at the top: `define nope "..."`, or write `{{` and `}}` for braces that are text'
-    assert d.fixes == ()
+    [fix] = d.fixes
+    assert fix.safe is False and apply_fix(text, fix) == play("a {{nope}}")
+
+
+def test_names_are_judged_in_a_text_whose_other_braces_are_wrong() -> None:
+    """Fixing the braces never reveals a hidden error, so `ody lint --fix` can apply it."""
+    text = play("{heor} and {", header='define hero "x"\ndefine used "y"\nstyle "{used} {nope} }"')
+    assert [(c, line, col) for c, line, col, *_ in found(text)] == [
+        ("ODY112", 3, 15), ("ODY111", 3, 22), ("ODY112", 4, 12), ("ODY111", 4, 23)]
 
 
 def test_a_prompt_made_only_of_an_undefined_name_is_not_also_an_empty_prompt() -> None:

@@ -244,7 +244,8 @@ def test_fixes_and_related_places_of_a_mistake_in_an_included_file_name_that_fil
                                      'define x "{heor}"\n'})
     result = compile_path(Path("main.ody"))
     assert [(d.file, d.code, d.span.line) for d in result.diagnostics] == [
-        ("lib/cast.ody", "ODY111", 1, ), ("lib/cast.ody", "ODY109", 4), ("lib/cast.ody", "ODY112", 5)]
+        ("lib/cast.ody", "ODY112", 1), ("lib/cast.ody", "ODY111", 1), ("lib/cast.ody", "ODY109", 4),
+        ("lib/cast.ody", "ODY112", 5)]
     for d in result.diagnostics:
         assert d.fixes or d.related
         assert all(f.file == "lib/cast.ody" for f in d.fixes) and all(r.file == "lib/cast.ody" for r in d.related)

@@ -4,10 +4,13 @@ finds each decoded character in the literal as written."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import apply_fix, diags, only
 from hypothesis import given
 from hypothesis import strategies as st
+from test_cli import ody
 
 from odyssey_dsl import strings, templates
 from odyssey_dsl.diagnostics import Span
@@ -118,6 +121,18 @@ def test_lint_fix_doubles_every_brace_of_a_v1_screenplay() -> None:
     done = fix_text(text, diags)
     assert done.diagnostics == ()
     assert done.text == '@0 start "a {{json: {{\\"k\\": 1}}}} and a }} and {{ x }}"\n@3s end\n'
+
+
+def test_ody_lint_fix_mends_a_v1_screenplay_on_disk(tmp_path: Path) -> None:
+    """Its lone and spaced braces safely; `{b}`, now a name that no define gives, only with
+    --unsafe-fixes (it may be a define still to write)."""
+    (tmp_path / "v1.ody").write_text('@0 start "a {b} c { and } }"\n@3s end\n', encoding="utf-8")
+    done = ody("lint", "--fix", "v1.ody", cwd=tmp_path)
+    assert done.returncode == 1 and "error[ODY112]" in done.stdout and "ODY111" not in done.stdout
+    assert (tmp_path / "v1.ody").read_text(encoding="utf-8") == '@0 start "a {b} c {{ and }} }}"\n@3s end\n'
+    done = ody("lint", "--fix", "--unsafe-fixes", "v1.ody", cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout == "", done.stdout
+    assert (tmp_path / "v1.ody").read_text(encoding="utf-8") == '@0 start "a {{b}} c {{ and }} }}"\n@3s end\n'
 
 
 def test_the_unsafe_fix_of_spaces_in_braces_writes_the_reference() -> None:
