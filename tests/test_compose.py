@@ -3,14 +3,16 @@ and the diagnostics of each mistake, rule by rule of the language section of iss
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import NOWHERE, apply_fix, compile_ody, diags, only
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from odyssey_dsl import Settings
@@ -439,3 +441,42 @@ def test_prompts_are_expanded_and_joined_as_the_issue_says(data: st.DataObject) 
     header = "\n".join([*(f'define {n} "{defines[n]}"' for n in order), f'style "{style}"', f'negative "{negative}"'])
     expected = [_joined(_expanded(c, defines), _expanded(style, defines), _expanded(negative, defines)) for c in cues]
     assert prompts(play(*cues, header=header)) == expected
+
+
+_GROUPS = st.sampled_from(["{a|b}", "{x|y|z}", "{|q}"])
+
+
+@given(st.data())
+def test_variants_are_one_script_per_combination_as_the_issue_says(data: st.DataObject) -> None:
+    """The oracle: each group found reading the prompts top to bottom, left to right, a
+    define's groups where the define is first used and the same group wherever it is used."""
+    defines = {"d0": data.draw(st.lists(st.one_of(_WORDS, _GROUPS), max_size=3).map("".join))}
+    defines["d1"] = data.draw(st.lists(st.one_of(_WORDS, _GROUPS, st.just("{d0}")), max_size=3).map("".join))
+    chunks = st.one_of(_WORDS, _GROUPS, st.sampled_from(["{d0}", "{d1}"]))
+    cues = [data.draw(st.lists(chunks, max_size=4).map("".join)) + " w" for _ in range(data.draw(st.integers(1, 3)))]
+    order: list[object] = []  # each group's identity, by first appearance
+    options: dict[object, list[str]] = {}
+
+    def read(text: str, where: object) -> list[str | object]:
+        out: list[str | object] = []
+        for index, match in enumerate(re.finditer(r"\{\{|\}\}|\{([^{}|]+)\}|\{([^{}]*)\}|[^{}]+", text)):
+            if match.group(1):
+                out += read(defines[match.group(1)], match.group(1))
+            elif match.group(2) is not None:
+                key = (where, index) if isinstance(where, str) else (where, match.start())
+                if key not in options:
+                    order.append(key)
+                    options[key] = match.group(2).split("|")
+                out.append(key)
+            else:
+                out.append(match.group()[0] if match.group() in ("{{", "}}") else match.group())
+        return out
+
+    parts = [read(cue, ("cue", n)) for n, cue in enumerate(cues)]
+    assume(math.prod(len(o) for o in options.values()) <= MAX_SCRIPTS)
+    expected = [[("".join(p if isinstance(p, str) else choice[order.index(p)] for p in cue)) for cue in parts]
+                for choice in itertools.product(*(options[k] for k in order))]
+    header = "\n".join(f'define {n} "{t}"' for n, t in defines.items())
+    result = compile_ody(play(*cues, header=header))
+    assert result.ok, result.diagnostics
+    assert prompts(play(*cues, header=header)) == (expected if order else expected[0])
