@@ -166,13 +166,11 @@ class Composer:
     def __init__(self, report: Callable[[Diagnostic], None]) -> None:
         self._report = report
         self.defines: dict[str, Definition] = {}
-        self._late: set[str] = set()
         self._styles: dict[str, Placed] = {}  # the file's
         self._scene_styles: dict[str, Placed] = {}
         self._top = False  # at the top of a scene: a style may stand here
         self._body = False
         self._used: set[str] = set()
-        self._unresolved: list[tuple[str, Span, str | None]] = []
         self._cycles: set[str] = set()
         self._directives: dict[str, tuple[Directive, str | None]] = {}
         self._script = _Script()
@@ -198,7 +196,7 @@ class Composer:
             self._report(DEFINE_PROBLEM.at(
                 item.keyword, f"`define {shown(name)}` comes after the first cue or scene",
                 "defines go at the top of the file, with the directives", file=file))
-            self._late.add(name)
+            self._used.add(name)  # its one mistake is its place
         self.defines[name] = Definition(item, file)
         if self._body:
             self._check_refs(item.value, file)
@@ -343,22 +341,8 @@ class Composer:
         return options
 
     def finish(self, library: bool) -> None:
-        """The end of the file: the undefined names, and (unless it is a library) the unused defines."""
+        """The end of the file: (unless it is a library) the unused defines."""
         self.header_done()
-        for name, span, file in self._unresolved:
-            if name in self._late or self._partial:  # said at the define; or maybe in the file not read
-                self._used.add(name)
-                continue
-            guess = closest(name, tuple(self.defines))
-            if guess:  # the fix makes it used: one mistake, one diagnostic
-                self._used.add(guess)
-            fixes = (Fix(f"Write `{{{guess}}}`", span, f"{{{guess}}}", file=file),) if guess else (
-                Fix(f"Write `{{{{{name}}}}}` (braces that are text)", span, f"{{{{{name}}}}}", safe=False, file=file),)
-            self._report(UNDEFINED_NAME.at(
-                span, f"`{{{shown(name)}}}` names no define",
-                f"did you mean `{{{guess}}}`?" if guess else
-                f'define it at the top: `define {name} "..."`, or write `{{{{` and `}}}}` for braces that are text',
-                fixes, file=file))
         if library or self._partial:
             return
         for definition in self.defines.values():
@@ -395,7 +379,7 @@ class Composer:
         definition = self.defines.get(name)
         if definition is None:
             if not stack:
-                self._unresolved.append((name, part_span(text, ref.start, ref.end)[0], file))
+                self._undefined(name, part_span(text, ref.start, ref.end)[0], file)
             return False
         self._used.add(name)
         if name in self._cycles or name in stack or self._size(name) > MAX_EXPANDED:
@@ -486,7 +470,24 @@ class Composer:
             if ref.name in self.defines:
                 self._used.add(ref.name)
             else:
-                self._unresolved.append((ref.name, part_span(text, ref.start, ref.end)[0], file))
+                self._undefined(ref.name, part_span(text, ref.start, ref.end)[0], file)
+
+    def _undefined(self, name: str, span: Span, file: str | None) -> None:
+        """ODY112 for `{name}` at `span`, said at once (every define is known once the body
+        began: a define below it is an error of its own), unless an include could not be
+        read (it may define it)."""
+        if self._partial:
+            return
+        guess = closest(name, tuple(self.defines))
+        if guess:  # the fix makes it used: one mistake, one diagnostic
+            self._used.add(guess)
+        fixes = (Fix(f"Write `{{{guess}}}`", span, f"{{{guess}}}", file=file),) if guess else (
+            Fix(f"Write `{{{{{name}}}}}` (braces that are text)", span, f"{{{{{name}}}}}", safe=False, file=file),)
+        self._report(UNDEFINED_NAME.at(
+            span, f"`{{{shown(name)}}}` names no define",
+            f"did you mean `{{{guess}}}`?" if guess else
+            f'define it at the top: `define {name} "..."`, or write `{{{{` and `}}}}` for braces that are text',
+            fixes, file=file))
 
     def _broken(self, errors: tuple[templates.BraceError, ...], text: Text, file: str | None) -> None:
         """A text whose braces are wrong (ODY111): the names it may have meant count as used,
