@@ -41,6 +41,8 @@ MAX_SCRIPTS = 32
 #: At most this many characters in a define's, a prompt's or a style's text once expanded: a
 #: few lines of defines that each use the one above four times would make gigabytes.
 MAX_EXPANDED = 100_000
+#: At most this many levels of defines using defines (`{a}` using `{b}` using `{c}`...).
+MAX_NESTING = 64
 
 Parts = tuple[str | int, ...]  # text, and the indexes of the script's groups
 
@@ -180,6 +182,8 @@ class Composer:
         self._partial = False  # an include could not be read: some names are unknown
         self._expanded: dict[str, str] = {}  # plain defines, expanded once
         self._sizes: dict[str, int] = {}  # the longest each define's text expands to (capped)
+        self._depths: dict[str, int] = {}  # how deep each define's defines nest (0: it uses none)
+        self._late: set[str] = set()  # defines below the first cue: an error, never expanded
 
     # --- header lines ---------------------------------------------------------------------------
 
@@ -197,6 +201,7 @@ class Composer:
                 item.keyword, f"`define {shown(name)}` comes after the first cue or scene",
                 "defines go at the top of the file, with the directives", file=file))
             self._used.add(name)  # its one mistake is its place
+            self._late.add(name)
         self.defines[name] = Definition(item, file)
         if self._body:
             self._check_refs(item.value, file)
@@ -239,9 +244,14 @@ class Composer:
             return
         self._body = True
         self._find_cycles()
+        self._find_depths()
         for name, definition in self.defines.items():
             template = definition.template
-            if template is not None and self._size(name) > MAX_EXPANDED and not self._too_long(template):
+            if self._depths[name] == MAX_NESTING + 1:
+                self._report(DEFINE_PROBLEM.at(
+                    definition.define.name.span, f"`{shown(name)}` uses defines more than {MAX_NESTING} deep",
+                    "a define may use another, which may use another...: use fewer levels", file=definition.file))
+            elif template is not None and self._size(name) > MAX_EXPANDED and not self._too_long(template):
                 self._report(DEFINE_PROBLEM.at(
                     definition.define.name.span, f"`{shown(name)}` is more than {MAX_EXPANDED:,} characters once "
                     "expanded", "a define is a phrase: use its names fewer times", file=definition.file))
@@ -323,7 +333,7 @@ class Composer:
     def _has_groups(self, name: str, seen: set[str]) -> bool:
         """Whether the define `name` holds a variant group, itself or through the defines it uses."""
         definition = self.defines.get(name)
-        if definition is None or name in seen or definition.template is None:
+        if definition is None or name in seen or definition.template is None or self._too_deep(name):
             return False
         seen.add(name)
         template = definition.template
@@ -382,7 +392,7 @@ class Composer:
                 self._undefined(name, part_span(text, ref.start, ref.end)[0], file)
             return False
         self._used.add(name)
-        if name in self._cycles or name in stack or self._size(name) > MAX_EXPANDED:
+        if name in self._cycles or name in self._late or self._too_deep(name) or self._size(name) > MAX_EXPANDED:
             return False
         plain = self._expanded.get(name)
         if plain is not None:
@@ -405,7 +415,7 @@ class Composer:
         if size is None:
             definition = self.defines.get(name)
             self._sizes[name] = 0  # a cycle counts nothing
-            template = definition.template if definition is not None and name not in self._cycles else None
+            template = definition.template if definition is not None and not self._too_deep(name) else None
             size = self._sizes[name] = self._length(template) if template is not None else 0
         return size
 
@@ -503,48 +513,96 @@ class Composer:
         if isinstance(rest, Template):
             self._note(rest, text, file)
 
+    def _graph(self) -> dict[str, list[str]]:
+        """Each define's name, and the names of the defines its text uses."""
+        return {name: [r.name for r in d.template.refs if r.name in self.defines] if d.template else []
+                for name, d in self.defines.items()}
+
     def _find_cycles(self) -> None:
-        """ODY113 at each define of a cycle (each define's text naming another, in a loop)."""
-        graph = {name: [r.name for r in d.template.refs if r.name in self.defines] if d.template else []
-                 for name, d in self.defines.items()}
-        done: set[str] = set()
-        for start in graph:
-            path: list[str] = []
-            on_path: set[str] = set()
-            stack = [(start, iter(graph[start]))]
-            if start in done:
+        """ODY113 at each define of a cycle (each define's text naming another, in a loop):
+        the defines of each strongly connected part of the graph (Tarjan's, without recursion)."""
+        graph = self._graph()
+        index: dict[str, int] = {}
+        low: dict[str, int] = {}
+        stack: list[str] = []
+        on_stack: set[str] = set()
+        for root in graph:
+            if root in index:
                 continue
-            path.append(start)
-            on_path.add(start)
+            index[root] = low[root] = len(index)
+            stack.append(root)
+            on_stack.add(root)
+            work = [(root, iter(graph[root]))]
+            while work:
+                node, children = work[-1]
+                child = next(children, None)
+                if child is None:
+                    work.pop()
+                    if work:
+                        parent = work[-1][0]
+                        low[parent] = min(low[parent], low[node])
+                    if low[node] == index[node]:
+                        part: set[str] = set()
+                        while node not in part:
+                            part.add(stack.pop())
+                        on_stack -= part
+                        if len(part) > 1 or node in graph[node]:
+                            self._cycle(part, graph)
+                elif child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+
+    def _find_depths(self) -> None:
+        """How deep each define's defines nest (those of a cycle, and those using one, count
+        as too deep: they are never expanded), without recursion: a file may chain thousands."""
+        graph = self._graph()
+        depths = self._depths
+        for name in self._cycles:
+            depths[name] = MAX_NESTING + 2
+        for start in graph:
+            if start in depths:
+                continue
+            stack = [(start, iter(graph[start]))]
             while stack:
                 node, children = stack[-1]
                 child = next(children, None)
                 if child is None:
                     stack.pop()
-                    path.pop()
-                    on_path.discard(node)
-                    done.add(node)
-                elif child in on_path:
-                    self._cycle(path[path.index(child):])
-                elif child not in done:
+                    depths[node] = 1 + max((depths[c] for c in graph[node]), default=-1)
+                elif child not in depths:
                     stack.append((child, iter(graph[child])))
-                    path.append(child)
-                    on_path.add(child)
 
-    def _cycle(self, names: list[str]) -> None:
-        if all(name in self._cycles for name in names):
-            return
-        loop = " → ".join(f"`{{{n}}}`" for n in (*names, names[0]))
-        for name in names:
-            if name in self._cycles:
-                continue
+    def _too_deep(self, name: str) -> bool:
+        """A define in a cycle, or whose defines nest more than MAX_NESTING deep."""
+        return self._depths.get(name, 0) > MAX_NESTING
+
+    def _cycle(self, part: set[str], graph: dict[str, list[str]]) -> None:
+        """ODY113 at each define of `part`, a set of defines that use each other, with the
+        shortest loop from it back to it."""
+        for name in part:
             self._cycles.add(name)
+            came_from: dict[str, str] = {}
+            queue, loop = [name], [name]
+            while queue and name not in came_from:  # breadth first, inside `part`
+                node = queue.pop(0)
+                for child in graph[node]:
+                    if child in part and child not in came_from:
+                        came_from[child] = node
+                        queue.append(child)
+            node = came_from[name]
+            while node != name:
+                loop.insert(1, node)
+                node = came_from[node]
+            shown_loop = " → ".join(f"`{{{n}}}`" for n in (*loop, name))
             definition = self.defines[name]
             self._report(DEFINE_CYCLE.at(
-                definition.define.name.span, f"`{shown(name)}` uses itself: {shown(loop, 120)}",
+                definition.define.name.span, f"`{shown(name)}` uses itself: {shown(shown_loop, 120)}",
                 "a define's text may use other defines, but never itself through them: break the cycle",
                 file=definition.file))
-
 
 def _some_text(parts: list[str | int], options: list[tuple[str, ...]]) -> bool:
     """Whether every combination leaves some text in the prompt."""

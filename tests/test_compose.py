@@ -482,3 +482,22 @@ def test_variants_are_one_script_per_combination_as_the_issue_says(data: st.Data
     result = compile_ody(play(*cues, header=header))
     assert result.ok, result.diagnostics
     assert prompts(play(*cues, header=header)) == (expected if order else expected[0])
+
+
+def test_every_define_of_a_cycle_is_an_error_even_one_the_first_loop_found_left_out() -> None:
+    """`d` uses `e`, which uses `r`, which uses `d`: a depth-first search from `r` finds the
+    loop `r → e → r` first and `d` next to it, and `d` was left out."""
+    text = play("{r}", header='define r "{e} {d}"\ndefine e "{r}"\ndefine d "{e}"')
+    assert [(d.code, d.span.line, d.message) for d in diags(text)] == [
+        ("ODY113", 1, "`r` uses itself: `{r}` → `{e}` → `{r}`"),
+        ("ODY113", 2, "`e` uses itself: `{e}` → `{r}` → `{e}`"),
+        ("ODY113", 3, "`d` uses itself: `{d}` → `{e}` → `{r}` → `{d}`")]
+
+
+def test_defines_may_nest_sixty_four_deep_and_thousands_are_one_error_not_a_crash() -> None:
+    def chain(count: int) -> str:
+        return "\n".join(['define d0 "x"', *(f'define d{i} "{{d{i - 1}}}"' for i in range(1, count))])
+
+    assert prompts(play("{d64}", header=chain(65))) == ["x"]
+    d = only(diags(play("{d2999}", header=chain(3000) + '\nstyle "{d2999}"')), "ODY114")
+    assert (d.span.line, d.message) == (66, "`d65` uses defines more than 64 deep")
