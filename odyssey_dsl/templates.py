@@ -17,8 +17,8 @@ from typing import NamedTuple
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 # A reference (the common case, first), `{{`, `}}`, `{...}` without braces inside (a group, or
 # a mistake), or a lone `{` or `}`.
-_BRACE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\}|\{\{|\}\}|\{([^{}]*)\}|[{}]")
-_REFERENCE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\}")
+_REFERENCE = re.compile(rf"\{{({NAME.pattern})\}}")
+_BRACE = re.compile(rf"{_REFERENCE.pattern}|\{{\{{|\}}\}}|\{{([^{{}}]*)\}}|[{{}}]")
 
 
 class Ref(NamedTuple):
