@@ -44,13 +44,12 @@ def read(include: Include, including: Path | None, label: str | None, chain: tup
     """The file `include` names, read and parsed, or the one diagnostic (at the include line)
     saying why not. `including` is the file it is written in (None: the current folder),
     `chain` the files including it, outermost first, the compiled one included (None when it
-    has no path): its length is the include's depth. None: nothing to read, the path having
-    an invalid escape (reported where it is), or the file being one of `seen`, the files
-    already included, whose lines already count."""
+    has no path): its length is the include's depth. None: the file is one of `seen`, the
+    files already included, whose lines already count."""
     target = include.path.value
     span = include.path.span
-    if target is None:  # an invalid escape: the syntax stage says so
-        return None
+    if target is None:  # the checks skip such an include: the syntax stage reports its escape
+        return INCLUDE_PROBLEM.at(span, "this path has an invalid escape", "fix the escape first", file=file)
     if not target.strip():
         return INCLUDE_PROBLEM.at(span, "the path is empty", 'write the path of a file: `include "common.ody"`',
                                   file=file)
