@@ -89,6 +89,8 @@ def read_source(path: Path, max_bytes: int) -> bytes:
         raise SourceError(f"{path}: permission denied") from None
     except OSError as error:
         raise SourceError(f"{path}: cannot read it ({error.strerror or error})") from None
+    except ValueError:  # "embedded null byte": an included path can hold anything
+        raise SourceError(f"{path}: a file name cannot hold a NUL") from None
     if data is None:  # it grew, or is not a regular file
         raise SourceError(f"{path}: {too_large(None, max_bytes)}")
     return data

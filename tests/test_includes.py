@@ -268,3 +268,9 @@ def test_without_a_resolver_includes_are_not_read_and_their_names_not_judged() -
 def test_a_path_with_an_invalid_escape_is_one_error_the_escape() -> None:
     result = compile_text('include "a\\q.ody"\n' + BODY)
     assert [(d.code, d.span) for d in result.diagnostics] == [("ODY005", Span(1, 11, 1, 13))]
+
+
+def test_a_path_holding_a_nul_is_one_error_at_the_include_line() -> None:
+    result = compile_text('include "a\\u0000b.ody"\n' + BODY, path=Path("main.ody"))
+    [d] = result.diagnostics
+    assert (d.code, d.span.line, d.message) == ("ODY115", 1, "cannot include `a\\x00b.ody`: a file name cannot hold a NUL")
