@@ -6,6 +6,10 @@ output and writes it back compact with the C encoder. Both are measured in one r
 interleaved rounds, so that the machine's mood affects them alike. The in-process breakdown
 (import, parser tables, parse, checks, emit) through the public API says where time goes.
 
+Issue 12 ("Say it once") adds a second figure: the same screenplay written with a `define`
+and a `style` in every prompt compiles within 1.5 times the time of it written out (both
+whole processes, interleaved, their outputs checked equal).
+
 Run it with the project's interpreter: `/tmp/v/bin/python bench/compile_bench.py [--rounds 7]`.
 It exits non-zero only when something fails to run, never for missing the target.
 """
@@ -27,6 +31,8 @@ from _common import interleaved, start, timed
 
 CUES = 20_000
 TARGET = 6.0
+SAID_ONCE_TARGET = 1.5
+STYLE = "golden-hour light, 35 mm film grain"
 FLOOR = (
     "import json, sys\n"
     "with open(sys.argv[1], encoding='utf-8') as f: data = json.load(f)\n"
@@ -99,6 +105,24 @@ def screenplay(cues: int = CUES, seed: int = 2) -> str:
     return "\n".join(lines) + "\n"
 
 
+def said_once(cues: int = CUES, seed: int = 3) -> tuple[str, str]:
+    """One screenplay twice: each prompt begins with a define (`{who3}`) and gets the file's
+    `style`, and the same written out (the define's text in place, the style appended as
+    compose.py joins it: after `, `, no prompt ending with a punctuation mark)."""
+    rng = random.Random(seed)
+    names = [f"who{i}" for i in range(len(_WHO))]
+    head = ['title "Benchmark: said once"', "min-gap 3s"]
+    said = [*head, *(f'define {n} "{w}"' for n, w in zip(names, _WHO, strict=True)), f'style "{STYLE}"', ""]
+    written = [*head, ""]
+    for i in range(cues - 1):
+        at = "0" if i == 0 else f"+{units(rng.randrange(3000, 9001, 250), rng)}"
+        action = "start" if i == 0 else "interact"
+        who, rest = rng.randrange(len(_WHO)), prompt(rng)
+        said.append(f'@{at} {action} "{{{names[who]}}} {rest}"')
+        written.append(f'@{at} {action} "{_WHO[who]} {rest}, {STYLE}"')
+    end = f"@+{units(rng.randrange(3000, 9001, 250), rng)} end  # ody: ignore[ODY202]"
+    return "\n".join([*said, end]) + "\n", "\n".join([*written, end]) + "\n"
+
 
 def breakdown(source: Path, repeat: int) -> list[tuple[str, float]]:
     """Where the time of one compile goes, in process: the best of `repeat` rounds of each
@@ -167,6 +191,7 @@ def main() -> int:
             timed(floor_cmd)
             runs = interleaved({"ody": compile_cmd, "floor": floor_cmd}, args.rounds, silent=False)
             parts = breakdown(source, repeat=min(args.rounds, 3))
+            once = said_once_runs(ody, folder, args.cues, args.rounds)
         except (RuntimeError, OSError) as error:
             print(f"compile_bench: {error}", file=sys.stderr)
             return 1
@@ -183,7 +208,30 @@ def main() -> int:
     print("\nin-process breakdown (best of a few, gc off):")
     for name, seconds in parts:
         print(f"  {name:42}{ms(seconds)}")
+    med = {k: statistics.median(v) for k, v in once.items()}
+    low = {k: min(v) for k, v in once.items()}
+    ratio_med, ratio_min = med["said"] / med["written"], low["said"] / low["written"]
+    print(f"\nsaid once: a define and a style in every prompt vs written out, {args.rounds} interleaved rounds")
+    print(f"{'':32}{'median':>11}{'min':>11}")
+    print(f"{'ody compile said-once.ody':32}{ms(med['said'])}{ms(low['said'])}")
+    print(f"{'ody compile written-out.ody':32}{ms(med['written'])}{ms(low['written'])}")
+    verdict = "met" if max(ratio_med, ratio_min) <= SAID_ONCE_TARGET else "MISSED"
+    print(f"{'ratio (target at most 1.5x)':32}{ratio_med:10.2f}x{ratio_min:10.2f}x   {verdict}")
     return 0
+
+
+def said_once_runs(ody: Path, folder: Path, cues: int, rounds: int) -> dict[str, list[float]]:
+    """Whole-process times of `ody compile` of `said_once`'s two files, once their outputs
+    are checked to be the same JSON."""
+    commands: dict[str, list[str]] = {}
+    for name, text in zip(("said", "written"), said_once(cues), strict=True):
+        source = folder / f"{name}.ody"
+        source.write_text(text, encoding="utf-8")
+        commands[name] = [str(ody), "compile", str(source), "-o", str(folder / f"{name}.json")]
+        timed(commands[name])
+    if (folder / "said.json").read_bytes() != (folder / "written.json").read_bytes():
+        raise RuntimeError("the screenplay said once does not compile to what it says written out")
+    return interleaved(commands, rounds, silent=False)
 
 
 if __name__ == "__main__":

@@ -114,7 +114,8 @@ class Checker(Generic[T]):
         self.groups: list[tuple[tuple[str, ...], ...]] = []
         self._composer = Composer(lambda d: self._report(COMPOSE, d, filtered=d.file is None))
         self._path, self._resolver = path, resolver
-        self._chain = (path.absolute(),) if path is not None else ()
+        self._chain: tuple[Path | None, ...] = (path.absolute() if path is not None else None,)
+        self._included: set[Path] = set()  # each file is read at its first include only
         self._ordered: list[Directive] = []  # every directive, included ones too, in order
         self._header = self._titled = False  # a header line, a title was seen
         self._open_script(None)
@@ -207,29 +208,35 @@ class Checker(Generic[T]):
         return ScriptRun(self.options.min_gap_ms, max_duration_ms=self.options.max_duration_ms)
 
     def _header_line(self, item: Define | Style | Include, file: str | None, including: Path | None,
-                     label: str | None, chain: tuple[Path, ...]) -> None:
+                     label: str | None, chain: tuple[Path | None, ...]) -> None:
         """A define, style, negative or include, of the file or of a file it includes."""
         if isinstance(item, Define):
             self._composer.define(item, file)
         elif isinstance(item, Style):
             self._composer.style(item, file)
-        elif self._resolver is None:
-            return
+        elif self._resolver is None or item.path.value is None:  # not read: the names it gives are unknown
+            self._composer.include_failed()
         else:
-            if self._opened:
+            if self._opened:  # not read: its defines would all be "below the first cue" too
                 self._report(DIRECTIVES, INCLUDE_PROBLEM.at(
                     item.keyword, "`include` comes after the first cue or scene",
                     "includes go at the top of the file, with the directives", file=file), filtered=False)
+                self._composer.include_failed()
+                return
             self._include(item, file, including, label, chain)
 
     def _include(self, item: Include, file: str | None, including: Path | None, label: str | None,
-                 chain: tuple[Path, ...]) -> None:
+                 chain: tuple[Path | None, ...]) -> None:
         """An included file's lines, as if written at `item`; its own mistakes at its own lines."""
         assert self._resolver is not None
-        read = includes.read(item, including, label, chain, self._resolver, file)
+        read = includes.read(item, including, label, chain, self._resolver, file, self._included)
+        if read is None:
+            return
         if isinstance(read, Diagnostic):
             self._report(DIRECTIVES, read, filtered=False)
+            self._composer.include_failed()
             return
+        self._included.add(read.path)
         inner = read.label
         stray = next((i for i in read.items if opens_body(i) or (isinstance(i, Directive) and i.name == "title")), None)
         if stray is not None:
@@ -249,7 +256,7 @@ class Checker(Generic[T]):
             elif isinstance(item_in, (Define, Style, Include)):
                 self._header_line(item_in, inner, read.path, inner, (*chain, read.path))
         for d in found:
-            self._report(DIRECTIVES, d._replace(file=inner), filtered=False)
+            self._report(DIRECTIVES, in_file(d, inner), filtered=False)
 
     def _open_script(self, head: Scene | Invalid | None) -> None:
         self._head, self._filled, self._broken = head, False, isinstance(head, Invalid)
@@ -312,6 +319,16 @@ class Checker(Generic[T]):
             return
         self._count += 1
         (self._tentative if tentative else self.spool).add(stage * _STAGE + self._count, d)
+
+
+def in_file(d: Diagnostic, file: str | None) -> Diagnostic:
+    """`d` as found in `file` (None: the compiled file): its fixes and related places that
+    name no file are in that file too, so that no fix of an included file is ever applied to
+    the screenplay's text."""
+    if file is None:
+        return d
+    return d._replace(file=file, fixes=tuple(f if f.file else f._replace(file=file) for f in d.fixes),
+                      related=tuple(r if r.file else r._replace(file=file) for r in d.related))
 
 
 def run(make: Callable[[Options], Checker[T]], feed: Callable[[Checker[T]], None],

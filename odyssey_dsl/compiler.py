@@ -89,6 +89,8 @@ def read_source(path: Path, max_bytes: int) -> bytes:
         raise SourceError(f"{path}: permission denied") from None
     except OSError as error:
         raise SourceError(f"{path}: cannot read it ({error.strerror or error})") from None
+    except ValueError:  # "embedded null byte": an included path can hold anything
+        raise SourceError(f"{path}: a file name cannot hold a NUL") from None
     if data is None:  # it grew, or is not a regular file
         raise SourceError(f"{path}: {too_large(None, max_bytes)}")
     return data
@@ -257,8 +259,9 @@ def file_resolver(max_bytes: int) -> Resolver:
 
     def resolve(path: Path) -> str:
         text, problems = decode(read_source(path, max_bytes))
-        if problems:
-            raise SourceError(f"{path}: {problems[0].message}")
+        if problems:  # a few bad bytes (the first one's line said), or not text at all
+            where = f" (line {problems[0].span.line})" if text else ""
+            raise SourceError(f"{path}: {problems[0].message}{where}")
         return text
 
     return resolve

@@ -15,8 +15,10 @@ from typing import NamedTuple
 
 #: What a define's name may be (also what a `{NAME}` reference names).
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-# A brace pair or a lone brace: `{{`, `}}`, `{...}` without braces inside, or `{`/`}` alone.
-_BRACE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+# A reference (the common case, first), `{{`, `}}`, `{...}` without braces inside (a group, or
+# a mistake), or a lone `{` or `}`.
+_REFERENCE = re.compile(rf"\{{({NAME.pattern})\}}")
+_BRACE = re.compile(rf"{_REFERENCE.pattern}|\{{\{{|\}}\}}|\{{([^{{}}]*)\}}|[{{}}]")
 
 
 class Ref(NamedTuple):
@@ -74,36 +76,66 @@ _DOUBLE = "write `{{` or `}}` for a brace that is text"
 
 @lru_cache(maxsize=4096)
 def parse(text: str) -> Template | tuple[BraceError, ...]:
-    """The template `text` is, or every brace that is wrong in it (cached: a file repeats its
-    references and its style in every prompt)."""
+    """The template `text` is, or every brace that is wrong in it (cached: the syntax stage
+    and the composition read each prompt in turn, and a file repeats its style)."""
     if "{" not in text and "}" not in text:
         return Template((text,) if text else ())
+    return _references(text) or _parse(text)
+
+
+def _references(text: str) -> Template | None:
+    """The common case, quickly: `text` holds references and no other brace (else None)."""
+    pieces = _REFERENCE.split(text)
+    parts: list[Part] = []
+    at = 0
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            end = at + len(piece) + 2
+            parts.append(Ref(piece, at, end))
+            at = end
+        elif "{" in piece or "}" in piece:
+            return None
+        elif piece:
+            parts.append(piece)
+            at += len(piece)
+    return Template(tuple(parts))
+
+
+def _parse(text: str) -> Template | tuple[BraceError, ...]:
+    """Any text, brace by brace."""
     parts: list[Part] = []
     errors: list[BraceError] = []
-    literal: list[str] = []
+    literal = ""
     at = 0
     for match in _BRACE.finditer(text):
-        literal.append(text[at:match.start()])
-        at = match.end()
-        token = match.group()
-        if token in ("{{", "}}"):
-            literal.append(token[0])
-            continue
-        inner = match.group(1)
-        if inner is None:  # a lone brace
-            errors.append(_lone(match.start(), token))
-            continue
-        part = _braced(inner, match.start(), match.end(), errors)
-        if part is not None:
-            if literal:
-                parts.append("".join(literal))
-                literal = []
-            parts.append(part)
-    literal.append(text[at:])
-    tail = "".join(literal)
-    if tail:
-        parts.append(tail)
-    return tuple(errors) if errors else Template(tuple(p for p in parts if p != ""))
+        start, end = match.span()
+        if start != at:
+            literal += text[at:start]
+        at = end
+        name = match.group(1)
+        part: Part | None
+        if name is not None:
+            part = Ref(name, start, end)
+        else:
+            inner = match.group(2)
+            if inner is None:  # `{{`, `}}` or a lone brace
+                token = match.group()
+                if len(token) == 2:
+                    literal += token[0]
+                else:
+                    errors.append(_lone(start, token))
+                continue
+            part = _braced(inner, start, end, errors)
+            if part is None:
+                continue
+        if literal:
+            parts.append(literal)
+            literal = ""
+        parts.append(part)
+    literal += text[at:]
+    if literal:
+        parts.append(literal)
+    return tuple(errors) if errors else Template(tuple(parts))
 
 
 def _braced(inner: str, start: int, end: int, errors: list[BraceError]) -> Part | None:

@@ -285,6 +285,8 @@ def test_the_drafting_codes_are_syntax_errors() -> None:
     'title “Fox”\n// draft\n@0 start "reads "OPEN" in red" // x\n@2,5s interact «b»\n@.5m end\n',
     '@0 start "a"\n@3s interact """The fox\n    runs\n\n@6s interact """the fox\n  runs"""\n@9s end\n',
     '@0 start "a"\n@+3s interract "b"\n@+3s interact "c"\n@9s end """\n',
+    # v1 braces, now drafting mistakes; a misspelt name; a style with a variant group
+    'define hero "a cat"\nstyle “{x|y}”\n@0 start "json {"k": 1}"\n@3s interact "{ hero } {heor}"\n@6s end\n',
 ])
 def test_the_streamed_compile_of_ody_lint_says_the_same(text: str) -> None:
     data = text.encode("utf-8")

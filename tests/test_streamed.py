@@ -44,6 +44,8 @@ def assert_same(data: bytes, path: Path = NOWHERE, settings: Settings = PLAIN, e
             sum(d.is_error for d in full.diagnostics), sum(not d.is_error for d in full.diagnostics))
         assert lean.source == full.source
         assert lean.scripts == (full.scripts if entries else None)
+        assert lean.names == (full.names if entries else None)
+        assert lean.library == full.library
         if full.scripts is not None or full.source:
             assert (lean.options, lean.batch) == (full.options, full.batch)
 
@@ -66,6 +68,73 @@ def test_examples(path: Path, embed: bool) -> None:
 def test_corners(text: str) -> None:
     assert_same(text.encode("utf-8"))
     assert_same(text.encode("utf-8"), settings=IGNORING)
+
+
+# The constructs of issue 12: defines, styles, negatives, variants, and their mistakes.
+COMPOSED = [
+    'define hero "{cat|dog}"\nstyle "soft"\nnegative "blur"\n@0 start "{hero} sits."\n@3s interact "{hero} {a|b}"\n'
+    '@6s end\n',
+    'style "S"\nscene "a"\nstyle ""\n@0 start "{x|y}"\n@3s end\nscene "b"\nnegative "N"\n@0 start "p"\n@3s end\n',
+    'define a "{b}"\ndefine b "{a}"\ndefine c "x"\n@0 start "{a} {heor} { c } {"\n@3s end\n',
+    '@0 start "{{literal}}"\nstyle "late"\ndefine late "x"\n@3s end\n',
+    'define unused "x"\ndefine used "y"  # ody: ignore[ODY209]\n@0 start "p"\n@3s end\n',
+    'define lib "x"\nstyle "{lib}"\n',  # a library
+    'define v "{1|2|3|4|5|6}"\nscene "a"\n@0 start "{v} {a|b|c}"\n@3s end\nscene "b"\n@0 start "{v}{x|y}"\n@3s end\n',
+    'define many "{' + "|".join(str(i) for i in range(32)) + '}"\nscene "a"\n@0 start "{many}"\n@3s end\n'
+    'scene "b"\n@0 start "plain"\n@3s end\n',
+    'include "https://example.com/look.ody"\ninclude "no-such-file.ody"\n@0 start "{x}"\n@3s end\n',
+    'define e ""\n@0 start "{e}"\n@3s interact "{e|}"\n@6s end\n',
+]
+
+
+@pytest.mark.parametrize("text", COMPOSED)
+def test_defines_styles_and_variants(text: str) -> None:
+    assert_same(text.encode("utf-8"))
+    assert_same(text.encode("utf-8"), settings=IGNORING)
+
+
+def test_included_files(tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "cast.ody").write_text('include "look.ody"\ndefine hero "{a cat|a dog}"\nmin-gap 4s\n'
+                                               'style "{bad"\n', encoding="utf-8")
+    (tmp_path / "lib" / "look.ody").write_text('negative "blur"\norientation portrait\ndefine x "y"\n', encoding="utf-8")
+    main = tmp_path / "main.ody"
+    for text in ['include "lib/cast.ody"\n@0 start "{hero}"\n@3s interact "{x}"\n@6s end\n',
+                 'include "lib/cast.ody"\ninclude "lib/look.ody"\nmin-gap 1s\n@0 start "{hero}"\n@3s end\n']:
+        assert_same(text.encode("utf-8"), path=main)
+    (tmp_path / "lib" / "cast.ody").write_text('include "look.ody"\ndefine hero "{a cat|a dog}"\n', encoding="utf-8")
+    assert_same(b'include "lib/cast.ody"\n@0 start "{hero}"\n@3s interact "{x}"\n@6s end\n', path=main)
+
+
+_NAME = st.sampled_from(["hero", "place", "look", "x"])
+_CHUNK = st.one_of(st.sampled_from(["a cat", "by the sea", "{{", "}}", " ", ".", ",", "!", "{a|b}", "{|c}", "{",
+                                    "{ x }", "{}"]), _NAME.map(lambda n: f"{{{n}}}"))
+_TEMPLATE = st.lists(_CHUNK, max_size=4).map("".join)
+
+
+@st.composite
+def composed(draw: st.DrawFn) -> str:
+    """A screenplay of header lines (defines, maybe using each other, a style, a negative) and
+    scenes, or none, whose prompts use them: valid or not, as a writer drafts."""
+    lines = [f'define {draw(_NAME)} "{draw(_TEMPLATE)}"' for _ in range(draw(st.integers(0, 3)))]
+    for keyword in ("style", "negative"):
+        if draw(st.booleans()):
+            lines.append(f'{keyword} "{draw(_TEMPLATE)}"')
+    for scene in range(draw(st.integers(0, 2)) or 1):
+        if scene or draw(st.booleans()):
+            lines.append(f'scene "s{scene}"')
+            if draw(st.booleans()):
+                lines.append(f'style "{draw(_TEMPLATE)}"')
+        cues = draw(st.integers(1, 3))
+        lines += [f'@{3 * i}s {"start" if i == 0 else "interact"} "{draw(_TEMPLATE)}"' for i in range(cues)]
+        lines.append(f"@{3 * cues}s end")
+    return "\n".join(lines) + "\n"
+
+
+@SLOW
+@given(composed())
+def test_composed_screenplays(text: str) -> None:
+    assert_same(text.encode("utf-8"))
 
 
 def test_a_file_in_another_encoding() -> None:
