@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Generic, NamedTuple, TypeVar
 
-from . import includes
 from .compose import Composer, Prompt
 from .config import DEFAULT_MAX_DURATION_MS
-from .diagnostics import INCLUDE_PROBLEM, Diagnostic, Related, Span
+from .diagnostics import Diagnostic, Span
+from .headers import HeaderLines
 from .includes import Resolver
 from .rules.directives import DEFAULT_MIN_GAP_MS, JUDGING, Options, applied, directives, opens_body, options_of
 from .rules.images import check_images
@@ -113,9 +113,7 @@ class Checker(Generic[T]):
         self.scripts: list[tuple[Scene | None, list[T]]] = []
         self.groups: list[tuple[tuple[str, ...], ...]] = []
         self._composer = Composer(lambda d: self._report(COMPOSE, d, filtered=d.file is None))
-        self._path, self._resolver = path, resolver
-        self._chain: tuple[Path | None, ...] = (path.absolute() if path is not None else None,)
-        self._included: set[Path] = set()  # each file is read at its first include only
+        self._headers = HeaderLines(self, path, resolver, max_duration_ms)
         self._ordered: list[Directive] = []  # every directive, included ones too, in order
         self._header = self._titled = False  # a header line, a title was seen
         self._open_script(None)
@@ -141,15 +139,16 @@ class Checker(Generic[T]):
             self._header = True
             self._titled = self._titled or item.name == "title"
             self._directives.append(item)
-            self._directive(item, None)
+            self.directive(item, None)
             return
         if isinstance(item, (Define, Style, Include)):
             self._header = True
-            self._header_line(item, None, self._path, None, self._chain)
+            self._headers.line(item)
             return
         if not self._opened and opens_body(item):
             self._opened = True
             self._directives.append(item)
+            self._headers.opened = True
             self._composer.header_done()
         if self._scenes.add(item):
             assert isinstance(item, (Scene, Invalid))
@@ -191,7 +190,21 @@ class Checker(Generic[T]):
 
     # --- the stages -------------------------------------------------------------------------------
 
-    def _directive(self, item: Directive, file: str | None) -> None:
+    # --- what the header lines say (headers.Reader), the included files' too -----------------------
+
+    def define(self, item: Define, file: str | None) -> None:
+        self._composer.define(item, file)
+
+    def style(self, item: Style, file: str | None) -> None:
+        self._composer.style(item, file)
+
+    def include_failed(self) -> None:
+        self._composer.include_failed()
+
+    def problem(self, d: Diagnostic) -> None:
+        self._report(DIRECTIVES, d, filtered=False)
+
+    def directive(self, item: Directive, file: str | None) -> None:
         """A directive of the file (`file` None) or of a file it includes: the options it sets."""
         self._ordered.append(item)
         self._composer.directive(item, file)
@@ -206,57 +219,6 @@ class Checker(Generic[T]):
 
     def _script_run(self) -> ScriptRun:
         return ScriptRun(self.options.min_gap_ms, max_duration_ms=self.options.max_duration_ms)
-
-    def _header_line(self, item: Define | Style | Include, file: str | None, including: Path | None,
-                     label: str | None, chain: tuple[Path | None, ...]) -> None:
-        """A define, style, negative or include, of the file or of a file it includes."""
-        if isinstance(item, Define):
-            self._composer.define(item, file)
-        elif isinstance(item, Style):
-            self._composer.style(item, file)
-        elif self._resolver is None or item.path.value is None:  # not read: the names it gives are unknown
-            self._composer.include_failed()
-        else:
-            if self._opened:  # not read: its defines would all be "below the first cue" too
-                self._report(DIRECTIVES, INCLUDE_PROBLEM.at(
-                    item.keyword, "`include` comes after the first cue or scene",
-                    "includes go at the top of the file, with the directives", file=file), filtered=False)
-                self._composer.include_failed()
-                return
-            self._include(item, file, including, label, chain)
-
-    def _include(self, item: Include, file: str | None, including: Path | None, label: str | None,
-                 chain: tuple[Path | None, ...]) -> None:
-        """An included file's lines, as if written at `item`; its own mistakes at its own lines."""
-        assert self._resolver is not None
-        read = includes.read(item, including, label, chain, self._resolver, file, self._included)
-        if read is None:
-            return
-        if isinstance(read, Diagnostic):
-            self._report(DIRECTIVES, read, filtered=False)
-            self._composer.include_failed()
-            return
-        self._included.add(read.path)
-        inner = read.label
-        stray = next((i for i in read.items if opens_body(i) or (isinstance(i, Directive) and i.name == "title")), None)
-        if stray is not None:
-            what = "a title" if isinstance(stray, Directive) else "cues or scenes"
-            self._report(DIRECTIVES, INCLUDE_PROBLEM.at(
-                item.path.span, f"an included file holds only header lines, and this one has {what}",
-                "keep the cues, scenes and title in the screenplay; include only defines, styles and directives",
-                related=(Related(stray.span, f"the first of them in `{inner}`", inner),), file=file), filtered=False)
-        found: list[Diagnostic] = []
-        directives(read.items, found, self.max_duration_ms)
-        for item_in in read.items:
-            if isinstance(item_in, Comment):
-                continue
-            found.extend(item_in.diagnostics)
-            if isinstance(item_in, Directive) and item_in.name != "title":
-                self._directive(item_in, inner)
-            elif isinstance(item_in, (Define, Style, Include)):
-                self._header_line(item_in, inner, read.path, inner, (*chain, read.path))
-        for d in found:
-            self._report(DIRECTIVES, in_file(d, inner), filtered=False)
 
     def _open_script(self, head: Scene | Invalid | None) -> None:
         self._head, self._filled, self._broken = head, False, isinstance(head, Invalid)
@@ -319,16 +281,6 @@ class Checker(Generic[T]):
             return
         self._count += 1
         (self._tentative if tentative else self.spool).add(stage * _STAGE + self._count, d)
-
-
-def in_file(d: Diagnostic, file: str | None) -> Diagnostic:
-    """`d` as found in `file` (None: the compiled file): its fixes and related places that
-    name no file are in that file too, so that no fix of an included file is ever applied to
-    the screenplay's text."""
-    if file is None:
-        return d
-    return d._replace(file=file, fixes=tuple(f if f.file else f._replace(file=file) for f in d.fixes),
-                      related=tuple(r if r.file else r._replace(file=file) for r in d.related))
 
 
 def run(make: Callable[[Options], Checker[T]], feed: Callable[[Checker[T]], None],

@@ -295,12 +295,12 @@ async def test_inlay_hints_count_the_variants_of_a_prompt(client: Client, tmp_pa
     # {fur} is one choice per script wherever it is used: {villain} uses it too, once
     assert variants == [(ends[0].line, ends[0].character, "×2"), (ends[1].line, ends[1].character, "×6"),
                         (ends[2].line, ends[2].character, "×2")]
-    # A style with variants (through a define) makes every prompt vary
+    # A style is the same in every script: variants through a define are refused there (ODY111), no hint
     styled = 'define look "{warm|cold} light"\nstyle "{look}"\n@0 start "a"\n@3s end\n'
     uris = await opened(client, tmp_path, {"styled.ody": styled}, ("styled.ody",))
     got = await client.text_document_inlay_hint_async(types.InlayHintParams(
         doc(uris["styled.ody"]), types.Range(types.Position(0, 0), types.Position(4, 0))))
-    assert [h.label for h in got or []] == ["×2"]
+    assert [h.label for h in got or [] if str(h.label).startswith("×")] == []
 
 
 FRAGMENTS = ["{", "}", "{{", "}}", "{hero}", "{fur", "|", "{a|b}", "hero", "define ", 'define x "', 'style "', "negative ",
