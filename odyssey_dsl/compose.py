@@ -72,7 +72,7 @@ _SENTENCE_ENDS = (".", "!", "?", "…")
 
 def with_style(prompt: str, style: str) -> str:
     """`prompt` with the style added: after a punctuation mark one space, else `", "`."""
-    if not style:
+    if not style.strip():  # a blank style adds nothing
         return prompt
     prompt = prompt.rstrip(" ")
     return prompt + (" " if prompt.endswith(_STYLE_ENDS) else ", ") + style
@@ -80,7 +80,7 @@ def with_style(prompt: str, style: str) -> str:
 
 def with_negative(prompt: str, negative: str) -> str:
     """`prompt` with `Negative prompt: ...` last, after a sentence's end (`,;:` become `.`)."""
-    if not negative:
+    if not negative.strip():  # a blank negative adds nothing
         return prompt
     prompt = prompt.rstrip(" ")
     if prompt.endswith(_SENTENCE_ENDS):
@@ -202,6 +202,8 @@ class Composer:
                 "defines go at the top of the file, with the directives", file=file))
             self._used.add(name)  # its one mistake is its place
             self._late.add(name)
+        if not templates.NAME.fullmatch(name):
+            self._used.add(name)  # its one mistake is its name (ODY114)
         self.defines[name] = Definition(item, file)
         if self._body:
             self._check_refs(item.value, file)
@@ -254,7 +256,7 @@ class Composer:
             elif template is not None and self._size(name) > MAX_EXPANDED and not self._too_long(template):
                 self._report(DEFINE_PROBLEM.at(
                     definition.define.name.span, f"`{shown(name)}` is more than {MAX_EXPANDED:,} characters once "
-                    "expanded", "a define is a phrase: use its names fewer times", file=definition.file))
+                    "expanded", "a define is a phrase: shorten it, or use its names fewer times", file=definition.file))
         for definition in self.defines.values():
             self._check_refs(definition.define.value, definition.file)
         for name, placed in self._styles.items():
@@ -297,7 +299,7 @@ class Composer:
         return Varying(tuple(parts), (style,) if style else (), (negative,) if negative else ())
 
     def _empty(self, text: Text) -> None:
-        self._report(EMPTY_PROMPT.at(text.span, "empty prompt once its names are expanded",
+        self._report(EMPTY_PROMPT.at(text.span, "empty prompt once expanded (its names, or one of its variants)",
                                      "describe what should happen, e.g. \"the cat looks outside\""))
 
     def _addition(self, name: str) -> str:
@@ -351,7 +353,10 @@ class Composer:
         return options
 
     def finish(self, library: bool) -> None:
-        """The end of the file: (unless it is a library) the unused defines."""
+        """The end of the file: (unless it is a library) the unused defines. A library linted
+        on its own does not judge its names either: the files including it may define them."""
+        if library:
+            self._partial = True
         self.header_done()
         if library or self._partial:
             return
@@ -488,7 +493,7 @@ class Composer:
         read (it may define it)."""
         if self._partial:
             return
-        guess = closest(name, tuple(self.defines))
+        guess = closest(name, tuple(n for n in self.defines if templates.NAME.fullmatch(n)))
         if guess:  # the fix makes it used: one mistake, one diagnostic
             self._used.add(guess)
         fixes = (Fix(f"Write `{{{guess}}}`", span, f"{{{guess}}}", file=file),) if guess else (

@@ -24,7 +24,8 @@ from .syntax import Include, Item, parse
 #: How deep includes may nest (a file that includes one that includes one...).
 MAX_DEPTH = 16
 
-#: Reads an included file's text; raises `OdyError` (a one-line message) when it cannot.
+#: Reads an included file's text; raises `OdyError` (a one-line message), or `OSError` or
+#: `LookupError` (a tool's own "not here"), when it cannot.
 Resolver = Callable[[Path], str]
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|data:")
@@ -71,11 +72,18 @@ def read(include: Include, including: Path | None, label: str | None, chain: tup
         return None
     try:
         text = resolver(path)
-    except OdyError as error:
-        reason = _reason(str(error), str(path))
+    except (OdyError, OSError, LookupError, ValueError) as error:  # a tool's resolver may say "not here" its own way
+        reason = _reason(str(error), str(path)) if isinstance(error, OdyError) else _foreign(error)
         return INCLUDE_PROBLEM.at(span, f"cannot include `{shown(target, 60)}`: {reason}", _help(reason), file=file)
     shown_label = os.path.normpath(os.path.join(os.path.dirname(label), written) if label else joined)
     return Included(path, shown_label, parse(text).items)
+
+
+def _foreign(error: Exception) -> str:
+    """What a resolver's own exception says: a missing file or buffer is "no such file"."""
+    if isinstance(error, (FileNotFoundError, LookupError)):
+        return "no such file"
+    return getattr(error, "strerror", None) or str(error) or type(error).__name__
 
 
 def _reason(message: str, path: str) -> str:

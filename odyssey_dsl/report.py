@@ -112,7 +112,8 @@ class _Tally:
                 yield d
 
 
-_Shown = tuple[str, Span, str, str]  # (absolute path, place, code, message): what makes a diagnostic the same
+_Shown = tuple[str, Span, str, str, tuple[tuple[str, Span], ...]]  # (absolute path, place, code, message,
+#                                                                   related places): what makes it the same
 
 
 class _Seen:
@@ -137,7 +138,9 @@ class _Seen:
         def first(d: Diagnostic) -> bool:
             if d.file is None and not compare_own:
                 return True
-            key = (own if d.file is None else _absolute(d.file), d.span, d.code, d.message)
+            # the related places count: one library line may conflict with each file that includes it
+            related = tuple((own if r.file is None else _absolute(r.file), r.span) for r in d.related)
+            key = (own if d.file is None else _absolute(d.file), d.span, d.code, d.message, related)
             if key in shown:
                 return False
             if d.file is not None or remember_own:

@@ -222,8 +222,8 @@ def _define(children: list[Any], comment: Comment | None) -> Define:
     name = Word(name_token.value, name_token.span)
     if not templates.NAME.fullmatch(name.text):
         problems.append(DEFINE_PROBLEM.at(
-            name.span, f"`{shown(name.text)}` is not a name", "a name is letters, digits, `_` and `-`, not starting "
-            "with a digit: `define hero \"a ginger cat\"`"))
+            name.span, f"`{shown(name.text)}` is not a name", "a name is ASCII letters, digits, `_` and `-`, "
+            "beginning with a letter or `_`: `define hero \"a ginger cat\"`"))
     value = _text(value_token, problems, "define")
     _template(value, problems)
     return Define(keyword.span, name, value, _join(keyword.span, value.span), comment, tuple(problems))
@@ -578,6 +578,9 @@ def _syntax_error(text: str, tokens: list[Token], index: int, expected: frozense
         return _bad_first_token(bad)
     if tokens[0].type in _DIRECTIVE_KEYWORDS and index == 1:
         return _bad_directive_value(text, tokens, bad)
+    if tokens[0].type == "DEFINE" and index == 1 and bad.type in ("STRING", "LONG_STRING"):
+        return SYNTAX_ERROR.at(bad.span, "`define` needs a name before its text",
+                               f"write `{_HEADER_EXAMPLES['define']}`: the name is a word, without quotes")
     if tokens[0].type in _HEADER_KEYWORDS and bad.type == "$END":
         name = _HEADER_KEYWORDS[tokens[0].type]
         return SYNTAX_ERROR.at(_join(tokens[0].span, tokens[-1].span), f"`{name}` needs {_HEADER_NEEDS[name]}",
@@ -742,8 +745,8 @@ def _bad_first_token(bad: Token) -> Diagnostic:
             )
         return _unknown(
             "directive", bad, (*DIRECTIVES, *HEADERS, SCENE),
-            "`title`, `orientation`, `prompt-expansion`, `min-gap`, `max-duration`, `include`, `define`, `style`, "
-            "`negative` and `scene`",
+            "`title`, `orientation`, `prompt-expansion`, `min-gap` and `max-duration`; the header lines are `include`, "
+            "`define`, `style` and `negative`; and there is `scene`",
         )
     if bad.type in ("START", "INTERACT", "END"):
         return SYNTAX_ERROR.at(span, "a cue needs a time", f"write the time first: `@3s {bad.value} ...`")

@@ -151,7 +151,7 @@ def _braced(inner: str, start: int, end: int, errors: list[BraceError]) -> Part 
         errors.append(BraceError(start, end, "`{}` names nothing", f"{_DOUBLE}; `{{NAME}}` uses a define's text"))
     else:
         errors.append(BraceError(
-            start, end, "a name in braces is letters, digits, `_` and `-`, not starting with a digit",
+            start, end, "a name in braces is ASCII letters, digits, `_` and `-`, beginning with a letter or `_`",
             f"{_DOUBLE}; `{{a|b}}` makes variants"))
     return None
 

@@ -212,3 +212,26 @@ def test_fix_of_a_folder_reports_what_is_left_once_the_library_is_fixed_too(proj
     assert result.stderr == "zlib.ody: fixed 1 problem (ODY111 brace-problem)\nfixed 1 problem in 1 of 3 files\n"
     dry = ody("lint", "--diff", ".", cwd=project)
     assert (dry.returncode, dry.stdout) == (0, "")
+
+
+def test_a_library_line_in_conflict_with_two_screenplays_is_shown_for_each(tmp_path: Path) -> None:
+    """The run showed a shared library's error once, so the second screenplay's conflict (its
+    own `style`, the related place) went unsaid: the related places make a diagnostic distinct."""
+    (tmp_path / "lib.ody").write_text('style "s"\n', encoding="utf-8")
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.ody").write_text(f'style "{name}"\ninclude "lib.ody"\n@0 start "x"\n@3s end\n',
+                                              encoding="utf-8")
+    result = ody("lint", "--format", "json", ".", cwd=tmp_path)
+    found = json.loads(result.stdout)
+    twice = [d for d in found if d["code"] == "ODY109"]
+    assert [Path(d["file"]).name for d in twice] == ["lib.ody", "lib.ody"]
+    assert sorted(Path(d["related"][0]["file"]).name for d in twice) == ["a.ody", "b.ody"]
+
+
+def test_a_library_linted_alone_does_not_judge_the_names_its_includers_give(tmp_path: Path) -> None:
+    (tmp_path / "lib.ody").write_text('style "{color} light"\n', encoding="utf-8")
+    (tmp_path / "m.ody").write_text('include "lib.ody"\ndefine color "red"\n@0 start "a"\n@3s end\n', encoding="utf-8")
+    assert ody("lint", ".", cwd=tmp_path).returncode == 0
+    (tmp_path / "m.ody").write_text('include "lib.ody"\n@0 start "a"\n@3s end\n', encoding="utf-8")
+    result = ody("lint", "--format", "gcc", ".", cwd=tmp_path)  # no define of it anywhere: the screenplay says so
+    assert result.returncode == 1 and "lib.ody:1:8: error: `{color}` names no define [ODY112]" in result.stdout

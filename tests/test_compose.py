@@ -224,7 +224,7 @@ def test_a_library_has_no_unused_defines_and_no_missing_cue() -> None:
 
 def test_an_empty_prompt_after_expansion_is_an_error() -> None:
     d = only(diags(play("{e}", header='define e ""')), "ODY106")
-    assert (d.span, d.message) == (Span(2, 11, 2, 16), "empty prompt once its names are expanded")
+    assert (d.span, d.message) == (Span(2, 11, 2, 16), "empty prompt once expanded (its names, or one of its variants)")
     assert found(play("{|x}"))[0][0] == "ODY106"  # one of the variants is empty
     assert found(play("{| }"))[0][0] == "ODY106"
     assert prompts(play("{|x} y")) == [[" y"], ["x y"]]
@@ -413,10 +413,12 @@ def _expanded(text: str, defines: dict[str, str]) -> str:
 
 
 def _joined(prompt: str, style: str, negative: str) -> str:
-    if style:
+    """The issue's joining rules; an empty style or negative adds nothing, and so does a blank one
+    (spaces only: "Negative prompt:  " would tell the model nothing)."""
+    if style.strip():
         prompt = prompt.rstrip(" ")
         prompt += (" " if prompt[-1:] in (".", ",", ";", ":", "!", "?", "…") else ", ") + style
-    if negative:
+    if negative.strip():
         prompt = prompt.rstrip(" ")
         if prompt[-1:] in (".", "!", "?", "…"):
             return f"{prompt} Negative prompt: {negative}"
@@ -501,3 +503,27 @@ def test_defines_may_nest_sixty_four_deep_and_thousands_are_one_error_not_a_cras
     assert prompts(play("{d64}", header=chain(65))) == ["x"]
     d = only(diags(play("{d2999}", header=chain(3000) + '\nstyle "{d2999}"')), "ODY114")
     assert (d.span.line, d.message) == (66, "`d65` uses defines more than 64 deep")
+
+
+def test_a_blank_style_or_negative_adds_nothing() -> None:
+    """`negative "   "` sent "A cat, x. Negative prompt:    ": junk the model reads."""
+    assert prompts(play("A cat", header='style "x"\nnegative "   "')) == ["A cat, x"]
+    assert prompts(play("A cat.", header='style "   "')) == ["A cat."]
+
+
+def test_a_badly_named_define_is_one_mistake_and_never_a_suggestion() -> None:
+    """`define -hero` was also "never used", and `{hero}` was told "did you mean `{-hero}`?" with
+    a safe fix `--fix` could not apply."""
+    found = diags('define -hero "a cat"\ndefine 9lives "n"\n@0 start "{hero} sleeps"\n@3s end\n')
+    assert sorted(d.code for d in found) == ["ODY112", "ODY114", "ODY114"]
+    (undefined,) = [d for d in found if d.code == "ODY112"]
+    assert "-hero" not in (undefined.help or "") and all(f.safe is False for f in undefined.fixes)
+
+
+def test_a_resolver_of_a_tool_may_fail_its_own_way() -> None:
+    """The README's resolver (a dict lookup) raised KeyError out of compile_text."""
+    buffers = {(NOWHERE / "look.ody").absolute(): 'define hero "a ginger cat"\ninclude "colors.ody"\n'}
+    result = compile_text('include "look.ody"\n@0 start "{hero}"\n@3s end\n', path=NOWHERE / "scene.ody",
+                          resolver=lambda p: buffers[p])
+    (d,) = result.diagnostics
+    assert (d.code, d.file, d.message) == ("ODY115", str(NOWHERE / "look.ody"), "cannot include `colors.ody`: no such file")

@@ -552,3 +552,9 @@ def test_each_line_is_parsed_on_its_own(text: str) -> None:
 def _ends_in_open_string(text: str) -> bool:
     """A text whose last line opens a `\"\"\"` string: the appended line may close it."""
     return text.count('"""') % 2 == 1 or bool(re.search(r'"""[^\r\n]*$', text))
+
+
+def test_a_define_whose_name_is_quoted_says_so() -> None:
+    (d,) = parse('define "hero" "a cat"\n').diagnostics
+    assert (d.code, d.message) == ("ODY001", "`define` needs a name before its text")
+    assert d.help == 'write `define hero "a ginger cat"`: the name is a word, without quotes'

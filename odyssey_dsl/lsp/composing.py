@@ -4,9 +4,8 @@ the few cues that can change what it says.
 `compose.Composer` judges names, styles and variants; `checks.Checker` feeds it every item
 of a file in order. Only header lines, scene lines and prompts holding braces can be wrong
 there (compose.py), and the first cue of each script matters too: the script's style and
-negative are expanded at its first prompt, and a `style` below a cue is misplaced. (One
-exception: a name in a style or negative that is not defined is reported at every prompt it
-is added to; with such a style, every cue is fed.) So `LiveDocument` feeds just those records,
+negative are expanded at its first prompt, and a `style` below a cue is misplaced. (With a
+style or negative that holds braces, every cue is fed: `named_style`.) So `LiveDocument` feeds just those records,
 through `Composing`, which reads the includes as the checker does (the same
 `headers.HeaderLines`) and calls the composer as it does; tests/test_lsp_document.py holds the
 two to the same diagnostics after random edits.
