@@ -49,6 +49,7 @@ class HeaderLines:
         self.opened = False
         self.read: set[Path] = set()  # every file an include read or tried to read
         self.tops: dict[str, Span] = {}  # an included file's name -> the include line here that brings it
+        self.included: dict[str, includes.Included] = {}  # an included file's name -> the file as read
 
     def line(self, item: Define | Style | Include) -> None:
         """A define, style, negative or include of the compiled file itself."""
@@ -86,6 +87,7 @@ class HeaderLines:
         self._included.add(read.path)
         inner = read.label
         self.tops.setdefault(inner, top)
+        self.included.setdefault(inner, read)
         stray = next((i for i in read.items if opens_body(i) or (isinstance(i, Directive) and i.name == "title")), None)
         if stray is not None:
             what = "a title" if isinstance(stray, Directive) else "cues or scenes"

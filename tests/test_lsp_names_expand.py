@@ -85,3 +85,16 @@ def test_the_editor_expands_a_prompt_as_the_compiler_does(case: tuple[str, str])
                 assert counts[scene] % made.variants == 0
     assert seen == firsts
 
+
+
+def test_a_file_included_twice_gives_its_names_and_styles_once(tmp_path: Path) -> None:
+    """The editor's own include walk read a file reached by two includes twice (its style
+    counted twice); it now reads includes as the checks do."""
+    (tmp_path / "look.ody").write_text('style "dusk"\ndefine hero "a cat"\n', encoding="utf-8")
+    (tmp_path / "a.ody").write_text('include "look.ody"\n', encoding="utf-8")
+    (tmp_path / "b.ody").write_text('include "look.ody"\n', encoding="utf-8")
+    live = LiveDocument('include "a.ody"\ninclude "b.ody"\n@0 start "{hero}"\n@3s end\n', tmp_path / "m.ody",
+                        Settings())
+    scope = names.Scope(live, [live])
+    assert [style.value.value for style, _ in scope.styles] == ["dusk"]
+    assert scope.defines["hero"].path == tmp_path / "look.ody"

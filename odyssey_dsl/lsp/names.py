@@ -19,13 +19,14 @@ from math import prod
 from pathlib import Path
 from typing import NamedTuple
 
-from .. import includes, templates
+from .. import templates
 from ..compiler import file_resolver
 from ..compose import Composer, Parts, Varying
-from ..diagnostics import Span
+from ..diagnostics import Diagnostic, Span
+from ..headers import HeaderLines
 from ..lines import split_keeping
 from ..rules.directives import opens_body
-from ..syntax import Comment, Cue, Define, Include, Item, Scene, Style, Text, Time, part_span
+from ..syntax import Comment, Cue, Define, Directive, Include, Item, Scene, Style, Text, Time, part_span
 from .document import LiveDocument
 from .positions import LineAt
 from .workspace import saved
@@ -117,33 +118,43 @@ class Named(NamedTuple):
 
 class Scope:
     """The names of an open file's compilation: its header's defines and styles and those of
-    the files it includes (the first define of a name wins, as in the composer)."""
+    the files it includes (the first define of a name wins, as in the composer), read by the
+    same walk as the checks (`headers.HeaderLines`)."""
 
     def __init__(self, live: LiveDocument, documents: list[LiveDocument] | None = None) -> None:
         self.live = live
         self.path = absolute(live.path)
         self.defines: dict[str, Named] = {}
         self.styles: list[tuple[Style, str | None]] = []
-        self.included: dict[Path, tuple[Item, ...]] = {}  # the files read for includes, with their items
         self._lines: dict[Path, list[str]] = {}
         self._open = {absolute(d.path): d for d in (open_documents() if documents is None else documents)}
         self._disk = file_resolver(live.settings.max_bytes)
+        self._headers = HeaderLines(self, live.path, self._read, live.settings.max_duration_ms)
         for item in live.items_from_top():
             if opens_body(item):
                 break
-            self._header(item, self.path, None, (self.path,) if self.path is not None else ())
+            if isinstance(item, (Define, Style, Include)):
+                self._headers.line(item)
+        # the files read for includes, with their items
+        self.included: dict[Path, tuple[Item, ...]] = {r.path: r.items for r in self._headers.included.values()}
 
-    def _header(self, item: Item, path: Path | None, label: str | None, chain: tuple[Path, ...]) -> None:
-        if isinstance(item, Define):
-            self.defines.setdefault(item.name.text, Named(item, path, label))
-        elif isinstance(item, Style):
-            self.styles.append((item, label))
-        elif isinstance(item, Include):
-            read = includes.read(item, path, label, chain, self._read, label)
-            if isinstance(read, includes.Included):
-                self.included[read.path] = read.items
-                for inner in read.items:
-                    self._header(inner, read.path, read.label, (*chain, read.path))
+    # --- headers.Reader: what the header lines say (diagnostics are the document's business) ---
+
+    def define(self, item: Define, file: str | None) -> None:
+        path = self.path if file is None else self._headers.included[file].path
+        self.defines.setdefault(item.name.text, Named(item, path, file))
+
+    def style(self, item: Style, file: str | None) -> None:
+        self.styles.append((item, file))
+
+    def directive(self, item: Directive, file: str | None) -> None:
+        """Directives say nothing of names."""
+
+    def include_failed(self) -> None:
+        """An include not read gives no names."""
+
+    def problem(self, d: Diagnostic) -> None:
+        """Reported by the live checks."""
 
     def _read(self, path: Path) -> str:
         """`includes.Resolver`: an open file's text, else the file on disk (kept, for positions)."""
