@@ -262,7 +262,7 @@ def _template(text: Text, problems: list[Diagnostic], plain_only: str | None = N
         return
     for error in parsed:
         span, written = part_span(text, error.start, error.end)
-        fixes = [Fix("Double the braces", span, _doubled(written))]
+        fixes = [Fix("Double the braces", span, _doubled(written))] if error.doubling else []
         if error.name is not None:
             fixes.append(Fix(f"Write `{{{error.name}}}`", span, f"{{{error.name}}}", safe=False))
         problems.append(BRACE_PROBLEM.at(span, error.message, error.help, tuple(fixes)))

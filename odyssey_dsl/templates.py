@@ -50,6 +50,7 @@ class BraceError(NamedTuple):
     message: str
     help: str
     name: str | None = None
+    doubling: bool = True  # False: doubling would turn what was meant into text (`{a|{b}}`)
 
 
 class Template(NamedTuple):
@@ -106,9 +107,11 @@ def _parse(text: str) -> Template | tuple[BraceError, ...]:
     parts: list[Part] = []
     errors: list[BraceError] = []
     literal = ""
-    at = 0
+    at = skip = 0
     for match in _BRACE.finditer(text):
         start, end = match.span()
+        if start < skip:  # inside a nested group, reported whole
+            continue
         if start != at:
             literal += text[at:start]
         at = end
@@ -120,8 +123,17 @@ def _parse(text: str) -> Template | tuple[BraceError, ...]:
             inner = match.group(2)
             if inner is None:  # `{{`, `}}` or a lone brace
                 token = match.group()
+                nested = _NESTED.match(text, start) if token == "{" else None
+                if nested is not None and "|" not in nested.group():
+                    nested = None
                 if len(token) == 2:
                     literal += token[0]
+                elif nested is not None:
+                    skip = at = nested.end()
+                    errors.append(BraceError(
+                        start, skip, "a variant's alternatives are text: no `{NAME}` inside `{a|b}`",
+                        "write the define's text in the alternative, or make the define the variant: "
+                        '`define x "{a|b}"`', doubling=False))
                 else:
                     errors.append(_lone(start, token))
                 continue
@@ -136,6 +148,10 @@ def _parse(text: str) -> Template | tuple[BraceError, ...]:
     if literal:
         parts.append(literal)
     return tuple(errors) if errors else Template(tuple(parts))
+
+
+# A variant group with a reference inside (`{a|{b}}`, `{x{b}|c}`): one mistake, not two lone braces.
+_NESTED = re.compile(r"\{[^{}]*\{[^{}|]*\}[^{}]*\}")
 
 
 def _braced(inner: str, start: int, end: int, errors: list[BraceError]) -> Part | None:

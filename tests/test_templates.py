@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_cli import ody
 
-from odyssey_dsl import strings, templates
+from odyssey_dsl import parse, strings, templates
 from odyssey_dsl.diagnostics import Span
 from odyssey_dsl.fixing import chosen, fix_text
 from odyssey_dsl.templates import BraceError, Group, Ref, Template
@@ -65,7 +65,9 @@ def test_each_brace_form_parses_to_its_parts(text: str, parts: tuple[object, ...
     ("{a.b}", [(0, 5, "a name in braces is ASCII letters, digits, `_` and `-`, beginning with a letter or `_`")]),
     ("{{x}", [(3, 4, "a lone `}` that closes nothing")]),
     ("{x}}", [(3, 4, "a lone `}` that closes nothing")]),
-    ("{a|{b}}", [(0, 1, "a lone `{` that nothing closes"), (6, 7, "a lone `}` that closes nothing")]),
+    # a name inside a variant: one mistake over the group (it read as two lone braces)
+    ("{a|{b}}", [(0, 7, "a variant's alternatives are text: no `{NAME}` inside `{a|b}`")]),
+    ("{x{b}y}", [(0, 1, "a lone `{` that nothing closes"), (6, 7, "a lone `}` that closes nothing")]),
     ("{ok} {", [(5, 6, "a lone `{` that nothing closes")]),
 ])
 def test_every_other_brace_is_an_error_of_its_own(text: str, found: list[tuple[int, int, str]]) -> None:
@@ -195,3 +197,9 @@ def test_the_quick_reading_of_references_agrees_with_the_brace_by_brace_one(text
     """The oracle of the fast path (`_references`, for prompts that only use defines)."""
     if templates.has_braces(text):
         assert templates.parse.__wrapped__(text) == templates._parse(text)
+
+
+def test_a_name_inside_a_variant_gets_no_fix_that_turns_the_variant_into_text() -> None:
+    """`--fix` doubled both braces of `{a|{b}}`: the prompt then sent the text `{a|B}`."""
+    (d,) = parse('@0 start "{a|{b}}"\n').diagnostics
+    assert (d.code, d.span.column, d.span.end_column, d.fixes) == ("ODY111", 11, 18, ())
