@@ -151,7 +151,7 @@ def _parse(text: str) -> Template | tuple[BraceError, ...]:
 
 
 # A variant group with a reference inside (`{a|{b}}`, `{x{b}|c}`): one mistake, not two lone braces.
-_NESTED = re.compile(r"\{[^{}]*\{[^{}|]*\}[^{}]*\}")
+_NESTED = re.compile(r"\{[^{}]*(?:\{[^{}|]*\}[^{}]*)+\}")
 
 
 def _braced(inner: str, start: int, end: int, errors: list[BraceError]) -> Part | None:

@@ -67,6 +67,7 @@ def test_each_brace_form_parses_to_its_parts(text: str, parts: tuple[object, ...
     ("{x}}", [(3, 4, "a lone `}` that closes nothing")]),
     # a name inside a variant: one mistake over the group (it read as two lone braces)
     ("{a|{b}}", [(0, 7, "a variant's alternatives are text: no `{NAME}` inside `{a|b}`")]),
+    ("{a|{b}|x{c}}", [(0, 12, "a variant's alternatives are text: no `{NAME}` inside `{a|b}`")]),
     ("{x{b}y}", [(0, 1, "a lone `{` that nothing closes"), (6, 7, "a lone `}` that closes nothing")]),
     ("{ok} {", [(5, 6, "a lone `{` that nothing closes")]),
 ])
