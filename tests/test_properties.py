@@ -214,8 +214,8 @@ def filled(flat: Flat, choice: dict[object, str]) -> str:
 
 def styled(prompt: str, style: str) -> str:
     """The issue's rule: trailing spaces of the prompt dropped, then joined with one space
-    after `. , ; : ! ? …`, else with `", "`; an empty style adds nothing."""
-    if style == "":
+    after `. , ; : ! ? …`, else with `", "`; an empty (or blank) style adds nothing."""
+    if not style.strip():
         return prompt
     prompt = prompt.rstrip(" ")
     return prompt + (" " if prompt[-1:] in (".", ",", ";", ":", "!", "?", "…") else ", ") + style
@@ -223,8 +223,9 @@ def styled(prompt: str, style: str) -> str:
 
 def negated(prompt: str, negative: str) -> str:
     """The issue's rule: trailing spaces dropped, then `" "` after `. ! ? …`, else `". "` (a
-    trailing `, ; :` becomes the `.`), then `Negative prompt: ` and the text."""
-    if negative == "":
+    trailing `, ; :` becomes the `.`), then `Negative prompt: ` and the text; an empty (or
+    blank) negative adds nothing."""
+    if not negative.strip():
         return prompt
     prompt = prompt.rstrip(" ")
     if prompt[-1:] in (".", "!", "?", "…"):
