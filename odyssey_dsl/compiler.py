@@ -44,6 +44,9 @@ class Compilation(NamedTuple):
     diagnostics: tuple[Diagnostic, ...]
     scripts: tuple[tuple[Entry, ...], ...] | None  # None when there are errors
     names: tuple[ScriptName, ...] | None = None  # which scene and variant each script is
+    # For each script, the index of the script whose recording's last frame it starts from
+    # (`scene "night" after "day"`); None when it starts from its own prompt or image.
+    after: tuple[int | None, ...] | None = None
 
     @property
     def options(self) -> Options:

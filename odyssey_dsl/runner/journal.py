@@ -179,6 +179,11 @@ class Journal:
         found = self._read("SELECT * FROM jobs WHERE job_id = ?", (job_id,))
         return _row(found[0]) if found else None
 
+    def by_prefix(self, prefix: str) -> list[Row]:
+        """The rows whose job id starts with `prefix` (as the job tables print ids)."""
+        return [_row(r) for r in self._read(
+            "SELECT * FROM jobs WHERE substr(job_id, 1, ?) = ? ORDER BY id", (len(prefix), prefix))]
+
     def owners(self, api_base: str, key_fp: str) -> set[str]:
         """Every job id the journal knows for this API and key (owned or rejected alike)."""
         return {r[0] for r in self._read(
