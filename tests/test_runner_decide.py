@@ -4,6 +4,7 @@ submitted, and only that; adopted jobs count once they match; the verdict's exit
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,10 +17,11 @@ from odyssey_dsl.runner.decide import (
     completed,
     covering,
     failure,
+    from_journal,
+    levels,
     needed,
     reuse_news,
     stream_status,
-    take_to_use,
     verdict,
 )
 from odyssey_dsl.runner.journal import ADOPTED, SUBMITTED, Row, Scene
@@ -43,45 +45,77 @@ def job(job_id: str, status: str, *streams: dict[str, Any], **fields: Any) -> Jo
     return read(JobDetail, {"job_id": job_id, "status": status, "streams": list(streams), **fields})
 
 
-def test_a_first_run_and_new_start_a_take_a_rerun_keeps_the_latest() -> None:
-    assert take_to_use(0, new=False) == 1
-    assert take_to_use(3, new=False) == 3
-    assert take_to_use(3, new=True) == 4
+def same(rows: list[Row]) -> Any:
+    """Every script may come from any of `rows` (no `--new`)."""
+    return lambda _scene: rows
+
+
+KEYED = tuple(Scene(s.index, s.name, s.duration_ms, key=f"k-{s.name}") for s in SCENES)
+
+
+def test_an_unchanged_script_is_reused_from_any_job_that_carries_it_whatever_its_index() -> None:
+    """A screenplay edited (summer changed, a scene added first) keeps what its other scripts
+    made: by their keys, not their places."""
+    old = row("j1", plan=KEYED)
+    edited = (Scene(0, "prologue", 1000, key="k-prologue"), Scene(1, "spring", 1000, key="k-spring"),
+              Scene(2, "summer", 1000, key="k-summer-2"), Scene(3, "autumn", 1000, key="k-autumn"))
+    jobs = {"j1": job("j1", "completed", stream(0), stream(1), stream(2))}
+    assert needed(edited, same([old]), jobs) == (0, 2)
+    found = completed([old], jobs, edited[3])
+    assert found is not None and found[1].stream_id == "s2"
+    twice = (*edited, Scene(4, "prologue-2", 1000, key="k-prologue"))
+    assert needed(twice, same([old]), jobs) == (0, 2)  # one script twice is made once
+
+
+def test_the_newest_job_of_a_script_decides_and_the_journal_alone_can_say_so() -> None:
+    first, second = row("j1", plan=KEYED[:1]), row("j2", plan=KEYED[:1], id=2)
+    journal = from_journal([replace(first, status="completed", streams=(("s-old", "completed"),)),
+                            replace(second, status="processing")])
+    assert covering([first, second], journal, KEYED[0]) == (second, None)  # waited for, not the older take
+    assert needed(KEYED[:1], lambda _s: [], journal) == (0,)  # `--new`: only this run's jobs count
+
+
+def test_a_chain_of_scenes_to_make_takes_one_submit_per_step() -> None:
+    chain = (Scene(0, "day", 1000, key="a"), Scene(1, "dusk", 1000, key="b", after=0),
+             Scene(2, "night", 1000, key="c", after=1), Scene(3, "alone", 1000, key="d"))
+    assert levels(chain, (0, 1, 2, 3)) == 3
+    assert levels(chain, (1, 2)) == 2  # day is reused: dusk goes first
+    assert levels(chain, (3,)) == 1
 
 
 def test_a_completed_job_is_reused_whole() -> None:
     rows = [row("j1")]
     jobs = {"j1": job("j1", "completed", stream(0), stream(1), stream(2))}
-    assert needed(SCENES, rows, jobs) == ()
-    found = completed(rows, jobs, 1)
+    assert needed(SCENES, same(rows), jobs) == ()
+    found = completed(rows, jobs, SCENES[1])
     assert found is not None and found[0].job_id == "j1" and found[1].stream_id == "s1"
-    news = reuse_news(SCENES, rows, jobs, ())
+    news = reuse_news(SCENES, same(rows), jobs, ())
     assert news is not None and news.loud and news.text.startswith("unchanged since job j1: reusing it")
 
 
 def test_after_some_scenes_failed_only_those_are_submitted() -> None:
     rows = [row("j1")]
     jobs = {"j1": job("j1", "completed", stream(0), stream(1, "failed", error_message="GPU lost"), stream(2))}
-    assert needed(SCENES, rows, jobs) == (1,)
-    news = reuse_news(SCENES, rows, jobs, (1,))
+    assert needed(SCENES, same(rows), jobs) == (1,)
+    news = reuse_news(SCENES, same(rows), jobs, (1,))
     assert news is not None
     assert news.text == "keeping what job j1 made; submitting only what did not complete: summer"
-    assert failure(rows, jobs, 1) == {"job_id": "j1", "stream_id": "s1", "status": "failed",
+    assert failure(rows, jobs, SCENES[1]) == {"job_id": "j1", "stream_id": "s1", "status": "failed",
                                       "error_message": "GPU lost"}
 
 
 def test_scripts_a_scene_run_left_out_are_not_said_to_have_failed() -> None:
     rows = [row("j1", plan=SCENES[:2])]  # `ody run --scene` ran spring and summer
     jobs = {"j1": job("j1", "completed", stream(0), stream(1, "failed"))}
-    assert needed(SCENES, rows, jobs) == (1, 2)
-    news = reuse_news(SCENES, rows, jobs, (1, 2))
+    assert needed(SCENES, same(rows), jobs) == (1, 2)
+    news = reuse_news(SCENES, same(rows), jobs, (1, 2))
     assert news is not None
     assert news.text == ("keeping what job j1 made; submitting only what did not complete: summer"
-                         " and what was not run yet: autumn")
+                         " and what changed or was not run yet: autumn")
     jobs = {"j1": job("j1", "completed", stream(0), stream(1))}
-    news = reuse_news(SCENES, rows, jobs, (2,))
-    assert news is not None and news.text == "keeping what job j1 made; submitting only what was not run yet: autumn"
-    assert reuse_news(SCENES[2:], rows, jobs, (2,)) is None  # `--scene autumn`: j1 is not about autumn
+    news = reuse_news(SCENES, same(rows), jobs, (2,))
+    assert news is not None and news.text == "keeping what job j1 made; submitting only what changed or was not run yet: autumn"
+    assert reuse_news(SCENES[2:], same(rows), jobs, (2,)) is None  # `--scene autumn`: j1 is not about autumn
 
 
 def test_a_redo_job_covers_the_scripts_it_carries_by_their_screenplay_index() -> None:
@@ -89,37 +123,37 @@ def test_a_redo_job_covers_the_scripts_it_carries_by_their_screenplay_index() ->
     rows = [row("j1"), row("j2", plan=(SCENES[1],), id=2)]
     jobs = {"j1": job("j1", "completed", stream(0), stream(1, "failed"), stream(2)),
             "j2": job("j2", "completed", stream(0))}
-    assert needed(SCENES, rows, jobs) == ()
-    found = completed(rows, jobs, 1)
+    assert needed(SCENES, same(rows), jobs) == ()
+    found = completed(rows, jobs, SCENES[1])
     assert found is not None and found[0].job_id == "j2" and found[1].stream_id == "s0"
 
 
 def test_an_active_job_is_waited_for_not_paid_again() -> None:
     rows = [row("j1")]
     jobs = {"j1": job("j1", "processing")}
-    assert needed(SCENES, rows, jobs) == ()
-    assert covering(rows, jobs, 0) == (rows[0], None)
-    assert completed(rows, jobs, 0) is None
+    assert needed(SCENES, same(rows), jobs) == ()
+    assert covering(rows, jobs, SCENES[0]) == (rows[0], None)
+    assert completed(rows, jobs, SCENES[0]) is None
 
 
 def test_a_status_the_api_did_not_document_counts_as_active() -> None:
     """The JavaScript SDK says `running`: anything not final may still change."""
-    assert needed(SCENES, [row("j1")], {"j1": job("j1", "running")}) == ()
+    assert needed(SCENES, same([row("j1")]), {"j1": job("j1", "running")}) == ()
 
 
 def test_failed_and_cancelled_jobs_are_submitted_again() -> None:
     for status in ("failed", "cancelled"):
         rows = [row("j1")]
         jobs = {"j1": job("j1", status, stream(0, status), stream(1, status), stream(2, status))}
-        assert needed(SCENES, rows, jobs) == (0, 1, 2)
-        news = reuse_news(SCENES, rows, jobs, (0, 1, 2))
+        assert needed(SCENES, same(rows), jobs) == (0, 1, 2)
+        news = reuse_news(SCENES, same(rows), jobs, (0, 1, 2))
         assert news is not None and news.text == "job j1 did not complete: submitting again" and not news.loud
 
 
 def test_nothing_known_is_submitted_without_news() -> None:
-    assert needed(SCENES, [], {}) == (0, 1, 2)
-    assert reuse_news(SCENES, [], {}, (0, 1, 2)) is None
-    assert failure([], {}, 0) == {"status": NOT_SUBMITTED}
+    assert needed(SCENES, same([]), {}) == (0, 1, 2)
+    assert reuse_news(SCENES, same([]), {}, (0, 1, 2)) is None
+    assert failure([], {}, SCENES[0]) == {"status": NOT_SUBMITTED}
 
 
 def test_a_stream_without_its_own_status_takes_the_jobs() -> None:
@@ -127,7 +161,7 @@ def test_a_stream_without_its_own_status_takes_the_jobs() -> None:
     assert stream_status(done, done.streams[0]) == "completed"
     failed = job("j1", "failed", stream(0, None))
     assert stream_status(failed, failed.streams[0]) == "failed"
-    assert needed(SCENES[:1], [row("j1", plan=SCENES[:1])], {"j1": failed}) == (0,)
+    assert needed(SCENES[:1], same([row("j1", plan=SCENES[:1])]), {"j1": failed}) == (0,)
 
 
 def test_an_adopted_job_counts_only_once_it_matches() -> None:

@@ -4,6 +4,7 @@ never prints the key. Over real loopback HTTP."""
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import time
@@ -171,7 +172,9 @@ def test_expired_download_urls_are_renewed(home: Home) -> None:
     assert_complete(home, "cat", ["cat"], 50)
 
 
-def test_a_job_the_server_forgot_is_not_reused(home: Home) -> None:
+def test_a_job_the_server_forgot_is_not_reused_once_its_files_are_gone(home: Home) -> None:
+    """With its recording on disk, a completed job is reused without a request; without it,
+    the API must still know the job, and one it forgot is made again."""
     home.screenplay("cat.ody", SINGLE)
     with emulator(home) as server:
         assert home.ody("run", "cat.ody").returncode == 0
@@ -179,10 +182,15 @@ def test_a_job_the_server_forgot_is_not_reused(home: Home) -> None:
         db.execute("DELETE FROM streams")
         db.execute("DELETE FROM jobs")
     with emulator(home) as server:
+        kept = home.ody("run", "cat.ody", "--json")
+        assert kept.returncode == 0, kept.stderr
+        assert json.loads(kept.stdout)["api_requests"] == 0 and not server_jobs(server)
+        (home.work / "recordings" / "cat" / "cat.mp4").unlink()
         done = home.ody("run", "cat.ody")
         assert done.returncode == 0, done.stderr
         assert "no longer knows job" in done.stderr
         assert len(server_jobs(server)) == 1
+    assert (home.work / "recordings" / "cat" / "cat.take2.mp4").exists()
 
 
 def test_a_foreign_job_downloads_into_a_folder_named_after_it(home: Home) -> None:

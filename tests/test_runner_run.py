@@ -69,8 +69,11 @@ def test_a_rerun_reuses_the_job_and_new_makes_a_second_take(home: Home) -> None:
         assert take.returncode == 0, take.stderr
         assert len(server_jobs(server)) == 2
     names = {p.name for p in files_under(home.work / "recordings" / "cat")}
-    assert {"cat.mp4", "run.json", "cat.take2.mp4", "run.take2.json"} <= names
-    assert home.manifest("cat", "run.take2.json")["take"] == 2
+    assert {"cat.mp4", "run.json", "cat.take2.mp4"} <= names and "run.take2.json" not in names
+    manifest = home.manifest("cat")
+    assert manifest["latest"] == {"cat": "cat.take2.mp4"} and manifest["streams"][0]["take"] == 2
+    assert [t["take"] for t in manifest["takes"]["cat"]] == [1, 2]
+    assert len({t["job_id"] for t in manifest["takes"]["cat"]}) == 2
 
 
 def test_a_changed_screenplay_is_a_new_job_and_keeps_the_old_files(home: Home) -> None:

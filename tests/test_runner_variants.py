@@ -119,7 +119,7 @@ def test_scene_runs_every_variant_of_it_and_a_whole_run_then_reuses_the_scene_ru
         assert len(job_detail(server, second["job_id"])["streams"]) == 1
         whole = home.ody("run", "kites.ody")
         assert whole.returncode == 0, whole.stderr
-        assert f"unchanged since job {first['job_id']}, {second['job_id']}: reusing it" in whole.stderr
+        assert f"unchanged since job {first['job_id']}, {second['job_id']}: reusing them" in whole.stderr
         typo = home.ody("run", "kites.ody", "--scene", "nigth")
         assert typo.returncode == 2
         assert "--scene `nigth`: there is no scene of that name in kites.ody" in typo.stderr
@@ -184,7 +184,9 @@ def test_editing_an_included_define_is_a_new_job_and_editing_a_comment_is_not(ho
         assert changed.returncode == 0, changed.stderr
         assert "reusing" not in changed.stderr
         assert len(server_jobs(server)) == 2
-    assert home.manifest("harbour")["request_sha256"] != home.manifest("harbour", "run.take2.json")["request_sha256"]
+    takes = home.manifest("harbour")["takes"]["harbour"]
+    assert len({t["script_sha256"] for t in takes}) == 2 and home.manifest("harbour")["latest"] == {
+        "harbour": "harbour.take2.mp4"}
     assert (home.work / "recordings" / "harbour" / "harbour.take2.mp4").exists()
 
 

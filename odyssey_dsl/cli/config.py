@@ -64,14 +64,15 @@ def _read_key() -> str:
 
 def _typed(key: str, value: str, kind: type) -> object:
     """The value as the config file will hold it, checked by the rule that reads it back."""
-    from ..runner.target import fits
+    from ..runner.target import Duration, wrong
 
     try:
-        typed = kind(value)
+        typed = str(value) if kind is Duration else kind(value)
     except ValueError:
         fail(f"`{key}` takes a {kind.__name__}, not {value!r}")
-    if not fits(typed, kind):
-        fail(f"`{key}` must be {'1 or more' if kind is int else '0 or more'}")
+    problem = wrong(key, typed)
+    if problem is not None:
+        fail(f"`{key}` {problem}")
     return typed
 
 

@@ -33,29 +33,36 @@ if TYPE_CHECKING:
               help="Give up waiting after this long (the language's times: 90s, 30m, 1h, 1:30:00).")
 @click.option("--concurrency", type=click.IntRange(1, 32), default=3, show_default=True,
               help="Jobs at a time when running several screenplays.")
-@click.option("--new", is_flag=True, help="A new take: submit even when an identical job exists.")
+@click.option("--new", is_flag=True,
+              help="A new take: submit even when an identical job exists (with --scene: of those scenes only).")
+@click.option("--dry-run", is_flag=True, help="Print the plan (jobs, scripts, new video, reuse) and submit nothing.")
+@click.option("--max-video", default=None, callback=lambda c, p, v: None if v is None else duration(c, p, v),
+              metavar="DURATION", help="Refuse a plan over this much new video [default: the max-video setting, 5m].")
+@click.option("--yes", "-y", is_flag=True, help="Submit without asking, even over --max-video or for several screenplays.")
 @click.option("--cancel-on-interrupt", is_flag=True, help="On Ctrl-C, cancel the jobs instead of leaving them running.")
 @click.option("--quiet", "-q", is_flag=True, help="Only warnings, errors and the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the final summary as JSON on stdout.")
 @api_options
 def command(files: tuple[str, ...], out: Path, scenes: tuple[str, ...], landscape: bool | None, no_wait: bool, timeout: float,
-            concurrency: int, new: bool, cancel_on_interrupt: bool, quiet: bool, as_json: bool,
-            emulator: bool, api_url: str | None) -> None:
+            concurrency: int, new: bool, dry_run: bool, max_video: float | None, yes: bool, cancel_on_interrupt: bool,
+            quiet: bool, as_json: bool, emulator: bool, api_url: str | None) -> None:
     """Compile FILES, submit each as a job, wait, and download the recordings.
 
     A file with scenes or `{a|b}` variants is one batch job (a variant's files are
     `<scene or file stem>.v<n>`). Library files (header lines only) found in a folder are
     skipped. Rerunning an unchanged screenplay reuses its job (active or completed) instead of
-    paying again; after some scenes failed, only those are submitted. Exit codes: 0 success,
-    1 compile errors or a library named (nothing to run), 2 usage or I/O, 3 a job failed, was
-    cancelled or partly failed, 4 API unreachable, authentication or account limit,
-    5 timeout, 130 interrupted.
+    paying again, scene by scene: after one scene changed or some failed, only those are
+    submitted. Before submitting it prints its plan; a plan over --max-video (or, on a
+    terminal, several screenplays) is asked about, or refused off a terminal. Exit codes:
+    0 success (and --dry-run), 1 compile errors or a library named (nothing to run), 2 usage
+    or I/O, or a plan refused, 3 a job failed, was cancelled or partly failed, 4 API
+    unreachable, authentication or account limit, 5 timeout, 130 interrupted.
     """
     from ..runner.session import RunOptions, run_all
 
     prepared = select(screenplays(files, None if landscape is None else not landscape), scenes)
     options = RunOptions(out, emulator, api_url, no_wait, timeout, concurrency, new, cancel_on_interrupt,
-                         quiet, as_json)
+                         quiet, as_json, dry_run, max_video, yes)
     sys.exit(run_all(prepared, options))
 
 

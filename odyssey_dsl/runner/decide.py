@@ -1,15 +1,18 @@
 """What a screenplay's run decides, as plain functions of what the journal and the API said.
 
-Per script of the screenplay, in the current take: a completed stream of a job the journal
-owns is kept (its files downloaded); a job still active is waited for; the rest (never run,
-failed, cancelled) is submitted, and only that: a rerun after some scenes failed pays for
-those scenes alone. An adopted job is the screenplay's only once its streams match the
-request. No I/O here: `ScreenplayRun` (screenplay.py) asks, then acts on these answers.
+Per script of the screenplay: the newest job the journal owns that carries the same script
+(by its key: script, orientation, options and the scene it continues, whichever screenplay or
+take submitted it) decides. Its completed stream is kept (its files downloaded); a job still
+active is waited for; the rest (never run, failed, cancelled) is submitted, and only that: a
+rerun after one scene of four changed, or some failed, pays for those alone. An adopted job
+is the screenplay's only once its streams match the request. No I/O here: `ScreenplayRun`
+(screenplay.py) asks, then acts on these answers; `plan` reads the same answers from the
+journal alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,18 +22,35 @@ from .journal import ADOPTED, Row, Scene
 from .submit import matches
 
 Jobs = Mapping[str, JobDetail]  # job id -> the latest answer about it
+RowsFor = Callable[[Scene], Sequence[Row]]  # the jobs that may make a script (`--new`: this run's only)
 NOT_SUBMITTED = "not submitted"  # the status of a script no job carries
 
 
-def take_to_use(latest: int, new: bool) -> int:
-    """The journal take a run works in: the latest one (reusing its jobs), or a new one for
-    `--new` or a first run."""
-    return latest + 1 if (new or latest == 0) else latest
+def position_of(row: Row, scene: Scene) -> int | None:
+    """Where `scene`'s script is among the scripts `row`'s job carries: by its key, or, in a
+    row from before keys (always of the same request), by its index."""
+    if scene.key is not None and any(s.key is not None for s in row.plan):
+        return next((k for k, s in enumerate(row.plan) if s.key == scene.key), None)
+    return next((k for k, s in enumerate(row.plan) if s.index == scene.index), None)
 
 
-def position_of(row: Row, index: int) -> int | None:
-    """Where script `index` of the screenplay is among the scripts `row`'s job carries."""
-    return next((k for k, s in enumerate(row.plan) if s.index == index), None)
+def from_journal(rows: Sequence[Row]) -> dict[str, JobDetail]:
+    """What the journal alone says of these jobs: their last known status and, for a final
+    job, its streams (the plan and `--dry-run` ask no API)."""
+    jobs = {}
+    for row in rows:
+        if row.job_id is None:
+            continue
+        streams = [Stream(stream_id=stream_id, script_index=k, status=status)
+                   for k, (stream_id, status) in enumerate(row.streams) if stream_id is not None]
+        jobs[row.job_id] = JobDetail(row.job_id, row.status or "pending", streams=streams)
+    return jobs
+
+
+def settled(row: Row) -> bool:
+    """Whether the journal knows all there is to know of this job: final, every stream noted."""
+    return row.status is not None and not is_active(row.status) and bool(row.streams) \
+        and all(stream is not None for stream, _ in row.streams)
 
 
 def stream_at(job: JobDetail, position: int) -> Stream | None:
@@ -45,35 +65,52 @@ def stream_status(job: JobDetail, stream: Stream) -> str:
     return "completed" if job.status == "completed" and stream.video_url else job.status
 
 
-def covering(rows: Sequence[Row], jobs: Jobs, index: int) -> tuple[Row, Stream | None] | None:
-    """The job that has (or will have) script `index`: a completed stream first, then an
+def covering(rows: Sequence[Row], jobs: Jobs, scene: Scene) -> tuple[Row, Stream | None] | None:
+    """The newest job that has (or will have) `scene`'s script: its completed stream, or an
     active job carrying it (with no stream yet); None when no job will make it."""
-    active = None
-    for row in rows:
+    for row in reversed(rows):
         job = jobs.get(row.job_id or "")
-        position = position_of(row, index)
+        position = position_of(row, scene)
         if job is None or position is None:
             continue
         if is_active(job.status):
-            active = active or (row, None)
-            continue
+            return row, None
         stream = stream_at(job, position)
         if stream is not None and stream_status(job, stream) == "completed":
             return row, stream
-    return active
+    return None
 
 
-def completed(rows: Sequence[Row], jobs: Jobs, index: int) -> tuple[Row, Stream] | None:
-    """The completed stream of script `index`, with the row of its job."""
-    found = covering(rows, jobs, index)
+def completed(rows: Sequence[Row], jobs: Jobs, scene: Scene) -> tuple[Row, Stream] | None:
+    """The completed stream of `scene`'s script, with the row of its job."""
+    found = covering(rows, jobs, scene)
     if found is None or found[1] is None:
         return None
     return found[0], found[1]
 
 
-def needed(scenes: Sequence[Scene], rows: Sequence[Row], jobs: Jobs) -> tuple[int, ...]:
-    """The scripts to submit: those no job has made or is making."""
-    return tuple(s.index for s in scenes if covering(rows, jobs, s.index) is None)
+def needed(scenes: Sequence[Scene], rows: RowsFor, jobs: Jobs) -> tuple[int, ...]:
+    """The scripts to submit: those no job has made or is making; a script twice in the
+    screenplay (same key) is made once."""
+    keys: set[str] = set()
+    out = []
+    for s in scenes:
+        if covering(rows(s), jobs, s) is None and (s.key is None or s.key not in keys):
+            out.append(s.index)
+            keys.add(s.key or "")
+    return tuple(out)
+
+
+def levels(scenes: Sequence[Scene], redo: Collection[int]) -> int:
+    """How many submits `redo` takes: one for the scripts that start on their own or from a
+    recording already made, then one per step of a chain of scenes to make (`after`)."""
+    by_index = {s.index: s for s in scenes}
+
+    def depth(index: int) -> int:
+        parent = by_index[index].after
+        return 0 if parent is None or parent not in redo else 1 + depth(parent)
+
+    return len({depth(i) for i in redo})
 
 
 @dataclass(frozen=True)
@@ -82,27 +119,28 @@ class News:
     loud: bool = False
 
 
-def reuse_news(scenes: Sequence[Scene], rows: Sequence[Row], jobs: Jobs, redo: tuple[int, ...]) -> News | None:
+def reuse_news(scenes: Sequence[Scene], rows_for: RowsFor, jobs: Jobs, redo: tuple[int, ...]) -> News | None:
     """What to tell the user before submitting `redo`: which jobs are reused and why."""
     used: list[str | None] = []
+    rows = list(dict.fromkeys(r for s in scenes for r in rows_for(s)))
     for scene in scenes:
-        found = covering(rows, jobs, scene.index)
+        found = covering(rows_for(scene), jobs, scene)
         if found is not None and found[0].job_id not in used:
             used.append(found[0].job_id)
     names = ", ".join(str(j) for j in used)
     if not used:
-        carrying = [r for r in rows if any(position_of(r, s.index) is not None for s in scenes)]
-        if carrying:  # not a job of other scenes (`--scene`)
+        carrying = [r for r in rows if any(position_of(r, s) is not None for s in scenes)]
+        if carrying:
             return News(f"job {', '.join(str(r.job_id) for r in carrying)} did not complete: submitting again")
         return None
     if not redo:
-        return News(f"unchanged since job {names}: reusing it instead of paying again "
+        return News(f"unchanged since job {names}: reusing {'them' if len(used) > 1 else 'it'} instead of paying again "
                     "(generation is random: --new starts a new take)", loud=True)
     redone = [s for s in scenes if s.index in redo]
-    tried = [s.name for s in redone if any(position_of(r, s.index) is not None for r in rows)]
-    untried = [s.name for s in redone if all(position_of(r, s.index) is None for r in rows)]  # `--scene`
+    tried = [s.name for s in redone if any(position_of(r, s) is not None for r in rows)]
+    untried = [s.name for s in redone if all(position_of(r, s) is None for r in rows)]  # changed, or new
     parts = ([f"what did not complete: {', '.join(tried)}"] if tried else []) \
-        + ([f"what was not run yet: {', '.join(untried)}"] if untried else [])
+        + ([f"what changed or was not run yet: {', '.join(untried)}"] if untried else [])
     return News(f"keeping what job {names} made; submitting only {' and '.join(parts)}", loud=True)
 
 
@@ -115,12 +153,12 @@ def adoption_problem(row: Row, job: JobDetail) -> str | None:
     return matches(row.plan, job)
 
 
-def failure(rows: Sequence[Row], jobs: Jobs, index: int) -> dict[str, Any]:
+def failure(rows: Sequence[Row], jobs: Jobs, scene: Scene) -> dict[str, Any]:
     """What became of a script no completed stream has: the newest job's word on it
     (`error_message` uncleaned: the caller cleans server text)."""
     for row in reversed(rows):
         job = jobs.get(row.job_id or "")
-        position = position_of(row, index)
+        position = position_of(row, scene)
         if job is None or position is None:
             continue
         stream = stream_at(job, position)

@@ -10,6 +10,12 @@ job's `script_index` order, so a rerun can submit only the scenes that failed; `
 beside it, which scene and variant each is (a column of its own, added to older journals, so
 that an older `ody` sharing the state folder still reads every row).
 
+The `scripts` table says, per job and script, the script's key (its own hash: script,
+orientation, options and the scene it continues) and, once the job is final, its stream and
+that stream's status: a rerun reuses any completed stream of an unchanged script, whichever
+screenplay or take made it, without asking the API. `folders` says which screenplay owns which
+recordings folder, also when none of its own jobs is there (a copy reusing another's job).
+
 Nothing secret is stored: the key only as a fingerprint, never a token or a presigned URL.
 """
 
@@ -49,6 +55,19 @@ CREATE TABLE IF NOT EXISTS jobs (
     origins TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_group ON jobs (group_hash, api_base, key_fp, take);
+CREATE TABLE IF NOT EXISTS scripts (
+    row_id INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    stream_id TEXT,
+    status TEXT,
+    PRIMARY KEY (row_id, position)
+);
+CREATE INDEX IF NOT EXISTS scripts_key ON scripts (key);
+CREATE TABLE IF NOT EXISTS folders (
+    folder TEXT PRIMARY KEY,
+    screenplay TEXT NOT NULL
+);
 """
 
 # What a row's `state` means:
@@ -72,6 +91,8 @@ class Scene:
     scene: str | None = None  # the scene's name as written; None: a screenplay without scenes
     variant: int | None = None  # 1-based; None: the script has no variant groups
     choices: tuple[str, ...] = ()  # the alternative taken from each group
+    key: str | None = None  # the script's identity for reuse; None: a row from before keys
+    after: int | None = None  # the index of the script whose last frame it starts from
 
 
 @dataclass(frozen=True)
@@ -91,6 +112,7 @@ class Row:
     job_id: str | None
     state: str
     status: str | None
+    streams: tuple[tuple[str | None, str | None], ...] = ()  # per position, once final: (stream id, status)
 
 
 class Journal:
@@ -141,6 +163,8 @@ class Journal:
                 (now, api_base, key_fp, group_hash, request_hash, take, screenplay, folder, title,
                  _plan_json(plan), json.dumps(known), INTENT, now, _origins_json(plan)))
             row_id = cursor.lastrowid
+            db.executemany("INSERT INTO scripts (row_id, position, key) VALUES (?, ?, ?)",
+                           [(row_id, k, s.key) for k, s in enumerate(plan) if s.key is not None])
         assert row_id is not None
         return self.get(row_id)
 
@@ -163,6 +187,22 @@ class Journal:
         with self._write() as db:
             db.execute("UPDATE jobs SET folder = ?, updated = ? WHERE id = ?", (folder, time.time(), row_id))
 
+    def set_streams(self, row_id: int, streams: list[tuple[int, str | None, str | None]]) -> None:
+        """What a final job made of each script: (position, stream id, stream status)."""
+        with self._write() as db:
+            db.executemany("UPDATE scripts SET stream_id = ?, status = ? WHERE row_id = ? AND position = ?",
+                           [(stream, status, row_id, k) for k, stream, status in streams])
+
+    def claim_folder(self, folder: str, screenplay: str) -> bool:
+        """Make `folder` the screenplay's, unless another screenplay owns it (by a row or a claim)."""
+        with self._write() as db:
+            owner = db.execute("SELECT screenplay FROM folders WHERE folder = ?", (folder,)).fetchone() \
+                or db.execute("SELECT screenplay FROM jobs WHERE folder = ? ORDER BY id LIMIT 1", (folder,)).fetchone()
+            if owner is not None and owner[0] != screenplay:
+                return False
+            db.execute("INSERT OR IGNORE INTO folders (folder, screenplay) VALUES (?, ?)", (folder, screenplay))
+            return True
+
     def adopt(self, *, job_id: str, api_base: str, key_fp: str, group_hash: str, request_hash: str, take: int,
               screenplay: str, folder: str | None, title: str | None, plan: tuple[Scene, ...]) -> Row:
         """Tie a job to a screenplay by hand (`ody adopt`): provisional, like any adoption."""
@@ -172,17 +212,30 @@ class Journal:
 
     # --- reading ----------------------------------------------------------------------------
 
+    def _rows(self, sql: str, parameters: tuple[Any, ...]) -> list[Row]:
+        """Rows of `jobs`, with their scripts' keys and streams."""
+        with self._lock:
+            found = self._db.execute(sql, parameters).fetchall()
+            scripts: dict[int, dict[int, tuple[str, str | None, str | None]]] = {}
+            for start in range(0, len(found), 500):
+                ids = [r[0] for r in found[start:start + 500]]
+                for row_id, k, key, stream, status in self._db.execute(
+                        f"SELECT row_id, position, key, stream_id, status FROM scripts WHERE row_id IN "
+                        f"({','.join('?' * len(ids))})", ids):
+                    scripts.setdefault(row_id, {})[k] = (key, stream, status)
+        return [_row(r, scripts.get(r[0], {})) for r in found]
+
     def get(self, row_id: int) -> Row:
-        return _row(self._read("SELECT * FROM jobs WHERE id = ?", (row_id,))[0])
+        return self._rows("SELECT * FROM jobs WHERE id = ?", (row_id,))[0]
 
     def by_job(self, job_id: str) -> Row | None:
-        found = self._read("SELECT * FROM jobs WHERE job_id = ?", (job_id,))
-        return _row(found[0]) if found else None
+        found = self._rows("SELECT * FROM jobs WHERE job_id = ?", (job_id,))
+        return found[0] if found else None
 
     def by_prefix(self, prefix: str) -> list[Row]:
         """The rows whose job id starts with `prefix` (as the job tables print ids)."""
-        return [_row(r) for r in self._read(
-            "SELECT * FROM jobs WHERE substr(job_id, 1, ?) = ? ORDER BY id", (len(prefix), prefix))]
+        return self._rows(
+            "SELECT * FROM jobs WHERE substr(job_id, 1, ?) = ? ORDER BY id", (len(prefix), prefix))
 
     def owners(self, api_base: str, key_fp: str) -> set[str]:
         """Every job id the journal knows for this API and key (owned or rejected alike)."""
@@ -191,8 +244,8 @@ class Journal:
 
     def pending_intents(self, api_base: str, key_fp: str) -> list[Row]:
         """Intents with no answer, oldest first: left by a process that died mid-submit."""
-        return [_row(r) for r in self._read(
-            "SELECT * FROM jobs WHERE state = ? AND api_base = ? AND key_fp = ? ORDER BY id", (INTENT, api_base, key_fp))]
+        return self._rows(
+            "SELECT * FROM jobs WHERE state = ? AND api_base = ? AND key_fp = ? ORDER BY id", (INTENT, api_base, key_fp))
 
     def take(self, group_hash: str, api_base: str, key_fp: str) -> int:
         """The newest take of this screenplay's request on this API and key (0: never run)."""
@@ -202,18 +255,41 @@ class Journal:
 
     def rows(self, group_hash: str, api_base: str, key_fp: str, take: int) -> list[Row]:
         """The rows of one take, oldest first."""
-        return [_row(r) for r in self._read(
+        return self._rows(
             "SELECT * FROM jobs WHERE group_hash = ? AND api_base = ? AND key_fp = ? AND take = ? ORDER BY id",
-            (group_hash, api_base, key_fp, take))]
+            (group_hash, api_base, key_fp, take))
 
-    def folder_owner(self, folder: str) -> str | None:
-        """The screenplay whose files go to `folder`, if any (two screenplays never share one)."""
-        found = self._read("SELECT screenplay FROM jobs WHERE folder = ? ORDER BY id LIMIT 1", (folder,))
+    def folder_of(self, screenplay: str) -> str | None:
+        """The folder the screenplay's recordings last went to."""
+        found = self._read("SELECT folder FROM folders WHERE screenplay = ? ORDER BY rowid DESC LIMIT 1",
+                           (screenplay,)) or self._read(
+            "SELECT folder FROM jobs WHERE screenplay = ? AND folder IS NOT NULL ORDER BY id DESC LIMIT 1",
+            (screenplay,))
         return found[0][0] if found else None
 
+    def carrying(self, keys: list[str], group_hash: str, api_base: str, key_fp: str | None) -> list[Row]:
+        """The owned rows on this API and key (None: any key) that carry one of these scripts,
+        or belong to the same request (rows from before keys), oldest first."""
+        marks = ",".join("?" * len(keys))
+        return self._rows(
+            f"SELECT * FROM jobs WHERE api_base = ? AND (key_fp = ? OR ? IS NULL) AND state IN (?, ?)"
+            f" AND job_id IS NOT NULL AND (group_hash = ? OR id IN (SELECT row_id FROM scripts WHERE key IN ({marks})))"
+            " ORDER BY id", (api_base, key_fp, key_fp, *OWNED, group_hash, *keys))
+
+    def unfinished(self, api_base: str, key_fp: str) -> list[Row]:
+        """The jobs on this API and key not known to be final (and intents not yet settled):
+        what the account's queue may still hold."""
+        from ..api import FINAL
+
+        marks = ",".join("?" * len(FINAL))
+        return self._rows(
+            f"SELECT * FROM jobs WHERE api_base = ? AND key_fp = ? AND (state = ? OR (state IN (?, ?)"
+            f" AND (status IS NULL OR status NOT IN ({marks})))) ORDER BY id",
+            (api_base, key_fp, INTENT, *OWNED, *sorted(FINAL)))
+
     def recent(self, limit: int) -> list[Row]:
-        return [_row(r) for r in self._read(
-            "SELECT * FROM jobs WHERE job_id IS NOT NULL ORDER BY id DESC LIMIT ?", (limit,))]
+        return self._rows(
+            "SELECT * FROM jobs WHERE job_id IS NOT NULL ORDER BY id DESC LIMIT ?", (limit,))
 
 
 def _plan_json(plan: tuple[Scene, ...]) -> str:
@@ -224,11 +300,13 @@ def _origins_json(plan: tuple[Scene, ...]) -> str:
     return json.dumps([[s.scene, s.variant, list(s.choices)] for s in plan], ensure_ascii=False)
 
 
-def _row(r: Any) -> Row:
+def _row(r: Any, scripts: dict[int, tuple[str, str | None, str | None]]) -> Row:
     origins = json.loads(r[16]) if r[16] else []  # NULL: written by an `ody` from before variants
-    plan = tuple(Scene(int(i), str(n), int(d), *_origin(origins, k)) for k, (i, n, d) in enumerate(json.loads(r[10])))
+    plan = tuple(Scene(int(i), str(n), int(d), *_origin(origins, k), scripts[k][0] if k in scripts else None)
+                 for k, (i, n, d) in enumerate(json.loads(r[10])))
+    streams = tuple(scripts[k][1:] if k in scripts else (None, None) for k in range(len(plan)))
     return Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], plan, tuple(json.loads(r[11])),
-               r[12], r[13], r[14])
+               r[12], r[13], r[14], streams)
 
 
 def _origin(origins: list[Any], k: int) -> tuple[str | None, int | None, tuple[str, ...]]:

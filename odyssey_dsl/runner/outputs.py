@@ -1,9 +1,13 @@
 """Where `ody run` puts things: one folder per screenplay, safe file names, and `run.json`.
 
 Names come from scene names (or the screenplay's stem) and never from anything a server
-sends, and every path is checked to stay inside the folder the user chose. A folder's takes
-never overwrite each other: the first take's files are `<name>.mp4` with `run.json`, the
-second's `<name>.take2.mp4` with `run.take2.json`, and so on.
+sends, and every path is checked to stay inside the folder the user chose. Spaces and
+non-ASCII letters are kept (NFC: every current file system takes them); separators, control
+and reserved characters become `-`, a name is at most `MAX_NAME_BYTES` of UTF-8, and Windows'
+reserved device names get a `-`. Takes never overwrite each other, scene by scene: a scene's
+first recording is `<name>.mp4`, a new one of the same scene (changed, or `--new`)
+`<name>.take2.mp4`, and so on; `run.json` describes the newest take of every scene (`latest`)
+and remembers which job and stream each take came from (`takes`).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 from .._support.files import write_atomic
 from .errors import UsageError
 
-MAX_NAME = 80
+MAX_NAME_BYTES = 120  # the file system's limit is 255 bytes: room for `.take12.thumbnail.webp.part`
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
 KINDS = ("video", "thumbnail", "events")
@@ -30,7 +34,7 @@ def safe_name(text: str, fallback: str) -> str:
     name = unicodedata.normalize("NFC", text)
     name = _UNSAFE.sub("-", name)
     name = re.sub(r"\s+", " ", name).strip(" .-")
-    name = name[:MAX_NAME].rstrip(" .-")
+    name = name.encode("utf-8")[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip(" .-")
     if not name:
         return fallback
     return f"{name}-" if name.split(".")[0].lower() in _RESERVED else name
@@ -64,8 +68,8 @@ def suffix(take: int) -> str:
     return "" if take <= 1 else f".take{take}"
 
 
-def manifest_path(folder: Path, take: int) -> Path:
-    return inside(folder, f"run{suffix(take)}.json")
+def manifest_path(folder: Path) -> Path:
+    return inside(folder, "run.json")
 
 
 def file_name(base: str, kind: str, take: int, extension: str = "") -> str:
@@ -99,17 +103,9 @@ def write_manifest(path: Path, data: dict[str, Any]) -> None:
     write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def file_take(folder: Path, group_hash: str, journal_take: int) -> int:
-    """Which take number this request's files use in `folder`: the one its manifest already
-    has, else the next free one (a changed screenplay never overwrites an earlier run)."""
-    taken = []
-    for path in folder.glob("run*.json"):
-        match = re.fullmatch(r"run(?:\.take(\d+))?\.json", path.name)
-        if not match:
-            continue
-        number = int(match.group(1) or 1)
-        data = read_manifest(path)
-        if data is not None and data.get("request_sha256") == group_hash and data.get("journal_take") == journal_take:
-            return number
-        taken.append(number)
-    return max(taken, default=0) + 1
+def next_take(folder: Path, name: str, recorded: Iterable[int]) -> int:
+    """The take number for a new recording of `name`: after every take `run.json` records and
+    every file of the name on disk (also from an older `ody`, or half downloaded)."""
+    pattern = re.compile(re.escape(name) + r"(?:\.take([0-9]+))?\.(?:mp4|thumbnail\.[a-z]+|events\.json)(?:\.part)?")
+    found = [int(m.group(1) or 1) for path in folder.iterdir() if (m := pattern.fullmatch(path.name))]
+    return max([*recorded, *found], default=0) + 1

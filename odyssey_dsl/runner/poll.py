@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from ..api import JobDetail, is_active
 from ..errors import Interrupted
 from .client import Client
-from .errors import EXIT_TIMEOUT, RunnerError
-from .target import number
+from .errors import EXIT_TIMEOUT, RunnerError, UsageError
+from .target import POLL_FLOOR, Target, number
 
 
 class TimedOut(RunnerError):
@@ -33,9 +33,16 @@ class Pace:
         return pause
 
 
-def pace(config: dict[str, object]) -> Pace:
-    """The polling pace, from the config file's `poll-*` settings."""
-    return Pace(number(config, "poll-first", 1.0), number(config, "poll-max", 15.0))
+def pace(config: dict[str, object], target: Target) -> Pace:
+    """The polling pace, from the config file's `poll-*` settings: never below `POLL_FLOOR`
+    for a remote API (a job of a few seconds polled without pause is a thousand requests);
+    an API on this machine (the emulator) may be polled faster."""
+    chosen = Pace(number(config, "poll-first", 1.0), number(config, "poll-max", 15.0))
+    low = min(chosen.first, chosen.most)
+    if not target.local and low < POLL_FLOOR:
+        raise UsageError(f"poll-first and poll-max must be {POLL_FLOOR:g} s or more for a remote API, not {low:g}",
+                         "raise them with `ody config set poll-first 1` (a smaller pause only for the emulator)")
+    return chosen
 
 
 def wait(client: Client, job_id: str, pace: Pace, deadline: float,

@@ -1,10 +1,17 @@
 """From a screenplay to what the runner submits: the request body, its hash, and one `Scene`
-per script (index, file name, length, scene and variant), with `--landscape`/`--portrait`
-applied; `Prepared.only` keeps the scripts of some scenes (`ody run --scene`)."""
+per script (index, file name, length, scene and variant, its key, the script it continues),
+with `--landscape`/`--portrait` applied; `Prepared.only` keeps the scripts of some scenes
+(`ody run --scene`).
+
+A script's key is what makes its recording: the script, the orientation, the options, and
+for a scene that continues another (`after`) that scene's key, since its start image is that
+recording's last frame. Equal keys, equal requests: a rerun reuses the stream.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import json
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import accumulate
@@ -27,7 +34,13 @@ class Prepared:
     portrait: bool
     expansion: bool
     scripts: tuple[tuple[Entry, ...], ...]
-    scenes: tuple[Scene, ...]
+    scenes: tuple[Scene, ...]  # the scripts this run makes (`--scene`: some of them)
+    every: tuple[Scene, ...] = ()  # all the screenplay's scripts, by index
+    named: frozenset[int] = frozenset()  # `--scene`: the scripts of the scenes named (for `--new`)
+
+    def script_scene(self, index: int) -> Scene:
+        """Script `index` of the screenplay, made by this run or not (a scene one continues)."""
+        return self.every[index]
 
     @property
     def stem(self) -> str:
@@ -37,11 +50,12 @@ class Prepared:
     def body(self) -> bytes:
         return request_json(self.scripts, self.batch, self.portrait, self.expansion).encode("utf-8")
 
-    def body_for(self, indexes: tuple[int, ...]) -> bytes:
-        """The request for some of the scripts: all of them, or a batch of those to redo."""
-        if len(indexes) == len(self.scripts):
+    def body_for(self, indexes: tuple[int, ...], images: Mapping[int, str] | None = None) -> bytes:
+        """The request for some of the scripts: all of them, or a batch of those to redo;
+        `images` gives the start image of scripts that continue another's recording."""
+        if len(indexes) == len(self.scripts) and not images:
             return self.body
-        chosen = tuple(self.scripts[i] for i in indexes)
+        chosen = tuple(_with_image(self.scripts[i], (images or {}).get(i)) for i in indexes)
         return request_json(chosen, True, self.portrait, self.expansion).encode("utf-8")
 
     @cached_property
@@ -55,10 +69,17 @@ class Prepared:
         return sha256(script_json(self.scripts, self.batch).encode("utf-8"))
 
     def only(self, scenes: Collection[str]) -> Prepared:
-        """The same request, running only the scripts of `scenes` (every variant of each): its
-        hash, and so its jobs, stay the whole screenplay's, so a later run of the rest (or of
-        everything) reuses what this one made, and pays only for what is missing."""
-        return replace(self, scenes=tuple(s for s in self.scenes if s.scene in scenes))
+        """The same request, running only the scripts of `scenes` (every variant of each) and
+        of the scenes they continue (`after`: reused when already made). A later run of the rest
+        (or of everything) reuses what this one made, and pays only for what is missing."""
+        named = frozenset(s.index for s in self.scenes if s.scene in scenes)
+        chosen = set(named)
+        for index in sorted(named):
+            parent = self.every[index].after
+            while parent is not None:
+                chosen.add(parent)
+                parent = self.every[parent].after
+        return replace(self, scenes=tuple(s for s in self.scenes if s.index in chosen), named=named)
 
 
 def prepare(result: Compilation, name: str, portrait: bool | None) -> Prepared:
@@ -66,11 +87,50 @@ def prepare(result: Compilation, name: str, portrait: bool | None) -> Prepared:
     assert result.scripts is not None and result.names is not None and result.path is not None
     stem = safe_name(result.path.stem, "screenplay")
     files = recording_names(result.names, stem)
-    scenes = tuple(Scene(i, files[i], entries[-1].timestamp_ms, n.scene, n.variant, n.choices)
-                   for i, (entries, n) in enumerate(zip(result.scripts, result.names, strict=True)))
     options = result.options
-    return Prepared(result.path.resolve(), name, options.title, result.batch,
-                    options.portrait if portrait is None else portrait, options.expansion, result.scripts, scenes)
+    portrait = options.portrait if portrait is None else portrait
+    after = result.after or (None,) * len(result.scripts)
+    keys = [""] * len(result.scripts)
+    for i in _parents_first(after):
+        parent = after[i]
+        keys[i] = script_key(result.scripts[i], portrait, options.expansion, None if parent is None else keys[parent])
+    scenes = tuple(Scene(i, files[i], entries[-1].timestamp_ms, n.scene, n.variant, n.choices, keys[i], after[i])
+                   for i, (entries, n) in enumerate(zip(result.scripts, result.names, strict=True)))
+    return Prepared(result.path.resolve(), name, options.title, result.batch, portrait, options.expansion,
+                    result.scripts, scenes, scenes)
+
+
+def script_key(entries: tuple[Entry, ...], portrait: bool, expansion: bool, after: str | None) -> str:
+    """What makes one script's recording, as a hash (see the module's docstring)."""
+    return sha256(json.dumps({"script": [e.to_json() for e in entries], "portrait": portrait,
+                              "expansion": expansion, "after": after},
+                             ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+
+def _parents_first(after: tuple[int | None, ...]) -> list[int]:
+    """The scripts' indexes, each after the one it continues (the compiler refused cycles)."""
+    order: list[int] = []
+    placed: set[int] = set()
+
+    def place(i: int) -> None:
+        if i in placed:
+            return
+        parent = after[i]
+        if parent is not None:
+            place(parent)
+        placed.add(i)
+        order.append(i)
+
+    for i in range(len(after)):
+        place(i)
+    return order
+
+
+def _with_image(entries: tuple[Entry, ...], image: str | None) -> tuple[Entry, ...]:
+    """The script with `image` as its start image (the first entry is always `start`)."""
+    if image is None:
+        return entries
+    return (entries[0]._replace(image=image), *entries[1:])
 
 
 def recording_names(names: tuple[ScriptName, ...], stem: str) -> list[str]:
@@ -101,7 +161,7 @@ class Known:
     stem: str
     portrait: bool | None = None  # unknown to the journal: run.json keeps what it said
     script_hash: str | None = None  # the journal keeps the request's hash, not the script's
-    rows: tuple[Row, ...] = ()  # these jobs only, not the take's (and not the take's folder)
+    rows: tuple[Row, ...] = ()  # the jobs to wait for and download (a rejected one: alone, never in its folder)
 
 
 def known(rows: list[Row], name: str, stem: str | None = None) -> Known:

@@ -93,11 +93,11 @@ class Jobs:
         else:
             rows = [r for r in self.journal.rows(row.group_hash, row.api_base, row.key_fp, row.take)
                     if r.state in OWNED]
-            plan = known(rows, name, own_folder if name.startswith("job:") else None)
+            plan = replace(known(rows, name, own_folder if name.startswith("job:") else None), rows=tuple(rows))
         root = out if out is not None else Path(row.folder).parent if row.folder else Path("recordings")
         downloads = download_client()
         self.stack.callback(downloads.close)
-        ctx = Context(client, self.journal, None, downloads, root, pace(self.config),
+        ctx = Context(client, self.journal, None, downloads, root, pace(self.config, client.target),
                       time.monotonic() + timeout, self.reporter, ActiveJobs(), wait=wait)
         return ScreenplayRun(plan, ctx).run()
 

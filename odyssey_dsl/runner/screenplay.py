@@ -31,22 +31,15 @@ from .errors import (
     RunnerError,
     worst,
 )
-from .journal import ADOPTED, OWNED, REJECTED, Journal, Row
+from .journal import ADOPTED, OWNED, REJECTED, Journal, Row, Scene
 from .locks import held
-from .outputs import (
-    KINDS,
-    file_name,
-    file_take,
-    image_extension,
-    inside,
-    manifest_path,
-    read_manifest,
-    write_manifest,
-)
+from .outputs import KINDS, file_name, image_extension, inside
+from .plan import reuse_view
 from .poll import Pace, TimedOut, wait
 from .prepare import Known, Prepared
 from .progress import Reporter
 from .submit import Request, Submitter
+from .takes import Takes
 from .target import state_dir
 
 
@@ -115,7 +108,12 @@ class Result:
     @property
     def recorded(self) -> int:
         """Streams whose video is complete on disk."""
-        return sum(1 for s in self.streams if s.get("files", {}).get("video", {}).get("complete"))
+        return len(self.latest())
+
+    def latest(self) -> list[str]:
+        """The video file of every stream that has one complete on disk (its newest take)."""
+        return [s["files"]["video"]["path"] for s in self.streams
+                if s.get("files", {}).get("video", {}).get("complete")]
 
 
 class ScreenplayRun:
@@ -125,19 +123,27 @@ class ScreenplayRun:
         self.client = ctx.client
         self.base, self.fp = ctx.client.target.base, ctx.client.target.fingerprint
         self.result = Result(prepared.name)
-        self.jobs: dict[str, JobDetail] = {}  # job id -> latest detail
-        self.rows: list[Row] = []
-        self.take = 0
+        self.jobs: dict[str, JobDetail] = {}  # job id -> the latest word on it (the API's, or the journal's)
+        self.asked: set[str] = set()  # the jobs whose word in `jobs` is the API's, this run
+        self.rows: list[Row] = []  # the jobs carrying this screenplay's scripts, oldest first
+        self.mine: set[int] = set()  # the rows this run submitted
+        self.renew: frozenset[int] = frozenset()  # `--new`: scripts only this run's jobs may make
+        self.take = 0  # the journal's take of this request (`--new` starts the next)
         self.folder: Path | None = None  # known once the journal is read
-        self.file_take = 1
-        self._files: dict[str, dict[str, Any]] = {}  # stream name -> kind -> record, as in run.json
-        self._previous: dict[str, Any] = {}
+        self.takes: Takes | None = None
+        self._files: dict[str, dict[str, Any]] = {}  # recording name -> kind -> record, as in run.json
+        self._recordings: dict[str, Recording] = {}  # fresh URLs of streams the journal named
         self._interrupted_download: Path | None = None
 
     @property
     def _dir(self) -> Path:
         assert self.folder is not None, "the folder is chosen first"
         return self.folder
+
+    @property
+    def _takes(self) -> Takes:
+        assert self.takes is not None, "the folder is chosen first"
+        return self.takes
 
     def say(self, text: str, loud: bool = False) -> None:
         self.ctx.reporter.say(self.p.name, text, loud)
@@ -158,7 +164,7 @@ class ScreenplayRun:
         except sqlite3.Error as error:  # the journal: locked for too long, disk full
             self.result.code = EXIT_USAGE
             self.result.status = "error"
-            self.result.message = f"cannot use the journal: {error}"
+            self.result.message = f"cannot use the journal {self.ctx.journal.path}: {error}"
         except RunnerError as error:
             self.result.code = error.exit_code
             self.result.message = error.message + (f" ({error.hint})" if error.hint else "")
@@ -167,40 +173,104 @@ class ScreenplayRun:
 
     def _run(self) -> None:
         j = self.ctx.journal
-        group = self.p.group_hash
-        latest = j.take(group, self.base, self.fp)
-        self.take = decide.take_to_use(latest, self.ctx.new)
         fixed = self.p.rows if isinstance(self.p, Known) else ()
         if fixed:
             self.take = fixed[0].take
-        self.rows = list(fixed) or [r for r in j.rows(group, self.base, self.fp, self.take) if r.state in OWNED]
-        self.folder = self._folder(use_rows=not fixed)
+            self.rows = list(fixed)
+        else:
+            assert isinstance(self.p, Prepared)
+            latest = j.take(self.p.group_hash, self.base, self.fp)
+            self.take = latest + 1 if (self.ctx.new or latest == 0) else latest
+            self.rows, self.renew = reuse_view(self.p, j, self.base, self.fp, self.ctx.new)
+        self.jobs = decide.from_journal(self.rows)
+        self.folder = self._folder(fixed)
         self.result.folder = self.folder
-        for row in self.rows:
-            self._refresh(row)
-        needed = decide.needed(self.p.scenes, self.rows, self.jobs)
+        self._ask_about_rows()
+        needed = decide.needed(self.p.scenes, self._rows_for, self.jobs) if not fixed else ()
         # A rejected adoption ends the run as when it is found after waiting: the writer
         # decides what to do with that job before anything else is paid for.
-        if self.ctx.submitter is not None and self.result.code != EXIT_JOB:  # job commands never pay
-            news = decide.reuse_news(self.p.scenes, self.rows, self.jobs, needed)
+        submitting = self.ctx.submitter is not None and self.result.code != EXIT_JOB  # job commands never pay
+        if submitting:
+            news = decide.reuse_news(self.p.scenes, self._rows_for, self.jobs, needed)
             if news is not None:
                 self.say(news.text, news.loud)
-            if needed:
-                self._submit(needed)
-        self.result.jobs = [r.job_id for r in self.rows if r.job_id]
         self.result.status = "submitted"
-        self._write_manifest()
-        if self.ctx.no_wait:
-            for job_id in self.result.jobs:
-                self.say(f"not waiting: `ody wait {job_id} --download` picks job {job_id} up")
-            return
-        for row in list(self.rows):
-            if self.ctx.wait and self._active(row.job_id):
+        while True:
+            self._download_all()  # a reused scene's recording first: a scene may continue from it
+            ready = self._ready(needed) if submitting else ()
+            if ready:
+                self._submit(ready)
+                needed = tuple(i for i in needed if i not in ready)
+            self.result.jobs = list(dict.fromkeys(r.job_id for r in self.rows if r.job_id and self._used(r)))
+            self._write_manifest()
+            if self.ctx.no_wait:
+                for job_id in self.result.jobs:
+                    if self._active(job_id):
+                        self.say(f"not waiting: `ody wait {job_id} --download` picks job {job_id} up")
+                for index in needed:
+                    self.say(f"{self._scene(index).name} continues another scene's recording: "
+                             "run the same command again once that one is done")
+                return
+            waited = [r for r in list(self.rows) if self.ctx.wait and self._active(r.job_id) and self._used(r)]
+            for row in waited:
                 self._wait(row)
+            if not waited and not ready:
+                break
         self._download_all()
         self._finish()
 
+    def _rows_for(self, scene: Scene) -> list[Row]:
+        """The jobs that may make `scene`'s script: any carrying it, or with `--new` this run's."""
+        if scene.index in self.renew:
+            return [r for r in self.rows if r.id in self.mine]
+        return self.rows
+
+    def _covering(self, scene: Scene) -> tuple[Row, Stream | None] | None:
+        return decide.covering(self._rows_for(scene), self.jobs, scene)
+
+    def _used(self, row: Row) -> bool:
+        """Whether one of the screenplay's scripts comes (or will come) from this job."""
+        return any((found := self._covering(s)) is not None and found[0].id == row.id for s in self.p.scenes)
+
+    def _scene(self, index: int) -> Scene:
+        return next(s for s in self.p.scenes if s.index == index)
+
     # --- deciding -----------------------------------------------------------------------------
+
+    def _ask_about_rows(self) -> None:
+        """Ask the API about the jobs the journal cannot speak for (active, or never seen final
+        by this version), newest first, until every script is covered or known to be needed."""
+        asked: set[int] = set()
+        while True:
+            row = next((r for s in self.p.scenes if (r := self._deciding(s)) is not None and r.id not in asked), None)
+            if row is None:
+                return
+            asked.add(row.id)
+            self._refresh(row)
+
+    def _deciding(self, scene: Scene) -> Row | None:
+        """The newest job carrying `scene`'s script whose journal word is not enough: not
+        final, or final but its recording is not on disk (the API must still have it)."""
+        for row in reversed(self._rows_for(scene)):
+            position = decide.position_of(row, scene)
+            if position is None or row.job_id is None:
+                continue
+            if row.job_id not in self.asked and not (decide.settled(row) and self._on_disk(scene, row, position)):
+                return row
+            job = self.jobs.get(row.job_id)
+            if job is not None and (is_active(job.status) or decide.completed([row], self.jobs, scene)):
+                return None
+        return None
+
+    def _on_disk(self, scene: Scene, row: Row, position: int) -> bool:
+        """Whether the recording stream `position` of `row` made for `scene` is on disk, complete."""
+        stream_id = row.streams[position][0]
+        for take in self._takes.history.get(scene.name, []):
+            video = take["files"].get("video")
+            if take.get("stream_id") == stream_id and isinstance(video, dict) and video.get("complete") \
+                    and _size(inside(self._dir, str(video.get("path")))) == video.get("size"):
+                return True
+        return False
 
     def _refresh(self, row: Row) -> None:
         assert row.job_id is not None
@@ -238,17 +308,49 @@ class ScreenplayRun:
         self.rows = [r for r in self.rows if r.id != row.id]
         self.jobs.pop(row.job_id or "", None)
 
+    def _ready(self, needed: tuple[int, ...]) -> tuple[int, ...]:
+        """The scripts to submit now: those that start on their own, and those whose scene
+        they continue has its recording on disk."""
+        ready = []
+        for index in needed:
+            parent = self._scene(index).after
+            if parent is None or (parent not in needed and self._video(self._parent(parent)) is not None):
+                ready.append(index)
+        return tuple(ready)
+
+    def _parent(self, index: int) -> Scene:
+        assert isinstance(self.p, Prepared)
+        return self.p.script_scene(index)
+
+    def _video(self, scene: Scene) -> Path | None:
+        """The complete video of `scene`'s current take, if it is on disk."""
+        record = self._files.get(scene.name, {}).get("video")
+        if not isinstance(record, dict) or not record.get("complete"):
+            return None
+        path = inside(self._dir, str(record["path"]))
+        return path if _size(path) == record.get("size") else None
+
     # --- submitting ---------------------------------------------------------------------------
 
     def _submit(self, needed: tuple[int, ...]) -> None:
         assert self.ctx.submitter is not None and isinstance(self.p, Prepared)
-        body = self.p.body_for(needed)
+        images = {}
+        for index in needed:
+            parent = self._scene(index).after
+            if parent is not None:
+                from .frames import start_image
+
+                video = self._video(self._parent(parent))
+                assert video is not None, "submitted only once the recording it continues is on disk"
+                self.say(f"{self._scene(index).name} starts from the last frame of {video.name}")
+                images[index] = start_image(video)
+        body = self.p.body_for(needed, images)
         request = Request(body, self.p.group_hash, self.take, str(self.p.path), str(self.folder), self.p.title,
                           tuple(s for s in self.p.scenes if s.index in needed), frozenset(r.id for r in self.rows))
         self.ctx.reporter.stage(self.p.name, "submitting")
         while True:
             try:
-                row = self.ctx.submitter.submit(request)
+                row = self.ctx.submitter.submit(request, self.ctx.deadline)
                 break
             except ConcurrentLimit as error:
                 if not self.ctx.active.wait_for_one(self.client.stop, self.ctx.deadline):
@@ -256,9 +358,14 @@ class ScreenplayRun:
                 self.say("the account's limit of active jobs is reached: waiting for one of ours to finish")
         assert row.job_id is not None
         self.rows.append(row)
+        self.mine.add(row.id)
+        self.say(f"submitted job {row.job_id}" if row.state != ADOPTED else f"continuing with job {row.job_id}")
+        if row.state == ADOPTED or not is_active(row.status):
+            self._refresh(row)  # found by listing, perhaps already done: its streams are needed
+            return
         self.ctx.active.add(row.job_id)
-        self.say(f"submitted job {row.job_id}")
         self.jobs[row.job_id] = JobDetail(row.job_id, row.status or "pending")
+        self.asked.add(row.job_id)
         self.ctx.reporter.job(self.p.name, self.jobs[row.job_id])
 
     # --- waiting ------------------------------------------------------------------------------
@@ -267,37 +374,49 @@ class ScreenplayRun:
         assert row.job_id is not None
         try:
             job = wait(self.client, row.job_id, self.ctx.pace, self.ctx.deadline, self._seen,
-                       self.jobs.get(row.job_id))  # just seen: the first check comes after a pause
+                       self.jobs.get(row.job_id) if row.job_id in self.asked else None)
         finally:  # final, timed out or interrupted: this session stops counting it either way
             self.ctx.active.finished(row.job_id)
-        self.ctx.journal.set_status(row.job_id, job.status)
         self._check_adopted(row, job)
 
     def _seen(self, job: JobDetail) -> None:
         self.jobs[job.job_id] = job
+        self.asked.add(job.job_id)
         self.ctx.reporter.job(self.p.name, job)
+        if not is_active(job.status):
+            row = next((r for r in self.rows if r.job_id == job.job_id), None)
+            self.ctx.journal.set_status(job.job_id, job.status)
+            if row is not None and row.state != REJECTED:
+                self.ctx.journal.set_streams(row.id, [(s.script_index, s.stream_id, decide.stream_status(job, s))
+                                                      for s in job.streams])
 
     # --- downloading --------------------------------------------------------------------------
 
     def _download_all(self) -> None:
         for scene in self.p.scenes:
-            completed = decide.completed(self.rows, self.jobs, scene.index)
+            completed = decide.completed(self._rows_for(scene), self.jobs, scene)
             if completed is None:
                 continue
             row, stream = completed
+            take = self._takes.of(scene.name, row.job_id, stream.stream_id)
+            take["script_sha256"] = scene.key
+            if stream.duration_seconds is not None:
+                take.update(duration_seconds=stream.duration_seconds, frame_count=stream.frame_count)
+            self._files[scene.name] = take["files"]
             for kind in KINDS:
-                self._download(scene.name, row, stream, kind)
+                self._download(scene.name, take, stream, kind)
 
-    def _download(self, name: str, row: Row, stream: Stream, kind: str) -> None:
-        url = _url(stream, kind)
+    def _download(self, name: str, take: dict[str, Any], stream: Stream, kind: str) -> None:
+        files: dict[str, Any] = take["files"]
+        known = files.get(kind)
+        if known and known.get("complete") and _size(inside(self._dir, str(known.get("path")))) == known.get("size"):
+            return
+        source = self._urls(stream)
+        url = _url(source, kind)
         if not url:
             return
-        entry = self._files.setdefault(name, {})
-        known = entry.get(kind)
         extension = image_extension(httpx.URL(url).path, None) if kind == "thumbnail" else ""
-        dest = inside(self._dir, file_name(name, kind, self.file_take, extension))
-        if known and known.get("complete") and _size(dest) == known.get("size"):
-            return
+        dest = inside(self._dir, file_name(name, kind, int(take["take"]), extension))
         stream_id = stream.stream_id
         self.ctx.reporter.stage(self.p.name, "downloading", dest.name)
 
@@ -309,9 +428,9 @@ class ScreenplayRun:
 
         try:
             with held(state_dir() / "locks", f"download {dest}", self.client.stop):
-                done = self._done_elsewhere(name, kind, dest)
+                done = self._done_elsewhere(name, take, kind, dest)
                 if done is not None:  # another `ody run` of this screenplay fetched it meanwhile
-                    entry[kind] = done
+                    files[kind] = done
                     return
                 fetched = fetch(self.ctx.downloads, url, dest, backoff=self.client.backoff, stop=self.client.stop,
                                 refresh=fresh if stream_id else None, progress=shown)
@@ -319,21 +438,29 @@ class ScreenplayRun:
             self._interrupted_download = dest
             raise
         except DownloadError as error:
-            entry[kind] = {"path": dest.name, "size": None, "complete": False, "error": error.message}
+            files[kind] = {"path": dest.name, "size": None, "complete": False, "error": error.message}
             self.result.code = worst([self.result.code, EXIT_API])
             self.say(error.message + (f" ({error.hint})" if error.hint else ""), loud=True)
             return
-        entry[kind] = {"path": dest.name, "size": fetched.size, "complete": True}
+        files[kind] = {"path": dest.name, "size": fetched.size, "complete": True}
         self._write_manifest()
 
-    def _done_elsewhere(self, name: str, kind: str, dest: Path) -> dict[str, Any] | None:
-        """The file's record in the manifest on disk, when it says complete and the size fits."""
-        manifest = read_manifest(manifest_path(self._dir, self.file_take)) or {}
-        for stream in manifest.get("streams", []):
-            if isinstance(stream, dict) and stream.get("name") == name:
-                record = (stream.get("files") or {}).get(kind)
+    def _urls(self, stream: Stream) -> Stream | Recording:
+        """Where a stream's files are: in the API's answer, or (for a stream the journal named)
+        from the API's recording of it, asked once."""
+        if stream.video_url or not stream.stream_id:
+            return stream
+        if stream.stream_id not in self._recordings:
+            self._recordings[stream.stream_id] = self.client.recording(stream.stream_id)
+        return self._recordings[stream.stream_id]
+
+    def _done_elsewhere(self, name: str, take: dict[str, Any], kind: str, dest: Path) -> dict[str, Any] | None:
+        """The file's record in the run.json on disk, when it says complete and the size fits."""
+        for other in Takes(self._dir).history.get(name, []):
+            if (other.get("stream_id"), other.get("take")) == (take.get("stream_id"), take.get("take")):
+                record = other["files"].get(kind)
                 if isinstance(record, dict) and record.get("complete") and _size(dest) == record.get("size"):
-                    return record
+                    return dict(record)
         return None
 
     # --- the outcome --------------------------------------------------------------------------
@@ -343,7 +470,10 @@ class ScreenplayRun:
         self.result.streams = streams
         self.result.code, self.result.status = decide.verdict(streams, self.result.code)
         for s in streams:
-            if s["status"] != "completed":
+            if s["status"] == decide.NOT_SUBMITTED and s.get("after"):
+                self.say(f"{s['name']}: not submitted: {s['after']}, the scene it continues, has no recording",
+                         loud=True)
+            elif s["status"] != "completed":
                 self.say(f"{s['name']}: {s['status']}" + (f": {s['error_message']}" if s.get("error_message") else ""),
                          loud=True)
         self._write_manifest()
@@ -351,30 +481,37 @@ class ScreenplayRun:
     def _stream_records(self) -> list[dict[str, Any]]:
         records = []
         for scene in self.p.scenes:
-            completed = decide.completed(self.rows, self.jobs, scene.index)
+            completed = decide.completed(self._rows_for(scene), self.jobs, scene)
             record: dict[str, Any] = {"name": scene.name, "script_index": scene.index, "scene": scene.scene,
                                       "variant": scene.variant, "choices": list(scene.choices),
-                                      "expected_duration_seconds": scene.duration_ms / 1000}
+                                      "expected_duration_seconds": scene.duration_ms / 1000,
+                                      "script_sha256": scene.key}
+            if scene.after is not None and isinstance(self.p, Prepared):
+                record["after"] = self._parent(scene.after).name
             if completed is not None:
                 row, stream = completed
+                take = self._takes.of(scene.name, row.job_id, stream.stream_id)
                 record.update(job_id=row.job_id, stream_id=stream.stream_id, status="completed",
-                              duration_seconds=stream.duration_seconds, frame_count=stream.frame_count)
+                              duration_seconds=take.get("duration_seconds", stream.duration_seconds),
+                              frame_count=take.get("frame_count", stream.frame_count), take=take["take"])
+                record["files"] = take["files"]
             else:
-                failure = decide.failure(self.rows, self.jobs, scene.index)
+                failure = decide.failure(self._rows_for(scene), self.jobs, scene)
                 if failure.get("error_message"):
                     failure["error_message"] = self.client.clean(str(failure["error_message"]))
                 record.update(failure)
-            record["files"] = self._files.get(scene.name, {})
+                record["files"] = {}
             records.append(record)
         return records
 
     def _kept_records(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """`records` with those of the take's other scripts, as run.json had them: a run of
-        some scenes (`--scene`) leaves the others' files and records alone."""
-        ours = {s.index for s in self.p.scenes}
-        earlier = self._previous.get("streams")
+        """`records` with those of the screenplay's other scripts, as run.json had them: a run
+        of some scenes (`--scene`) leaves the others' files and records alone."""
+        ours = {s["name"] for s in records}
+        earlier = self._takes.previous.get("streams")
         kept = [s for s in (earlier if isinstance(earlier, list) else [])
-                if isinstance(s, dict) and isinstance(s.get("script_index"), int) and s["script_index"] not in ours]
+                if isinstance(s, dict) and isinstance(s.get("script_index"), int) and s.get("name") not in ours
+                and isinstance(s.get("name"), str)]
         return sorted(records + kept, key=lambda s: int(s["script_index"]))
 
     def _status(self, row: Row) -> str | None:
@@ -384,7 +521,7 @@ class ScreenplayRun:
     def _interrupted(self) -> None:
         self.result.code = EXIT_INTERRUPTED
         self.result.status = "interrupted"
-        active = [r.job_id for r in self.rows if r.job_id and self._active(r.job_id)]
+        active = [r.job_id for r in self.rows if r.job_id and self._active(r.job_id) and self._used(r)]
         part = self._interrupted_download
         if part is not None:
             self.say(f"download of {part.name} stopped; {part_of(part).name} is kept: "
@@ -411,57 +548,56 @@ class ScreenplayRun:
 
     # --- the folder and run.json --------------------------------------------------------------
 
-    def _folder(self, use_rows: bool) -> Path:
-        """This screenplay's folder under --out: the one its journal rows name, else the stem,
-        made distinct from any other screenplay's (`cat`, `cat-2`)."""
+    def _folder(self, fixed: tuple[Row, ...]) -> Path:
+        """This screenplay's folder under --out: the one it used last (for a job command, the
+        one its job's rows name), else the stem, made distinct from any other screenplay's
+        (`cat`, `cat-2`). Another screenplay's folder is never taken over, even when its jobs
+        are reused (a copy of a screenplay)."""
         root = self.ctx.out.resolve()
         mine = str(self.p.path)
-        chosen = next((Path(r.folder) for r in self.rows if use_rows and r.folder and Path(r.folder).parent == root),
-                      None)
+        recorded = (next((r.folder for r in fixed if r.folder and r.state in OWNED), None) if fixed
+                    else self.ctx.journal.folder_of(mine))
+        chosen = Path(recorded) if recorded and Path(recorded).parent == root else None
         n = 1
         with self.ctx.claim_lock:
             while chosen is None:
                 candidate = root / (self.p.stem if n == 1 else f"{self.p.stem}-{n}")
-                if self.ctx.journal.folder_owner(str(candidate)) in (None, mine) \
-                        and self.ctx.claimed.get(candidate, self.p.path) == self.p.path:
+                if self.ctx.claimed.get(candidate, self.p.path) == self.p.path \
+                        and self.ctx.journal.claim_folder(str(candidate), mine):
                     chosen = candidate
                 n += 1
             self.ctx.claimed[chosen] = self.p.path
-        return self._claim(chosen)
-
-    def _claim(self, folder: Path) -> Path:
-        """Create the folder, record it for every row, and read what its manifest says."""
-        folder.mkdir(parents=True, exist_ok=True)
+        chosen.mkdir(parents=True, exist_ok=True)
         for row in self.rows:
-            if row.folder != str(folder) and row.state in OWNED:
-                self.ctx.journal.set_folder(row.id, str(folder))
-        self.file_take = file_take(folder, self.p.group_hash, self.take)
-        manifest = read_manifest(manifest_path(folder, self.file_take)) or {}
-        self._previous = manifest  # what a job command cannot know (orientation, script hash) stays
-        self._files = {
-            str(s.get("name")): s.get("files", {}) for s in manifest.get("streams", []) if isinstance(s, dict)}
-        return folder
+            if row.folder != str(chosen) and row.state in OWNED and row.screenplay == mine:
+                self.ctx.journal.set_folder(row.id, str(chosen))
+        self.takes = Takes(chosen)
+        return chosen
 
     def _write_manifest(self) -> None:
         target = self.client.target
+        previous = self._takes.previous
+        streams = self._kept_records(self._stream_records())
         data = {
             "title": self.p.title,
             "screenplay": str(self.p.path),
             "status": self.result.status,
             "jobs": [{"job_id": r.job_id, "status": self._status(r), "adopted": r.state == ADOPTED}
-                     for r in self.rows],
-            "streams": self._kept_records(self.result.streams or self._stream_records()),
-            "script_sha256": self.p.script_hash or self._previous.get("script_sha256"),
+                     for r in self.rows if r.job_id in self.result.jobs],
+            "streams": streams,
+            "latest": {s["name"]: s["files"]["video"]["path"] for s in streams
+                       if isinstance(s.get("files"), dict) and isinstance(s["files"].get("video"), dict)
+                       and s["files"]["video"].get("complete")},
+            "script_sha256": self.p.script_hash or previous.get("script_sha256"),
             "request_sha256": self.p.group_hash,
             "journal_take": self.take,
-            "take": self.file_take,
             "api": target.base,
             "api_url": target.url,
-            "orientation": (self._previous.get("orientation") if self.p.portrait is None
+            "orientation": (previous.get("orientation") if self.p.portrait is None
                             else "portrait" if self.p.portrait else "landscape"),
             "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        write_manifest(manifest_path(self._dir, self.file_take), data)
+        self._takes.write(data)
 
 
 def _url(recording: Stream | Recording, kind: str) -> str | None:

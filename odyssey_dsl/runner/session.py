@@ -20,14 +20,29 @@ from concurrent.futures import wait as wait_any
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from .errors import EXIT_INTERRUPTED, EXIT_USAGE, UsageError, worst
+import click
+
+from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, worst
+from .journal import Journal
+from .plan import Plan, clock, plan
 from .poll import pace
 from .prepare import Prepared
 from .progress import Reporter
 from .screenplay import ActiveJobs, Context, Result, ScreenplayRun
-from .target import Target, api_key, api_url, backoff, read_config, state_dir
+from .target import (
+    EMULATOR,
+    EMULATOR_KEY,
+    Target,
+    api_key,
+    api_url,
+    backoff,
+    fingerprint,
+    max_video,
+    read_config,
+    state_dir,
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,9 @@ class RunOptions:
     cancel_on_interrupt: bool = False
     quiet: bool = False
     json: bool = False
+    dry_run: bool = False
+    max_video: float | None = None  # seconds; None: the `max-video` setting
+    yes: bool = False
 
 
 def resolve_target(emulator: bool, url_flag: str | None, stack: ExitStack,
@@ -92,10 +110,24 @@ def run_all(prepared: list[Prepared], options: RunOptions) -> int:
     """Run compiled screenplays; the exit code of the most serious outcome."""
     from .client import Client
     from .download import download_client
-    from .journal import Journal
     from .submit import Submitter
 
     config = read_config()
+    with ExitStack() as stack:
+        journal = Journal(state_dir() / "journal.sqlite3")
+        stack.callback(journal.close)
+        plans = [plan(p, journal, *_where(options, config), options.new) for p in prepared]
+    if options.dry_run:
+        _show_plans(plans, options, sys.stdout)
+        return EXIT_OK
+    if not options.quiet and not options.json:
+        _show_plans(plans, options, sys.stderr, "ody run: plan: ")
+    refusal = _refusal(plans, options, max_video(options.max_video, config))
+    if refusal is not None:
+        if options.quiet or options.json:
+            _show_plans(plans, options, sys.stderr, "ody run: plan: ")
+        sys.stderr.write(f"ody run: {refusal[0]}\n" + (f"  {refusal[1]}\n" if refusal[1] else ""))
+        return EXIT_USAGE
     reporter = Reporter(quiet=options.quiet or options.json)
     results: list[Result] = []
     interrupted = False
@@ -113,15 +145,67 @@ def run_all(prepared: list[Prepared], options: RunOptions) -> int:
         stack.callback(journal.close)
         submitter = Submitter(client, journal, folder / "locks",
                               lambda text: reporter.say("", text))
-        ctx = Context(client, journal, submitter, downloads, options.out, pace(config),
+        ctx = Context(client, journal, submitter, downloads, options.out, pace(config, target),
                       time.monotonic() + options.timeout, reporter, ActiveJobs(), new=options.new,
                       no_wait=options.no_wait, cancel_on_interrupt=options.cancel_on_interrupt)
         results = _run_in_pool(prepared, ctx, options.concurrency, stop)
         interrupted = stop.is_set()
         requests = client.requests
     code = worst([r.code for r in results] + ([EXIT_INTERRUPTED] if interrupted else []))
-    _summarize(results, options, code, requests)
+    _summarize(results, options, code, requests, plans)
     return code
+
+
+def _where(options: RunOptions, config: dict[str, object]) -> tuple[str, str | None]:
+    """The API base and key fingerprint the journal files this run's jobs under, found with
+    no network and no emulator started (None: no key set, so any key's jobs count)."""
+    if options.emulator:
+        return EMULATOR, fingerprint(EMULATOR_KEY)
+    url = api_url(options.api_url, config)
+    try:
+        return url, fingerprint(api_key(config))
+    except UsageError:
+        return url, None
+
+
+def _show_plans(plans: list[Plan], options: RunOptions, stream: IO[str], prefix: str = "") -> None:
+    total = sum(p.video_ms for p in plans)
+    if options.json and stream is sys.stdout:
+        stream.write(json.dumps({"screenplays": [p.as_json() for p in plans], "video_ms": total}, indent=2) + "\n")
+        return
+    for p in plans:
+        stream.write(f"{prefix}{p.text()}\n")
+    if len(plans) > 1:
+        stream.write(f"{prefix}in all: {clock(total)} of new video in {sum(p.jobs for p in plans)} job(s)\n")
+    stream.flush()
+
+
+def _refusal(plans: list[Plan], options: RunOptions, budget: float) -> tuple[str, str] | None:
+    """Why nothing is submitted (with how to go on), or None to go ahead: a plan over the
+    budget, or several screenplays to submit, is asked about on a terminal; off one, the first
+    is refused and the second goes ahead (no one would answer)."""
+    if options.yes:
+        return None
+    total = sum(p.video_ms for p in plans)
+    over = total > budget * 1000
+    paying = [p for p in plans if p.scripts]
+    if not over and len(paying) <= 1:
+        return None
+    how = (f"run again with --yes, or raise the budget: --max-video {clock(total)} or "
+           f"`ody config set max-video {clock(total)}`")
+    if sys.stdin.isatty():
+        question = (f"submit {clock(total)} of new video, over max-video ({clock(round(budget * 1000))})?" if over
+                    else f"submit {len(paying)} screenplays ({clock(total)} of new video)?")
+        try:
+            if click.confirm(f"ody run: {question}", default=False, err=True):
+                return None
+        except click.Abort:
+            pass
+        return "nothing was submitted", how if over else "run again and answer y, or with --yes"
+    if over:
+        return (f"the plan asks for {clock(total)} of new video, over max-video ({clock(round(budget * 1000))}): "
+                "nothing was submitted", how)
+    return None
 
 
 def _run_in_pool(prepared: list[Prepared], ctx: Context, concurrency: int, stop: threading.Event) -> list[Result]:
@@ -143,9 +227,10 @@ def _run_in_pool(prepared: list[Prepared], ctx: Context, concurrency: int, stop:
 
 
 
-def _summarize(results: list[Result], options: RunOptions, code: int, requests: int) -> None:
+def _summarize(results: list[Result], options: RunOptions, code: int, requests: int, plans: list[Plan]) -> None:
     if options.json:
-        summary = {"exit_code": code, "api_requests": requests, "screenplays": [_as_json(r) for r in results]}
+        summary = {"exit_code": code, "api_requests": requests, "screenplays": [_as_json(r) for r in results],
+                   "plan": {"screenplays": [p.as_json() for p in plans], "video_ms": sum(p.video_ms for p in plans)}}
         sys.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
         return
     for r in results:
@@ -165,6 +250,10 @@ def _summarize(results: list[Result], options: RunOptions, code: int, requests: 
     else:
         for row in lines:
             sys.stdout.write("  ".join(row).rstrip() + "\n")
+    for r in results:
+        files = r.latest()
+        if files and r.folder is not None:
+            sys.stdout.write(f"{os.path.join(os.path.relpath(r.folder), '')}: {' '.join(files)}\n")
     sys.stdout.flush()
 
 
@@ -177,6 +266,7 @@ def _table(results: list[Result]) -> Iterator[tuple[str, str, str, str, str]]:
 
 def _as_json(r: Result) -> dict[str, Any]:
     return {"screenplay": r.name, "exit_code": r.code, "status": r.status, "jobs": r.jobs,
-            "folder": str(r.folder) if r.folder else None, "streams": r.streams, "message": r.message}
+            "folder": str(r.folder) if r.folder else None, "streams": r.streams, "latest": r.latest(),
+            "message": r.message}
 
 

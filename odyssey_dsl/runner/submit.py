@@ -8,7 +8,10 @@ must match the request (checked by the caller, see `matches`). None: look once m
 short wait, then the request is known to have made nothing. Several: stop and name them.
 
 Only one submit per key is in flight on this machine (a file lock in the state folder), so a
-process that reconciles never mistakes a neighbour's fresh job for its own. With no
+process that reconciles never mistakes a neighbour's fresh job for its own. Under that lock,
+the account's queue is respected too: Odyssey holds at most `QUEUE_LIMIT` simulation jobs
+not yet final per account, so a submit waits until the journal (asked again of the API when
+its word may be stale) counts fewer on this API and key, instead of collecting refusals. With no
 idempotency key in the API, the guarantee holds per journal: a key shared by several machines
 narrows it (their jobs can look like ours; the provisional check catches most of those).
 """
@@ -16,6 +19,7 @@ narrows it (their jobs can look like ours; the provisional check catches most of
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,11 +27,13 @@ from pathlib import Path
 
 from ..api import JobDetail, JobSummary
 from ..errors import Interrupted
-from .client import Ambiguous, Client
+from .client import Ambiguous, ApiRefusal, Client
 from .errors import ApiFailure, UnexpectedAnswer
-from .journal import ABANDONED, ADOPTED, OWNED, Journal, Row, Scene
+from .journal import ABANDONED, ADOPTED, OWNED, REJECTED, Journal, Row, Scene
 from .locks import held
+from .poll import TimedOut
 
+QUEUE_LIMIT = 10  # jobs not yet final per account (Odyssey's documented queue limit)
 CLOCK_SLACK = 300.0  # seconds a server's clock may be behind ours
 SETTLE = 2.0  # seconds to wait before the second look for a job that may still appear
 MAX_PAGES = 10  # pages of 100 jobs looked through when reconciling
@@ -65,13 +71,14 @@ class Submitter:
         self.settle = settle
         self.base, self.fp = client.target.base, client.target.fingerprint
 
-    def submit(self, request: Request) -> Row:
+    def submit(self, request: Request, deadline: float) -> Row:
         """Submit, or adopt the job an ambiguous submit made; the row has a job id."""
         with held(self.lock_dir, f"submit {self.fp}", self.client.stop):
             self.reconcile_stale()
             twin = self._twin(request)
             if twin is not None:
                 return twin
+            self._queue_slot(deadline)
             row = self.journal.intend(api_base=self.base, key_fp=self.fp, group_hash=request.group_hash,
                                       request_hash=request.request_hash, take=request.take,
                                       screenplay=request.screenplay, folder=request.folder,
@@ -97,6 +104,44 @@ class Submitter:
             self.journal.set_state(row.id, ABANDONED)
             raise ApiFailure(f"the submit failed {self.client.backoff.attempts} times and made no job",
                              "check the API's status, then run the same command again")
+
+    def _queue_slot(self, deadline: float) -> None:
+        """Wait until fewer than QUEUE_LIMIT jobs of this API and key may be in the queue."""
+        pause, said = 1.0, False
+        while True:
+            waiting = self.journal.unfinished(self.base, self.fp)
+            if len(waiting) < QUEUE_LIMIT:
+                return
+            for row in waiting:  # the journal's word may be stale: a job nobody waited for
+                self._ask(row)
+            waiting = self.journal.unfinished(self.base, self.fp)
+            if len(waiting) < QUEUE_LIMIT:
+                return
+            if not said:
+                self.say(f"the account's queue holds {len(waiting)} jobs not yet final (Odyssey's limit is "
+                         f"{QUEUE_LIMIT}): waiting for one to finish before submitting")
+                said = True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimedOut(f"the account's queue was still full ({QUEUE_LIMIT} jobs not yet final) at the --timeout",
+                               "run the same command again once a job has finished")
+            if self.client.stop.wait(min(pause, left)):
+                raise Interrupted()
+            pause = min(pause * 1.5, 15.0)
+
+    def _ask(self, row: Row) -> None:
+        """The API's word on a job the journal counts as not final."""
+        if row.job_id is None:
+            return
+        try:
+            job = self.client.job(row.job_id)
+        except ApiRefusal as error:
+            if error.status != 404:
+                raise
+            self.journal.set_state(row.id, REJECTED)  # the server no longer knows it: not in its queue
+            return
+        if job.status != row.status:
+            self.journal.set_status(row.job_id, job.status)
 
     def _twin(self, request: Request) -> Row | None:
         """The same request, submitted by another `ody run` since this one decided to submit

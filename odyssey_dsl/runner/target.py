@@ -43,11 +43,19 @@ def state_dir() -> Path:
 
 # --- the user config file ----------------------------------------------------------------------
 
+class Duration(str):
+    """A setting that is a length of time, in the language's syntax (`5m`, `90s`, `1:30:00`)."""
+
+
 SETTINGS: dict[str, type] = {  # key -> type; documented in docs/runner.md
     "api-url": str, "api-key": str,
     "retry-attempts": int, "retry-base": float, "retry-cap": float,
     "poll-first": float, "poll-max": float,
+    "max-video": Duration,
 }
+MAX_VIDEO = 300.0  # seconds of new video one `ody run` may ask for without `--yes`
+POLL_FLOOR = 0.5  # seconds: the shortest pause between status checks of a job on a remote API
+POLL_FLOOR_LOCAL = 0.05  # ...and of one on this machine (the emulator), where a request costs nothing
 
 
 def read_config(path: Path | None = None) -> dict[str, object]:
@@ -63,18 +71,47 @@ def read_config(path: Path | None = None) -> dict[str, object]:
         kind = SETTINGS.get(key)
         if kind is None:
             raise UsageError(f"{path}: unknown setting `{key}`", f"known: {', '.join(SETTINGS)}")
-        if not fits(value, kind):
-            raise UsageError(f"{path}: `{key}` must be a {kind.__name__}")
+        problem = wrong(key, value)
+        if problem is not None:
+            raise UsageError(f"{path}: `{key}` {problem}")
     return data
 
 
-def fits(value: object, kind: type) -> bool:
-    """Whether a setting's value is of its type and range (ints 1 or more, floats 0 or more)."""
+def wrong(key: str, value: object) -> str | None:
+    """What is wrong with a setting's value (its type and range), or None."""
+    kind = SETTINGS[key]
+    if kind is Duration:
+        return None if seconds(value) is not None else "must be a length of time such as 5m, 90s or 1:30:00"
     if kind is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return "must be a number"
+        floor = POLL_FLOOR_LOCAL if key.startswith("poll-") else 0.0
+        if not value >= floor:
+            return f"must be {floor:g} or more" + (
+                f" (seconds between status checks: {POLL_FLOOR:g} or more for a remote API)" if floor else "")
+        return None
     if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-    return isinstance(value, str)
+        return None if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else "must be 1 or more"
+    return None if isinstance(value, str) else "must be a string"
+
+
+def seconds(value: object) -> float | None:
+    """A length of time setting in seconds: `5m`, `90s`, `1:30:00`, or a plain number of seconds."""
+    from ..times import TimeError, parse_time
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value) if value > 0 else None
+    if not isinstance(value, str):
+        return None
+    parsed = parse_time(value.strip())
+    return None if isinstance(parsed, TimeError) or parsed[0] or parsed[1] <= 0 else parsed[1] / 1000
+
+
+def max_video(flag: float | None, config: dict[str, object]) -> float:
+    """Seconds of new video one run may ask for: `--max-video`, the `max-video` setting, 5 minutes."""
+    if flag is not None:
+        return flag
+    return seconds(config.get("max-video", MAX_VIDEO)) or MAX_VIDEO
 
 
 def write_config(data: dict[str, object], path: Path | None = None) -> Path:
@@ -110,6 +147,11 @@ class Target:
     @property
     def emulated(self) -> bool:
         return self.base == EMULATOR
+
+    @property
+    def local(self) -> bool:
+        """An API on this machine: requests to it cost nothing but a little CPU."""
+        return self.emulated or is_loopback(urlsplit(self.url).hostname or "")
 
 
 def fingerprint(key: str) -> str:
