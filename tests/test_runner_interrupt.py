@@ -3,6 +3,7 @@ and the user is told how to resume. `ody run` runs in a subprocess; the emulator
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
@@ -136,6 +137,34 @@ def test_sigkill_between_intent_and_answer_is_reconciled_first(home: Home) -> No
         assert len(server_jobs(server)) == 2  # the orphan, and cat.ody's own: nothing paid twice
     rows = home.journal()
     assert rows[0]["job_id"] == orphan["job_id"] and rows[0]["state"] == "adopted"
+
+
+def test_a_job_adopted_after_it_finished_is_downloaded(home: Home) -> None:
+    """The state a SIGKILL mid-submit leaves, with the job done by the time the next run
+    reconciles: it used to be adopted from the listing alone (no streams), nothing was
+    downloaded, run.json said completed with no files, and the run exited 4 with no message."""
+    from odyssey_dsl.compiler import compile_path
+    from odyssey_dsl.runner.journal import Journal
+    from odyssey_dsl.runner.prepare import prepare
+    from odyssey_dsl.runner.target import fingerprint
+
+    prepared = prepare(compile_path(home.work / "cat.ody"), "cat.ody", None)
+    with emulator(home) as server:
+        home.state.mkdir(parents=True)
+        journal = Journal(home.state / "journal.sqlite3")
+        journal.intend(api_base=home.url, key_fp=fingerprint(KEY), group_hash=prepared.group_hash,
+                       request_hash=prepared.group_hash, take=1, screenplay=str(prepared.path), folder=None,
+                       title=None, plan=prepared.scenes)
+        journal.close()
+        with Api(server.url, KEY) as api:
+            orphan = api.login().submit(json.loads(prepared.body))
+            assert api.wait(orphan["job_id"])["status"] == "completed"
+        done = home.ody("run", "cat.ody")
+        assert done.returncode == 0, done.stderr
+        assert f"adopting job {orphan['job_id']}" in done.stderr
+        assert len(server_jobs(server)) == 1
+    assert frames(home.work / "recordings" / "cat" / "cat.mp4") == 50
+    assert home.manifest("cat")["latest"] == {"cat": "cat.mp4"}
 
 
 @pytest.mark.parametrize("finished_first", [True, False], ids=["adopted-job-finished", "adopted-job-running"])

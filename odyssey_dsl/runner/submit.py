@@ -148,7 +148,9 @@ class Submitter:
         (two runs of one screenplay at once): shared, not paid twice."""
         for row in self.journal.rows(request.group_hash, self.base, self.fp, request.take):
             if row.id not in request.considered and row.state in OWNED and row.request_hash == request.request_hash:
-                self.say(f"job {row.job_id} was just submitted for the same screenplay by another ody run: "
+                self.say(f"job {row.job_id}, adopted from the interrupted submit, is this request's: continuing with it"
+                         if row.state == ADOPTED else
+                         f"job {row.job_id} was just submitted for the same screenplay by another ody run: "
                          "waiting for it instead of paying again")
                 return row
         return None

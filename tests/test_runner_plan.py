@@ -1,0 +1,187 @@
+"""`ody run` without surprise bills (issue 13, sections 1 and 2): the plan printed before
+paying, `--dry-run` with no key and no network, the `max-video` budget (refused off a
+terminal, asked on one), reuse of every unchanged scene's stream, `--scene` with `--new`,
+per-scene takes with run.json's `latest`, and a copied screenplay that reuses the original's
+job without taking over its folder. Real `ody` processes against the emulator over loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from emulator_support import renderer_available
+from runner_support import BATCH, SINGLE, Home, emulator, frames, free_port, job_detail, make_home, server_jobs
+
+pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    return make_home(tmp_path)
+
+
+def test_editing_one_scene_of_four_submits_that_script_alone(home: Home) -> None:
+    path = home.screenplay("seasons.ody", BATCH)
+    with emulator(home) as server:
+        assert home.ody("run", "seasons.ody").returncode == 0
+        path.write_text(BATCH.replace("An orchard in summer", "An orchard in a summer storm"), encoding="utf-8")
+        done = home.ody("run", "seasons.ody", "--json")
+        assert done.returncode == 0, done.stderr
+        (second, first) = server_jobs(server)
+        assert len(job_detail(server, second["job_id"])["streams"]) == 1
+    summary = json.loads(done.stdout)
+    assert summary["plan"]["screenplays"][0] | {"path": ""} == {"path": "", "jobs": 1, "scripts": 1,
+                                                               "video_ms": 1000, "reused_scripts": 3}
+    # a token, one submit, and the polls of that one job: no list, nothing asked of the reused job
+    assert summary["api_requests"] <= 2 + 10
+    manifest = home.manifest("seasons")
+    assert manifest["latest"] == {"spring": "spring.mp4", "summer": "summer.take2.mp4", "autumn": "autumn.mp4",
+                                  "winter": "winter.mp4"}
+    assert {s["name"]: s["job_id"] for s in manifest["streams"]} == {
+        "spring": first["job_id"], "summer": second["job_id"], "autumn": first["job_id"], "winter": first["job_id"]}
+    folder = home.work / "recordings" / "seasons"
+    assert frames(folder / "summer.mp4") == frames(folder / "summer.take2.mp4") == 25  # the old take is kept
+
+
+def test_the_summary_names_the_newest_take_of_every_scene(home: Home) -> None:
+    path = home.screenplay("seasons.ody", BATCH)
+    with emulator(home):
+        assert home.ody("run", "seasons.ody").returncode == 0
+        path.write_text(BATCH.replace("An orchard in winter", "An orchard under snow"), encoding="utf-8")
+        done = home.ody("run", "seasons.ody")
+    assert done.returncode == 0, done.stderr
+    assert "recordings/seasons/: spring.mp4 summer.mp4 autumn.mp4 winter.take2.mp4" in done.stdout
+    assert "ody run: plan: seasons.ody: 1 job, 1 script, 0:01 of new video; reusing 3 of 4 scenes" in done.stderr
+
+
+def test_a_dry_run_needs_no_key_and_no_network(home: Home) -> None:
+    home.screenplay("seasons.ody", BATCH)
+    home.screenplay("cat.ody", SINGLE)
+    closed = f"http://127.0.0.1:{free_port()}"
+    done = home.ody("run", ".", "--dry-run", ODYSSEY_API_KEY="", ODYSSEY_API_URL=closed)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["cat.ody: 1 job, 1 script, 0:02 of new video",
+                                        "seasons.ody: 1 job, 4 scripts, 0:04 of new video",
+                                        "in all: 0:06 of new video in 2 job(s)"]
+    as_json = home.ody("run", "seasons.ody", "--dry-run", "--json", ODYSSEY_API_KEY="", ODYSSEY_API_URL=closed)
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout) == {"screenplays": [{"path": str(home.work / "seasons.ody"), "jobs": 1,
+                                                           "scripts": 4, "video_ms": 4000, "reused_scripts": 0}],
+                                          "video_ms": 4000}
+    assert not (home.work / "recordings").exists()
+
+
+def test_a_dry_run_after_a_run_says_what_is_reused(home: Home) -> None:
+    home.screenplay("seasons.ody", BATCH)
+    with emulator(home):
+        assert home.ody("run", "seasons.ody").returncode == 0
+    done = home.ody("run", "seasons.ody", "--dry-run")  # the emulator is gone: the journal alone speaks
+    assert done.stdout == "seasons.ody: nothing to submit; reusing 4 of 4 scenes\n"
+    new = home.ody("run", "seasons.ody", "--dry-run", "--new", "--scene", "summer")
+    assert new.stdout == "seasons.ody: 1 job, 1 script, 0:01 of new video\n"
+
+
+def test_a_plan_over_the_budget_is_refused_off_a_terminal_and_yes_goes_ahead(home: Home) -> None:
+    home.screenplay("seasons.ody", BATCH)
+    with emulator(home) as server:
+        refused = home.ody("run", "seasons.ody", "--max-video", "3s")
+        assert refused.returncode == 2
+        assert "ody run: plan: seasons.ody: 1 job, 4 scripts, 0:04 of new video" in refused.stderr
+        assert "over max-video (0:03): nothing was submitted" in refused.stderr
+        assert "--yes" in refused.stderr and "ody config set max-video 0:04" in refused.stderr
+        assert server_jobs(server) == []
+        assert home.ody("config", "set", "max-video", "2s").returncode == 0
+        assert home.ody("run", "seasons.ody").returncode == 2 and server_jobs(server) == []
+        done = home.ody("run", "seasons.ody", "--yes")
+        assert done.returncode == 0, done.stderr
+        assert len(server_jobs(server)) == 1
+
+
+@pytest.mark.parametrize("value", ["0", "0s", "soon", "5x", "+5m"])
+def test_a_budget_that_is_not_a_length_of_time_is_refused(home: Home, value: str) -> None:
+    done = home.ody("config", "set", "max-video", value)
+    assert done.returncode == 2
+    assert "`max-video` must be a length of time such as 5m, 90s or 1:30:00" in done.stderr
+
+
+def run_on_a_terminal(home: Home, answer: bytes, *args: str) -> subprocess.CompletedProcess[str]:
+    """`ody run` with a terminal on stdin, typing `answer` at its question."""
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "odyssey_dsl", "run", *args], cwd=home.work,
+                                   env=home.env(), stdin=follower, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
+        os.write(leader, answer)
+        out, err = process.communicate(timeout=120)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def test_on_a_terminal_a_plan_over_the_budget_is_asked_about(home: Home) -> None:
+    home.screenplay("seasons.ody", BATCH)
+    with emulator(home) as server:
+        no = run_on_a_terminal(home, b"n\n", "seasons.ody", "--max-video", "3s")
+        assert no.returncode == 2 and "submit 0:04 of new video, over max-video (0:03)?" in no.stderr
+        assert server_jobs(server) == []
+        yes = run_on_a_terminal(home, b"y\n", "seasons.ody", "--max-video", "3s")
+        assert yes.returncode == 0, yes.stderr
+        assert len(server_jobs(server)) == 1
+
+
+def test_on_a_terminal_several_screenplays_are_asked_about(home: Home) -> None:
+    home.screenplay("seasons.ody", BATCH)
+    home.screenplay("cat.ody", SINGLE)
+    with emulator(home) as server:
+        no = run_on_a_terminal(home, b"\n", ".")  # the default is no
+        assert no.returncode == 2 and "submit 2 screenplays (0:06 of new video)?" in no.stderr
+        assert "cat.ody: 1 job" in no.stderr and "seasons.ody: 1 job" in no.stderr
+        assert server_jobs(server) == []
+        assert home.ody("run", ".").returncode == 0  # no terminal: nobody to ask, and within the budget
+        assert len(server_jobs(server)) == 2
+
+
+def test_scene_with_new_makes_only_that_scene_again(home: Home) -> None:
+    home.screenplay("seasons.ody", BATCH)
+    with emulator(home) as server:
+        assert home.ody("run", "seasons.ody").returncode == 0
+        done = home.ody("run", "seasons.ody", "--scene", "autumn", "--new")
+        assert done.returncode == 0, done.stderr
+        newest, _ = server_jobs(server)
+        whole = home.ody("run", "seasons.ody")
+        assert whole.returncode == 0 and len(server_jobs(server)) == 2
+    manifest = home.manifest("seasons")
+    assert manifest["latest"] == {"spring": "spring.mp4", "summer": "summer.mp4", "autumn": "autumn.take2.mp4",
+                                  "winter": "winter.mp4"}
+    assert next(s for s in manifest["streams"] if s["name"] == "autumn")["job_id"] == newest["job_id"]
+
+
+def test_a_copied_screenplay_reuses_the_job_but_never_the_originals_folder(home: Home) -> None:
+    home.screenplay("cat.ody", SINGLE)
+    (home.work / "copy").mkdir()
+    home.screenplay("copy/cat.ody", SINGLE)
+    with emulator(home) as server:
+        assert home.ody("run", "cat.ody").returncode == 0
+        copied = home.ody("run", "copy/cat.ody")
+        assert copied.returncode == 0, copied.stderr
+        assert len(server_jobs(server)) == 1  # the same script: nothing paid again
+        (job,) = server_jobs(server)
+        assert frames(home.work / "recordings" / "cat-2" / "cat.mp4") == 50
+        listed = json.loads(home.ody("jobs", "--json").stdout)
+        assert next(j for j in listed if j["job_id"] == job["job_id"])["folder"] == str(
+            home.work / "recordings" / "cat")
+        again = home.ody("run", "copy/cat.ody", "--new")
+        assert again.returncode == 0, again.stderr
+        original = home.ody("run", "cat.ody", "--new")
+        assert original.returncode == 0, original.stderr
+    assert sorted(p.name for p in (home.work / "recordings").iterdir()) == ["cat", "cat-2"]
+    assert home.manifest("cat")["screenplay"] == str(home.work / "cat.ody")
+    assert home.manifest("cat-2")["screenplay"] == str(home.work / "copy" / "cat.ody")
+    assert home.manifest("cat")["latest"] == {"cat": "cat.take2.mp4"}
+    assert home.manifest("cat-2")["latest"] == {"cat": "cat.take2.mp4"}
