@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from emulator_support import renderer_available
-from runner_support import BATCH, SINGLE, Home, emulator, frames, free_port, job_detail, make_home, server_jobs
+from runner_support import BATCH, FAST_CONFIG, SINGLE, Home, emulator, frames, free_port, job_detail, make_home, server_jobs
 
 pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
 
@@ -185,3 +185,27 @@ def test_a_copied_screenplay_reuses_the_job_but_never_the_originals_folder(home:
     assert home.manifest("cat-2")["screenplay"] == str(home.work / "copy" / "cat.ody")
     assert home.manifest("cat")["latest"] == {"cat": "cat.take2.mp4"}
     assert home.manifest("cat-2")["latest"] == {"cat": "cat.take2.mp4"}
+
+
+@pytest.mark.parametrize(("setting", "url", "expected"), [
+    ("poll-first = 0", None, "`poll-first` must be 0.05 or more"),
+    ("poll-max = 0.0", None, "`poll-max` must be 0.05 or more"),
+    ("poll-first = 0.3", "https://api.example.invalid", "poll-first and poll-max must be 0.5 s or more for a remote API"),
+])
+def test_polling_below_the_floor_is_refused_before_any_submit(tmp_path: Path, setting: str, url: str | None,
+                                                              expected: str) -> None:
+    """`poll-first 0` made about 1,500 requests for one 4-second job."""
+    key = setting.split()[0]
+    home = make_home(tmp_path, "".join(line + "\n" for line in FAST_CONFIG.splitlines() if not line.startswith(key))
+                     + setting + "\n")
+    home.screenplay("cat.ody", SINGLE)
+    done = home.ody("run", "cat.ody", *(("--api-url", url) if url else ()))
+    assert done.returncode == 2 and expected in done.stderr
+    assert "submitted" not in done.stderr
+    assert home.ody("config", "set", key, "0").returncode == 2
+
+
+def test_polling_an_api_on_this_machine_may_be_quick(home: Home) -> None:
+    home.screenplay("cat.ody", SINGLE)  # the home's config polls every 0.05 s, its API on 127.0.0.1
+    with emulator(home):
+        assert home.ody("run", "cat.ody").returncode == 0

@@ -85,10 +85,24 @@ def test_api_urls(url: str, ok: bool) -> None:
 @given(st.text())
 def test_a_safe_name_never_leaves_its_folder(text: str) -> None:
     name = safe_name(text, "fallback")
-    assert name and len(name) <= 80 and "/" not in name and "\\" not in name
+    assert name and len(name.encode("utf-8")) <= 120 and "/" not in name and "\\" not in name
     assert not name.startswith(".") and not any(ord(c) < 32 for c in name)
     folder = Path("/tmp/ody-out")
     assert inside(folder, name).parent == folder
+
+
+@given(st.text(st.characters(min_codepoint=0x10000, max_codepoint=0x1FFFF), min_size=60, max_size=200))
+def test_a_long_name_of_wide_characters_still_fits_the_file_system(text: str) -> None:
+    """Bounded in bytes: 80 four-byte characters and a take suffix went past 255 bytes."""
+    name = safe_name(text, "fallback")
+    longest = f"{name}.take999.thumbnail.webp.part"
+    assert len(longest.encode("utf-8")) <= 255
+    name.encode("utf-8")  # never half a character
+
+
+def test_spaces_and_non_ascii_letters_are_kept_in_nfc() -> None:
+    assert safe_name("Cafe\u0301 du port", "x") == "Café du port"
+    assert safe_name("  night   train. ", "x") == "night train"
 
 
 def test_safe_names_and_collisions() -> None:
