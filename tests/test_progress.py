@@ -13,11 +13,14 @@ import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
+from emulator_support import renderer_available
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
-from runner_support import poll_until
+from runner_support import emulator, make_home, poll_until
 
 from odyssey_dsl.api import JobDetail
 from odyssey_dsl.runner.estimate import (
@@ -288,3 +291,26 @@ def test_the_live_table_shows_the_estimate_and_the_download_amount_and_speed() -
         assert re.search(r"cow\.ody +- +done +0:0\d *\n", text), text
     finally:
         reporter.close()
+
+
+# --- end to end --------------------------------------------------------------------------------
+
+LONG = """\
+title "Slow cat"
+@0 start "A ginger cat dozes on a sunlit windowsill"
+@15s end
+"""
+
+
+@pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
+def test_ody_run_off_a_terminal_is_never_silent_for_ten_seconds(tmp_path: Path) -> None:
+    """A 15 s video at the emulator's real-time speed processes for 15 s of wall-clock time
+    whatever the machine's load, with no change of status to print: a heartbeat must fill it."""
+    home = make_home(tmp_path)
+    home.screenplay("cat.ody", LONG)
+    with emulator(home, speed=1.0):
+        done = home.ody("run", "cat.ody")
+    assert done.returncode == 0, done.stderr
+    beats = [line for line in done.stderr.splitlines() if "is processing, " in line and " elapsed" in line]
+    assert beats, done.stderr
+    assert re.fullmatch(r"ody run: cat\.ody: job [0-9a-f]{8} is processing, 0:\d\d elapsed.*", beats[0])
