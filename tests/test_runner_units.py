@@ -162,7 +162,7 @@ def test_progress_lines_carry_the_commands_prefix() -> None:
     reporter.job("cat.ody", answer(status="pending", estimated_wait_minutes=2.0))
     reporter.job("cat.ody", answer(status="pending", estimated_wait_minutes=1.0))  # no change of status
     reporter.say("", "interrupted", loud=True)
-    assert out.getvalue() == ("ody wait: cat.ody: job j1 is pending, about 2.0 min to wait\n"
+    assert out.getvalue() == ("ody wait: cat.ody: job j1 is pending, ~2:00 to wait\n"
                               "ody wait: interrupted\n")
 
 

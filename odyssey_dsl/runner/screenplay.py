@@ -152,6 +152,13 @@ class ScreenplayRun:
 
     def run(self) -> Result:
         try:
+            self._run_safely()
+        finally:
+            self.ctx.reporter.finished(self.p.name, self.result.status)
+        return self.result
+
+    def _run_safely(self) -> None:
+        try:
             self._run()
         except Interrupted:
             self._interrupted()
@@ -169,7 +176,6 @@ class ScreenplayRun:
             self.result.code = error.exit_code
             self.result.message = error.message + (f" ({error.hint})" if error.hint else "")
             self.result.status = "timeout" if isinstance(error, TimedOut) else "error"
-        return self.result
 
     def _run(self) -> None:
         j = self.ctx.journal
@@ -372,6 +378,8 @@ class ScreenplayRun:
 
     def _wait(self, row: Row) -> None:
         assert row.job_id is not None
+        if row.plan:  # a batch's scripts are made side by side: the longest sets the pace
+            self.ctx.reporter.expect(self.p.name, max(s.duration_ms for s in row.plan) / 1000)
         try:
             job = wait(self.client, row.job_id, self.ctx.pace, self.ctx.deadline, self._seen,
                        self.jobs.get(row.job_id) if row.job_id in self.asked else None)

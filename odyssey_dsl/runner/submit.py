@@ -22,7 +22,6 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from ..api import JobDetail, JobSummary
@@ -30,6 +29,7 @@ from ..errors import Interrupted
 from .client import Ambiguous, ApiRefusal, Client
 from .errors import ApiFailure, UnexpectedAnswer
 from .journal import ABANDONED, ADOPTED, OWNED, REJECTED, Journal, Row, Scene
+from .estimate import moment
 from .locks import held
 from .poll import TimedOut
 
@@ -188,7 +188,7 @@ class Submitter:
         found: list[JobSummary] = []
         for page in range(MAX_PAGES):
             jobs = self.client.jobs(limit=100, offset=page * 100).jobs
-            recent = [j for j in jobs if (_moment(j.created_at) or since) >= since]
+            recent = [j for j in jobs if (moment(j.created_at) or since) >= since]
             found += [j for j in recent if j.job_id not in owned]
             if len(jobs) < 100 or not recent:
                 break
@@ -213,13 +213,3 @@ def matches(plan: tuple[Scene, ...], job: JobDetail) -> str | None:
         if abs(seconds * 1000 - plan[index].duration_ms) > frame * 1000 + 1e-6:
             return f"stream {index} lasts {seconds:g} s, its script {plan[index].duration_ms / 1000:g} s"
     return None
-
-
-def _moment(text: object) -> float | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
