@@ -28,8 +28,8 @@ from ..api import JobDetail, JobSummary
 from ..errors import Interrupted
 from .client import Ambiguous, ApiRefusal, Client
 from .errors import ApiFailure, UnexpectedAnswer
-from .journal import ABANDONED, ADOPTED, OWNED, REJECTED, Journal, Row, Scene
 from .estimate import moment
+from .journal import ABANDONED, ADOPTED, OWNED, REJECTED, Journal, Row, Scene
 from .locks import held
 from .poll import TimedOut
 
