@@ -1,6 +1,11 @@
 """What `ody run` asks of the API per job, and what a large download costs it in memory.
 
-Issue 5 asks for both. The API is the emulator in a subprocess (fast lifecycle, `--access-log`,
+Issue 5 asks for both; issue 13 adds the requests of an iteration on one scene of four (an
+edit of one scene, rerun with the same journal: the goal is one submit of one script and no
+list calls) and the time from `ody run` to the first byte of its download for the 9 s
+`window-cat.ody`, against the job's own time on the emulator (created to completed).
+
+The API is the emulator in a subprocess (fast lifecycle, `--access-log`,
 whose lines are counted by kind); `ody run` is the real command in a subprocess, with its own
 state and config folders. Requests are counted for a one-script job and a four-scene batch.
 Memory is the peak RSS of `ody run` downloading a video made large by the emulator's hidden
@@ -126,6 +131,7 @@ class Run:
     requests: Counter[str]
     summary: dict[str, Any]
     download_seconds: float | None
+    first_byte: float | None  # seconds from the start of `ody run` to its video's `.part`
 
 
 def ody_run(ody: Path, screenplay: Path, emulator: Emulator, folder: Path, cache: Path) -> Run:
@@ -167,7 +173,33 @@ def ody_run(ody: Path, screenplay: Path, emulator: Emulator, folder: Path, cache
         raise RuntimeError(f"ody run {screenplay.name} exited {process.returncode}: {output}")
     summary = json.loads((folder / "stdout.json").read_text(encoding="utf-8"))
     download = None if part_seen is None else (video_seen or now) - part_seen
-    return Run(seconds, usage.ru_maxrss * RSS_UNIT, emulator.requests_since(offset), summary, download)
+    first_byte = None if part_seen is None else part_seen - t0
+    return Run(seconds, usage.ru_maxrss * RSS_UNIT, emulator.requests_since(offset), summary, download, first_byte)
+
+
+def job_seconds(emulator: Emulator, job_id: str) -> float:
+    """The job's own time on the emulator, from its `created_at` to its `completed_at`."""
+    from datetime import datetime
+
+    with httpx.Client(base_url=emulator.url, timeout=30) as http:
+        token = http.post("/auth/token", json={"api_key": KEY}).json()["access_token"]
+        job = http.get(f"/simulation-jobs/{job_id}", headers={"authorization": f"Bearer {token}"}).json()
+    created, completed = (datetime.fromisoformat(job[k].replace("Z", "+00:00")) for k in ("created_at", "completed_at"))
+    return (completed - created).total_seconds()
+
+
+def one_scene_changed(ody: Path, emulator: Emulator, folder: Path, cache: Path) -> Run:
+    """The four-scene batch run once, then again with one scene's prompt edited, in the same
+    state and output folders: the second run's requests are the iteration's cost."""
+    screenplay = folder / BATCH.name
+    text = BATCH.read_text(encoding="utf-8")
+    screenplay.write_text(text, encoding="utf-8")
+    ody_run(ody, screenplay, emulator, folder, cache)
+    edited = text.replace("Two children run", "Three children run")
+    if edited == text:
+        raise RuntimeError("the batch example no longer has the line the iteration edits")
+    screenplay.write_text(edited, encoding="utf-8")
+    return ody_run(ody, screenplay, emulator, folder, cache)
 
 
 def stream_of(run: Run) -> dict[str, Any]:
@@ -264,6 +296,9 @@ def main() -> int:
             stack.callback(large.stop)
             single = ody_run(ody, SINGLE, plain, fresh(), cache)
             batch = ody_run(ody, BATCH, plain, fresh(), cache)
+            iteration = one_scene_changed(ody, plain, fresh(), cache)
+            firsts = [ody_run(ody, SINGLE, plain, fresh(), cache) for _ in range(args.rounds)]
+            lifecycles = [job_seconds(plain, run.summary["screenplays"][0]["jobs"][0]) for run in firsts]
             base_runs: list[Run] = []
             large_runs: list[Run] = []
             floors: list[float] = []
@@ -285,17 +320,29 @@ def main() -> int:
             print(f"runner_bench: {error}", file=sys.stderr)
             return 1
 
-    columns = [("single script", single), ("batch, 4 scenes", batch), (f"single, +{args.size} MiB", large_runs[0])]
+    columns = [("single script", single), ("batch, 4 scenes", batch), ("1 of 4 scenes edited", iteration),
+               (f"single, +{args.size} MiB", large_runs[0])]
     print("ody run against `ody emulator` (speed 100, pending 1 s, dispatched 1 s)\n")
-    print(f"{'requests per job':24}" + "".join(f"{name:>20}" for name, _ in columns))
+    print(f"{'requests per job':24}" + "".join(f"{name:>22}" for name, _ in columns))
     for kind in KINDS:
         counts = [run.requests[kind] for _, run in columns]
         if any(counts) or kind in ("auth", "submit", "status", "file"):
-            print(f"{kind:24}" + "".join(f"{n:20d}" for n in counts))
-    print(f"{'total':24}" + "".join(f"{sum(run.requests.values()) - run.requests[KINDS[-1]]:20d}" for _, run in columns))
-    print(f"{'wall time of ody run':24}" + "".join(f"{run.seconds:18.2f} s" for _, run in columns))
-    print(f"{'status polls per second':24}" + "".join(f"{run.requests['status'] / run.seconds:20.2f}"
+            print(f"{kind:24}" + "".join(f"{n:22d}" for n in counts))
+    print(f"{'total':24}" + "".join(f"{sum(run.requests.values()) - run.requests[KINDS[-1]]:22d}" for _, run in columns))
+    print(f"{'wall time of ody run':24}" + "".join(f"{run.seconds:20.2f} s" for _, run in columns))
+    print(f"{'status polls per second':24}" + "".join(f"{run.requests['status'] / run.seconds:22.2f}"
                                                       for _, run in columns))
+
+    plan = iteration.summary["plan"]["screenplays"][0]
+    print(f"\none of 4 scenes edited: {plan['scripts']} script(s) submitted in {plan['jobs']} job(s), "
+          f"{plan['reused_scripts']} reused; {iteration.requests['list']} list call(s)")
+    ttfb = [r.first_byte for r in firsts if r.first_byte is not None]
+    if ttfb:
+        gaps = [t - life for t, life in zip(ttfb, lifecycles, strict=False)]
+        print(f"time from `ody run` to the first byte of {SINGLE.name} (9 s of video), {len(ttfb)} rounds: "
+              f"{spread(ttfb, 's')}")
+        print(f"  the job's own time on the emulator (created to completed): {spread(lifecycles, 's')}")
+        print(f"  difference (start-up, compile, submit, polling, asking for the file): {spread(gaps, 's')}")
 
     base_rss = [float(r.peak_rss) for r in base_runs]
     large_rss = [float(r.peak_rss) for r in large_runs]
