@@ -411,6 +411,8 @@ class ScreenplayRun:
             if stream.duration_seconds is not None:
                 take.update(duration_seconds=stream.duration_seconds, frame_count=stream.frame_count)
             self._files[scene.name] = take["files"]
+            if stream.video_url is None and self._video(scene) is not None:
+                continue  # the journal's word and the files on disk suffice: nothing to ask the API
             for kind in KINDS:
                 self._download(scene.name, take, stream, kind)
 
