@@ -313,7 +313,8 @@ class ScreenplayRun:
                 if done is not None:  # another `ody run` of this screenplay fetched it meanwhile
                     entry[kind] = done
                     return
-                fetched = fetch(self.ctx.downloads, url, dest, backoff=self.client.backoff, stop=self.client.stop,
+                fetched = fetch(self.ctx.downloads, url, dest, owner=f"{row.job_id} {stream_id} {kind}",
+                                backoff=self.client.backoff, stop=self.client.stop,
                                 refresh=fresh if stream_id else None, progress=shown)
         except Interrupted:
             self._interrupted_download = dest
