@@ -35,6 +35,7 @@ from .retry import Backoff
 CHUNK = 256 * 1024
 EXPIRED = frozenset({401, 403, 410})
 RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+STARTING_OVER = ": starting again"  # the end of a retry reason whose `.part` was dropped
 
 
 class DownloadError(RunnerError):
@@ -151,8 +152,6 @@ def fetch(http: httpx.Client, url: str, dest: Path, *, owner: str, backoff: Back
         retry += 1
         refreshed = False
 
-
-STARTING_OVER = ": starting again"
 
 
 def _ours(part: Path, record: Path, owner: str, note: Callable[[str], None] | None) -> Claim:

@@ -57,10 +57,10 @@ def start_image(video: Path) -> str:
         raise _unreadable(video, getattr(error, "strerror", None) or str(error)) from None
     if frame is None:
         raise _unreadable(video, "it has no video frame")
-    image = frame.to_image()  # type: ignore[no-untyped-call]  # PyAV's stub leaves to_image unannotated
+    image = frame.to_image()  # type: ignore[no-untyped-call]  # RGB; PyAV's stub leaves to_image unannotated
     image.thumbnail((LARGEST_SIDE, LARGEST_SIDE), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    image.convert("RGB").save(out, "JPEG", quality=QUALITY)
+    image.save(out, "JPEG", quality=QUALITY)
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
