@@ -17,7 +17,8 @@ One tree, one message each: the `ody` group (cli/app.py) catches `OdyError`, pri
         │       └── ConcurrentLimit  429 CONCURRENT_LIMIT_REACHED: worth waiting for
         ├── Ambiguous             a submit that may or may not have made a job (runner.client)
         ├── TimedOut              the --timeout passed, the job keeps running (runner.poll)  [5]
-        └── DownloadError         a recording could not be fetched (runner.download)
+        ├── DownloadError         a recording could not be fetched (runner.download)
+        └── FrameError            a recording's last frame cannot be read (runner.frames)  [4]
 
 Outside the tree, on purpose:
 - `Interrupted` (below) is Ctrl-C between two tries, not a failure: a run catches it to say

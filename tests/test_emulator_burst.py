@@ -1,4 +1,4 @@
-"""`--concurrent-limit` holds under a burst: the count of a key's active jobs and the insert of a
+"""`--queue-limit` holds under a burst: the count of a key's active jobs and the insert of a
 new job are one SQLite transaction, so simultaneous submits cannot all see room for themselves.
 
 The emulator runs as `ody emulator` in its own process; the requests leave together from one
@@ -33,7 +33,7 @@ SLOW = ("--speed", "1", "--pending-seconds", "600", "--dispatched-seconds", "600
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[Emulator]:
-    running = Emulator(tmp_path / "data", "--concurrent-limit", "1", *SLOW)
+    running = Emulator(tmp_path / "data", "--queue-limit", "1", *SLOW)
     running.start()
     try:
         yield running

@@ -108,11 +108,11 @@ def test_errors_fit(api: Api) -> None:
 
 
 def test_a_usage_limit_fits(tmp_path: Path) -> None:
-    with thread_server(tmp_path, concurrent_limit=0) as running, Api(running.url) as client:
-        client.login()
+    with thread_server(tmp_path, queue_limit=1, pending_seconds=600.0) as running, Api(running.url) as client:
+        client.login().submit()
         problem = fits(contract.UsageProblem, client.request("POST", "/simulation-jobs", json={"script": script()}), 429)
         assert problem.name == "CONCURRENT_LIMIT_REACHED" and problem.error == problem.code
-        assert problem.details == {"active_count": 0, "limit": 0} and problem.message and problem.action
+        assert problem.details == {"active_count": 1, "limit": 1} and problem.message and problem.action
         assert problem.detail == problem.message
 
 

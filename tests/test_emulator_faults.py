@@ -75,8 +75,8 @@ def test_rate_limit_per_key(tmp_path: Path) -> None:
         assert client.request("GET", "/simulation-jobs").status_code == 200
 
 
-def test_concurrent_limit(tmp_path: Path) -> None:
-    with thread_server(tmp_path, concurrent_limit=1, **SLOW) as running, Api(running.url) as client:
+def test_the_queue_limit(tmp_path: Path) -> None:
+    with thread_server(tmp_path, queue_limit=1, **SLOW) as running, Api(running.url) as client:
         first = client.login().submit()
         answer = client.request("POST", "/simulation-jobs", json={"script": script()})
         assert answer.status_code == 429

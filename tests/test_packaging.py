@@ -21,7 +21,8 @@ from packaging.requirements import Requirement  # hatchling's own dependency
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = "https://github.com/odyssey-dsl/odyssey-dsl"
-EXTRAS_ONLY = {"pydantic": {"emulator", "dev"}, "pydantic-core": set(), "jsonschema": {"dev"}}
+EXTRAS_ONLY = {"pydantic": {"emulator", "dev"}, "pydantic-core": set(), "jsonschema": {"dev"},
+               "av": {"video", "emulator", "dev"}, "pillow": {"video", "emulator", "dev"}}
 
 
 @pytest.fixture(scope="module")

@@ -76,10 +76,10 @@ def test_an_interrupted_download_keeps_its_part_and_resumes_with_a_range(tmp_pat
                 stop.set()
 
         with pytest.raises(Interrupted):
-            fetch(http, url + "/cat.mp4", dest, backoff=FAST, stop=stop, progress=interrupt)
+            fetch(http, url + "/cat.mp4", dest, owner="job stream video", backoff=FAST, stop=stop, progress=interrupt)
         kept = part_of(dest).stat().st_size
         assert 300_000 <= kept < len(BODY) and not dest.exists()
-        fetched = fetch(http, url + "/cat.mp4", dest, backoff=FAST, stop=threading.Event())
+        fetched = fetch(http, url + "/cat.mp4", dest, owner="job stream video", backoff=FAST, stop=threading.Event())
     assert dest.read_bytes() == BODY and fetched.size == len(BODY)
     assert not part_of(dest).exists()
     assert Files.ranges == [None, f"bytes={kept}-"]
@@ -88,14 +88,14 @@ def test_an_interrupted_download_keeps_its_part_and_resumes_with_a_range(tmp_pat
 
 def test_an_expired_url_is_renewed_once_then_given_up(tmp_path: Path) -> None:
     with file_server() as url, httpx.Client() as http:
-        renewed = fetch(http, url + "/expired", tmp_path / "a.mp4", backoff=FAST, stop=threading.Event(),
+        renewed = fetch(http, url + "/expired", tmp_path / "a.mp4", owner="j s video", backoff=FAST, stop=threading.Event(),
                         refresh=lambda: url + "/fresh.mp4")
         assert renewed.size == len(BODY)
         with pytest.raises(DownloadError, match="no fresh URL"):
-            fetch(http, url + "/expired", tmp_path / "b.mp4", backoff=FAST, stop=threading.Event(),
+            fetch(http, url + "/expired", tmp_path / "b.mp4", owner="j s video", backoff=FAST, stop=threading.Event(),
                   refresh=lambda: None)
         with pytest.raises(DownloadError, match="expired"):
-            fetch(http, url + "/expired", tmp_path / "c.mp4", backoff=FAST, stop=threading.Event(),
+            fetch(http, url + "/expired", tmp_path / "c.mp4", owner="j s video", backoff=FAST, stop=threading.Event(),
                   refresh=lambda: url + "/expired-too")
 
 

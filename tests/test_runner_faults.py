@@ -112,7 +112,7 @@ def test_a_500_on_submit_that_made_nothing_is_submitted_again_once(home: Home) -
 def test_the_concurrent_limit_queues_submits_until_one_of_ours_finishes(home: Home) -> None:
     for name in ("a", "b", "c"):
         home.screenplay(f"{name}.ody", SINGLE.replace("ginger", name))
-    with emulator(home, concurrent_limit=1, pending_seconds=50.0) as server:
+    with emulator(home, queue_limit=1, pending_seconds=50.0) as server:
         done = home.ody("run", "a.ody", "b.ody", "c.ody", "--concurrency", "3")
         assert done.returncode == 0, done.stderr
         assert "limit of active jobs" in done.stderr
@@ -123,10 +123,9 @@ def test_the_concurrent_limit_queues_submits_until_one_of_ours_finishes(home: Ho
 
 
 @pytest.mark.parametrize(("fault", "words"), [
-    ({"concurrent_limit": 0}, "CONCURRENT_LIMIT_REACHED"),
     ({"monthly_limit_reached": True}, "MONTHLY_LIMIT_REACHED"),
     ({"max_duration": 1.0}, "STREAM_DURATION_EXCEEDED"),
-], ids=["concurrent", "monthly", "duration"])
+], ids=["monthly", "duration"])
 def test_account_limits_are_final_with_the_servers_advice(home: Home, fault: dict[str, object], words: str) -> None:
     home.screenplay("cat.ody", SINGLE)
     with emulator(home, **fault) as server:
@@ -134,6 +133,18 @@ def test_account_limits_are_final_with_the_servers_advice(home: Home, fault: dic
         assert server_jobs(server) == []
     assert done.returncode == 4, done.stderr
     assert words in done.stderr
+    assert [r["state"] for r in home.journal()] == ["abandoned"]
+
+
+def test_a_queue_full_of_jobs_this_run_does_not_own_is_final_with_the_servers_advice(home: Home) -> None:
+    home.screenplay("cat.ody", SINGLE)
+    with emulator(home, queue_limit=1, pending_seconds=600.0) as server:
+        with Api(server.url, KEY) as elsewhere:  # the key's one slot, taken by a job no journal knows
+            elsewhere.login().submit()
+        done = home.ody("run", "cat.ody")
+        assert len(server_jobs(server)) == 1
+    assert done.returncode == 4, done.stderr
+    assert "CONCURRENT_LIMIT_REACHED" in done.stderr
     assert [r["state"] for r in home.journal()] == ["abandoned"]
 
 

@@ -28,7 +28,7 @@ def screenplays(home: Home, folder: str, count: int) -> None:
 def test_two_runs_at_once_never_have_more_than_ten_jobs_in_the_queue(home: Home) -> None:
     screenplays(home, "a", 6)
     screenplays(home, "b", 6)
-    with emulator(home, pending_seconds=150.0, concurrent_limit=10) as server:  # 1.5 s pending each
+    with emulator(home, pending_seconds=150.0, queue_limit=10) as server:  # 1.5 s pending each
         runs = [home.spawn("run", folder, "--no-wait", "--yes") for folder in ("a", "b")]
         outputs = [run.communicate(timeout=180) for run in runs]
         assert [run.returncode for run in runs] == [0, 0], outputs
@@ -43,7 +43,7 @@ def test_the_journal_is_asked_again_when_its_word_is_stale(home: Home) -> None:
     submit asks the API about them instead of waiting for ever."""
     screenplays(home, "a", 10)
     home.screenplay("last.ody", '@0 start "The last shot of the harbour"\n@1s end\n')
-    with emulator(home, concurrent_limit=10) as server:
+    with emulator(home, queue_limit=10) as server:
         first = home.ody("run", "a", "--no-wait", "--yes")
         assert first.returncode == 0, first.stderr
         assert [row["status"] for row in home.journal()] == ["pending"] * 10

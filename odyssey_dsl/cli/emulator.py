@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from ..emulator.settings import KEYS_ENV, Settings, parse_keys
+from ..emulator.settings import KEYS_ENV, QUEUE_LIMIT, Settings, parse_keys
 from .exits import fail
 
 _RATE = click.FloatRange(0.0, 1.0)
@@ -56,8 +56,11 @@ def _default_data_dir() -> Path:
 @click.option("--fail-rate", type=_RATE, default=0.0, help="Fraction of streams that fail (decided at submit).")
 @click.option("--rate-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="N",
               help="Requests per second per key (sliding window); beyond it 429 RATE_LIMITED.")
-@click.option("--concurrent-limit", type=click.IntRange(min=0), default=None, metavar="N",
-              help="Active jobs per key; beyond it 429 CONCURRENT_LIMIT_REACHED.")
+@click.option("--queue-limit", type=click.IntRange(min=0), default=QUEUE_LIMIT, show_default=True, metavar="N",
+              help="Jobs not yet final per key (pending, dispatched, processing); beyond it 429 "
+                   "CONCURRENT_LIMIT_REACHED. 0: no limit.")
+@click.option("--concurrent-limit", type=click.IntRange(min=0), default=None, metavar="N", hidden=True,
+              help="The old name of --queue-limit (deprecated).")
 @click.option("--max-duration", type=click.FloatRange(min=0, min_open=True), default=None, metavar="S",
               help="Longest script in seconds; beyond it 429 STREAM_DURATION_EXCEEDED.")
 @click.option("--monthly-limit-reached", is_flag=True, help="Answer every submit 429 MONTHLY_LIMIT_REACHED.")
@@ -68,12 +71,16 @@ def _default_data_dir() -> Path:
               hidden=True, help="Bytes added to every video, in a trailing MP4 `free` box (for download benchmarks).")
 @click.option("--access-log", is_flag=True, help="Log every request on stderr.")
 def command(host: str, port: int, data_dir: Path | None, allow_remote: bool, api_keys: tuple[str, ...],
-            api_keys_file: Path | None, no_bypass_privilege: bool, **options: Any) -> None:
+            api_keys_file: Path | None, no_bypass_privilege: bool, concurrent_limit: int | None,
+            **options: Any) -> None:
     """Serve a local Odyssey Simulate API that renders real recordings.
 
     The first line on stdout is `listening on http://HOST:PORT`. Point a client (or the SDK's
     ODYSSEY_API_URL) at that address; any `ody_...` key works unless keys are given.
     """
+    if concurrent_limit is not None:
+        click.echo("ody emulator: --concurrent-limit is now --queue-limit (jobs not yet final per key)", err=True)
+        options["queue_limit"] = concurrent_limit
     keys = list(api_keys)
     try:
         if api_keys_file is not None:

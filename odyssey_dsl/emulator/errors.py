@@ -48,8 +48,12 @@ def rate_limited(retry_after: float) -> UsageLimit:
                       {"Retry-After": str(seconds)})
 
 
-def concurrent_limit(active: int, limit: int) -> UsageLimit:
-    return UsageLimit("CONCURRENT_LIMIT_REACHED", f"This key already has {active} active jobs (the limit is {limit}).",
+def queue_full(active: int, limit: int) -> UsageLimit:
+    """A submit beyond the key's jobs not yet final: CONCURRENT_LIMIT_REACHED, the one code
+    Odyssey documents for a limit on a key's unfinished jobs (none is documented for its
+    queue of 10 as such)."""
+    return UsageLimit("CONCURRENT_LIMIT_REACHED",
+                      f"This key already has {active} jobs not yet finished (the limit is {limit}).",
                       "Wait for a job to finish or cancel one, then submit again.",
                       {"active_count": active, "limit": limit})
 

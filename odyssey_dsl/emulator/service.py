@@ -66,9 +66,9 @@ class Service:
         job_id = str(uuid.uuid4())
         try:
             self.store.add_job(job_id, owner, submission.portrait, now, schedule.dispatch_at, schedule.start_at,
-                               streams, active_limit=s.concurrent_limit)
+                               streams, active_limit=s.queue_limit or None)
         except TooManyActive as full:
-            raise errors.concurrent_limit(full.active, s.concurrent_limit or 0) from None
+            raise errors.queue_full(full.active, s.queue_limit) from None
         self.worker.wake()
         # The job as it stood when it was made: `pending`, as the API answers a submit, however
         # long the insert took (a loaded machine could otherwise answer `processing`).

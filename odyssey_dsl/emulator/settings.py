@@ -22,6 +22,7 @@ MIB = 1024 * 1024
 MAX_BODY_BYTES = 36 * MIB  # a 25 MiB image in base64 (33.4 MiB) plus the script
 MAX_KEY_LENGTH = 256
 MIN_PADDING = 8  # the smallest MP4 box: a 4-byte size and a 4-byte type
+QUEUE_LIMIT = 10  # queued jobs an account may have, in Odyssey's documentation of its limits
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,9 @@ class Settings:
     truncate_rate: float = 0.0
     fail_rate: float = 0.0
     rate_limit: float | None = None  # requests per second per key
-    concurrent_limit: int | None = None
+    # Jobs not yet final (pending, dispatched, processing) per key, as the account's simulation
+    # queue holds (10 documented); 0: no limit.
+    queue_limit: int = QUEUE_LIMIT
     max_duration: float | None = None  # seconds of script; STREAM_DURATION_EXCEEDED beyond
     monthly_limit_reached: bool = False
     seed: int | None = None
@@ -87,8 +90,8 @@ def _problems(s: Settings) -> Iterable[str]:
         yield f"video_padding_bytes must be 0 or at least {MIN_PADDING} (an MP4 box header), not {s.video_padding_bytes}"
     if s.rate_limit is not None and not (math.isfinite(s.rate_limit) and s.rate_limit > 0):
         yield f"rate_limit must be a positive number, not {s.rate_limit}"
-    if s.concurrent_limit is not None and s.concurrent_limit < 0:
-        yield f"concurrent_limit must be 0 or more, not {s.concurrent_limit}"
+    if s.queue_limit < 0:
+        yield f"queue_limit must be 0 (no limit) or more, not {s.queue_limit}"
     if s.max_duration is not None and not (math.isfinite(s.max_duration) and s.max_duration > 0):
         yield f"max_duration must be a positive number, not {s.max_duration}"
     if not 0 <= s.port <= 65535:

@@ -5,10 +5,18 @@ when complete, in constant memory whatever the size.
 Content-Range); presigned URLs are often signed for GET only, so no HEAD request is made.
 Download requests carry no Authorization header. An expired URL (401/403/410) is replaced by
 a fresh one from `refresh` (the API's /recordings/{stream_id}), once per expiry.
+
+A `.part` belongs to one file of one job: `<name>.part.json` beside it records whose it is
+(`owner`: job, stream and kind) and what the server said of the whole file (ETag,
+Last-Modified, size). A rerun that submitted another job writes to the same name; without the
+record its Range request would append the new video to the old one's first bytes. A `.part` is
+resumed only for the same owner, with `If-Range` so that a changed file comes back whole; any
+other mismatch (no record, another size or validator) starts the file over.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -17,6 +25,7 @@ from pathlib import Path
 
 import httpx
 
+from .._support.files import write_atomic
 from .._support.numbers import whole_number
 from ..errors import Interrupted
 from .client import USER_AGENT
@@ -26,6 +35,7 @@ from .retry import Backoff
 CHUNK = 256 * 1024
 EXPIRED = frozenset({401, 403, 410})
 RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+STARTING_OVER = ": starting again"  # the end of a retry reason whose `.part` was dropped
 
 
 class DownloadError(RunnerError):
@@ -50,23 +60,76 @@ def part_of(dest: Path) -> Path:
     return dest.with_name(dest.name + ".part")
 
 
-def fetch(http: httpx.Client, url: str, dest: Path, *, backoff: Backoff, stop: threading.Event,
+def claim_of(dest: Path) -> Path:
+    """The record of whose `dest`'s `.part` is: in the same folder, as `dest` itself."""
+    return dest.with_name(dest.name + ".part.json")
+
+
+class Claim:
+    """Whose a `.part` is, and the validators of the whole file it is the beginning of."""
+
+    def __init__(self, owner: str, etag: str | None = None, last_modified: str | None = None,
+                 total: int | None = None) -> None:
+        self.owner, self.etag, self.last_modified, self.total = owner, etag, last_modified, total
+
+    @classmethod
+    def answered(cls, owner: str, headers: httpx.Headers, total: int | None) -> Claim:
+        return cls(owner, headers.get("etag"), headers.get("last-modified"), total)
+
+    def if_range(self) -> str | None:
+        """What `If-Range` may carry: a strong ETag, else the date (a weak ETag is not allowed)."""
+        if self.etag and not self.etag.startswith("W/"):
+            return self.etag
+        return self.last_modified
+
+    def mismatch(self, other: Claim) -> str | None:
+        """Why `other` (a 206's headers) is not the file this `.part` began, or None."""
+        for what, mine, theirs in (("size", self.total, other.total), ("ETag", self.etag, other.etag),
+                                   ("date", self.last_modified, other.last_modified)):
+            if mine is not None and theirs is not None and mine != theirs:
+                return f"the file's {what} changed on the server"
+        return None
+
+    def save(self, path: Path) -> None:
+        write_atomic(path, json.dumps({"owner": self.owner, "etag": self.etag, "last_modified": self.last_modified,
+                                       "total": self.total}))
+
+    @classmethod
+    def load(cls, path: Path) -> Claim | None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            owner, total = data["owner"], data.get("total")
+            etag, modified = data.get("etag"), data.get("last_modified")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+        fields_ok = isinstance(owner, str) and all(v is None or isinstance(v, str) for v in (etag, modified))
+        if not fields_ok or not (total is None or (isinstance(total, int) and not isinstance(total, bool))):
+            return None
+        return cls(owner, etag, modified, total)
+
+
+def fetch(http: httpx.Client, url: str, dest: Path, *, owner: str, backoff: Backoff, stop: threading.Event,
           refresh: Callable[[], str | None] | None = None,
-          progress: Callable[[int, int | None], None] | None = None) -> Fetched:
-    """Download `url` to `dest`; raises Interrupted (keeping the `.part`) when `stop` is set."""
-    part = part_of(dest)
+          progress: Callable[[int, int | None], None] | None = None,
+          note: Callable[[str], None] | None = None) -> Fetched:
+    """Download `url` to `dest` for `owner` (`"JOB STREAM KIND"`: a `.part` of anyone else's
+    is started over, never resumed); raises Interrupted (keeping the `.part`) when `stop` is
+    set. `note` hears why a `.part` was started over."""
+    part, record = part_of(dest), claim_of(dest)
     retry = 0
     refreshed = False
     while True:
         if stop.is_set():
             raise Interrupted()
+        claim = _ours(part, record, owner, note)
         have = part.stat().st_size if part.exists() else 0
         try:
-            outcome = _attempt(http, url, part, have, stop, progress)
+            outcome = _attempt(http, url, part, record, claim, have, stop, progress)
         except httpx.TransportError as error:  # cut off mid-body: resume from what we have
             outcome = f"the connection broke ({type(error).__name__})"
         if isinstance(outcome, Fetched):
             os.replace(part, dest)
+            record.unlink(missing_ok=True)
             return outcome
         if outcome == "expired":
             if refresh is None or refreshed:
@@ -79,6 +142,8 @@ def fetch(http: httpx.Client, url: str, dest: Path, *, backoff: Backoff, stop: t
             continue
         if outcome.startswith("final:"):
             raise DownloadError(f"{dest.name}: {outcome[6:]}")
+        if outcome.endswith(STARTING_OVER) and note is not None:
+            note(f"{dest.name}: {outcome}")
         if retry + 1 >= backoff.attempts:
             raise DownloadError(f"{dest.name}: {outcome}; gave up after {backoff.attempts} tries",
                                 "run the same command again: the download resumes where it stopped")
@@ -88,21 +153,45 @@ def fetch(http: httpx.Client, url: str, dest: Path, *, backoff: Backoff, stop: t
         refreshed = False
 
 
-def _attempt(http: httpx.Client, url: str, part: Path, have: int, stop: threading.Event,
-             progress: Callable[[int, int | None], None] | None) -> Fetched | str:
+
+def _ours(part: Path, record: Path, owner: str, note: Callable[[str], None] | None) -> Claim:
+    """The claim on `part` when it is `owner`'s; else `part` is deleted (a `.part` with no
+    record is an older `ody`'s, or its record was lost: whose it is cannot be known)."""
+    claim = Claim.load(record)
+    if claim is not None and claim.owner == owner:
+        return claim
+    if part.exists():
+        _discard(part, record)
+        if note is not None:
+            note(f"{part.name} was begun for another job's file: downloading {part.name[:-5]} from the start")
+    return Claim(owner)
+
+
+def _discard(part: Path, record: Path) -> None:
+    part.unlink(missing_ok=True)
+    record.unlink(missing_ok=True)
+
+
+def _attempt(http: httpx.Client, url: str, part: Path, record: Path, claim: Claim, have: int,
+             stop: threading.Event, progress: Callable[[int, int | None], None] | None) -> Fetched | str:
     """One GET; a Fetched when the whole file is in `part`, else why not (a retry reason,
-    `expired`, or `final:` and a message)."""
-    headers = {"range": f"bytes={have}-"} if have else {}
+    `expired`, or `final:` and a message). `claim` is whose `part` is (its `have` bytes)."""
+    headers = {}
+    if have:
+        headers["range"] = f"bytes={have}-"
+        validator = claim.if_range()
+        if validator:  # a changed file comes back whole (200) instead of its tail
+            headers["if-range"] = validator
     with http.stream("GET", url, headers=headers) as answer:
         status = answer.status_code
         if status in EXPIRED:
             return "expired"
         if status == 416:
             total = _total(answer.headers.get("content-range"))
-            if total is not None and total == have:
+            if total is not None and total == have and claim.total in (None, total):
                 return Fetched(have, answer.headers.get("content-type"))
-            part.unlink(missing_ok=True)
-            return "the partial file did not match the server's: starting again"
+            _discard(part, record)
+            return "the partial file did not match the server's" + STARTING_OVER
         if status in RETRYABLE:
             return f"the file server answered {status}"
         if status not in (200, 206):
@@ -111,9 +200,15 @@ def _attempt(http: httpx.Client, url: str, part: Path, have: int, stop: threadin
         if status == 206:
             first, total = _range(answer.headers.get("content-range"))
             if first != have:
-                part.unlink(missing_ok=True)
-                return "the server resumed at the wrong place: starting again"
+                _discard(part, record)
+                return "the server resumed at the wrong place" + STARTING_OVER
+            changed = claim.mismatch(Claim.answered(claim.owner, answer.headers, total))
+            if changed is not None:
+                _discard(part, record)
+                return changed + STARTING_OVER
             start = have
+        if not start:  # the whole file (also the answer to a Range whose If-Range no longer holds)
+            Claim.answered(claim.owner, answer.headers, total).save(record)  # before its first byte
         mode = "ab" if start else "wb"
         written = start
         expected = None if total is None else (total if status == 206 else start + total)

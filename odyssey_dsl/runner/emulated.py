@@ -1,20 +1,32 @@
 """The local emulator behind `--emulator`: started in the background on a free loopback port,
 its data in `<state folder>/emulator` so a rerun finds the last run's jobs and files.
 
-A running emulator on that folder (another `ody run --emulator`) is reused rather than started
-twice: `endpoint.json` in the data folder says where it listens and which process owns it.
-The child runs in its own session, so a Ctrl-C at the terminal reaches only us, and we stop
-it last. It accepts only the fixed local key (`target.EMULATOR_KEY`).
+One emulator serves every `ody` command using that folder at the same time, and the last of
+them stops it, whichever started it. Each user holds a shared `flock` on `users.lock` while it
+uses the emulator; a user leaving tries to take that lock exclusively, which succeeds only when
+no one else holds it, and then stops the emulator: its own child, or else the process that
+`endpoint.json` names, once /proc shows it is an emulator on this folder. Finding or starting
+the emulator and taking the shared lock, and leaving and stopping it, each happen under an
+exclusive `start.lock`, so that no one joins an emulator being stopped. The kernel drops a
+process's locks when it dies, even by kill -9: a user killed counts no more, and the emulator
+it leaves behind (in its own session) is reused by the next user and stopped by the last.
+
+The child runs in its own session, so a Ctrl-C at the terminal reaches only us. It accepts
+only the fixed local key (`target.EMULATOR_KEY`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import selectors
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -31,19 +43,27 @@ def data_dir() -> Path:
 
 
 class LocalEmulator:
-    """A context manager giving the `Target` of a running emulator."""
+    """A context manager giving the `Target` of a running emulator, shared with every other
+    user of the same folder and stopped by the last one to leave."""
 
     def __init__(self, folder: Path | None = None, extra_args: tuple[str, ...] = ()) -> None:
         self.folder = folder or data_dir()
         self._extra = extra_args
         self._process: subprocess.Popen[bytes] | None = None
+        self._using: int | None = None  # the descriptor holding our shared lock on users.lock
         self.target: Target | None = None
 
     def __enter__(self) -> Target:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        url = _running(self.folder / "endpoint.json")
-        if url is None:
-            url = self._start()
+        with _exclusive(self.folder / "start.lock"):
+            using = os.open(self.folder / "users.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(using, fcntl.LOCK_SH)  # never waits: one who holds it exclusively holds start.lock
+                url = _running(self.folder / "endpoint.json") or self._start()
+            except BaseException:
+                os.close(using)
+                raise
+            self._using = using
         self.target = Target(EMULATOR, url, EMULATOR_KEY)
         return self.target
 
@@ -51,22 +71,30 @@ class LocalEmulator:
         self.stop()
 
     def stop(self) -> None:
-        """Stop the emulator if we started it (SIGTERM, then SIGKILL after 10 s)."""
-        process, self._process = self._process, None
-        if process is None:
+        """Leave the emulator: stop it if no other user holds it (safe to call twice)."""
+        using, self._using = self._using, None
+        if using is None:
             return
+        try:
+            with _exclusive(self.folder / "start.lock"):
+                try:
+                    fcntl.flock(using, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return  # another user still needs it
+                self._halt()
+        finally:
+            os.close(using)
+
+    def _halt(self) -> None:
+        """Stop the emulator of `endpoint.json`: SIGTERM, then SIGKILL after 10 s."""
         endpoint = self.folder / "endpoint.json"
-        try:
-            if json.loads(endpoint.read_text()).get("pid") == process.pid:
-                endpoint.unlink()
-        except (OSError, ValueError, AttributeError):
-            pass
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        pid = _pid(endpoint)
+        endpoint.unlink(missing_ok=True)
+        process, self._process = self._process, None
+        if process is not None and pid in (None, process.pid):
+            _end_child(process)
+        elif pid is not None and _is_emulator(pid, self.folder):
+            _end_pid(pid)
 
     def _start(self) -> str:
         try:
@@ -81,7 +109,8 @@ class LocalEmulator:
                                              stderr=log, start_new_session=True)
         url = _listening(first_line(self._process, START_TIMEOUT))
         if url is None:
-            self.stop()
+            _end_child(self._process)
+            self._process = None
             raise ApiFailure("the local emulator did not start",
                              f"see {self.folder / 'emulator.log'} for why")
         write_atomic(self.folder / "endpoint.json", json.dumps({"url": url, "pid": self._process.pid}))
@@ -128,3 +157,60 @@ def _running(endpoint: Path) -> str | None:
     except (OSError, httpx.HTTPError):
         return None
     return url if answer.status_code == 200 else None
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _pid(endpoint: Path) -> int | None:
+    try:
+        pid = json.loads(endpoint.read_text())["pid"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return pid if isinstance(pid, int) and not isinstance(pid, bool) and pid > 0 else None
+
+
+def _is_emulator(pid: int, folder: Path) -> bool:
+    """Whether `pid` is still `ody emulator` on `folder` (not a process that took its number)."""
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"emulator" in words and os.fsencode(str(folder)) in words
+
+
+def _end_child(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
+def _end_pid(pid: int) -> None:
+    """Stop a process that is not our child (we cannot wait for it): SIGTERM, then SIGKILL."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if not _alive(pid):
+                return
+            time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    """Running: neither gone nor a zombie waiting for a parent that does not reap it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")

@@ -442,8 +442,9 @@ class ScreenplayRun:
                 if done is not None:  # another `ody run` of this screenplay fetched it meanwhile
                     files[kind] = done
                     return
-                fetched = fetch(self.ctx.downloads, url, dest, backoff=self.client.backoff, stop=self.client.stop,
-                                refresh=fresh if stream_id else None, progress=shown)
+                fetched = fetch(self.ctx.downloads, url, dest, owner=f"{take.get('job_id')} {stream_id} {kind}",
+                                backoff=self.client.backoff, stop=self.client.stop,
+                                refresh=fresh if stream_id else None, progress=shown, note=self.say)
         except Interrupted:
             self._interrupted_download = dest
             raise
