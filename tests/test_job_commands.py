@@ -77,7 +77,7 @@ def test_jobs_has_a_header_an_api_column_and_marks_what_a_down_api_last_said(hom
         done = home.ody("jobs")
         took = time.monotonic() - started
         print(f"ody jobs with one API down answered in {took:.2f} s")
-        assert took < 10, took  # a hang guard; bench/job_commands_bench.py measures it
+        assert took < 10, took  # a hang guard; bench/jobs_bench.py measures it
         assert done.returncode == 0, done.stderr
         header, *lines = table(done.stdout)
         assert header == ["JOB", "STATUS", "CREATED", "API", "SCREENPLAY", "FOLDER"]
@@ -101,7 +101,7 @@ def test_jobs_does_not_wait_on_down_apis_even_with_the_default_retries(tmp_path:
     done = home.ody("jobs")  # the configured API (home.url) is down too
     took = time.monotonic() - started
     print(f"ody jobs with two APIs down answered in {took:.2f} s")
-    assert took < 7, took  # a hang guard, far above what it takes (bench/job_commands_bench.py)
+    assert took < 7, took  # a hang guard, far above what it takes (bench/jobs_bench.py)
     assert done.returncode == 0, done.stderr
     assert table(done.stdout)[1][:2] == [DOWN_JOB[:8], "pending?"]
     assert done.stderr.count("cannot reach") == 2

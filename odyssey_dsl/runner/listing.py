@@ -2,9 +2,10 @@
 `ody status` (one job), and `ody adopt` (tie a job to a screenplay by hand).
 
 `ody jobs` asks every API it lists at once, each in a thread, and waits `BUDGET` seconds in
-all: an API that is down (refused at once by this machine, or silent elsewhere) costs no more,
-and its jobs show their last known status from the journal, marked as such. The emulator is
-asked only when `--emulator` names it (starting it would be a side effect of a listing).
+all (counted once an emulator named by `--emulator` is up): an API that is down (refused at
+once by this machine, or silent elsewhere) costs no more, and its jobs show their last known
+status from the journal, marked as such. The emulator is asked only when `--emulator` names
+it (starting it would be a side effect of a listing).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from .prepare import Prepared
 from .resume import MIN_PREFIX, Jobs
 from .target import EMULATOR, api_url
 
-BUDGET = 1.5  # seconds `ody jobs` waits for all the APIs it asks together
+BUDGET = 1.0  # seconds `ody jobs` waits for all the APIs it asks together: with its start, under 2 s
 SCAN = 500  # the journal's newest rows read for a listing (filtered by API, then cut to --limit)
 
 Answer = tuple[dict[str, JobSummary], str | None]  # an API's jobs by id, or why it said nothing
@@ -57,7 +58,7 @@ def listing(stack: ExitStack, emulator: bool, url_flag: str | None, active: bool
     named = EMULATOR if emulator else api_url(url_flag, session.config) if url_flag else None
     rows = [r for r in session.journal.recent(SCAN) if named in (None, r.api_base)]
     clients, notes = _clients(session, rows, named)
-    answers = _ask_all(clients, rows, active, session.stop)
+    answers = _ask_all(clients, rows, active, session.stop, time.monotonic() + BUDGET)
     out: dict[str, dict[str, Any]] = {}
     for row in rows:
         assert row.job_id is not None
@@ -112,9 +113,10 @@ def _clients(session: Jobs, rows: list[Row], named: str | None) -> tuple[dict[st
     return clients, notes
 
 
-def _ask_all(clients: dict[str, Client], rows: list[Row], active: bool, stop: threading.Event) -> dict[str, Answer]:
-    """Every API's answer, asked in parallel and waited for `BUDGET` seconds in all. Threads
-    still waiting then are left behind (daemons: they never delay the exit)."""
+def _ask_all(clients: dict[str, Client], rows: list[Row], active: bool, stop: threading.Event,
+             deadline: float) -> dict[str, Answer]:
+    """Every API's answer, asked in parallel and waited for until `deadline` (monotonic).
+    Threads still waiting then are left behind (daemons: they never delay the exit)."""
     answers: dict[str, Answer] = {}
     threads = []
     for base, client in clients.items():
@@ -123,7 +125,6 @@ def _ask_all(clients: dict[str, Client], rows: list[Row], active: bool, stop: th
                                   name=f"ody-jobs-{base}")
         thread.start()
         threads.append(thread)
-    deadline = time.monotonic() + BUDGET
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
     stop.set()  # a thread sleeping between retries gives up
