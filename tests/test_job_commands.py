@@ -137,6 +137,18 @@ def test_the_emulator_is_not_started_to_list_its_jobs(home: Home) -> None:
     assert not (home.state / "emulator").exists()
 
 
+@needs_renderer
+def test_jobs_emulator_starts_the_emulator_and_asks_it(home: Home) -> None:
+    done = home.ody("run", "cat.ody", "--emulator", "--no-wait", ODYSSEY_API_KEY="")
+    assert done.returncode == 0, done.stderr
+    (row,) = home.journal()
+    listed = home.ody("jobs", "--emulator", "--json", ODYSSEY_API_KEY="")
+    assert listed.returncode == 0, listed.stderr
+    (job,) = json.loads(listed.stdout)
+    assert (job["job_id"], job["api"], job["live"]) == (row["job_id"], "emulator", True)
+    assert not (home.state / "emulator" / "endpoint.json").exists()  # stopped again
+
+
 # --- job ids by prefix ---------------------------------------------------------------------------
 
 @needs_renderer

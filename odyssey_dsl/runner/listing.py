@@ -97,11 +97,15 @@ def _clients(session: Jobs, rows: list[Row], named: str | None) -> tuple[dict[st
                 notes.append("the emulator is not asked (`ody jobs --emulator` starts it and asks it): "
                              "its jobs show the status last seen (marked ?)")
             continue
-        try:
-            clients[base] = session.client(next(r for r in rows if r.api_base == base))
-        except RunnerError as error:
-            if unsure:
-                notes.append(f"{base} is not asked ({error.message}): its jobs show the status last seen (marked ?)")
+        refusal = None
+        for row in {r.key_fp: r for r in rows if r.api_base == base}.values():  # one row per key that used it
+            try:
+                clients[base] = session.client(row)
+                break
+            except RunnerError as error:
+                refusal = error
+        if base not in clients and unsure and refusal is not None:
+            notes.append(f"{base} is not asked ({refusal.message}): its jobs show the status last seen (marked ?)")
     if named not in clients:
         try:
             default = session.client(None)
@@ -120,7 +124,8 @@ def _ask_all(clients: dict[str, Client], rows: list[Row], active: bool, stop: th
     answers: dict[str, Answer] = {}
     threads = []
     for base, client in clients.items():
-        unsure = [r.job_id for r in rows if r.api_base == base and r.job_id and is_active(r.status)]
+        mine = client.target.fingerprint  # another key's jobs are not this key's to ask about
+        unsure = [r.job_id for r in rows if r.api_base == base and r.key_fp == mine and r.job_id and is_active(r.status)]
         thread = threading.Thread(target=_ask, args=(client, unsure, active, answers), daemon=True,
                                   name=f"ody-jobs-{base}")
         thread.start()
