@@ -19,12 +19,14 @@ from typing import Any, ClassVar
 
 import pytest
 from emulator_support import renderer_available
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from runner_support import KEY, SINGLE, Home, emulator, free_port, make_home, poll_until, send_json, server_jobs
 
 from odyssey_dsl.errors import EXIT_API, EXIT_USAGE, ApiFailure
 from odyssey_dsl.runner.client import Client
 from odyssey_dsl.runner.journal import Journal
-from odyssey_dsl.runner.listing import about
+from odyssey_dsl.runner.listing import about, short_id
 from odyssey_dsl.runner.retry import Backoff
 from odyssey_dsl.runner.target import Target, fingerprint
 
@@ -235,6 +237,41 @@ def test_cancel_a_completed_job_says_it_is_already_final(home: Home) -> None:
 ])
 def test_waits_are_said_in_rounded_words(minutes: float, said: str) -> None:
     assert about(minutes) == said
+
+
+def told(said: str) -> float:
+    """The minutes a wait in words says (`about 1 hour 10 minutes`: 70; less than a minute: 0.5)."""
+    words = said.removeprefix("about ").split()
+    if said == "less than a minute":
+        return 0.5
+    return sum(int(n) * (60 if unit.startswith("hour") else 1) for n, unit in zip(words[::2], words[1::2]))
+
+
+@given(st.floats(min_value=0, max_value=100000, allow_nan=False), st.floats(min_value=0, max_value=1000))
+def test_a_wait_in_words_is_near_the_estimate_and_grows_with_it(minutes: float, more: float) -> None:
+    assert abs(told(about(minutes)) - minutes) <= (0.5 if minutes < 60 else 2.5)
+    assert told(about(minutes)) <= told(about(minutes + more))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text("0a", min_size=1, max_size=6), min_size=1, max_size=8, unique=True))
+def test_the_short_id_of_a_job_names_it_alone_in_the_journal(tmp_path: Path, tails: list[str]) -> None:
+    """Ids that share long starts (`fd04c483-0a…`, `fd04c483-00…`): each table id is one the
+    job commands resolve to that job and no other (an id that starts another is shown whole:
+    the commands take a whole id first)."""
+    ids = [f"fd04c483-{tail}" for tail in tails]
+    journal = Journal(tmp_path / f"{len(list(tmp_path.iterdir()))}.sqlite3")
+    try:
+        for job_id in ids:
+            row = journal.intend(api_base="emulator", key_fp="k", group_hash=job_id, request_hash=job_id, take=1,
+                                 screenplay=None, folder=None, title=None, plan=())
+            journal.answered(row.id, job_id, "pending")
+        for job_id in ids:
+            short = short_id(journal, job_id)
+            assert len(short) >= 8 and job_id.startswith(short)
+            assert [r.job_id for r in journal.by_prefix(short)] == [job_id] or short == job_id
+    finally:
+        journal.close()
 
 
 @needs_renderer

@@ -27,7 +27,7 @@ from ..errors import Interrupted
 from .client import ApiRefusal, Client
 from .decide import stream_status
 from .errors import RunnerError, UsageError
-from .journal import ABANDONED, ADOPTED, OWNED, Row
+from .journal import ABANDONED, ADOPTED, OWNED, Journal, Row
 from .outputs import read_manifest
 from .prepare import Prepared
 from .resume import MIN_PREFIX, Jobs
@@ -81,7 +81,7 @@ def listing(stack: ExitStack, emulator: bool, url_flag: str | None, active: bool
             unsure = any(r.api_base == base and is_active(r.status) for r in rows)
             notes.append(problem + (": its jobs show the status last seen (marked ?)" if unsure else ""))
     shown = sorted(out.values(), key=lambda j: _moment(j["created_at"]), reverse=True)[:limit]
-    short = {j["job_id"]: short_id(session, j["job_id"]) if j["job_id"] in journaled else j["job_id"] for j in shown}
+    short = {j["job_id"]: short_id(session.journal, j["job_id"]) if j["job_id"] in journaled else j["job_id"] for j in shown}
     return Listing(shown, short, notes)
 
 
@@ -157,11 +157,11 @@ def _ask(client: Client, unsure: list[str], active: bool, answers: dict[str, Ans
         answers[base] = ({}, f"{base} gave no answer")
 
 
-def short_id(session: Jobs, job_id: str) -> str:
+def short_id(journal: Journal, job_id: str) -> str:
     """The shortest start of `job_id`, of at least `MIN_PREFIX` characters, that names it alone
     in the journal (what the job commands take)."""
     for length in range(MIN_PREFIX, len(job_id)):
-        if len(session.journal.by_prefix(job_id[:length])) <= 1:
+        if len(journal.by_prefix(job_id[:length])) <= 1:
             return job_id[:length]
     return job_id
 
