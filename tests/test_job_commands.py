@@ -25,8 +25,9 @@ from runner_support import KEY, SINGLE, Home, emulator, free_port, make_home, po
 
 from odyssey_dsl.errors import EXIT_API, EXIT_USAGE, ApiFailure
 from odyssey_dsl.runner.client import Client
+from odyssey_dsl.runner.durations import about
 from odyssey_dsl.runner.journal import Journal
-from odyssey_dsl.runner.listing import about, short_id
+from odyssey_dsl.runner.listing import short_id
 from odyssey_dsl.runner.retry import Backoff
 from odyssey_dsl.runner.target import Target, fingerprint
 

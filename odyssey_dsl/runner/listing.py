@@ -26,6 +26,7 @@ from ..api import JobDetail, JobSummary, is_active
 from ..errors import Interrupted
 from .client import ApiRefusal, Client
 from .decide import stream_status
+from .durations import about
 from .errors import RunnerError, UsageError
 from .journal import ABANDONED, ADOPTED, OWNED, Journal, Row
 from .outputs import read_manifest
@@ -216,19 +217,6 @@ def describe(job: JobDetail, row: Row | None, as_json: bool) -> str:
     elif is_active(job.status):
         lines.append(f"not finished: `ody wait {job.job_id} --download` downloads it when it completes")
     return "\n".join(lines) + "\n"
-
-
-def about(minutes: float) -> str:
-    """A wait as a person says it: `less than a minute`, `about 2 minutes`, `about 1 hour
-    10 minutes` (to the minute under an hour, to five minutes over it)."""
-    if minutes < 1:
-        return "less than a minute"
-    whole = round(minutes) if minutes < 60 else 5 * round(minutes / 5)
-    hours, rest = divmod(whole, 60)
-    parts = [f"{hours} hour{'s' * (hours != 1)}"] if hours else []
-    if rest or not hours:
-        parts.append(f"{rest} minute{'s' * (rest != 1)}")
-    return "about " + " ".join(parts)
 
 
 def not_downloaded(job: JobDetail, row: Row | None) -> bool:
