@@ -143,6 +143,13 @@ def test_polling_starts_quick_and_slows_for_long_waits() -> None:
     assert pace.pause(0, answer(status="pending", estimated_wait_minutes=600.0)) == 60.0
 
 
+def test_a_status_the_api_does_not_document_waits_like_pending() -> None:
+    pace = Pace(first=1.0, most=15.0)
+    assert pace.pause(0, answer(status="queued", estimated_wait_minutes=3.0)) == 30.0  # 1.0 before
+    assert pace.pause(0, answer(status="processing", estimated_wait_minutes=3.0)) == 1.0
+    assert pace.pause(0, answer(status="completed", estimated_wait_minutes=3.0)) == 1.0
+
+
 def test_status_shows_a_job_without_the_signatures_of_its_urls() -> None:
     job = answer(created_at="2026-12-06T14:00:00Z", streams=[
         {"stream_id": "s0", "script_index": 0, "status": "completed", "duration_seconds": 2.0,
@@ -150,7 +157,8 @@ def test_status_shows_a_job_without_the_signatures_of_its_urls() -> None:
         {"stream_id": "s1", "script_index": 1, "status": "failed", "error_message": "GPU lost"}])
     text = describe(job, None, as_json=False)
     assert text == ("job j1: completed\n  created at: 2026-12-06T14:00:00Z\n"
-                    "  stream 0: completed, 2 s\n  stream 1: failed: GPU lost\n")
+                    "  stream 0: completed, 2 s\n  stream 1: failed: GPU lost\n"
+                    "not downloaded yet: `ody download j1`\n")
     shown = json.loads(describe(job, None, as_json=True))
     assert shown["job_id"] == "j1" and shown["streams"][0]["video_url"] == "https://files.example/v.mp4?…"
     assert "secret" not in json.dumps(shown)

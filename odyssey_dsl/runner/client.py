@@ -21,10 +21,11 @@ import re
 import threading
 import time
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
+from .._support.network import is_loopback
 from ..api import JobDetail, JobList, Recording, ShapeError, Token, UsageProblem, read
 from ..errors import Interrupted
 from .errors import ApiFailure, RunnerError, UnexpectedAnswer
@@ -61,10 +62,14 @@ class Client:
     """One key's session with one API; safe to share between threads."""
 
     def __init__(self, target: Target, backoff: Backoff, stop: threading.Event | None = None,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, quick: bool = False) -> None:
+        """`quick`: for a person waiting on an answer (`ody jobs`, `status`, `cancel`): a
+        connection this machine refuses is final at once, as nothing listens there. A run
+        keeps retrying it, since an emulator being restarted refuses for a moment."""
         self.target = target
         self.backoff = backoff
         self.stop = stop or threading.Event()
+        self.quick = quick and is_loopback(urlsplit(target.url).hostname or "")
         self.requests = 0  # every API request made (token exchanges included): `ody run --json` reports it
         self._http = httpx.Client(base_url=target.url, timeout=httpx.Timeout(timeout, connect=10.0),
                                   headers={"user-agent": USER_AGENT}, follow_redirects=False)
@@ -126,7 +131,7 @@ class Client:
             try:
                 answer = self._send(method, path, params=params, fresh=fresh)
             except httpx.TransportError as error:
-                retry = self._pause(retry, 0.0, f"cannot reach {self.target.url} ({_why(error)})")
+                retry = self._pause(retry, 0.0, f"cannot reach {self.target.url} ({_why(error)})", error)
                 continue
             if answer.status_code == 401 and not fresh:
                 fresh = True
@@ -142,8 +147,12 @@ class Client:
             except _Garbled as error:
                 retry = self._pause(retry, 0.0, str(error))
 
-    def _pause(self, retry: int, asked: float, why: str) -> int:
-        """Wait before the next try, or give up with `why` once the tries are spent."""
+    def _pause(self, retry: int, asked: float, why: str, error: Exception | None = None) -> int:
+        """Wait before the next try, or give up with `why` once the tries are spent (at once
+        for a `quick` client refused by this machine)."""
+        if self.quick and isinstance(error, httpx.ConnectError):
+            raise ApiFailure(self.clean(why), "nothing listens there: start the API (or the emulator), "
+                                              "or check the API URL")
         if retry + 1 >= self.backoff.attempts:
             raise ApiFailure(f"{self.clean(why)}; gave up after {self.backoff.attempts} tries",
                              "check the network and the API URL, then run the same command again")
@@ -175,7 +184,7 @@ class Client:
                 self.requests += 1
                 answer = self._http.post("/auth/token", json={"api_key": self.target.key})
             except httpx.TransportError as error:
-                retry = self._pause(retry, 0.0, f"cannot reach {self.target.url} ({_why(error)})")
+                retry = self._pause(retry, 0.0, f"cannot reach {self.target.url} ({_why(error)})", error)
                 continue
             if answer.status_code in RETRYABLE_STATUS or (answer.status_code == 429
                                                           and _usage_code(answer) == "RATE_LIMITED"):

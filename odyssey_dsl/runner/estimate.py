@@ -136,3 +136,16 @@ def speed_text(per_second: float | None) -> str:
     if per_second is None:
         return ""
     return "stalled" if per_second <= 0 else f"{size_text(int(per_second))}/s"
+
+
+def about(minutes: float) -> str:
+    """A wait as a person says it: `less than a minute`, `about 2 minutes`, `about 1 hour
+    10 minutes` (to the minute under an hour, to five minutes over it)."""
+    if minutes < 1:
+        return "less than a minute"
+    whole = round(minutes) if minutes < 60 else 5 * round(minutes / 5)
+    hours, rest = divmod(whole, 60)
+    parts = [f"{hours} hour{'s' * (hours != 1)}"] if hours else []
+    if rest or not hours:
+        parts.append(f"{rest} minute{'s' * (rest != 1)}")
+    return "about " + " ".join(parts)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import decide
+from . import decide, estimate
 from .journal import Journal, Row, Scene
 from .prepare import Prepared
 
@@ -69,11 +69,5 @@ def plan(p: Prepared, journal: Journal, base: str, fp: str | None, new: bool) ->
 
 
 def clock(ms: int) -> str:
-    """`0:04`, `12:30`, `1:02:03`: a length of video as people read it (rounded up to the second)."""
-    total = -(-ms // 1000)
-    hours, rest = divmod(total, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
-
-
-def over_budget(plans: Sequence[Plan], budget_s: float) -> bool:
-    return sum(p.video_ms for p in plans) > budget_s * 1000
+    """A length of video as people read it (`0:04`, `12:30`), rounded up to the second."""
+    return estimate.clock(-(-ms // 1000))

@@ -25,10 +25,12 @@ class Pace:
     growth: float = 1.5
 
     def pause(self, checks: int, job: JobDetail) -> float:
-        """Seconds to wait after the `checks`-th status check of `job`."""
+        """Seconds to wait after the `checks`-th status check of `job`; a job still waiting for
+        its turn (any active status but `processing`: `pending`, `dispatched`, another
+        server's name for either) with a long estimated wait is asked less often."""
         pause = min(self.most, self.first * self.growth ** checks)
         wait = job.estimated_wait_minutes
-        if job.status in ("pending", "dispatched") and wait is not None and wait > 0:
+        if is_active(job.status) and job.status != "processing" and wait is not None and wait > 0:
             pause = max(pause, min(wait * 60 / 6, 4 * self.most))  # a sixth of the wait, at most 4× most
         return pause
 
