@@ -20,6 +20,8 @@ KEYWORDS: dict[str, str] = {
     "image": "`image`: the opening frame of the `start` cue, a file (from this file's folder) or a `data:` URL; "
              "JPEG, PNG, GIF, WebP, HEIC, HEIF, AVIF or BMP, at most 25 MiB.",
     "scene": "`scene \"name\"`: begins another script of a batch; the cues below it belong to it.",
+    "after": "`scene \"night\" after \"day\"`: this scene starts from the last frame of `day`'s recording "
+             "(`ody run` submits it once `day` is recorded, with that frame as its start image).",
     "title": "`title \"...\"`: informational; the runner's manifest and summaries show it.",
     "orientation": "`orientation portrait|landscape`: the video's shape, 704x1280 or 1280x704 (default portrait).",
     "prompt-expansion": "`prompt-expansion on|off`: `off` sends the prompts exactly as written "
