@@ -423,8 +423,8 @@ def screenplays(draw: st.DrawFn) -> Expected:
         if parents and all(c.image is None for c in cues) and draw(st.booleans()):
             continued[index] = parent = draw(st.sampled_from(parents))
             lines[scene_lines[index]] += f" after {draw(literal(f'scene {parent}'))}"
-    after = [None if continued[names_index] is None else firsts[continued[names_index]]
-             for names_index in (int(n.scene[6:]) if n.scene is not None else 0 for n in names)]
+    parent_of = [continued[int(n.scene[6:]) if n.scene is not None else 0] for n in names]
+    after = [None if parent is None else firsts[parent] for parent in parent_of]
     newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
     order = draw(st.permutations(range(len(header))))  # header lines mean the same in any order
     text = newline.join(decorated(draw, [header[k] for k in order] + lines)) + draw(st.sampled_from(["", newline]))
