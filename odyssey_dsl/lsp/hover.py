@@ -9,7 +9,7 @@ import re
 from ..diagnostics import Span, lookup, shown
 from ..syntax import Comment, Cue, Define, Directive, Include, Invalid, Item, Scene, Style, Time, broken_time
 from ..times import format_clock, format_ms
-from . import names
+from . import names, scenes
 from .document import LiveDocument
 
 #: One line per keyword, from docs/language.md.
@@ -70,6 +70,11 @@ def hover_at(live: LiveDocument, line: int, column: int) -> tuple[str, Span] | N
             return KEYWORDS[item.action], item.keyword
         if item.image_keyword is not None and _inside(item.image_keyword, line, column):
             return KEYWORDS["image"], item.image_keyword
+    elif isinstance(item, Scene) and item.after_keyword is not None and _inside(item.after_keyword, line, column):
+        return KEYWORDS["after"], item.after_keyword
+    elif isinstance(item, Scene) and (named := scenes.name_at(item, line, column)) is not None:
+        text = scenes.hover(live, named)
+        return (text, named.text.span) if text is not None else None
     elif isinstance(item, (Directive, Scene)) and _inside(item.keyword, line, column):
         return KEYWORDS[item.name if isinstance(item, Directive) else "scene"], item.keyword
     elif isinstance(item, (Define, Style, Include)) and _inside(item.keyword, line, column):
