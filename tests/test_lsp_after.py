@@ -123,6 +123,13 @@ async def test_completion_offers_after_and_then_the_other_scenes(client: Client,
     assert apply(text, [edit], client.encoding).split("\n")[16] == 'scene "dusk" after "café ☕"'
 
 
+async def test_the_outline_says_which_scene_each_continues(client: Client, tmp_path: Path) -> None:
+    uri = await opened(client, tmp_path / "harbour.ody", SOURCE)
+    got = await client.text_document_document_symbol_async(types.DocumentSymbolParams(doc(uri)))
+    assert [(s.name, s.detail) for s in got or [] if isinstance(s, types.DocumentSymbol)] == [
+        ("dawn", "scene after night"), ("night", "scene after day"), ("day", "scene"), ("café ☕", "scene")]
+
+
 async def test_the_errors_are_published_as_ody_lint_finds_them(client: Client, tmp_path: Path) -> None:
     text = SOURCE.replace('after "day"', 'after "dawn"')  # dawn after night after dawn
     uri = open_file(client, tmp_path / "harbour.ody", text)

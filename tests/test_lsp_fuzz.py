@@ -56,8 +56,8 @@ FRAGMENTS = ['@', '@0', '@3s', '@+', '@+3s ', '@1:30', '@2500', ' start ', ' int
 LINES = ['@+3s interact "x"\n', '@6s interact "the 🐈 naps"\n', 'scene "s"\n', "\n", '@0 start "y"\n', '@+4 end\n',
          '@12s end\n', '# a comment\n', 'min-gap 0\n', '@5:30 end\n', '@1s interact "quick" # ody: ignore[ODY201]\n',
          'define hero "a {{ginger}} cat"\n', 'define look "{red|blue} light"\n', 'style "golden light, {look}"\n',
-         'negative "blur"\n', 'style ""\n', '@+2s interact "{hero} looks {up|down}"\n', 'include "lib.ody"\n', 'scene "t" after "two"\n',
-         'scene "u" after "t"\n']
+         'negative "blur"\n', 'style ""\n', '@+2s interact "{hero} looks {up|down}"\n', 'include "lib.ody"\n',
+         'scene "t" after "two"\n', 'scene "u" after "t"\n']
 EDITS = 250
 
 
