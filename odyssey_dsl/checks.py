@@ -23,7 +23,7 @@ from .headers import HeaderLines
 from .includes import Resolver
 from .rules.directives import DEFAULT_MIN_GAP_MS, JUDGING, Options, applied, directives, opens_body, options_of
 from .rules.images import check_images
-from .rules.registry import Timed
+from .rules.registry import Chains, Link, Timed, on_chains
 from .rules.scenes import SceneLines
 from .rules.suppression import comment_codes, lone_suppression, setting_codes, suppress
 from .rules.timing import ScriptRun, check_script
@@ -110,6 +110,7 @@ class Checker(Generic[T]):
         self._opened = self._stepped = False
         self._named: set[str] = set()  # the directives whose first line was seen
         self._scenes = SceneLines()
+        self._links: list[Link] = []  # each scene line, for the `on_chains` rules
         self.scripts: list[tuple[Scene | None, list[T]]] = []
         self.groups: list[tuple[tuple[str, ...], ...]] = []
         self._composer = Composer(lambda d: self._report(COMPOSE, d, filtered=d.file is None))
@@ -173,6 +174,7 @@ class Checker(Generic[T]):
         self._report_all(DIRECTIVES, found)
         found = []
         self._scenes.run(found)
+        on_chains.run(Chains(self._links, all(isinstance(head, Scene) for head, _ in self._scenes.heads)), found)
         self._report_all(SCENES, found)
         for d in self._setting_extras:
             self._report(SETTING, d, filtered=False)
@@ -222,6 +224,7 @@ class Checker(Generic[T]):
 
     def _open_script(self, head: Scene | Invalid | None) -> None:
         self._head, self._filled, self._broken = head, False, isinstance(head, Invalid)
+        self._imaged: Cue | None = None  # the script's first cue with an image
         if isinstance(head, Scene):
             self._composer.scene()
         self._run = self._script_run()
@@ -237,6 +240,8 @@ class Checker(Generic[T]):
         self._stepped = True
         self._report_all(SCRIPTS, found, self._head is None)
         prompt = self._composer.prompt(cue) if cue is not None else None
+        if self._imaged is None and cue is not None and cue.image is not None and cue.image.value is not None:
+            self._imaged = cue
         if timed is not None:
             if self._keep is not None:
                 self._cues.append(self._keep(timed, prompt))
@@ -249,6 +254,8 @@ class Checker(Generic[T]):
         head = self._head
         groups = self._composer.script_done(counted=not (head is None and self.has_scenes) and (
             head is None or self._filled))
+        if isinstance(head, Scene):
+            self._links.append(Link(head, self._imaged, bool(groups)))
         if head is None and self.has_scenes:
             self._tentative = Spool(self._compact)
             return

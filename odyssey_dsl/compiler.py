@@ -246,15 +246,15 @@ def compile_text(
     base = _base(path) if check_images else None
     checked = check(document, base, settings.ignore, settings.max_duration_ms, path, resolver)
     diagnostics = list(checked.diagnostics)
-    scripts = names = None
+    scripts = names = after = None
     if not any(d.is_error for d in diagnostics) and not checked.library:
         made = [(s.scene, list(zip(s.cues, s.prompts, strict=True)), s.groups) for s in checked.scripts]
-        scripts, names, problems = _entries(made, base if embed_images else None)
+        scripts, names, after, problems = _entries(made, base if embed_images else None)
         diagnostics += problems
     diagnostics.sort(key=sort_key)
     if any(d.is_error for d in diagnostics):
-        scripts = names = None
-    return Compilation(path, source, document, checked, tuple(diagnostics), scripts, names)
+        scripts = names = after = None
+    return Compilation(path, source, document, checked, tuple(diagnostics), scripts, names, after)
 
 
 def file_resolver(max_bytes: int) -> Resolver:
@@ -282,6 +282,7 @@ class Streamed(NamedTuple):
     scripts: tuple[tuple[Entry, ...], ...] | None
     names: tuple[ScriptName, ...] | None = None
     library: bool = False
+    after: tuple[int | None, ...] | None = None  # as `Compilation.after`
 
 
 def compile_streamed(data: bytes, *, path: Path | None, settings: Settings, entries: bool,
@@ -314,15 +315,15 @@ def compile_streamed(data: bytes, *, path: Path | None, settings: Settings, entr
                                                    max_duration_ms=settings.max_duration_ms, path=path,
                                                    resolver=resolver),
                            feed, settings.max_duration_ms)
-    scripts = names = None
+    scripts = names = after = None
     if entries and not checker.spool.errors and not checker.library:
         made = [(scene, cues, groups) for (scene, cues), groups in zip(checker.scripts, checker.groups, strict=True)]
-        scripts, names, problems = _entries(made, base if embed_images else None)
+        scripts, names, after, problems = _entries(made, base if embed_images else None)
         for d in problems:
             checker.late(d)
         scripts = None if problems else scripts
     batch = checker.has_scenes or any(checker.groups)
-    return Streamed(source, checker.spool, options, batch, scripts, names, checker.library)
+    return Streamed(source, checker.spool, options, batch, scripts, names, checker.library, after)
 
 
 def _decoded(source: str | bytes) -> tuple[str, list[Diagnostic], set[int]]:
@@ -367,13 +368,14 @@ Made = tuple[Scene | None, Sequence[Entry | tuple[Timed, Prompt]], tuple[tuple[s
 
 def _entries(
     scripts: Sequence[Made], embed_from: Path | None
-) -> tuple[tuple[tuple[Entry, ...], ...], tuple[ScriptName, ...], list[Diagnostic]]:
+) -> tuple[tuple[tuple[Entry, ...], ...], tuple[ScriptName, ...], tuple[int | None, ...], list[Diagnostic]]:
     """The API entries of each script (one per combination of its variants), which script
-    each is, and the images that could not be read; image files are read and embedded here,
-    once, when asked."""
+    each is, which script's last frame each starts from (`Compilation.after`), and the images
+    that could not be read; image files are read and embedded here, once, when asked."""
     out: list[tuple[Entry, ...]] = []
     names: list[ScriptName] = []
     found: list[Diagnostic] = []
+    continues: list[str | None] = []  # per script, the name of the scene it continues
     for scene, cues, groups in scripts:
         entries: list[Entry] = []
         prompts: list[Prompt] = []
@@ -395,11 +397,21 @@ def _entries(
             entries.append(Entry(timed.ms, cue.action, None, image))
             prompts.append(prompt)
         name = scene.name.value if scene is not None else None
+        parent = scene.after.value if scene is not None and scene.after is not None else None
         if not groups:
             out.append(tuple(e._replace(prompt=p) if isinstance(p, str) else e for e, p in zip(entries, prompts, strict=True)))
             names.append(ScriptName(name, None))
+            continues.append(parent)
             continue
         for number, (choice, filled) in enumerate(combinations(prompts, groups), 1):
             out.append(tuple(e._replace(prompt=p) for e, p in zip(entries, filled, strict=True)))
             names.append(ScriptName(name, number, choice))
-    return tuple(out), tuple(names), found
+            continues.append(parent)
+    return tuple(out), tuple(names), _continued(names, continues), found
+
+
+def _continued(names: Sequence[ScriptName], continues: Sequence[str | None]) -> tuple[int | None, ...]:
+    """Per script, the index of the script of the scene it continues (None: none). Called once
+    the checks passed: each name an `after` gives is a scene without variants, so one script."""
+    index = {name.scene: i for i, name in reversed(list(enumerate(names)))}
+    return tuple(None if parent is None else index[parent] for parent in continues)

@@ -226,6 +226,11 @@ DEFINE_CYCLE = _declare("ODY113", "define-cycle", _E, "defines that use each oth
 DEFINE_PROBLEM = _declare("ODY114", "define-problem", _E, "define repeated, misplaced or badly named")
 INCLUDE_PROBLEM = _declare("ODY115", "include-problem", _E, "an included file cannot be used")
 TOO_MANY_VARIANTS = _declare("ODY116", "too-many-variants", _E, "variants make more than 32 scripts")
+# Scenes that continue another (`scene "night" after "day"`).
+UNKNOWN_SCENE = _declare("ODY117", "unknown-scene", _E, "`after` names no scene", _SAFE)
+SCENE_CYCLE = _declare("ODY118", "scene-cycle", _E, "scenes that continue each other in a cycle")
+CONTINUED_IMAGE = _declare("ODY119", "continued-image", _E, "a scene that continues another has its own image")
+CONTINUED_VARIANTS = _declare("ODY120", "continued-variants", _E, "a scene continues a scene that has variants")
 # Warnings.
 SHORT_GAP = _declare("ODY201", "short-gap", _W, "gap between cues shorter than min-gap", silenceable=True)
 LONG_SCRIPT = _declare("ODY202", "long-script", _W, "script longer than max-duration", silenceable=True)

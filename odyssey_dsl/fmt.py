@@ -394,7 +394,8 @@ class _Writer:
                 return f"{statement.name} {self._word(statement.name, value.text)}"
             return f"{statement.name} {_one_line(value)}"
         if isinstance(statement, Scene):
-            return f"scene {_one_line(statement.name)}"
+            after = f" after {_one_line(statement.after)}" if statement.after is not None else ""
+            return f"scene {_one_line(statement.name)}{after}"
         if isinstance(statement, Include):
             return f"include {_one_line(statement.path)}"
         assert isinstance(statement, Invalid)  # e.g. `orientation "portrait"` (ODY109): as written

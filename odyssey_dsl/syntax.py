@@ -44,7 +44,7 @@ from .grammar import Failure, Grammar, Shape, load
 from .lexer import BAD_LONG_STRING, BAD_STRING, Line, Token
 from .lexer import CURLY_QUOTES as CURLY_QUOTE_MARKS
 from .lines import BREAK, count, position
-from .vocabulary import ACTIONS, DIRECTIVES, DURATIONS, HEADERS, KEYWORDS, SCENE
+from .vocabulary import ACTIONS, AFTER, DIRECTIVES, DURATIONS, HEADERS, KEYWORDS, SCENE
 
 
 def _join(first: Span, last: Span) -> Span:
@@ -143,11 +143,16 @@ Header = Define | Style | Include
 
 
 class Scene(NamedTuple):
+    """`scene "name"`, or `scene "night" after "day"`: `after` names the scene whose
+    recording's last frame this one starts from (`after_keyword` is where `after` stands)."""
+
     keyword: Span
     name: Text
     span: Span
     comment: Comment | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
+    after: Text | None = None
+    after_keyword: Span | None = None
 
 
 class Invalid(NamedTuple):
@@ -177,10 +182,15 @@ class Document(NamedTuple):
 
 
 def _scene(children: list[Any], comment: Comment | None) -> Scene:
-    keyword, name = children
+    keyword, name = children[0], children[1]
     problems: list[Diagnostic] = []
     text = _text(name, problems, "scene name")
-    return Scene(keyword.span, text, _join(keyword.span, text.span), comment, tuple(problems))
+    if len(children) == 2:
+        return Scene(keyword.span, text, _join(keyword.span, text.span), comment, tuple(problems))
+    after_keyword, after_name = children[2], children[3]
+    after = _text(after_name, problems, "scene name")
+    return Scene(keyword.span, text, _join(keyword.span, after.span), comment, tuple(problems), after,
+                 after_keyword.span)
 
 
 def _cue(children: list[Any], action: str, comment: Comment | None) -> Cue:
@@ -559,6 +569,17 @@ def _point(line: int, column: int) -> Span:
 def _syntax_error(text: str, tokens: list[Token], index: int, expected: frozenset[str]) -> Diagnostic:
     """Turn the parser's complaint about `tokens[index]` into the diagnostic a writer needs:
     the likely mistake in plain words, with a fix where there is an obvious one."""
+    if tokens[0].type == "SCENE":
+        found = _scene_error(tokens, index, expected)
+        if found is not None:
+            return found
+        if index > 2:  # the tables are shared: `after` is only ever expected after the scene's name
+            expected = expected - {"AFTER"}
+    elif tokens[0].type == "AFTER":
+        return SYNTAX_ERROR.at(tokens[0].span, "`after` belongs on a scene line, after the scene's name",
+                               'write `scene "night" after "day"`: the scene `night` continues from `day`')
+    elif any(t.type == "AFTER" for t in tokens):  # off a scene line, `after` is a word like any other
+        tokens = [Token("WORD", t.value, t.start_pos, t.end_pos, t.span) if t.type == "AFTER" else t for t in tokens]
     bad = tokens[index] if index < len(tokens) else tokens[-1].end()
     previous = tokens[index - 1] if index else None
     if tokens[0].type != "TIME":  # the tables are shared: `image` is only ever expected in a cue
@@ -605,6 +626,29 @@ def _syntax_error(text: str, tokens: list[Token], index: int, expected: frozense
     return SYNTAX_ERROR.at(bad.span, f"unexpected {_describe(bad)}: expected {_expected(expected)}",
         "remove it, or start a new line for a new statement" if "$END" in expected else None,
     )
+
+
+def _scene_error(tokens: list[Token], index: int, expected: frozenset[str]) -> Diagnostic | None:
+    """The mistakes particular to a scene line (`scene "a" afer "b"`, `scene "a" "b"`,
+    `scene "a" after`), or None for those every line shares."""
+    bad = tokens[index] if index < len(tokens) else tokens[-1].end()
+    if index == 1 and bad.type == "AFTER":
+        return SYNTAX_ERROR.at(bad.span, "expected the scene's own name in quotes before `after`",
+                               'write `scene "night" after "day"`: `night` is this scene, `day` the one it continues')
+    if index == 3 and bad.type == "$END":
+        return SYNTAX_ERROR.at(tokens[2].span, "expected the name of the scene it continues, in quotes, after `after`",
+                               'write `after "day"`, naming another scene of the file')
+    if index != 2 or "AFTER" not in expected:
+        return None
+    if bad.type == "WORD" and closest(bad.value.lower(), (AFTER,)):
+        return UNKNOWN_KEYWORD.at(bad.span, f"unknown word `{shown(bad.value)}` on a scene line",
+                                  f"did you mean `{AFTER}`?", (Fix(f"Replace with `{AFTER}`", bad.span, AFTER),))
+    if bad.type in ("STRING", "LONG_STRING"):
+        return SYNTAX_ERROR.at(bad.span, "a scene line holds one name",
+                               "to continue another scene, write `after` before its name: "
+                               f'`scene {tokens[1].value} after {shown(bad.value)}`',
+                               (Fix("Insert `after`", _point(bad.span.line, bad.span.column), f"{AFTER} "),))
+    return None
 
 
 def _spaced_time(time: Token, bad: Token) -> Diagnostic | None:

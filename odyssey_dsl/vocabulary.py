@@ -16,8 +16,10 @@ HEADERS = ("include", "define", "style", "negative")
 #: The header lines that may also stand at the top of a scene, for that scene.
 SCENE_HEADERS = ("style", "negative")
 SCENE = "scene"
+#: `scene "night" after "day"`: the word only stands on a scene line, after its name.
+AFTER = "after"
 IMAGE = "image"
 #: Every keyword, with the name of its terminal in the grammar (`prompt-expansion`: PROMPT_EXPANSION).
-KEYWORDS = {word: word.upper().replace("-", "_") for word in (*ACTIONS, *DIRECTIVES, *HEADERS, SCENE, IMAGE)}
+KEYWORDS = {word: word.upper().replace("-", "_") for word in (*ACTIONS, *DIRECTIVES, *HEADERS, SCENE, AFTER, IMAGE)}
 #: The units a time is written in, the most common first (completion offers them in this order).
 UNITS = ("s", "ms", "m", "h")

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from odyssey_dsl import times
 from odyssey_dsl.cli import main
-from odyssey_dsl.vocabulary import ACTIONS, DIRECTIVES, KEYWORDS
+from odyssey_dsl.vocabulary import ACTIONS, AFTER, DIRECTIVES, KEYWORDS
 from odyssey_dsl.vocabulary import DIRECTIVE_VALUES as _VALUES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,15 +155,28 @@ def test_every_keyword_of_the_language_is_coloured_as_a_keyword() -> None:
                 return True
         return False
 
-    for keyword in sorted(keywords - set(ACTIONS)):
+    for keyword in sorted(keywords - {*ACTIONS, AFTER}):
         assert coloured(keyword, f'{keyword} "x"'), f"`{keyword}` is not coloured as a keyword"
         assert not coloured(keyword, f'{keyword}s "x"') and not coloured(f"{keyword}s", f'{keyword}s "x"')
         assert not coloured(keyword.upper(), f'{keyword.upper()} "x"'), "keywords are lowercase"
-    for action in ACTIONS:
-        assert not coloured(action, f'{action} "x"'), f"`{action}` is coloured outside a cue"
+    for word in (*ACTIONS, AFTER):
+        assert not coloured(word, f'{word} "x"'), f"`{word}` is coloured at the start of a line"
     text = json.dumps(GRAMMAR)
-    for directive in keywords - {*ACTIONS, "scene", "image"}:  # directives and header lines
+    for directive in keywords - {*ACTIONS, "scene", "image", AFTER}:  # directives and header lines
         assert f"keyword.other.directive.{directive}.ody" in text
+
+
+def test_after_is_a_keyword_only_right_after_a_scene_name() -> None:
+    """`scene "night" after "day"` colours `after`; the rule lives inside the scene rule, and
+    begins only after a closing quote (tests/directives.test.ody checks the lines token by token)."""
+    (rule,) = [r for r in _rules(GRAMMAR) if r.get("beginCaptures", {}).get("1", {}).get("name") == "keyword.other.after.ody"]
+    assert rule in GRAMMAR["repository"]["scene"]["patterns"]
+    assert json.dumps(rule) not in json.dumps([GRAMMAR["patterns"], GRAMMAR["repository"]["cue-body"]])
+    begin = re.compile(rule["begin"])
+    for line, at, taken in (('scene "night" after "day"', 13, True), ('scene "dusk"after"""x"""', 12, True),
+                            ('scene after "day"', 5, False), ('scene "night" afterwards "day"', 13, False),
+                            ('scene "night" x after "day"', 15, False)):
+        assert (begin.match(line, at) is not None) is taken, line
 
 
 def test_actions_are_keywords_only_right_after_the_time() -> None:

@@ -326,12 +326,18 @@ def time_text(draw: st.DrawFn, ms: int) -> str:
 
 
 @st.composite
-def prompt_template(draw: st.DrawFn, names: list[str], budget: list[int]) -> str:
-    """A prompt as a template: words (their braces doubled) with `{NAME}`s of `names` and, while
-    `budget[0]` lasts, `{a|b}` groups among them."""
+def prompt_parts(draw: st.DrawFn, names: list[str], budget: list[int]) -> list[Part]:
+    """A prompt as a template: words with `{NAME}`s of `names` and, while `budget[0]` lasts,
+    `{a|b}` groups among them."""
     parts: list[Part] = draw(template(names, budget))
     parts.insert(draw(st.integers(0, len(parts))), ("text", draw(PROMPT)))
-    return written(parts)
+    return parts
+
+
+@st.composite
+def prompt_template(draw: st.DrawFn, names: list[str], budget: list[int]) -> str:
+    """`prompt_parts` as written (braces in text doubled)."""
+    return written(draw(prompt_parts(names, budget)))
 
 
 @st.composite
@@ -343,11 +349,14 @@ def screenplays(draw: st.DrawFn) -> str:
         return draw(SPACE)
     lines: list[str] = []
 
-    def statement(text: str) -> None:
+    def statement(text: str) -> tuple[int, int]:
+        """Write `text` as a line; where it is (its line in `lines`, where its text ends)."""
         for _ in range(draw(st.integers(0, 2))):
             lines.append(draw(st.sampled_from(["", sp(), sp() + draw(comment())])))
         tail = sp() + draw(comment()) if draw(st.booleans()) else draw(st.sampled_from(["", sp()]))
-        lines.append(draw(st.sampled_from(["", sp()])) + text + tail)
+        indent = draw(st.sampled_from(["", sp()]))
+        lines.append(indent + text + tail)
+        return len(lines) - 1, len(indent + text)
 
     directives = {
         "title": lambda: draw(literal(draw(st.text(CHARS, max_size=20)), nl)),
@@ -379,11 +388,18 @@ def screenplays(draw: st.DrawFn) -> str:
     for line in draw(st.permutations([*header, *styles()])):
         statement(line)
     scenes = draw(st.integers(0, 3))
+    named: list[str] = []
+    heads: list[tuple[int, int]] = []  # each scene line: its place in `lines`, where `after` may go
+    imaged: list[bool] = []
+    varying: list[bool] = []
     for k in range(max(scenes, 1)):
         if scenes:
-            statement(f"scene{sp()}{draw(literal(draw(st.text(CHARS, max_size=10)) + f' {k}', nl))}")
+            named.append(draw(st.text(CHARS, max_size=10)) + f" {k}")
+            heads.append(statement(f"scene{sp()}{draw(literal(named[-1], nl))}"))
             for line in styles():
                 statement(line)
+        imaged.append(False)
+        varying.append(False)
         gaps = draw(st.lists(st.integers(1, 20_000) | st.integers(1, 400_000), min_size=1, max_size=8))
         at = 0
         for index, gap in enumerate([0, *gaps]):
@@ -392,10 +408,22 @@ def screenplays(draw: st.DrawFn) -> str:
             when = draw(time_text(at)) if index == 0 or draw(st.booleans()) else "+" + draw(time_text(gap))
             text = f"@{when}{sp()}{action}"
             if action != "end":
-                text += sp() + draw(literal(draw(prompt_template(known, budget)), nl))
+                parts = draw(prompt_parts(known, budget))
+                varying[-1] |= any(not isinstance(p, str) for p in flatten(parts, defines, None))
+                text += sp() + draw(literal(written(parts), nl))
             if action == "start" and draw(st.booleans()):
                 text += f"{sp()}image{sp()}{quote(PNG)}"
+                imaged[-1] = True
             statement(text)
+    # `after`: a scene without an image continues one without variants that comes before it in a
+    # random order (above or below it; no cycle).
+    rank = draw(st.permutations(range(scenes)))
+    for k in reversed(range(scenes)):  # from the bottom: a line's place is kept by those above
+        parents = [j for j in range(scenes) if rank[j] < rank[k] and not varying[j]]
+        if parents and not imaged[k] and draw(st.booleans()):
+            index, at = heads[k]
+            after = f"{sp()}after{sp()}{draw(literal(named[draw(st.sampled_from(parents))], nl))}"
+            lines[index] = lines[index][:at] + after + lines[index][at:]
     for _ in range(draw(st.integers(0, 2))):
         lines.append(draw(st.sampled_from(["", draw(comment())])))
     return nl.join(lines) + draw(st.sampled_from(["", nl]))

@@ -25,7 +25,7 @@ from odyssey_dsl.lexer import Line, Token
 ROOT = Path(__file__).resolve().parent.parent
 Conf = ParseConf[Any]  # Lark's own parser configuration: the oracle the interpreter is checked against
 TYPES = ["TIME", "START", "INTERACT", "END", "IMAGE", "TITLE", "ORIENTATION", "PROMPT_EXPANSION",
-         "MIN_GAP", "MAX_DURATION", "SCENE", "STRING", "LONG_STRING", "WORD", "COMMENT", "BAD_STRING"]
+         "MIN_GAP", "MAX_DURATION", "SCENE", "AFTER", "STRING", "LONG_STRING", "WORD", "COMMENT", "BAD_STRING"]
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +75,7 @@ VALID = [
     ("MIN_GAP", "WORD"),
     ("MAX_DURATION", "WORD"),
     ("SCENE", "LONG_STRING"),
+    ("SCENE", "STRING", "AFTER", "LONG_STRING"),
 ]
 
 

@@ -46,6 +46,8 @@ LINES = [
     '@1s interact "{a|b|c|d|e|f}{g|h|i|j|k|l}"', '@0 start "{hero}"',
     'include "lib.ody"', 'include "missing.ody"', 'include "cues.ody"', 'include "t.ody"', 'include "deep.ody"',
     'include "broken.ody"', 'include "https://example.com/x.ody"',
+    # issue 13: scenes that continue another (ODY117-ODY120)
+    'scene "three" after "one"', 'scene "one" after "two"', 'scene "two" after "tree"', 'scene "self" after "self"',
 ]
 #: The files the screenplays above include, beside them: a library, one with cues, one that
 #: includes another, one with mistakes of its own.
@@ -60,7 +62,7 @@ INCLUDED = {
 BAD_BYTES = ["\udcff", "\udcc0", "\udc80", "\udcfe"]
 FRAGMENTS = ["@", "@0", "@3s", "@+", "+3s", " start ", " interact ", "end", '"', '"""', "\\", "\\u", "#",
              "# ody: ignore[ODY201]", "]", "scene ", "image ", "\n", "\r\n", "\r", "\n\n", "\t", " ", "x", "é",
-             "{", "}", "{hero}", "|", "define ", "style ", "negative ", 'include "lib.ody"\n',
+             "{", "}", "{hero}", "|", "define ", "style ", "negative ", 'include "lib.ody"\n', ' after "one"', " after ",
              "😀", "\x00", "\ufeff", "\x1b", "\u2028", "\x85", *BAD_BYTES]
 BREAKS = st.sampled_from(["\n", "\n", "\n", "\r\n", "\r"])
 JUNK = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=6)

@@ -52,11 +52,12 @@ FRAGMENTS = ['@', '@0', '@3s', '@+', '@+3s ', '@1:30', '@2500', ' start ', ' int
              '# ody: ignore[ODY201', ']', ', ODY2', 'min-gap ', 'orientation ', 'title', '\n', '\r\n', '\r', '\n\n',
              '\t', '  ', '🐈', '😀', '🐈‍⬛', 'é', 'e\u0301', '\u200b', '\x00', '\x1b[31m', '\ufffd', '\ufeff',
              '\x7f', 'define ', 'define hero ', 'style ', 'negative ', '{', '}', '{hero}', '{{', '}}', '|', '{a|b}',
-             '{ hero }', 'include ', '"lib.ody"']
+             '{ hero }', 'include ', '"lib.ody"', ' after "one"', ' after ']
 LINES = ['@+3s interact "x"\n', '@6s interact "the 🐈 naps"\n', 'scene "s"\n', "\n", '@0 start "y"\n', '@+4 end\n',
          '@12s end\n', '# a comment\n', 'min-gap 0\n', '@5:30 end\n', '@1s interact "quick" # ody: ignore[ODY201]\n',
          'define hero "a {{ginger}} cat"\n', 'define look "{red|blue} light"\n', 'style "golden light, {look}"\n',
-         'negative "blur"\n', 'style ""\n', '@+2s interact "{hero} looks {up|down}"\n', 'include "lib.ody"\n']
+         'negative "blur"\n', 'style ""\n', '@+2s interact "{hero} looks {up|down}"\n', 'include "lib.ody"\n',
+         'scene "t" after "two"\n', 'scene "u" after "t"\n']
 EDITS = 250
 
 

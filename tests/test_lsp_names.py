@@ -206,7 +206,7 @@ async def test_rename_is_refused_with_a_reason(client: Client, tmp_path: Path) -
                         ("fur", "`fur` is already defined: line 2 of `common.ody`")):
         with pytest.raises(JsonRpcException, match=reason):
             await client.text_document_rename_async(types.RenameParams(main, hero, new))
-    with pytest.raises(JsonRpcException, match="only a define's name can be renamed"):
+    with pytest.raises(JsonRpcException, match="only a define's or a scene's name can be renamed"):
         await client.text_document_prepare_rename_async(types.PrepareRenameParams(main, at(client, MAIN, "sits")))
     source = '@0 start "{nobody}"\n@3s end\n'
     lone = await opened(client, tmp_path, {"lone.ody": source}, ("lone.ody",))

@@ -108,6 +108,7 @@ REALISTIC = {
     "MIN_GAP": st.just("min-gap "),
     "MAX_DURATION": st.just("max-duration "),
     "SCENE": st.just("scene "),
+    "AFTER": st.just(" after "),
     "DEFINE": st.just("define "),
     "STYLE": st.just("style "),
     "NEGATIVE": st.just("negative "),
@@ -168,6 +169,7 @@ class Expected:
     expansion: bool
     names: list[ScriptName] = field(default_factory=list)
     folder: bool = False  # it includes `lib.ody`: compile it next to the files of INCLUDED
+    after: list[int | None] = field(default_factory=list)  # Compilation.after
 
 
 def written(parts: list[Part]) -> str:
@@ -375,9 +377,11 @@ def screenplays(draw: st.DrawFn) -> Expected:
     batch = draw(st.booleans())
     lines: list[str] = []
     scenes: list[tuple[dict[str, list[Part]], list[Cue]]] = []
+    scene_lines: list[int] = []  # where each scene line is in `lines`
     for index in range(draw(st.integers(1, 3)) if batch else 1):
         tops: dict[str, list[Part]] = {}
         if batch:
+            scene_lines.append(len(lines))
             lines.append(f"scene {quote(f'scene {index}')}")
             for kind in draw(st.permutations(["style", "negative"]))[:draw(st.integers(0, 2))]:
                 tops[kind] = draw(template(plain, [0]))  # no parts: `style ""` clears the file's
@@ -394,6 +398,8 @@ def screenplays(draw: st.DrawFn) -> Expected:
     header += [f"{kind} {draw(literal(written(parts)))}" for kind, parts in styles.items()]
     scripts: list[list[dict[str, object]]] = []
     names: list[ScriptName] = []
+    firsts: list[int] = []  # each scene's first script
+    varying: list[bool] = []
     for index, (tops, cues) in enumerate(scenes):
         around = [flatten({**styles, **tops}.get(kind, []), defines, kind) for kind in ("style", "negative")]
         flats = [flatten(c.prompt, defines, (index, k)) if c.prompt is not None else None for k, c in enumerate(cues)]
@@ -402,14 +408,27 @@ def screenplays(draw: st.DrawFn) -> Expected:
             for part in flat or ():
                 if not isinstance(part, str):
                     groups.setdefault(*part)
+        firsts.append(len(scripts))
+        varying.append(bool(groups))
         for number, chosen in enumerate(product(*groups.values()), 1):
             scripts.append(entries(cues, flats, dict(zip(groups, chosen)), *around))
             names.append(ScriptName(f"scene {index}" if batch else None, number if groups else None,
                                     tuple(chosen)))
+    # Scenes that continue another, above or below it: one without an image continues one
+    # without variants that comes before it in a random order (so there is no cycle).
+    continued: list[int | None] = [None] * len(scenes)
+    rank = draw(st.permutations(range(len(scenes))))
+    for index, (_, cues) in enumerate(scenes if batch else ()):
+        parents = [j for j in range(len(scenes)) if rank[j] < rank[index] and not varying[j]]
+        if parents and all(c.image is None for c in cues) and draw(st.booleans()):
+            continued[index] = parent = draw(st.sampled_from(parents))
+            lines[scene_lines[index]] += f" after {draw(literal(f'scene {parent}'))}"
+    parent_of = [continued[int(n.scene[6:]) if n.scene is not None else 0] for n in names]
+    after = [None if parent is None else firsts[parent] for parent in parent_of]
     newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
     order = draw(st.permutations(range(len(header))))  # header lines mean the same in any order
     text = newline.join(decorated(draw, [header[k] for k in order] + lines)) + draw(st.sampled_from(["", newline]))
-    return Expected(text, scripts, batch or len(scripts) > 1, portrait, expansion, names, included)
+    return Expected(text, scripts, batch or len(scripts) > 1, portrait, expansion, names, included, after)
 
 
 @given(screenplays())
@@ -420,6 +439,7 @@ def test_valid_screenplays_compile_cleanly(folder: Path, play: Expected) -> None
     output = json.loads(result.script_json())
     assert output == (play.scripts if play.batch else play.scripts[0])
     assert list(result.names or ()) == play.names
+    assert list(result.after or ()) == play.after
     request = json.loads(result.request_json())
     assert request["portrait"] is play.portrait
     assert request.get("bypass_vlm_expansion", False) is (not play.expansion)

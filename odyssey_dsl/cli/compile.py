@@ -7,16 +7,19 @@ Exit codes: 0 written, 1 errors (or warnings with --strict: nothing is written) 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from .._support.files import write_atomic
 from ..compiler import compile_streamed
+from ..compose import ScriptName
+from ..diagnostics import shown
 from ..emit import request_json, script_json
 from ..errors import EXIT_FAIL, EXIT_OK
 from ..report import Report
-from .exits import fail
+from .exits import fail, say
 from .inputs import Flags, KeptIncludes, Outcome, inputs, stdin_path
 from .options import checking_options, files_argument, one_shot
 
@@ -50,6 +53,10 @@ def command(file: str, output: Path | None, request: bool, no_embed_images: bool
         fail(f"{item.name} is a library (header lines, no cue): nothing to compile; compile a screenplay "
              "that includes it", code=EXIT_FAIL)
     scripts, batch, options = result.scripts, result.batch, result.options
+    if result.after is not None and result.names is not None and fmt not in _DOCUMENT_FORMATS:
+        chained = _continued(result.names, result.after)
+        if chained:
+            say(f"note: {chained}")
     del data, result  # the input and its text go before the output is built: a large file's peak
     assert scripts is not None  # no error
     text = request_json(scripts, batch, options.portrait, options.expansion) if request else script_json(scripts, batch)
@@ -62,3 +69,26 @@ def command(file: str, output: Path | None, request: bool, no_embed_images: bool
         except OSError as error:
             fail(f"{output}: cannot write it ({error.strerror or error})")
     sys.exit(EXIT_OK)
+
+
+#: Report formats whose stderr is one document a program reads: no note goes there.
+_DOCUMENT_FORMATS = ("json", "sarif")
+#: At most this many scenes are named in the note.
+_NAMED = 6
+
+
+def _continued(names: Sequence[ScriptName], after: Sequence[int | None]) -> str:
+    """The scenes that start from another's last frame, and that `ody run` adds it, in words;
+    "" when none does. A scene with variants is named once."""
+    pairs = dict.fromkeys((names[i].scene, names[parent].scene) for i, parent in enumerate(after) if parent is not None)
+    if not pairs:
+        return ""
+    if len(pairs) == 1:
+        ((scene, parent),) = pairs
+        return (f"scene `{shown(scene or '', 40)}` starts from the last frame of `{shown(parent or '', 40)}`'s "
+                "recording, which `ody run` adds as its start image: the script written here has none")
+    listed = [f"`{shown(scene or '', 40)}` (after `{shown(parent or '', 40)}`)" for scene, parent in pairs]
+    if len(listed) > _NAMED:
+        listed = [*listed[:_NAMED - 1], f"{len(listed) - _NAMED + 1} more"]
+    return (f"scenes {', '.join(listed[:-1])} and {listed[-1]} start from the last frame of the scene they "
+            "continue, which `ody run` adds as their start image: the scripts written here have none")

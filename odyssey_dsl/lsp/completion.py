@@ -14,10 +14,11 @@ from lsprotocol import types
 from .._support.listing import entries
 from ..diagnostics import shown
 from ..images import is_data_url
+from ..strings import decode, quote
 from ..syntax import Comment, Cue, Define, Directive, Include, Invalid, Item, Scene, Style
 from ..times import TimeError, parse_time
-from ..vocabulary import ACTIONS, DIRECTIVE_VALUES, DIRECTIVES, DURATIONS, HEADERS, SCENE_HEADERS, UNITS
-from . import names
+from ..vocabulary import ACTIONS, AFTER, DIRECTIVE_VALUES, DIRECTIVES, DURATIONS, HEADERS, SCENE_HEADERS, UNITS
+from . import names, scenes
 from .document import LiveDocument
 from .hover import KEYWORDS
 from .positions import Columns
@@ -34,6 +35,8 @@ _ACTION = re.compile(r"^[ \t]*@\S+[ \t]+([a-z]*)$")
 _IMAGE_KEYWORD = re.compile(rf"^[ \t]*@\S+[ \t]+start[ \t]+{_STRING}[ \t]+([a-z]*)$")
 _LONG_CLOSED = re.compile(r'"""[ \t]+([a-z]*)$')
 _START_CUE = re.compile(r"[ \t]*@\S+[ \t]+start\b")
+_AFTER_KEYWORD = re.compile(rf"^[ \t]*scene[ \t]+{_STRING}[ \t]+([a-z]*)$")
+_AFTER_NAME = re.compile(rf'^[ \t]*scene[ \t]+({_STRING})[ \t]+after[ \t]+"((?:[^"\\]|\\.)*)$')
 _VALUES = {**DIRECTIVE_VALUES, "min-gap": ("3s", "2s", "1s", "0"), "max-duration": ("150s", "5m")}
 _VALUE = re.compile(rf"^[ \t]*({'|'.join(map(re.escape, _VALUES))})[ \t]+([a-z0-9.]*)$")
 _LINE_START = re.compile(r"^[ \t]*([a-z-]*)$")
@@ -86,8 +89,15 @@ def complete(context: Context) -> list[types.CompletionItem]:
         if closed is not None and _opens_with_start(statement):
             return _image_keyword(context, closed.start(1))
         return []
+    match = _AFTER_NAME.match(prefix)
+    if match is not None:
+        return _scene_names(context, match.group(1), match.start(2))
     if _in_string_or_comment(prefix):
         return []
+    match = _AFTER_KEYWORD.match(prefix)
+    if match is not None:
+        return [context.item(AFTER, types.CompletionItemKind.Keyword, match.start(1), new_text=AFTER + " ",
+                             snippet=f'{AFTER} "$1"', detail=KEYWORDS[AFTER])]
     for pattern, make in ((_TIME_NUMBER, _units), (_GAP_NUMBER, _units)):
         match = pattern.match(prefix)
         if match is not None:
@@ -128,6 +138,23 @@ def _names(context: Context, start: int) -> list[types.CompletionItem]:
     return [context.item(name, types.CompletionItemKind.Constant, start, new_text=name if closed else name + "}",
                          detail=shown(named.define.value.value or named.define.value.raw, 80))
             for name, named in sorted(names.visible(context.live).items())]
+
+
+def _scene_names(context: Context, own: str, start: int) -> list[types.CompletionItem]:
+    """The names of the file's other scenes, for `after "`, the closing quote added unless it is
+    there (the half-typed line itself may read as a scene of another name: it is left out)."""
+    closed = context.text[context.column:].startswith('"')
+    mine = decode(own)
+    found = []
+    for order, scene in enumerate(scenes.scenes(context.live)):
+        name = scene.name.value
+        if name is None or name == mine or not name.strip() or scene.span.line == context.line + 1:
+            continue
+        written = quote(name)[1:-1]
+        found.append(context.item(name, types.CompletionItemKind.Reference, start,
+                                  new_text=written if closed else written + '"',
+                                  detail=f"scene, line {scene.span.line}", order=order))
+    return found
 
 
 def _opens_with_start(statement: Item) -> bool:

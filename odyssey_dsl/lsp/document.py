@@ -66,7 +66,7 @@ from ..includes import Resolver
 from ..lines import split_keeping
 from ..rules.directives import Options, directives, options_of
 from ..rules.images import check_images
-from ..rules.registry import ScriptEnd, Timed, on_script_end
+from ..rules.registry import Chains, Link, ScriptEnd, Timed, on_chains, on_script_end
 from ..rules.scenes import scene_like, scenes
 from ..rules.suppression import comment_codes, lone_suppression, setting_codes
 from ..rules.timing import Progress, pace, spell_ody, step
@@ -845,7 +845,8 @@ class LiveDocument:
         return prompt.value if prompt is not None else None
 
     def _scene_rules(self, scripts: list[tuple[int, int]]) -> list[Diagnostic]:
-        """ODY110, from the scene lines, the cues above the first and one statement of each scene."""
+        """ODY110, from the scene lines, the cues above the first and one statement of each scene;
+        ODY117-ODY120, from the scene lines, each scene's first cue with an image and its variants."""
         found: list[Diagnostic] = []
         if not self._has_scenes:
             return found
@@ -853,11 +854,17 @@ class LiveDocument:
         heads = list(_each(kinds, _HEADS))
         items = [self._current(m.start()) for m in _CUE_RUN.finditer(kinds, 0, heads[0])]
         with_statements = {head for head, _ in scripts}
+        links: list[Link] = []
         for head in heads:
-            items.append(self._current(head))
+            scene = self._current(head)
+            items.append(scene)
             if head in with_statements:
                 items.append(self._current(_find(kinds, _STATEMENTS, head + 1)))
+            if isinstance(scene, Scene):
+                imaged = self._imaged.find(1, head + 1, self._script_end(head))
+                links.append(Link(scene, self._cue(imaged), bool(self._groups.get(head))))
         scenes(items, found)
+        on_chains.run(Chains(links, len(links) == len(heads)), found)
         return found
 
     def _script_rules(self, scripts: list[tuple[int, int]]) -> list[Diagnostic]:
@@ -1120,7 +1127,8 @@ def _shift_item(item: Item, shift: int) -> Item:
         moved = _text(value, shift) if isinstance(value, Text) else Word(value.text, value.span.shifted(shift))
         return Directive(item.name, item.keyword.shifted(shift), moved, span, comment, diagnostics)
     if isinstance(item, Scene):
-        return Scene(item.keyword.shifted(shift), _text(item.name, shift), span, comment, diagnostics)
+        return Scene(item.keyword.shifted(shift), _text(item.name, shift), span, comment, diagnostics,
+                     _text(item.after, shift), item.after_keyword.shifted(shift) if item.after_keyword is not None else None)
     if isinstance(item, Define):
         return Define(item.keyword.shifted(shift), Word(item.name.text, item.name.span.shifted(shift)),
                       _text(item.value, shift), span, comment, diagnostics)

@@ -9,7 +9,7 @@ import re
 from ..diagnostics import Span, lookup, shown
 from ..syntax import Comment, Cue, Define, Directive, Include, Invalid, Item, Scene, Style, Time, broken_time
 from ..times import format_clock, format_ms
-from . import names
+from . import names, scenes
 from .document import LiveDocument
 
 #: One line per keyword, from docs/language.md.
@@ -20,6 +20,8 @@ KEYWORDS: dict[str, str] = {
     "image": "`image`: the opening frame of the `start` cue, a file (from this file's folder) or a `data:` URL; "
              "JPEG, PNG, GIF, WebP, HEIC, HEIF, AVIF or BMP, at most 25 MiB.",
     "scene": "`scene \"name\"`: begins another script of a batch; the cues below it belong to it.",
+    "after": "`scene \"night\" after \"day\"`: this scene starts from the last frame of `day`'s recording "
+             "(`ody run` submits it once `day` is recorded, with that frame as its start image).",
     "title": "`title \"...\"`: informational; the runner's manifest and summaries show it.",
     "orientation": "`orientation portrait|landscape`: the video's shape, 704x1280 or 1280x704 (default portrait).",
     "prompt-expansion": "`prompt-expansion on|off`: `off` sends the prompts exactly as written "
@@ -68,6 +70,11 @@ def hover_at(live: LiveDocument, line: int, column: int) -> tuple[str, Span] | N
             return KEYWORDS[item.action], item.keyword
         if item.image_keyword is not None and _inside(item.image_keyword, line, column):
             return KEYWORDS["image"], item.image_keyword
+    elif isinstance(item, Scene) and item.after_keyword is not None and _inside(item.after_keyword, line, column):
+        return KEYWORDS["after"], item.after_keyword
+    elif isinstance(item, Scene) and (named := scenes.name_at(item, line, column)) is not None:
+        text = scenes.hover(live, named)
+        return (text, named.text.span) if text is not None else None
     elif isinstance(item, (Directive, Scene)) and _inside(item.keyword, line, column):
         return KEYWORDS[item.name if isinstance(item, Directive) else "scene"], item.keyword
     elif isinstance(item, (Define, Style, Include)) and _inside(item.keyword, line, column):

@@ -1,4 +1,5 @@
-"""Go to definition, find references and rename, for defines and their `{NAME}` uses.
+"""Go to definition, find references and rename, for defines and their `{NAME}` uses, and for
+scene names and the `after`s that name them (in the file: scenes are never included).
 
 A name means the same define in every file of a compilation (the file and all it includes),
 so the places of a name are gathered over each open file whose compilation holds that
@@ -17,8 +18,9 @@ from pygls.exceptions import JsonRpcException
 from pygls.uris import from_fs_path
 
 from ..diagnostics import Span, shown
+from ..strings import quote
 from ..templates import NAME
-from . import names
+from . import names, scenes
 from .document import LiveDocument
 
 if TYPE_CHECKING:
@@ -46,6 +48,10 @@ def register(server: OdyServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     @guarded(none)
     def definition(ls: OdyServer, params: types.DefinitionParams) -> types.Location | None:
+        scene = _scene_cursor(ls, params.text_document.uri, params.position)
+        if scene is not None:
+            line = scenes.defined(scene[0], scene[1].name)
+            return _here(ls, params.text_document.uri, scene[0], line.name.span) if line is not None else None
         found = _cursor(ls, params.text_document.uri, params.position)
         if found is None:
             return None
@@ -59,6 +65,11 @@ def register(server: OdyServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
     @guarded(empty)
     def references(ls: OdyServer, params: types.ReferenceParams) -> list[types.Location]:
+        own = params.context.include_declaration
+        scene = _scene_cursor(ls, params.text_document.uri, params.position)
+        if scene is not None:
+            return [_here(ls, params.text_document.uri, scene[0], text.span)
+                    for text, declaration in scenes.places(scene[0], scene[1].name) if own or not declaration]
         found = _cursor(ls, params.text_document.uri, params.position)
         if found is None:
             return []
@@ -66,22 +77,28 @@ def register(server: OdyServer) -> None:
         defined = names.lookup(live, use.name)
         if defined is None:
             return []
-        own = params.context.include_declaration
         return [_location(ls, scope, path, span) for scope, path, span, declaration in _places(live, defined[1])
                 if own or not declaration]
 
     @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
     def prepare_rename(ls: OdyServer, params: types.PrepareRenameParams) -> types.PrepareRenamePlaceholder:
-        """Refused (with the reason) where there is no define's name to rename."""
+        """Refused (with the reason) where there is no define's or scene's name to rename."""
+        scene = _scene_renamed(ls, params.text_document.uri, params.position)
+        if scene is not None:
+            return types.PrepareRenamePlaceholder(ls.columns.range(scene[0].line, scene[1].text.span), scene[1].name)
         live, use, _ = _renamed(ls, params.text_document.uri, params.position)
         return types.PrepareRenamePlaceholder(ls.columns.range(live.line, use.span), use.name)
 
     @server.feature(types.TEXT_DOCUMENT_RENAME)
     def rename(ls: OdyServer, params: types.RenameParams) -> types.WorkspaceEdit:
         """Every place of the name, in every file where it means that define; refused for a
-        new name that is not a name, or is already defined there."""
-        live, use, named = _renamed(ls, params.text_document.uri, params.position)
+        new name that is not a name, or is already defined there (a scene: every place its name
+        is written, in the file)."""
         new = params.new_name
+        scene = _scene_renamed(ls, params.text_document.uri, params.position)
+        if scene is not None:
+            return _rename_scene(ls, params.text_document.uri, *scene, new)
+        live, use, named = _renamed(ls, params.text_document.uri, params.position)
         if NAME.fullmatch(new) is None:
             raise Refused(f"`{shown(new, 60)}` cannot name a define: a name is letters, digits, `_` and `-`, "
                           "beginning with a letter or `_`")
@@ -110,10 +127,52 @@ def _cursor(ls: OdyServer, uri: str, position: types.Position) -> tuple[LiveDocu
     return (live, use) if use is not None else None
 
 
+def _scene_cursor(ls: OdyServer, uri: str, position: types.Position) -> tuple[LiveDocument, scenes.Named] | None:
+    """The open file and the scene name at `position` in it (a scene line's, or after `after`)."""
+    file = ls.files.get(uri)
+    if file is None:
+        return None
+    live = file.live
+    line, column = ls.columns.point(live.line, position, live.line_count)
+    item = live.item_at(line + 1)
+    named = scenes.name_at(item, line + 1, column + 1) if item is not None else None
+    return (live, named) if named is not None else None
+
+
+def _scene_renamed(ls: OdyServer, uri: str, position: types.Position) -> tuple[LiveDocument, scenes.Named] | None:
+    """The scene name to rename at `position` (None: not on one); refused for an `after` that
+    names no scene."""
+    found = _scene_cursor(ls, uri, position)
+    if found is not None and scenes.defined(found[0], found[1].name) is None:
+        raise Refused(f"no scene is named `{shown(found[1].name, 60)}`: there is nothing to rename")
+    return found
+
+
+def _rename_scene(ls: OdyServer, uri: str, live: LiveDocument, named: scenes.Named, new: str) -> types.WorkspaceEdit:
+    """The scene line's name and every `after` naming it, written `new`; refused for a blank
+    name or one another scene has."""
+    if not new.strip():
+        raise Refused("a scene name cannot be empty")
+    if new == named.name:
+        return types.WorkspaceEdit(changes={})
+    clash = scenes.defined(live, new)
+    if clash is not None:
+        raise Refused(f"`{shown(new, 60)}` is already a scene: line {clash.span.line}")
+    written = quote(new)
+    return types.WorkspaceEdit(changes={uri: [types.TextEdit(ls.columns.range(live.line, text.span), written)
+                                              for text, _ in scenes.places(live, named.name)]})
+
+
+def _here(ls: OdyServer, uri: str, live: LiveDocument, span: Span) -> types.Location:
+    """`span` of the open file `live`, as the client counts it."""
+    return types.Location(uri, ls.columns.range(live.line, span))
+
+
 def _renamed(ls: OdyServer, uri: str, position: types.Position) -> tuple[LiveDocument, names.Use, names.Named]:
     found = _cursor(ls, uri, position)
     if found is None:
-        raise Refused("only a define's name can be renamed: put the cursor on `define NAME` or on a `{NAME}`")
+        raise Refused("only a define's or a scene's name can be renamed: put the cursor on `define NAME`, on a "
+                      "`{NAME}` or on a scene's name")
     live, use = found
     defined = names.lookup(live, use.name)
     if defined is None:

@@ -20,7 +20,7 @@ from ..checks import Checked
 from ..diagnostics import Span, shown
 from ..rules.directives import opens_body
 from ..rules.registry import Timed
-from ..syntax import Define, Include, Style, parse_items
+from ..syntax import Define, Include, Scene, Style, parse_items
 from ..times import format_clock
 from .positions import Columns
 
@@ -107,9 +107,16 @@ def outline(checked: Checked, lines: Sequence[str], columns: Columns) -> list[Js
         symbols.append({
             "name": shown(scene.name.value or scene.name.raw, _PROMPT_LIMIT) or '""', "kind": _NAMESPACE,
             "range": span_range(whole), "selectionRange": span_range(scene.name.span),
-            "detail": "scene", "children": children,
+            "detail": _scene_detail(scene), "children": children,
         })
     return symbols
+
+
+def _scene_detail(scene: Scene) -> str:
+    """`scene`, or `scene after day` for one that continues another."""
+    if scene.after is None:
+        return "scene"
+    return f"scene after {shown(scene.after.value or scene.after.raw, _PROMPT_LIMIT)}"
 
 
 def _header(lines: Sequence[str], first: int, end: int, scene_top: bool = False) -> list[Define | Style | Include]:

@@ -21,6 +21,8 @@ What a rule may read, by registry:
 - `on_scenes`: the scene lines, whether statements follow each, and the cues above the first.
 - `on_image`: one cue that has an image, the folder image paths start from and the
   screenplay's orientation.
+- `on_chains`: each scene line with its first cue that has an image and whether its prompts
+  make variants, and whether every scene line could be read (`scene "night" after "day"`).
 """
 
 from __future__ import annotations
@@ -111,6 +113,23 @@ class ImageUse(NamedTuple):
     portrait: bool | None
 
 
+class Link(NamedTuple):
+    """One scene as the `on_chains` rules read it: its line (with the scene it continues, if
+    any), its first cue with an image (None: none) and whether its prompts make variants."""
+
+    scene: Scene
+    image: Cue | None
+    variants: bool
+
+
+class Chains(NamedTuple):
+    """What an `on_chains` rule reads: every scene of the file, in order; `complete` is False
+    when a line meant as a scene line is broken (the name an `after` gives may be on it)."""
+
+    links: Sequence[Link]
+    complete: bool
+
+
 Rule = Callable[[_Context], Iterable[Diagnostic]]
 
 
@@ -135,3 +154,4 @@ on_script_end: Registry[ScriptEnd] = Registry()
 on_directives: Registry[Sequence[Item]] = Registry()
 on_scenes: Registry[Grouped] = Registry()
 on_image: Registry[ImageUse] = Registry()
+on_chains: Registry[Chains] = Registry()
