@@ -266,3 +266,16 @@ def test_a_runner_config_nested_too_deeply_is_a_usage_error(tmp_path: Path) -> N
     config.write_text("x = " + "[" * 1000 + "]" * 1000 + "\n", encoding="utf-8")
     with pytest.raises(UsageError, match="cannot read the config file"):
         read_config(config)
+
+
+def test_the_javascript_sdks_running_is_rendering_not_queued() -> None:
+    """`running` (the JavaScript SDK's word) is estimated and polled as `processing` is: it
+    used to be read as still queued, its estimate the queue's."""
+    from odyssey_dsl.runner.estimate import left
+    from odyssey_dsl.runner.poll import Pace
+
+    assert left("running", 5.0, 20.0, 1.0, 8.0) == left("processing", 5.0, 20.0, 1.0, 8.0) == (12.0, "left")
+    assert left("pending", 5.0, 20.0, 1.0, 8.0) == (320.0, "left")
+    pace = Pace(1.0, 15.0)
+    assert pace.pause(0, answer(status="running", estimated_wait_minutes=30.0)) == 1.0
+    assert pace.pause(0, answer(status="queued", estimated_wait_minutes=30.0)) == 60.0

@@ -22,11 +22,12 @@ from .responses import (
                         Token,
                         UsageProblem,
                         is_active,
+                        is_rendering,
 )
 from .shapes import ShapeError, read
 
 __all__ = [
     "ACTIONS", "ACTION_KEYS", "ACTIVE", "ENTRY_KEYS", "FINAL", "REQUEST_KEYS", "SOURCES", "STATUSES", "JobDetail",
     "JobList", "JobSummary", "Problem", "Recording", "RecordingList", "ShapeError", "Stream", "StreamRecording",
-    "Token", "TokenRequest", "UsageProblem", "is_active", "read",
+    "Token", "TokenRequest", "UsageProblem", "is_active", "is_rendering", "read",
 ]

@@ -26,6 +26,12 @@ def is_active(status: str | None) -> bool:
     return status not in FINAL
 
 
+def is_rendering(status: str | None) -> bool:
+    """Whether a job is being made now, no longer queued: `processing`, or the JavaScript
+    SDK's word for it, `running`."""
+    return status in ("processing", "running")
+
+
 @dataclass(frozen=True)
 class Token:
     """`POST /auth/token`."""

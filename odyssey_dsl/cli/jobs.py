@@ -159,25 +159,18 @@ def cancel(job: str, emulator: bool, api_url: str | None) -> None:
     Exit 0 when the job is (or already was) cancelled, 4 when it cannot be: it is processing
     and runs to its end, or it has already completed or failed.
     """
-    from ..runner.client import ApiRefusal
     from ..runner.resume import Jobs
 
     with ExitStack() as stack:
         session = Jobs(stack, emulator, api_url, prefix(), quick=True)
         job_id, client, row = session.client_for(job)
-        try:
-            detail = client.cancel(job_id)
-            refused = None
-        except ApiRefusal as error:
-            if error.status != 400:
-                raise
-            detail, refused = client.job(job_id), error  # the refusal's reason is the job's status
+        detail, refused = client.cancel(job_id)
         if row is not None:
             session.journal.set_status(job_id, detail.status)
     if detail.status == "cancelled":
         click.echo(f"job {job_id} is {'already ' if refused else ''}cancelled")
         return
-    if refused is None:
+    if not refused:
         click.echo(f"job {job_id} is {detail.status}")
     elif is_active(detail.status):
         fail(f"job {job_id} is {detail.status} and can no longer be cancelled: it runs to its end",

@@ -94,9 +94,16 @@ class Client:
     def recording(self, stream_id: str) -> Recording:
         return shaped(Recording, self.read("GET", f"/recordings/{quote(stream_id, safe='')}"))
 
-    def cancel(self, job_id: str) -> JobDetail:
-        """DELETE is safe to repeat: a second cancel is a 400 the caller reads as 'too late'."""
-        return shaped(JobDetail, self.read("DELETE", f"/simulation-jobs/{quote(job_id, safe='')}"))
+    def cancel(self, job_id: str) -> tuple[JobDetail, bool]:
+        """Cancel the job: its detail, and whether the API refused (a 400: no longer pending or
+        dispatched, then the detail is the job's own, which says why: already cancelled,
+        processing, or final). DELETE is safe to repeat."""
+        try:
+            return shaped(JobDetail, self.read("DELETE", f"/simulation-jobs/{quote(job_id, safe='')}")), False
+        except ApiRefusal as error:
+            if error.status != 400:
+                raise
+            return self.job(job_id), True
 
     def submit(self, body: bytes) -> JobDetail:
         """POST the job once; retried only where no job can have been made (module doc)."""

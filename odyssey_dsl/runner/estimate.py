@@ -17,6 +17,7 @@ from collections import deque
 from datetime import datetime
 
 from .._support.sizes import size_text
+from ..api import is_rendering
 
 REAL_TIME = 1.0  # seconds of processing per second of video, until a finished job says otherwise
 SPEED_WINDOW = 5.0  # seconds of download progress a speed is measured over
@@ -61,7 +62,7 @@ def left(status: str, wait_minutes: float | None, video_seconds: float | None, r
     `elapsed` is the processing time so far (used while `processing`); `rate` the seconds of
     processing per second of video."""
     render = None if video_seconds is None or not video_seconds > 0 else video_seconds * rate
-    if status == "processing":
+    if is_rendering(status):
         if render is None:
             return None
         seconds, what = render - elapsed, "left"

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..api import JobDetail, is_active
+from ..api import JobDetail, is_active, is_rendering
 from ..errors import Interrupted
 from .client import Client
 from .errors import EXIT_TIMEOUT, RunnerError, UsageError
@@ -26,11 +26,11 @@ class Pace:
 
     def pause(self, checks: int, job: JobDetail) -> float:
         """Seconds to wait after the `checks`-th status check of `job`; a job still waiting for
-        its turn (any active status but `processing`: `pending`, `dispatched`, another
+        its turn (any active status but `processing` or `running`: `pending`, `dispatched`, another
         server's name for either) with a long estimated wait is asked less often."""
         pause = min(self.most, self.first * self.growth ** checks)
         wait = job.estimated_wait_minutes
-        if is_active(job.status) and job.status != "processing" and wait is not None and wait > 0:
+        if is_active(job.status) and not is_rendering(job.status) and wait is not None and wait > 0:
             pause = max(pause, min(wait * 60 / 6, 4 * self.most))  # a sixth of the wait, at most 4× most
         return pause
 

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from ..api import FINAL, JobDetail, is_active
+from ..api import FINAL, JobDetail, is_active, is_rendering
 from .estimate import (
     REAL_TIME,
     Speed,
@@ -130,7 +130,7 @@ class Reporter:
             changed = not same_job or line.job_status != status
             if changed:
                 was = line.job_status if same_job else None
-                line.before = line.seen if status == "processing" and was is not None and is_active(was) else None
+                line.before = line.seen if is_rendering(status) and was is not None and is_active(was) else None
                 line.since = now
                 if status == "completed" and was is not None and is_active(was):
                     self._rate = observed_rate(job.started_at, job.completed_at, line.video) or self._rate
@@ -207,7 +207,7 @@ class Reporter:
     def _elapsed(self, line: _Line, now: float) -> float:
         """Seconds the job has been in its current status (processing: by the server's clock,
         within what polling saw)."""
-        if line.job_status != "processing":
+        if not is_rendering(line.job_status):
             return now - line.since
         start = moment(line.started_at)
         by_server = None if start is None else time.time() - start

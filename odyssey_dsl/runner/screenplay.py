@@ -546,16 +546,15 @@ class ScreenplayRun:
             self._write_manifest()
 
     def _cancel(self, job_id: str) -> None:
-        try:
-            job = self.client.cancel(job_id)
-        except ApiRefusal as error:
-            if error.status == 400:
-                self.say(f"job {job_id} is already processing and can no longer be cancelled: it will finish "
-                         f"and be billed; `ody download {job_id}` fetches it", loud=True)
-                return
-            raise
+        job, refused = self.client.cancel(job_id)
         self.ctx.journal.set_status(job_id, job.status)
-        self.say(f"cancelled job {job_id}", loud=True)
+        if job.status == "cancelled":
+            self.say(f"job {job_id} was already cancelled" if refused else f"cancelled job {job_id}", loud=True)
+        elif is_active(job.status):
+            self.say(f"job {job_id} is {job.status} and can no longer be cancelled: it will finish "
+                     f"and be billed; `ody download {job_id}` fetches it", loud=True)
+        else:
+            self.say(f"job {job_id} is already {job.status}: nothing to cancel", loud=True)
 
     # --- the folder and run.json --------------------------------------------------------------
 
