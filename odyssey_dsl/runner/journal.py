@@ -287,9 +287,11 @@ class Journal:
             f" AND (status IS NULL OR status NOT IN ({marks})))) ORDER BY id",
             (api_base, key_fp, INTENT, *OWNED, *sorted(FINAL)))
 
-    def recent(self, limit: int) -> list[Row]:
+    def recent(self, limit: int, api_base: str | None = None) -> list[Row]:
+        """The newest jobs, of one API (None: of any)."""
         return self._rows(
-            "SELECT * FROM jobs WHERE job_id IS NOT NULL ORDER BY id DESC LIMIT ?", (limit,))
+            "SELECT * FROM jobs WHERE job_id IS NOT NULL AND (api_base = ? OR ? IS NULL) ORDER BY id DESC LIMIT ?",
+            (api_base, api_base, limit))
 
 
 def _plan_json(plan: tuple[Scene, ...]) -> str:

@@ -58,7 +58,7 @@ def listing(stack: ExitStack, emulator: bool, url_flag: str | None, active: bool
     answers within the budget, else the journal's last known one (`live` false)."""
     session = Jobs(stack, emulator, url_flag, prefix, quiet=True, quick=True)
     named = EMULATOR if emulator else api_url(url_flag, session.config) if url_flag else None
-    rows = [r for r in session.journal.recent(SCAN) if named in (None, r.api_base)]
+    rows = session.journal.recent(SCAN, named)
     clients, notes = _clients(session, rows, named)
     answers = _ask_all(clients, rows, active, session.stop, time.monotonic() + BUDGET)
     out: dict[str, dict[str, Any]] = {}
