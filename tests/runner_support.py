@@ -13,10 +13,11 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,20 @@ def send_json(handler: BaseHTTPRequestHandler, data: object, status: int = 200) 
     handler.send_header("content-length", str(len(body)))
     handler.end_headers()
     handler.wfile.write(body)
+
+
+@contextmanager
+def serving(home: Home, handler: type[BaseHTTPRequestHandler]) -> Iterator[None]:
+    """A stand-in API (an http.server handler) on the home's port, in a thread, stopped after."""
+    server = ThreadingHTTPServer(("127.0.0.1", home.port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 def free_port() -> int:

@@ -10,10 +10,9 @@ where nothing listens (a down API), or a tiny server that speaks the JavaScript 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,7 +20,18 @@ import pytest
 from emulator_support import renderer_available
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from runner_support import KEY, SINGLE, Home, emulator, free_port, make_home, poll_until, send_json, server_jobs
+from runner_support import (
+    KEY,
+    SINGLE,
+    Home,
+    emulator,
+    free_port,
+    make_home,
+    poll_until,
+    send_json,
+    server_jobs,
+    serving,
+)
 
 from odyssey_dsl.errors import EXIT_API, EXIT_USAGE, ApiFailure
 from odyssey_dsl.runner.client import Client
@@ -346,15 +356,8 @@ class Running(BaseHTTPRequestHandler):
 @pytest.fixture
 def sdk(home: Home) -> Iterator[Home]:
     Running.polls = 3
-    server = ThreadingHTTPServer(("127.0.0.1", home.port), Running)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(home, Running):
         yield home
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def test_a_running_job_is_active_to_every_job_command(sdk: Home) -> None:

@@ -7,15 +7,14 @@ The server is a tiny http.server on loopback, whose answers each test sets.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import pytest
-from runner_support import SINGLE, Home, make_home, send_json
+from runner_support import SINGLE, Home, make_home, send_json, serving
 
 from odyssey_dsl.errors import EXIT_API, UnexpectedAnswer
 from odyssey_dsl.runner.client import ApiRefusal, Client, ConcurrentLimit
@@ -68,15 +67,8 @@ def home(tmp_path: Path) -> Iterator[Home]:
     home = make_home(tmp_path)
     Garbled.answers = {("POST", "/auth/token"): TOKEN, ("GET", "/simulation-jobs"): {"jobs": [], "total": 0}}
     Garbled.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", home.port), Garbled)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(home, Garbled):
         yield home
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 E = TypeVar("E", bound=Exception)

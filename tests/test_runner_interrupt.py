@@ -22,6 +22,8 @@ from runner_support import (
     server_jobs,
 )
 
+from odyssey_dsl.runner.prepare import Prepared
+
 pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
 
 
@@ -139,23 +141,30 @@ def test_sigkill_between_intent_and_answer_is_reconciled_first(home: Home) -> No
     assert rows[0]["job_id"] == orphan["job_id"] and rows[0]["state"] == "adopted"
 
 
-def test_a_job_adopted_after_it_finished_is_downloaded(home: Home) -> None:
-    """The state a SIGKILL mid-submit leaves, with the job done by the time the next run
-    reconciles: it used to be adopted from the listing alone (no streams), nothing was
-    downloaded, run.json said completed with no files, and the run exited 4 with no message."""
+def interrupted_submit_of_cat(home: Home) -> Prepared:
+    """The journal a SIGKILL between the intent and the answer leaves for cat.ody: its
+    intent, with no job id."""
     from odyssey_dsl.compiler import compile_path
     from odyssey_dsl.runner.journal import Journal
     from odyssey_dsl.runner.prepare import prepare
     from odyssey_dsl.runner.target import fingerprint
 
     prepared = prepare(compile_path(home.work / "cat.ody"), "cat.ody", None)
+    home.state.mkdir(parents=True)
+    journal = Journal(home.state / "journal.sqlite3")
+    journal.intend(api_base=home.url, key_fp=fingerprint(KEY), group_hash=prepared.group_hash,
+                   request_hash=prepared.group_hash, take=1, screenplay=str(prepared.path), folder=None,
+                   title=None, plan=prepared.scenes)
+    journal.close()
+    return prepared
+
+
+def test_a_job_adopted_after_it_finished_is_downloaded(home: Home) -> None:
+    """The state a SIGKILL mid-submit leaves, with the job done by the time the next run
+    reconciles: it used to be adopted from the listing alone (no streams), nothing was
+    downloaded, run.json said completed with no files, and the run exited 4 with no message."""
+    prepared = interrupted_submit_of_cat(home)
     with emulator(home) as server:
-        home.state.mkdir(parents=True)
-        journal = Journal(home.state / "journal.sqlite3")
-        journal.intend(api_base=home.url, key_fp=fingerprint(KEY), group_hash=prepared.group_hash,
-                       request_hash=prepared.group_hash, take=1, screenplay=str(prepared.path), folder=None,
-                       title=None, plan=prepared.scenes)
-        journal.close()
         with Api(server.url, KEY) as api:
             orphan = api.login().submit(json.loads(prepared.body))
             assert api.wait(orphan["job_id"])["status"] == "completed"
@@ -172,19 +181,8 @@ def test_several_candidates_stop_and_name_the_adopt_command(home: Home, finished
     """Whether the adopted job has finished when the next run looks (a slow machine) or not,
     a mismatch ends that run: nothing downloaded into the screenplay's folder, nothing paid
     for (a finished one used to be rejected and a new job submitted at once)."""
-    from odyssey_dsl.compiler import compile_path
-    from odyssey_dsl.runner.journal import Journal
-    from odyssey_dsl.runner.prepare import prepare
-    from odyssey_dsl.runner.target import fingerprint
-
-    prepared = prepare(compile_path(home.work / "cat.ody"), "cat.ody", None)
+    interrupted_submit_of_cat(home)
     with emulator(home, pending_seconds=300.0) as server:
-        home.state.mkdir(parents=True)
-        journal = Journal(home.state / "journal.sqlite3")
-        journal.intend(api_base=home.url, key_fp=fingerprint(KEY), group_hash=prepared.group_hash,
-                       request_hash=prepared.group_hash, take=1, screenplay=str(prepared.path), folder=None,
-                       title=None, plan=prepared.scenes)
-        journal.close()
         with Api(server.url, KEY) as api:
             api.login()
             first, second = api.submit(), api.submit()

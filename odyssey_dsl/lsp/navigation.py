@@ -24,6 +24,7 @@ from . import names, scenes
 from .document import LiveDocument
 
 if TYPE_CHECKING:
+    from ..syntax import Item
     from .server import OdyServer
 
 
@@ -117,26 +118,27 @@ def register(server: OdyServer) -> None:
 
 def _cursor(ls: OdyServer, uri: str, position: types.Position) -> tuple[LiveDocument, names.Use] | None:
     """The open file and the name at `position` in it."""
-    file = ls.files.get(uri)
-    if file is None:
-        return None
-    live = file.live
-    line, column = ls.columns.point(live.line, position, live.line_count)
-    item = live.item_at(line + 1)
-    use = names.name_at(item, line + 1, column + 1) if item is not None else None
-    return (live, use) if use is not None else None
+    found = _item_at(ls, uri, position)
+    use = names.name_at(*found[1:]) if found is not None else None
+    return (found[0], use) if found is not None and use is not None else None
 
 
 def _scene_cursor(ls: OdyServer, uri: str, position: types.Position) -> tuple[LiveDocument, scenes.Named] | None:
     """The open file and the scene name at `position` in it (a scene line's, or after `after`)."""
+    found = _item_at(ls, uri, position)
+    named = scenes.name_at(*found[1:]) if found is not None else None
+    return (found[0], named) if found is not None and named is not None else None
+
+
+def _item_at(ls: OdyServer, uri: str, position: types.Position) -> tuple[LiveDocument, Item, int, int] | None:
+    """The open file, the statement at `position` and the 1-based line and column there."""
     file = ls.files.get(uri)
     if file is None:
         return None
     live = file.live
     line, column = ls.columns.point(live.line, position, live.line_count)
     item = live.item_at(line + 1)
-    named = scenes.name_at(item, line + 1, column + 1) if item is not None else None
-    return (live, named) if named is not None else None
+    return (live, item, line + 1, column + 1) if item is not None else None
 
 
 def _scene_renamed(ls: OdyServer, uri: str, position: types.Position) -> tuple[LiveDocument, scenes.Named] | None:
