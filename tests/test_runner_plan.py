@@ -9,13 +9,28 @@ from __future__ import annotations
 import json
 import os
 import pty
+import select
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from emulator_support import renderer_available
-from runner_support import BATCH, FAST_CONFIG, SINGLE, Home, emulator, frames, free_port, job_detail, make_home, server_jobs
+from runner_support import (
+    BATCH,
+    FAST_CONFIG,
+    SINGLE,
+    Home,
+    emulator,
+    frames,
+    free_port,
+    job_detail,
+    make_home,
+    poll_until,
+    server_jobs,
+)
 
 pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
 
@@ -209,3 +224,97 @@ def test_polling_an_api_on_this_machine_may_be_quick(home: Home) -> None:
     home.screenplay("cat.ody", SINGLE)  # the home's config polls every 0.05 s, its API on 127.0.0.1
     with emulator(home):
         assert home.ody("run", "cat.ody").returncode == 0
+
+
+def test_a_submit_the_plan_did_not_foresee_still_keeps_to_the_budget(home: Home) -> None:
+    """The plan counted on a job the journal last saw pending; it failed meanwhile. Making it
+    again would pass max-video: refused, nothing submitted (it used to go ahead silently)."""
+    home.screenplay("seasons.ody", BATCH)
+    with emulator(home, fail_rate=1.0) as server:
+        assert home.ody("run", "seasons.ody", "--no-wait").returncode == 0
+        poll_until(lambda: all(j["status"] == "failed" for j in server_jobs(server)))
+        done = home.ody("run", "seasons.ody", "--max-video", "2s", "--json")
+        assert done.returncode == 2, done.stderr
+        assert len(server_jobs(server)) == 1
+        summary = json.loads(done.stdout)
+        assert "would take this run past max-video" in summary["screenplays"][0]["message"]
+        assert summary["plan"]["screenplays"][0]["reused_scripts"] == 4  # what the journal said
+        assert summary["screenplays"][0]["jobs"]  # the failed job is named, not `-`
+
+
+def test_a_refused_plan_with_json_still_prints_the_summary(home: Home) -> None:
+    home.screenplay("seasons.ody", BATCH)
+    done = home.ody("run", "seasons.ody", "--max-video", "1s", "--json")
+    assert done.returncode == 2
+    summary = json.loads(done.stdout)
+    assert summary["exit_code"] == 2 and summary["screenplays"] == [] and summary["plan"]["video_ms"] == 4000
+
+
+def test_a_closed_stdin_is_no_terminal(home: Home) -> None:
+    home.screenplay("seasons.ody", BATCH)
+    done = subprocess.run([sys.executable, "-m", "odyssey_dsl", "run", "seasons.ody", "--max-video", "1s"],
+                          cwd=home.work, env=home.env(), capture_output=True, text=True, timeout=60,
+                          stdin=None, preexec_fn=lambda: os.close(0))
+    assert done.returncode == 2 and "over max-video (0:01): nothing was submitted" in done.stderr
+    assert "internal error" not in done.stderr
+
+
+def test_ctrl_c_at_the_question_is_an_interruption(home: Home) -> None:
+    home.screenplay("seasons.ody", BATCH)
+    leader, follower = pty.openpty()
+    with emulator(home) as server:
+        try:
+            process = subprocess.Popen([sys.executable, "-m", "odyssey_dsl", "run", "seasons.ody", "--max-video", "1s"],
+                                       cwd=home.work, env=home.env(), stdin=follower, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE)
+            assert process.stderr is not None
+            said = b""
+            deadline = time.monotonic() + 60
+            while b"[y/N]" not in said and time.monotonic() < deadline:  # the question, then Ctrl-C
+                if select.select([process.stderr], [], [], 1.0)[0]:
+                    said += os.read(process.stderr.fileno(), 4096)
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=60)
+        finally:
+            os.close(follower)
+            os.close(leader)
+        assert process.returncode == 130, said + err
+        assert b"interrupted: nothing was submitted" in err and server_jobs(server) == []
+
+
+def test_a_whole_run_forgets_the_scenes_the_screenplay_no_longer_has(home: Home) -> None:
+    path = home.screenplay("seasons.ody", BATCH)
+    with emulator(home):
+        assert home.ody("run", "seasons.ody").returncode == 0
+        edited = BATCH.replace('scene "autumn"', 'scene "fall"')
+        path.write_text(edited[:edited.index('scene "winter"')], encoding="utf-8")
+        done = home.ody("run", "seasons.ody")
+        assert done.returncode == 0, done.stderr
+    manifest = home.manifest("seasons")
+    assert list(manifest["latest"]) == ["spring", "summer", "fall"]
+    assert [s["script_index"] for s in manifest["streams"]] == [0, 1, 2]
+
+
+def test_two_runs_of_one_folder_at_once_keep_both_takes(home: Home) -> None:
+    home.screenplay("seasons.ody", BATCH)
+    with emulator(home):
+        assert home.ody("run", "seasons.ody").returncode == 0
+        runs = [home.spawn("run", "seasons.ody", "--new", "--scene", name) for name in ("spring", "winter")]
+        outputs = [run.communicate(timeout=120) for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], outputs
+    manifest = home.manifest("seasons")
+    assert [t["take"] for t in manifest["takes"]["spring"]] == [1, 2]
+    assert [t["take"] for t in manifest["takes"]["winter"]] == [1, 2]
+
+
+def test_a_malformed_path_in_run_json_is_ignored_not_fatal(home: Home) -> None:
+    home.screenplay("cat.ody", SINGLE)
+    with emulator(home) as server:
+        assert home.ody("run", "cat.ody").returncode == 0
+        manifest = home.manifest("cat")
+        manifest["takes"]["cat"][0]["files"]["video"]["path"] = "../../evil.mp4"
+        (home.work / "recordings" / "cat" / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
+        done = home.ody("run", "cat.ody")
+        assert done.returncode == 0, done.stderr
+        assert len(server_jobs(server)) == 1
+    assert not (home.work / "evil.mp4").exists()

@@ -43,6 +43,8 @@ def from_journal(rows: Sequence[Row]) -> dict[str, JobDetail]:
             continue
         streams = [Stream(stream_id=stream_id, script_index=k, status=status)
                    for k, (stream_id, status) in enumerate(row.streams) if stream_id is not None]
+        if not streams and row.status == "completed":  # a row from before the journal noted streams
+            streams = [Stream(stream_id="", script_index=k, status="completed") for k in range(len(row.plan))]
         jobs[row.job_id] = JobDetail(row.job_id, row.status or "pending", streams=streams)
     return jobs
 
@@ -101,14 +103,32 @@ def needed(scenes: Sequence[Scene], rows: RowsFor, jobs: Jobs) -> tuple[int, ...
     return tuple(out)
 
 
-def levels(scenes: Sequence[Scene], redo: Collection[int]) -> int:
+def chained(rows_for: RowsFor, jobs: Jobs, every: Sequence[Scene]) -> RowsFor:
+    """`rows_for`, where a scene that continues another may come only from a job made from
+    the recording that other scene has now: after `day` is made again, `night` is too."""
+    def rows(scene: Scene) -> Sequence[Row]:
+        if scene.after is None:
+            return rows_for(scene)
+        parent = every[scene.after]
+        found = completed(rows(parent), jobs, parent)
+        if found is None:
+            return ()
+        return [r for r in rows_for(scene) if (k := position_of(r, scene)) is not None
+                and r.plan[k].after_stream == found[1].stream_id]
+
+    return rows
+
+
+def levels(every: Sequence[Scene], redo: Collection[int]) -> int:
     """How many submits `redo` takes: one for the scripts that start on their own or from a
-    recording already made, then one per step of a chain of scenes to make (`after`)."""
-    by_index = {s.index: s for s in scenes}
+    recording already made, then one per step of a chain of scenes to make (`after`; a parent
+    left out of `redo` as the twin of another script is made all the same)."""
+    keys = {every[i].key for i in redo}
 
     def depth(index: int) -> int:
-        parent = by_index[index].after
-        return 0 if parent is None or parent not in redo else 1 + depth(parent)
+        parent = every[index].after
+        made = parent is not None and (parent in redo or every[parent].key in keys)
+        return 1 + depth(parent) if made and parent is not None else 0
 
     return len({depth(i) for i in redo})
 

@@ -42,13 +42,21 @@ class FrameError(RunnerError):
     exit_code = EXIT_API
 
 
-def start_image(video: Path) -> str:
-    """The last frame of `video` (an MP4) as a `data:image/jpeg;base64,...` URL."""
+def require() -> None:
+    """Refuse, before anything is paid for, a run with a scene to continue and no PyAV."""
     try:
-        import av
-        from PIL import Image
+        import av  # noqa: F401
+        import PIL  # noqa: F401
     except ImportError:
         raise UsageError("continuing a scene needs the video extra", "pip install 'odyssey-dsl[video]'") from None
+
+
+def start_image(video: Path) -> str:
+    """The last frame of `video` (an MP4) as a `data:image/jpeg;base64,...` URL."""
+    require()
+    import av
+    from PIL import Image
+
     try:
         frame = _from_the_tail(video)
         if frame is None:

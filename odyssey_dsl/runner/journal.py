@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS scripts (
     key TEXT NOT NULL,
     stream_id TEXT,
     status TEXT,
+    after_stream TEXT,
     PRIMARY KEY (row_id, position)
 );
 CREATE INDEX IF NOT EXISTS scripts_key ON scripts (key);
@@ -93,6 +94,7 @@ class Scene:
     choices: tuple[str, ...] = ()  # the alternative taken from each group
     key: str | None = None  # the script's identity for reuse; None: a row from before keys
     after: int | None = None  # the index of the script whose last frame it starts from
+    after_stream: str | None = None  # in a job: the stream whose last frame it started from
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,8 @@ class Journal:
                         db.execute(statement)
                 if "origins" not in {c[1] for c in db.execute("PRAGMA table_info(jobs)")}:  # made before variants
                     db.execute("ALTER TABLE jobs ADD COLUMN origins TEXT")
+                if "after_stream" not in {c[1] for c in db.execute("PRAGMA table_info(scripts)")}:
+                    db.execute("ALTER TABLE scripts ADD COLUMN after_stream TEXT")
         except (OSError, sqlite3.Error) as error:
             raise UsageError(f"cannot use the journal {path}: {error}",
                              "check the state folder's permissions and free space") from None
@@ -163,8 +167,8 @@ class Journal:
                 (now, api_base, key_fp, group_hash, request_hash, take, screenplay, folder, title,
                  _plan_json(plan), json.dumps(known), INTENT, now, _origins_json(plan)))
             row_id = cursor.lastrowid
-            db.executemany("INSERT INTO scripts (row_id, position, key) VALUES (?, ?, ?)",
-                           [(row_id, k, s.key) for k, s in enumerate(plan) if s.key is not None])
+            db.executemany("INSERT INTO scripts (row_id, position, key, after_stream) VALUES (?, ?, ?, ?)",
+                           [(row_id, k, s.key, s.after_stream) for k, s in enumerate(plan) if s.key is not None])
         assert row_id is not None
         return self.get(row_id)
 
@@ -187,11 +191,15 @@ class Journal:
         with self._write() as db:
             db.execute("UPDATE jobs SET folder = ?, updated = ? WHERE id = ?", (folder, time.time(), row_id))
 
-    def set_streams(self, row_id: int, streams: list[tuple[int, str | None, str | None]]) -> None:
-        """What a final job made of each script: (position, stream id, stream status)."""
+    def set_streams(self, row_id: int, streams: list[tuple[int, str | None, str | None, str | None]]) -> None:
+        """What a final job made of each script: (position, stream id, stream status, the
+        script's key). A row from before keys gets its scripts here, when the key is known."""
         with self._write() as db:
-            db.executemany("UPDATE scripts SET stream_id = ?, status = ? WHERE row_id = ? AND position = ?",
-                           [(stream, status, row_id, k) for k, stream, status in streams])
+            for k, stream, status, key in streams:
+                if db.execute("UPDATE scripts SET stream_id = ?, status = ? WHERE row_id = ? AND position = ?",
+                              (stream, status, row_id, k)).rowcount == 0 and key is not None:
+                    db.execute("INSERT INTO scripts (row_id, position, key, stream_id, status) VALUES (?, ?, ?, ?, ?)",
+                               (row_id, k, key, stream, status))
 
     def claim_folder(self, folder: str, screenplay: str) -> bool:
         """Make `folder` the screenplay's, unless another screenplay owns it (by a row or a claim)."""
@@ -216,13 +224,13 @@ class Journal:
         """Rows of `jobs`, with their scripts' keys and streams."""
         with self._lock:
             found = self._db.execute(sql, parameters).fetchall()
-            scripts: dict[int, dict[int, tuple[str, str | None, str | None]]] = {}
+            scripts: dict[int, dict[int, tuple[str, str | None, str | None, str | None]]] = {}
             for start in range(0, len(found), 500):
                 ids = [r[0] for r in found[start:start + 500]]
-                for row_id, k, key, stream, status in self._db.execute(
-                        f"SELECT row_id, position, key, stream_id, status FROM scripts WHERE row_id IN "
+                for row_id, k, key, stream, status, after in self._db.execute(
+                        f"SELECT row_id, position, key, stream_id, status, after_stream FROM scripts WHERE row_id IN "
                         f"({','.join('?' * len(ids))})", ids):
-                    scripts.setdefault(row_id, {})[k] = (key, stream, status)
+                    scripts.setdefault(row_id, {})[k] = (key, stream, status, after)
         return [_row(r, scripts.get(r[0], {})) for r in found]
 
     def get(self, row_id: int) -> Row:
@@ -302,11 +310,12 @@ def _origins_json(plan: tuple[Scene, ...]) -> str:
     return json.dumps([[s.scene, s.variant, list(s.choices)] for s in plan], ensure_ascii=False)
 
 
-def _row(r: Any, scripts: dict[int, tuple[str, str | None, str | None]]) -> Row:
+def _row(r: Any, scripts: dict[int, tuple[str, str | None, str | None, str | None]]) -> Row:
     origins = json.loads(r[16]) if r[16] else []  # NULL: written by an `ody` from before variants
-    plan = tuple(Scene(int(i), str(n), int(d), *_origin(origins, k), scripts[k][0] if k in scripts else None)
+    plan = tuple(Scene(int(i), str(n), int(d), *_origin(origins, k), *((scripts[k][0], None, scripts[k][3])
+                                                                        if k in scripts else ()))
                  for k, (i, n, d) in enumerate(json.loads(r[10])))
-    streams = tuple(scripts[k][1:] if k in scripts else (None, None) for k in range(len(plan)))
+    streams = tuple((scripts[k][1], scripts[k][2]) if k in scripts else (None, None) for k in range(len(plan)))
     return Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], plan, tuple(json.loads(r[11])),
                r[12], r[13], r[14], streams)
 

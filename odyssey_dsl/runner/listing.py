@@ -253,12 +253,16 @@ def adopt(stack: ExitStack, emulator: bool, url_flag: str | None, job_id: str, p
         raise
     journal = session.journal
     take = max(1, journal.take(prepared.group_hash, target.base, target.fingerprint))
+    # The interrupted submit's own scripts (a batch of the changed scenes, a chain's stage),
+    # else the whole screenplay.
+    plan, request_hash = prepared.scenes, prepared.group_hash
     for row in journal.pending_intents(target.base, target.fingerprint):
         if row.group_hash == prepared.group_hash:
+            plan, request_hash = row.plan, row.request_hash
             journal.set_state(row.id, ABANDONED)
     journal.adopt(job_id=job_id, api_base=target.base, key_fp=target.fingerprint, group_hash=prepared.group_hash,
-                  request_hash=prepared.group_hash, take=take, screenplay=str(prepared.path), folder=None,
-                  title=prepared.title, plan=prepared.scenes)
+                  request_hash=request_hash, take=take, screenplay=str(prepared.path), folder=None,
+                  title=prepared.title, plan=plan)
     return (f"job {job_id} now belongs to {prepared.name}: `ody run {prepared.name}"
             f"{' --emulator' if target.emulated else ''}` waits for it and downloads it "
             "(checked against the screenplay when it completes)")

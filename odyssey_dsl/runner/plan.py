@@ -54,17 +54,17 @@ def reuse_view(p: Prepared, journal: Journal, base: str, fp: str | None,
 
 def plan(p: Prepared, journal: Journal, base: str, fp: str | None, new: bool) -> Plan:
     rows, renew = reuse_view(p, journal, base, fp, new)
+    jobs = decide.from_journal(rows)
 
-    def rows_for(scene: Scene) -> Sequence[Row]:
+    def plain(scene: Scene) -> Sequence[Row]:
         return () if scene.index in renew else rows
 
-    jobs = decide.from_journal(rows)
+    rows_for = decide.chained(plain, jobs, p.every)
     redo = decide.needed(p.scenes, rows_for, jobs)
     reused = sum(1 for s in p.scenes if decide.covering(rows_for(s), jobs, s) is not None)
-    by_index = {s.index: s for s in p.scenes}
     scenes_only = all(s.variant is None and s.scene is not None for s in p.scenes)
-    return Plan(str(p.path), p.name, decide.levels(p.scenes, redo) if redo else 0, len(redo),
-                sum(by_index[i].duration_ms for i in redo), reused, len(p.scenes),
+    return Plan(str(p.path), p.name, decide.levels(p.every, redo) if redo else 0, len(redo),
+                sum(p.every[i].duration_ms for i in redo), reused, len(p.scenes),
                 "scenes" if scenes_only else "scripts")
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from .errors import (
     EXIT_OK,
     EXIT_USAGE,
     RunnerError,
+    UsageError,
     worst,
 )
 from .journal import ADOPTED, OWNED, REJECTED, Journal, Row, Scene
@@ -76,6 +78,24 @@ class ActiveJobs:
             return True
 
 
+class Budget:
+    """The new video (ms) this `ody run` may still ask for, shared by its screenplays: what
+    the plan was allowed (None: no bound, `--yes`). A submit the plan did not foresee (a job it
+    counted on failed) must fit in what is left."""
+
+    def __init__(self, limit_ms: float | None) -> None:
+        self.limit_ms = limit_ms
+        self._spent = 0
+        self._lock = threading.Lock()
+
+    def spend(self, ms: int) -> bool:
+        with self._lock:
+            if self.limit_ms is not None and self._spent + ms > self.limit_ms:
+                return False
+            self._spent += ms
+            return True
+
+
 @dataclass
 class Context:
     client: Client
@@ -87,6 +107,7 @@ class Context:
     deadline: float
     reporter: Reporter
     active: ActiveJobs
+    budget: Budget = field(default_factory=lambda: Budget(None))
     new: bool = False
     no_wait: bool = False
     wait: bool = True  # False for `ody download`: what is ready now, and no more
@@ -157,6 +178,15 @@ class ScreenplayRun:
             self.ctx.reporter.finished(self.p.name, self.result.status)
         return self.result
 
+    def _jobs_named(self) -> list[str]:
+        """The jobs the outcome speaks of: those this run submitted, those the recordings come
+        from, and for a script no job made, the newest job that tried."""
+        named: list[str | None] = [r.job_id for r in self.rows if r.id in self.mine or self._used(r)]
+        for scene in self.p.scenes:
+            if self._covering(scene) is None:
+                named.append(decide.failure(self._rows_for(scene), self.jobs, scene).get("job_id"))
+        return [j for j in dict.fromkeys(named) if j]
+
     def _run_safely(self) -> None:
         try:
             self._run()
@@ -176,6 +206,8 @@ class ScreenplayRun:
             self.result.code = error.exit_code
             self.result.message = error.message + (f" ({error.hint})" if error.hint else "")
             self.result.status = "timeout" if isinstance(error, TimedOut) else "error"
+        if self.folder is not None and not self.result.jobs:
+            self.result.jobs = self._jobs_named()
 
     def _run(self) -> None:
         j = self.ctx.journal
@@ -207,7 +239,7 @@ class ScreenplayRun:
             if ready:
                 self._submit(ready)
                 needed = tuple(i for i in needed if i not in ready)
-            self.result.jobs = list(dict.fromkeys(r.job_id for r in self.rows if r.job_id and self._used(r)))
+            self.result.jobs = self._jobs_named()
             self._write_manifest()
             if self.ctx.no_wait:
                 for job_id in self.result.jobs:
@@ -225,8 +257,14 @@ class ScreenplayRun:
         self._download_all()
         self._finish()
 
-    def _rows_for(self, scene: Scene) -> list[Row]:
-        """The jobs that may make `scene`'s script: any carrying it, or with `--new` this run's."""
+    def _rows_for(self, scene: Scene) -> Sequence[Row]:
+        """The jobs that may make `scene`'s script: any carrying it, or with `--new` this run's;
+        for a scene that continues another, only those made from that scene's recording now."""
+        if isinstance(self.p, Known):
+            return self.rows
+        return decide.chained(self._plain_rows, self.jobs, self.p.every)(scene)
+
+    def _plain_rows(self, scene: Scene) -> Sequence[Row]:
         if scene.index in self.renew:
             return [r for r in self.rows if r.id in self.mine]
         return self.rows
@@ -340,19 +378,26 @@ class ScreenplayRun:
 
     def _submit(self, needed: tuple[int, ...]) -> None:
         assert self.ctx.submitter is not None and isinstance(self.p, Prepared)
-        images = {}
+        images, plan = {}, []
         for index in needed:
-            parent = self._scene(index).after
-            if parent is not None:
+            scene = self._scene(index)
+            if scene.after is not None:
                 from .frames import start_image
 
-                video = self._video(self._parent(parent))
-                assert video is not None, "submitted only once the recording it continues is on disk"
-                self.say(f"{self._scene(index).name} starts from the last frame of {video.name}")
+                parent = self._parent(scene.after)
+                video, made = self._video(parent), decide.completed(self._rows_for(parent), self.jobs, parent)
+                assert video is not None and made is not None, "submitted once the recording it continues is on disk"
+                self.say(f"{scene.name} starts from the last frame of {video.name}")
                 images[index] = start_image(video)
+                scene = replace(scene, after_stream=made[1].stream_id)
+            plan.append(scene)
+        if not self.ctx.budget.spend(sum(s.duration_ms for s in plan)):
+            raise UsageError(f"submitting {', '.join(s.name for s in plan)} would take this run past max-video: "
+                             "the plan counted on a job that did not complete; nothing more was submitted",
+                             "run again to see the new plan, with --yes to go ahead, or raise max-video")
         body = self.p.body_for(needed, images)
         request = Request(body, self.p.group_hash, self.take, str(self.p.path), str(self.folder), self.p.title,
-                          tuple(s for s in self.p.scenes if s.index in needed), frozenset(r.id for r in self.rows))
+                          tuple(plan), frozenset(r.id for r in self.rows))
         self.ctx.reporter.stage(self.p.name, "submitting")
         while True:
             try:
@@ -395,8 +440,19 @@ class ScreenplayRun:
             row = next((r for r in self.rows if r.job_id == job.job_id), None)
             self.ctx.journal.set_status(job.job_id, job.status)
             if row is not None and row.state != REJECTED:
-                self.ctx.journal.set_streams(row.id, [(s.script_index, s.stream_id, decide.stream_status(job, s))
-                                                      for s in job.streams])
+                self.ctx.journal.set_streams(row.id, [(s.script_index, s.stream_id, decide.stream_status(job, s),
+                                                       self._key_of(row, s.script_index)) for s in job.streams])
+
+    def _key_of(self, row: Row, position: int) -> str | None:
+        """The key of script `position` of `row`: its own, or for a row of this request from
+        before keys, that of the script with the same index."""
+        if not 0 <= position < len(row.plan):
+            return None
+        known = row.plan[position].key
+        if known is not None or not isinstance(self.p, Prepared) or row.group_hash != self.p.group_hash:
+            return known
+        index = row.plan[position].index
+        return self.p.every[index].key if 0 <= index < len(self.p.every) else None
 
     # --- downloading --------------------------------------------------------------------------
 
@@ -517,7 +573,10 @@ class ScreenplayRun:
 
     def _kept_records(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """`records` with those of the screenplay's other scripts, as run.json had them: a run
-        of some scenes (`--scene`) leaves the others' files and records alone."""
+        of some scenes (`--scene`, or a job command) leaves the others' files and records alone;
+        a whole run drops the scenes the screenplay no longer has."""
+        if isinstance(self.p, Prepared) and not self.p.named:
+            return records
         ours = {s["name"] for s in records}
         earlier = self._takes.previous.get("streams")
         kept = [s for s in (earlier if isinstance(earlier, list) else [])
@@ -581,7 +640,7 @@ class ScreenplayRun:
         for row in self.rows:
             if row.folder != str(chosen) and row.state in OWNED and row.screenplay == mine:
                 self.ctx.journal.set_folder(row.id, str(chosen))
-        self.takes = Takes(chosen)
+        self.takes = Takes(chosen, self.client.stop)
         return chosen
 
     def _write_manifest(self) -> None:

@@ -30,7 +30,7 @@ from .plan import Plan, clock, plan
 from .poll import pace
 from .prepare import Prepared
 from .progress import Reporter
-from .screenplay import ActiveJobs, Context, Result, ScreenplayRun
+from .screenplay import ActiveJobs, Budget, Context, Result, ScreenplayRun
 from .target import (
     EMULATOR,
     EMULATOR_KEY,
@@ -113,21 +113,33 @@ def run_all(prepared: list[Prepared], options: RunOptions) -> int:
     from .submit import Submitter
 
     config = read_config()
+    base, fp = _where(options, config)
+    pace(config, Target(base, "http://127.0.0.1" if base == EMULATOR else base, ""))  # settings refused first
     with ExitStack() as stack:
         journal = Journal(state_dir() / "journal.sqlite3")
         stack.callback(journal.close)
-        plans = [plan(p, journal, *_where(options, config), options.new) for p in prepared]
+        plans = [plan(p, journal, base, fp, options.new) for p in prepared]
     if options.dry_run:
         _show_plans(plans, options, sys.stdout)
         return EXIT_OK
+    if any(s.after is not None for p, made in zip(prepared, plans, strict=True) if made.scripts for s in p.scenes):
+        from .frames import require
+
+        require()
     if not options.quiet and not options.json:
         _show_plans(plans, options, sys.stderr, "ody run: plan: ")
-    refusal = _refusal(plans, options, max_video(options.max_video, config))
+    budget_s = max_video(options.max_video, config)
+    refusal = _refusal(plans, options, budget_s)
     if refusal is not None:
+        message, hint, code = refusal
         if options.quiet or options.json:
             _show_plans(plans, options, sys.stderr, "ody run: plan: ")
-        sys.stderr.write(f"ody run: {refusal[0]}\n" + (f"  {refusal[1]}\n" if refusal[1] else ""))
-        return EXIT_USAGE
+        sys.stderr.write(f"ody run: {message}\n" + (f"  hint: {hint}\n" if hint else ""))
+        if options.json:
+            _summarize([], options, code, 0, plans)
+        return code
+    total = sum(p.video_ms for p in plans)
+    allowed = None if options.yes else max(budget_s * 1000, total)  # a plan over the budget was agreed to
     reporter = Reporter(quiet=options.quiet or options.json)
     results: list[Result] = []
     interrupted = False
@@ -146,7 +158,7 @@ def run_all(prepared: list[Prepared], options: RunOptions) -> int:
         submitter = Submitter(client, journal, folder / "locks",
                               lambda text: reporter.say("", text))
         ctx = Context(client, journal, submitter, downloads, options.out, pace(config, target),
-                      time.monotonic() + options.timeout, reporter, ActiveJobs(), new=options.new,
+                      time.monotonic() + options.timeout, reporter, ActiveJobs(), Budget(allowed), new=options.new,
                       no_wait=options.no_wait, cancel_on_interrupt=options.cancel_on_interrupt)
         results = _run_in_pool(prepared, ctx, options.concurrency, stop)
         interrupted = stop.is_set()
@@ -180,10 +192,11 @@ def _show_plans(plans: list[Plan], options: RunOptions, stream: IO[str], prefix:
     stream.flush()
 
 
-def _refusal(plans: list[Plan], options: RunOptions, budget: float) -> tuple[str, str] | None:
-    """Why nothing is submitted (with how to go on), or None to go ahead: a plan over the
-    budget, or several screenplays to submit, is asked about on a terminal; off one, the first
-    is refused and the second goes ahead (no one would answer)."""
+def _refusal(plans: list[Plan], options: RunOptions, budget: float) -> tuple[str, str | None, int] | None:
+    """Why nothing is submitted, how to go on and the exit code, or None to go ahead: a plan
+    over the budget, or several screenplays to submit, is asked about on a terminal; off one,
+    the first is refused and the second goes ahead (no one would answer). Ctrl-C at the
+    question is an interruption (130)."""
     if options.yes:
         return None
     total = sum(p.video_ms for p in plans)
@@ -193,18 +206,19 @@ def _refusal(plans: list[Plan], options: RunOptions, budget: float) -> tuple[str
         return None
     how = (f"run again with --yes, or raise the budget: --max-video {clock(total)} or "
            f"`ody config set max-video {clock(total)}`")
-    if sys.stdin.isatty():
+    if sys.stdin is not None and sys.stdin.isatty():
         question = (f"submit {clock(total)} of new video, over max-video ({clock(round(budget * 1000))})?" if over
                     else f"submit {len(paying)} screenplays ({clock(total)} of new video)?")
         try:
             if click.confirm(f"ody run: {question}", default=False, err=True):
                 return None
-        except click.Abort:
-            pass
-        return "nothing was submitted", how if over else "run again and answer y, or with --yes"
+        except click.Abort:  # Ctrl-C or the end of input at the question
+            sys.stderr.write("\n")
+            return "interrupted: nothing was submitted", None, EXIT_INTERRUPTED
+        return "nothing was submitted", how if over else "run again and answer y, or with --yes", EXIT_USAGE
     if over:
         return (f"the plan asks for {clock(total)} of new video, over max-video ({clock(round(budget * 1000))}): "
-                "nothing was submitted", how)
+                "nothing was submitted", how, EXIT_USAGE)
     return None
 
 
