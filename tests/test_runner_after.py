@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from emulator_support import renderer_available
-from runner_support import Home, emulator, frames, make_home, server_jobs
+from runner_support import Home, emulator, frames, make_home, poll_until, server_jobs
 
 from odyssey_dsl.runner.frames import start_image
 
@@ -106,3 +106,46 @@ def test_scene_runs_the_scenes_it_continues_too(home: Home) -> None:
         assert done.returncode == 0, done.stderr
         assert len(server_jobs(server)) == 2
     assert sorted(home.manifest("harbour")["latest"]) == ["day", "night"]
+
+
+def test_making_the_first_scene_again_makes_the_one_after_it_again(home: Home) -> None:
+    """`night` continues `day`'s recording: after `--scene day --new`, the night made from
+    the old day is not the screenplay's any more (it used to stay reused, silently stale)."""
+    home.screenplay("harbour.ody", CHAIN)
+    with emulator(home) as server:
+        assert home.ody("run", "harbour.ody").returncode == 0
+        assert home.ody("run", "harbour.ody", "--scene", "day", "--new").returncode == 0
+        plan = home.ody("run", "harbour.ody", "--dry-run")
+        assert plan.stdout == "harbour.ody: 1 job, 1 script, 0:01 of new video; reusing 2 of 3 scenes\n"
+        done = home.ody("run", "harbour.ody")
+        assert done.returncode == 0, done.stderr
+        newest = server_jobs(server)[0]["job_id"]
+    folder = home.work / "recordings" / "harbour"
+    assert home.manifest("harbour")["latest"]["night"] == "night.take2.mp4"
+    assert start_of(home, newest)["image"] == start_image(folder / "day.take2.mp4")
+
+
+def test_killed_between_stages_the_rerun_pays_for_each_stage_once(home: Home) -> None:
+    home.screenplay("harbour.ody", CHAIN.replace('scene "gulls"', 'scene "gulls" after "night"'))
+    with emulator(home, pending_seconds=200.0) as server:
+        process = home.spawn("run", "harbour.ody")
+        poll_until(lambda: sum(1 for row in home.journal() if row["job_id"]) == 2, timeout=60)  # night submitted
+        process.kill()
+        process.communicate(timeout=30)
+        done = home.ody("run", "harbour.ody")
+        assert done.returncode == 0, done.stderr
+        assert len(server_jobs(server)) == 3
+    assert sorted(home.manifest("harbour")["latest"]) == ["day", "gulls", "night"]
+
+
+def test_without_pyav_a_chain_stops_before_paying(home: Home) -> None:
+    home.screenplay("harbour.ody", CHAIN)
+    blocker = home.root / "no-av"
+    blocker.mkdir()
+    (blocker / "av.py").write_text('raise ImportError("PyAV is not installed")\n', encoding="utf-8")
+    with emulator(home) as server:
+        done = home.ody("run", "harbour.ody", PYTHONPATH=str(blocker))
+        assert done.returncode == 2
+        assert "continuing a scene needs the video extra" in done.stderr
+        assert "pip install 'odyssey-dsl[video]'" in done.stderr
+        assert server_jobs(server) == []

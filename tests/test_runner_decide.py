@@ -198,3 +198,11 @@ def test_the_verdict_of_a_run(streams: list[dict[str, Any]], code: int, status: 
 def test_the_verdict_keeps_a_more_serious_code() -> None:
     assert verdict([record("completed")], EXIT_API) == (EXIT_API, "completed")
     assert verdict([record("failed")], EXIT_USAGE) == (EXIT_USAGE, "failed")
+
+
+def test_a_chain_through_a_twin_counts_its_step() -> None:
+    """b is a's twin (same script), so only a is made; c continues b: two submits, not one."""
+    twins = (Scene(0, "a", 1000, key="same"), Scene(1, "b", 1000, key="same"),
+             Scene(2, "c", 1000, key="c", after=1))
+    assert needed(twins, same([]), {}) == (0, 2)
+    assert levels(twins, (0, 2)) == 2

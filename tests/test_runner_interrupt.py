@@ -3,6 +3,7 @@ and the user is told how to resume. `ody run` runs in a subprocess; the emulator
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from emulator_support import Api, renderer_available
 from runner_support import (
+    BATCH,
     KEY,
     SINGLE,
     Home,
@@ -174,6 +176,35 @@ def test_a_job_adopted_after_it_finished_is_downloaded(home: Home) -> None:
         assert len(server_jobs(server)) == 1
     assert frames(home.work / "recordings" / "cat" / "cat.mp4") == 50
     assert home.manifest("cat")["latest"] == {"cat": "cat.mp4"}
+
+
+def test_adopting_by_hand_keeps_the_interrupted_submits_own_scripts(home: Home) -> None:
+    """The interrupted submit carried one changed scene of four: `ody adopt` ties the job to
+    that one script (it used to tie it to all four, then reject it: 1 stream, 4 expected)."""
+    from odyssey_dsl.compiler import compile_path
+    from odyssey_dsl.runner.journal import Journal
+    from odyssey_dsl.runner.prepare import prepare
+    from odyssey_dsl.runner.target import fingerprint
+
+    home.screenplay("seasons.ody", BATCH)
+    prepared = prepare(compile_path(home.work / "seasons.ody"), "seasons.ody", None)
+    home.state.mkdir(parents=True)
+    body = prepared.body_for((1,))
+    journal = Journal(home.state / "journal.sqlite3")
+    journal.intend(api_base=home.url, key_fp=fingerprint(KEY), group_hash=prepared.group_hash,
+                   request_hash=hashlib.sha256(body).hexdigest(), take=1, screenplay=str(prepared.path),
+                   folder=None, title=None, plan=prepared.scenes[1:2])
+    journal.close()
+    with emulator(home) as server:
+        with Api(server.url, KEY) as api:
+            api.login()
+            _, second = api.submit(json.loads(body)), api.submit(json.loads(body))
+        assert home.ody("adopt", second["job_id"], "seasons.ody").returncode == 0
+        done = home.ody("run", "seasons.ody", "--yes")
+        assert done.returncode == 0, done.stderr
+        assert next(s for s in home.manifest("seasons")["streams"] if s["name"] == "summer")["job_id"] == \
+            second["job_id"]
+        assert len(server_jobs(server)) == 3  # the two candidates, and one for the other three scenes
 
 
 @pytest.mark.parametrize("finished_first", [True, False], ids=["adopted-job-finished", "adopted-job-running"])
