@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..api import JobDetail, Stream
 from .client import Client
+from .context import ActiveJobs, Context, Result
 from .download import download_client
 from .errors import UsageError
 from .journal import OWNED, Journal, Row, Scene
@@ -30,7 +31,7 @@ from .outputs import safe_name
 from .poll import pace
 from .prepare import known
 from .progress import Reporter
-from .screenplay import ActiveJobs, Context, Result, ScreenplayRun
+from .screenplay import ScreenplayRun
 from .session import Stopper, resolve_target
 from .target import (
     EMULATOR,

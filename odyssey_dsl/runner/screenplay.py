@@ -1,18 +1,17 @@
-"""One screenplay's run: ask what the journal and the API know, submit what is missing, wait,
-download, and write `run.json`. Shared state (client, journal, the session's count of active
-jobs) comes in a `Context`; the outcome is a `Result` with an exit code.
+"""One screenplay's run: ask what the journal and the API know, submit what is missing (in
+stages, when a scene continues another's recording), wait, download, and write `run.json`.
+Shared state comes in a `Context` (context.py); the outcome is a `Result`.
 
-What to reuse and what to submit (per script, in the current take: same request, API and
+What to reuse and what to submit (per script, by its key, from any job on the same API and
 key) is decided by the plain functions of `decide`; this class does the asking and the acting.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,120 +20,27 @@ import httpx
 from ..api import JobDetail, Recording, Stream, is_active
 from ..errors import Interrupted
 from . import decide
-from .client import ApiRefusal, Client, ConcurrentLimit
+from .client import ApiRefusal, ConcurrentLimit
+from .context import Context, Result
 from .download import DownloadError, fetch, part_of
 from .errors import (
     EXIT_API,
     EXIT_INTERRUPTED,
     EXIT_JOB,
-    EXIT_OK,
     EXIT_USAGE,
     RunnerError,
     UsageError,
     worst,
 )
-from .journal import ADOPTED, OWNED, REJECTED, Journal, Row, Scene
+from .journal import ADOPTED, OWNED, REJECTED, Row, Scene
 from .locks import held
 from .outputs import KINDS, file_name, image_extension, inside
 from .plan import reuse_view
-from .poll import Pace, TimedOut, wait
+from .poll import TimedOut, wait
 from .prepare import Known, Prepared
-from .progress import Reporter
-from .submit import Request, Submitter
+from .submit import Request
 from .takes import Takes
 from .target import state_dir
-
-
-class ActiveJobs:
-    """How many of this session's jobs are active: a CONCURRENT_LIMIT_REACHED answer waits for
-    that number to drop instead of failing, and is final only when it is zero."""
-
-    def __init__(self) -> None:
-        self._ids: set[str] = set()
-        self._changed = threading.Condition()
-
-    def add(self, job_id: str) -> None:
-        with self._changed:
-            self._ids.add(job_id)
-
-    def finished(self, job_id: str) -> None:
-        with self._changed:
-            self._ids.discard(job_id)
-            self._changed.notify_all()
-
-    def wait_for_one(self, stop: threading.Event, deadline: float) -> bool:
-        """Wait until one of our jobs finishes; False at once when none is active."""
-        with self._changed:
-            if not self._ids:
-                return False
-            count = len(self._ids)
-            while len(self._ids) >= count:
-                if stop.is_set():
-                    raise Interrupted()
-                if time.monotonic() > deadline:
-                    raise TimedOut("the account's limit of active jobs was still reached at the --timeout",
-                                   "run the same command again once a job has finished")
-                self._changed.wait(0.5)
-            return True
-
-
-class Budget:
-    """The new video (ms) this `ody run` may still ask for, shared by its screenplays: what
-    the plan was allowed (None: no bound, `--yes`). A submit the plan did not foresee (a job it
-    counted on failed) must fit in what is left."""
-
-    def __init__(self, limit_ms: float | None) -> None:
-        self.limit_ms = limit_ms
-        self._spent = 0
-        self._lock = threading.Lock()
-
-    def spend(self, ms: int) -> bool:
-        with self._lock:
-            if self.limit_ms is not None and self._spent + ms > self.limit_ms:
-                return False
-            self._spent += ms
-            return True
-
-
-@dataclass
-class Context:
-    client: Client
-    journal: Journal
-    submitter: Submitter | None  # None for the job commands, which never submit
-    downloads: httpx.Client
-    out: Path
-    pace: Pace
-    deadline: float
-    reporter: Reporter
-    active: ActiveJobs
-    budget: Budget = field(default_factory=lambda: Budget(None))
-    new: bool = False
-    no_wait: bool = False
-    wait: bool = True  # False for `ody download`: what is ready now, and no more
-    cancel_on_interrupt: bool = False
-    claimed: dict[Path, Path] = field(default_factory=dict)  # folder -> screenplay, this session
-    claim_lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-@dataclass
-class Result:
-    name: str
-    code: int = EXIT_OK
-    jobs: list[str] = field(default_factory=list)
-    status: str = "?"
-    folder: Path | None = None
-    streams: list[dict[str, Any]] = field(default_factory=list)
-    message: str | None = None
-
-    @property
-    def recorded(self) -> int:
-        """Streams whose video is complete on disk."""
-        return len(self.latest())
-
-    def latest(self) -> list[str]:
-        """The video file of every stream that has one complete on disk (its newest take)."""
-        return [s["files"]["video"]["path"] for s in self.streams
-                if s.get("files", {}).get("video", {}).get("complete")]
 
 
 class ScreenplayRun:

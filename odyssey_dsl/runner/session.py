@@ -24,13 +24,14 @@ from typing import IO, Any
 
 import click
 
+from .context import ActiveJobs, Budget, Context, Result
 from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, worst
 from .journal import Journal
 from .plan import Plan, clock, plan
 from .poll import pace
 from .prepare import Prepared
 from .progress import Reporter
-from .screenplay import ActiveJobs, Budget, Context, Result, ScreenplayRun
+from .screenplay import ScreenplayRun
 from .target import (
     EMULATOR,
     EMULATOR_KEY,
