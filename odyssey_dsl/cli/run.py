@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("recordings"),
               show_default=True, help="Folder for the recordings (one subfolder per screenplay).")
 @click.option("--scene", "scenes", multiple=True, metavar="NAME",
-              help="Run only this scene, every variant of it (repeatable); its jobs are shared with whole runs.")
+              help="Run only this scene, every variant of it, and the scenes it continues (repeatable).")
 @click.option("--landscape/--portrait", "landscape", default=None,
               help="Override the screenplay's `orientation`.")
 @click.option("--no-wait", is_flag=True, help="Submit and return; `ody wait JOB --download` picks the job up.")
