@@ -1,7 +1,7 @@
 """Two `ody run --emulator` at once share one emulator, and the last to leave stops it, whichever
 started it: the second used to lose its emulator ("cannot reach") when the first, its starter,
 finished. Real `ody run` processes with private state folders, the emulator at its defaults
-(a 120 s screenplay keeps a job processing for 12 s, a 2 s one for 0.2 s)."""
+(a 120 s screenplay keeps a job processing for 12 s, a 240 s one for 24 s)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from emulator_support import renderer_available
-from runner_support import SINGLE, Home, frames, make_home, poll_until
+from runner_support import Home, frames, make_home, poll_until
 
 pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
 
@@ -70,11 +70,13 @@ def finished(run: subprocess.Popen[str]) -> tuple[int, str]:
 
 def test_the_starter_finishing_first_leaves_the_emulator_to_the_other(tmp_path: Path, started: list[int]) -> None:
     home = make_home(tmp_path)
-    home.screenplay("cat.ody", SINGLE)
     home.screenplay("harbour.ody", LONG)
-    first = home.spawn("run", "cat.ody", "--emulator")
+    home.screenplay("voyage.ody", LONG.replace("@120s end", "@240s end"))  # twice as long: ends last
+    first = home.spawn("run", "harbour.ody", "--emulator")
     pid = running_emulator(home, first, started)
-    second = home.spawn("run", "harbour.ody", "--emulator")
+    second = home.spawn("run", "voyage.ody", "--emulator")
+    # Both use it before the first can finish (a loaded machine may take seconds to start one).
+    poll_until(lambda: sum(1 for row in home.journal() if row["job_id"]) == 2, timeout=60)
     code, err = finished(first)
     assert code == 0, err
     assert second.poll() is None, "the second run ended before the first: nothing was shared"
