@@ -90,10 +90,17 @@ def prepare(result: Compilation, name: str, portrait: bool | None) -> Prepared:
     options = result.options
     portrait = options.portrait if portrait is None else portrait
     after = result.after or (None,) * len(result.scripts)
-    keys = [""] * len(result.scripts)
-    for i in _parents_first(after):
-        parent = after[i]
-        keys[i] = script_key(result.scripts[i], portrait, options.expansion, None if parent is None else keys[parent])
+    keys: list[str | None] = [None] * len(result.scripts)
+    for i in range(len(keys)):  # a scene's key needs the key of the scene it continues first
+        chain: list[int] = []
+        j: int | None = i
+        while j is not None and keys[j] is None:
+            chain.append(j)
+            j = after[j]
+        for k in reversed(chain):
+            parent = after[k]
+            keys[k] = script_key(result.scripts[k], portrait, options.expansion,
+                                 None if parent is None else keys[parent])
     scenes = tuple(Scene(i, files[i], entries[-1].timestamp_ms, n.scene, n.variant, n.choices, keys[i], after[i])
                    for i, (entries, n) in enumerate(zip(result.scripts, result.names, strict=True)))
     return Prepared(result.path.resolve(), name, options.title, result.batch, portrait, options.expansion,
@@ -105,25 +112,6 @@ def script_key(entries: tuple[Entry, ...], portrait: bool, expansion: bool, afte
     return sha256(json.dumps({"script": [e.to_json() for e in entries], "portrait": portrait,
                               "expansion": expansion, "after": after},
                              ensure_ascii=False, sort_keys=True).encode("utf-8"))
-
-
-def _parents_first(after: tuple[int | None, ...]) -> list[int]:
-    """The scripts' indexes, each after the one it continues (the compiler refused cycles)."""
-    order: list[int] = []
-    placed: set[int] = set()
-
-    def place(i: int) -> None:
-        if i in placed:
-            return
-        parent = after[i]
-        if parent is not None:
-            place(parent)
-        placed.add(i)
-        order.append(i)
-
-    for i in range(len(after)):
-        place(i)
-    return order
 
 
 def _with_image(entries: tuple[Entry, ...], image: str | None) -> tuple[Entry, ...]:
