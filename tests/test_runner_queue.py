@@ -28,7 +28,7 @@ def screenplays(home: Home, folder: str, count: int) -> None:
 def test_two_runs_at_once_never_have_more_than_ten_jobs_in_the_queue(home: Home) -> None:
     screenplays(home, "a", 6)
     screenplays(home, "b", 6)
-    with emulator(home, pending_seconds=150.0, queue_limit=10) as server:  # 1.5 s pending each
+    with emulator(home, pending_seconds=500.0, queue_limit=10) as server:  # 5 s pending each: all 12 overlap
         runs = [home.spawn("run", folder, "--no-wait", "--yes") for folder in ("a", "b")]
         outputs = [run.communicate(timeout=180) for run in runs]
         assert [run.returncode for run in runs] == [0, 0], outputs
