@@ -73,8 +73,10 @@ def manifest_path(folder: Path) -> Path:
 
 
 def file_name(base: str, kind: str, take: int, extension: str = "") -> str:
-    """`cat.mp4`, `cat.thumbnail.jpg`, `cat.events.json` (with `.takeN` before the kind)."""
-    tail = {"video": ".mp4", "thumbnail": f".thumbnail.{extension or 'jpg'}", "events": ".events.json"}[kind]
+    """`cat.mp4`, `cat.thumbnail.jpg`, `cat.events.json`, `cat.vtt` (the captions, written here,
+    not downloaded), with `.takeN` before the kind."""
+    tail = {"video": ".mp4", "thumbnail": f".thumbnail.{extension or 'jpg'}", "events": ".events.json",
+            "captions": ".vtt"}[kind]
     return f"{base}{suffix(take)}{tail}"
 
 
@@ -106,6 +108,6 @@ def write_manifest(path: Path, data: dict[str, Any]) -> None:
 def next_take(folder: Path, name: str, recorded: Iterable[int]) -> int:
     """The take number for a new recording of `name`: after every take `run.json` records and
     every file of the name on disk (also from an older `ody`, or half downloaded)."""
-    pattern = re.compile(re.escape(name) + r"(?:\.take([0-9]+))?\.(?:mp4|thumbnail\.[a-z]+|events\.json)(?:\.part)?")
+    pattern = re.compile(re.escape(name) + r"(?:\.take([0-9]+))?\.(?:mp4|thumbnail\.[a-z]+|events\.json|vtt)(?:\.part)?")
     found = [int(m.group(1) or 1) for path in folder.iterdir() if (m := pattern.fullmatch(path.name))]
     return max([*recorded, *found], default=0) + 1
