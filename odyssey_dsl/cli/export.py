@@ -25,10 +25,10 @@ from .options import files_argument
 @click.option("--vtt", is_flag=True, help="WebVTT (.vtt), as beside every recording.")
 @click.option("--srt", is_flag=True, help="SubRip (.srt).")
 @click.option("--scene", default=None, metavar="NAME", help="Only this scene's scripts (every variant of it).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, metavar="PATH",
+@click.option("-o", "--output", type=click.Path(), default=None, metavar="PATH",
               help="Write here (atomically) instead of stdout; a folder (existing, or ending in /) gets one "
                    "file per script, named as `ody run` names its recordings.")
-def command(file: str, vtt: bool, srt: bool, scene: str | None, output: Path | None) -> None:
+def command(file: str, vtt: bool, srt: bool, scene: str | None, output: str | None) -> None:
     """Write the captions of FILE's prompts: one cue per prompt, from its time to the next cue's.
 
     A screenplay of several scripts (scenes, variants) needs --scene naming a scene of one
@@ -44,26 +44,26 @@ def command(file: str, vtt: bool, srt: bool, scene: str | None, output: Path | N
     fmt, write = ("vtt", formats.vtt) if vtt else ("srt", formats.srt)
     if output is not None and _is_folder(output):
         names = script_names(result.names, path)
-        _write_all(output, [(f"{names[i]}.{fmt}", write(formats.captions(result.scripts[i]))) for i in chosen])
+        _write_all(Path(output), [(f"{names[i]}.{fmt}", write(formats.captions(result.scripts[i]))) for i in chosen])
         sys.exit(EXIT_OK)
     if len(chosen) > 1:
         listed = ", ".join(script_names(result.names, path)[i] for i in chosen)
         what = f"scene `{scene}` has {len(chosen)} variants" if scene else f"{file} has {len(chosen)} scripts"
+        scenes = not scene and any(n.scene is not None for n in result.names)
         fail(f"{what} ({listed}): {'a file' if output else 'stdout'} takes one script's captions",
-             "write one file per script with -o DIR/" + ("" if scene else ", or pick a scene with --scene NAME"))
+             "write one file per script with -o DIR/" + (", or pick a scene with --scene NAME" if scenes else ""))
     text = write(formats.captions(result.scripts[chosen[0]]))
     if output is None:
         sys.stdout.buffer.write(text.encode("utf-8"))
         sys.stdout.flush()
     else:
-        _write(output, text)
+        _write(Path(output), text)
     sys.exit(EXIT_OK)
 
 
-def _is_folder(output: Path) -> bool:
+def _is_folder(output: str) -> bool:
     """`-o` names a folder: one that exists, or a path written with a trailing separator."""
-    written = str(output)
-    return output.is_dir() or written.endswith(os.sep) or bool(os.altsep and written.endswith(os.altsep))
+    return os.path.isdir(output) or output.endswith(os.sep) or bool(os.altsep and output.endswith(os.altsep))
 
 
 def _write_all(folder: Path, files: list[tuple[str, str]]) -> None:
