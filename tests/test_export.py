@@ -134,3 +134,9 @@ def test_exactly_one_format_is_asked_for() -> None:
     for flags in ([], ["--vtt", "--srt"]):
         done = ody("export", *flags, "window-cat.ody", cwd=EXAMPLES)
         assert done.returncode == 2 and "give one format: --vtt (WebVTT) or --srt (SubRip)" in done.stderr
+
+
+def test_the_documented_example_is_what_the_command_prints() -> None:
+    section = (EXAMPLES.parent / "docs" / "output-formats.md").read_text(encoding="utf-8").split("## `ody export`")[1]
+    shown = section.split("```text\n$ ody export --srt four-seasons.ody --scene autumn\n")[1].split("```")[0]
+    assert ody("export", "--srt", "four-seasons.ody", "--scene", "autumn", cwd=EXAMPLES).stdout == shown

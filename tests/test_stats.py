@@ -166,3 +166,11 @@ def test_a_compiled_screenplay_has_one_cue_per_caption_and_its_end_for_length(at
         assert s.cues == len(captions(entries)) == len(at)
         assert s.duration_ms == at[-1]
         assert s.words == sum(len((e.prompt or "").split()) for e in entries)
+
+
+def test_the_documented_table_and_json_are_what_the_command_prints() -> None:
+    section = (EXAMPLES.parent / "docs" / "output-formats.md").read_text(encoding="utf-8").split("## `ody stats`")[1]
+    table = section.split("```text\n$ ody stats window-cat.ody four-seasons.ody\n")[1].split("```")[0]
+    assert ody("stats", "window-cat.ody", "four-seasons.ody", cwd=EXAMPLES).stdout == table
+    document = section.split("```json\n")[1].split("```")[0]
+    assert ody("stats", "--json", "window-cat.ody", cwd=EXAMPLES).stdout == document
