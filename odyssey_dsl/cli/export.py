@@ -32,7 +32,9 @@ def command(file: str, vtt: bool, srt: bool, scene: str | None, output: str | No
     """Write the captions of FILE's prompts: one cue per prompt, from its time to the next cue's.
 
     A screenplay of several scripts (scenes, variants) needs --scene naming a scene of one
-    script to write to stdout or a file, or -o DIR for one file per script."""
+    script to write to stdout or a file, or -o DIR/ for one file per script. Exit codes: 0
+    written, 1 errors in the screenplay (nothing written) or a library, 2 usage or I/O (an
+    unknown scene, several scripts for one output, an output that cannot be written)."""
     if vtt == srt:
         raise click.UsageError("give one format: --vtt (WebVTT) or --srt (SubRip)")
     from .. import captions as formats
