@@ -36,7 +36,7 @@ function activate(context) {
     // The workspace's `ody.server.path` only counts once the workspace is trusted.
     vscode.workspace.onDidGrantWorkspaceTrust(() => restart()),
   );
-  preview.register(context, { output, locate, missing });
+  preview.register(context, { output, locate, missing, install: INSTALL });
   return restart();
 }
 

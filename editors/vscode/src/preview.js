@@ -83,18 +83,21 @@ function closeAll() {
 }
 
 class Preview {
-  constructor(uri, root, { output, locate, missing }) {
+  constructor(uri, root, { output, locate, missing, install }) {
     this.file = uri.fsPath;
     this.root = root;
     this.output = output;
     this.locate = locate;
     this.missing = missing;
+    this.install = install;
     this.renders = 0;
     this.good = null;  // { folder, videos } of the last render that succeeded
     this.running = null;  // the promise of the renders in progress
     this.pending = false;  // saved during a render: one more render after it
+    this.several = false;  // whether the last render made several videos (-o is then a folder)
     this.child = null;
     this.closed = false;
+    this.saidMissing = false;
     this.panel = vscode.window.createWebviewPanel(
       VIEW_TYPE, `Preview ${path.basename(this.file)}`,
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
@@ -129,22 +132,25 @@ class Preview {
   async render() {
     const ody = this.locate();
     if (ody.executable === null) {
-      this.missing(ody, 'which previews screenplays (`ody preview`)');
-      this.show({ problem: `Cannot find \`${ody.configured}\`: install odyssey-dsl (\`pip install odyssey-dsl\`) `
-        + 'or set `ody.server.path` to the full path of `ody`.' });
+      if (!this.saidMissing) {  // once a panel, not at every save
+        this.missing(ody, 'which previews screenplays (`ody preview`)');
+        this.saidMissing = true;
+      }
+      this.show({ problem: `Cannot find \`${ody.configured}\`. ${this.install}` });
       return;
     }
+    this.saidMissing = false;
     this.renders += 1;
     const folder = path.join(this.root, String(this.renders));
     fs.mkdirSync(folder);
     this.show({ status: `Rendering ${path.basename(this.file)}…` });
-    const out = path.join(folder, 'preview.mp4');
-    this.output.appendLine(`${ody.executable} ${previewArguments(this.file, out).join(' ')}`);
-    const result = await runPreview(ody.executable, this.file, out, (child) => { this.child = child; });
+    const result = await runPreview(ody.executable, this.file, folder, this.several, (child) => { this.child = child; });
     this.child = null;
     if (this.closed) {
       return;
     }
+    this.several = result.several;
+    this.output.appendLine(`${ody.executable} ${previewArguments(this.file, result.out).join(' ')}`);
     if (result.stderr.trim()) {
       this.output.appendLine(result.stderr.trimEnd());
     }
@@ -158,7 +164,8 @@ class Preview {
     } else {
       fs.rmSync(folder, { recursive: true, force: true });
       this.output.appendLine(`Preview of ${this.file}: ${result.problem}`);
-      this.show({ problem: result.problem, details: result.details });
+      const kept = this.good ? ' The videos below are the last good render.' : '';
+      this.show({ problem: result.problem + kept, details: result.details });
     }
   }
 
@@ -194,16 +201,32 @@ function previewArguments(file, out) {
   return ['preview', file, '-o', out, '--json'];
 }
 
-// Runs `executable preview FILE -o OUT --json` (no shell: the names are arguments, never
-// parsed) and reads its answer: `{ videos, stderr }` when it rendered (every file inside OUT's
-// folder), else `{ problem, details, stderr }` in words a writer can act on.
-function runPreview(executable, file, out, started = () => {}) {
+// Renders `file` into `folder` (made, empty) with `executable preview FILE -o OUT --json` (no
+// shell: the names are arguments, never parsed). OUT is `folder/preview.mp4` for a screenplay of
+// one script and the folder `folder/preview` for several, which only `ody` knows: `several` is
+// the guess (the last render's), and when `ody` answers that the other was needed (exit 2), it
+// runs once more with the other. The answer: `{ out, several, stderr }` and `videos` when it
+// rendered (every file inside `folder`), else `problem` (and `details`) in words a writer can
+// act on.
+async function runPreview(executable, file, folder, several = false, started = () => {}) {
+  let result = await runOnce(executable, file, folder, several, started);
+  if (result.code === 2 && (several ? /give a path ending in \.mp4/ : /give a folder/).test(result.stderr)) {
+    result = await runOnce(executable, file, folder, !several, started);
+  }
+  return result;
+}
+
+function runOnce(executable, file, folder, several, started) {
+  const out = path.join(folder, several ? 'preview' : 'preview.mp4');
   return new Promise((resolve) => {
     const child = cp.execFile(executable, previewArguments(file, out),
       { cwd: path.dirname(file), maxBuffer: MAX_BUFFER, windowsHide: true },
       (error, stdout, stderr) => {
         const code = error ? error.code : 0;
-        resolve({ stderr: String(stderr), ...interpret(executable, code, error, String(stdout), String(stderr), path.dirname(out)) });
+        resolve({
+          out, several, code, stderr: String(stderr),
+          ...interpret(executable, code, error, String(stdout), String(stderr), folder),
+        });
       });
     started(child);
   });
@@ -218,7 +241,7 @@ function interpret(executable, code, error, stdout, stderr, folder) {
     }
   }
   if (code === 1) {
-    return { problem: 'The screenplay has errors: the preview shows the last good render.', details: stderr };
+    return { problem: 'The screenplay has errors.', details: stderr };
   }
   if (code === 2 && /No such command/.test(stderr)) {
     return { problem: `\`${executable}\` has no \`preview\` command: this odyssey-dsl is older than the preview. ${UPGRADE}` };

@@ -23,7 +23,7 @@ process.env.FAKE_ODY_LOG = log;
 
 // The stand-in `ody preview`: what it does depends on words in the screenplay. ERROR: the
 // screenplay has errors (exit 1); WAIT: says it started, then waits for the gate file; TWO:
-// two scripts, so -o is a folder; HOSTILE: a recording name made of HTML; OUTSIDE: names a
+// two scripts, so -o must be a folder (a .mp4 is exit 2, as a folder is for one script); HOSTILE: a recording name made of HTML; OUTSIDE: names a
 // video outside the output folder. Otherwise one video and its captions at -o.
 const fakeOdy = path.join(work, 'bin', 'ody');
 fs.mkdirSync(path.dirname(fakeOdy));
@@ -50,6 +50,13 @@ function finish() {
     fs.writeFileSync(captions, 'WEBVTT\\n\\n00:00:00.000 --> 00:00:03.000\\nA ginger cat dozes\\n');
     return { name, scene, video, captions, duration_ms: 9000 };
   };
+  // As the real one: -o is a .mp4 for one script and a folder for several.
+  if (text.includes('TWO') === out.endsWith('.mp4')) {
+    process.stderr.write(text.includes('TWO')
+      ? 'ody preview: -o ' + out + ': 2 scripts make 2 videos: give a folder\\n'
+      : 'ody preview: -o ' + out + ': one script makes one MP4 video: give a path ending in .mp4\\n');
+    process.exit(2);
+  }
   let videos;
   if (text.includes('TWO')) {
     fs.mkdirSync(out);
@@ -208,7 +215,17 @@ test('a screenplay of several scripts shows every video, each with its captions 
   assert.deepEqual(sources(html, 'track').map((src) => path.basename(src)), ['day.vtt', 'night.vtt']);
   assert.match(html, /day <span class="about">\(scene day, 9 s\)/);
   assert.match(html, /night <span class="about">\(scene night, 9 s\)/);
-  panel.dispose();
+  assert.doesNotMatch(html, /class="problem"/);
+  // ody said it needs a folder: the next render asks for one at once.
+  assert.deepEqual(invocations().map(({ args }) => path.basename(args[3])), ['preview.mp4', 'preview']);
+  await document.save();
+  assert.deepEqual(invocations().slice(2).map(({ args }) => path.basename(args[3])), ['preview']);
+  // Down to one script: a video again.
+  fs.writeFileSync(document.uri.fsPath, '@0 start "A cat"\n@9s end\n');
+  await document.save();
+  assert.deepEqual(invocations().slice(3).map(({ args }) => path.basename(args[3])), ['preview', 'preview.mp4']);
+  assert.equal(sources(panel.webview.html, 'video').length, 1);
+  assert.match(panel.webview.html, /<p role="status">Rendered at /);
 });
 
 test('names from the file and from ody are escaped in the page', async () => {
@@ -262,7 +279,7 @@ test('a screenplay with errors shows them in the panel and the output, keeping t
   fs.writeFileSync(document.uri.fsPath, 'ERROR\n');
   await document.save();
   const html = panel.webview.html;
-  assert.match(html, /<p class="problem" role="alert">The screenplay has errors: the preview shows the last good render\.<\/p>/);
+  assert.match(html, /<p class="problem" role="alert">The screenplay has errors\. The videos below are the last good render\.<\/p>/);
   assert.match(html, /<pre>cat\.ody:3:5: error: unknown action `interct` &#60;not a tag&#62; \[ODY004\]<\/pre>/);
   assert.deepEqual(sources(html, 'video'), [good]);
   assert.ok(fs.existsSync(new URL(good.replace('https://file+.vscode-resource.vscode-cdn.net', 'file://')).pathname));
@@ -274,13 +291,16 @@ test('a screenplay with errors shows them in the panel and the output, keeping t
 test('without ody the preview says what the language server says, with the same actions', async () => {
   settings['server.path'] = 'ody-that-does-not-exist';
   try {
-    const panel = await preview(screenplay('cat.ody', '@0 start "A cat"\n@9s end\n'));
+    const document = screenplay('cat.ody', '@0 start "A cat"\n@9s end\n');
+    const panel = await preview(document);
     assert.equal(shown.length, 1);
     assert.match(shown[0].text, /^Odyssey: cannot find `ody-that-does-not-exist`, which previews screenplays \(`ody preview`\)\. /);
     assert.match(shown[0].text, /pip install odyssey-dsl/);
     assert.match(shown[0].text, /ody\.server\.path/);
     assert.deepEqual(shown[0].actions, ['Open Settings', 'Show Output']);
-    assert.match(panel.webview.html, /<p class="problem" role="alert">Cannot find `ody-that-does-not-exist`/);
+    assert.match(panel.webview.html, /<p class="problem" role="alert">Cannot find `ody-that-does-not-exist`\. Install it with `pip install odyssey-dsl`/);
+    await document.save();
+    assert.equal(shown.length, 1, 'said again at a save');
     panel.dispose();
   } finally {
     settings['server.path'] = fakeOdy;
@@ -351,26 +371,71 @@ test('previewing an open preview again reveals it and renders once; closing it d
   assert.equal(invocations().length, 2, 'a closed preview rendered again');
 });
 
-test('the real ody previews examples/window-cat.ody with its captions', async (t) => {
-  if (!process.env.ODY) {
+// With ODY naming a real `ody`: the runner as the panel uses it, on two shipped screenplays.
+const real = process.env.ODY;
+const examples = path.resolve(__dirname, '..', '..', '..', 'examples');
+
+async function realPreview(t, name, several) {
+  if (!real) {
+    t.skip('ODY is not set: no real `ody` to preview with (ODY=/path/to/ody)');
+    return null;
+  }
+  const folder = fs.mkdtempSync(path.join(work, 'real-'));
+  const before = fs.readdirSync(examples);
+  const result = await extension.runPreview(real, path.join(examples, name), folder, several);
+  if (/has no `preview` command/.test(result.problem || '')) {
+    t.skip(`${real} has no \`preview\` command yet: this test runs once it does`);
+    return null;
+  }
+  assert.ok(result.videos, `${result.problem}\n${result.details || ''}`);
+  assert.deepEqual(fs.readdirSync(examples), before, 'ody preview wrote beside the screenplay');
+  for (const video of result.videos) {
+    assert.ok(fs.statSync(video.video).size > 1000, `${video.video} is empty`);
+    assert.equal(fs.readFileSync(video.video).subarray(4, 8).toString('latin1'), 'ftyp', `${video.video} is not an MP4`);
+    assert.match(fs.readFileSync(video.captions, 'utf8'), /^WEBVTT/);
+  }
+  return { folder, result };
+}
+
+test('the real ody previews examples/window-cat.ody: one video and its captions', async (t) => {
+  const done = await realPreview(t, 'window-cat.ody', true);  // a wrong guess, corrected
+  if (done) {
+    const { folder, result } = done;
+    assert.equal(result.several, false);
+    assert.deepEqual(result.videos.map((video) => [video.name, video.scene, video.durationMs]), [['window-cat', null, 9000]]);
+    assert.match(fs.readFileSync(result.videos[0].captions, 'utf8'), /A ginger cat dozes on a sunlit windowsill/);
+    assert.deepEqual(fs.readdirSync(folder).sort(), ['preview.mp4', 'preview.vtt']);
+  }
+});
+
+test('the real ody previews examples/four-seasons.ody: a video a scene', async (t) => {
+  const done = await realPreview(t, 'four-seasons.ody', false);  // a wrong guess, corrected
+  if (done) {
+    const { folder, result } = done;
+    assert.equal(result.several, true);
+    assert.deepEqual(result.videos.map((video) => video.scene), ['spring', 'summer', 'autumn', 'winter']);
+    assert.deepEqual(fs.readdirSync(folder), ['preview']);
+    const page = extension.previewPage({
+      cspSource: 'https://*.vscode-cdn.net', nonce: 'n', file: 'four-seasons.ody',
+      videos: result.videos.map((video) => ({ ...video, videoUri: video.video, captionsUri: video.captions })),
+    });
+    assert.equal(sources(page, 'track').length, 4);
+  }
+});
+
+test('the real ody refuses a screenplay with errors, and says them as ody lint does', async (t) => {
+  if (!real) {
     t.skip('ODY is not set: no real `ody` to preview with (ODY=/path/to/ody)');
     return;
   }
-  const file = path.resolve(__dirname, '..', '..', '..', 'examples', 'window-cat.ody');
+  const document = screenplay('typo.ody', '@0 start "A cat dozes"\n@3s interct "The cat wakes"\n@6s end\n');
   const folder = fs.mkdtempSync(path.join(work, 'real-'));
-  const result = await extension.runPreview(process.env.ODY, file, path.join(folder, 'preview.mp4'));
+  const result = await extension.runPreview(real, document.uri.fsPath, folder);
   if (/has no `preview` command/.test(result.problem || '')) {
-    t.skip(`${process.env.ODY} has no \`preview\` command yet: this test runs once it does`);
+    t.skip(`${real} has no \`preview\` command yet: this test runs once it does`);
     return;
   }
-  assert.ok(result.videos, `${result.problem}\n${result.details || ''}`);
-  assert.equal(result.videos.length, 1);
-  const [video] = result.videos;
-  assert.equal(video.durationMs, 9000);
-  assert.ok(fs.statSync(video.video).size > 1000, 'the video is empty');
-  assert.equal(fs.readFileSync(video.video).subarray(4, 8).toString('latin1'), 'ftyp', 'not an MP4');
-  const captions = fs.readFileSync(video.captions, 'utf8');
-  assert.match(captions, /^WEBVTT/);
-  assert.match(captions, /A ginger cat dozes on a sunlit windowsill/);
-  assert.deepEqual(fs.readdirSync(folder).sort(), ['preview.mp4', 'preview.vtt']);
+  assert.equal(result.problem, 'The screenplay has errors.');
+  assert.match(result.details, /ODY004.*interct.*\n --> (.*\/)?typo\.ody:2:5\n/);
+  assert.deepEqual(fs.readdirSync(folder), []);
 });
