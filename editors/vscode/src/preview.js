@@ -310,16 +310,19 @@ function html({ cspSource, nonce, file, videos, status, problem, details }) {
 <title>Preview ${escape(file)}</title>
 <style nonce="${escape(nonce)}">
 body { padding: 0 1em; }
-figure { margin: 1em 0; }
+main { display: grid; grid-template-columns: repeat(auto-fill, minmax(16em, 1fr)); gap: 1em; }
+figure { margin: 0; }
 figcaption { font-weight: bold; margin-bottom: 0.3em; }
 .about { font-weight: normal; opacity: 0.8; }
 video { max-width: 100%; max-height: 75vh; background: #000; }
-.problem { color: var(--vscode-errorForeground); }
+.problem { color: var(--vscode-errorForeground, #c00); }
 pre { white-space: pre-wrap; background: var(--vscode-textCodeBlock-background); padding: 0.5em; }
 </style>
 </head>
 <body>
-${status ? `<p role="status">${escape(status)}</p>\n` : ''}${problem ? `<p class="problem" role="alert">${escape(problem)}</p>\n` : ''}${details ? `<pre>${escape(details.trimEnd())}</pre>\n` : ''}${figures}
+${status ? `<p role="status">${escape(status)}</p>\n` : ''}${problem ? `<p class="problem" role="alert">${escape(problem)}</p>\n` : ''}${details ? `<pre>${escape(details.trimEnd())}</pre>\n` : ''}<main>
+${figures}
+</main>
 </body>
 </html>
 `;
