@@ -3,8 +3,8 @@
 # grammar, package the .vsix (esbuild bundles src/extension.js with vscode-languageclient into
 # dist/extension.js) and check what is inside it, test the extension's start-up code and its
 # preview command as shipped (the bundle unpacked from the .vsix, away from node_modules), and
-# talk to `$ODY lsp` as the extension does (when ODY names an ody executable). VS Code itself cannot run here: these tests
-# and the language server's own tests are the proof.
+# talk to `$ODY lsp` as the extension does (when ODY names an ody executable). VS Code itself
+# cannot run here: these tests and the language server's own tests are the proof.
 # Needs Node.js 20+ and npm (the registry, or a warm npm cache), and python3 to read the .vsix.
 # Usage: ODY=/path/to/ody editors/vscode/ci.sh
 set -euo pipefail
