@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # CI for the VS Code extension: install the pinned tools (package-lock.json, `npm ci`), test the
 # grammar, package the .vsix (esbuild bundles src/extension.js with vscode-languageclient into
-# dist/extension.js) and check what is inside it, test the extension's start-up code as shipped
-# (the bundle unpacked from the .vsix, away from node_modules), and talk to `$ODY lsp` as the
-# extension does (when ODY names an ody executable). VS Code itself cannot run here: these tests
-# and the language server's own tests are the proof.
+# dist/extension.js) and check what is inside it, test the extension's start-up code and its
+# preview command as shipped (the bundle unpacked from the .vsix, away from node_modules), and
+# talk to `$ODY lsp` as the extension does (when ODY names an ody executable). VS Code itself
+# cannot run here: these tests and the language server's own tests are the proof.
 # Needs Node.js 20+ and npm (the registry, or a warm npm cache), and python3 to read the .vsix.
 # Usage: ODY=/path/to/ody editors/vscode/ci.sh
 set -euo pipefail
@@ -46,8 +46,9 @@ if "dependencies" in manifest:
 print(f"{vsix}: {len(names)} files, the extension in one bundle ({manifest['main']})")
 PY
 # 4. The bundle as shipped, before the server starts: finding `ody`, the message when it is
-# missing, and that it loads with nothing but `vscode` and Node's own modules.
-ODY_EXTENSION="$unpacked/extension/dist/extension.js" node --test tests/extension.test.js
+# missing, and that it loads with nothing but `vscode` and Node's own modules; the "Preview
+# screenplay" command with a stand-in `ody` (and with `$ODY preview`, when ODY is set).
+ODY_EXTENSION="$unpacked/extension/dist/extension.js" node --test tests/extension.test.js tests/preview.test.js
 # 5. The real server, started as the extension starts it, when ODY names the ody executable.
 if [ -n "${ODY:-}" ]; then
     ODY="$ODY" node tests/server.js

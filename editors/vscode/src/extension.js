@@ -2,13 +2,15 @@
 // The VS Code side of odyssey-dsl: colouring comes from the TextMate grammar, everything else
 // (diagnostics, hover, completion, outline, formatting, quick fixes, folding, inlay hints)
 // from the language server, `ody lsp` over stdio. This file only finds the executable, starts
-// it, restarts it when its settings change, and says plainly what to do when it cannot.
+// it, restarts it when its settings change, and says plainly what to do when it cannot; the
+// "Preview screenplay" command (preview.js) runs `ody preview` with the same executable.
 
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const vscode = require('vscode');
 const { LanguageClient } = require('vscode-languageclient/node');
+const preview = require('./preview');
 
 const NAME = 'Odyssey screenplay';
 const INSTALL = 'Install it with `pip install odyssey-dsl` (in the environment VS Code sees), '
@@ -34,10 +36,12 @@ function activate(context) {
     // The workspace's `ody.server.path` only counts once the workspace is trusted.
     vscode.workspace.onDidGrantWorkspaceTrust(() => restart()),
   );
+  preview.register(context, { output, locate, missing, install: INSTALL });
   return restart();
 }
 
 function deactivate() {
+  preview.closeAll();
   return enqueue(stop);
 }
 
@@ -66,14 +70,27 @@ async function stop() {
   }
 }
 
-async function start() {
+// The `ody` that `ody.server.path` names: `executable` is its full path, or null when it
+// cannot be found (`configured` is the setting as written, `command` after expansion).
+function locate() {
   const settings = vscode.workspace.getConfiguration('ody');
   const configured = settings.get('server.path', 'ody').trim() || 'ody';
   const command = expand(configured);
-  const executable = findExecutable(command);
+  return { configured, command, executable: findExecutable(command) };
+}
+
+// Says once that `ody` is missing, for `use` (what it was wanted for), and offers the setting.
+function missing({ configured, command }, use) {
+  output.appendLine(`Cannot find \`${command}\`, ${use}. ${INSTALL}`);
+  offerSettings(`Odyssey: cannot find \`${configured}\`, ${use}. ${INSTALL}`);
+}
+
+async function start() {
+  const settings = vscode.workspace.getConfiguration('ody');
+  const ody = locate();
+  const { executable } = ody;
   if (executable === null) {
-    output.appendLine(`Cannot find the language server executable \`${command}\`. ${INSTALL}`);
-    offerSettings(`Odyssey: cannot find \`${configured}\`, the language server (\`ody lsp\`). ${INSTALL}`);
+    missing(ody, 'the language server (`ody lsp`)');
     return;
   }
   // No `transport`: the client then talks over stdio without adding `--stdio` to the arguments.
@@ -199,4 +216,4 @@ function message(error) {
   return error instanceof Error ? error.message : String(error);
 }
 
-module.exports = { activate, deactivate, findExecutable, expand };
+module.exports = { activate, deactivate, findExecutable, expand, runPreview: preview.runPreview, previewPage: preview.html };

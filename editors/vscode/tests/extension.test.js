@@ -1,9 +1,8 @@
 'use strict';
 // The parts of the extension that run before the language server: finding the executable and
-// the message when it is missing. VS Code cannot run here, so `vscode` is a small stand-in.
-// ODY_EXTENSION names the file to test: ci.sh gives the bundle unpacked from the .vsix (which
-// must then load with nothing but `vscode` and Node's own modules); the default is the source.
-// Usage: [ODY_EXTENSION=path/to/dist/extension.js] node --test tests/
+// the message when it is missing. VS Code cannot run here, so `vscode` is a small stand-in
+// (stand-in.js, which also says what ODY_EXTENSION does).
+// Usage: [ODY_EXTENSION=path/to/dist/extension.js] node --test tests/extension.test.js
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -11,41 +10,7 @@ const Module = require('node:module');
 const os = require('node:os');
 const path = require('node:path');
 const test = require('node:test');
-
-const shown = [];
-const settings = { 'server.path': 'ody', 'inlayHints.enabled': true };
-const vscode = {
-  workspace: {
-    workspaceFolders: [{ uri: { fsPath: '/work/screenplays' } }],
-    getConfiguration: () => ({ get: (key, fallback) => (key in settings ? settings[key] : fallback) }),
-    onDidChangeConfiguration: () => ({ dispose() {} }),
-    onDidGrantWorkspaceTrust: () => ({ dispose() {} }),
-  },
-  window: {
-    createOutputChannel: () => ({ appendLine() {}, show() {}, dispose() {} }),
-    // Like VS Code's, the promise settles only when the user closes the notification: here never.
-    showErrorMessage: (text, ...actions) => {
-      shown.push({ text, actions });
-      return new Promise(() => {});
-    },
-  },
-  commands: {
-    registerCommand: () => ({ dispose() {} }),
-    executeCommand: async () => undefined,
-  },
-};
-
-// vscode-languageclient subclasses a few of VS Code's classes as it loads: any name this
-// stand-in lacks is an empty class.
-const stub = new Proxy(vscode, { get: (target, name) => (name in target ? target[name] : class {}) });
-const bundle = process.env.ODY_EXTENSION;
-const requested = new Set();
-const load = Module._load;
-Module._load = function (request, ...rest) {
-  requested.add(request);
-  return request === 'vscode' ? stub : load.call(this, request, ...rest);
-};
-const extension = require(bundle ? path.resolve(bundle) : '../src/extension.js');
+const { extension, bundle, requested, shown, settings } = require('./stand-in');
 
 function tempDir() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'ody-vscode-'));

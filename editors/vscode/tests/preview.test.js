@@ -1,0 +1,441 @@
+'use strict';
+// The "Preview screenplay" command, through the `vscode` stand-in (stand-in.js): its wiring in
+// the manifest, how it runs `ody preview` (a stand-in `ody`, a small Node script that answers
+// as the contract says and logs its arguments), the page it shows, renders on save, and what
+// it says when something goes wrong. With ODY naming a real `ody`, the runner also previews
+// examples/window-cat.ody with it.
+// Usage: [ODY_EXTENSION=path/to/dist/extension.js] [ODY=path/to/ody] node --test tests/preview.test.js
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const test = require('node:test');
+const {
+  vscode, extension, manifest, shown, output, panels, commands, settings, textDocument,
+} = require('./stand-in');
+
+const COMMAND = 'ody.previewScreenplay';
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ody-preview-'));
+const storage = path.join(work, 'storage');
+const log = path.join(work, 'ody.log');
+process.env.FAKE_ODY_LOG = log;
+
+// The stand-in `ody preview`: what it does depends on words in the screenplay. ERROR: the
+// screenplay has errors (exit 1); WAIT: says it started, then waits for the gate file; TWO:
+// two scripts, so -o must be a folder (a .mp4 is exit 2, as a folder is for one script); HOSTILE: a recording name made of HTML; OUTSIDE: names a
+// video outside the output folder. Otherwise one video and its captions at -o.
+const fakeOdy = path.join(work, 'bin', 'ody');
+fs.mkdirSync(path.dirname(fakeOdy));
+fs.writeFileSync(fakeOdy, `#!${process.execPath}
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const [command, file, flag, out, json] = process.argv.slice(2);
+const log = process.env.FAKE_ODY_LOG;
+fs.appendFileSync(log, JSON.stringify({ args: process.argv.slice(2), cwd: process.cwd() }) + '\\n');
+if (command !== 'preview' || flag !== '-o' || json !== '--json') {
+  process.stderr.write('Error: bad arguments');
+  process.exit(2);
+}
+const text = fs.readFileSync(file, 'utf8');
+function finish() {
+  if (text.includes('ERROR')) {
+    process.stderr.write(path.basename(file) + ':3:5: error: unknown action \`interct\` <not a tag> [ODY004]\\n');
+    process.exit(1);
+  }
+  const write = (video, name, scene) => {
+    fs.writeFileSync(video, 'not really an mp4');
+    const captions = video.replace(/\\.mp4$/, '.vtt');
+    fs.writeFileSync(captions, 'WEBVTT\\n\\n00:00:00.000 --> 00:00:03.000\\nA ginger cat dozes\\n');
+    return { name, scene, video, captions, duration_ms: 9000 };
+  };
+  // As the real one: -o is a .mp4 for one script and a folder for several.
+  if (text.includes('TWO') === out.endsWith('.mp4')) {
+    process.stderr.write(text.includes('TWO')
+      ? 'ody preview: -o ' + out + ': 2 scripts make 2 videos: give a folder\\n'
+      : 'ody preview: -o ' + out + ': one script makes one MP4 video: give a path ending in .mp4\\n');
+    process.exit(2);
+  }
+  let videos;
+  if (text.includes('TWO')) {
+    fs.mkdirSync(out);
+    videos = [write(path.join(out, 'day.mp4'), 'day', 'day'), write(path.join(out, 'night.mp4'), 'night', 'night')];
+  } else {
+    const name = text.includes('HOSTILE') ? '<img src=x onerror=alert(1)> & "quotes"' : path.basename(file, '.ody');
+    videos = [write(out, name, null)];
+    if (text.includes('OUTSIDE')) {
+      videos[0].video = __filename;
+    }
+  }
+  process.stdout.write(JSON.stringify({ videos }) + '\\n');
+}
+if (text.includes('WAIT')) {
+  fs.writeFileSync(log + '.started', '');
+  const wait = setInterval(() => {
+    if (fs.existsSync(log + '.gate')) {
+      clearInterval(wait);
+      finish();
+    }
+  }, 10);
+} else {
+  finish();
+}
+`, { mode: 0o755 });
+
+// An odyssey-dsl from before `ody preview`: click's answer to an unknown command.
+const oldOdy = path.join(work, 'bin', 'old-ody');
+fs.writeFileSync(oldOdy, `#!/bin/sh
+echo "Usage: ody [OPTIONS] COMMAND [ARGS]..." >&2
+echo "Try 'ody --help' for help." >&2
+echo "" >&2
+echo "Error: No such command '$1'." >&2
+exit 2
+`, { mode: 0o755 });
+
+function invocations() {
+  return fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map(JSON.parse) : [];
+}
+
+// A screenplay on disk and its document; `name` may hold any character a file name can.
+function screenplay(name, text) {
+  const folder = fs.mkdtempSync(path.join(work, 'screenplays-'));
+  const file = path.join(folder, name);
+  fs.writeFileSync(file, text);
+  return textDocument(vscode.Uri.file(file));
+}
+
+async function preview(document) {
+  await vscode.commands.executeCommand(COMMAND, document.uri);
+  return panels.find((panel) => panel.title === `Preview ${path.basename(document.uri.fsPath)}` && !panel.disposed);
+}
+
+// The src of each <video> and <track> in the page.
+function sources(html, tag) {
+  return [...html.matchAll(new RegExp(`<${tag}\\b[^>]*\\bsrc="([^"]*)"`, 'g'))].map((match) => match[1]);
+}
+
+async function until(check, what) {
+  for (let waited = 0; !check(); waited += 10) {
+    if (waited > 30000) {
+      throw new Error(`${what} did not happen`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test.before(async () => {
+  settings['server.path'] = 'ody-that-does-not-exist';  // no language server in these tests
+  await extension.activate({ subscriptions: [], storageUri: vscode.Uri.file(storage) });
+  settings['server.path'] = fakeOdy;
+});
+
+test.afterEach(() => {
+  // Saving any screenplay renders every open preview: close what a test left open.
+  panels.filter((panel) => !panel.disposed).forEach((panel) => panel.dispose());
+});
+
+test.beforeEach(() => {
+  shown.length = 0;
+  output.length = 0;
+  fs.rmSync(log, { force: true });
+});
+
+test.after(async () => {
+  await extension.deactivate();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+test('the command is contributed for screenplays only, and registered when the extension starts', () => {
+  const contributed = manifest.contributes.commands.find((command) => command.command === COMMAND);
+  assert.deepEqual([contributed.title, contributed.category], ['Preview screenplay', 'Odyssey']);
+  const menus = manifest.contributes.menus;
+  for (const [menu, when] of [['editor/title', 'editorLangId == ody'], ['editor/context', 'editorLangId == ody'],
+    ['commandPalette', 'editorLangId == ody'], ['explorer/context', 'resourceLangId == ody']]) {
+    const entries = menus[menu].filter((entry) => entry.command === COMMAND);
+    assert.deepEqual(entries.map((entry) => entry.when), [when], menu);
+  }
+  // VS Code 1.74 and later activate an extension for its contributed commands (and
+  // languages) without activation events; an engine that allows older needs onCommand.
+  const [major, minor] = manifest.engines.vscode.replace(/^\^/, '').split('.').map(Number);
+  assert.ok(major > 1 || minor >= 74 || manifest.activationEvents.includes(`onCommand:${COMMAND}`),
+    `engine ${manifest.engines.vscode} needs onCommand:${COMMAND}`);
+  for (const command of manifest.contributes.commands) {
+    assert.ok(commands.has(command.command), `${command.command} is not registered at activation`);
+  }
+});
+
+test('ody previews the file into the extension storage, names passed as arguments, never through a shell', async () => {
+  const name = 'it\'s a "cat" $(touch pwned); `touch pwned` & more.ody';
+  const document = screenplay(name, '@0 start "A cat"\n@9s end\n');
+  const before = fs.readdirSync(path.dirname(document.uri.fsPath));
+  const panel = await preview(document);
+  const [{ args, cwd }] = invocations();
+  assert.deepEqual(args.slice(0, 3), ['preview', document.uri.fsPath, '-o']);
+  assert.equal(args[4], '--json');
+  assert.equal(args.length, 5);
+  assert.ok(args[3].startsWith(storage + path.sep), `${args[3]} is not in the extension's storage`);
+  assert.equal(path.basename(args[3]), 'preview.mp4');
+  assert.equal(cwd, path.dirname(document.uri.fsPath));
+  assert.deepEqual(fs.readdirSync(path.dirname(document.uri.fsPath)), before, 'something was written beside the screenplay');
+  assert.ok(!fs.existsSync(path.join(cwd, 'pwned')), 'a shell ran the file name');
+  assert.equal(sources(panel.webview.html, 'video').length, 1);
+  assert.equal(output[0], `${fakeOdy} preview ${document.uri.fsPath} -o ${args[3]} --json`);
+  panel.dispose();
+});
+
+test('the panel opens beside the editor with the video and its captions, under a policy that allows nothing else', async () => {
+  const document = screenplay('window-cat.ody', '@0 start "A cat"\n@9s end\n');
+  const panel = await preview(document);
+  assert.deepEqual(panel.showOptions, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
+  assert.equal(panel.options.enableScripts, false);
+  const out = invocations()[0].args[3];
+  const root = path.dirname(path.dirname(out));
+  assert.deepEqual(panel.options.localResourceRoots.map((uri) => uri.fsPath), [root]);
+  const html = panel.webview.html;
+  const policy = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]*)">/)[1].replace(/&#39;/g, "'");
+  assert.match(policy, /default-src 'none'/);
+  assert.match(policy, /media-src https:\/\/\*\.vscode-cdn\.net(;|$)/);
+  assert.match(policy, /img-src https:\/\/\*\.vscode-cdn\.net(;|$)/);
+  assert.doesNotMatch(policy, /script-src|unsafe|http:|\*(?!\.vscode-cdn)/);
+  assert.doesNotMatch(html, /<script/);
+  assert.deepEqual(sources(html, 'video'), [`https://file+.vscode-resource.vscode-cdn.net${out}`]);
+  assert.deepEqual(sources(html, 'track'), [`https://file+.vscode-resource.vscode-cdn.net${out.replace(/\.mp4$/, '.vtt')}`]);
+  assert.match(html, /<track kind="captions" label="Prompts" default src=/);
+  assert.match(html, /<video controls /);
+  assert.match(html, /window-cat <span class="about">\(9 s\)<\/span>/);
+  panel.dispose();
+});
+
+test('a screenplay of several scripts shows every video, each with its captions and scene', async () => {
+  const document = screenplay('seasons.ody', 'TWO\n');
+  const panel = await preview(document);
+  const html = panel.webview.html;
+  assert.equal(sources(html, 'video').length, 2);
+  assert.deepEqual(sources(html, 'track').map((src) => path.basename(src)), ['day.vtt', 'night.vtt']);
+  assert.match(html, /day <span class="about">\(scene day, 9 s\)/);
+  assert.match(html, /night <span class="about">\(scene night, 9 s\)/);
+  assert.doesNotMatch(html, /class="problem"/);
+  // ody said it needs a folder: the next render asks for one at once.
+  assert.deepEqual(invocations().map(({ args }) => path.basename(args[3])), ['preview.mp4', 'preview']);
+  await document.save();
+  assert.deepEqual(invocations().slice(2).map(({ args }) => path.basename(args[3])), ['preview']);
+  // Down to one script: a video again.
+  fs.writeFileSync(document.uri.fsPath, '@0 start "A cat"\n@9s end\n');
+  await document.save();
+  assert.deepEqual(invocations().slice(3).map(({ args }) => path.basename(args[3])), ['preview', 'preview.mp4']);
+  assert.equal(sources(panel.webview.html, 'video').length, 1);
+  assert.match(panel.webview.html, /<p role="status">Rendered at /);
+});
+
+test('names from the file and from ody are escaped in the page', async () => {
+  const document = screenplay('<b>bold<b> & "it\'s".ody', 'HOSTILE\n');
+  const panel = await preview(document);
+  const html = panel.webview.html;
+  assert.doesNotMatch(html, /<b>|<img|"quotes"|"it/);
+  assert.match(html, /&#60;img src=x onerror=alert\(1\)&#62; &#38; &#34;quotes&#34;/);
+  assert.match(html, /<title>Preview &#60;b&#62;bold&#60;b&#62; &#38; &#34;it&#39;s&#34;\.ody<\/title>/);
+  for (const src of sources(html, 'video').concat(sources(html, 'track'))) {
+    assert.doesNotMatch(src, /[<>"']/);
+  }
+  panel.dispose();
+});
+
+test('saving renders again into a new folder, so the video URL changes, and the previous render is deleted', async () => {
+  const document = screenplay('cat.ody', '@0 start "A cat"\n@9s end\n');
+  const panel = await preview(document);
+  const [first] = sources(panel.webview.html, 'video');
+  await document.save();
+  const [second] = sources(panel.webview.html, 'video');
+  assert.notEqual(second, first);
+  const [one, two] = invocations().map(({ args }) => args[3]);
+  assert.equal(path.dirname(path.dirname(one)), path.dirname(path.dirname(two)));
+  assert.ok(!fs.existsSync(path.dirname(one)), 'the previous render was kept');
+  assert.ok(fs.existsSync(two));
+  assert.match(panel.webview.html, /<p role="status">Rendered at /);
+  panel.dispose();
+});
+
+test('saves during a render queue one more render, not one each', async () => {
+  const document = screenplay('slow.ody', 'WAIT\n');
+  const first = vscode.commands.executeCommand(COMMAND, document.uri);
+  await until(() => fs.existsSync(`${log}.started`), 'the first render');
+  const panel = panels[panels.length - 1];
+  assert.match(panel.webview.html, /<p role="status">Rendering slow\.ody…<\/p>/);
+  const saves = [document.save(), document.save(), document.save()];
+  fs.writeFileSync(`${log}.gate`, '');
+  await Promise.all([first, ...saves]);
+  assert.equal(invocations().length, 2);
+  assert.equal(sources(panel.webview.html, 'video').length, 1);
+  panel.dispose();
+  fs.rmSync(`${log}.started`);
+  fs.rmSync(`${log}.gate`);
+});
+
+test('a screenplay with errors shows them in the panel and the output, keeping the last good video', async () => {
+  const document = screenplay('cat.ody', '@0 start "A cat"\n@9s end\n');
+  const panel = await preview(document);
+  const [good] = sources(panel.webview.html, 'video');
+  fs.writeFileSync(document.uri.fsPath, 'ERROR\n');
+  await document.save();
+  const html = panel.webview.html;
+  assert.match(html, /<p class="problem" role="alert">The screenplay has errors\. The videos below are the last good render\.<\/p>/);
+  assert.match(html, /<pre>cat\.ody:3:5: error: unknown action `interct` &#60;not a tag&#62; \[ODY004\]<\/pre>/);
+  assert.deepEqual(sources(html, 'video'), [good]);
+  assert.ok(fs.existsSync(new URL(good.replace('https://file+.vscode-resource.vscode-cdn.net', 'file://')).pathname));
+  assert.ok(output.includes('cat.ody:3:5: error: unknown action `interct` <not a tag> [ODY004]'), output.join('\n'));
+  assert.equal(fs.readdirSync(path.dirname(path.dirname(invocations()[1].args[3]))).length, 1, 'the failed render was kept');
+  panel.dispose();
+});
+
+test('without ody the preview says what the language server says, with the same actions', async () => {
+  settings['server.path'] = 'ody-that-does-not-exist';
+  try {
+    const document = screenplay('cat.ody', '@0 start "A cat"\n@9s end\n');
+    const panel = await preview(document);
+    assert.equal(shown.length, 1);
+    assert.match(shown[0].text, /^Odyssey: cannot find `ody-that-does-not-exist`, which previews screenplays \(`ody preview`\)\. /);
+    assert.match(shown[0].text, /pip install odyssey-dsl/);
+    assert.match(shown[0].text, /ody\.server\.path/);
+    assert.deepEqual(shown[0].actions, ['Open Settings', 'Show Output']);
+    assert.match(panel.webview.html, /<p class="problem" role="alert">Cannot find `ody-that-does-not-exist`\. Install it with `pip install odyssey-dsl`/);
+    await document.save();
+    assert.equal(shown.length, 1, 'said again at a save');
+    panel.dispose();
+  } finally {
+    settings['server.path'] = fakeOdy;
+  }
+});
+
+test('an ody from before the preview command says to upgrade', async () => {
+  settings['server.path'] = oldOdy;
+  try {
+    const panel = await preview(screenplay('cat.ody', '@0 start "A cat"\n@9s end\n'));
+    const problem = `\`${oldOdy}\` has no \`preview\` command: this odyssey-dsl is older than the preview. `
+      + 'Upgrade odyssey-dsl (`pip install -U odyssey-dsl`, in the environment of `ody.server.path`).';
+    assert.ok(panel.webview.html.includes(`<p class="problem" role="alert">${problem.replace(/'/g, '&#39;')}</p>`), panel.webview.html);
+    assert.ok(output.some((line) => line.endsWith(problem)), output.join('\n'));
+    panel.dispose();
+  } finally {
+    settings['server.path'] = fakeOdy;
+  }
+});
+
+test('an answer naming a video outside the preview\'s folder is refused', async () => {
+  const panel = await preview(screenplay('cat.ody', 'OUTSIDE\n'));
+  assert.equal(sources(panel.webview.html, 'video').length, 0);
+  assert.match(panel.webview.html, /answered something unexpected: the video &#34;[^&]*&#34; is not a file in /);
+  panel.dispose();
+});
+
+test('an unsaved screenplay is saved first; one that cannot be saved, or an untitled one, is not previewed', async () => {
+  const dirty = screenplay('dirty.ody', '@0 start "A cat"\n@9s end\n');
+  dirty.isDirty = true;
+  const panel = await preview(dirty);
+  assert.equal(dirty.isDirty, false);
+  assert.equal(invocations().length, 1);
+  panel.dispose();
+
+  const stuck = screenplay('stuck.ody', '@0 start "A cat"\n@9s end\n');
+  stuck.isDirty = true;
+  stuck.saveFails = true;
+  vscode.window.activeTextEditor = { document: stuck };
+  try {
+    await vscode.commands.executeCommand(COMMAND);  // from the palette: the active editor
+  } finally {
+    vscode.window.activeTextEditor = undefined;
+  }
+  assert.match(shown[0].text, /stuck\.ody could not be saved, and the preview renders the file on disk/);
+
+  const untitled = textDocument(new vscode.Uri('untitled', 'Untitled-1'));
+  vscode.window.activeTextEditor = { document: untitled };
+  try {
+    await vscode.commands.executeCommand(COMMAND);
+  } finally {
+    vscode.window.activeTextEditor = undefined;
+  }
+  assert.match(shown[1].text, /save the screenplay to a file first/);
+  assert.equal(invocations().length, 1);
+});
+
+test('previewing an open preview again reveals it and renders once; closing it deletes its renders', async () => {
+  const document = screenplay('cat.ody', '@0 start "A cat"\n@9s end\n');
+  const panel = await preview(document);
+  assert.equal(await preview(document), panel);
+  assert.deepEqual(panel.revealed, [{ column: vscode.ViewColumn.Beside, preserveFocus: true }]);
+  assert.equal(invocations().length, 2);
+  const root = path.dirname(path.dirname(invocations()[1].args[3]));
+  panel.dispose();
+  await until(() => !fs.existsSync(root), 'deleting the renders');
+  await document.save();
+  assert.equal(invocations().length, 2, 'a closed preview rendered again');
+});
+
+// With ODY naming a real `ody`: the runner as the panel uses it, on two shipped screenplays.
+const real = process.env.ODY;
+const examples = path.resolve(__dirname, '..', '..', '..', 'examples');
+
+async function realPreview(t, name, several) {
+  if (!real) {
+    t.skip('ODY is not set: no real `ody` to preview with (ODY=/path/to/ody)');
+    return null;
+  }
+  const folder = fs.mkdtempSync(path.join(work, 'real-'));
+  const before = fs.readdirSync(examples);
+  const result = await extension.runPreview(real, path.join(examples, name), folder, several);
+  if (/has no `preview` command/.test(result.problem || '')) {
+    t.skip(`${real} has no \`preview\` command yet: this test runs once it does`);
+    return null;
+  }
+  assert.ok(result.videos, `${result.problem}\n${result.details || ''}`);
+  assert.deepEqual(fs.readdirSync(examples), before, 'ody preview wrote beside the screenplay');
+  for (const video of result.videos) {
+    assert.ok(fs.statSync(video.video).size > 1000, `${video.video} is empty`);
+    assert.equal(fs.readFileSync(video.video).subarray(4, 8).toString('latin1'), 'ftyp', `${video.video} is not an MP4`);
+    assert.match(fs.readFileSync(video.captions, 'utf8'), /^WEBVTT/);
+  }
+  return { folder, result };
+}
+
+test('the real ody previews examples/window-cat.ody: one video and its captions', async (t) => {
+  const done = await realPreview(t, 'window-cat.ody', true);  // a wrong guess, corrected
+  if (done) {
+    const { folder, result } = done;
+    assert.equal(result.several, false);
+    assert.deepEqual(result.videos.map((video) => [video.name, video.scene, video.durationMs]), [['window-cat', null, 9000]]);
+    assert.match(fs.readFileSync(result.videos[0].captions, 'utf8'), /A ginger cat dozes on a sunlit windowsill/);
+    assert.deepEqual(fs.readdirSync(folder).sort(), ['preview.mp4', 'preview.vtt']);
+  }
+});
+
+test('the real ody previews examples/four-seasons.ody: a video a scene', async (t) => {
+  const done = await realPreview(t, 'four-seasons.ody', false);  // a wrong guess, corrected
+  if (done) {
+    const { folder, result } = done;
+    assert.equal(result.several, true);
+    assert.deepEqual(result.videos.map((video) => video.scene), ['spring', 'summer', 'autumn', 'winter']);
+    assert.deepEqual(fs.readdirSync(folder), ['preview']);
+    const page = extension.previewPage({
+      cspSource: 'https://*.vscode-cdn.net', nonce: 'n', file: 'four-seasons.ody',
+      videos: result.videos.map((video) => ({ ...video, videoUri: video.video, captionsUri: video.captions })),
+    });
+    assert.equal(sources(page, 'track').length, 4);
+  }
+});
+
+test('the real ody refuses a screenplay with errors, and says them as ody lint does', async (t) => {
+  if (!real) {
+    t.skip('ODY is not set: no real `ody` to preview with (ODY=/path/to/ody)');
+    return;
+  }
+  const document = screenplay('typo.ody', '@0 start "A cat dozes"\n@3s interct "The cat wakes"\n@6s end\n');
+  const folder = fs.mkdtempSync(path.join(work, 'real-'));
+  const result = await extension.runPreview(real, document.uri.fsPath, folder);
+  if (/has no `preview` command/.test(result.problem || '')) {
+    t.skip(`${real} has no \`preview\` command yet: this test runs once it does`);
+    return;
+  }
+  assert.equal(result.problem, 'The screenplay has errors.');
+  assert.match(result.details, /ODY004.*interct.*\n --> (.*\/)?typo\.ody:2:5\n/);
+  assert.deepEqual(fs.readdirSync(folder), []);
+});
