@@ -25,11 +25,14 @@ from typing import Any, cast
 import pytest
 import webvtt
 from emulator_support import renderer_available
+from hypothesis import given
+from hypothesis import strategies as st
 from runner_support import KEY, SINGLE, Home, emulator, make_home, send_json, server_jobs, serving
 
 from odyssey_dsl.emulator.lifecycle import stream_folder
+from odyssey_dsl.runner.captioning import NO_EVENTS, NO_PROMPTS, missing
 
-pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
+needs_renderer = pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
 
 HARBOUR = """\
 title "Captions"
@@ -94,6 +97,7 @@ def emulator_events(home: Home, job_id: str) -> Path:
     return stream_folder(home.root / "emulator", stream_id) / str(name)
 
 
+@needs_renderer
 def test_every_recording_has_its_captions_beside_it_with_the_prompts_as_sent(home: Home) -> None:
     home.screenplay("harbour.ody", HARBOUR)
     with emulator(home):
@@ -119,6 +123,7 @@ def test_every_recording_has_its_captions_beside_it_with_the_prompts_as_sent(hom
     home.assert_no_secret()
 
 
+@needs_renderer
 def test_each_take_has_its_own_captions_and_the_earlier_ones_stay(home: Home) -> None:
     path = home.screenplay("cat.ody", SINGLE)
     folder = home.work / "recordings" / "cat"
@@ -139,6 +144,7 @@ def test_each_take_has_its_own_captions_and_the_earlier_ones_stay(home: Home) ->
     assert all(DATE.fullmatch(d) for d in dates) and dates == sorted(dates)
 
 
+@needs_renderer
 def test_a_rerun_writes_the_captions_a_folder_lacks_without_fetching_anything(home: Home) -> None:
     home.screenplay("cat.ody", SINGLE)
     folder = home.work / "recordings" / "cat"
@@ -162,6 +168,7 @@ def test_a_rerun_writes_the_captions_a_folder_lacks_without_fetching_anything(ho
     assert take["files"]["captions"]["path"] == "cat.vtt" and "created_at" not in take  # an older take stays as it was
 
 
+@needs_renderer
 def test_captions_that_cannot_be_written_are_one_warning_and_the_run_succeeds(home: Home) -> None:
     home.screenplay("cat.ody", SINGLE)
     folder = home.work / "recordings" / "cat"
@@ -176,6 +183,7 @@ def test_captions_that_cannot_be_written_are_one_warning_and_the_run_succeeds(ho
     assert "captions" not in home.manifest("cat")["streams"][0]["files"]
 
 
+@needs_renderer
 def test_a_downloaded_job_takes_its_prompts_from_its_screenplay_else_from_the_events(home: Home) -> None:
     path = home.screenplay("cat.ody", SINGLE)
     folder = home.work / "recordings" / "cat"
@@ -211,6 +219,7 @@ def test_a_downloaded_job_takes_its_prompts_from_its_screenplay_else_from_the_ev
                                            (1000, 2000, "The cat wakes and looks outside")]
 
 
+@needs_renderer
 def test_a_job_submitted_elsewhere_gets_its_captions_from_the_recordings_events(home: Home) -> None:
     from emulator_support import Api
 
@@ -263,3 +272,14 @@ def test_a_recording_whose_events_name_no_prompt_has_no_captions_said_once(home:
     said = [line for line in done.stderr.splitlines() if "captions" in line]
     assert said == ["ody download: job:job-elsewhere: no captions for stream-1, stream-2: "
                     "the recording's events do not say its prompts"]
+
+
+@given(st.dictionaries(st.text("abc-.", min_size=1, max_size=6), st.sampled_from([NO_EVENTS, NO_PROMPTS]),
+                       min_size=1, max_size=6))
+def test_the_recordings_without_captions_are_said_in_one_line_each_named_once(reasons: dict[str, str]) -> None:
+    line = missing(reasons)
+    assert "\n" not in line
+    groups = [part.removeprefix("no captions for ").split(": ", 1) for part in line.split("; ")]
+    assert sorted(name for names, _ in groups for name in names.split(", ")) == sorted(reasons)
+    assert {why for _, why in groups} == set(reasons.values())
+    assert all(reasons[name] == why for names, why in groups for name in names.split(", "))
