@@ -1,6 +1,7 @@
 """One screenplay's run: ask what the journal and the API know, submit what is missing (in
-stages, when a scene continues another's recording), wait, download, and write `run.json`.
-Shared state comes in a `Context` (context.py); the outcome is a `Result`.
+stages, when a scene continues another's recording), wait, download, write the captions
+beside each video (captioning.py), and write `run.json`. Shared state comes in a `Context`
+(context.py); the outcome is a `Result`.
 
 What to reuse and what to submit (per script, by its key, from any job on the same API and
 key) is decided by the plain functions of `decide`; this class does the asking and the acting.
