@@ -151,6 +151,30 @@ class Known:
     script_hash: str | None = None  # the journal keeps the request's hash, not the script's
     rows: tuple[Row, ...] = ()  # the jobs to wait for and download (a rejected one: alone, never in its folder)
 
+    @cached_property  # compiled only when a recording needs its captions
+    def scripts_now(self) -> dict[str, tuple[Entry, ...]]:
+        """The scripts of the screenplay file as it is now, by key: the journal keeps no
+        prompts, so a recording's captions come from the script with its key (none for a job
+        submitted elsewhere, `job:ID`)."""
+        return scripts_by_key(self.path) if self.path.is_absolute() else {}
+
+
+def scripts_by_key(path: Path) -> dict[str, tuple[Entry, ...]]:
+    """Every script of the screenplay at `path` by its key in either orientation (`--portrait`
+    or `--landscape` may have been given); none when the file cannot be read or compiled."""
+    from ..compiler import compile_path
+    from ..config import load_settings
+    from ..errors import OdyError
+
+    try:
+        result = compile_path(path, load_settings(path.parent))
+    except (OdyError, OSError):
+        return {}
+    if result.scripts is None or result.library:
+        return {}
+    return {scene.key: result.scripts[scene.index] for portrait in (False, True)
+            for scene in prepare(result, str(path), portrait).every if scene.key is not None}
+
 
 def known(rows: list[Row], name: str, stem: str | None = None) -> Known:
     """What the rows of one take say about their screenplay: every script any of them carries."""

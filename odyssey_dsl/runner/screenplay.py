@@ -1,6 +1,7 @@
 """One screenplay's run: ask what the journal and the API know, submit what is missing (in
-stages, when a scene continues another's recording), wait, download, and write `run.json`.
-Shared state comes in a `Context` (context.py); the outcome is a `Result`.
+stages, when a scene continues another's recording), wait, download, write the captions
+beside each video (captioning.py), and write `run.json`. Shared state comes in a `Context`
+(context.py); the outcome is a `Result`.
 
 What to reuse and what to submit (per script, by its key, from any job on the same API and
 key) is decided by the plain functions of `decide`; this class does the asking and the acting.
@@ -13,13 +14,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import httpx
 
 from ..api import JobDetail, Recording, Stream, is_active
+from ..captions import Caption, captions
 from ..errors import Interrupted
-from . import decide
+from . import captioning, decide
 from .client import ApiRefusal, ConcurrentLimit
 from .context import Context, Result
 from .download import DownloadError, fetch, part_of
@@ -61,6 +63,8 @@ class ScreenplayRun:
         self._files: dict[str, dict[str, Any]] = {}  # recording name -> kind -> record, as in run.json
         self._recordings: dict[str, Recording] = {}  # fresh URLs of streams the journal named
         self._interrupted_download: Path | None = None
+        self._captioned: set[tuple[str, int]] = set()  # (name, take) whose captions were tried, this run
+        self._uncaptioned: dict[str, str] = {}  # recording name -> why it has no captions (said once)
 
     @property
     def _dir(self) -> Path:
@@ -215,12 +219,13 @@ class ScreenplayRun:
     def _on_disk(self, scene: Scene, row: Row, position: int) -> bool:
         """Whether the recording stream `position` of `row` made for `scene` is on disk, complete."""
         stream_id = row.streams[position][0]
-        for take in self._takes.history.get(scene.name, []):
-            video = take["files"].get("video")
-            if take.get("stream_id") == stream_id and isinstance(video, dict) and video.get("complete") \
-                    and _size(inside(self._dir, str(video.get("path")))) == video.get("size"):
-                return True
-        return False
+        return any(take.get("stream_id") == stream_id and self._complete(take["files"].get("video"))
+                   for take in self._takes.history.get(scene.name, []))
+
+    def _complete(self, record: object) -> TypeGuard[dict[str, Any]]:
+        """Whether a file's record (as in run.json) says complete and the file has its size."""
+        return isinstance(record, dict) and bool(record.get("complete")) \
+            and _size(inside(self._dir, str(record.get("path")))) == record.get("size")
 
     def _refresh(self, row: Row) -> None:
         assert row.job_id is not None
@@ -275,10 +280,7 @@ class ScreenplayRun:
     def _video(self, scene: Scene) -> Path | None:
         """The complete video of `scene`'s current take, if it is on disk."""
         record = self._files.get(scene.name, {}).get("video")
-        if not isinstance(record, dict) or not record.get("complete"):
-            return None
-        path = inside(self._dir, str(record["path"]))
-        return path if _size(path) == record.get("size") else None
+        return inside(self._dir, str(record["path"])) if self._complete(record) else None
 
     # --- submitting ---------------------------------------------------------------------------
 
@@ -373,15 +375,16 @@ class ScreenplayRun:
             if stream.duration_seconds is not None:
                 take.update(duration_seconds=stream.duration_seconds, frame_count=stream.frame_count)
             self._files[scene.name] = take["files"]
-            if stream.video_url is None and self._video(scene) is not None:
-                continue  # the journal's word and the files on disk suffice: nothing to ask the API
-            for kind in KINDS:
-                self._download(scene.name, take, stream, kind)
+            # With no URL and the video on disk, the journal's word and the files suffice:
+            # nothing to ask the API.
+            if stream.video_url is not None or self._video(scene) is None:
+                for kind in KINDS:
+                    self._download(scene.name, take, stream, kind)
+            self._caption(scene, take)
 
     def _download(self, name: str, take: dict[str, Any], stream: Stream, kind: str) -> None:
         files: dict[str, Any] = take["files"]
-        known = files.get(kind)
-        if known and known.get("complete") and _size(inside(self._dir, str(known.get("path")))) == known.get("size"):
+        if self._complete(files.get(kind)):
             return
         source = self._urls(stream)
         url = _url(source, kind)
@@ -418,6 +421,41 @@ class ScreenplayRun:
         files[kind] = {"path": dest.name, "size": fetched.size, "complete": True}
         self._write_manifest()
 
+    def _caption(self, scene: Scene, take: dict[str, Any]) -> None:
+        """Write the captions beside the take's video once it is on disk and they are not (a
+        folder from before captions too), once a run; a failure is a warning, never the run's."""
+        files: dict[str, Any] = take["files"]
+        number = int(take["take"])
+        if (scene.name, number) in self._captioned or self._video(scene) is None or self._complete(files.get("captions")):
+            return
+        self._captioned.add((scene.name, number))
+        files.pop("captions", None)  # the record says what is on disk: not these captions
+        cues = self._cues(scene, files, take.get("duration_seconds"))
+        if isinstance(cues, str):
+            self._uncaptioned[scene.name] = cues
+            return
+        dest = inside(self._dir, file_name(scene.name, "captions", number))
+        try:
+            files["captions"] = captioning.write(dest, cues)
+        except OSError as error:
+            self.say(f"cannot write the captions {dest}: {error.strerror or error}", loud=True)
+
+    def _cues(self, scene: Scene, files: dict[str, Any], seconds: object) -> list[Caption] | str:
+        """The captions of `scene`'s recording, or why it has none: its compiled script; for a
+        job command, the screenplay's script with the job's key, else the downloaded events."""
+        if isinstance(self.p, Prepared):
+            return captions(self.p.scripts[scene.index])
+        entries = self.p.scripts_now.get(scene.key) if scene.key else None
+        if entries is not None:
+            return captions(entries)
+        events = files.get("events")
+        duration_ms = round(seconds * 1000) if isinstance(seconds, int | float) else None
+        found = captioning.from_recording(
+            inside(self._dir, str(events["path"])) if self._complete(events) else None, duration_ms)
+        if isinstance(found, str) and self.p.path.is_absolute():
+            return f"{self.p.path.name} as it is now does not have its script, and {found}"
+        return found
+
     def _urls(self, stream: Stream) -> Stream | Recording:
         """Where a stream's files are: in the API's answer, or (for a stream the journal named)
         from the API's recording of it, asked once."""
@@ -442,6 +480,8 @@ class ScreenplayRun:
         streams = self._stream_records()
         self.result.streams = streams
         self.result.code, self.result.status = decide.verdict(streams, self.result.code)
+        if self._uncaptioned:
+            self.say(captioning.missing(self._uncaptioned))
         for s in streams:
             if s["status"] == decide.NOT_SUBMITTED and s.get("after"):
                 self.say(f"{s['name']}: not submitted: {s['after']}, the scene it continues, has no recording",

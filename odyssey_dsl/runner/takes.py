@@ -6,7 +6,7 @@ Only names and numbers of our own making are read back from the file; anything m
 it is ignored (a file record whose path is not a plain file name too; the files it describes
 are checked against the disk again). A folder written by an older `ody` (`run.json` without
 `takes`, `run.take2.json` for a second take) is read as takes, so its files are reused, not
-fetched again. Two runs of one screenplay may write at once: each write merges the takes on
+fetched again (their takes have no `created_at`). Two runs of one screenplay may write at once: each write merges the takes on
 disk first, under a lock.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +42,15 @@ class Takes:
 
     def of(self, name: str, job_id: str | None, stream_id: str | None) -> dict[str, Any]:
         """The take of `name` that stream `stream_id` of `job_id` is (a new one, numbered after
-        every take on record or on disk, the first time)."""
+        every take on record or on disk and dated now, in UTC, the first time: the review page
+        shows when each take was made)."""
         takes = self.history.setdefault(name, [])
         for take in takes:
             if take.get("stream_id") == stream_id and take.get("job_id") == job_id:
                 return take
         take = {"take": next_take(self.folder, name, (t["take"] for t in takes)), "job_id": job_id,
-                "stream_id": stream_id, "files": {}}
+                "stream_id": stream_id, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "files": {}}
         takes.append(take)
         return take
 
