@@ -63,7 +63,7 @@ def first_frame(video: Path) -> bytes:
 
 
 def cues(captions: Path) -> list[tuple[str, str, str]]:
-    return [(c.start, c.end, c.text) for c in webvtt.read(str(captions))]
+    return [(c.start, c.end, c.text) for c in webvtt.read(str(captions)).captions]
 
 
 def untouched_state(home: Home) -> None:
