@@ -256,6 +256,15 @@ def test_open_without_a_display_says_so_once_and_succeeds(home: Home) -> None:
     assert done.stderr == "ody preview: cannot open cat.preview.mp4 here (no display): open it yourself\n"
 
 
+def test_open_without_a_program_to_open_it_says_so_once_and_succeeds(home: Home, tmp_path: Path) -> None:
+    home.screenplay("harbour.ody", HARBOUR)
+    (tmp_path / "empty").mkdir()
+    done = home.ody("preview", "harbour.ody", "--open", DISPLAY=":99", PATH=str(tmp_path / "empty"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("rendered 3 videos in harbour.preview/ (")
+    assert done.stderr == "ody preview: cannot open harbour.preview here (no program to open it): open it yourself\n"
+
+
 def test_ctrl_c_mid_render_leaves_the_earlier_preview_whole(home: Home) -> None:
     home.screenplay("long.ody", '@0 start "A long shot of the sea"\n@150s end\n')
     earlier = b"the earlier preview, playing in a player"

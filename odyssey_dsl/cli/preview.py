@@ -176,20 +176,25 @@ def _videos(job: _Job, prepared: Prepared, wanted: list[int]) -> dict[int, Path]
     if len(wanted) == 1:
         video = job.output or job.file.with_suffix(".preview.mp4")
         if video.is_dir():
-            fail(f"-o {video}: is a folder; one script makes one video: give a path ending in .mp4")
+            fail(f"{_named(job, video)}: is a folder; one script makes one video: give a path ending in .mp4")
         if video.suffix.lower() != ".mp4":
-            fail(f"-o {video}: one script makes one MP4 video: give a path ending in .mp4",
+            fail(f"{_named(job, video)}: one script makes one MP4 video: give a path ending in .mp4",
                  "its captions are written beside it, with .vtt for .mp4")
         return {wanted[0]: video}
     folder = job.output or job.file.with_suffix(".preview")
     if folder.suffix.lower() == ".mp4" or (folder.exists() and not folder.is_dir()):
-        fail(f"-o {folder}: {len(wanted)} scripts make {len(wanted)} videos: give a folder",
+        fail(f"{_named(job, folder)}: {len(wanted)} scripts make {len(wanted)} videos: give a folder",
              "or pick one scene with --scene")
     try:
         folder.mkdir(exist_ok=True)
     except OSError as error:
         fail(f"{folder}: cannot make the folder ({error.strerror or error})")
     return {i: folder / f"{prepared.script_scene(i).name}.mp4" for i in wanted}
+
+
+def _named(job: _Job, path: Path) -> str:
+    """The output as the user gave it (`-o out.mov`), or the default path."""
+    return f"-o {path}" if job.output is not None else str(path)
 
 
 def _render(prepared: Prepared, videos: dict[int, Path]) -> list[Preview]:
@@ -226,7 +231,7 @@ def _open(job: _Job, previews: list[Preview]) -> None:
     target = previews[0].video if len(previews) == 1 else previews[0].video.parent
     graphical = sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     if not graphical or click.launch(str(target)) != 0:
-        say(f"cannot open {target} here ({'no display' if not graphical else 'no viewer answered'}): "
+        say(f"cannot open {target} here ({'no display' if not graphical else 'no program to open it'}): "
             "open it yourself")
 
 
