@@ -212,14 +212,15 @@ def test_a_read_only_folder_is_exit_2_with_its_path(home: Home) -> None:
     assert done.stderr.startswith("ody preview: ro/cat.mp4: cannot write it (Permission denied)")
 
 
-def test_without_the_emulator_extra_it_says_what_to_install(home: Home) -> None:
+@pytest.mark.parametrize(("missing", "args"), [("av", []), ("PIL", ["--json"]), ("watchfiles", ["--watch"])])
+def test_without_the_emulator_extra_it_says_what_to_install(home: Home, missing: str, args: list[str]) -> None:
     home.screenplay("cat.ody", CAT)
-    blocked = ("import sys; sys.modules['av'] = None; sys.argv = ['ody', 'preview', 'cat.ody']\n"
+    blocked = (f"import sys; sys.modules[{missing!r}] = None; sys.argv = ['ody', 'preview', 'cat.ody', *{args!r}]\n"
                "from odyssey_dsl.cli import run\nrun()")
     done = subprocess.run([sys.executable, "-c", blocked], cwd=home.work, env=home.env(), capture_output=True,
                           text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert done.returncode == 2
-    assert done.stderr == ("ody preview: previewing needs the emulator's extra (av is missing)\n"
+    assert done.stderr == (f"ody preview: previewing needs the emulator's extra ({missing} is missing)\n"
                            "  hint: pip install 'odyssey-dsl[emulator]'\n")
     assert sorted(p.name for p in home.work.iterdir()) == ["cat.ody"]
 

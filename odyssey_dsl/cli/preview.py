@@ -59,6 +59,9 @@ def command(file: str, output: Path | None, scene: str | None, landscape: bool |
     try:
         import av  # noqa: F401
         import PIL  # noqa: F401
+
+        if watch:
+            import watchfiles  # noqa: F401
     except ImportError as error:
         fail(f"previewing needs the emulator's extra ({error.name} is missing)", EXTRA)
     job = _Job(Path(file), output, scene, None if landscape is None else not landscape, as_json)
