@@ -15,7 +15,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 import click
 
@@ -238,7 +238,7 @@ def _open(job: _Job, previews: list[Preview]) -> None:
             "open it yourself")
 
 
-def _watch(job: _Job, open_it: bool) -> None:
+def _watch(job: _Job, open_it: bool) -> NoReturn:
     """Render, then again after every save of FILE or a file it includes (the set is read anew
     after each compile, as includes come and go), until Ctrl-C. A render that fails says why (the
     errors as `ody lint` shows them) and leaves the last good preview in place."""
