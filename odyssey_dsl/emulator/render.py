@@ -11,7 +11,8 @@ wrapped prompt, the timeline of every cue) is drawn once; a frame is that layer 
 time and the progress bar. A cue shows from its `frame` (its time rounded to the nearest
 frame, the same rounding as the video's length), so the video and the events file agree.
 Files are written under temporary names and renamed at the end, so a crash mid-render
-leaves nothing under the final names. docs/emulator-recordings.md describes the result.
+leaves nothing under the final names. docs/emulator-recordings.md describes the result;
+`render_video` writes the same video alone, for `ody preview` (docs/preview.md).
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def render(entries: list[dict[str, Any]], portrait: bool, out_dir: Path, stem: s
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cues = _cues(entries)
-    frame_count = max(1, frame_of(cues[-1].timestamp_ms))
+    frame_count = _frame_count(cues)
     width, height = PORTRAIT if portrait else LANDSCAPE
     recording = Recording(
         video=out_dir / f"{stem}.mp4",
@@ -142,6 +143,31 @@ def render(entries: list[dict[str, Any]], portrait: bool, out_dir: Path, stem: s
         for temp in temps:
             temp.unlink(missing_ok=True)
     return recording
+
+
+def render_video(entries: list[dict[str, Any]], portrait: bool, video: Path) -> int:
+    """Render one script's video alone into `video` (`ody preview`, which needs no thumbnail,
+    cut or events file) and return its frame count: the same frames as `render`'s video.
+
+    It is written under a temporary name beside `video` and renamed over it at the end, so a
+    crash, a full disk or Ctrl-C mid-render leaves `video` as it was (an earlier preview a
+    player may be showing), never half written. The folder must exist."""
+    video = Path(video)
+    cues = _cues(entries)
+    frame_count = _frame_count(cues)
+    temp = video.parent / f".{video.name}.{secrets.token_hex(4)}.part"
+    try:
+        _encode(_Scene(cues, frame_count, PORTRAIT if portrait else LANDSCAPE), temp)
+        _fsync(temp)
+        os.replace(temp, video)
+    finally:
+        temp.unlink(missing_ok=True)
+    return frame_count
+
+
+def _frame_count(cues: list[_Cue]) -> int:
+    """The video's length: up to the `end`'s frame, and at least one frame."""
+    return max(1, frame_of(cues[-1].timestamp_ms))
 
 
 def _cues(entries: list[dict[str, Any]]) -> list[_Cue]:

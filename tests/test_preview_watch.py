@@ -1,0 +1,184 @@
+"""`ody preview --watch` as a user runs it: a real process, files saved beside it (in place and,
+as editors do, through a temporary file renamed over it), and Ctrl-C as a real SIGINT. Each
+step waits for the line the process prints, with a generous bound: never a sleep."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
+
+import pytest
+from emulator_support import renderer_available
+from runner_support import Home, make_home
+
+pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
+
+MAIN = """\
+include "look.ody"
+@0 start "{hero} dozes on a windowsill"
+@3s end
+"""
+WAIT = 120.0  # seconds: a loaded machine is slow, a hung process still fails
+
+
+class Watching:
+    """`ody preview --watch` running, its stdout and stderr read line by line as they come."""
+
+    def __init__(self, home: Home, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "odyssey_dsl", "preview", *args, "--watch"], cwd=home.work, env=home.env(),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as from a terminal
+        self.out: queue.Queue[str] = queue.Queue()
+        self.err: queue.Queue[str] = queue.Queue()
+        self.said: list[str] = []  # everything on stderr so far
+        for stream, lines in ((self.process.stdout, self.out), (self.process.stderr, self.err)):
+            threading.Thread(target=_pump, args=(stream, lines), daemon=True).start()
+
+    def line(self) -> str:
+        """The next line on stdout."""
+        return self.out.get(timeout=WAIT)
+
+    def error_until(self, test: Callable[[str], bool]) -> list[str]:
+        """Lines on stderr up to the first that passes `test`."""
+        lines = []
+        while True:
+            line = self.err.get(timeout=WAIT)
+            self.said.append(line)
+            lines.append(line)
+            if test(line):
+                return lines
+
+    def interrupt(self) -> tuple[int, str]:
+        """Ctrl-C: the exit code, and what stderr said after what was read."""
+        self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(timeout=WAIT)
+        rest = []
+        while True:
+            try:
+                rest.append(self.err.get(timeout=WAIT))
+            except queue.Empty:
+                break
+            if rest[-1] == "":
+                break
+        return code, "".join(rest)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=WAIT)
+
+
+def _pump(stream: IO[str] | None, lines: queue.Queue[str]) -> None:
+    assert stream is not None
+    for line in stream:
+        lines.put(line)
+    lines.put("")  # the end
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    home = make_home(tmp_path)
+    home.screenplay("cat.ody", MAIN)
+    home.screenplay("look.ody", 'define hero "A ginger cat"\n')
+    return home
+
+
+@pytest.fixture
+def watching(home: Home) -> Iterator[Watching]:
+    started = Watching(home, "cat.ody")
+    yield started
+    started.kill()
+
+
+def captions(home: Home) -> str:
+    return (home.work / "cat.preview.vtt").read_text(encoding="utf-8")
+
+
+def save_as_an_editor_does(path: Path, text: str) -> None:
+    """A temporary file renamed over the file (the inode changes)."""
+    temp = path.with_name(f".{path.name}.swp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
+
+
+def test_it_renders_again_when_a_file_it_includes_is_saved_and_follows_new_includes(
+        home: Home, watching: Watching) -> None:
+    assert watching.line().startswith("rendered cat.preview.mp4 (3.0 s) in ")
+    assert "A ginger cat dozes" in captions(home)
+
+    home.screenplay("look.ody", 'define hero "A black cat"\n')
+    assert watching.line().startswith("rendered cat.preview.mp4 (3.0 s) in ")
+    assert "A black cat dozes" in captions(home)
+
+    (home.work / "more").mkdir()
+    home.screenplay("more/extra.ody", 'style "shot on 35mm film"\n')
+    save_as_an_editor_does(home.work / "cat.ody", 'include "more/extra.ody"\n' + MAIN)
+    assert watching.line().startswith("rendered cat.preview.mp4 (3.0 s) in ")
+    assert "A black cat dozes on a windowsill, shot on 35mm film" in captions(home)
+
+    save_as_an_editor_does(home.work / "more" / "extra.ody", 'style "in watercolour"\n')
+    assert watching.line().startswith("rendered cat.preview.mp4 (3.0 s) in ")
+    assert "in watercolour" in captions(home)
+
+    code, rest = watching.interrupt()
+    assert code == 130
+    assert rest == "ody preview: interrupted\n"
+    assert "Traceback" not in "".join(watching.said)
+
+
+def test_errors_are_shown_and_the_last_good_preview_stays_until_they_are_fixed(
+        home: Home, watching: Watching) -> None:
+    assert watching.line().startswith("rendered cat.preview.mp4")
+    good = (home.work / "cat.preview.mp4").read_bytes(), captions(home)
+
+    home.screenplay("look.ody", 'define hero "A ginger cat\n')  # the string is not closed
+    shown = watching.error_until(lambda line: line.endswith(" in 1 file\n"))
+    assert any(line.startswith("error[") for line in shown)
+    lint = home.ody("lint", "cat.ody").stdout
+    assert "".join(shown) == lint  # as `ody lint` shows them
+    home.screenplay("look.ody", 'define hero "A grey cat"\n')
+    assert watching.line().startswith("rendered cat.preview.mp4")
+    assert "A grey cat dozes" in captions(home)
+    assert good[0] != (home.work / "cat.preview.mp4").read_bytes()
+
+    home.screenplay("cat.ody", MAIN.replace('include "look.ody"', 'include "gone.ody"'))
+    watching.error_until(lambda line: line.endswith(" in 1 file\n"))
+    kept = (home.work / "cat.preview.mp4").read_bytes(), captions(home)
+    assert "A grey cat dozes" in kept[1]
+    home.screenplay("gone.ody", 'define hero "A white cat"\n')  # the missing include appears
+    assert watching.line().startswith("rendered cat.preview.mp4")
+    assert "A white cat dozes" in captions(home)
+    assert watching.interrupt()[0] == 130
+
+
+def test_a_scene_gone_is_said_and_watching_goes_on(home: Home) -> None:
+    home.screenplay("cat.ody", 'include "look.ody"\nscene "day"\n@0 start "{hero}"\n@3s end\n')
+    watching = Watching(home, "cat.ody", "--scene", "day", "--json")
+    try:
+        first = json.loads(watching.line())
+        assert [v["name"] for v in first["videos"]] == ["day"]
+        home.screenplay("cat.ody", 'include "look.ody"\nscene "dusk"\n@0 start "{hero}"\n@3s end\n')
+        said = watching.error_until(lambda line: "hint:" in line)
+        assert said[-2:] == ["ody preview: --scene `day`: cat.ody has no scene of that name\n",
+                             "  hint: the scenes are: `dusk`\n"]
+        home.screenplay("cat.ody", 'include "look.ody"\nscene "day"\n@0 start "{hero} wakes"\n@4s end\n')
+        again = json.loads(watching.line())
+        assert again["videos"][0]["duration_ms"] == 4000
+        assert watching.interrupt()[0] == 130
+    finally:
+        watching.kill()
+
+
+def test_a_file_that_cannot_be_read_at_the_start_ends_it_with_exit_2(home: Home) -> None:
+    done = home.ody("preview", "nothing.ody", "--watch")
+    assert done.returncode == 2
+    assert done.stderr == "ody preview: nothing.ody: no such file\n"
