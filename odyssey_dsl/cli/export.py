@@ -38,13 +38,13 @@ def command(file: str, vtt: bool, srt: bool, scene: str | None, output: str | No
     if vtt == srt:
         raise click.UsageError("give one format: --vtt (WebVTT) or --srt (SubRip)")
     from .. import captions as formats
-    from .scenes import picked, screenplay, script_names
+    from .scenes import is_folder, picked, screenplay, script_names
 
     path, result = screenplay(file)
     assert result.scripts is not None and result.names is not None
-    chosen = picked(result.names, scene, file)
+    chosen = picked([n.scene for n in result.names], scene, file)
     fmt, write = ("vtt", formats.vtt) if vtt else ("srt", formats.srt)
-    if output is not None and _is_folder(output):
+    if output is not None and is_folder(output):
         names = script_names(result.names, path)
         _write_all(Path(output), [(f"{names[i]}.{fmt}", write(formats.captions(result.scripts[i]))) for i in chosen])
         sys.exit(EXIT_OK)
@@ -61,11 +61,6 @@ def command(file: str, vtt: bool, srt: bool, scene: str | None, output: str | No
     else:
         _write(Path(output), text)
     sys.exit(EXIT_OK)
-
-
-def _is_folder(output: str) -> bool:
-    """`-o` names a folder: one that exists, or a path written with a trailing separator."""
-    return os.path.isdir(output) or output.endswith(os.sep) or bool(os.altsep and output.endswith(os.altsep))
 
 
 def _write_all(folder: Path, files: list[tuple[str, str]]) -> None:

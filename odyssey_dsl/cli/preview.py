@@ -33,8 +33,9 @@ EXTRA = "pip install 'odyssey-dsl[emulator]'"
 
 @click.command(name="preview", context_settings={"max_content_width": 100})
 @files_argument(one=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="One script: the video, a .mp4 (its captions beside it, .vtt); several: their folder "
+@click.option("-o", "--output", default=None,
+              help="One script: the video, a .mp4 (its captions beside it, .vtt); several, or a folder (existing, "
+                   "or ending in /): the folder of <name>.mp4 and <name>.vtt "
                    "[default: <stem>.preview.mp4 or <stem>.preview/ beside FILE].")
 @click.option("--scene", default=None, metavar="NAME", help="Preview only this scene (every variant of it).")
 @click.option("--landscape/--portrait", "landscape", default=None, help="Override the screenplay's `orientation`.")
@@ -43,7 +44,7 @@ EXTRA = "pip install 'odyssey-dsl[emulator]'"
 @click.option("--open", "open_it", is_flag=True, help="Open the result with the system's viewer.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print what was written as one JSON document (with --watch: one a line, per render).")
-def command(file: str, output: Path | None, scene: str | None, landscape: bool | None, watch: bool,
+def command(file: str, output: str | None, scene: str | None, landscape: bool | None, watch: bool,
             open_it: bool, as_json: bool) -> None:
     """Render FILE as the emulator would record it, on this machine: no server, job, key,
     journal entry or network.
@@ -78,7 +79,7 @@ def command(file: str, output: Path | None, scene: str | None, landscape: bool |
 
 class _Job(NamedTuple):
     file: Path
-    output: Path | None
+    output: str | None  # as given: a trailing separator says a folder
     scene: str | None
     portrait: bool | None
     as_json: bool
@@ -157,34 +158,24 @@ class _Remembered(KeptIncludes):
 
 
 def _chosen(prepared: Prepared, scene: str | None) -> list[int]:
-    """The scripts to preview: all, or `--scene`'s (every variant of it); an unknown scene is a
-    usage error that lists the screenplay's scenes."""
-    if scene is None:
-        return [s.index for s in prepared.scenes]
-    from ..diagnostics import closest, shown
+    """The scripts to preview: all, or `--scene`'s (every variant of it)."""
+    from .scenes import picked
 
-    known = tuple(dict.fromkeys(s.scene for s in prepared.scenes if s.scene is not None))
-    if scene not in known:
-        guess = closest(scene, known)
-        listed = ", ".join(f"`{shown(k)}`" for k in known)
-        fail(f"--scene `{shown(scene)}`: {prepared.name} has no scene of that name",
-             (f"did you mean `{shown(guess)}`? " if guess else "") + f"the scenes are: {listed}" if known
-             else "--scene picks among a screenplay's `scene`s, and it has none")
-    return [s.index for s in prepared.scenes if s.scene == scene]
+    return [prepared.scenes[i].index for i in picked([s.scene for s in prepared.scenes], scene, prepared.name)]
 
 
 def _videos(job: _Job, prepared: Prepared, wanted: list[int]) -> dict[int, Path]:
-    """Where each wanted script's video goes: one script, PATH (a .mp4); several, a folder of
-    `<recording name>.mp4`, made if missing (its parent must exist)."""
-    if len(wanted) == 1:
-        video = job.output or job.file.with_suffix(".preview.mp4")
-        if video.is_dir():
-            fail(f"{_named(job, video)}: is a folder; one script makes one video: give a path ending in .mp4")
+    """Where each wanted script's video goes: one script, PATH (a .mp4) unless PATH names a
+    folder; several, a folder of `<recording name>.mp4`, made if missing (its parent must exist)."""
+    from .scenes import is_folder
+
+    if len(wanted) == 1 and not (job.output is not None and is_folder(job.output)):
+        video = Path(job.output) if job.output is not None else job.file.with_suffix(".preview.mp4")
         if video.suffix.lower() != ".mp4":
-            fail(f"{_named(job, video)}: one script makes one MP4 video: give a path ending in .mp4",
+            fail(f"{_named(job, video)}: one script makes one MP4 video: give a path ending in .mp4, or a folder",
                  "its captions are written beside it, with .vtt for .mp4")
         return {wanted[0]: video}
-    folder = job.output or job.file.with_suffix(".preview")
+    folder = Path(job.output) if job.output is not None else job.file.with_suffix(".preview")
     if folder.suffix.lower() == ".mp4" or (folder.exists() and not folder.is_dir()):
         fail(f"{_named(job, folder)}: {len(wanted)} scripts make {len(wanted)} videos: give a folder",
              "or pick one scene with --scene")

@@ -1,10 +1,11 @@
 """One screenplay's scripts, for the commands that make something of each (`ody export`, `ody
 stats`, `ody preview`): the screenplay compiled with its diagnostics shown as `ody lint` shows
-them, the names `ody run` gives its scripts' recordings, and the scripts `--scene NAME` picks
-(a name the screenplay lacks is a usage error listing its scenes)."""
+them, the names `ody run` gives its scripts' recordings, the scripts `--scene NAME` picks
+(a name the screenplay lacks is a usage error listing its scenes), and whether `-o` names a folder."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,18 +59,25 @@ def script_names(names: Sequence[ScriptName], path: Path) -> list[str]:
     return recording_names(tuple(names), safe_name(path.stem, "screenplay"))
 
 
-def picked(names: Sequence[ScriptName], scene: str | None, where: str) -> list[int]:
-    """The indexes of the scripts of `scene` (every variant), or of all scripts without one.
-    A scene `where` (the screenplay, as named) does not have: a usage error, exit 2."""
+def picked(scenes: Sequence[str | None], scene: str | None, where: str) -> list[int]:
+    """The indexes of the scripts (given by their scene names) of `scene` (every variant), or of
+    all scripts without one. A scene `where` (the screenplay, as named) does not have: a usage
+    error, exit 2, that lists its scenes."""
     if scene is None:
-        return list(range(len(names)))
-    found = [i for i, n in enumerate(names) if n.scene == scene]
+        return list(range(len(scenes)))
+    found = [i for i, name in enumerate(scenes) if name == scene]
     if found:
         return found
-    known = tuple(dict.fromkeys(n.scene for n in names if n.scene is not None))
+    known = tuple(dict.fromkeys(name for name in scenes if name is not None))
     if not known:
         fail(f"--scene `{shown(scene)}`: {where} has no `scene` lines",
              "leave --scene out: it picks among a screenplay's scenes")
     guess = closest(scene, known)
+    listed = ", ".join(f"`{shown(k)}`" for k in known)
     fail(f"--scene `{shown(scene)}`: there is no scene of that name in {where}",
-         f"the scenes are: {', '.join(shown(k) for k in known)}" + (f" (did you mean `{shown(guess)}`?)" if guess else ""))
+         (f"did you mean `{shown(guess)}`? " if guess else "") + f"the scenes are: {listed}")
+
+
+def is_folder(output: str) -> bool:
+    """`-o` names a folder: one that exists, or a path written with a trailing separator."""
+    return os.path.isdir(output) or output.endswith(os.sep) or bool(os.altsep and output.endswith(os.altsep))
