@@ -76,7 +76,7 @@ def test_an_unknown_scene_is_a_usage_error_listing_the_scenes() -> None:
     done = ody("export", "--srt", "four-seasons.ody", "--scene", "sumer", cwd=EXAMPLES)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == ("ody export: --scene `sumer`: there is no scene of that name in four-seasons.ody\n"
-                           "  hint: the scenes are: spring, summer, autumn, winter (did you mean `summer`?)\n")
+                           "  hint: did you mean `summer`? the scenes are: `spring`, `summer`, `autumn`, `winter`\n")
     none = ody("export", "--srt", "window-cat.ody", "--scene", "day", cwd=EXAMPLES)
     assert none.returncode == 2 and "window-cat.ody has no `scene` lines" in none.stderr
 

@@ -166,11 +166,11 @@ def test_an_unknown_scene_is_a_usage_error_listing_the_scenes(home: Home) -> Non
     home.screenplay("harbour.ody", HARBOUR)
     done = home.ody("preview", "harbour.ody", "--scene", "nite")
     assert done.returncode == 2
-    assert done.stderr == ("ody preview: --scene `nite`: harbour.ody has no scene of that name\n"
+    assert done.stderr == ("ody preview: --scene `nite`: there is no scene of that name in harbour.ody\n"
                            "  hint: did you mean `night`? the scenes are: `night`, `day`\n")
     home.screenplay("cat.ody", CAT)
     done = home.ody("preview", "cat.ody", "--scene", "day")
-    assert done.returncode == 2 and "it has none" in done.stderr
+    assert done.returncode == 2 and "has no `scene` lines" in done.stderr
     assert sorted(p.name for p in home.work.iterdir()) == ["cat.ody", "harbour.ody"]
 
 
@@ -184,8 +184,8 @@ def test_a_library_is_refused_with_a_usage_error(home: Home) -> None:
 @pytest.mark.parametrize(("args", "said"), [
     (("cat.ody", "-o", "cat.ody/out.mp4"), "ody preview: cat.ody/out.mp4: cannot write it (Not a directory)"),
     (("cat.ody", "-o", "missing/out.mp4"), "ody preview: missing/out.mp4: cannot write it (No such file or directory)"),
-    (("cat.ody", "-o", "out.mov"), "ody preview: -o out.mov: one script makes one MP4 video: give a path ending in .mp4"),
-    (("cat.ody", "-o", "."), "ody preview: -o .: is a folder"),
+    (("cat.ody", "-o", "out.mov"),
+     "ody preview: -o out.mov: one script makes one MP4 video: give a path ending in .mp4, or a folder"),
     (("harbour.ody", "-o", "all.mp4"), "ody preview: -o all.mp4: 3 scripts make 3 videos: give a folder"),
     (("harbour.ody", "-o", "cat.ody"), "ody preview: -o cat.ody: 3 scripts make 3 videos: give a folder"),
     (("harbour.ody", "-o", "cat.ody/x"), "ody preview: cat.ody/x: cannot make the folder (Not a directory)"),
@@ -298,3 +298,12 @@ def test_a_second_preview_replaces_the_first(home: Home) -> None:
     assert home.ody("preview", "cat.ody").returncode == 0
     assert probe(home.work / "cat.preview.mp4")["frames"] == 300
     assert cues(home.work / "cat.preview.vtt")[-1][1] == "00:00:12.000"
+
+
+def test_a_folder_for_one_script_holds_its_video_named_as_ody_run_names_it(home: Home) -> None:
+    home.screenplay("cat.ody", CAT)
+    done = home.ody("preview", "cat.ody", "-o", "out/", "--json")
+    assert done.returncode == 0, done.stderr
+    (only,) = json.loads(done.stdout)["videos"]
+    assert Path(only["video"]) == (home.work / "out" / "cat.mp4").resolve()
+    assert sorted(p.name for p in (home.work / "out").iterdir()) == ["cat.mp4", "cat.vtt"]

@@ -168,7 +168,7 @@ def test_a_scene_gone_is_said_and_watching_goes_on(home: Home) -> None:
         assert [v["name"] for v in first["videos"]] == ["day"]
         home.screenplay("cat.ody", 'include "look.ody"\nscene "dusk"\n@0 start "{hero}"\n@3s end\n')
         said = watching.error_until(lambda line: "hint:" in line)
-        assert said[-2:] == ["ody preview: --scene `day`: cat.ody has no scene of that name\n",
+        assert said[-2:] == ["ody preview: --scene `day`: there is no scene of that name in cat.ody\n",
                              "  hint: the scenes are: `dusk`\n"]
         home.screenplay("cat.ody", 'include "look.ody"\nscene "day"\n@0 start "{hero} wakes"\n@4s end\n')
         again = json.loads(watching.line())

@@ -9,7 +9,6 @@ scripts for one output, an output that cannot be written).
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
