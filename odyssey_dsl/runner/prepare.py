@@ -17,12 +17,12 @@ from functools import cached_property
 from itertools import accumulate
 from pathlib import Path
 
+from .._support.digests import sha256
 from ..compiler import Compilation
 from ..compose import ScriptName
 from ..emit import Entry, request_json, script_json
 from .journal import Row, Scene
 from .outputs import safe_name, unique_names
-from .submit import sha256
 
 
 @dataclass(frozen=True)

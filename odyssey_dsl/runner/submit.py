@@ -18,12 +18,12 @@ narrows it (their jobs can look like ours; the provisional check catches most of
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._support.digests import sha256
 from ..api import JobDetail, JobSummary
 from ..errors import Interrupted
 from .client import Ambiguous, ApiRefusal, Client
@@ -55,10 +55,6 @@ class Request:
     @property
     def request_hash(self) -> str:
         return sha256(self.body)
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 class Submitter:
