@@ -94,7 +94,6 @@ class Preview {
     this.good = null;  // { folder, videos } of the last render that succeeded
     this.running = null;  // the promise of the renders in progress
     this.pending = false;  // saved during a render: one more render after it
-    this.several = false;  // whether the last render made several videos (-o is then a folder)
     this.child = null;
     this.closed = false;
     this.saidMissing = false;
@@ -144,12 +143,11 @@ class Preview {
     const folder = path.join(this.root, String(this.renders));
     fs.mkdirSync(folder);
     this.show({ status: `Rendering ${path.basename(this.file)}…` });
-    const result = await runPreview(ody.executable, this.file, folder, this.several, (child) => { this.child = child; });
+    const result = await runPreview(ody.executable, this.file, folder, (child) => { this.child = child; });
     this.child = null;
     if (this.closed) {
       return;
     }
-    this.several = result.several;
     this.output.appendLine(`${ody.executable} ${previewArguments(this.file, result.out).join(' ')}`);
     if (result.stderr.trim()) {
       this.output.appendLine(result.stderr.trimEnd());
@@ -202,29 +200,20 @@ function previewArguments(file, out) {
 }
 
 // Renders `file` into `folder` (made, empty) with `executable preview FILE -o OUT --json` (no
-// shell: the names are arguments, never parsed). OUT is `folder/preview.mp4` for a screenplay of
-// one script and the folder `folder/preview` for several, which only `ody` knows: `several` is
-// the guess (the last render's), and when `ody` answers that the other was needed (exit 2), it
-// runs once more with the other. The answer: `{ out, several, stderr }` and `videos` when it
-// rendered (every file inside `folder`), else `problem` (and `details`) in words a writer can
-// act on.
-async function runPreview(executable, file, folder, several = false, started = () => {}) {
-  let result = await runOnce(executable, file, folder, several, started);
-  if (result.code === 2 && (several ? /give a path ending in \.mp4/ : /give a folder/).test(result.stderr)) {
-    result = await runOnce(executable, file, folder, !several, started);
-  }
-  return result;
-}
-
-function runOnce(executable, file, folder, several, started) {
-  const out = path.join(folder, several ? 'preview' : 'preview.mp4');
+// shell: the names are arguments, never parsed). OUT is the folder `folder/preview` written with
+// a trailing separator, which `ody` makes and fills with `<recording name>.mp4` and `.vtt` for
+// every script, one or several: how many the screenplay has need not be known here. The
+// answer: `{ out, stderr }` and `videos` when it rendered (every file inside `folder`), else
+// `problem` (and `details`) in words a writer can act on.
+function runPreview(executable, file, folder, started = () => {}) {
+  const out = path.join(folder, 'preview') + path.sep;
   return new Promise((resolve) => {
     const child = cp.execFile(executable, previewArguments(file, out),
       { cwd: path.dirname(file), maxBuffer: MAX_BUFFER, windowsHide: true },
       (error, stdout, stderr) => {
         const code = error ? error.code : 0;
         resolve({
-          out, several, code, stderr: String(stderr),
+          out, stderr: String(stderr),
           ...interpret(executable, code, error, String(stdout), String(stderr), folder),
         });
       });

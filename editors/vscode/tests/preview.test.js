@@ -23,8 +23,11 @@ process.env.FAKE_ODY_LOG = log;
 
 // The stand-in `ody preview`: what it does depends on words in the screenplay. ERROR: the
 // screenplay has errors (exit 1); WAIT: says it started, then waits for the gate file; TWO:
-// two scripts, so -o must be a folder (a .mp4 is exit 2, as a folder is for one script); HOSTILE: a recording name made of HTML; OUTSIDE: names a
-// video outside the output folder. Otherwise one video and its captions at -o.
+// two scripts, the recordings day and night; HOSTILE: a recording name made of HTML; OUTSIDE:
+// names a video outside the output folder. Otherwise one script, named after the file. As the
+// real one, -o naming a folder (one that exists, or written with a trailing separator) gets
+// `<recording name>.mp4` and `.vtt` for every script, one or several, the folder made if missing
+// (its parent must exist); any other -o (a .mp4, which the extension never gives) is exit 2.
 const fakeOdy = path.join(work, 'bin', 'ody');
 fs.mkdirSync(path.dirname(fakeOdy));
 fs.writeFileSync(fakeOdy, `#!${process.execPath}
@@ -50,23 +53,18 @@ function finish() {
     fs.writeFileSync(captions, 'WEBVTT\\n\\n00:00:00.000 --> 00:00:03.000\\nA ginger cat dozes\\n');
     return { name, scene, video, captions, duration_ms: 9000 };
   };
-  // As the real one: -o is a .mp4 for one script and a folder for several.
-  if (text.includes('TWO') === out.endsWith('.mp4')) {
-    process.stderr.write(text.includes('TWO')
-      ? 'ody preview: -o ' + out + ': 2 scripts make 2 videos: give a folder\\n'
-      : 'ody preview: -o ' + out + ': one script makes one MP4 video: give a path ending in .mp4\\n');
+  const scripts = text.includes('TWO') ? [['day', 'day'], ['night', 'night']]
+    : [[text.includes('HOSTILE') ? '<img src=x onerror=alert(1)> & "quotes"' : path.basename(file, '.ody'), null]];
+  if (!out.endsWith(path.sep) && !(fs.existsSync(out) && fs.statSync(out).isDirectory())) {
+    process.stderr.write('stand-in ody preview: -o ' + out + ': give a folder\\n');
     process.exit(2);
   }
-  let videos;
-  if (text.includes('TWO')) {
-    fs.mkdirSync(out);
-    videos = [write(path.join(out, 'day.mp4'), 'day', 'day'), write(path.join(out, 'night.mp4'), 'night', 'night')];
-  } else {
-    const name = text.includes('HOSTILE') ? '<img src=x onerror=alert(1)> & "quotes"' : path.basename(file, '.ody');
-    videos = [write(out, name, null)];
-    if (text.includes('OUTSIDE')) {
-      videos[0].video = __filename;
-    }
+  if (!fs.existsSync(out)) {
+    fs.mkdirSync(out);  // not recursive: its parent must exist
+  }
+  const videos = scripts.map(([name, scene]) => write(path.join(out, name + '.mp4'), name, scene));
+  if (text.includes('OUTSIDE')) {
+    videos[0].video = __filename;
   }
   process.stdout.write(JSON.stringify({ videos }) + '\\n');
 }
@@ -175,7 +173,9 @@ test('ody previews the file into the extension storage, names passed as argument
   assert.equal(args[4], '--json');
   assert.equal(args.length, 5);
   assert.ok(args[3].startsWith(storage + path.sep), `${args[3]} is not in the extension's storage`);
-  assert.equal(path.basename(args[3]), 'preview.mp4');
+  // A folder, written with a trailing separator: one run, whether the screenplay has one script
+  // or several.
+  assert.ok(args[3].endsWith(`${path.sep}preview${path.sep}`), args[3]);
   assert.equal(cwd, path.dirname(document.uri.fsPath));
   assert.deepEqual(fs.readdirSync(path.dirname(document.uri.fsPath)), before, 'something was written beside the screenplay');
   assert.ok(!fs.existsSync(path.join(cwd, 'pwned')), 'a shell ran the file name');
@@ -192,6 +192,7 @@ test('the panel opens beside the editor with the video and its captions, under a
   const out = invocations()[0].args[3];
   const root = path.dirname(path.dirname(out));
   assert.deepEqual(panel.options.localResourceRoots.map((uri) => uri.fsPath), [root]);
+  const video = path.join(out, 'window-cat.mp4');
   const html = panel.webview.html;
   const policy = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]*)">/)[1].replace(/&#39;/g, "'");
   assert.match(policy, /default-src 'none'/);
@@ -199,15 +200,15 @@ test('the panel opens beside the editor with the video and its captions, under a
   assert.match(policy, /img-src https:\/\/\*\.vscode-cdn\.net(;|$)/);
   assert.doesNotMatch(policy, /script-src|unsafe|http:|\*(?!\.vscode-cdn)/);
   assert.doesNotMatch(html, /<script/);
-  assert.deepEqual(sources(html, 'video'), [`https://file+.vscode-resource.vscode-cdn.net${out}`]);
-  assert.deepEqual(sources(html, 'track'), [`https://file+.vscode-resource.vscode-cdn.net${out.replace(/\.mp4$/, '.vtt')}`]);
+  assert.deepEqual(sources(html, 'video'), [`https://file+.vscode-resource.vscode-cdn.net${video}`]);
+  assert.deepEqual(sources(html, 'track'), [`https://file+.vscode-resource.vscode-cdn.net${video.replace(/\.mp4$/, '.vtt')}`]);
   assert.match(html, /<track kind="captions" label="Prompts" default src=/);
   assert.match(html, /<video controls /);
   assert.match(html, /window-cat <span class="about">\(9 s\)<\/span>/);
   panel.dispose();
 });
 
-test('a screenplay of several scripts shows every video, each with its captions and scene', async () => {
+test('a screenplay of several scripts shows every video, each with its captions and scene, rendered by one run as one script is', async () => {
   const document = screenplay('seasons.ody', 'TWO\n');
   const panel = await preview(document);
   const html = panel.webview.html;
@@ -216,16 +217,19 @@ test('a screenplay of several scripts shows every video, each with its captions 
   assert.match(html, /day <span class="about">\(scene day, 9 s\)/);
   assert.match(html, /night <span class="about">\(scene night, 9 s\)/);
   assert.doesNotMatch(html, /class="problem"/);
-  // ody said it needs a folder: the next render asks for one at once.
-  assert.deepEqual(invocations().map(({ args }) => path.basename(args[3])), ['preview.mp4', 'preview']);
-  await document.save();
-  assert.deepEqual(invocations().slice(2).map(({ args }) => path.basename(args[3])), ['preview']);
-  // Down to one script: a video again.
+  // Down to one script, and up to two again: one run each, the same -o, whatever the count.
   fs.writeFileSync(document.uri.fsPath, '@0 start "A cat"\n@9s end\n');
   await document.save();
-  assert.deepEqual(invocations().slice(3).map(({ args }) => path.basename(args[3])), ['preview', 'preview.mp4']);
-  assert.equal(sources(panel.webview.html, 'video').length, 1);
+  assert.deepEqual(sources(panel.webview.html, 'video').map((src) => path.basename(src)), ['seasons.mp4']);
   assert.match(panel.webview.html, /<p role="status">Rendered at /);
+  fs.writeFileSync(document.uri.fsPath, 'TWO\n');
+  await document.save();
+  assert.equal(sources(panel.webview.html, 'video').length, 2);
+  const outs = invocations().map(({ args }) => args[3]);
+  assert.equal(outs.length, 3);
+  assert.deepEqual(outs.map((out) => path.relative(path.dirname(path.dirname(out)), out)),
+    ['1', '2', '3'].map((render) => path.join(render, 'preview')));
+  panel.dispose();
 });
 
 test('names from the file and from ody are escaped in the page', async () => {
@@ -375,14 +379,14 @@ test('previewing an open preview again reveals it and renders once; closing it d
 const real = process.env.ODY;
 const examples = path.resolve(__dirname, '..', '..', '..', 'examples');
 
-async function realPreview(t, name, several) {
+async function realPreview(t, name) {
   if (!real) {
     t.skip('ODY is not set: no real `ody` to preview with (ODY=/path/to/ody)');
     return null;
   }
   const folder = fs.mkdtempSync(path.join(work, 'real-'));
   const before = fs.readdirSync(examples);
-  const result = await extension.runPreview(real, path.join(examples, name), folder, several);
+  const result = await extension.runPreview(real, path.join(examples, name), folder);
   if (/has no `preview` command/.test(result.problem || '')) {
     t.skip(`${real} has no \`preview\` command yet: this test runs once it does`);
     return null;
@@ -398,23 +402,25 @@ async function realPreview(t, name, several) {
 }
 
 test('the real ody previews examples/window-cat.ody: one video and its captions', async (t) => {
-  const done = await realPreview(t, 'window-cat.ody', true);  // a wrong guess, corrected
+  const done = await realPreview(t, 'window-cat.ody');
   if (done) {
     const { folder, result } = done;
-    assert.equal(result.several, false);
     assert.deepEqual(result.videos.map((video) => [video.name, video.scene, video.durationMs]), [['window-cat', null, 9000]]);
     assert.match(fs.readFileSync(result.videos[0].captions, 'utf8'), /A ginger cat dozes on a sunlit windowsill/);
-    assert.deepEqual(fs.readdirSync(folder).sort(), ['preview.mp4', 'preview.vtt']);
+    assert.deepEqual(fs.readdirSync(folder), ['preview']);
+    assert.deepEqual(fs.readdirSync(path.join(folder, 'preview')).sort(), ['window-cat.mp4', 'window-cat.vtt']);
   }
 });
 
 test('the real ody previews examples/four-seasons.ody: a video a scene', async (t) => {
-  const done = await realPreview(t, 'four-seasons.ody', false);  // a wrong guess, corrected
+  const done = await realPreview(t, 'four-seasons.ody');
   if (done) {
     const { folder, result } = done;
-    assert.equal(result.several, true);
-    assert.deepEqual(result.videos.map((video) => video.scene), ['spring', 'summer', 'autumn', 'winter']);
+    const seasons = ['spring', 'summer', 'autumn', 'winter'];
+    assert.deepEqual(result.videos.map((video) => [video.name, video.scene]), seasons.map((season) => [season, season]));
     assert.deepEqual(fs.readdirSync(folder), ['preview']);
+    assert.deepEqual(fs.readdirSync(path.join(folder, 'preview')).sort(),
+      seasons.flatMap((season) => [`${season}.mp4`, `${season}.vtt`]).sort());
     const page = extension.previewPage({
       cspSource: 'https://*.vscode-cdn.net', nonce: 'n', file: 'four-seasons.ody',
       videos: result.videos.map((video) => ({ ...video, videoUri: video.video, captionsUri: video.captions })),
