@@ -9,7 +9,7 @@
 - `inputs`: reading the inputs (files, folders, stdin) with their project settings, and the
   `Outcome` that streams their reports and picks the exit code.
 - the commands: `lint`, `explain`, `compile`, `check`, `schema`, `fmt`, `decompile`, `run`, `jobs` (the job
-  commands), `config`, `emulator`, `lsp`.
+  commands), `config`, `emulator`, `lsp`, `review` (a run folder's review page).
 
 Heavy modules are imported inside the commands that use them: editors run `ody lint` on
 every save.

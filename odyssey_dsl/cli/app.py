@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "lint": "lint", "compile": "compile", "check": "check", "schema": "schema", "fmt": "fmt",
     "decompile": "decompile", "run": "run", "config": "config", "emulator": "emulator", "lsp": "lsp",
     "explain": "explain",
+    "review": "review",
     **{name: "jobs" for name in ("jobs", "status", "wait", "cancel", "download", "adopt")},
 }
 
