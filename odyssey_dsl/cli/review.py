@@ -36,7 +36,8 @@ def command(folder: Path | None) -> None:
         page = write_page(chosen)
     except OSError as error:
         fail(f"cannot write {chosen / 'index.html'}: {error.strerror or error}")
-    click.echo(str(page.absolute()))
+    page = page.absolute()  # never read as an option by the viewer (`-x/index.html`)
+    click.echo(str(page))
     if _has_display() and click.launch(str(page)) != 0:
         warn("no viewer could be started: open the page above in a browser")
 
@@ -45,7 +46,7 @@ def _chosen(folder: Path | None) -> Path:
     """The run folder to review: FOLDER, checked; else the current folder or the journal's newest."""
     if folder is not None:
         if not folder.is_dir():
-            fail(f"{folder}: no such folder")
+            fail(f"{folder} is not a folder" if folder.exists() else f"{folder}: no such folder")
         if not (folder / "run.json").is_file():
             fail(f"{folder} has no run.json: it is not a folder `ody run` wrote",
                  "`ody run FILE` writes one folder per screenplay, under recordings/ unless --out says")

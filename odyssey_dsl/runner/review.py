@@ -32,6 +32,7 @@ from .._support.reads import read_at_most
 from ..captions import read_vtt
 from ..times import format_clock
 from .errors import UsageError
+from .outputs import read_manifest
 from .takes import Takes
 
 PAGE = "index.html"
@@ -63,24 +64,30 @@ a, button, video { outline-offset: 2px; }
 :focus-visible { outline: 3px solid var(--accent); }
 """
 
-# Buttons seek their video (`aria-controls`); the cue playing is marked `aria-current`.
+# A cue button seeks its video (`aria-controls`); the cue playing is marked `aria-current`,
+# at once on a click and as the video plays or seeks.
 SCRIPT = """
 "use strict";
+const cues = new Map();
+for (const button of document.querySelectorAll("button[aria-controls]")) {
+  const id = button.getAttribute("aria-controls");
+  if (!cues.has(id)) { cues.set(id, []); }
+  cues.get(id).push(button);
+}
+const mark = (video) => {
+  const now = video.currentTime;
+  for (const b of cues.get(video.id) || []) {
+    if (now >= Number(b.dataset.start) && now < Number(b.dataset.end)) { b.setAttribute("aria-current", "true"); }
+    else { b.removeAttribute("aria-current"); }
+  }
+};
 document.addEventListener("click", (event) => {
-  const button = event.target.closest("button[data-start]");
+  const button = event.target instanceof Element ? event.target.closest("button[data-start]") : null;
   const video = button && document.getElementById(button.getAttribute("aria-controls"));
-  if (video) { video.currentTime = Number(button.dataset.start); }
+  if (video) { video.currentTime = Number(button.dataset.start); mark(video); }
 });
 for (const video of document.querySelectorAll("video[id]")) {
-  const buttons = document.querySelectorAll(`button[aria-controls="${video.id}"]`);
-  const mark = () => {
-    const now = video.currentTime;
-    for (const b of buttons) {
-      const on = now >= Number(b.dataset.start) && now < Number(b.dataset.end);
-      if (on) { b.setAttribute("aria-current", "true"); } else { b.removeAttribute("aria-current"); }
-    }
-  };
-  for (const name of ["timeupdate", "seeked", "loadedmetadata"]) { video.addEventListener(name, mark); }
+  for (const name of ["timeupdate", "seeked", "loadedmetadata"]) { video.addEventListener(name, () => mark(video)); }
 }
 """
 
@@ -89,8 +96,8 @@ def _digest(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-# Files beside the page (`'self'`, and `file:` which a file page's `'self'` may not cover) and
-# the inline captions (`data:`); nothing from the network, no script or style but ours.
+# Files beside the page (`'self'`; `file:` too, which not every browser counts as a file page's
+# `'self'`) and the inline captions (`data:`); nothing from the network, no script or style but ours.
 POLICY = (f"default-src 'none'; img-src 'self' file:; media-src 'self' file: data:; "
           f"style-src {_digest(STYLE)}; script-src {_digest(SCRIPT)}; base-uri 'none'; form-action 'none'")
 
@@ -121,6 +128,8 @@ def render(folder: Path) -> str:
         manifest, history = read.previous, read.history
     except UsageError:  # run.json is a link to a file outside the folder: not read
         manifest, history = {}, {}
+    except TypeError:  # `takes` reading an older run.json whose `streams` is not a list (a bug of its own)
+        manifest, history = read_manifest(folder / "run.json") or {}, {}
     if not manifest:
         notes.append("run.json is missing or unreadable: showing only the takes found beside it."
                      if history else "run.json is missing or unreadable: there is nothing to show yet.")
@@ -265,7 +274,7 @@ def _cues(cues: list[Any], player: str, label: str) -> Iterator[str]:
     for cue in cues:
         yield (f'<li><button type="button" aria-controls="{player}" data-start="{cue.start_ms / 1000:.3f}" '
                f'data-end="{cue.end_ms / 1000:.3f}"><time>{format_clock(cue.start_ms)}</time>'
-               f"<span>{_text(cue.text)}</span></button></li>")
+               f" <span>{_text(cue.text)}</span></button></li>")
     yield "</ol>"
 
 
