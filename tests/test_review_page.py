@@ -199,6 +199,18 @@ def test_a_run_json_whose_streams_is_not_a_list_still_gives_its_title(tmp_path: 
     assert page.one("h1").text == "Kept" and page.notes() == []
 
 
+def test_file_names_too_long_for_the_file_system_are_as_if_absent(tmp_path: Path) -> None:
+    """Asking the disk about them raised OSError (ENAMETOOLONG) out of write_page."""
+    long = "x" * 300
+    record = take(1, "cat.mp4")
+    record["files"] |= {"thumbnail": {"path": f"{long}.jpg"}, "captions": {"path": f"{long}.vtt"}}
+    takes = {"cat": [record, take(2, f"{long}.mp4")]}
+    page = Page(write_page(folder_with(tmp_path, {"takes": takes}, {"cat.mp4": b"mp4"})))
+    (video,) = page.all("video")
+    assert "poster" not in video.attrs and page.all("track") == []
+    assert page.notes() == [f"no captions: {long}.vtt is not beside the video", "take 2: the video is not on disk"]
+
+
 def test_an_empty_folder_gets_a_page_that_says_there_is_nothing_yet(tmp_path: Path) -> None:
     page = Page(write_page(tmp_path))
     assert page.notes() == ["run.json is missing or unreadable: there is nothing to show yet."]
@@ -251,7 +263,8 @@ def test_any_file_name_is_a_link_that_percent_decodes_to_that_name(name: str) ->
 
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(HOSTILE + "abc.mp4"),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(HOSTILE + "abc.mp4")
+    | st.sampled_from(["abc.mp4", "abc.vtt", "x" * 300]),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
         st.sampled_from(["title", "streams", "takes", "latest", "name", "take", "files", "video", "path", "status", "scene",
                          "variant", "choices", "job_id", "created_at", "captions", "thumbnail", "cat"])

@@ -106,7 +106,7 @@ def write_page(folder: Path) -> Path:
     """(Re)write `<folder>/index.html` from the folder's run.json and the files beside it, and
     return its path. Raises only OSError, when the folder cannot be written."""
     page = folder / PAGE
-    write_atomic(page, render(folder))
+    write_atomic(page, _render(folder))
     return page
 
 
@@ -120,7 +120,7 @@ class _Recording:
     latest: str | None
 
 
-def render(folder: Path) -> str:
+def _render(folder: Path) -> str:
     """The page's HTML."""
     notes: list[str] = []
     try:
@@ -301,7 +301,11 @@ def _captions_beside(video: str) -> str:
 
 
 def _on_disk(folder: Path, name: str | None) -> bool:
-    return name is not None and (folder / name).is_file()
+    """Whether `name` is a file beside the page (a name too long for the file system is not)."""
+    try:
+        return name is not None and (folder / name).is_file()
+    except OSError:
+        return False
 
 
 def _read(folder: Path, name: str) -> bytes | None:
