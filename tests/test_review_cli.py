@@ -74,7 +74,10 @@ def test_without_a_folder_the_current_one_is_reviewed_when_it_has_a_run_json(hom
     folder = run_folder(home)
     done = ody_in(home, folder, "review")
     assert (done.returncode, done.stdout, done.stderr) == (0, f"{folder / 'index.html'}\n", "")
-    assert (folder / "index.html").is_file()
+    assert "<h1>Window cat</h1>" in (folder / "index.html").read_text(encoding="utf-8")
+    (folder / "run.json").write_text("{}", encoding="utf-8")  # no title: the folder's name, though it is "."
+    assert ody_in(home, folder, "review").returncode == 0
+    assert "<h1>cat</h1>" in (folder / "index.html").read_text(encoding="utf-8")
 
 
 def test_without_a_folder_or_a_journal_it_says_to_name_one(home: Home) -> None:

@@ -133,7 +133,7 @@ def _render(folder: Path) -> str:
     if not manifest:
         notes.append("run.json is missing or unreadable: showing only the takes found beside it."
                      if history else "run.json is missing or unreadable: there is nothing to show yet.")
-    title = _string(manifest.get("title")) or folder.name
+    title = _string(manifest.get("title")) or folder.absolute().name
     ids = _Ids()
     body = [f"<h1>{_text(title)}</h1>", *_header(manifest), *(_note(n) for n in notes)]
     for recording in _recordings(manifest, history):
