@@ -10,7 +10,7 @@
   `Outcome` that streams their reports and picks the exit code.
 - the commands: `lint`, `explain`, `compile`, `check`, `schema`, `fmt`, `decompile`, `run`, `jobs` (the job
   commands), `config`, `emulator`, `lsp`, `stats`, `export` and `preview` (with `scenes`: one
-  screenplay's scripts).
+  screenplay's scripts), `review` (a run folder's review page).
 
 Heavy modules are imported inside the commands that use them: editors run `ody lint` on
 every save.

@@ -21,7 +21,7 @@ from . import exits
 COMMANDS: dict[str, str] = {
     "lint": "lint", "compile": "compile", "check": "check", "schema": "schema", "fmt": "fmt",
     "decompile": "decompile", "run": "run", "config": "config", "emulator": "emulator", "lsp": "lsp",
-    "explain": "explain", "stats": "stats", "export": "export", "preview": "preview",
+    "explain": "explain", "stats": "stats", "export": "export", "preview": "preview", "review": "review",
     **{name: "jobs" for name in ("jobs", "status", "wait", "cancel", "download", "adopt")},
 }
 

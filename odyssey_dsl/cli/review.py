@@ -1,0 +1,87 @@
+"""`ody review [FOLDER]`: (re)write a run folder's review page and open it (docs/review.md).
+
+Only click is imported at the top (`ody --help` imports every command); the page's writer
+and the journal load when the command runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .exits import fail, say, warn
+
+MOST_ROWS = 1000  # journal rows looked through for the newest run folder still on disk
+
+
+@click.command(name="review", context_settings={"max_content_width": 100})
+@click.argument("folder", required=False, type=click.Path(path_type=Path))
+def command(folder: Path | None) -> None:
+    """Write FOLDER's review page (index.html) and open it with the system viewer.
+
+    The page shows every scene of the run with its current take as a video, the prompts as
+    captions, the cue list (a cue seeks the video) and the earlier takes beside it. FOLDER is
+    a folder `ody run` wrote (it has a run.json); by default the current folder when it has
+    one, else the newest run folder the journal knows that still exists. The page's path is
+    printed; it is opened too unless there is no display (Linux without DISPLAY or
+    WAYLAND_DISPLAY). Exit codes: 0 written, 2 not a run folder, or the page cannot be written.
+    """
+    from ..runner.review import write_page
+
+    chosen = _chosen(folder)
+    try:
+        page = write_page(chosen)
+    except OSError as error:
+        fail(f"cannot write {chosen / 'index.html'}: {error.strerror or error}")
+    page = page.absolute()  # never read as an option by the viewer (`-x/index.html`)
+    click.echo(str(page))
+    if _has_display() and click.launch(str(page)) != 0:
+        warn("no viewer could be started: open the page above in a browser")
+
+
+def _chosen(folder: Path | None) -> Path:
+    """The run folder to review: FOLDER, checked; else the current folder or the journal's newest."""
+    if folder is not None:
+        if not folder.is_dir():
+            fail(f"{folder} is not a folder" if folder.exists() else f"{folder}: no such folder")
+        if not (folder / "run.json").is_file():
+            fail(f"{folder} has no run.json: it is not a folder `ody run` wrote",
+                 "`ody run FILE` writes one folder per screenplay, under recordings/ unless --out says")
+        return folder
+    if Path("run.json").is_file():
+        return Path(".")
+    newest = _newest_in_journal()
+    if newest is None:
+        fail("no run folder here (no run.json) and none in the journal",
+             "name one: `ody review recordings/NAME`")
+    say(f"reviewing the newest run folder: {newest}")
+    return newest
+
+
+def _newest_in_journal() -> Path | None:
+    """The folder of the newest job the journal knows whose folder still has a run.json."""
+    from ..runner.journal import Journal
+    from ..runner.target import state_dir
+
+    path = state_dir() / "journal.sqlite3"
+    if not path.is_file():
+        return None
+    journal = Journal(path)
+    try:
+        rows = journal.recent(MOST_ROWS)
+    finally:
+        journal.close()
+    for folder in dict.fromkeys(row.folder for row in rows if row.folder):
+        if (Path(folder) / "run.json").is_file():
+            return Path(folder)
+    return None
+
+
+def _has_display() -> bool:
+    """Whether a viewer can show the page: always on macOS and Windows; elsewhere with X or Wayland."""
+    if sys.platform in ("darwin", "win32", "cygwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
