@@ -23,8 +23,6 @@ from browser_support import Visit, chromium, visiting
 from emulator_support import renderer_available
 from runner_support import Home, make_home
 
-from odyssey_dsl.captions import from_events, vtt
-
 pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
 
 SCREENPLAY = """\
@@ -52,25 +50,13 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Home:
     assert second.returncode == 0, second.stderr
     folder = home.work / "recordings" / "naps"
     assert (folder / "dog & bone.take2.mp4").is_file() and (folder / "dog & bone.mp4").is_file()
-    _captions_from_events(folder)
+    videos = sorted(folder.glob("*.mp4"))
+    assert len(videos) == 3 and all(v.with_suffix(".vtt").is_file() for v in videos)  # the runner's captions
+    assert "dog &amp; bone.take2.mp4" in (folder / "index.html").read_text(encoding="utf-8")  # the runner's page
     review = home.ody("review", str(folder), DISPLAY="", WAYLAND_DISPLAY="")
     assert review.returncode == 0, review.stderr
     assert review.stdout == f"{folder / 'index.html'}\n"
     return home
-
-
-def _captions_from_events(folder: Path) -> None:
-    """Captions beside each video, made from its events file, where the runner wrote none.
-
-    Stand-in until the runner writes a `.vtt` beside every recording (issue 14's captions):
-    once it does, every `.vtt` is there already and this step is a no-op. The page itself only
-    ever reads the files."""
-    for events in folder.glob("*.events.json"):
-        captions = folder / events.name.replace(".events.json", ".vtt")
-        if not captions.exists():
-            cues = from_events(events.read_bytes())
-            assert cues, f"{events.name} names no prompt"
-            captions.write_text(vtt(cues), encoding="utf-8")
 
 
 def _folder(home: Home) -> Path:

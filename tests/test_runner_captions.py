@@ -157,11 +157,11 @@ def test_a_rerun_writes_the_captions_a_folder_lacks_without_fetching_anything(ho
             del take["files"]["captions"], take["created_at"]
         del manifest["streams"][0]["files"]["captions"]
         (folder / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
-        fetched = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.name != "run.json"}
+        fetched = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.name not in ("run.json", "index.html")}
         again = home.ody("run", "cat.ody")
         assert again.returncode == 0, again.stderr
         assert len(server_jobs(server)) == 1
-    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.suffix not in (".json", ".vtt")
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.suffix not in (".json", ".vtt", ".html")
             or p.name.endswith(".events.json")} == fetched
     assert read(folder / "cat.vtt") == expected(home, "cat.ody")[0]
     (take,) = takes(home, "cat", "cat")
@@ -268,7 +268,7 @@ def test_a_recording_whose_events_name_no_prompt_has_no_captions_said_once(home:
     assert done.returncode == 0, done.stderr
     folder = home.work / "recordings" / "job-elsewhere"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "run.json", "stream-1.events.json", "stream-1.mp4", "stream-2.events.json", "stream-2.mp4"]
+        "index.html", "run.json", "stream-1.events.json", "stream-1.mp4", "stream-2.events.json", "stream-2.mp4"]
     said = [line for line in done.stderr.splitlines() if "captions" in line]
     assert said == ["ody download: job:job-elsewhere: no captions for stream-1, stream-2: "
                     "the recording's events do not say its prompts"]
@@ -283,3 +283,34 @@ def test_the_recordings_without_captions_are_said_in_one_line_each_named_once(re
     assert sorted(name for names, _ in groups for name in names.split(", ")) == sorted(reasons)
     assert {why for _, why in groups} == set(reasons.values())
     assert all(reasons[name] == why for names, why in groups for name in names.split(", "))
+
+
+@needs_renderer
+def test_every_run_keeps_the_folder_s_review_page_current_with_its_takes(home: Home) -> None:
+    path = home.screenplay("cat.ody", SINGLE)
+    folder = home.work / "recordings" / "cat"
+    with emulator(home):
+        assert home.ody("run", "cat.ody").returncode == 0
+        first = (folder / "index.html").read_text(encoding="utf-8")
+        path.write_text(SINGLE.replace("dozes", "stretches"), encoding="utf-8")
+        edited = home.ody("run", "cat.ody")
+        assert edited.returncode == 0, edited.stderr
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert 'src="cat.mp4"' in first and "cat.take2.mp4" not in first
+    assert 'src="cat.take2.mp4"' in page and 'src="cat.mp4"' in page  # the new take beside the earlier one
+    assert "stretches on a sunlit windowsill" in page and "dozes on a sunlit windowsill" in page  # each take's cues
+
+
+@needs_renderer
+def test_a_review_page_that_cannot_be_written_is_said_once_and_the_run_succeeds(home: Home) -> None:
+    home.screenplay("cat.ody", SINGLE)
+    folder = home.work / "recordings" / "cat"
+    with emulator(home):
+        assert home.ody("run", "cat.ody").returncode == 0
+        (folder / "index.html").unlink()
+        (folder / "index.html").mkdir()  # in the way of the page only
+        again = home.ody("run", "cat.ody", "--new")
+    assert again.returncode == 0, again.stderr
+    said = [line for line in again.stderr.splitlines() if "review page" in line]
+    assert said == [f"ody run: cat.ody: cannot write the review page {folder / 'index.html'}: Is a directory"]
+    assert (folder / "cat.take2.mp4").is_file() and (folder / "cat.take2.vtt").is_file()

@@ -35,7 +35,8 @@ def test_a_screenplay_becomes_a_video_and_a_manifest(home: Home) -> None:
         assert done.returncode == 0, done.stderr
         assert len(server_jobs(server)) == 1
     folder = home.work / "recordings" / "cat"
-    assert [p.name for p in files_under(folder)] == ["cat.events.json", "cat.mp4", "cat.thumbnail.jpg", "cat.vtt", "run.json"]
+    assert [p.name for p in files_under(folder)] == ["cat.events.json", "cat.mp4", "cat.thumbnail.jpg", "cat.vtt", "index.html",
+                                                     "run.json"]
     assert frames(folder / "cat.mp4") == 50  # 2 s at 25 fps
     manifest = home.manifest("cat")
     assert manifest["status"] == "completed" and manifest["title"] == "Window cat"

@@ -32,7 +32,6 @@ from .._support.reads import read_at_most
 from ..captions import read_vtt
 from ..times import format_clock
 from .errors import UsageError
-from .outputs import read_manifest
 from .takes import Takes
 
 PAGE = "index.html"
@@ -128,8 +127,6 @@ def _render(folder: Path) -> str:
         manifest, history = read.previous, read.history
     except UsageError:  # run.json is a link to a file outside the folder: not read
         manifest, history = {}, {}
-    except TypeError:  # `takes` reading an older run.json whose `streams` is not a list (a bug of its own)
-        manifest, history = read_manifest(folder / "run.json") or {}, {}
     if not manifest:
         notes.append("run.json is missing or unreadable: showing only the takes found beside it."
                      if history else "run.json is missing or unreadable: there is nothing to show yet.")

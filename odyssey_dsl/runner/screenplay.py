@@ -40,6 +40,7 @@ from .outputs import KINDS, file_name, image_extension, inside
 from .plan import reuse_view
 from .poll import TimedOut, wait
 from .prepare import Known, Prepared
+from .review import PAGE, write_page
 from .submit import Request
 from .takes import Takes
 from .target import state_dir
@@ -63,6 +64,7 @@ class ScreenplayRun:
         self._files: dict[str, dict[str, Any]] = {}  # recording name -> kind -> record, as in run.json
         self._recordings: dict[str, Recording] = {}  # fresh URLs of streams the journal named
         self._interrupted_download: Path | None = None
+        self._page_failed = False  # the review page could not be written (said once)
         self._captioned: set[tuple[str, int]] = set()  # (name, take) whose captions were tried, this run
         self._uncaptioned: dict[str, str] = {}  # recording name -> why it has no captions (said once)
 
@@ -613,6 +615,17 @@ class ScreenplayRun:
             "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         self._takes.write(data)
+        self._write_page()
+
+    def _write_page(self) -> None:
+        """The folder's review page, after each change of run.json (a new take, a file fetched);
+        one that cannot be written is said once, never the run's failure."""
+        try:
+            write_page(self._dir)
+        except OSError as error:
+            if not self._page_failed:
+                self._page_failed = True
+                self.say(f"cannot write the review page {self._dir / PAGE}: {error.strerror or error}", loud=True)
 
 
 def _url(recording: Stream | Recording, kind: str) -> str | None:

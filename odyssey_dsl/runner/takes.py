@@ -85,7 +85,8 @@ def _older(folder: Path) -> dict[str, list[dict[str, Any]]]:
         if manifest is None:
             continue
         number = int(match.group(1) or 1) if match else 1
-        for stream in manifest.get("streams") or []:
+        streams = manifest.get("streams")
+        for stream in streams if isinstance(streams, list) else []:
             if isinstance(stream, dict) and isinstance(stream.get("name"), str) and stream.get("stream_id"):
                 out.setdefault(stream["name"], []).append({
                     "take": number, "job_id": stream.get("job_id"), "stream_id": stream["stream_id"],

@@ -1,0 +1,38 @@
+"""A folder's run.json is read defensively: whatever JSON it holds (or an older `ody`'s
+run.takeN.json), the takes come back well formed and nothing raises."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from odyssey_dsl.runner.takes import Takes
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["streams", "takes", "name", "stream_id", "take", "files", "path", "job_id", "a"]),
+        inner, max_size=4),
+    max_leaves=12)
+
+
+def test_an_older_run_json_whose_streams_is_not_a_list_is_read_as_no_takes(tmp_path: Path) -> None:
+    (tmp_path / "run.json").write_text('{"streams": 1}', encoding="utf-8")
+    (tmp_path / "run.take2.json").write_text('{"streams": [1, {"name": "day", "stream_id": "s"}]}', encoding="utf-8")
+    assert Takes(tmp_path).history == {"day": [{"take": 2, "job_id": None, "stream_id": "s", "files": {}}]}
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=200)
+@given(json_values, json_values)
+def test_whatever_run_json_holds_the_takes_are_well_formed(tmp_path: Path, first: object, second: object) -> None:
+    (tmp_path / "run.json").write_text(json.dumps(first), encoding="utf-8")
+    (tmp_path / "run.take2.json").write_text(json.dumps(second), encoding="utf-8")
+    history = Takes(tmp_path).history
+    for name, takes in history.items():
+        assert isinstance(name, str)
+        for take in takes:
+            assert isinstance(take["take"], int) and take["take"] >= 1
+            assert all(isinstance(record.get("path"), str) for record in take["files"].values())
