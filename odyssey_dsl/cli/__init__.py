@@ -8,6 +8,7 @@
 - `options`: the options several commands share (the checking flags, the API flags, durations).
 - `inputs`: reading the inputs (files, folders, stdin) with their project settings, and the
   `Outcome` that streams their reports and picks the exit code.
+- `viewer`: opening a result with the system's viewer, or saying why not (no display).
 - the commands: `lint`, `explain`, `compile`, `check`, `schema`, `fmt`, `decompile`, `run`, `jobs` (the job
   commands), `config`, `emulator`, `lsp`, `stats`, `export` and `preview` (with `scenes`: one
   screenplay's scripts), `review` (a run folder's review page).

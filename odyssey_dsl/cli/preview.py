@@ -220,13 +220,12 @@ def _say(job: _Job, done: _Attempt) -> None:
 def _open(job: _Job, previews: list[Preview]) -> None:
     """Open the video (several: their folder) with the system's viewer; when there is none (no
     display, no opener), say so and where the result is, and go on (exit 0)."""
-    import os
+    from .viewer import launch
 
     target = previews[0].video if len(previews) == 1 else previews[0].video.parent
-    graphical = sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    if not graphical or click.launch(str(target)) != 0:
-        say(f"cannot open {target} here ({'no display' if not graphical else 'no program to open it'}): "
-            "open it yourself")
+    why = launch(target)
+    if why is not None:
+        say(f"cannot open {target} here ({why}): open it yourself")
 
 
 def _watch(job: _Job, open_it: bool) -> NoReturn:

@@ -6,13 +6,12 @@ and the journal load when the command runs.
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
 
 from .exits import fail, say, warn
+from .viewer import NO_OPENER, launch
 
 MOST_ROWS = 1000  # journal rows looked through for the newest run folder still on disk
 
@@ -36,9 +35,9 @@ def command(folder: Path | None) -> None:
         page = write_page(chosen)
     except OSError as error:
         fail(f"cannot write {chosen / 'index.html'}: {error.strerror or error}")
-    page = page.absolute()  # never read as an option by the viewer (`-x/index.html`)
+    page = page.absolute()
     click.echo(str(page))
-    if _has_display() and click.launch(str(page)) != 0:
+    if launch(page) == NO_OPENER:
         warn("no viewer could be started: open the page above in a browser")
 
 
@@ -78,10 +77,3 @@ def _newest_in_journal() -> Path | None:
         if (Path(folder) / "run.json").is_file():
             return Path(folder)
     return None
-
-
-def _has_display() -> bool:
-    """Whether a viewer can show the page: always on macOS and Windows; elsewhere with X or Wayland."""
-    if sys.platform in ("darwin", "win32", "cygwin"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
