@@ -9,12 +9,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from odyssey_dsl.runner.outputs import inside
 from odyssey_dsl.runner.takes import Takes
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.sampled_from(["streams", "takes", "name", "stream_id", "take", "files", "path", "job_id", "a"]),
+        st.sampled_from(["streams", "takes", "name", "stream_id", "take", "files", "path", "job_id", "video", "a"]),
         inner, max_size=4),
     max_leaves=12)
 
@@ -35,4 +36,12 @@ def test_whatever_run_json_holds_the_takes_are_well_formed(tmp_path: Path, first
         assert isinstance(name, str)
         for take in takes:
             assert isinstance(take["take"], int) and take["take"] >= 1
-            assert all(isinstance(record.get("path"), str) for record in take["files"].values())
+            for record in take["files"].values():
+                inside(tmp_path, record["path"])  # a plain name in the folder: no error, no escape
+
+
+def test_a_file_name_with_a_nul_byte_is_as_if_absent(tmp_path: Path) -> None:
+    takes = {"cat": [{"take": 1, "files": {"captions": {"path": "a\u0000b.vtt", "size": 3, "complete": True},
+                                            "video": {"path": "cat.mp4"}}}]}
+    (tmp_path / "run.json").write_text(json.dumps({"takes": takes}), encoding="utf-8")
+    assert Takes(tmp_path).history["cat"][0]["files"] == {"video": {"path": "cat.mp4"}}

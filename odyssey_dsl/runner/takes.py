@@ -99,10 +99,11 @@ def _number(value: object) -> bool:
 
 
 def _files(value: object) -> dict[str, Any]:
-    """File records whose path is a plain file name (anything else is as if absent)."""
+    """File records whose path is a plain file name (anything else, a NUL byte included, which no
+    file system takes, is as if absent)."""
     if not isinstance(value, dict):
         return {}
     return {kind: record for kind, record in value.items()
             if isinstance(record, dict) and isinstance(record.get("path"), str)
             and record["path"] not in ("", ".", "..") and os.path.basename(record["path"]) == record["path"]
-            and "\\" not in record["path"]}
+            and "\\" not in record["path"] and "\0" not in record["path"]}
