@@ -25,6 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from odyssey_dsl.captions import Caption, read_vtt, vtt
+from odyssey_dsl.runner.errors import UsageError
 from odyssey_dsl.runner.review import MAX_CAPTIONS_BYTES, write_page
 
 VOID = {"meta", "track", "br", "img", "input", "link"}
@@ -81,7 +82,7 @@ class Page(HTMLParser):
 
 
 def take(number: int, video: str | None, job: str = "job-1", **extra: Any) -> dict[str, Any]:
-    files = {} if video is None else {"video": {"path": video, "size": 4, "complete": True}}
+    files = {} if video is None else {"video": {"path": video, "size": 3, "complete": True}}  # b"mp4"
     return {"take": number, "job_id": job, "stream_id": f"stream-{number}", "files": files, **extra}
 
 
@@ -189,7 +190,10 @@ def test_a_malformed_run_json_still_gives_a_page_showing_what_it_can(tmp_path: P
     folder = folder_with(tmp_path, manifest, {"secret.mp4": b"not this one either"})
     page = Page(write_page(folder))
     assert page.one("h1").text == "run"  # no usable title: the folder's name
-    assert page.all("video") == [] and page.all("track") == []
+    # With no take of its own to show, what the folder holds is, found by its file names (the
+    # file beside the page only); takes run.json names without a usable video are notes instead.
+    named = isinstance(manifest, dict) and isinstance(manifest.get("takes"), dict)
+    assert [src_name(v) for v in page.all("video")] == ([] if named else ["secret.mp4"]) and page.all("track") == []
     assert len(page.all("script")) == 1
 
 
@@ -224,7 +228,7 @@ def test_a_run_json_linked_from_outside_the_folder_is_not_read(tmp_path: Path) -
     (folder / "cat.mp4").write_bytes(b"mp4")
     (folder / "run.json").symlink_to(elsewhere)
     page = Page(write_page(folder))
-    assert page.one("h1").text == "run" and page.all("video") == []
+    assert page.one("h1").text == "run" and [src_name(v) for v in page.all("video")] == ["cat.mp4"]  # found beside it
 
 
 def test_names_and_prompts_are_text_and_file_names_are_links_that_lead_back_to_the_file(tmp_path: Path) -> None:
@@ -284,11 +288,42 @@ def test_whatever_run_json_holds_the_page_has_only_its_own_elements(manifest: ob
 
 def test_the_current_take_is_the_one_latest_names_and_the_others_follow_newest_first(tmp_path: Path) -> None:
     takes = [take(n, f"cat{'' if n == 1 else f'.take{n}'}.mp4") for n in (1, 2, 3)]
-    files = {"cat.mp4": b"1", "cat.take2.mp4": b"2", "cat.take3.mp4": b"3"}
+    files = {"cat.mp4": b"mp4", "cat.take2.mp4": b"mp4", "cat.take3.mp4": b"mp4"}
     folder = folder_with(tmp_path, {"latest": {"cat": "cat.take2.mp4"}, "takes": {"cat": takes}}, files)
     assert [h.text for h in Page(write_page(folder)).all("h3")] == ["Take 2 (current)", "Take 3", "Take 1"]
     folder = folder_with(tmp_path, {"takes": {"cat": takes}}, files)  # no `latest`: the newest
-    assert [h.text for h in Page(write_page(folder)).all("h3")] == ["Take 3 (current)", "Take 2", "Take 1"]
+    assert [h.text for h in Page(write_page(folder)).all("h3")] == ["Take 3 (newest on disk)", "Take 2", "Take 1"]
+    (folder / "cat.take3.mp4").unlink()  # `latest` names a take no longer on disk: not called current
+    folder = folder_with(tmp_path, {"latest": {"cat": "cat.take3.mp4"}, "takes": {"cat": takes}})
+    page = Page(write_page(folder))
+    assert [h.text for h in page.all("h3")] == ["Take 2 (newest on disk)", "Take 1"]
+    assert page.notes()[-1] == "take 3: the video is not on disk"
+
+
+def test_a_video_that_is_empty_or_not_the_size_run_json_recorded_is_not_offered_to_play(tmp_path: Path) -> None:
+    takes = [take(1, "cat.mp4"), take(2, "cat.take2.mp4")]
+    folder = folder_with(tmp_path, {"takes": {"cat": takes}}, {"cat.mp4": b"", "cat.take2.mp4": b"mp4 and more"})
+    page = Page(write_page(folder))
+    assert page.all("video") == []
+    assert page.notes() == ["no recording on disk yet", "take 1: the video on disk is incomplete (0 bytes of 3)",
+                            "take 2: the video on disk is incomplete (12 bytes of 3)"]
+
+
+def test_links_out_of_the_folder_are_never_written_through_nor_read_into_the_page(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "index.html").write_text("mine", encoding="utf-8")
+    (outside / "secret.vtt").write_bytes(captions("a secret"))
+    folder = folder_with(tmp_path, {"takes": {"cat": [take(1, "cat.mp4")]}}, {"cat.mp4": b"mp4"})
+    (folder / "cat.vtt").symlink_to(outside / "secret.vtt")
+    (folder / "index.html").symlink_to(outside / "index.html")
+    with pytest.raises(UsageError, match=r"refusing to write 'index\.html' outside"):
+        write_page(folder)
+    assert (outside / "index.html").read_text(encoding="utf-8") == "mine"
+    (folder / "index.html").unlink()
+    page = Page(write_page(folder))
+    assert page.all("track") == [] and "a secret" not in (folder / "index.html").read_text(encoding="utf-8")
+    assert page.notes() == ["no captions: cat.vtt is not beside the video"]
 
 
 def test_missing_files_are_left_out_with_a_note(tmp_path: Path) -> None:
@@ -325,7 +360,7 @@ def test_a_recording_no_longer_in_the_screenplay_is_shown_after_the_others(tmp_p
 def test_the_captions_file_run_json_names_is_used_and_one_too_large_is_not_inlined(tmp_path: Path) -> None:
     record = take(1, "cat.mp4")
     record["files"]["captions"] = {"path": "prompts.vtt", "size": 10, "complete": True}
-    folder = folder_with(tmp_path, {"takes": {"cat": [record]}}, {"cat.mp4": b"", "prompts.vtt": captions("Named")})
+    folder = folder_with(tmp_path, {"takes": {"cat": [record]}}, {"cat.mp4": b"mp4", "prompts.vtt": captions("Named")})
     page = Page(write_page(folder))
     assert inline(page.one("track")) == captions("Named") and [b.text for b in page.all("button")] == ["0:00.000 Named"]
     (folder / "prompts.vtt").write_bytes(captions("x" * MAX_CAPTIONS_BYTES))
@@ -335,7 +370,7 @@ def test_the_captions_file_run_json_names_is_used_and_one_too_large_is_not_inlin
 
 
 def test_captions_without_a_cue_give_a_track_and_say_there_are_no_cues(tmp_path: Path) -> None:
-    folder = folder_with(tmp_path, {"takes": {"cat": [take(1, "cat.mp4")]}}, {"cat.mp4": b"", "cat.vtt": b"WEBVTT\n"})
+    folder = folder_with(tmp_path, {"takes": {"cat": [take(1, "cat.mp4")]}}, {"cat.mp4": b"mp4", "cat.vtt": b"WEBVTT\n"})
     page = Page(write_page(folder))
     assert len(page.all("track")) == 1 and page.all("ol") == [] and page.notes() == ["the captions have no cues"]
 
@@ -344,7 +379,7 @@ def test_a_folder_an_older_ody_wrote_shows_its_takes(tmp_path: Path) -> None:
     """run.json without `takes` (and run.take2.json for the second take), read as `takes.Takes` reads it."""
     stream = {"name": "cat", "stream_id": "s1", "job_id": "job-1", "files": {"video": {"path": "cat.mp4"}}}
     folder = folder_with(tmp_path, {"title": "Old", "streams": [stream], "latest": {"cat": "cat.take2.mp4"}},
-                         {"cat.mp4": b"", "cat.take2.mp4": b"", "cat.vtt": captions("Old cat")})
+                         {"cat.mp4": b"mp4", "cat.take2.mp4": b"mp4", "cat.vtt": captions("Old cat")})
     second = {"streams": [{**stream, "stream_id": "s2", "job_id": "job-2", "files": {"video": {"path": "cat.take2.mp4"}}}]}
     (folder / "run.take2.json").write_text(json.dumps(second), encoding="utf-8")
     page = Page(write_page(folder))

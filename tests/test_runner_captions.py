@@ -314,3 +314,26 @@ def test_a_review_page_that_cannot_be_written_is_said_once_and_the_run_succeeds(
     said = [line for line in again.stderr.splitlines() if "review page" in line]
     assert said == [f"ody run: cat.ody: cannot write the review page {folder / 'index.html'}: Is a directory"]
     assert (folder / "cat.take2.mp4").is_file() and (folder / "cat.take2.vtt").is_file()
+
+
+@needs_renderer
+def test_captions_and_page_in_place_of_links_out_of_the_folder_are_warnings_and_nothing_outside_changes(
+        home: Home) -> None:
+    home.screenplay("cat.ody", SINGLE)
+    folder = home.work / "recordings" / "cat"
+    outside = home.work / "outside"
+    outside.mkdir()
+    with emulator(home):
+        assert home.ody("run", "cat.ody").returncode == 0
+        for name in ("cat.vtt", "index.html"):
+            (outside / name).write_text("mine", encoding="utf-8")
+            (folder / name).unlink()
+            (folder / name).symlink_to(outside / name)
+        again = home.ody("run", "cat.ody")
+    assert again.returncode == 0, again.stderr
+    said = [line for line in again.stderr.splitlines() if "cannot write" in line]
+    assert said == [f"ody run: cat.ody: cannot write the captions {folder / 'cat.vtt'}: refusing to write "
+                    f"'cat.vtt' outside {folder}",
+                    f"ody run: cat.ody: cannot write the review page {folder / 'index.html'}: refusing to write "
+                    f"'index.html' outside {folder}"]
+    assert [(outside / n).read_text(encoding="utf-8") for n in ("cat.vtt", "index.html")] == ["mine", "mine"]

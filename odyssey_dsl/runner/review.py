@@ -32,10 +32,12 @@ from .._support.reads import read_at_most
 from ..captions import read_vtt
 from ..times import format_clock
 from .errors import UsageError
+from .outputs import inside
 from .takes import Takes
 
 PAGE = "index.html"
 MAX_CAPTIONS_BYTES = 1 << 20  # a recording's prompts are a few KiB; a larger .vtt is not ours
+_VIDEO = re.compile(r"(?P<name>[^.].*?)(?:\.take(?P<take>[1-9][0-9]*))?\.mp4")  # not a hidden .part
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 STYLE = """
@@ -103,8 +105,9 @@ POLICY = (f"default-src 'none'; img-src 'self' file:; media-src 'self' file: dat
 
 def write_page(folder: Path) -> Path:
     """(Re)write `<folder>/index.html` from the folder's run.json and the files beside it, and
-    return its path. Raises only OSError, when the folder cannot be written."""
-    page = folder / PAGE
+    return its path. Raises OSError when the folder cannot be written, UsageError when
+    index.html is a link out of it (never written through)."""
+    page = inside(folder, PAGE)
     write_atomic(page, _render(folder))
     return page
 
@@ -127,6 +130,7 @@ def _render(folder: Path) -> str:
         manifest, history = read.previous, read.history
     except UsageError:  # run.json is a link to a file outside the folder: not read
         manifest, history = {}, {}
+    history = history or _found(folder)
     if not manifest:
         notes.append("run.json is missing or unreadable: showing only the takes found beside it."
                      if history else "run.json is missing or unreadable: there is nothing to show yet.")
@@ -170,6 +174,28 @@ def _recordings(manifest: dict[str, Any], history: dict[str, list[dict[str, Any]
             yield _Recording(name, {}, takes, _string(latest.get(name)))
 
 
+def _found(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    """The takes the files beside the page show when run.json cannot say them (missing, or
+    garbled): each `<name>.mp4` / `<name>.takeN.mp4` with its thumbnail, named as the runner
+    names its files (outputs.file_name)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    try:
+        names = sorted(p.name for p in folder.iterdir())
+    except OSError:
+        return found
+    for name in names:
+        match = _VIDEO.fullmatch(name)
+        if match is None or not _on_disk(folder, name):
+            continue
+        files: dict[str, Any] = {"video": {"path": name}}
+        stem = name.removesuffix(".mp4")
+        poster = next((n for n in names if n.startswith(f"{stem}.thumbnail.")), None)
+        if poster is not None:
+            files["thumbnail"] = {"path": poster}
+        found.setdefault(match["name"], []).append({"take": int(match["take"] or 1), "files": files})
+    return found
+
+
 def _section(folder: Path, recording: _Recording, ids: _Ids) -> Iterator[str]:
     heading = ids.next("s")
     yield f'<section aria-labelledby="{heading}">'
@@ -177,21 +203,22 @@ def _section(folder: Path, recording: _Recording, ids: _Ids) -> Iterator[str]:
     about = _about(recording.stream)
     if about:
         yield f'<p class="meta">{about}</p>'
-    shown = [t for t in recording.takes if _on_disk(folder, _path(t, "video"))]
+    shown = [t for t in recording.takes if _unplayable(folder, t) is None]
     shown_ids = {id(t) for t in shown}
     if not shown:
         yield _note(_missing(recording))
     else:
-        newest = next((t for t in shown if _path(t, "video") == recording.latest), max(shown, key=lambda t: int(t["take"])))
+        current = next((t for t in shown if _path(t, "video") == recording.latest), None)
+        first = current or max(shown, key=lambda t: int(t["take"]))
         yield '<div class="takes">'
-        yield from _take(folder, recording.name, newest, ids, newest=True)
+        yield from _take(folder, recording.name, first, ids, "current" if current else "newest on disk")
         for take in sorted(shown, key=lambda t: -int(t["take"])):
-            if take is not newest:
-                yield from _take(folder, recording.name, take, ids, newest=False)
+            if take is not first:
+                yield from _take(folder, recording.name, take, ids, None)
         yield "</div>"
     for take in recording.takes:
         if id(take) not in shown_ids:
-            yield _note(f"take {take['take']}: {_unfetched(take)}")
+            yield _note(f"take {take['take']}: {_unplayable(folder, take)}")
     yield "</section>"
 
 
@@ -218,20 +245,34 @@ def _missing(recording: _Recording) -> str:
     return f"no recording: {status}" + (f" (job {job})" if job else "") + (f": {message}" if message else "")
 
 
-def _unfetched(take: dict[str, Any]) -> str:
+def _unplayable(folder: Path, take: dict[str, Any]) -> str | None:
+    """Why a take's video cannot be shown (None: it can): not on disk (or a link out of the
+    folder), or not whole (empty, or not the size run.json recorded)."""
     record = take["files"].get("video")
-    error = _string(record.get("error")) if isinstance(record, dict) else None
-    return f"the video is not on disk ({error})" if error else "the video is not on disk"
+    path = _beside(folder, _path(take, "video"))
+    if path is None:
+        error = _string(record.get("error")) if isinstance(record, dict) else None
+        return f"the video is not on disk ({error})" if error else "the video is not on disk"
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return "the video is not on disk"
+    wanted = record.get("size") if isinstance(record, dict) else None
+    if size == 0 or (isinstance(wanted, int) and not isinstance(wanted, bool) and wanted != size):
+        return f"the video on disk is incomplete ({size:,} bytes" + (f" of {wanted:,})" if isinstance(wanted, int) else ")")
+    return None
 
 
-def _take(folder: Path, name: str, take: dict[str, Any], ids: _Ids, newest: bool) -> Iterator[str]:
+def _take(folder: Path, name: str, take: dict[str, Any], ids: _Ids, first: str | None) -> Iterator[str]:
+    """One take's video, facts and cues; `first` labels the take shown first (`current`: the one
+    run.json's `latest` names; `newest on disk` when that one is missing)."""
     number = int(take["take"])
     video = _path(take, "video")
     assert video is not None  # only takes with a video on disk are shown
     label = f"{name}, take {number}"
     heading, player = ids.next("t"), ids.next("v")
-    yield f'<article class="take{" current" if newest else ""}" aria-labelledby="{heading}">'
-    yield f'<h3 id="{heading}">Take {number}{" (current)" if newest else ""}</h3>'
+    yield f'<article class="take{" current" if first else ""}" aria-labelledby="{heading}">'
+    yield f'<h3 id="{heading}">Take {number}{f" ({first})" if first else ""}</h3>'
     facts = []
     job = _string(take.get("job_id"))
     if job:
@@ -297,18 +338,29 @@ def _captions_beside(video: str) -> str:
     return f"{video.removesuffix('.mp4')}.vtt"
 
 
-def _on_disk(folder: Path, name: str | None) -> bool:
-    """Whether `name` is a file beside the page (a name too long for the file system is not)."""
+def _beside(folder: Path, name: str | None) -> Path | None:
+    """The file `name` beside the page, or None when there is none: absent, not a file, a link
+    out of the folder (never read, nor linked to), a name no file system takes."""
+    if name is None:
+        return None
     try:
-        return name is not None and (folder / name).is_file()
-    except OSError:
-        return False
+        path = inside(folder, name)
+        return path if path.is_file() else None
+    except (UsageError, OSError, ValueError):
+        return None
+
+
+def _on_disk(folder: Path, name: str | None) -> bool:
+    return _beside(folder, name) is not None
 
 
 def _read(folder: Path, name: str) -> bytes | None:
     """A caption file's bytes, or None when it is absent, unreadable or too large to inline."""
+    path = _beside(folder, name)
+    if path is None:
+        return None
     try:
-        with (folder / name).open("rb") as f:
+        with path.open("rb") as f:
             return read_at_most(f, MAX_CAPTIONS_BYTES)
     except OSError:
         return None

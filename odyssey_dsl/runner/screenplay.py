@@ -225,9 +225,14 @@ class ScreenplayRun:
                    for take in self._takes.history.get(scene.name, []))
 
     def _complete(self, record: object) -> TypeGuard[dict[str, Any]]:
-        """Whether a file's record (as in run.json) says complete and the file has its size."""
-        return isinstance(record, dict) and bool(record.get("complete")) \
-            and _size(inside(self._dir, str(record.get("path")))) == record.get("size")
+        """Whether a file's record (as in run.json) says complete and the file has its size (a
+        link out of the folder in its place is not a file of ours)."""
+        if not isinstance(record, dict) or not record.get("complete"):
+            return False
+        try:
+            return _size(inside(self._dir, str(record.get("path")))) == record.get("size")
+        except UsageError:
+            return False
 
     def _refresh(self, row: Row) -> None:
         assert row.job_id is not None
@@ -436,9 +441,11 @@ class ScreenplayRun:
         if isinstance(cues, str):
             self._uncaptioned[scene.name] = cues
             return
-        dest = inside(self._dir, file_name(scene.name, "captions", number))
+        dest = self._dir / file_name(scene.name, "captions", number)
         try:
-            files["captions"] = captioning.write(dest, cues)
+            files["captions"] = captioning.write(inside(self._dir, dest.name), cues)
+        except UsageError as error:  # a link out of the folder in the captions' place
+            self.say(f"cannot write the captions {dest}: {error.message}", loud=True)
         except OSError as error:
             self.say(f"cannot write the captions {dest}: {error.strerror or error}", loud=True)
 
@@ -622,10 +629,11 @@ class ScreenplayRun:
         one that cannot be written is said once, never the run's failure."""
         try:
             write_page(self._dir)
-        except OSError as error:
+        except (OSError, UsageError) as error:  # UsageError: a link out of the folder in its place
             if not self._page_failed:
                 self._page_failed = True
-                self.say(f"cannot write the review page {self._dir / PAGE}: {error.strerror or error}", loud=True)
+                why = error.message if isinstance(error, UsageError) else error.strerror or error
+                self.say(f"cannot write the review page {self._dir / PAGE}: {why}", loud=True)
 
 
 def _url(recording: Stream | Recording, kind: str) -> str | None:
