@@ -89,6 +89,19 @@ def test_a_screenplay_with_errors_is_shown_as_lint_shows_it_and_left_out_of_the_
     assert table.returncode == 1 and table.stdout.splitlines()[-1] == "1 screenplay, 1 script: 0:09 of video"
 
 
+def test_the_top_level_scenes_are_there_exactly_when_one_screenplay_is_given_errors_or_not(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLES / "window-cat.ody", tmp_path)
+    shutil.copy(EXAMPLES / "look.ody", tmp_path)
+    (tmp_path / "bad.ody").write_text('@0 start "a"\n@3s interct "b"\n@9s end\n', encoding="utf-8")
+    for args, code, scenes in [(("bad.ody", "window-cat.ody"), 1, None),  # two screenplays, one counted
+                               (("bad.ody",), 1, []),  # one screenplay, its figures left out
+                               (("look.ody", "window-cat.ody"), 0, ["window-cat"])]:  # a library is no screenplay
+        done = ody("stats", "--json", *args, cwd=tmp_path)
+        assert done.returncode == code, done.stderr
+        found = json.loads(done.stdout)
+        assert (None if "scenes" not in found else [s["name"] for s in found["scenes"]]) == scenes, args
+
+
 def test_an_unreadable_input_is_exit_2_and_the_others_are_still_counted(tmp_path: Path) -> None:
     shutil.copy(EXAMPLES / "window-cat.ody", tmp_path)
     done = ody("stats", "--json", "missing.ody", "window-cat.ody", cwd=tmp_path)

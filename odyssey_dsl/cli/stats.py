@@ -44,16 +44,24 @@ def command(files: tuple[str, ...], as_json: bool) -> None:
         fail("needs screenplay files, not `-`: the file's name names its scripts")
     outcome = Outcome("human", sys.stderr)
     counted: list[FileStats] = []
+    screenplays = 0  # read, not libraries: counted or with errors
     for item, settings, data in inputs(files, Flags((), None, None, None), None, outcome):
         assert item.path is not None
         result = compiled(item, settings, data, outcome)
         if result.library:
             say(f"skipping {item.name}: a library (header lines, no cue), no video of its own")
-        elif result.scripts is not None and result.names is not None:
+            continue
+        screenplays += 1
+        if result.scripts is not None and result.names is not None:
             counted.append(file_stats(item.name, script_names(result.names, item.path), result.scripts))
     outcome.finish()
     if as_json:
-        sys.stdout.write(json.dumps(report(counted), indent=2, ensure_ascii=False) + "\n")
+        document = report(counted)
+        # the top-level `scenes` is one screenplay's given or found, errors or not (docs/output-formats.md)
+        document.pop("scenes", None)
+        if screenplays == 1:
+            document["scenes"] = document["files"][0]["scenes"] if counted else []
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     else:
         _table(counted)
     sys.stdout.flush()
