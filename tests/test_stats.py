@@ -12,6 +12,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 from test_cli import ody
+from test_cli_streams import on_terminal
 
 from odyssey_dsl.captions import captions
 from odyssey_dsl.compiler import compile_text
@@ -131,6 +132,22 @@ def test_the_table_shows_each_script_a_total_under_a_screenplay_of_several_and_t
     assert rows[5] == ["total", "0:38"]
     assert rows[6][:3] == ["window-cat.ody", "window-cat", "9s"]
     assert done.stdout.splitlines()[-1] == "2 screenplays, 5 scripts: 0:47 of video"
+
+
+def test_on_a_terminal_names_and_paths_are_shown_as_written_never_read_as_markup(tmp_path: Path) -> None:
+    """rich's table reads `[...]` as style markup unless told not to: a name vanished, turned
+    red, or (`[/b]`) raised MarkupError. The terminal path is taken: stdout is a terminal."""
+    folder = tmp_path / "a[" / "b]"  # `a[/b]`: a closing tag
+    folder.mkdir(parents=True)
+    (folder / "c[bold].ody").write_text('scene "[intro]"\n@0 start "a"\n@3s end\n\n'
+                                        'scene "[red]z[/red]"\n@0 start "b"\n@4s end\n', encoding="utf-8")
+    code, shown, stderr = on_terminal("stats", "a[/b]/c[bold].ody", cwd=tmp_path, FORCE_COLOR="1")
+    assert (code, stderr) == (0, "")
+    assert "\x1b[1mSCREENPLAY" in shown  # rich's table, in colour: the terminal path
+    rows = [line.split() for line in shown.splitlines()]
+    assert rows[1][:3] == [str(Path("a[/b]/c[bold].ody")), "[intro]", "3s"]
+    assert rows[2][:2] == ["[red]z[-red]", "4s"]  # as written (a `/` as `ody run` names files), not in red
+    assert "\x1b[31m" not in shown
 
 
 times = st.lists(st.integers(1, 600_000), min_size=1, max_size=10, unique=True).map(sorted)

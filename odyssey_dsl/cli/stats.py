@@ -88,16 +88,17 @@ def _table(files: Sequence[FileStats]) -> None:
     if sys.stdout.isatty():
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(box=None, pad_edge=False)
         for k, name in enumerate(_HEADER):
             table.add_column(name, justify="left" if k < 2 else "right")
-        for row in rows:
-            table.add_row(*row)
-        console = Console(highlight=False)
+        for row in rows:  # Text, never markup: a scene `[intro]` or a folder `a[/b]` is shown as written
+            table.add_row(*(Text(cell) for cell in row))
+        console = Console(highlight=False, markup=False)
         if rows:
             console.print(table)
-        console.print(total, markup=False)
+        console.print(Text(total))
         return
     if rows:
         widths = [max(len(row[k]) for row in (_HEADER, *rows)) for k in range(len(_HEADER))]
