@@ -135,6 +135,11 @@ def test_an_unwritable_output_or_an_unreadable_input_is_exit_2(tmp_path: Path) -
     assert missing.returncode == 2 and missing.stderr.startswith("ody export: missing.ody: ")
 
 
+def test_an_empty_output_is_a_usage_error_as_for_preview(tmp_path: Path) -> None:
+    done = ody("export", "--vtt", str(EXAMPLES / "window-cat.ody"), "-o", "", cwd=tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", "ody export: -o needs a path\n")
+
+
 def test_exactly_one_format_is_asked_for() -> None:
     for flags in ([], ["--vtt", "--srt"]):
         done = ody("export", *flags, "window-cat.ody", cwd=EXAMPLES)

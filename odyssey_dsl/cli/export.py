@@ -37,8 +37,9 @@ def command(file: str, vtt: bool, srt: bool, scene: str | None, output: str | No
     if vtt == srt:
         raise click.UsageError("give one format: --vtt (WebVTT) or --srt (SubRip)")
     from .. import captions as formats
-    from .scenes import is_folder, picked, screenplay, script_names
+    from .scenes import given_output, is_folder, picked, screenplay, script_names
 
+    output = given_output(output)
     path, result = screenplay(file)
     assert result.scripts is not None and result.names is not None
     chosen = picked([n.scene for n in result.names], scene, file)

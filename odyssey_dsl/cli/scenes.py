@@ -1,7 +1,8 @@
 """One screenplay's scripts, for the commands that make something of each (`ody export`, `ody
 stats`, `ody preview`): the screenplay compiled with its diagnostics shown as `ody lint` shows
 them, the names `ody run` gives its scripts' recordings, the scripts `--scene NAME` picks
-(a name the screenplay lacks is a usage error listing its scenes), and whether `-o` names a folder."""
+(a name the screenplay lacks is a usage error listing its scenes), and what `-o` names (a path,
+never empty; a folder or a file)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,14 @@ def picked(scenes: Sequence[str | None], scene: str | None, where: str) -> list[
     listed = ", ".join(f"`{shown(k)}`" for k in known)
     fail(f"--scene `{shown(scene)}`: there is no scene of that name in {where}",
          (f"did you mean `{shown(guess)}`? " if guess else "") + f"the scenes are: {listed}")
+
+
+def given_output(output: str | None) -> str | None:
+    """`-o` as given, when it is a path: an empty one would be the current folder (`Path("")` is
+    `.`), never what was meant, so it is a usage error."""
+    if output == "":
+        fail("-o needs a path")
+    return output
 
 
 def is_folder(output: str) -> bool:
