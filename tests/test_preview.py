@@ -335,3 +335,25 @@ def test_a_folder_for_one_script_holds_its_video_named_as_ody_run_names_it(home:
     (only,) = json.loads(done.stdout)["videos"]
     assert Path(only["video"]) == (home.work / "out" / "cat.mp4").resolve()
     assert sorted(p.name for p in (home.work / "out").iterdir()) == ["cat.mp4", "cat.vtt"]
+
+
+def test_linked_outputs_are_written_through_their_links_as_every_file_is(home: Home) -> None:
+    """The video as the captions (write_atomic): the file a link points to is replaced, the link
+    kept; a dangling link's target is created. The video's link was replaced by a file."""
+    home.screenplay("cat.ody", CAT)
+    elsewhere = home.root / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "old.mp4").write_bytes(b"an older video")
+    (elsewhere / "old.vtt").write_text("WEBVTT\n", encoding="utf-8")
+    for output, target in [("cat.preview", "old"), ("new", "missing")]:
+        for suffix in (".mp4", ".vtt"):
+            (home.work / f"{output}{suffix}").symlink_to(elsewhere / f"{target}{suffix}")
+        done = home.ody("preview", "cat.ody", *(["-o", f"{output}.mp4"] if output == "new" else []))
+        assert done.returncode == 0, done.stderr
+        for suffix in (".mp4", ".vtt"):
+            assert (home.work / f"{output}{suffix}").readlink() == elsewhere / f"{target}{suffix}"
+        assert probe(elsewhere / f"{target}.mp4")["frames"] == 225
+        assert cues(elsewhere / f"{target}.vtt")[0][2] == "A ginger cat dozes on a sunlit windowsill"
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["missing.mp4", "missing.vtt", "old.mp4", "old.vtt"]
+    assert sorted(p.name for p in home.work.iterdir()) == ["cat.ody", "cat.preview.mp4", "cat.preview.vtt", "new.mp4",
+                                                           "new.vtt"]
