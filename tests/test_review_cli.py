@@ -123,6 +123,16 @@ def test_the_page_path_is_printed_with_control_characters_escaped_on_a_pipe_and_
     assert (code, shown, stderr) == (0, said, "")
 
 
+def test_a_stdout_that_cannot_be_written_is_said_in_one_line_and_the_page_is_still_written(home: Home) -> None:
+    folder = run_folder(home)
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([sys.executable, "-m", "odyssey_dsl", "review", "recordings/cat"], cwd=home.work,
+                              env=home.env(DISPLAY="", WAYLAND_DISPLAY=""), stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (2, "ody review: cannot write stdout: No space left on device\n")
+    assert (folder / "index.html").is_file()
+
+
 def test_review_is_listed_among_the_commands() -> None:
     from click.testing import CliRunner
 
