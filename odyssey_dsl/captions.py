@@ -5,8 +5,9 @@ A caption's text is the prompt exactly as the API receives it (after expansion, 
 negative). Players show it over the video, so the writer sees which words were on screen when.
 Times are end-exclusive, as WebVTT and SMIL define them: a cue at 3000 ms followed by one at
 6000 ms shows during [3000, 6000). The text is made safe for each format: WebVTT's reserved
-characters are escaped (`&`, `<`, `>`, which also covers `-->`), and a blank line, which would end
-a cue early in both formats, is dropped.
+characters are escaped (`&`, `<`, `>`, which also covers `-->`), a blank line, which would end
+a cue early in both formats, is dropped, and a control character but tab (NUL, ESC, which a
+terminal would obey when the file is printed) is shown as U+FFFD, as WebVTT's parser shows NUL.
 
 `from_events` reads the prompts back from a recording's events file (the emulator's JSON, or
 JSON Lines with a time and a prompt per event), for a job downloaded without its screenplay.
@@ -23,7 +24,9 @@ from typing import NamedTuple
 from .emit import Entry
 
 _LINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
-_VTT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\0": "\ufffd"})
+_VTT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# C0 and C1 controls and DEL, but tab (shown as a space) and the line breaks `_LINES` splits on
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _VTT_TIME = re.compile(r"(?:(\d+):)?([0-5]\d):([0-5]\d)\.(\d{3})")
 _VTT_TIMING = re.compile(rf"^({_VTT_TIME.pattern})[ \t]+-->[ \t]+({_VTT_TIME.pattern})(?:[ \t].*)?$")
 
@@ -52,8 +55,9 @@ def _between(timed: Iterable[tuple[int, str | None]]) -> list[Caption]:
 
 def lines(text: str) -> list[str]:
     """The caption's text as the lines a player shows: line breaks kept, blank lines (which end a
-    cue in WebVTT and SubRip) dropped."""
-    return [line for line in _LINES.split(text) if line.strip()]
+    cue in WebVTT and SubRip) dropped, every other control character but tab as U+FFFD. Both
+    formats go through here, so no control character reaches a file or stdout."""
+    return [_CONTROLS.sub("\ufffd", line) for line in _LINES.split(text) if line.strip()]
 
 
 def vtt(cues: Sequence[Caption]) -> str:

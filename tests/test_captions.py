@@ -51,6 +51,14 @@ def test_subrip_numbers_cues_and_uses_a_comma_before_the_milliseconds() -> None:
     assert srt([]) == ""
 
 
+def test_control_characters_are_shown_as_the_replacement_character_in_both_formats() -> None:
+    cue = Caption(0, 1000, "a\x00b \x1b[31mred\x1b[0m\tc\x7f\x85d\x9be")
+    shown_as = "a\ufffdb \ufffd[31mred\ufffd[0m\tc\ufffd\ufffdd\ufffde"
+    assert lines(cue.text) == [shown_as]
+    assert srt([cue]) == f"1\n00:00:00,000 --> 00:00:01,000\n{shown_as}\n"
+    assert vtt([cue]) == f"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n{shown_as}\n"
+
+
 def test_a_prompt_with_no_time_on_screen_has_no_caption() -> None:
     entries = [Entry(0, "start", "a"), Entry(0, "interact", "b"), Entry(500, "end")]
     assert captions(entries) == [Caption(0, 500, "b")]
@@ -60,8 +68,11 @@ prompts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_s
 
 
 def shown(text: str) -> str:
-    """What a player shows of a prompt: its non-blank lines, NUL as U+FFFD (as WebVTT reads it)."""
-    return "\n".join(lines(text)).replace("\0", "\ufffd")
+    """What a player shows of a prompt: its non-blank lines (control characters already U+FFFD)."""
+    return "\n".join(lines(text))
+
+
+CONTROLS = {chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))} - {"\t"}
 
 
 @st.composite
@@ -86,6 +97,15 @@ def test_any_prompts_make_a_webvtt_file_another_parser_reads_cue_for_cue(cues: l
 @given(cue_lists())
 def test_our_reader_gives_back_what_the_writer_wrote(cues: list[Caption]) -> None:
     assert read_vtt(vtt(cues)) == [c._replace(text=shown(c.text)) for c in cues]
+
+
+@given(st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40).map(
+    lambda text: text + "".join(sorted(CONTROLS))[: len(text) % 8]))
+def test_no_caption_line_holds_a_control_character_but_tab(text: str) -> None:
+    for line in lines(text):
+        assert not CONTROLS & set(line)
+    for written in (vtt([Caption(0, 1, text)]), srt([Caption(0, 1, text)])):
+        assert not (CONTROLS - {"\n"}) & set(written)
 
 
 @given(cue_lists())

@@ -115,8 +115,13 @@ def test_a_screenplay_with_errors_shows_them_and_writes_nothing(tmp_path: Path) 
     assert done.returncode == 1 and done.stdout == ""
     assert "error[ODY004]: unknown action `interct`\n --> bad.ody:2:5\n" in done.stderr
     assert not (tmp_path / "bad.vtt").exists()
-    library = ody("export", "--vtt", "look.ody", cwd=EXAMPLES)
-    assert library.returncode == 1 and "look.ody is a library" in library.stderr
+
+
+def test_a_library_is_a_usage_error_as_for_preview(tmp_path: Path) -> None:
+    done = ody("export", "--vtt", str(EXAMPLES / "look.ody"), "-o", "look.vtt", cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"ody export: {EXAMPLES / 'look.ody'} is a library (header lines, no cue)")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_unwritable_output_or_an_unreadable_input_is_exit_2(tmp_path: Path) -> None:
@@ -128,6 +133,11 @@ def test_an_unwritable_output_or_an_unreadable_input_is_exit_2(tmp_path: Path) -
         assert done.stderr.startswith("ody export: file/") and "Not a directory" in done.stderr
     missing = ody("export", "--vtt", "missing.ody", cwd=tmp_path)
     assert missing.returncode == 2 and missing.stderr.startswith("ody export: missing.ody: ")
+
+
+def test_an_empty_output_is_a_usage_error_as_for_preview(tmp_path: Path) -> None:
+    done = ody("export", "--vtt", str(EXAMPLES / "window-cat.ody"), "-o", "", cwd=tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", "ody export: -o needs a path\n")
 
 
 def test_exactly_one_format_is_asked_for() -> None:

@@ -203,6 +203,34 @@ def test_an_output_that_cannot_be_written_or_an_input_that_cannot_be_read_is_exi
     assert sorted(p.name for p in home.work.iterdir()) == ["cat.ody", "harbour.ody"]
 
 
+@pytest.mark.parametrize(("args", "said"), [
+    (("harbour.ody", "--scene", "night", "-o", "night.mp4"),
+     "ody preview: -o night.mp4: scene `night` has 2 variants (night.v1, night.v2): give a folder\n"),
+    (("harbour.ody", "-o", "all.mp4"),
+     "ody preview: -o all.mp4: 3 scripts make 3 videos: give a folder\n  hint: or pick one scene with --scene NAME\n"),
+    (("harbour.ody", "-o", ""), "ody preview: -o needs a path\n"),
+])
+def test_an_output_for_several_scripts_or_an_empty_one_is_refused_saying_what_to_give(
+        home: Home, args: tuple[str, ...], said: str) -> None:
+    home.screenplay("harbour.ody", HARBOUR)
+    done = home.ody("preview", *args)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", said)
+    assert [p.name for p in home.work.iterdir()] == ["harbour.ody"]
+
+
+def test_a_folder_given_is_a_folder_whatever_its_suffix(home: Home) -> None:
+    home.screenplay("harbour.ody", HARBOUR)
+    home.screenplay("cat.ody", CAT)
+    (home.work / "kept.mp4").mkdir()
+    for file, output, folder, names in [("harbour.ody", "all.mp4/", "all.mp4", ["day", "night.v1", "night.v2"]),
+                                        ("harbour.ody", "kept.mp4", "kept.mp4", ["day", "night.v1", "night.v2"]),
+                                        ("cat.ody", "one.mp4/", "one.mp4", ["cat"])]:
+        done = home.ody("preview", file, "-o", output, "--json")
+        assert done.returncode == 0, done.stderr
+        made = [Path(v["video"]) for v in json.loads(done.stdout)["videos"]]
+        assert sorted(made) == [home.work / folder / f"{name}.mp4" for name in names]
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
 def test_a_read_only_folder_is_exit_2_with_its_path(home: Home) -> None:
     home.screenplay("cat.ody", CAT)
@@ -307,3 +335,25 @@ def test_a_folder_for_one_script_holds_its_video_named_as_ody_run_names_it(home:
     (only,) = json.loads(done.stdout)["videos"]
     assert Path(only["video"]) == (home.work / "out" / "cat.mp4").resolve()
     assert sorted(p.name for p in (home.work / "out").iterdir()) == ["cat.mp4", "cat.vtt"]
+
+
+def test_linked_outputs_are_written_through_their_links_as_every_file_is(home: Home) -> None:
+    """The video as the captions (write_atomic): the file a link points to is replaced, the link
+    kept; a dangling link's target is created. The video's link was replaced by a file."""
+    home.screenplay("cat.ody", CAT)
+    elsewhere = home.root / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "old.mp4").write_bytes(b"an older video")
+    (elsewhere / "old.vtt").write_text("WEBVTT\n", encoding="utf-8")
+    for output, target in [("cat.preview", "old"), ("new", "missing")]:
+        for suffix in (".mp4", ".vtt"):
+            (home.work / f"{output}{suffix}").symlink_to(elsewhere / f"{target}{suffix}")
+        done = home.ody("preview", "cat.ody", *(["-o", f"{output}.mp4"] if output == "new" else []))
+        assert done.returncode == 0, done.stderr
+        for suffix in (".mp4", ".vtt"):
+            assert (home.work / f"{output}{suffix}").readlink() == elsewhere / f"{target}{suffix}"
+        assert probe(elsewhere / f"{target}.mp4")["frames"] == 225
+        assert cues(elsewhere / f"{target}.vtt")[0][2] == "A ginger cat dozes on a sunlit windowsill"
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["missing.mp4", "missing.vtt", "old.mp4", "old.vtt"]
+    assert sorted(p.name for p in home.work.iterdir()) == ["cat.ody", "cat.preview.mp4", "cat.preview.vtt", "new.mp4",
+                                                           "new.vtt"]

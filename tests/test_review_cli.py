@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from runner_support import Home, make_home, poll_until
+from test_cli_streams import on_terminal
 
 from odyssey_dsl.captions import Caption, vtt
 
@@ -108,6 +109,28 @@ def test_a_page_that_cannot_be_written_is_a_usage_error(home: Home) -> None:
     done = home.ody("review", "recordings/cat", DISPLAY="", WAYLAND_DISPLAY="")
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == f"ody review: cannot write {Path('recordings/cat/index.html')}: Is a directory\n"
+
+
+def test_the_page_path_is_printed_with_control_characters_escaped_on_a_pipe_and_a_terminal(home: Home) -> None:
+    """As `ody preview` prints paths: click stripped the escape off a pipe (the path printed did
+    not exist) and wrote it raw to a terminal."""
+    red = run_folder(home).rename(home.work / "recordings" / "\x1b[31mred")
+    said = f"{str(red / 'index.html').replace(chr(27), chr(92) + 'x1b')}\n"
+    done = home.ody("review", str(red), DISPLAY="", WAYLAND_DISPLAY="")
+    assert (done.returncode, done.stdout, done.stderr) == (0, said, "")
+    code, shown, stderr = on_terminal("review", str(red), cwd=home.work, DISPLAY="", WAYLAND_DISPLAY="",
+                                      XDG_STATE_HOME=str(home.root / "state"))
+    assert (code, shown, stderr) == (0, said, "")
+
+
+def test_a_stdout_that_cannot_be_written_is_said_in_one_line_and_the_page_is_still_written(home: Home) -> None:
+    folder = run_folder(home)
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([sys.executable, "-m", "odyssey_dsl", "review", "recordings/cat"], cwd=home.work,
+                              env=home.env(DISPLAY="", WAYLAND_DISPLAY=""), stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (2, "ody review: cannot write stdout: No space left on device\n")
+    assert (folder / "index.html").is_file()
 
 
 def test_review_is_listed_among_the_commands() -> None:

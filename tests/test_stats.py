@@ -12,6 +12,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 from test_cli import ody
+from test_cli_streams import on_terminal
 
 from odyssey_dsl.captions import captions
 from odyssey_dsl.compiler import compile_text
@@ -89,6 +90,19 @@ def test_a_screenplay_with_errors_is_shown_as_lint_shows_it_and_left_out_of_the_
     assert table.returncode == 1 and table.stdout.splitlines()[-1] == "1 screenplay, 1 script: 0:09 of video"
 
 
+def test_the_top_level_scenes_are_there_exactly_when_one_screenplay_is_given_errors_or_not(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLES / "window-cat.ody", tmp_path)
+    shutil.copy(EXAMPLES / "look.ody", tmp_path)
+    (tmp_path / "bad.ody").write_text('@0 start "a"\n@3s interct "b"\n@9s end\n', encoding="utf-8")
+    for args, code, scenes in [(("bad.ody", "window-cat.ody"), 1, None),  # two screenplays, one counted
+                               (("bad.ody",), 1, []),  # one screenplay, its figures left out
+                               (("look.ody", "window-cat.ody"), 0, ["window-cat"])]:  # a library is no screenplay
+        done = ody("stats", "--json", *args, cwd=tmp_path)
+        assert done.returncode == code, done.stderr
+        found = json.loads(done.stdout)
+        assert (None if "scenes" not in found else [s["name"] for s in found["scenes"]]) == scenes, args
+
+
 def test_an_unreadable_input_is_exit_2_and_the_others_are_still_counted(tmp_path: Path) -> None:
     shutil.copy(EXAMPLES / "window-cat.ody", tmp_path)
     done = ody("stats", "--json", "missing.ody", "window-cat.ody", cwd=tmp_path)
@@ -118,6 +132,22 @@ def test_the_table_shows_each_script_a_total_under_a_screenplay_of_several_and_t
     assert rows[5] == ["total", "0:38"]
     assert rows[6][:3] == ["window-cat.ody", "window-cat", "9s"]
     assert done.stdout.splitlines()[-1] == "2 screenplays, 5 scripts: 0:47 of video"
+
+
+def test_on_a_terminal_names_and_paths_are_shown_as_written_never_read_as_markup(tmp_path: Path) -> None:
+    """rich's table reads `[...]` as style markup unless told not to: a name vanished, turned
+    red, or (`[/b]`) raised MarkupError. The terminal path is taken: stdout is a terminal."""
+    folder = tmp_path / "a[" / "b]"  # `a[/b]`: a closing tag
+    folder.mkdir(parents=True)
+    (folder / "c[bold].ody").write_text('scene "[intro]"\n@0 start "a"\n@3s end\n\n'
+                                        'scene "[red]z[/red]"\n@0 start "b"\n@4s end\n', encoding="utf-8")
+    code, shown, stderr = on_terminal("stats", "a[/b]/c[bold].ody", cwd=tmp_path, FORCE_COLOR="1")
+    assert (code, stderr) == (0, "")
+    assert "\x1b[1mSCREENPLAY" in shown  # rich's table, in colour: the terminal path
+    rows = [line.split() for line in shown.splitlines()]
+    assert rows[1][:3] == [str(Path("a[/b]/c[bold].ody")), "[intro]", "3s"]
+    assert rows[2][:2] == ["[red]z[-red]", "4s"]  # as written (a `/` as `ody run` names files), not in red
+    assert "\x1b[31m" not in shown
 
 
 times = st.lists(st.integers(1, 600_000), min_size=1, max_size=10, unique=True).map(sorted)

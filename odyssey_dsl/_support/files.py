@@ -48,7 +48,14 @@ def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
     if info is not None and not stat.S_ISREG(info.st_mode):
         _write_in_place(path, data)
         return
-    _replace(Path(os.path.realpath(path)), data, info, mode)
+    _replace(replaced(path), data, info, mode)
+
+
+def replaced(path: Path) -> Path:
+    """The file a write to `path` replaces: `path`, or through symlinks what they point to (for
+    a dangling link, its target, which the write creates), so that a link stays a link. Every
+    file written by replacement goes through here (`write_atomic`, the preview's video)."""
+    return Path(os.path.realpath(path))
 
 
 def _replace(target: Path, data: bytes, existing: os.stat_result | None, mode: int | None) -> None:

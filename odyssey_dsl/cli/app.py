@@ -8,6 +8,10 @@ exit code.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
+import os
 import sys
 from importlib import import_module
 from typing import Any, cast
@@ -63,15 +67,39 @@ def main() -> None:
 
 
 def run() -> None:
-    """Console entry point: never a traceback, whatever happens."""
+    """Console entry point: never a traceback, whatever happens. Standard output that cannot
+    be written (closed, `>&-`; full, `> /dev/full`) is said in one line, exit 2, for every
+    command: stdout is flushed before the exit, so that a write the buffer held fails here too."""
+    if sys.stdout is None:  # no descriptor 1: Python gives None, which click.echo silently skips
+        sys.stdout = io.TextIOWrapper(_Closed(), encoding="utf-8", write_through=True)
     try:
-        main(standalone_mode=True)
+        try:
+            main(standalone_mode=True)
+        except SystemExit:
+            if not sys.stdout.closed:  # `ody lsp` closes it as it ends
+                sys.stdout.flush()
+            raise
     except KeyboardInterrupt:
         exits.say("interrupted")
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(EXIT_OK)
+    except OSError as error:  # a command's own files are said by it: this is stdout, or a file it missed
+        sys.stdout = None  # nothing more to write, nor to fail at exit's flush
+        with contextlib.suppress(OSError):  # stderr full too: nothing can be said
+            exits.say(f"cannot write {error.filename or 'stdout'}: {error.strerror or error}")
+        sys.exit(EXIT_USAGE)
     except Exception as error:
         exits.say(f"internal error, please report it: {type(error).__name__}: {error}")
         sys.exit(EXIT_USAGE)
+
+
+class _Closed(io.BufferedIOBase):
+    """Standard output when there is none: each write fails as writing a closed descriptor does."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))

@@ -57,6 +57,9 @@ def command(file: str, output: str | None, scene: str | None, landscape: bool | 
     """
     if file == STDIN:
         fail("needs a screenplay file, not `-`: the preview is named after it")
+    from .scenes import given_output
+
+    output = given_output(output)
     try:
         import av  # noqa: F401
         import PIL  # noqa: F401
@@ -167,18 +170,26 @@ def _chosen(prepared: Prepared, scene: str | None) -> list[int]:
 def _videos(job: _Job, prepared: Prepared, wanted: list[int]) -> dict[int, Path]:
     """Where each wanted script's video goes: one script, PATH (a .mp4) unless PATH names a
     folder; several, a folder of `<recording name>.mp4`, made if missing (its parent must exist)."""
+    from ..diagnostics import shown
     from .scenes import is_folder
 
-    if len(wanted) == 1 and not (job.output is not None and is_folder(job.output)):
+    given_folder = job.output is not None and is_folder(job.output)  # whatever its suffix (`x.mp4/`)
+    if len(wanted) == 1 and not given_folder:
         video = Path(job.output) if job.output is not None else job.file.with_suffix(".preview.mp4")
         if video.suffix.lower() != ".mp4":
             fail(f"{_named(job, video)}: one script makes one MP4 video: give a path ending in .mp4, or a folder",
                  "its captions are written beside it, with .vtt for .mp4")
         return {wanted[0]: video}
     folder = Path(job.output) if job.output is not None else job.file.with_suffix(".preview")
-    if folder.suffix.lower() == ".mp4" or (folder.exists() and not folder.is_dir()):
+    if not given_folder and (folder.suffix.lower() == ".mp4" or (folder.exists() and not folder.is_dir())):
+        # several scripts (one goes to a video unless a folder is given), for a video's path or a file
+        if job.scene is not None:
+            listed = ", ".join(prepared.script_scene(i).name for i in wanted)
+            fail(f"{_named(job, folder)}: scene `{shown(job.scene)}` has {len(wanted)} variants ({listed}): "
+                 "give a folder")
+        scenes = any(s.scene is not None for s in prepared.scenes)
         fail(f"{_named(job, folder)}: {len(wanted)} scripts make {len(wanted)} videos: give a folder",
-             "or pick one scene with --scene")
+             "or pick one scene with --scene NAME" if scenes else None)
     try:
         folder.mkdir(exist_ok=True)
     except OSError as error:

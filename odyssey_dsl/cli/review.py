@@ -28,15 +28,16 @@ def command(folder: Path | None) -> None:
     printed; it is opened too unless there is no display (Linux without DISPLAY or
     WAYLAND_DISPLAY). Exit codes: 0 written, 2 not a run folder, or the page cannot be written.
     """
+    from ..diagnostics import printable
     from ..runner.review import write_page
 
     chosen = _chosen(folder)
     try:
-        page = write_page(chosen)
+        page = write_page(chosen)  # an OdyError (index.html a link out of the folder) is the group's to say
     except OSError as error:
         fail(f"cannot write {chosen / 'index.html'}: {error.strerror or error}")
     page = page.absolute()
-    click.echo(str(page))
+    click.echo(printable(str(page)))  # as `ody preview` prints paths: the same on a pipe and a terminal
     if launch(page) == NO_OPENER:
         warn("no viewer could be started: open the page above in a browser")
 

@@ -1,7 +1,8 @@
 """One screenplay's scripts, for the commands that make something of each (`ody export`, `ody
 stats`, `ody preview`): the screenplay compiled with its diagnostics shown as `ody lint` shows
 them, the names `ody run` gives its scripts' recordings, the scripts `--scene NAME` picks
-(a name the screenplay lacks is a usage error listing its scenes), and whether `-o` names a folder."""
+(a name the screenplay lacks is a usage error listing its scenes), and what `-o` names (a path,
+never empty; a folder or a file)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from ..compiler import Streamed, compile_streamed
 from ..compose import ScriptName
 from ..config import Settings
 from ..diagnostics import closest, shown
-from ..errors import EXIT_FAIL
 from ..report import Report
 from .exits import fail
 from .inputs import STDIN, Flags, Input, KeptIncludes, Outcome, inputs
@@ -31,8 +31,9 @@ def compiled(item: Input, settings: Settings, data: bytes, outcome: Outcome, emb
 
 
 def screenplay(file: str, embed_images: bool = False) -> tuple[Path, Streamed]:
-    """FILE compiled, its diagnostics on stderr; exit 2 when it cannot be read, 1 when it has
-    errors or is a library (header lines only: no script of its own)."""
+    """FILE compiled, its diagnostics on stderr; exit 1 when it has errors, 2 when it cannot be
+    read or is a library (header lines only: no script of its own), a usage error as for
+    `ody preview`."""
     if file == STDIN:
         fail("needs a screenplay file, not `-`: the file's name names its scripts")
     outcome = Outcome("human", sys.stderr)
@@ -45,7 +46,7 @@ def screenplay(file: str, embed_images: bool = False) -> tuple[Path, Streamed]:
         sys.exit(outcome.code)
     if result.library:
         fail(f"{file} is a library (header lines, no cue): it has no script of its own",
-             "name a screenplay that includes it", EXIT_FAIL)
+             "name a screenplay that includes it")
     assert item.path is not None and result.scripts is not None and result.names is not None
     return item.path, result
 
@@ -76,6 +77,14 @@ def picked(scenes: Sequence[str | None], scene: str | None, where: str) -> list[
     listed = ", ".join(f"`{shown(k)}`" for k in known)
     fail(f"--scene `{shown(scene)}`: there is no scene of that name in {where}",
          (f"did you mean `{shown(guess)}`? " if guess else "") + f"the scenes are: {listed}")
+
+
+def given_output(output: str | None) -> str | None:
+    """`-o` as given, when it is a path: an empty one would be the current folder (`Path("")` is
+    `.`), never what was meant, so it is a usage error."""
+    if output == "":
+        fail("-o needs a path")
+    return output
 
 
 def is_folder(output: str) -> bool:

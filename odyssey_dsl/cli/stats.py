@@ -44,16 +44,24 @@ def command(files: tuple[str, ...], as_json: bool) -> None:
         fail("needs screenplay files, not `-`: the file's name names its scripts")
     outcome = Outcome("human", sys.stderr)
     counted: list[FileStats] = []
+    screenplays = 0  # read, not libraries: counted or with errors
     for item, settings, data in inputs(files, Flags((), None, None, None), None, outcome):
         assert item.path is not None
         result = compiled(item, settings, data, outcome)
         if result.library:
             say(f"skipping {item.name}: a library (header lines, no cue), no video of its own")
-        elif result.scripts is not None and result.names is not None:
+            continue
+        screenplays += 1
+        if result.scripts is not None and result.names is not None:
             counted.append(file_stats(item.name, script_names(result.names, item.path), result.scripts))
     outcome.finish()
     if as_json:
-        sys.stdout.write(json.dumps(report(counted), indent=2, ensure_ascii=False) + "\n")
+        document = report(counted)
+        # the top-level `scenes` is one screenplay's given or found, errors or not (docs/output-formats.md)
+        document.pop("scenes", None)
+        if screenplays == 1:
+            document["scenes"] = document["files"][0]["scenes"] if counted else []
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     else:
         _table(counted)
     sys.stdout.flush()
@@ -80,16 +88,17 @@ def _table(files: Sequence[FileStats]) -> None:
     if sys.stdout.isatty():
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(box=None, pad_edge=False)
         for k, name in enumerate(_HEADER):
             table.add_column(name, justify="left" if k < 2 else "right")
-        for row in rows:
-            table.add_row(*row)
-        console = Console(highlight=False)
+        for row in rows:  # Text, never markup: a scene `[intro]` or a folder `a[/b]` is shown as written
+            table.add_row(*(Text(cell) for cell in row))
+        console = Console(highlight=False, markup=False)
         if rows:
             console.print(table)
-        console.print(total, markup=False)
+        console.print(Text(total))
         return
     if rows:
         widths = [max(len(row[k]) for row in (_HEADER, *rows)) for k in range(len(_HEADER))]

@@ -34,6 +34,7 @@ import av
 from av.video.reformatter import VideoReformatter
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from .._support.files import replaced
 from ..api import ACTIONS
 from ..images import ImageProblem, decode_data_url
 from .settings import MIN_PADDING
@@ -151,15 +152,16 @@ def render_video(entries: list[dict[str, Any]], portrait: bool, video: Path) -> 
 
     It is written under a temporary name beside `video` and renamed over it at the end, so a
     crash, a full disk or Ctrl-C mid-render leaves `video` as it was (an earlier preview a
-    player may be showing), never half written. The folder must exist."""
-    video = Path(video)
+    player may be showing), never half written. The folder must exist. A symlink stays a link,
+    as `write_atomic` keeps it (the captions beside it): the file it points to is replaced."""
+    target = replaced(Path(video))
     cues = _cues(entries)
     frame_count = _frame_count(cues)
-    temp = video.parent / f".{video.name}.{secrets.token_hex(4)}.part"
+    temp = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
     try:
         _encode(_Scene(cues, frame_count, PORTRAIT if portrait else LANDSCAPE), temp)
         _fsync(temp)
-        os.replace(temp, video)
+        os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
     return frame_count
