@@ -66,10 +66,12 @@ def file_stats(path: str, names: Sequence[str], scripts: Sequence[Sequence[Entry
     return FileStats(path, tuple(script_stats(n, s) for n, s in zip(names, scripts, strict=True)))
 
 
-def report(files: Sequence[FileStats]) -> dict[str, Any]:
-    """`ody stats --json`: every file, the total over all of them, and with exactly one file its
-    scripts at the top level too (`scenes`), so that one screenplay's figures read directly."""
+def report(files: Sequence[FileStats], screenplays: int) -> dict[str, Any]:
+    """`ody stats --json`: every file, the total over all of them, and when exactly one
+    screenplay was given (`screenplays`: those read, libraries left out, errors or not) its
+    scripts at the top level too (`scenes`, empty when it has errors), so that one screenplay's
+    figures read directly whether it compiled or not."""
     out: dict[str, Any] = {"files": [f.as_json() for f in files], "total_ms": sum(f.total_ms for f in files)}
-    if len(files) == 1:
-        out["scenes"] = out["files"][0]["scenes"]
+    if screenplays == 1:
+        out["scenes"] = out["files"][0]["scenes"] if files else []
     return out

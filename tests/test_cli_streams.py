@@ -90,3 +90,15 @@ def test_a_pipe_whose_reader_left_is_still_quiet(tmp_path: Path) -> None:
     finally:
         os.close(writer)
     assert (done.returncode, done.stderr) == (1, "")
+
+
+@pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
+def test_ody_run_s_summary_on_a_terminal_shows_a_screenplay_named_like_markup_as_written(tmp_path: Path) -> None:
+    from runner_support import SINGLE, make_home
+
+    home = make_home(tmp_path)
+    home.screenplay("[intro].ody", SINGLE)
+    env = {k: v for k, v in home.env().items() if k.startswith(("XDG_", "HOME", "ODYSSEY_"))}
+    code, shown, stderr = on_terminal("run", "[intro].ody", "--emulator", cwd=home.work, **env)
+    assert code == 0, stderr
+    assert "[intro].ody" in shown  # rich read `[intro]` as a style tag and printed `.ody`

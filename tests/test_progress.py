@@ -293,6 +293,17 @@ def test_the_live_table_shows_the_estimate_and_the_download_amount_and_speed() -
         reporter.close()
 
 
+def test_the_live_table_shows_names_as_written_never_as_markup() -> None:
+    reporter = Reporter(stream=io.StringIO(), live=True)
+    try:
+        reporter.job("[intro].ody", JobDetail(JOB, "pending"))
+        reporter.progress("[b]x[/b].ody", "[red].mp4", MIB, 2 * MIB)
+        text = render(reporter)
+        assert "[intro].ody" in text and "[b]x[/b].ody" in text and "[red].mp4" in text, text
+    finally:
+        reporter.close()
+
+
 # --- end to end --------------------------------------------------------------------------------
 
 LONG = """\

@@ -177,7 +177,7 @@ def test_the_gaps_add_up_to_the_length_and_the_mean_lies_between_the_shortest_an
 @given(st.lists(st.lists(scripts(), min_size=1, max_size=4), max_size=4))
 def test_the_total_is_the_sum_of_every_script_s_length(files: list[list[list[Entry]]]) -> None:
     counted = [file_stats(f"f{k}.ody", [f"s{i}" for i in range(len(f))], f) for k, f in enumerate(files)]
-    found = report(counted)
+    found = report(counted, len(files))
     assert found["total_ms"] == sum(s.duration_ms for f in counted for s in f.scripts)
     assert ("scenes" in found) == (len(files) == 1)
     assert all(isinstance(f, FileStats) and f.total_ms == sum(e[-1].timestamp_ms for e in s)

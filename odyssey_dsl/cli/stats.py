@@ -56,11 +56,7 @@ def command(files: tuple[str, ...], as_json: bool) -> None:
             counted.append(file_stats(item.name, script_names(result.names, item.path), result.scripts))
     outcome.finish()
     if as_json:
-        document = report(counted)
-        # the top-level `scenes` is one screenplay's given or found, errors or not (docs/output-formats.md)
-        document.pop("scenes", None)
-        if screenplays == 1:
-            document["scenes"] = document["files"][0]["scenes"] if counted else []
+        document = report(counted, screenplays)
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     else:
         _table(counted)

@@ -222,6 +222,7 @@ class Reporter:
 
     def _table(self) -> Any:
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(box=None, pad_edge=False)
         for column in ("screenplay", "job", "status", "elapsed", "estimate", ""):
@@ -232,7 +233,8 @@ class Reporter:
                 elapsed = clock((line.ended or now) - line.started)
                 active = line.ended is None
                 estimate = left_text(self._left(line, now)) if active and line.status == line.job_status else ""
-                table.add_row(name, line.job[:12], line.status, elapsed, estimate, self._detail(line, now))
+                cells = (name, line.job[:12], line.status, elapsed, estimate, self._detail(line, now))
+                table.add_row(*(Text(cell) for cell in cells))  # names as written: `[intro]` is not markup
         return table
 
     def _detail(self, line: _Line, now: float) -> str:

@@ -255,12 +255,13 @@ def _summarize(results: list[Result], options: RunOptions, code: int, requests: 
     if sys.stdout.isatty():
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(box=None)
         for column in ("screenplay", "job", "status", "streams", "folder"):
             table.add_column(column)
         for row in lines:
-            table.add_row(*row)
+            table.add_row(*(Text(cell) for cell in row))  # names as written: `[intro]` is not markup
         Console(highlight=False).print(table)
     else:
         for row in lines:
