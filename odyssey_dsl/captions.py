@@ -70,9 +70,11 @@ def vtt(cues: Sequence[Caption]) -> str:
 
 
 def srt(cues: Sequence[Caption]) -> str:
-    """A SubRip file: numbered cues, times with a comma, the text's lines as they are."""
-    blocks = [f"{n}\n{_time(cue.start_ms, ',')} --> {_time(cue.end_ms, ',')}\n" + "\n".join(lines(cue.text))
-              for n, cue in enumerate(cues, 1)]
+    """A SubRip file: numbered cues, times with a comma, the text's lines as they are but for
+    `-->`, written `->`: SubRip has no escapes, and readers (FFmpeg's) take a text line holding
+    an arrow for the timing of a new cue, dropping the cue it is in."""
+    blocks = [f"{n}\n{_time(cue.start_ms, ',')} --> {_time(cue.end_ms, ',')}\n"
+              + "\n".join(line.replace("-->", "->") for line in lines(cue.text)) for n, cue in enumerate(cues, 1)]
     return "\n\n".join(block.rstrip("\n") for block in blocks) + "\n" if blocks else ""
 
 
@@ -141,7 +143,7 @@ def _events(text: str) -> list[dict[str, object]]:
     """The event objects of an events file, in either shape; none when it is neither."""
     try:
         whole = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's stack
         whole = None
     if isinstance(whole, dict) and isinstance(whole.get("cues"), list):
         whole = whole["cues"]
@@ -151,7 +153,7 @@ def _events(text: str) -> list[dict[str, object]]:
     for line in text.splitlines():
         try:
             event = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(event, dict):
             out.append(event)

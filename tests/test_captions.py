@@ -140,3 +140,23 @@ def test_events_that_name_no_prompt_give_no_captions() -> None:
 def test_reading_events_never_raises(data: bytes) -> None:
     result = from_events(data, 1000)
     assert result is None or all(c.end_ms > c.start_ms for c in result)
+
+
+def test_events_nested_deeper_than_python_s_stack_give_no_captions() -> None:
+    """json.loads raised RecursionError out of `ody download` once the files were on disk."""
+    assert from_events(b"[" * 100_000) is None
+    assert from_events(b"[" * 100_000 + b"\n" + b'{"timestamp_ms": 0, "prompt": "a"}', 1000) == [Caption(0, 1000, "a")]
+
+
+@given(cue_lists())
+def test_a_subrip_text_line_never_holds_an_arrow_a_reader_takes_for_a_timing(cues: list[Caption]) -> None:
+    """FFmpeg's SubRip reader dropped a cue whose text read `00:00:05,000 --> 00:00:08,000 a cat`."""
+    for block in srt(cues).rstrip("\n").split("\n\n") if cues else []:
+        number, timing, *text = block.split("\n")
+        assert number.isdigit() and " --> " in timing
+        assert all("-->" not in line for line in text)
+
+
+def test_an_arrow_in_a_prompt_is_written_as_a_short_one_in_subrip() -> None:
+    assert srt([Caption(0, 1000, "00:00:05,000 --> 00:00:08,000 a cat")]) == (
+        "1\n00:00:00,000 --> 00:00:01,000\n00:00:05,000 -> 00:00:08,000 a cat\n")

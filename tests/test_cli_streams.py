@@ -102,3 +102,15 @@ def test_ody_run_s_summary_on_a_terminal_shows_a_screenplay_named_like_markup_as
     code, shown, stderr = on_terminal("run", "[intro].ody", "--emulator", cwd=home.work, **env)
     assert code == 0, stderr
     assert "[intro].ody" in shown  # rich read `[intro]` as a style tag and printed `.ody`
+
+
+@pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
+def test_ody_run_never_writes_a_control_character_of_a_file_name_to_the_terminal(tmp_path: Path) -> None:
+    from runner_support import SINGLE, make_home
+
+    home = make_home(tmp_path)
+    home.screenplay("e\x1b[31mvil.ody", SINGLE)
+    done = home.ody("run", "e\x1b[31mvil.ody", "--emulator")
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout + done.stderr
+    assert "e\\x1b[31mvil.ody" in done.stdout and "e\\x1b[31mvil.ody" in done.stderr

@@ -117,9 +117,9 @@ def test_a_screenplay_with_errors_shows_them_and_writes_nothing(tmp_path: Path) 
     assert not (tmp_path / "bad.vtt").exists()
 
 
-def test_a_library_is_a_usage_error_as_for_preview(tmp_path: Path) -> None:
+def test_a_library_exits_1_as_for_compile_run_and_preview(tmp_path: Path) -> None:
     done = ody("export", "--vtt", str(EXAMPLES / "look.ody"), "-o", "look.vtt", cwd=tmp_path)
-    assert (done.returncode, done.stdout) == (2, "")
+    assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.startswith(f"ody export: {EXAMPLES / 'look.ody'} is a library (header lines, no cue)")
     assert list(tmp_path.iterdir()) == []
 

@@ -398,3 +398,32 @@ def test_the_page_is_replaced_whole_and_a_folder_in_its_place_is_an_os_error(tmp
     (folder / "index.html").mkdir()
     with pytest.raises(IsADirectoryError):
         write_page(folder)
+
+
+def test_a_link_loop_in_the_folder_is_refused_for_the_page_and_as_if_absent_for_a_take(tmp_path: Path) -> None:
+    """Path.resolve raised RuntimeError for a loop, out of write_page, ody run and ody review."""
+    folder = folder_with(tmp_path, {"takes": {"cat": [take(1, "cat.mp4"), take(2, "cat.take2.mp4")]}},
+                         {"cat.take2.mp4": b"mp4"})
+    (folder / "cat.mp4").symlink_to("cat.mp4")
+    (folder / "index.html").symlink_to("index.html")
+    with pytest.raises(UsageError, match=r"Symlink loop|Too many levels"):
+        write_page(folder)
+    (folder / "index.html").unlink()
+    page = Page(write_page(folder))
+    assert [src_name(v) for v in page.all("video")] == ["cat.take2.mp4"]
+    assert page.notes()[-1] == "take 1: the video is not on disk"
+
+
+def test_names_that_are_not_utf_8_are_linked_by_their_bytes_and_shown_with_a_mark(tmp_path: Path) -> None:
+    """A folder or file name that is not UTF-8 (Python's lone surrogates) crashed the page's
+    writing (UnicodeEncodeError), as did a lone surrogate in run.json."""
+    manifest = {"takes": {"c\ud800t": [take(1, "c\ud800t.mp4")], "cat": [take(1, "c\udcff.mp4")]}}
+    folder = folder_with(tmp_path, json.dumps(manifest).encode("ascii"), {"c\udcff.mp4": b"mp4"})
+    page = Page(write_page(folder))
+    (video,) = page.all("video")
+    assert video.attrs["src"] == "c%FF.mp4"  # the file's own bytes: the browser finds it
+    assert [h.text for h in page.all("h2")] == ["c?t", "cat"]
+    other = tmp_path / "r\udcffr"
+    other.mkdir()
+    (other / "run.json").write_bytes(b"{garbled")
+    assert Page(write_page(other)).one("h1").text == "r?r"  # no title: the folder's name

@@ -33,6 +33,13 @@ class Refusal:
     body: object
 
 
+@dataclass(frozen=True)
+class Raw:
+    """An answer sent as these bytes, as JSON."""
+
+    body: bytes
+
+
 class Garbled(BaseHTTPRequestHandler):
     """Answers `answers[(method, path)]` (a path ending in `/` matches what follows it), and
     records every request."""
@@ -55,6 +62,12 @@ class Garbled(BaseHTTPRequestHandler):
             send_json(self, {"detail": "not here"}, 404)
         elif isinstance(body, Refusal):
             send_json(self, body.body, body.status)
+        elif isinstance(body, Raw):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body.body)))
+            self.end_headers()
+            self.wfile.write(body.body)
         else:
             send_json(self, body)
 
@@ -101,6 +114,15 @@ def test_ody_status_says_which_field_is_wrong_and_exits_4(home: Home) -> None:
     assert done.stderr == ("ody status: the API answered something unexpected: `answer.status` should be a "
                            "string, not a number\n  hint: check the API URL: it may not be the Odyssey Simulate API\n")
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b'{"job_id": ' + b"9" * 5000 + b"}"], ids=["nested", "digits"])
+def test_json_nested_too_deep_or_with_a_number_python_refuses_is_one_message(home: Home, body: bytes) -> None:
+    """json.loads raised RecursionError, and ValueError for 5,000 digits: both escaped as internal errors."""
+    Garbled.answers[("GET", "/simulation-jobs/")] = Raw(body)
+    done = home.ody("status", "job-1")
+    assert done.returncode == EXIT_API, done.stderr
+    assert done.stderr.startswith("ody status: the server answered 200 with something that is not JSON"), done.stderr
 
 
 def test_a_token_that_is_not_a_token_is_one_message(home: Home) -> None:

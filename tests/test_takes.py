@@ -45,3 +45,10 @@ def test_a_file_name_with_a_nul_byte_is_as_if_absent(tmp_path: Path) -> None:
                                             "video": {"path": "cat.mp4"}}}]}
     (tmp_path / "run.json").write_text(json.dumps({"takes": takes}), encoding="utf-8")
     assert Takes(tmp_path).history["cat"][0]["files"] == {"video": {"path": "cat.mp4"}}
+
+
+def test_a_run_json_nested_deeper_than_python_s_stack_or_with_a_huge_number_is_as_if_absent(tmp_path: Path) -> None:
+    """json.loads raised RecursionError (and ValueError for 5,000 digits) out of ody run and the page."""
+    for text in ("[" * 100_000, '{"takes": ' + "9" * 5000 + "}"):
+        (tmp_path / "run.json").write_text(text, encoding="utf-8")
+        assert Takes(tmp_path).history == {}

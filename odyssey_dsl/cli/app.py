@@ -88,7 +88,8 @@ def run() -> None:
     except OSError as error:  # a command's own files are said by it: this is stdout, or a file it missed
         sys.stdout = None  # nothing more to write, nor to fail at exit's flush
         with contextlib.suppress(OSError):  # stderr full too: nothing can be said
-            exits.say(f"cannot write {error.filename or 'stdout'}: {error.strerror or error}")
+            exits.say(f"{error.filename}: {error.strerror or error}" if error.filename is not None
+                      else f"cannot write stdout: {error.strerror or error}")
         sys.exit(EXIT_USAGE)
     except Exception as error:
         exits.say(f"internal error, please report it: {type(error).__name__}: {error}")

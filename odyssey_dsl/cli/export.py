@@ -3,7 +3,7 @@ recordings (`odyssey_dsl.captions`), without running anything.
 
 One script goes to stdout or to `-o FILE`; several (scenes, variants) go to a folder, one file
 per script named as `ody run` names the recording (`day.vtt`, `day.v1.vtt`). Exit codes: 0
-written, 1 the screenplay has errors, 2 usage or I/O (a library, an unknown scene, several
+written, 1 the screenplay has errors or is a library, 2 usage or I/O (an unknown scene, several
 scripts for one output, an output that cannot be written).
 """
 
@@ -32,7 +32,7 @@ def command(file: str, vtt: bool, srt: bool, scene: str | None, output: str | No
 
     A screenplay of several scripts (scenes, variants) needs --scene naming a scene of one
     script to write to stdout or a file, or -o DIR/ for one file per script. Exit codes: 0
-    written, 1 errors in the screenplay (nothing written), 2 usage or I/O (a library, an
+    written, 1 errors in the screenplay (nothing written) or a library, 2 usage or I/O (an
     unknown scene, several scripts for one output, an output that cannot be written)."""
     if vtt == srt:
         raise click.UsageError("give one format: --vtt (WebVTT) or --srt (SubRip)")

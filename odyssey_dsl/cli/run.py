@@ -60,6 +60,9 @@ def command(files: tuple[str, ...], out: Path, scenes: tuple[str, ...], landscap
     """
     from ..runner.session import RunOptions, run_all
 
+    if not _utf8(str(out.resolve())):
+        fail(f"--out {out}: its path is not UTF-8, and the journal keeps folders as text",
+             "choose a folder with a UTF-8 name (--out)")
     prepared = select(screenplays(files, None if landscape is None else not landscape), scenes)
     options = RunOptions(out, emulator, api_url, no_wait, timeout, concurrency, new, cancel_on_interrupt,
                          quiet, as_json, dry_run, max_video, yes)
@@ -97,7 +100,22 @@ def screenplays(files: tuple[str, ...], portrait: bool | None) -> list[Prepared]
              "(header lines, no cues or scenes): nothing to run", "run a screenplay that includes it", EXIT_FAIL)
     if not results:  # only folders without screenplays, each said so
         sys.exit(EXIT_OK)
+    for name, result in results:
+        assert result.path is not None
+        if not _utf8(str(result.path.resolve())):
+            fail(f"{name}: its path is not UTF-8, and the journal keeps paths as text: nothing submitted",
+                 "rename the file (or its folders) with UTF-8 names")
     return [prepare(result, name, portrait) for name, result in results]
+
+
+def _utf8(text: str) -> bool:
+    """Whether a path (as Python decodes file names: bytes that are not UTF-8 become lone
+    surrogates) can be written as UTF-8 text."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def select(prepared: list[Prepared], scenes: tuple[str, ...]) -> list[Prepared]:

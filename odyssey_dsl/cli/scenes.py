@@ -15,6 +15,7 @@ from ..compiler import Streamed, compile_streamed
 from ..compose import ScriptName
 from ..config import Settings
 from ..diagnostics import closest, shown
+from ..errors import EXIT_FAIL
 from ..report import Report
 from .exits import fail
 from .inputs import STDIN, Flags, Input, KeptIncludes, Outcome, inputs
@@ -31,9 +32,9 @@ def compiled(item: Input, settings: Settings, data: bytes, outcome: Outcome, emb
 
 
 def screenplay(file: str, embed_images: bool = False) -> tuple[Path, Streamed]:
-    """FILE compiled, its diagnostics on stderr; exit 1 when it has errors, 2 when it cannot be
-    read or is a library (header lines only: no script of its own), a usage error as for
-    `ody preview`."""
+    """FILE compiled, its diagnostics on stderr; exit 2 when it cannot be read, 1 when it has
+    errors or is a library (header lines only: no script of its own; `ody compile`, `run` and
+    `preview` say 1 too, as `ody decompile` does for an input that is not a script)."""
     if file == STDIN:
         fail("needs a screenplay file, not `-`: the file's name names its scripts")
     outcome = Outcome("human", sys.stderr)
@@ -46,7 +47,7 @@ def screenplay(file: str, embed_images: bool = False) -> tuple[Path, Streamed]:
         sys.exit(outcome.code)
     if result.library:
         fail(f"{file} is a library (header lines, no cue): it has no script of its own",
-             "name a screenplay that includes it")
+             "name a screenplay that includes it", EXIT_FAIL)
     assert item.path is not None and result.scripts is not None and result.names is not None
     return item.path, result
 

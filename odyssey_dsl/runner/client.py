@@ -217,7 +217,7 @@ class Client:
             raise self.refusal(answer)
         try:
             data = answer.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not JSON or UTF-8, a 5,000-digit number, nested too deep
             raise _Garbled(f"the server answered {answer.status_code} with something that is not JSON") from None
         if not isinstance(data, dict):
             raise _Garbled(f"the server answered {answer.status_code} with JSON that is not an object")
@@ -264,7 +264,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 def _body(answer: httpx.Response) -> dict[str, Any]:
     try:
         data = answer.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -100,7 +100,7 @@ class Claim:
             data = json.loads(path.read_text(encoding="utf-8"))
             owner, total = data["owner"], data.get("total")
             etag, modified = data.get("etag"), data.get("last_modified")
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None
         fields_ok = isinstance(owner, str) and all(v is None or isinstance(v, str) for v in (etag, modified))
         if not fields_ok or not (total is None or (isinstance(total, int) and not isinstance(total, bool))):

@@ -24,7 +24,7 @@ from .._support.files import write_atomic
 from .errors import UsageError
 
 MAX_NAME_BYTES = 120  # the file system's limit is 255 bytes: room for `.take12.thumbnail.webp.part`
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|\ud800-\udfff]+')  # surrogates: bytes of a non-UTF-8 name
 _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
 KINDS = ("video", "thumbnail", "events")
 
@@ -56,10 +56,16 @@ def unique_names(wanted: list[str], taken: Iterable[str] = ()) -> list[str]:
 
 
 def inside(folder: Path, name: str) -> Path:
-    """`folder / name`, refusing any name that would land outside `folder`."""
+    """`folder / name`, refusing any name that would land outside `folder`, or that cannot be
+    followed to a place at all (a link loop: Python raises RuntimeError or OSError for it)."""
     path = folder / name
-    if os.sep in name or (os.altsep and os.altsep in name) or name in ("", ".", "..") \
-            or path.resolve().parent != folder.resolve():
+    try:
+        outside = os.sep in name or bool(os.altsep and os.altsep in name) or name in ("", ".", "..") \
+            or path.resolve().parent != folder.resolve()
+    except (RuntimeError, OSError) as error:
+        raise UsageError(f"refusing to write {name!r} in {folder}: {getattr(error, 'strerror', None) or error}") \
+            from None
+    if outside:
         raise UsageError(f"refusing to write {name!r} outside {folder}")
     return path
 
@@ -95,7 +101,7 @@ def read_manifest(path: Path) -> dict[str, Any] | None:
     rewritten: it only describes files, which are checked again)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, ValueError, RecursionError):  # not JSON or UTF-8, a 5,000-digit number, nested too deep
         return None
     return data if isinstance(data, dict) else None
 

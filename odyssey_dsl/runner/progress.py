@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ..api import FINAL, JobDetail, is_active, is_rendering
+from ..diagnostics import printable
 from .estimate import (
     REAL_TIME,
     Speed,
@@ -104,7 +105,7 @@ class Reporter:
             prefix = f"{name}: " if name else ""
             if self._console is not None:
                 style = "bold yellow" if loud else ""
-                self._console.print(f"{prefix}{text}", style=style, markup=False, highlight=False)
+                self._console.print(printable(f"{prefix}{text}"), style=style, markup=False, highlight=False)
             else:
                 self._write(name, text)
 
@@ -170,7 +171,7 @@ class Reporter:
     def _write(self, name: str, text: str) -> None:
         """One plain line (the caller holds the lock); it counts as news of `name`."""
         prefix = f"{name}: " if name else ""
-        self.stream.write(f"{self.prefix}{prefix}{text}\n")
+        self.stream.write(printable(f"{self.prefix}{prefix}{text}") + "\n")
         self.stream.flush()
         if name in self._lines:
             self._lines[name].printed = time.monotonic()
@@ -233,7 +234,7 @@ class Reporter:
                 elapsed = clock((line.ended or now) - line.started)
                 active = line.ended is None
                 estimate = left_text(self._left(line, now)) if active and line.status == line.job_status else ""
-                cells = (name, line.job[:12], line.status, elapsed, estimate, self._detail(line, now))
+                cells = (printable(name), line.job[:12], line.status, elapsed, estimate, printable(self._detail(line, now)))
                 table.add_row(*(Text(cell) for cell in cells))  # names as written: `[intro]` is not markup
         return table
 

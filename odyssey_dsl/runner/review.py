@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -183,13 +184,13 @@ def _found(folder: Path) -> dict[str, list[dict[str, Any]]]:
         names = sorted(p.name for p in folder.iterdir())
     except OSError:
         return found
+    posters = {n.rsplit(".thumbnail.", 1)[0]: n for n in reversed(names) if ".thumbnail." in n}  # by video stem
     for name in names:
         match = _VIDEO.fullmatch(name)
-        if match is None or not _on_disk(folder, name):
+        if match is None or name.endswith(".thumbnail.mp4") or not _on_disk(folder, name):
             continue
         files: dict[str, Any] = {"video": {"path": name}}
-        stem = name.removesuffix(".mp4")
-        poster = next((n for n in names if n.startswith(f"{stem}.thumbnail.")), None)
+        poster = posters.get(name.removesuffix(".mp4"))
         if poster is not None:
             files["thumbnail"] = {"path": poster}
         found.setdefault(match["name"], []).append({"take": int(match["take"] or 1), "files": files})
@@ -388,12 +389,19 @@ def _string(value: object) -> str | None:
 
 
 def _url(name: str) -> str:
-    """A relative link to a file beside the page: every byte but unreserved ones percent-encoded."""
-    return _text(quote(name, safe=""))
+    """A relative link to a file beside the page: every byte of its name (as the file system
+    has it: a name that is not UTF-8 keeps its bytes) but unreserved ones percent-encoded."""
+    try:
+        raw = os.fsencode(name)
+    except UnicodeEncodeError:  # a lone surrogate run.json holds: no file has that name
+        raw = name.encode("utf-8", "replace")
+    return _text(quote(raw, safe=""))
 
 
 def _text(text: str) -> str:
-    return html.escape(text, quote=True)
+    """`text` for HTML: escaped, and what UTF-8 cannot hold (a non-UTF-8 file name's bytes, a
+    lone surrogate from run.json) shown as `?`."""
+    return html.escape(text.encode("utf-8", "replace").decode("utf-8"), quote=True)
 
 
 def _note(text: str) -> str:

@@ -24,6 +24,7 @@ from typing import IO, Any
 
 import click
 
+from ..diagnostics import printable
 from .context import ActiveJobs, Budget, Context, Result
 from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, worst
 from .journal import Journal
@@ -135,7 +136,7 @@ def run_all(prepared: list[Prepared], options: RunOptions) -> int:
         message, hint, code = refusal
         if options.quiet or options.json:
             _show_plans(plans, options, sys.stderr, "ody run: plan: ")
-        sys.stderr.write(f"ody run: {message}\n" + (f"  hint: {hint}\n" if hint else ""))
+        sys.stderr.write(printable(f"ody run: {message}") + "\n" + (printable(f"  hint: {hint}") + "\n" if hint else ""))
         if options.json:
             _summarize([], options, code, 0, plans)
         return code
@@ -187,7 +188,7 @@ def _show_plans(plans: list[Plan], options: RunOptions, stream: IO[str], prefix:
         stream.write(json.dumps({"screenplays": [p.as_json() for p in plans], "video_ms": total}, indent=2) + "\n")
         return
     for p in plans:
-        stream.write(f"{prefix}{p.text()}\n")
+        stream.write(printable(f"{prefix}{p.text()}") + "\n")
     if len(plans) > 1:
         stream.write(f"{prefix}in all: {clock(total)} of new video in {sum(p.jobs for p in plans)} job(s)\n")
     stream.flush()
@@ -250,7 +251,7 @@ def _summarize(results: list[Result], options: RunOptions, code: int, requests: 
         return
     for r in results:
         if r.message:
-            sys.stderr.write(f"ody run: {r.name}: {r.message}\n")
+            sys.stderr.write(printable(f"ody run: {r.name}: {r.message}") + "\n")
     lines = list(_table(results))
     if sys.stdout.isatty():
         from rich.console import Console
@@ -269,7 +270,7 @@ def _summarize(results: list[Result], options: RunOptions, code: int, requests: 
     for r in results:
         files = r.latest()
         if files and r.folder is not None:
-            sys.stdout.write(f"{os.path.join(os.path.relpath(r.folder), '')}: {' '.join(files)}\n")
+            sys.stdout.write(printable(f"{os.path.join(os.path.relpath(r.folder), '')}: {' '.join(files)}") + "\n")
     sys.stdout.flush()
 
 
@@ -277,7 +278,7 @@ def _table(results: list[Result]) -> Iterator[tuple[str, str, str, str, str]]:
     for r in results:
         streams = f"{r.recorded}/{len(r.streams)}" if r.streams else "-"
         folder = os.path.relpath(r.folder) if r.folder is not None else "-"
-        yield r.name, ",".join(r.jobs) or "-", r.status, streams, folder
+        yield printable(r.name), ",".join(r.jobs) or "-", r.status, streams, printable(folder)  # names shown, never run
 
 
 def _as_json(r: Result) -> dict[str, Any]:
