@@ -4,6 +4,7 @@ subprocess, as users run it."""
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import shutil
@@ -114,3 +115,19 @@ def test_ody_run_never_writes_a_control_character_of_a_file_name_to_the_terminal
     assert done.returncode == 0, done.stderr
     assert "\x1b" not in done.stdout + done.stderr
     assert "e\\x1b[31mvil.ody" in done.stdout and "e\\x1b[31mvil.ody" in done.stderr
+
+
+INITIALIZE = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                         "params": {"processId": None, "rootUri": None, "capabilities": {}}})
+
+
+@pytest.mark.parametrize("closed", [False, True], ids=["full", "closed"])
+def test_the_language_server_stops_in_one_line_when_it_cannot_answer_the_editor(tmp_path: Path, closed: bool) -> None:
+    """pygls caught each write failure and failed again reporting it: 115,000 lines of tracebacks, exit 0."""
+    message = f"Content-Length: {len(INITIALIZE)}\r\n\r\n{INITIALIZE}"
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([ODY, "lsp"], input=message, stdout=None if closed else full,
+                              stderr=subprocess.PIPE, preexec_fn=(lambda: os.close(1)) if closed else None,
+                              text=True, timeout=60, cwd=tmp_path)
+    reason = "Bad file descriptor" if closed else "No space left on device"
+    assert (done.returncode, done.stderr) == (2, f"ody lsp: cannot write to the editor (stdout): {reason}; stopping\n")

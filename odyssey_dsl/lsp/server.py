@@ -29,18 +29,20 @@ not UTF-8 inside a document's text are kept, as what `ody lint` would report (`_
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gc
 import io
 import json
 import logging
+import os
 import re
 import sys
 import traceback
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, BinaryIO, TypeVar, cast
 
 import cattrs
 from lsprotocol import types
@@ -108,6 +110,35 @@ def _encoded_outline(checked: Checked, lines: list[str], columns: Columns, flat_
     """Run in a worker thread: nested symbols, or flat ones located in `flat_uri`."""
     symbols = outline(checked, lines, columns)
     return encode(symbols if flat_uri is None else flat(flat_uri, symbols))
+
+
+class _Editor:
+    """stdout as pygls writes it, ending the server when it cannot be written (closed: `>&-`;
+    full): pygls would catch each failure, fail again reporting it on the same stream, and
+    fill stderr with tracebacks while the editor hears nothing. One line, exit 2, at once
+    (pygls's loop swallows exceptions: only a process exit ends it)."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self._out = out
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._out.write(data)
+        except OSError as error:
+            self._lost(error)
+
+    def flush(self) -> None:
+        try:
+            self._out.flush()
+        except OSError as error:
+            self._lost(error)
+
+    @staticmethod
+    def _lost(error: OSError) -> None:
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"ody lsp: cannot write to the editor (stdout): {error.strerror or error}; stopping\n")
+            sys.stderr.flush()
+        os._exit(2)
 
 
 class _Frames(io.RawIOBase):
@@ -658,7 +689,8 @@ def serve(log_file: Path | None = None) -> None:
         logging.basicConfig(filename=log_file, level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     frames = _Frames(sys.stdin.buffer)
-    build().start_io(io.BufferedReader(frames), sys.stdout.buffer)
+    # pygls only writes and flushes its output: that is all _Editor is
+    build().start_io(io.BufferedReader(frames), cast(BinaryIO, _Editor(sys.stdout.buffer)))
     if frames.error is not None:
         print(f"ody lsp: {frames.error}; stopping, for the editor to start the server again", file=sys.stderr)
         raise SystemExit(1)
