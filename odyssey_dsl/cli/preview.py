@@ -5,9 +5,10 @@ Only click is imported at the top (`ody --help` imports every command); the comp
 renderer (PyAV, Pillow) and the watcher load when the command runs.
 
 Exit codes: 0 rendered; 1 the screenplay has errors (shown as `ody lint` shows them, nothing
-written); 2 usage or I/O: FILE cannot be read, an unknown scene, an output that cannot be
-written, the emulator extra missing; 1 also for a library, as `ody compile` and `ody run`;
-130 interrupted: Ctrl-C, SIGTERM or SIGHUP (how `--watch` ends), nothing left behind.
+written) or is a library (as `ody compile` and `ody run` say); 2 usage or I/O: FILE cannot be
+read, an unknown scene, an output that cannot be written or is a FIFO or a device, the emulator
+extra missing; 130 interrupted: Ctrl-C, SIGTERM or SIGHUP (how `--watch` ends), nothing left
+behind.
 """
 
 from __future__ import annotations
