@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._support.files import write_atomic
+from ._support.files import NotRegularFile, refuse_special, write_atomic
 from .captions import captions, vtt
 
 if TYPE_CHECKING:
@@ -52,12 +52,18 @@ def captions_path(video: Path) -> Path:
 def render(prepared: Prepared, videos: Mapping[int, Path]) -> list[Preview]:
     """Render the scripts `videos` names (script index -> its video's path, in a folder that
     exists) with their captions, in that order, and describe them. A video is replaced only
-    once complete (`render_video`); the scenes they continue are rendered first. A file that
-    cannot be written raises OSError naming the video (or, for a scene only continued, the
-    folder)."""
+    once complete (`render_video`); the scenes they continue are rendered first. A video or
+    captions' path that is a FIFO, a device or a socket raises NotRegularFile naming it, before
+    anything is rendered: both are written by replacement only, never into such a node (the
+    video cannot be, `render_video`; the captions follow the same rule, so that an output is
+    refused or written whole, the pair alike). A file that cannot be written raises OSError
+    naming the video (or, for a scene only continued, the folder)."""
     from .emulator.render import FPS, render_video
     from .runner.frames import start_image
 
+    for asked in videos.values():
+        refuse_special(asked)
+        refuse_special(captions_path(asked))
     made: dict[int, Path] = {}
     previews: dict[int, Preview] = {}
     hidden: list[Path] = []
@@ -77,7 +83,10 @@ def render(prepared: Prepared, videos: Mapping[int, Path]) -> list[Preview]:
             try:
                 frames = render_video(script, prepared.portrait, video)
                 if index in videos:
+                    refuse_special(captions_path(video))  # made meanwhile
                     write_atomic(captions_path(video), vtt(captions(entries)))
+            except NotRegularFile:
+                raise  # names the node refused
             except OSError as error:  # said with the path asked for, not a temporary one's
                 raise OSError(error.errno, error.strerror or str(error), str(videos.get(index, folder))) from None
             made[index] = video

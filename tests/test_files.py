@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -297,3 +298,31 @@ def test_write_atomic_to_this_process_descriptor(tmp_path: Path) -> None:
         os.close(fd)
     assert log.read_bytes() == b"first\nsecond\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log"]
+
+
+# --- files only ever replaced (a preview's video and captions) ---------------------------------
+
+
+def test_refuse_special_names_a_fifo_a_socket_or_a_device_through_links_and_passes_the_rest(
+        tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "to-pipe").symlink_to(tmp_path / "pipe")
+    listening = socket.socket(socket.AF_UNIX)
+    listening.bind(str(tmp_path / "sock"))
+    refused = {"pipe": "a FIFO", "to-pipe": "a FIFO", "sock": "a socket"}
+    if os.geteuid() == 0:  # only the inode is looked at: a `nodev` folder is fine
+        os.mknod(tmp_path / "null", stat.S_IFCHR | 0o666, os.makedev(*NULL_DEVICE))
+        refused["null"] = "a device"
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    try:
+        for name, what in refused.items():
+            with pytest.raises(files.NotRegularFile) as raised:
+                files.refuse_special(tmp_path / name)
+            assert (raised.value.strerror, raised.value.filename) == (f"not a regular file ({what})",
+                                                                      str(tmp_path / name))
+        for name in ("file", "folder", "dangling", "missing"):
+            files.refuse_special(tmp_path / name)  # the write says what is wrong, if anything
+    finally:
+        listening.close()

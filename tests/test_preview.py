@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -174,10 +175,10 @@ def test_an_unknown_scene_is_a_usage_error_listing_the_scenes(home: Home) -> Non
     assert sorted(p.name for p in home.work.iterdir()) == ["cat.ody", "harbour.ody"]
 
 
-def test_a_library_is_refused_with_a_usage_error(home: Home) -> None:
+def test_a_library_is_refused_with_exit_1_as_compile_and_run_refuse_it(home: Home) -> None:
     home.screenplay("look.ody", 'define hero "a ginger cat"\nstyle "35mm film"\n')
     done = home.ody("preview", "look.ody")
-    assert done.returncode == 2
+    assert done.returncode == 1
     assert done.stderr.startswith("ody preview: look.ody is a library (header lines, no cue): nothing to preview\n")
 
 
@@ -357,3 +358,66 @@ def test_linked_outputs_are_written_through_their_links_as_every_file_is(home: H
     assert sorted(p.name for p in elsewhere.iterdir()) == ["missing.mp4", "missing.vtt", "old.mp4", "old.vtt"]
     assert sorted(p.name for p in home.work.iterdir()) == ["cat.ody", "cat.preview.mp4", "cat.preview.vtt", "new.mp4",
                                                            "new.vtt"]
+
+
+def special_nodes(home: Home) -> list[tuple[str, str, Path]]:
+    """What a video's or its captions' path may be besides a file: (the path given, the node's
+    kind as said, the node), through links too; a device only where one can be made (root: a
+    node with /dev/null's numbers, in the test's folder)."""
+    elsewhere = home.root / "elsewhere"
+    elsewhere.mkdir()
+    os.mkfifo(home.work / "fifo.mp4")
+    os.mkfifo(elsewhere / "fifo")
+    (home.work / "linked.mp4").symlink_to(elsewhere / "fifo")
+    made = [("fifo.mp4", "a FIFO", home.work / "fifo.mp4"), ("linked.mp4", "a FIFO", elsewhere / "fifo")]
+    if os.geteuid() == 0:
+        null = os.stat("/dev/null").st_rdev
+        os.mknod(elsewhere / "null", 0o666 | stat.S_IFCHR, null)
+        (home.work / "null.mp4").symlink_to(elsewhere / "null")
+        made.append(("null.mp4", "a device", elsewhere / "null"))
+    return made
+
+
+def test_a_video_or_its_captions_is_never_put_in_place_of_a_fifo_or_a_device(home: Home) -> None:
+    """A preview replaces its files once complete: a FIFO, a device or a link to one is refused,
+    video or captions alike, before anything is rendered, and left as it was."""
+    home.screenplay("cat.ody", CAT)
+    for given, kind, node in special_nodes(home):
+        for output, refused in [(given, given), (f"{given[:-4]}.vtt.mp4", f"{given[:-4]}.vtt.vtt")]:
+            if refused != given:  # the captions' path is the node, the video's is free
+                (home.work / refused).symlink_to(node)
+            before = sorted(p.name for p in home.work.iterdir())
+            done = home.ody("preview", "cat.ody", "-o", output, timeout=60)
+            assert (done.returncode, done.stdout) == (2, ""), done.stderr
+            assert done.stderr.startswith(f"ody preview: {refused}: not a regular file ({kind})"), done.stderr
+            assert sorted(p.name for p in home.work.iterdir()) == before
+            assert not node.is_file() and not (home.work / refused).is_file()
+            assert stat.S_ISFIFO(node.stat().st_mode) or stat.S_ISCHR(node.stat().st_mode)
+
+
+@pytest.mark.parametrize("signal_sent", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_mid_render_ends_it_as_ctrl_c_does_leaving_no_hidden_file(
+        home: Home, signal_sent: signal.Signals) -> None:
+    """Sent while the scene continued is a hidden file beside the output and the scene asked for
+    a temporary one: both go, the earlier preview stays whole, exit 130 as for Ctrl-C."""
+    home.screenplay("long.ody", 'scene "night" after "day"\n@0 start "The harbour at night"\n@150s end\n\n'
+                                'scene "day"\n@0 start "The harbour at noon"\n@3s end\n')
+    earlier = b"the earlier preview, playing in a player"
+    (home.work / "long.preview.mp4").write_bytes(earlier)
+    process = subprocess.Popen([sys.executable, "-m", "odyssey_dsl", "preview", "long.ody", "--scene", "night"],
+                               cwd=home.work, env=home.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        def mid_render() -> bool:
+            names = [p.name for p in home.work.iterdir()]
+            return (any(n.startswith(".long.preview.mp4.") and n.endswith(".part") for n in names)
+                    and any(n.startswith(".day.") and n.endswith(".continued.mp4") for n in names))
+
+        poll_until(mid_render, timeout=120)
+        process.send_signal(signal_sent)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert (process.returncode, out, err) == (130, "", "ody preview: interrupted\n")
+    assert (home.work / "long.preview.mp4").read_bytes() == earlier
+    assert sorted(p.name for p in home.work.iterdir()) == ["long.ody", "long.preview.mp4"]

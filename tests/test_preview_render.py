@@ -4,6 +4,8 @@ rendered before the scenes that continue it, wherever it is written."""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import av
@@ -79,3 +81,17 @@ def test_each_script_is_rendered_once_after_the_chain_it_continues(forest: tuple
     for position, index in enumerate(order):
         parent = scenes[index].after
         assert parent is None or order.index(parent) < position
+
+
+def test_render_video_refuses_a_fifo_and_leaves_it_a_fifo(tmp_path: Path) -> None:
+    """An MP4 is finished by seeking back: a FIFO (or a device) is never written nor replaced."""
+    from odyssey_dsl._support.files import NotRegularFile
+    from odyssey_dsl.emulator.render import render_video
+
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "cat.mp4").symlink_to(tmp_path / "pipe")
+    for video in (tmp_path / "pipe", tmp_path / "cat.mp4"):
+        with pytest.raises(NotRegularFile, match=r"not a regular file \(a FIFO\)"):
+            render_video(SCRIPT, False, video)
+    assert stat.S_ISFIFO((tmp_path / "pipe").lstat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cat.mp4", "pipe"]

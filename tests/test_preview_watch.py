@@ -57,9 +57,9 @@ class Watching:
             if test(line):
                 return lines
 
-    def interrupt(self) -> tuple[int, str]:
-        """Ctrl-C: the exit code, and what stderr said after what was read."""
-        self.process.send_signal(signal.SIGINT)
+    def interrupt(self, sent: signal.Signals = signal.SIGINT) -> tuple[int, str]:
+        """Ctrl-C (or another signal): the exit code, and what stderr said after what was read."""
+        self.process.send_signal(sent)
         code = self.process.wait(timeout=WAIT)
         rest = []
         while True:
@@ -182,3 +182,56 @@ def test_a_file_that_cannot_be_read_at_the_start_ends_it_with_exit_2(home: Home)
     done = home.ody("preview", "nothing.ody", "--watch")
     assert done.returncode == 2
     assert done.stderr == "ody preview: nothing.ody: no such file\n"
+
+
+@pytest.mark.parametrize(("args", "code", "said"), [
+    (("--scene", "nope"), 2, "ody preview: --scene `nope`: cat.ody has no `scene` lines\n"),
+    (("-o", "out.mov"), 2, "ody preview: -o out.mov: one script makes one MP4 video"),
+    (("-o", "missing/cat.mp4"), 2, "ody preview: missing/cat.mp4: cannot write it"),
+])
+def test_a_usage_error_at_the_first_render_ends_it_as_an_unreadable_file_does(
+        home: Home, args: tuple[str, ...], code: int, said: str) -> None:
+    done = home.ody("preview", "cat.ody", *args, "--watch", timeout=WAIT)
+    assert (done.returncode, done.stdout) == (code, ""), done.stderr
+    assert done.stderr.startswith(said), done.stderr
+
+
+def test_a_library_at_the_first_render_ends_it_with_exit_1(home: Home) -> None:
+    done = home.ody("preview", "look.ody", "--watch", timeout=WAIT)
+    assert (done.returncode, done.stdout) == (1, ""), done.stderr
+    assert done.stderr.startswith("ody preview: look.ody is a library"), done.stderr
+
+
+@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_ends_it_as_ctrl_c_does(watching: Watching, sent: signal.Signals) -> None:
+    assert watching.line().startswith("rendered cat.preview.mp4")
+    assert watching.interrupt(sent) == (130, "ody preview: interrupted\n")
+
+
+def test_an_include_made_in_a_new_folder_is_rendered_while_other_files_of_the_folder_keep_changing(
+        home: Home) -> None:
+    """Events for other files wake the wait every 0.2 s, never a second of quiet: the comparison
+    that finds the include (its folder is not watched yet) must still run."""
+    home.screenplay("a.ody", 'include "sub/c.ody"\n@0 start "{hero} by the sea"\n@2s end\n')
+    stop = threading.Event()
+
+    def noise() -> None:
+        n = 0
+        while not stop.wait(0.2):
+            n += 1
+            (home.work / "noise.txt").write_text(f"{n}\n", encoding="utf-8")
+
+    noisy = threading.Thread(target=noise, daemon=True)
+    noisy.start()
+    watching = Watching(home, "a.ody")
+    try:
+        watching.error_until(lambda line: line.endswith(" in 1 file\n"))  # the include is missing
+        (home.work / "sub").mkdir()
+        home.screenplay("sub/c.ody", 'define hero "A heron"\n')
+        assert watching.line().startswith("rendered a.preview.mp4 (2.0 s) in ")
+        assert "A heron by the sea" in (home.work / "a.preview.vtt").read_text(encoding="utf-8")
+        assert noisy.is_alive()  # the noise went on throughout
+        assert watching.interrupt()[0] == 130
+    finally:
+        stop.set()
+        watching.kill()

@@ -58,6 +58,26 @@ def replaced(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
+class NotRegularFile(OSError):
+    """A file to be replaced is a FIFO, a device or a socket (`refuse_special`)."""
+
+
+def refuse_special(path: Path) -> None:
+    """Raise NotRegularFile (its strerror `not a regular file (a FIFO)`, its filename `path`)
+    when `path`, through links, is a FIFO, a device or a socket: for a file only ever written by
+    replacement (a preview's video and captions), which must never take such a node's place (as
+    root, a link to /dev/null would replace /dev/null). A folder or a missing path passes: the
+    write says what is wrong with it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    raise NotRegularFile(errno.EEXIST, f"not a regular file ({kind})", str(path))
+
+
 def _replace(target: Path, data: bytes, existing: os.stat_result | None, mode: int | None) -> None:
     """Write a temporary file beside `target` and rename it over `target`."""
     if mode is None and existing is not None:

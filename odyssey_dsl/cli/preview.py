@@ -5,15 +5,20 @@ Only click is imported at the top (`ody --help` imports every command); the comp
 renderer (PyAV, Pillow) and the watcher load when the command runs.
 
 Exit codes: 0 rendered; 1 the screenplay has errors (shown as `ody lint` shows them, nothing
-written); 2 usage or I/O: FILE cannot be read, an unknown scene, an output that cannot be
-written, a library, the emulator extra missing; 130 interrupted (how `--watch` ends).
+written) or is a library (as `ody compile` and `ody run` say); 2 usage or I/O: FILE cannot be
+read, an unknown scene, an output that cannot be written or is a FIFO or a device, the emulator
+extra missing; 130 interrupted: Ctrl-C, SIGTERM or SIGHUP (how `--watch` ends), nothing left
+behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
@@ -52,8 +57,9 @@ def command(file: str, output: str | None, scene: str | None, landscape: bool | 
     One script makes a video (default `<stem>.preview.mp4` beside FILE) and its captions
     (`<stem>.preview.vtt`); several (scenes, variants) make a folder (default `<stem>.preview/`)
     of `<name>.mp4` and `<name>.vtt`, named as `ody run` names recordings. Exit codes: 0
-    rendered, 1 errors in the screenplay (nothing written), 2 usage or I/O (an unknown scene, an
-    output that cannot be written, a library, the emulator extra missing), 130 interrupted.
+    rendered, 1 errors in the screenplay (nothing written) or a library, 2 usage or I/O (an
+    unknown scene, an output that cannot be written or is a FIFO or a device, the emulator extra
+    missing), 130 interrupted (Ctrl-C, SIGTERM, SIGHUP).
     """
     if file == STDIN:
         fail("needs a screenplay file, not `-`: the preview is named after it")
@@ -69,15 +75,39 @@ def command(file: str, output: str | None, scene: str | None, landscape: bool | 
     except ImportError as error:
         fail(f"previewing needs the emulator's extra ({error.name} is missing)", EXTRA)
     job = _Job(Path(file), output, scene, None if landscape is None else not landscape, as_json)
-    if watch:
-        _watch(job, open_it)
-    done = _attempt(job, _Reads(job.file))
-    if done.code != EXIT_OK:
-        sys.exit(done.code)
-    _say(job, done)
-    if open_it:
-        _open(job, done.previews)
+    with _ended_as_ctrl_c():
+        if watch:
+            _watch(job, open_it)
+        done = _attempt(job, _Reads(job.file))
+        if done.code != EXIT_OK:
+            sys.exit(done.code)
+        _say(job, done)
+        if open_it:
+            _open(job, done.previews)
     sys.exit(EXIT_OK)
+
+
+@contextlib.contextmanager
+def _ended_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM (`kill`, an editor stopping its previous preview) and SIGHUP (the terminal
+    closed) raise KeyboardInterrupt as Ctrl-C does, so that the `finally` blocks remove the
+    temporary and hidden files (the video being written, a continued scene's) and the command
+    ends the same way: `interrupted`, exit 130. Once raised, further ones are ignored: the
+    clean-up runs to its end. A signal the caller ignores (`nohup` ignores SIGHUP) stays ignored."""
+    caught = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None))
+              if s is not None and signal.getsignal(s) is signal.SIG_DFL]
+
+    def interrupt(_number: int, _frame: object) -> None:
+        for s in caught:
+            signal.signal(s, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    before = {s: signal.signal(s, interrupt) for s in caught}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 class _Job(NamedTuple):
@@ -139,7 +169,7 @@ def _attempt(job: _Job, reads: _Reads) -> _Attempt:
         return _Attempt(EXIT_FAIL, [], 0.0)
     if result.library:
         fail(f"{item.name} is a library (header lines, no cue): nothing to preview",
-             "preview a screenplay that includes it")
+             "preview a screenplay that includes it", EXIT_FAIL)  # as `ody compile` and `ody run`
     prepared = prepare(result, item.name, job.portrait)
     wanted = _chosen(prepared, job.scene)
     previews = _render(prepared, _videos(job, prepared, wanted))
@@ -203,11 +233,16 @@ def _named(job: _Job, path: Path) -> str:
 
 
 def _render(prepared: Prepared, videos: dict[int, Path]) -> list[Preview]:
-    """`preview.render`, an output that cannot be written being a usage/I/O error with its path."""
+    """`preview.render`, an output that cannot be written (or is a FIFO, a device) being a
+    usage/I/O error with its path."""
+    from .._support.files import NotRegularFile
     from ..preview import render
 
     try:
         return render(prepared, videos)
+    except NotRegularFile as error:
+        fail(f"{error.filename}: {error.strerror}",
+             "a preview is written whole and renamed over the old one: give a regular file's path, or a new one")
     except OSError as error:
         fail(f"{error.filename}: cannot write it ({error.strerror})")
 
@@ -242,7 +277,8 @@ def _open(job: _Job, previews: list[Preview]) -> None:
 def _watch(job: _Job, open_it: bool) -> NoReturn:
     """Render, then again after every save of FILE or a file it includes (the set is read anew
     after each compile, as includes come and go), until Ctrl-C. A render that fails says why (the
-    errors as `ody lint` shows them) and leaves the last good preview in place."""
+    errors as `ody lint` shows them) and leaves the last good preview in place; a usage error at
+    the first render (FILE unreadable, an unknown scene, an output refused, a library) ends it."""
     from ..watch import until_changed
 
     first = True
@@ -251,6 +287,8 @@ def _watch(job: _Job, open_it: bool) -> NoReturn:
         try:
             done = _attempt(job, reads)
         except OdyError as error:
+            if first:
+                raise  # a typo in the command (a scene, -o) or a library: said once, its exit code
             say(error.message, error.hint)
         else:
             if first and done.code == EXIT_USAGE:

@@ -34,7 +34,7 @@ import av
 from av.video.reformatter import VideoReformatter
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from .._support.files import replaced
+from .._support.files import refuse_special, replaced
 from ..api import ACTIONS
 from ..images import ImageProblem, decode_data_url
 from .settings import MIN_PADDING
@@ -153,7 +153,13 @@ def render_video(entries: list[dict[str, Any]], portrait: bool, video: Path) -> 
     It is written under a temporary name beside `video` and renamed over it at the end, so a
     crash, a full disk or Ctrl-C mid-render leaves `video` as it was (an earlier preview a
     player may be showing), never half written. The folder must exist. A symlink stays a link,
-    as `write_atomic` keeps it (the captions beside it): the file it points to is replaced."""
+    as `write_atomic` keeps it (the captions beside it): the file it points to is replaced.
+
+    A FIFO, a device or a socket at `video` (or where its link points) raises NotRegularFile,
+    before and again after encoding, and is left as it is: replacing it would put a file in
+    place of `/dev/null` (as root), and writing into it cannot work, since an MP4 is finished by
+    seeking back (faststart moves the index to the front in a second pass)."""
+    refuse_special(Path(video))
     target = replaced(Path(video))
     cues = _cues(entries)
     frame_count = _frame_count(cues)
@@ -161,6 +167,7 @@ def render_video(entries: list[dict[str, Any]], portrait: bool, video: Path) -> 
     try:
         _encode(_Scene(cues, frame_count, PORTRAIT if portrait else LANDSCAPE), temp)
         _fsync(temp)
+        refuse_special(Path(video))  # made meanwhile
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
