@@ -113,7 +113,7 @@ def _encoded_outline(checked: Checked, lines: list[str], columns: Columns, flat_
 
 
 class _Editor:
-    """stdout as pygls writes it, ending the server when it cannot be written (closed: `>&-`;
+    """stdout as pygls writes, flushes and closes it, ending the server when it cannot be written (closed: `>&-`;
     full): pygls would catch each failure, fail again reporting it on the same stream, and
     fill stderr with tracebacks while the editor hears nothing. One line, exit 2, at once
     (pygls's loop swallows exceptions: only a process exit ends it)."""
@@ -132,6 +132,11 @@ class _Editor:
             self._out.flush()
         except OSError as error:
             self._lost(error)
+
+    def close(self) -> None:
+        """pygls closes its output as it shuts down; the editor may have gone already."""
+        with contextlib.suppress(OSError):
+            self._out.close()
 
     @staticmethod
     def _lost(error: OSError) -> None:

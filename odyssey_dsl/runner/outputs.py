@@ -12,6 +12,7 @@ and remembers which job and stream each take came from (`takes`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -62,12 +63,20 @@ def inside(folder: Path, name: str) -> Path:
     try:
         outside = os.sep in name or bool(os.altsep and os.altsep in name) or name in ("", ".", "..") \
             or path.resolve().parent != folder.resolve()
+        if not outside and os.path.islink(path):
+            _follow(path)  # a loop, which Python 3.13's resolve() lets through, fails here
     except (RuntimeError, OSError) as error:
         raise UsageError(f"refusing to write {name!r} in {folder}: {getattr(error, 'strerror', None) or error}") \
             from None
     if outside:
         raise UsageError(f"refusing to write {name!r} outside {folder}")
     return path
+
+
+def _follow(link: Path) -> None:
+    """Follow `link` to its end: OSError for a loop; a dangling link is fine (its target is made)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.stat(link)
 
 
 def suffix(take: int) -> str:
