@@ -2,13 +2,14 @@
 paying, `--dry-run` with no key and no network, the `max-video` budget (refused off a
 terminal, asked on one), reuse of every unchanged scene's stream, `--scene` with `--new`,
 per-scene takes with run.json's `latest`, and a copied screenplay that reuses the original's
-job without taking over its folder. Real `ody` processes against the emulator over loopback."""
+job without taking over its folder (unless that folder is gone). Real `ody` processes against the emulator over loopback."""
 
 from __future__ import annotations
 
 import json
 import os
 import pty
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -197,6 +198,28 @@ def test_a_copied_screenplay_reuses_the_job_but_never_the_originals_folder(home:
     assert home.manifest("cat-2")["screenplay"] == str(home.work / "copy" / "cat.ody")
     assert home.manifest("cat")["latest"] == {"cat": "cat.take2.mp4"}
     assert home.manifest("cat-2")["latest"] == {"cat": "cat.take2.mp4"}
+
+
+def test_a_claim_on_a_folder_that_is_gone_is_released(home: Home) -> None:
+    """CI failed on this: a fresh clone where an earlier one had run got `window-cat-2`, as the
+    journal still said another screenplay (the earlier clone's) owned a folder no longer there."""
+    home.screenplay("cat.ody", SINGLE)
+    (home.work / "copy").mkdir()
+    home.screenplay("copy/cat.ody", SINGLE)
+    with emulator(home) as server:
+        assert home.ody("run", "cat.ody").returncode == 0
+        shutil.rmtree(home.work / "recordings" / "cat")
+        copied = home.ody("run", "copy/cat.ody")
+        assert copied.returncode == 0, copied.stderr
+        assert frames(home.work / "recordings" / "cat" / "cat.mp4") == 50
+        assert home.manifest("cat")["screenplay"] == str(home.work / "copy" / "cat.ody")
+        # The original's rows forgot the folder: its next run takes one of its own.
+        original = home.ody("run", "cat.ody")
+        assert original.returncode == 0, original.stderr
+        assert len(server_jobs(server)) == 1
+    assert sorted(p.name for p in (home.work / "recordings").iterdir()) == ["cat", "cat-2"]
+    assert home.manifest("cat")["screenplay"] == str(home.work / "copy" / "cat.ody")
+    assert home.manifest("cat-2")["screenplay"] == str(home.work / "cat.ody")
 
 
 @pytest.mark.parametrize(("setting", "url", "expected"), [

@@ -201,14 +201,25 @@ class Journal:
                     db.execute("INSERT INTO scripts (row_id, position, key, stream_id, status) VALUES (?, ?, ?, ?, ?)",
                                (row_id, k, key, stream, status))
 
-    def claim_folder(self, folder: str, screenplay: str) -> bool:
-        """Make `folder` the screenplay's, unless another screenplay owns it (by a row or a claim)."""
+    def claim_folder(self, folder: Path, screenplay: str) -> bool:
+        """Make `folder` the screenplay's and create it, unless another screenplay owns it (by
+        a row or a claim) and it is on disk. A claim on a folder that is gone is stale (a fresh
+        clone where an earlier one ran, a folder the user deleted): nothing in it can be mixed
+        up, so it is released, and the other screenplay's rows forget it (its next run picks a
+        folder of its own). The folder is made inside the transaction, so a claim and its
+        folder appear together to any other process."""
+        name = str(folder)
         with self._write() as db:
-            owner = db.execute("SELECT screenplay FROM folders WHERE folder = ?", (folder,)).fetchone() \
-                or db.execute("SELECT screenplay FROM jobs WHERE folder = ? ORDER BY id LIMIT 1", (folder,)).fetchone()
+            owner = db.execute("SELECT screenplay FROM folders WHERE folder = ?", (name,)).fetchone() \
+                or db.execute("SELECT screenplay FROM jobs WHERE folder = ? ORDER BY id LIMIT 1", (name,)).fetchone()
             if owner is not None and owner[0] != screenplay:
-                return False
-            db.execute("INSERT OR IGNORE INTO folders (folder, screenplay) VALUES (?, ?)", (folder, screenplay))
+                if os.path.lexists(folder):
+                    return False
+                db.execute("DELETE FROM folders WHERE folder = ?", (name,))
+                db.execute("UPDATE jobs SET folder = NULL, updated = ? WHERE folder = ? AND screenplay IS NOT ?",
+                           (time.time(), name, screenplay))
+            db.execute("INSERT OR IGNORE INTO folders (folder, screenplay) VALUES (?, ?)", (name, screenplay))
+            folder.mkdir(parents=True, exist_ok=True)
             return True
 
     def adopt(self, *, job_id: str, api_base: str, key_fp: str, group_hash: str, request_hash: str, take: int,

@@ -576,7 +576,7 @@ class ScreenplayRun:
         """This screenplay's folder under --out: the one it used last (for a job command, the
         one its job's rows name), else the stem, made distinct from any other screenplay's
         (`cat`, `cat-2`). Another screenplay's folder is never taken over, even when its jobs
-        are reused (a copy of a screenplay)."""
+        are reused (a copy of a screenplay), unless it is no longer on disk (Journal.claim_folder)."""
         root = self.ctx.out.resolve()
         mine = str(self.p.path)
         recorded = (next((r.folder for r in fixed if r.folder and r.state in OWNED), None) if fixed
@@ -587,7 +587,7 @@ class ScreenplayRun:
             while chosen is None:
                 candidate = root / (self.p.stem if n == 1 else f"{self.p.stem}-{n}")
                 if self.ctx.claimed.get(candidate, self.p.path) == self.p.path \
-                        and self.ctx.journal.claim_folder(str(candidate), mine):
+                        and self.ctx.journal.claim_folder(candidate, mine):
                     chosen = candidate
                 n += 1
             self.ctx.claimed[chosen] = self.p.path
