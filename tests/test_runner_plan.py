@@ -222,6 +222,23 @@ def test_a_claim_on_a_folder_that_is_gone_is_released(home: Home) -> None:
     assert home.manifest("cat-2")["screenplay"] == str(home.work / "cat.ody")
 
 
+def test_a_fresh_clone_gets_the_stem_again_whatever_folder_its_path_used_last(home: Home) -> None:
+    """CI, the next time: the journal said this very screenplay last used `cat-2`, gone from
+    disk in the fresh clone; the stem's folder, free, is the one the README names."""
+    home.screenplay("cat.ody", SINGLE)
+    (home.work / "copy").mkdir()
+    home.screenplay("copy/cat.ody", SINGLE)
+    with emulator(home):
+        assert home.ody("run", "cat.ody").returncode == 0
+        assert home.ody("run", "copy/cat.ody").returncode == 0
+        for gone in ("cat", "cat-2"):
+            shutil.rmtree(home.work / "recordings" / gone)
+        again = home.ody("run", "copy/cat.ody")
+        assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in (home.work / "recordings").iterdir()) == ["cat"]
+    assert home.manifest("cat")["screenplay"] == str(home.work / "copy" / "cat.ody")
+
+
 @pytest.mark.parametrize(("setting", "url", "expected"), [
     ("poll-first = 0", None, "`poll-first` must be 0.05 or more"),
     ("poll-max = 0.0", None, "`poll-max` must be 0.05 or more"),

@@ -207,7 +207,7 @@ class Journal:
         clone where an earlier one ran, a folder the user deleted): nothing in it can be mixed
         up, so it is released, and the other screenplay's rows forget it (its next run picks a
         folder of its own). The folder is made inside the transaction, so a claim and its
-        folder appear together to any other process."""
+        folder appear together to any other process. The newest claim is the one `folder_of` says."""
         name = str(folder)
         with self._write() as db:
             owner = db.execute("SELECT screenplay FROM folders WHERE folder = ?", (name,)).fetchone() \
@@ -218,7 +218,7 @@ class Journal:
                 db.execute("DELETE FROM folders WHERE folder = ?", (name,))
                 db.execute("UPDATE jobs SET folder = NULL, updated = ? WHERE folder = ? AND screenplay IS NOT ?",
                            (time.time(), name, screenplay))
-            db.execute("INSERT OR IGNORE INTO folders (folder, screenplay) VALUES (?, ?)", (name, screenplay))
+            db.execute("INSERT OR REPLACE INTO folders (folder, screenplay) VALUES (?, ?)", (name, screenplay))
             folder.mkdir(parents=True, exist_ok=True)
             return True
 

@@ -9,6 +9,7 @@ key) is decided by the plain functions of `decide`; this class does the asking a
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -574,14 +575,16 @@ class ScreenplayRun:
 
     def _folder(self, fixed: tuple[Row, ...]) -> Path:
         """This screenplay's folder under --out: the one it used last (for a job command, the
-        one its job's rows name), else the stem, made distinct from any other screenplay's
-        (`cat`, `cat-2`). Another screenplay's folder is never taken over, even when its jobs
-        are reused (a copy of a screenplay), unless it is no longer on disk (Journal.claim_folder)."""
+        one its job's rows name) if it is still on disk, else the stem, made distinct from any
+        other screenplay's (`cat`, `cat-2`): a fresh clone gets `cat` again. Another
+        screenplay's folder is never taken over, even when its jobs are reused (a copy of a
+        screenplay), unless it is no longer on disk (Journal.claim_folder)."""
         root = self.ctx.out.resolve()
         mine = str(self.p.path)
         recorded = (next((r.folder for r in fixed if r.folder and r.state in OWNED), None) if fixed
                     else self.ctx.journal.folder_of(mine))
-        chosen = Path(recorded) if recorded and Path(recorded).parent == root else None
+        chosen = (Path(recorded) if recorded and Path(recorded).parent == root and os.path.lexists(recorded)
+                  else None)
         n = 1
         with self.ctx.claim_lock:
             while chosen is None:
