@@ -76,6 +76,19 @@ def test_compile_output_file_is_replaced_atomically(tree: Path) -> None:
     assert sorted(p.name for p in tree.iterdir()) == ["bad.ody", "good.ody", "out.json", "warn.ody"]
 
 
+
+@pytest.mark.parametrize("command", [("compile", "good.ody"), ("decompile", "out.json"),
+                                     ("export", "--vtt", "good.ody")])
+def test_an_output_of_dash_is_stdout(tree: Path, command: tuple[str, ...]) -> None:
+    """It wrote a file named `-`."""
+    assert ody("compile", "good.ody", "-o", "out.json", cwd=tree).returncode == 0
+    before = sorted(p.name for p in tree.iterdir())
+    to_stdout = ody(*command, cwd=tree)
+    dashed = ody(*command, "-o", "-", cwd=tree)
+    assert dashed.returncode == 0, dashed.stderr
+    assert dashed.stdout == to_stdout.stdout != ""
+    assert sorted(p.name for p in tree.iterdir()) == before
+
 def test_compile_stdin_with_filename(tree: Path) -> None:
     result = ody("compile", "-", "--stdin-filename", "scenes/x.ody", cwd=tree, stdin=BAD.encode())
     assert result.returncode == 1

@@ -210,6 +210,8 @@ def test_an_output_that_cannot_be_written_or_an_input_that_cannot_be_read_is_exi
     (("harbour.ody", "-o", "all.mp4"),
      "ody preview: -o all.mp4: 3 scripts make 3 videos: give a folder\n  hint: or pick one scene with --scene NAME\n"),
     (("harbour.ody", "-o", ""), "ody preview: -o needs a path\n"),
+    (("harbour.ody", "-o", "-"),
+     "ody preview: -o -: this command writes files, which stdout cannot take\n  hint: give a file or a folder (ending in /)\n"),
 ])
 def test_an_output_for_several_scripts_or_an_empty_one_is_refused_saying_what_to_give(
         home: Home, args: tuple[str, ...], said: str) -> None:

@@ -149,6 +149,11 @@ def duration(_ctx: click.Context, _param: click.Parameter, value: str) -> float:
     return parsed[1] / 1000
 
 
+def dash_is_stdout(_ctx: click.Context, _param: click.Parameter, value: str | Path | None) -> str | Path | None:
+    """`-o -` is stdout, as everywhere else on the command line (it wrote a file named `-`)."""
+    return None if value is not None and str(value) == "-" else value
+
+
 def one_shot() -> None:
     """For commands that build many small objects and exit: garbage collection only costs."""
     import gc
