@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from . import images
+from ._support.files import NotRegularFile, refuse_special
 from ._support.reads import read_at_most
 from .checks import Checked, Checker, Options, Timed, check, run
 from .compose import Prompt, ScriptName, Varying, combinations
@@ -258,9 +259,15 @@ def compile_text(
 
 
 def file_resolver(max_bytes: int) -> Resolver:
-    """Reads included files from disk: UTF-8 and at most `max_bytes`, as screenplays are."""
+    """Reads included files from disk: UTF-8 and at most `max_bytes`, as screenplays are, and
+    regular files only (a FIFO an include names would block lint, preview and the editor's
+    server until something wrote to it)."""
 
     def resolve(path: Path) -> str:
+        try:
+            refuse_special(path)
+        except NotRegularFile as error:
+            raise SourceError(f"{path}: {error.strerror}") from None
         text, problems = decode(read_source(path, max_bytes))
         if problems:  # a few bad bytes (the first one's line said), or not text at all
             where = f" (line {problems[0].span.line})" if text else ""

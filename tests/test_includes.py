@@ -4,6 +4,9 @@ mistakes are reported (includes.py, checks.py), through files on disk and a reso
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -99,6 +102,18 @@ def test_a_missing_file_a_folder_and_an_empty_path_are_errors_at_the_include_lin
         (None, "ODY115", Span(3, 9, 3, 11), "the path is empty")]
     assert result.diagnostics[0].help == "check the path: it is relative to this file's folder"
 
+
+
+def test_an_include_that_is_a_fifo_or_a_device_is_refused_without_opening_it(tmp_path: Path) -> None:
+    """A FIFO was opened, and lint, preview and the editor's server waited for a writer forever."""
+    write(tmp_path, {"main.ody": 'include "pipe.ody"\ninclude "zero.ody"\n' + BODY})
+    os.mkfifo(tmp_path / "pipe.ody")
+    (tmp_path / "zero.ody").symlink_to("/dev/zero")
+    linted = subprocess.run([sys.executable, "-m", "odyssey_dsl", "lint", "main.ody"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)  # a hang fails here, not forever
+    assert linted.returncode == 1, linted.stderr
+    assert "cannot include `pipe.ody`: not a regular file (a FIFO)" in linted.stdout
+    assert "cannot include `zero.ody`: not a regular file (a device)" in linted.stdout
 
 def test_a_name_the_unread_file_may_define_is_not_also_undefined(tmp_path: Path) -> None:
     write(tmp_path, {"main.ody": 'include "nope.ody"\ndefine x "y"\n' + BODY})

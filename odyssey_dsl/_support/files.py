@@ -66,11 +66,12 @@ def refuse_special(path: Path) -> None:
     """Raise NotRegularFile (its strerror `not a regular file (a FIFO)`, its filename `path`)
     when `path`, through links, is a FIFO, a device or a socket: for a file only ever written by
     replacement (a preview's video and captions), which must never take such a node's place (as
-    root, a link to /dev/null would replace /dev/null). A folder or a missing path passes: the
-    write says what is wrong with it."""
+    root, a link to /dev/null would replace /dev/null), and for a file read because another
+    names it (an include), whose opening would wait for a FIFO's writer forever. A folder or a
+    missing or unnameable path passes: the write or read says what is wrong with it."""
     try:
         mode = os.stat(path).st_mode
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the path
         return
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return
