@@ -108,7 +108,8 @@ def test_json_lists_each_video_with_its_captions_name_scene_and_length(home: Hom
     assert listed == {"videos": [
         {"name": name, "scene": scene, "video": str(folder / f"{name}.mp4"), "captions": str(folder / f"{name}.vtt"),
          "duration_ms": ms}
-        for name, scene, ms in (("night.v1", "night", 8000), ("night.v2", "night", 8000), ("day", "day", 7000))]}
+        for name, scene, ms in (("night.v1", "night", 8000), ("night.v2", "night", 8000), ("day", "day", 7000))],
+        "sources": [str(home.work / "harbour.ody")]}
     assert done.stdout.count("\n") == 1
     for item in listed["videos"]:
         assert probe(Path(item["video"]))["seconds"] * 1000 == item["duration_ms"]
@@ -116,6 +117,16 @@ def test_json_lists_each_video_with_its_captions_name_scene_and_length(home: Hom
     assert sorted(p.name for p in folder.iterdir()) == ["day.mp4", "day.vtt", "night.v1.mp4", "night.v1.vtt",
                                                          "night.v2.mp4", "night.v2.vtt"]
 
+
+
+def test_json_sources_are_the_file_and_every_file_it_includes_or_tried_to(home: Home) -> None:
+    """What an editor watches to render again, as --watch does."""
+    (home.work / "lib").mkdir()
+    home.screenplay("lib/names.ody", 'define hero "a ginger cat"\n')
+    home.screenplay("cat.ody", 'include "lib/names.ody"\n' + CAT.replace("A ginger cat", "{hero}", 1))
+    done = home.ody("preview", "cat.ody", "--json", "-o", "out/")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["sources"] == [str(home.work / "cat.ody"), str(home.work / "lib" / "names.ody")]
 
 def test_a_scene_with_variants_makes_a_folder_of_them_alone(home: Home) -> None:
     home.screenplay("harbour.ody", HARBOUR)
@@ -135,7 +146,8 @@ def test_a_scene_of_one_script_is_one_video(home: Home) -> None:
     video = home.work / "harbour.preview.mp4"
     assert json.loads(done.stdout) == {"videos": [{"name": "day", "scene": "day", "video": str(video),
                                                    "captions": str(home.work / "harbour.preview.vtt"),
-                                                   "duration_ms": 7000}]}
+                                                   "duration_ms": 7000}],
+                                       "sources": [str(home.work / "harbour.ody")]}
     assert probe(video)["frames"] == 175
 
 

@@ -122,6 +122,7 @@ class _Attempt(NamedTuple):
     code: int  # EXIT_OK, EXIT_FAIL (the errors shown) or EXIT_USAGE (FILE unreadable: said)
     previews: list[Preview]
     seconds: float
+    sources: tuple[Path, ...] = ()  # FILE and every file it includes or tried to, absolute
 
 
 class _Reads:
@@ -173,7 +174,7 @@ def _attempt(job: _Job, reads: _Reads) -> _Attempt:
     prepared = prepare(result, item.name, job.portrait)
     wanted = _chosen(prepared, job.scene)
     previews = _render(prepared, _videos(job, prepared, wanted))
-    return _Attempt(EXIT_OK, previews, time.perf_counter() - began)
+    return _Attempt(EXIT_OK, previews, time.perf_counter() - began, tuple(reads.held))
 
 
 class _Remembered(KeptIncludes):
@@ -252,7 +253,8 @@ def _say(job: _Job, done: _Attempt) -> None:
     from ..diagnostics import printable
 
     if job.as_json:
-        click.echo(json.dumps({"videos": [p.to_json() for p in done.previews]}, ensure_ascii=False))
+        click.echo(json.dumps({"videos": [p.to_json() for p in done.previews],
+                               "sources": [str(p) for p in done.sources]}, ensure_ascii=False))
         return
     if len(done.previews) == 1:
         (only,) = done.previews

@@ -4,6 +4,8 @@
 // screenplay renders it again. The videos live in the extension's storage, never beside the
 // user's files: each render gets a folder of its own (so the webview's URLs change, and a
 // failed render leaves the last good one untouched), and closing the panel deletes them all.
+// A save renders again the previews that read the file saved (the screenplay, an include), as
+// `ody preview --watch` does; until a render has said what it read, every save does.
 
 const crypto = require('crypto');
 const cp = require('child_process');
@@ -25,14 +27,14 @@ function register(context, deps) {
   const storage = () => (context.storageUri || context.globalStorageUri).fsPath;
   context.subscriptions.push(
     vscode.commands.registerCommand(COMMAND, (uri) => open(uri, storage(), deps)),
-    // Any screenplay saved may be one a previewed screenplay includes: all open previews
-    // render again (each at most one render behind, see Preview.refresh). VS Code ignores
-    // what a listener returns; the tests wait for it.
+    // The previews that read the saved file render again (each at most one render behind,
+    // see Preview.refresh). VS Code ignores what a listener returns; the tests wait for it.
     vscode.workspace.onDidSaveTextDocument((document) => {
       if (document.languageId !== 'ody' && !previews.has(document.uri.toString())) {
         return undefined;
       }
-      return Promise.all([...previews.values()].map((shown) => shown.refresh()));
+      const readers = [...previews.values()].filter((shown) => shown.reads(document.uri.fsPath));
+      return Promise.all(readers.map((shown) => shown.refresh()));
     }),
   );
 }
@@ -92,6 +94,9 @@ class Preview {
     this.install = install;
     this.renders = 0;
     this.good = null;  // { folder, videos } of the last render that succeeded
+    // The files the last render read (`sources` of `ody preview --json`), or null when unknown:
+    // no render yet, the last one failed (its includes may have changed), an older `ody`.
+    this.sources = null;
     this.running = null;  // the promise of the renders in progress
     this.pending = false;  // saved during a render: one more render after it
     this.child = null;
@@ -102,6 +107,11 @@ class Preview {
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
       { enableScripts: false, localResourceRoots: [vscode.Uri.file(root)] },
     );
+  }
+
+  // Whether saving `file` changes what this preview shows.
+  reads(file) {
+    return this.sources === null || file === this.file || this.sources.has(file);
   }
 
   // One render at a time: a save during a render asks for one more, however many saves.
@@ -152,6 +162,7 @@ class Preview {
     if (result.stderr.trim()) {
       this.output.appendLine(result.stderr.trimEnd());
     }
+    this.sources = result.sources || null;
     if (result.videos) {
       const previous = this.good;
       this.good = { folder, videos: result.videos };
@@ -203,8 +214,9 @@ function previewArguments(file, out) {
 // shell: the names are arguments, never parsed). OUT is the folder `folder/preview` written with
 // a trailing separator, which `ody` makes and fills with `<recording name>.mp4` and `.vtt` for
 // every script, one or several: how many the screenplay has need not be known here. The
-// answer: `{ out, stderr }` and `videos` when it rendered (every file inside `folder`), else
-// `problem` (and `details`) in words a writer can act on.
+// answer: `{ out, stderr }` and `videos` when it rendered (every file inside `folder`) with
+// `sources` (a Set of the files it read; null from an `ody` that does not say), else `problem`
+// (and `details`) in words a writer can act on.
 function runPreview(executable, file, folder, started = () => {}) {
   const out = path.join(folder, 'preview') + path.sep;
   return new Promise((resolve) => {
@@ -224,7 +236,8 @@ function runPreview(executable, file, folder, started = () => {}) {
 function interpret(executable, code, error, stdout, stderr, folder) {
   if (code === 0) {
     try {
-      return { videos: videosIn(JSON.parse(stdout), folder) };
+      const answer = JSON.parse(stdout);
+      return { videos: videosIn(answer, folder), sources: sourcesIn(answer) };
     } catch (problem) {
       return { problem: `\`${executable} preview\` answered something unexpected: ${problem.message}`, details: stdout };
     }
@@ -267,6 +280,15 @@ function videosIn(answer, folder) {
       durationMs: Number.isFinite(video.duration_ms) ? video.duration_ms : null,
     };
   });
+}
+
+// The files a render read, when the answer lists them as absolute paths; else null (unknown).
+function sourcesIn(answer) {
+  const listed = answer.sources;
+  if (!Array.isArray(listed) || !listed.every((file) => typeof file === 'string' && path.isAbsolute(file))) {
+    return null;
+  }
+  return new Set(listed);
 }
 
 // The panel's page: no script, nothing remote; media only from the webview's own resources

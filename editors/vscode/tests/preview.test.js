@@ -24,7 +24,9 @@ process.env.FAKE_ODY_LOG = log;
 // The stand-in `ody preview`: what it does depends on words in the screenplay. ERROR: the
 // screenplay has errors (exit 1); WAIT: says it started, then waits for the gate file; TWO:
 // two scripts, the recordings day and night; HOSTILE: a recording name made of HTML; OUTSIDE:
-// names a video outside the output folder. Otherwise one script, named after the file. As the
+// names a video outside the output folder; OLD: an `ody` from before `sources` (none listed).
+// Otherwise one script, named after the file; the files it read (`sources`) are the file and
+// every `include "NAME"` it holds, resolved against its folder. As the
 // real one, -o naming a folder (one that exists, or written with a trailing separator) gets
 // `<recording name>.mp4` and `.vtt` for every script, one or several, the folder made if missing
 // (its parent must exist); any other -o (a .mp4, which the extension never gives) is exit 2.
@@ -66,7 +68,9 @@ function finish() {
   if (text.includes('OUTSIDE')) {
     videos[0].video = __filename;
   }
-  process.stdout.write(JSON.stringify({ videos }) + '\\n');
+  const sources = [path.resolve(file),
+    ...[...text.matchAll(/include "([^"]+)"/g)].map((match) => path.resolve(path.dirname(file), match[1]))];
+  process.stdout.write(JSON.stringify(text.includes('OLD') ? { videos } : { videos, sources }) + '\\n');
 }
 if (text.includes('WAIT')) {
   fs.writeFileSync(log + '.started', '');
@@ -129,7 +133,7 @@ test.before(async () => {
 });
 
 test.afterEach(() => {
-  // Saving any screenplay renders every open preview: close what a test left open.
+  // Saving a screenplay may render an open preview again: close what a test left open.
   panels.filter((panel) => !panel.disposed).forEach((panel) => panel.dispose());
 });
 
@@ -258,6 +262,33 @@ test('saving renders again into a new folder, so the video URL changes, and the 
   assert.ok(fs.existsSync(two));
   assert.match(panel.webview.html, /<p role="status">Rendered at /);
   panel.dispose();
+});
+
+test('a save renders again the previews that read the file saved, and all of them when that is not known', async () => {
+  const document = screenplay('cat.ody', 'include "lib/names.ody"\n@0 start "A cat"\n@9s end\n');
+  const folder = path.dirname(document.uri.fsPath);
+  fs.mkdirSync(path.join(folder, 'lib'));
+  fs.writeFileSync(path.join(folder, 'lib', 'names.ody'), 'define hero "a cat"\n');
+  const library = textDocument(vscode.Uri.file(path.join(folder, 'lib', 'names.ody')));
+  const unrelated = textDocument(vscode.Uri.file(path.join(folder, 'other.ody')));
+  fs.writeFileSync(unrelated.uri.fsPath, '@0 start "A dog"\n@9s end\n');
+  const alone = screenplay('dog.ody', '@0 start "A dog"\n@9s end\n');
+  const old = screenplay('old.ody', 'OLD\n@0 start "A bird"\n@9s end\n');
+  const opened = [await preview(document), await preview(alone), await preview(old)];
+  const renders = () => invocations().map(({ args }) => path.basename(args[1]));
+  assert.deepEqual(renders(), ['cat.ody', 'dog.ody', 'old.ody']);
+  await library.save();  // read by cat.ody; old.ody's ody does not say what it read
+  assert.deepEqual(renders().slice(3).sort(), ['cat.ody', 'old.ody']);
+  await unrelated.save();
+  assert.deepEqual(renders().slice(5), ['old.ody']);
+  await alone.save();
+  assert.deepEqual(renders().slice(6).sort(), ['dog.ody', 'old.ody']);
+  // A render that failed read files nobody can say: every save renders it again.
+  fs.writeFileSync(document.uri.fsPath, 'ERROR\n');
+  await document.save();
+  await unrelated.save();
+  assert.deepEqual(renders().slice(8).sort(), ['cat.ody', 'cat.ody', 'old.ody', 'old.ody']);
+  opened.forEach((panel) => panel.dispose());
 });
 
 test('saves during a render queue one more render, not one each', async () => {
