@@ -5,7 +5,10 @@
 // user's files: each render gets a folder of its own (so the webview's URLs change, and a
 // failed render leaves the last good one untouched), and closing the panel deletes them all.
 // A save renders again the previews that read the file saved (the screenplay, an include), as
-// `ody preview --watch` does; until a render has said what it read, every save does.
+// `ody preview --watch` does; until a render has said what it read, every save does. A panel's
+// folder is named after the extension host's process (`preview-<pid>-…`): one left behind by a
+// window that ended without closing its panels (killed, crashed) is deleted at the next start,
+// while the folders of other windows open on the same workspace are left alone.
 
 const crypto = require('crypto');
 const cp = require('child_process');
@@ -25,6 +28,7 @@ const previews = new Map();
 function register(context, deps) {
   // The workspace's storage, or the global one when no folder is open.
   const storage = () => (context.storageUri || context.globalStorageUri).fsPath;
+  sweep(storage());
   context.subscriptions.push(
     vscode.commands.registerCommand(COMMAND, (uri) => open(uri, storage(), deps)),
     // The previews that read the saved file render again (each at most one render behind,
@@ -69,13 +73,43 @@ async function open(uri, storage, deps) {
     return saveRenders ? existing.running : existing.refresh();
   }
   fs.mkdirSync(storage, { recursive: true });
-  const shown = new Preview(document.uri, fs.mkdtempSync(path.join(storage, 'preview-')), deps);
+  const shown = new Preview(document.uri, fs.mkdtempSync(path.join(storage, `preview-${process.pid}-`)), deps);
   previews.set(key, shown);
   shown.panel.onDidDispose(() => {
     previews.delete(key);
     shown.close();
   });
   return shown.refresh();
+}
+
+// Deletes the preview folders in `storage` whose window is gone: its process has ended, or the
+// name says none (an earlier version's). A folder that cannot be read or deleted is left.
+function sweep(storage) {
+  let names;
+  try {
+    names = fs.readdirSync(storage);
+  } catch {
+    return;  // no storage yet: nothing left behind
+  }
+  for (const name of names) {
+    const owner = /^preview-(\d+)-/.exec(name);
+    if (name.startsWith('preview-') && !(owner && running(Number(owner[1])))) {
+      try {
+        fs.rmSync(path.join(storage, name), { recursive: true, force: true });
+      } catch {
+        // in use on a system that locks open files, or not ours to delete: the next start tries again
+      }
+    }
+  }
+}
+
+function running(pid) {
+  try {
+    process.kill(pid, 0);  // signal 0: nothing is sent, the process is only looked up
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';  // someone else's process: alive
+  }
 }
 
 function closeAll() {

@@ -126,6 +126,17 @@ async function until(check, what) {
   }
 }
 
+// Left in the storage before the extension starts: a window that is gone (a pid no process
+// has), this very process's (another window open on the workspace, say), an earlier version's.
+const gone = path.join(storage, 'preview-4194999-gone');
+const alive = path.join(storage, `preview-${process.pid}-alive`);
+const older = path.join(storage, 'preview-Ab12cD');
+for (const folder of [gone, alive, older]) {
+  fs.mkdirSync(path.join(folder, '1', 'preview'), { recursive: true });
+  fs.writeFileSync(path.join(folder, '1', 'preview', 'cat.mp4'), 'a video');
+}
+fs.writeFileSync(path.join(storage, 'notes.txt'), 'not a preview');
+
 test.before(async () => {
   settings['server.path'] = 'ody-that-does-not-exist';  // no language server in these tests
   await extension.activate({ subscriptions: [], storageUri: vscode.Uri.file(storage) });
@@ -165,6 +176,12 @@ test('the command is contributed for screenplays only, and registered when the e
   for (const command of manifest.contributes.commands) {
     assert.ok(commands.has(command.command), `${command.command} is not registered at activation`);
   }
+});
+
+test('the preview folders of windows that are gone are deleted at the start, the others kept', () => {
+  assert.ok(!fs.existsSync(gone) && !fs.existsSync(older));
+  assert.ok(fs.existsSync(path.join(alive, '1', 'preview', 'cat.mp4')));
+  assert.ok(fs.existsSync(path.join(storage, 'notes.txt')));
 });
 
 test('ody previews the file into the extension storage, names passed as arguments, never through a shell', async () => {
