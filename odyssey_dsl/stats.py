@@ -1,6 +1,8 @@
 """What a screenplay's scripts amount to before any job runs: per script its length, cues,
 gaps between cues and words, and per file the seconds of video a run would request (what an
-account's usage is measured in). `ody stats` prints them (docs/output-formats.md, "ody stats").
+account's usage is measured in): a script the screenplay has twice (the same key: script,
+orientation, options, continued scene) counted once, as `ody run` makes it once. `ody stats`
+prints them (docs/output-formats.md, "ody stats").
 
 Computed from the compiled entries, so a script is counted as the API receives it: each
 expanded variant is a script of its own, and its words are those of its prompts as sent
@@ -38,15 +40,28 @@ class ScriptStats(NamedTuple):
 
 
 class FileStats(NamedTuple):
-    """One screenplay's scripts, in the order it compiles them."""
+    """One screenplay's scripts, in the order it compiles them, and each one's key (what
+    makes its recording: runner.prepare.script_key)."""
 
     path: str
     scripts: tuple[ScriptStats, ...]
+    keys: tuple[str, ...]
 
     @property
     def total_ms(self) -> int:
-        """The video a run of every script requests."""
-        return sum(s.duration_ms for s in self.scripts)
+        """The video a run of every script requests: each distinct script once."""
+        return sum(s.duration_ms for s in self._distinct())
+
+    @property
+    def repeated(self) -> int:
+        """How many scripts repeat an earlier one (made once, counted once)."""
+        return len(self.scripts) - len(self._distinct())
+
+    def _distinct(self) -> list[ScriptStats]:
+        first: dict[str, ScriptStats] = {}
+        for key, script in zip(self.keys, self.scripts, strict=True):
+            first.setdefault(key, script)
+        return list(first.values())
 
     def as_json(self) -> dict[str, Any]:
         return {"path": self.path, "total_ms": self.total_ms, "scenes": [s.as_json() for s in self.scripts]}
@@ -61,9 +76,9 @@ def script_stats(name: str, entries: Sequence[Entry]) -> ScriptStats:
                        max(gaps, default=0), sum(len(p.split()) for p in prompts))
 
 
-def file_stats(path: str, names: Sequence[str], scripts: Sequence[Sequence[Entry]]) -> FileStats:
+def file_stats(path: str, names: Sequence[str], scripts: Sequence[Sequence[Entry]], keys: Sequence[str]) -> FileStats:
     """A screenplay's figures: its scripts with the names `ody run` gives their recordings."""
-    return FileStats(path, tuple(script_stats(n, s) for n, s in zip(names, scripts, strict=True)))
+    return FileStats(path, tuple(script_stats(n, s) for n, s in zip(names, scripts, strict=True)), tuple(keys))
 
 
 def report(files: Sequence[FileStats], screenplays: int) -> dict[str, Any]:

@@ -78,6 +78,22 @@ def test_a_screenplay_without_scenes_is_named_after_its_file(tmp_path: Path) -> 
                                 "mean_gap_ms": 3251, "max_gap_ms": 4000, "words": 4}]  # 3250.5 rounded up
 
 
+def test_a_script_a_screenplay_has_twice_counts_once_as_a_run_makes_it_once(tmp_path: Path) -> None:
+    """The total said 12 s where `ody run --dry-run` says 6 s of new video: two scenes alike and
+    `{b|b}` are two scripts each, one request each. Another screenplay's scripts still count."""
+    twice = 'scene "x"\n@0 start "same"\n@3s end\nscene "y"\n@0 start "same"\n@3s end\n'
+    (tmp_path / "dup.ody").write_text(twice + 'scene "z"\n@0 start "a {b|b}"\n@3s end\n', encoding="utf-8")
+    (tmp_path / "copy.ody").write_text(twice, encoding="utf-8")
+    found = stats_json("dup.ody", "copy.ody", cwd=tmp_path)
+    assert [(f["total_ms"], len(f["scenes"])) for f in found["files"]] == [(6000, 4), (3000, 2)]
+    assert found["total_ms"] == 9000
+    table = ody("stats", "dup.ody", "copy.ody", cwd=tmp_path)
+    assert table.stdout.splitlines()[-1] == ("2 screenplays, 6 scripts (3 repeated in a screenplay, made and counted "
+                                             "once): 0:09 of video")
+    planned = ody("run", "--dry-run", "dup.ody", cwd=tmp_path, env={"XDG_STATE_HOME": str(tmp_path / "state")})
+    assert "dup.ody: 1 job, 2 scripts, 0:06 of new video" in planned.stdout + planned.stderr
+
+
 def test_a_screenplay_with_errors_is_shown_as_lint_shows_it_and_left_out_of_the_totals(tmp_path: Path) -> None:
     shutil.copy(EXAMPLES / "window-cat.ody", tmp_path)
     (tmp_path / "bad.ody").write_text('@0 start "a"\n@3s interct "b"\n@9s end\n', encoding="utf-8")
@@ -176,7 +192,8 @@ def test_the_gaps_add_up_to_the_length_and_the_mean_lies_between_the_shortest_an
 
 @given(st.lists(st.lists(scripts(), min_size=1, max_size=4), max_size=4))
 def test_the_total_is_the_sum_of_every_script_s_length(files: list[list[list[Entry]]]) -> None:
-    counted = [file_stats(f"f{k}.ody", [f"s{i}" for i in range(len(f))], f) for k, f in enumerate(files)]
+    counted = [file_stats(f"f{k}.ody", [f"s{i}" for i in range(len(f))], f, [f"{k}.{i}" for i in range(len(f))])
+               for k, f in enumerate(files)]
     found = report(counted, len(files))
     assert found["total_ms"] == sum(s.duration_ms for f in counted for s in f.scripts)
     assert ("scenes" in found) == (len(files) == 1)

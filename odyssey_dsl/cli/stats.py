@@ -31,12 +31,14 @@ _HEADER = ("SCREENPLAY", "SCRIPT", "DURATION", "CUES", "MIN GAP", "MEAN GAP", "M
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON document (docs/output-formats.md).")
 def command(files: tuple[str, ...], as_json: bool) -> None:
     """Print each screenplay's scripts with their length, cues, gaps between cues and words,
-    and the seconds of video a run would request, per file and in all.
+    and the seconds of video a run would request, per file and in all (a script a screenplay
+    has twice is made once, and counted once).
 
     FILES are screenplays or folders (every *.ody below, as `ody lint` walks them); libraries
     are skipped. Each expanded variant counts as a script, named as `ody run` names its
     recording. Exit codes: 0 counted, 1 a screenplay has errors (shown, left out of the
     figures), 2 an input cannot be read."""
+    from ..runner.prepare import script_keys
     from ..stats import file_stats, report
     from .scenes import compiled, script_names
 
@@ -53,7 +55,9 @@ def command(files: tuple[str, ...], as_json: bool) -> None:
             continue
         screenplays += 1
         if result.scripts is not None and result.names is not None:
-            counted.append(file_stats(item.name, script_names(result.names, item.path), result.scripts))
+            keys = script_keys(result.scripts, result.after or (None,) * len(result.scripts),
+                               result.options.portrait, result.options.expansion)
+            counted.append(file_stats(item.name, script_names(result.names, item.path), result.scripts, keys))
     outcome.finish()
     if as_json:
         document = report(counted, screenplays)
@@ -79,8 +83,10 @@ def _table(files: Sequence[FileStats]) -> None:
         if len(f.scripts) > 1:
             rows.append(("", "total", clock(f.total_ms), "", "", "", "", ""))
     scripts = sum(len(f.scripts) for f in files)
-    total = (f"{len(files)} screenplay{'s' * (len(files) != 1)}, {scripts} script{'s' * (scripts != 1)}: "
-             f"{clock(sum(f.total_ms for f in files))} of video")
+    repeated = sum(f.repeated for f in files)
+    total = (f"{len(files)} screenplay{'s' * (len(files) != 1)}, {scripts} script{'s' * (scripts != 1)}"
+             + (f" ({repeated} repeated in a screenplay, made and counted once)" if repeated else "")
+             + f": {clock(sum(f.total_ms for f in files))} of video")
     if sys.stdout.isatty():
         from rich.console import Console
         from rich.table import Table

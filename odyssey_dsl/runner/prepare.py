@@ -11,7 +11,7 @@ recording's last frame. Equal keys, equal requests: a rerun reuses the stream.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import accumulate
@@ -90,7 +90,17 @@ def prepare(result: Compilation, name: str, portrait: bool | None) -> Prepared:
     options = result.options
     portrait = options.portrait if portrait is None else portrait
     after = result.after or (None,) * len(result.scripts)
-    keys: list[str | None] = [None] * len(result.scripts)
+    keys = script_keys(result.scripts, after, portrait, options.expansion)
+    scenes = tuple(Scene(i, files[i], entries[-1].timestamp_ms, n.scene, n.variant, n.choices, keys[i], after[i])
+                   for i, (entries, n) in enumerate(zip(result.scripts, result.names, strict=True)))
+    return Prepared(result.path.resolve(), name, options.title, result.batch, portrait, options.expansion,
+                    result.scripts, scenes, scenes)
+
+
+def script_keys(scripts: Sequence[tuple[Entry, ...]], after: Sequence[int | None], portrait: bool,
+                expansion: bool) -> list[str]:
+    """Every script's key, in order; `after[i]` is the index of the script the i-th continues."""
+    keys: list[str | None] = [None] * len(scripts)
     for i in range(len(keys)):  # a scene's key needs the key of the scene it continues first
         chain: list[int] = []
         j: int | None = i
@@ -99,12 +109,8 @@ def prepare(result: Compilation, name: str, portrait: bool | None) -> Prepared:
             j = after[j]
         for k in reversed(chain):
             parent = after[k]
-            keys[k] = script_key(result.scripts[k], portrait, options.expansion,
-                                 None if parent is None else keys[parent])
-    scenes = tuple(Scene(i, files[i], entries[-1].timestamp_ms, n.scene, n.variant, n.choices, keys[i], after[i])
-                   for i, (entries, n) in enumerate(zip(result.scripts, result.names, strict=True)))
-    return Prepared(result.path.resolve(), name, options.title, result.batch, portrait, options.expansion,
-                    result.scripts, scenes, scenes)
+            keys[k] = script_key(scripts[k], portrait, expansion, None if parent is None else keys[parent])
+    return [k for k in keys if k is not None]
 
 
 def script_key(entries: tuple[Entry, ...], portrait: bool, expansion: bool, after: str | None) -> str:
