@@ -79,8 +79,8 @@ def test_compile_output_file_is_replaced_atomically(tree: Path) -> None:
 
 @pytest.mark.parametrize("command", [("compile", "good.ody"), ("decompile", "out.json"),
                                      ("export", "--vtt", "good.ody")])
-def test_an_output_of_dash_is_stdout(tree: Path, command: tuple[str, ...]) -> None:
-    """It wrote a file named `-`."""
+def test_an_output_of_dash_is_stdout_and_of_dot_slash_dash_a_file(tree: Path, command: tuple[str, ...]) -> None:
+    """It wrote a file named `-`; then compile and decompile took `./-` for stdout too."""
     assert ody("compile", "good.ody", "-o", "out.json", cwd=tree).returncode == 0
     before = sorted(p.name for p in tree.iterdir())
     to_stdout = ody(*command, cwd=tree)
@@ -88,6 +88,9 @@ def test_an_output_of_dash_is_stdout(tree: Path, command: tuple[str, ...]) -> No
     assert dashed.returncode == 0, dashed.stderr
     assert dashed.stdout == to_stdout.stdout != ""
     assert sorted(p.name for p in tree.iterdir()) == before
+    to_file = ody(*command, "-o", "./-", cwd=tree)
+    assert (to_file.returncode, to_file.stdout) == (0, "")
+    assert (tree / "-").read_text(encoding="utf-8") == to_stdout.stdout
 
 def test_compile_stdin_with_filename(tree: Path) -> None:
     result = ody("compile", "-", "--stdin-filename", "scenes/x.ody", cwd=tree, stdin=BAD.encode())

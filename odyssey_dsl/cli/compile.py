@@ -21,12 +21,12 @@ from ..errors import EXIT_FAIL, EXIT_OK
 from ..report import Report
 from .exits import fail, say
 from .inputs import Flags, KeptIncludes, Outcome, inputs, stdin_path
-from .options import checking_options, dash_is_stdout, files_argument, one_shot
+from .options import OutputPath, checking_options, files_argument, one_shot
 
 
 @click.command(name="compile", context_settings={"max_content_width": 100})
 @files_argument(one=True)
-@click.option("-o", "--output", callback=dash_is_stdout, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=OutputPath(dir_okay=False, path_type=Path),
               help="Write here (atomically, only when there is no error) instead of stdout (`-`).")
 @click.option("--request", is_flag=True, help="Write the whole request body, not just the script.")
 @click.option("--no-embed-images", is_flag=True, help="Keep image paths as written instead of data URLs.")

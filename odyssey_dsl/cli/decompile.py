@@ -21,12 +21,12 @@ from ..decompile import DecompileError, ImageFiles, load, write
 from ..errors import EXIT_FAIL, EXIT_OK
 from .exits import fail
 from .inputs import STDIN, Outcome, read_stdin
-from .options import dash_is_stdout, files_argument, report_format
+from .options import OutputPath, files_argument, report_format
 
 
 @click.command(name="decompile", context_settings={"max_content_width": 100})
 @files_argument("*.json", "*.py", one=True)
-@click.option("-o", "--output", callback=dash_is_stdout, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=OutputPath(dir_okay=False, path_type=Path),
               help="Write the .ody file here (atomically) instead of stdout (`-`).")
 @click.option("--relative", is_flag=True, help="Write each cue after the first of a script as `+gap`.")
 @click.option("--scene-names", metavar="A,B,...",

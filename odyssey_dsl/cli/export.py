@@ -16,7 +16,7 @@ import click
 
 from ..errors import EXIT_OK
 from .exits import fail
-from .options import dash_is_stdout, files_argument
+from .options import OutputPath, files_argument
 
 
 @click.command(name="export", context_settings={"max_content_width": 100})
@@ -24,7 +24,7 @@ from .options import dash_is_stdout, files_argument
 @click.option("--vtt", is_flag=True, help="WebVTT (.vtt), as beside every recording.")
 @click.option("--srt", is_flag=True, help="SubRip (.srt).")
 @click.option("--scene", default=None, metavar="NAME", help="Only this scene's scripts (every variant of it).")
-@click.option("-o", "--output", callback=dash_is_stdout, type=click.Path(), default=None, metavar="PATH",
+@click.option("-o", "--output", type=OutputPath(), default=None, metavar="PATH",
               help="Write here (atomically) instead of stdout (`-`); a folder (existing, or ending in /) gets one "
                    "file per script, named as `ody run` names its recordings.")
 def command(file: str, vtt: bool, srt: bool, scene: str | None, output: str | None) -> None:

@@ -149,9 +149,12 @@ def duration(_ctx: click.Context, _param: click.Parameter, value: str) -> float:
     return parsed[1] / 1000
 
 
-def dash_is_stdout(_ctx: click.Context, _param: click.Parameter, value: str | Path | None) -> str | Path | None:
-    """`-o -` is stdout, as everywhere else on the command line (it wrote a file named `-`)."""
-    return None if value is not None and str(value) == "-" else value
+class OutputPath(click.Path):
+    """An output file's path, where `-` (exactly: `./-` is a file) is stdout, None, as
+    everywhere else on the command line (it wrote a file named `-`)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return None if value == "-" else super().convert(value, param, ctx)
 
 
 def one_shot() -> None:

@@ -83,7 +83,7 @@ def picked(scenes: Sequence[str | None], scene: str | None, where: str) -> list[
 def given_output(output: str | None) -> str | None:
     """`-o` as given, when it is a path: an empty one would be the current folder (`Path("")` is
     `.`), never what was meant, so it is a usage error; so is `-` where stdout cannot take the
-    output (a command whose output may be stdout turns `-` into None first: dash_is_stdout)."""
+    output (a command whose output may be stdout turns `-` into None first: OutputPath)."""
     if output == "":
         fail("-o needs a path")
     if output == "-":
