@@ -13,8 +13,11 @@ PyAV and Pillow (the emulator's extra) are imported only when a preview is rende
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,17 +56,20 @@ def render(prepared: Prepared, videos: Mapping[int, Path]) -> list[Preview]:
     """Render the scripts `videos` names (script index -> its video's path, in a folder that
     exists) with their captions, in that order, and describe them. A video is replaced only
     once complete (`render_video`); the scenes they continue are rendered first. A video or
-    captions' path that is a FIFO, a device or a socket raises NotRegularFile naming it, before
-    anything is rendered: both are written by replacement only, never into such a node (the
-    video cannot be, `render_video`; the captions follow the same rule, so that an output is
-    refused or written whole, the pair alike). A file that cannot be written raises OSError
-    naming the video (or, for a scene only continued, the folder)."""
+    captions' path that is a FIFO, a device or a socket raises NotRegularFile naming it, and
+    one that is a folder IsADirectoryError, before anything is rendered: both are written by
+    replacement only, never into such a node (the video cannot be, `render_video`; the captions
+    follow the same rule, so that an output is refused or written whole, the pair alike). A file
+    that cannot be written raises OSError naming it (a video, its captions, or for a scene only
+    continued, the folder)."""
     from .emulator.render import FPS, render_video
     from .runner.frames import start_image
 
     for asked in videos.values():
-        refuse_special(asked)
-        refuse_special(captions_path(asked))
+        for path in (asked, captions_path(asked)):
+            refuse_special(path)
+            if path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     made: dict[int, Path] = {}
     previews: dict[int, Preview] = {}
     hidden: list[Path] = []
@@ -80,15 +86,12 @@ def render(prepared: Prepared, videos: Mapping[int, Path]) -> list[Preview]:
             script = [e.to_json() for e in entries]
             if image is not None:  # the first entry is always `start`
                 script[0] = entries[0]._replace(image=image).to_json()
-            try:
+            with _named(videos.get(index, folder)):
                 frames = render_video(script, prepared.portrait, video)
-                if index in videos:
+            if index in videos:
+                with _named(captions_path(video)):
                     refuse_special(captions_path(video))  # made meanwhile
                     write_atomic(captions_path(video), vtt(captions(entries)))
-            except NotRegularFile:
-                raise  # names the node refused
-            except OSError as error:  # said with the path asked for, not a temporary one's
-                raise OSError(error.errno, error.strerror or str(error), str(videos.get(index, folder))) from None
             made[index] = video
             if index in videos:
                 previews[index] = Preview(scene.name, scene.scene, video, captions_path(video), frames * 1000 // FPS)
@@ -96,6 +99,18 @@ def render(prepared: Prepared, videos: Mapping[int, Path]) -> list[Preview]:
         for path in hidden:
             path.unlink(missing_ok=True)
     return [previews[i] for i in videos]
+
+
+@contextlib.contextmanager
+def _named(path: Path) -> Iterator[None]:
+    """An OSError said with the path asked for, not a temporary file's beside it; a node
+    refused (NotRegularFile) already names itself."""
+    try:
+        yield
+    except NotRegularFile:
+        raise
+    except OSError as error:
+        raise OSError(error.errno, error.strerror or str(error), str(path)) from None
 
 
 def _parents_first(every: Sequence[Scene], wanted: Iterable[int]) -> list[int]:

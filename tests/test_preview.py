@@ -409,6 +409,16 @@ def test_a_video_or_its_captions_is_never_put_in_place_of_a_fifo_or_a_device(hom
             assert stat.S_ISFIFO(node.stat().st_mode) or stat.S_ISCHR(node.stat().st_mode)
 
 
+def test_captions_whose_path_is_a_folder_are_refused_before_the_video_is_written(home: Home) -> None:
+    """The video was put in place, then the captions failed with a message naming the video."""
+    home.screenplay("cat.ody", CAT)
+    (home.work / "cat.preview.vtt").mkdir()
+    done = home.ody("preview", "cat.ody")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", "ody preview: cat.preview.vtt: cannot write it (Is a directory)\n")
+    assert sorted(p.name for p in home.work.iterdir()) == ["cat.ody", "cat.preview.vtt"]
+
+
 @pytest.mark.parametrize("signal_sent", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_or_sighup_mid_render_ends_it_as_ctrl_c_does_leaving_no_hidden_file(
         home: Home, signal_sent: signal.Signals) -> None:
