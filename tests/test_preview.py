@@ -127,6 +127,8 @@ def test_json_sources_are_the_file_and_every_file_it_includes_or_tried_to(home: 
     done = home.ody("preview", "cat.ody", "--json", "-o", "out/")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["sources"] == [str(home.work / "cat.ody"), str(home.work / "lib" / "names.ody")]
+    roundabout = home.ody("preview", "lib/../cat.ody", "--json", "-o", "out/")  # normalised as the includes are
+    assert json.loads(roundabout.stdout)["sources"] == json.loads(done.stdout)["sources"]
 
 def test_a_scene_with_variants_makes_a_folder_of_them_alone(home: Home) -> None:
     home.screenplay("harbour.ody", HARBOUR)

@@ -160,6 +160,24 @@ def test_errors_are_shown_and_the_last_good_preview_stays_until_they_are_fixed(
     assert watching.interrupt()[0] == 130
 
 
+def test_a_file_going_from_one_unreadable_state_to_another_is_said_anew(home: Home, watching: Watching) -> None:
+    """Every unreadable state was the same to --watch: an include deleted, then made a folder,
+    still showed `no such file`. Then the main file itself, deleted and made a folder."""
+    assert watching.line().startswith("rendered cat.preview.mp4")
+    (home.work / "look.ody").unlink()
+    assert any("no such file" in line for line in watching.error_until(lambda line: line.endswith(" in 1 file\n")))
+    (home.work / "look.ody").mkdir()
+    assert any("is a folder" in line for line in watching.error_until(lambda line: line.endswith(" in 1 file\n")))
+    (home.work / "look.ody").rmdir()
+    home.screenplay("look.ody", 'define hero "A grey cat"\n')
+    assert watching.line().startswith("rendered cat.preview.mp4")
+    (home.work / "cat.ody").unlink()
+    assert "no such file" in watching.error_until(lambda line: "cat.ody" in line)[-1]
+    (home.work / "cat.ody").mkdir()
+    assert "folder" in watching.error_until(lambda line: "cat.ody" in line)[-1]
+    assert watching.interrupt()[0] == 130
+
+
 def test_a_scene_gone_is_said_and_watching_goes_on(home: Home) -> None:
     home.screenplay("cat.ody", 'include "look.ody"\nscene "day"\n@0 start "{hero}"\n@3s end\n')
     watching = Watching(home, "cat.ody", "--scene", "day", "--json")

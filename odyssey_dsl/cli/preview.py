@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import sys
 import time
@@ -126,13 +127,14 @@ class _Attempt(NamedTuple):
 
 
 class _Reads:
-    """What a render read: each file and what it held (None: it could not be read), and the
-    size limit it was read under; `--watch` reads them again the same way to see a save."""
+    """What a render read: each file and what it held (its bytes or text, or why it could not
+    be read: a file going from missing to a folder is a change too), and the size limit it was
+    read under; `--watch` reads them again the same way to see a save."""
 
     def __init__(self, main: Path) -> None:
         from ..config import Settings
 
-        self.main = main.absolute()
+        self.main = Path(os.path.abspath(main))  # normalised as include paths are (`a/../b.ody`)
         self.held: dict[Path, object] = {self.main: None}
         self.max_bytes = Settings().max_bytes  # until the project's settings are known
 
@@ -142,8 +144,13 @@ class _Reads:
 
         try:
             return read_source(path, self.max_bytes) if path == self.main else file_resolver(self.max_bytes)(path)
-        except SourceError:
-            return None
+        except SourceError as error:
+            return _unreadable(error)
+
+
+def _unreadable(error: Exception) -> object:
+    """What a file that cannot be read holds, for comparing: why it cannot be."""
+    return ("unreadable", str(error))
 
 
 def _attempt(job: _Job, reads: _Reads) -> _Attempt:
@@ -159,6 +166,7 @@ def _attempt(job: _Job, reads: _Reads) -> _Attempt:
     outcome = Outcome("human", sys.stderr)
     readable = list(inputs((str(job.file),), Flags((), None, None, None), None, outcome, expand=False))
     if not readable:
+        reads.held[reads.main] = reads.again(reads.main)  # why, to see it change
         return _Attempt(outcome.code, [], 0.0)
     ((item, settings, data),) = readable
     reads.held[reads.main], reads.max_bytes = data, settings.max_bytes
@@ -179,15 +187,20 @@ def _attempt(job: _Job, reads: _Reads) -> _Attempt:
 
 class _Remembered(KeptIncludes):
     """The included files as `KeptIncludes` keeps them, and in `seen` what each held when read
-    (None: it could not be read), which `--watch` compares them with."""
+    (or why it could not be), which `--watch` compares them with (`_Reads.again`)."""
 
     def __init__(self, max_bytes: int, seen: dict[Path, object]) -> None:
         super().__init__(max_bytes)
         self._seen = seen
 
     def __call__(self, path: Path) -> str:
-        self._seen[path] = None
-        text = self._seen[path] = super().__call__(path)
+        from ..compiler import SourceError
+
+        try:
+            text = self._seen[path] = super().__call__(path)
+        except SourceError as error:
+            self._seen[path] = _unreadable(error)
+            raise
         return text
 
 
