@@ -76,10 +76,13 @@ class Compilation(NamedTuple):
         return request_json(self.scripts, self.batch, self.options.portrait, self.options.expansion)
 
 
-def read_source(path: Path, max_bytes: int) -> bytes:
-    """The bytes of a screenplay, refusing what is not a regular readable file or too large."""
+def read_source(path: Path, max_bytes: int, *, wait: bool = True) -> bytes:
+    """The bytes of a screenplay, refusing what is not a regular readable file or too large.
+    `wait=False` (a file another names): a file with nothing to give yet (`/proc/kmsg`) is an
+    error rather than a wait; one given on the command line is read as `cat` reads it."""
+    flags = 0 if wait else getattr(os, "O_NONBLOCK", 0)  # Windows has none, and no such files
     try:
-        with open(path, "rb") as f:
+        with open(path, "rb", opener=lambda name, mode: os.open(name, mode | flags)) as f:
             size = _size(f)
             if size is not None and size > max_bytes:
                 raise SourceError(f"{path}: {too_large(size, max_bytes)}")
@@ -90,6 +93,8 @@ def read_source(path: Path, max_bytes: int) -> bytes:
         raise SourceError(f"{path}: is a folder, not a file") from None
     except PermissionError:
         raise SourceError(f"{path}: permission denied") from None
+    except BlockingIOError:  # only when not waiting
+        raise SourceError(f"{path}: nothing to read without waiting (a stream, not a file)") from None
     except OSError as error:
         raise SourceError(f"{path}: cannot read it ({error.strerror or error})") from None
     except ValueError:  # "embedded null byte": an included path can hold anything
@@ -269,7 +274,7 @@ def file_resolver(max_bytes: int) -> Resolver:
             refuse_special(path)
         except NotRegularFile as error:
             raise SourceError(f"{path}: {error.strerror}") from None
-        text, problems = decode(read_source(path, max_bytes))
+        text, problems = decode(read_source(path, max_bytes, wait=False))
         if problems:  # a few bad bytes (the first one's line said), or not text at all
             where = f" (line {problems[0].span.line})" if text else ""
             raise SourceError(f"{path}: {problems[0].message}{where}")

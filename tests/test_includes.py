@@ -115,6 +115,16 @@ def test_an_include_that_is_a_fifo_or_a_device_is_refused_without_opening_it(tmp
     assert "cannot include `pipe.ody`: not a regular file (a FIFO)" in linted.stdout
     assert "cannot include `zero.ody`: not a regular file (a device)" in linted.stdout
 
+
+@pytest.mark.skipif(not os.access("/proc/kmsg", os.R_OK), reason="/proc/kmsg is not readable here (root only)")
+def test_an_include_of_a_file_that_waits_for_input_is_refused_not_waited_for(tmp_path: Path) -> None:
+    """/proc/kmsg is a regular file to stat, and a read of it waits for the kernel's next message."""
+    write(tmp_path, {"main.ody": 'include "/proc/kmsg"\n' + BODY})
+    linted = subprocess.run([sys.executable, "-m", "odyssey_dsl", "lint", "main.ody"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert linted.returncode == 1, linted.stderr
+    assert "cannot include `/proc/kmsg`: " in linted.stdout
+
 def test_a_name_the_unread_file_may_define_is_not_also_undefined(tmp_path: Path) -> None:
     write(tmp_path, {"main.ody": 'include "nope.ody"\ndefine x "y"\n' + BODY})
     assert [c for _, c, *_ in seen(compile_path(Path("main.ody")))] == ["ODY115"]

@@ -411,6 +411,14 @@ def test_a_video_or_its_captions_is_never_put_in_place_of_a_fifo_or_a_device(hom
             assert stat.S_ISFIFO(node.stat().st_mode) or stat.S_ISCHR(node.stat().st_mode)
 
 
+def test_a_screenplay_that_is_a_fifo_is_refused_not_waited_for(home: Home) -> None:
+    """It waited for a writer forever (and the preview would be named after the pipe)."""
+    os.mkfifo(home.work / "pipe.ody")
+    done = home.ody("preview", "pipe.ody", timeout=60)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith("ody preview: pipe.ody: not a regular file (a FIFO)\n"), done.stderr
+
+
 def test_captions_whose_path_is_a_folder_are_refused_before_the_video_is_written(home: Home) -> None:
     """The video was put in place, then the captions failed with a message naming the video."""
     home.screenplay("cat.ody", CAT)

@@ -8,6 +8,8 @@ is usually one read and no copy), and the limit only decides when to stop.
 
 from __future__ import annotations
 
+import errno
+import os
 from typing import BinaryIO
 
 #: Bytes asked for at a time when the size is not known (a pipe, stdin).
@@ -16,15 +18,24 @@ CHUNK = 1 << 20
 
 def read_at_most(f: BinaryIO, limit: int, size: int | None = None) -> bytes | None:
     """All of `f`, or None when it holds more than `limit` bytes (then at most `limit + 1` of
-    them are read). `size`: what the file is expected to hold, the size of the first read."""
-    first = f.read(min(CHUNK if size is None else size, limit) + 1)
+    them are read). `size`: what the file is expected to hold, the size of the first read.
+    A file opened non-blocking that has nothing to give yet raises BlockingIOError."""
+    first = _read(f, min(CHUNK if size is None else size, limit) + 1)
     if len(first) > limit:
         return None
     pieces, total = [first], len(first)
     while pieces[-1]:
-        piece = f.read(min(CHUNK, limit + 1 - total))
+        piece = _read(f, min(CHUNK, limit + 1 - total))
         total += len(piece)
         if total > limit:
             return None
         pieces.append(piece)
     return first if len(pieces) == 2 else b"".join(pieces)
+
+
+def _read(f: BinaryIO, n: int) -> bytes:
+    """`f.read(n)`, which is None for a non-blocking file with nothing to give yet."""
+    data = f.read(n)
+    if data is None:
+        raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+    return data

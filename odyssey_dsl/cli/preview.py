@@ -64,6 +64,12 @@ def command(file: str, output: str | None, scene: str | None, landscape: bool | 
     """
     if file == STDIN:
         fail("needs a screenplay file, not `-`: the preview is named after it")
+    from .._support.files import NotRegularFile, refuse_special
+
+    try:
+        refuse_special(Path(file))  # read, it would wait for a writer; and the preview is named after it
+    except NotRegularFile as error:
+        fail(f"{file}: {error.strerror}", "a preview is named after its screenplay: give the file itself")
     from .scenes import given_output
 
     output = given_output(output)
