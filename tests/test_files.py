@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from odyssey_dsl._support import files
 from odyssey_dsl._support.files import write_atomic
@@ -326,3 +328,23 @@ def test_refuse_special_names_a_fifo_a_socket_or_a_device_through_links_and_pass
             files.refuse_special(tmp_path / name)  # the write says what is wrong, if anything
     finally:
         listening.close()
+
+
+@given(st.text(st.characters(codec="utf-8"), min_size=1, max_size=300).filter(lambda n: "/" not in n and "\0" not in n),
+       st.sampled_from(["0123456789ab.tmp", "deadbeef.part"]))
+def test_a_temporary_name_always_fits_a_file_name_and_keeps_its_suffix(name: str, suffix: str) -> None:
+    hidden = files.hidden_beside(name, suffix)
+    assert len(os.fsencode(hidden)) <= 255
+    assert hidden.startswith("." + hidden[1:-len(suffix) - 1]) and hidden.endswith("." + suffix)
+    assert name.startswith(hidden[1:-len(suffix) - 1])
+    if len(os.fsencode(f".{name}.{suffix}")) <= 255:
+        assert hidden == f".{name}.{suffix}"
+
+
+@pytest.mark.parametrize("name", ["é" * 123 + ".json", "a" * 250 + ".json"])
+def test_an_output_named_near_the_limit_is_written(tree: Path, name: str) -> None:
+    """A valid name of 250 bytes was refused, `File name too long`: its temporary file's was."""
+    done = ody("compile", "good.ody", "-o", name, cwd=tree)
+    assert done.returncode == 0, done.stderr
+    assert (tree / name).read_bytes().startswith(b"[")
+    assert sorted(p.name for p in tree.iterdir()) == sorted(["good.ody", name])

@@ -411,6 +411,15 @@ def test_a_video_or_its_captions_is_never_put_in_place_of_a_fifo_or_a_device(hom
             assert stat.S_ISFIFO(node.stat().st_mode) or stat.S_ISCHR(node.stat().st_mode)
 
 
+def test_an_output_named_near_the_limit_is_written(home: Home) -> None:
+    """A valid 251-byte name was refused, `File name too long`: its temporary file's was."""
+    home.screenplay("cat.ody", CAT)
+    name = "é" * 123 + ".mp4"
+    done = home.ody("preview", "cat.ody", "-o", name)
+    assert done.returncode == 0, done.stderr
+    assert probe(home.work / name)["frames"] > 0 and (home.work / name).with_suffix(".vtt").is_file()
+
+
 def test_a_screenplay_that_is_a_fifo_is_refused_not_waited_for(home: Home) -> None:
     """It waited for a writer forever (and the preview would be named after the pipe)."""
     os.mkfifo(home.work / "pipe.ody")

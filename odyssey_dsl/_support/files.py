@@ -104,11 +104,21 @@ def _replace(target: Path, data: bytes, existing: os.stat_result | None, mode: i
     _sync_folder(target.parent)
 
 
+def hidden_beside(name: str, suffix: str) -> str:
+    """`.NAME.SUFFIX`, a temporary file's name beside NAME, with NAME cut (by whole characters)
+    so that it fits the 255-byte limit of a file name: a valid name of 250 bytes has room for
+    itself, not for its temporary file's prefix and suffix."""
+    room = 255 - len(os.fsencode(f"..{suffix}"))
+    while len(os.fsencode(name)) > room:
+        name = name[:-1]
+    return f".{name}.{suffix}"
+
+
 def _create_beside(target: Path, permissions: int) -> tuple[int, str]:
     """A new, empty, uniquely named file in `target`'s folder, open for writing."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
     for _ in range(100):
-        tmp = os.path.join(target.parent, f".{target.name[:200]}.{os.urandom(6).hex()}.tmp")
+        tmp = os.path.join(target.parent, hidden_beside(target.name, f"{os.urandom(6).hex()}.tmp"))
         try:
             return os.open(tmp, flags, permissions), tmp
         except FileExistsError:

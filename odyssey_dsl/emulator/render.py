@@ -34,7 +34,7 @@ import av
 from av.video.reformatter import VideoReformatter
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from .._support.files import refuse_special, replaced
+from .._support.files import hidden_beside, refuse_special, replaced
 from ..api import ACTIONS
 from ..images import ImageProblem, decode_data_url
 from .settings import MIN_PADDING
@@ -126,7 +126,7 @@ def render(entries: list[dict[str, Any]], portrait: bool, out_dir: Path, stem: s
     # The events file is renamed last: when it exists, so do the other three.
     finals = [recording.video, recording.preview, recording.thumbnail, recording.events]
     token = secrets.token_hex(4)
-    temps = [out_dir / f".{p.name}.{token}.part" for p in finals]
+    temps = [out_dir / hidden_beside(p.name, f"{token}.part") for p in finals]
     try:
         scene = _Scene(cues, frame_count, (width, height))
         _encode(scene, temps[0])
@@ -163,7 +163,7 @@ def render_video(entries: list[dict[str, Any]], portrait: bool, video: Path) -> 
     target = replaced(Path(video))
     cues = _cues(entries)
     frame_count = _frame_count(cues)
-    temp = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
+    temp = target.parent / hidden_beside(target.name, f"{secrets.token_hex(4)}.part")
     try:
         _encode(_Scene(cues, frame_count, PORTRAIT if portrait else LANDSCAPE), temp)
         _fsync(temp)
