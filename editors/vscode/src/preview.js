@@ -34,10 +34,8 @@ function register(context, deps) {
     // The previews that read the saved file render again (each at most one render behind,
     // see Preview.refresh). VS Code ignores what a listener returns; the tests wait for it.
     vscode.workspace.onDidSaveTextDocument((document) => {
-      if (document.languageId !== 'ody' && !previews.has(document.uri.toString())) {
-        return undefined;
-      }
-      const readers = [...previews.values()].filter((shown) => shown.reads(document.uri.fsPath));
+      const screenplay = document.languageId === 'ody';
+      const readers = [...previews.values()].filter((shown) => shown.reads(document.uri.fsPath, screenplay));
       return Promise.all(readers.map((shown) => shown.refresh()));
     }),
   );
@@ -143,9 +141,15 @@ class Preview {
     );
   }
 
-  // Whether saving `file` changes what this preview shows.
-  reads(file) {
-    return this.sources === null || file === this.file || this.sources.has(file);
+  // Whether saving `file` (`screenplay`: a .ody document) may change what this preview shows:
+  // it is the screenplay or a file the last render read (an include may have any name), or a
+  // screenplay while what the preview reads is not known (no render has said, or one is
+  // running: the screenplay saved may have just started including it).
+  reads(file, screenplay) {
+    if (file === this.file || (this.sources !== null && this.sources.has(file))) {
+      return true;
+    }
+    return screenplay && (this.sources === null || this.running !== null);
   }
 
   // One render at a time: a save during a render asks for one more, however many saves.

@@ -308,6 +308,34 @@ test('a save renders again the previews that read the file saved, and all of the
   opened.forEach((panel) => panel.dispose());
 });
 
+test('an include of any name is followed, and a screenplay saved during a render is rendered after it', async () => {
+  const document = screenplay('cat.ody', 'include "look.txt"\n@0 start "A cat"\n@9s end\n');
+  const folder = path.dirname(document.uri.fsPath);
+  fs.writeFileSync(path.join(folder, 'look.txt'), 'define hero "a cat"\n');
+  const look = textDocument(vscode.Uri.file(path.join(folder, 'look.txt')), { languageId: 'plaintext' });
+  const notes = textDocument(vscode.Uri.file(path.join(folder, 'notes.txt')), { languageId: 'plaintext' });
+  const panel = await preview(document);
+  await look.save();
+  await notes.save();
+  assert.equal(invocations().length, 2);  // the include's save, not the notes'
+  // The screenplay starts including new.ody, which is saved while that render runs: the
+  // render may have read it before the save, so one more follows.
+  const added = textDocument(vscode.Uri.file(path.join(folder, 'new.ody')));
+  fs.writeFileSync(added.uri.fsPath, 'define place "a windowsill"\n');
+  fs.writeFileSync(document.uri.fsPath, 'WAIT\ninclude "new.ody"\n@0 start "A cat"\n@9s end\n');
+  const running = document.save();
+  await until(() => fs.existsSync(`${log}.started`), 'the render');
+  const during = added.save();
+  fs.writeFileSync(`${log}.gate`, '');
+  await Promise.all([running, during]);
+  assert.equal(invocations().length, 4);
+  await notes.save();
+  assert.equal(invocations().length, 4);
+  panel.dispose();
+  fs.rmSync(`${log}.started`);
+  fs.rmSync(`${log}.gate`);
+});
+
 test('saves during a render queue one more render, not one each', async () => {
   const document = screenplay('slow.ody', 'WAIT\n');
   const first = vscode.commands.executeCommand(COMMAND, document.uri);
