@@ -2,7 +2,8 @@
 paying, `--dry-run` with no key and no network, the `max-video` budget (refused off a
 terminal, asked on one), reuse of every unchanged scene's stream, `--scene` with `--new`,
 per-scene takes with run.json's `latest`, and a copied screenplay that reuses the original's
-job without taking over its folder (unless that folder is gone). Real `ody` processes against the emulator over loopback."""
+job without taking over its folder (a row naming a folder that is gone binds nothing). Real
+`ody` processes against the emulator over loopback."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import os
 import pty
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -200,20 +202,26 @@ def test_a_copied_screenplay_reuses_the_job_but_never_the_originals_folder(home:
     assert home.manifest("cat-2")["latest"] == {"cat": "cat.take2.mp4"}
 
 
-def test_a_claim_on_a_folder_that_is_gone_is_released(home: Home) -> None:
-    """CI failed on this: a fresh clone where an earlier one had run got `window-cat-2`, as the
-    journal still said another screenplay (the earlier clone's) owned a folder no longer there."""
+def forget_claims(home: Home) -> None:
+    """The journal as an `ody` from before folder claims left it: rows only."""
+    with sqlite3.connect(home.state / "journal.sqlite3") as db:
+        db.execute("DELETE FROM folders")
+
+
+def test_a_row_naming_a_folder_that_is_gone_binds_nothing(home: Home) -> None:
+    """CI failed on this: a fresh clone got `window-cat-2`, as a row an older `ody` had written
+    still named its `recordings/window-cat` for another screenplay (the earlier clone's). The
+    row's screenplay, run again, finds its folder another's and takes one of its own."""
     home.screenplay("cat.ody", SINGLE)
     (home.work / "copy").mkdir()
     home.screenplay("copy/cat.ody", SINGLE)
     with emulator(home) as server:
         assert home.ody("run", "cat.ody").returncode == 0
+        forget_claims(home)
         shutil.rmtree(home.work / "recordings" / "cat")
         copied = home.ody("run", "copy/cat.ody")
         assert copied.returncode == 0, copied.stderr
         assert frames(home.work / "recordings" / "cat" / "cat.mp4") == 50
-        assert home.manifest("cat")["screenplay"] == str(home.work / "copy" / "cat.ody")
-        # The original's rows forgot the folder: its next run takes one of its own.
         original = home.ody("run", "cat.ody")
         assert original.returncode == 0, original.stderr
         assert len(server_jobs(server)) == 1
@@ -222,15 +230,54 @@ def test_a_claim_on_a_folder_that_is_gone_is_released(home: Home) -> None:
     assert home.manifest("cat-2")["screenplay"] == str(home.work / "cat.ody")
 
 
+def test_a_job_whose_folder_is_now_anothers_downloads_beside_it_not_in_the_current_folder(home: Home) -> None:
+    home.screenplay("cat.ody", SINGLE)
+    (home.work / "copy").mkdir()
+    home.screenplay("copy/cat.ody", SINGLE)
+    elsewhere = home.root / "elsewhere"
+    elsewhere.mkdir()
+    with emulator(home):
+        assert home.ody("run", "cat.ody").returncode == 0
+        forget_claims(home)
+        shutil.rmtree(home.work / "recordings" / "cat")
+        assert home.ody("run", "copy/cat.ody").returncode == 0
+        (job,) = {row["job_id"] for row in home.journal()}
+        done = subprocess.run([sys.executable, "-m", "odyssey_dsl", "download", job], cwd=elsewhere, env=home.env(),
+                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        assert done.returncode == 0, done.stderr
+    assert list(elsewhere.iterdir()) == []
+    assert frames(home.work / "recordings" / "cat-2" / "cat.mp4") == 50
+    assert home.manifest("cat")["screenplay"] == str(home.work / "copy" / "cat.ody")
+
+
+def test_a_claim_binds_while_its_folder_is_gone(home: Home) -> None:
+    """Its screenplay may be running (the folder deleted while it waits for its job), or run
+    again: another screenplay never gets it. Its own next run makes it again."""
+    home.screenplay("cat.ody", SINGLE)
+    (home.work / "copy").mkdir()
+    home.screenplay("copy/cat.ody", SINGLE)
+    with emulator(home):
+        assert home.ody("run", "cat.ody").returncode == 0
+        shutil.rmtree(home.work / "recordings" / "cat")
+        assert home.ody("run", "copy/cat.ody").returncode == 0
+        assert sorted(p.name for p in (home.work / "recordings").iterdir()) == ["cat-2"]
+        assert home.ody("run", "cat.ody").returncode == 0
+    assert home.manifest("cat")["screenplay"] == str(home.work / "cat.ody")
+    assert home.manifest("cat-2")["screenplay"] == str(home.work / "copy" / "cat.ody")
+
+
 def test_a_fresh_clone_gets_the_stem_again_whatever_folder_its_path_used_last(home: Home) -> None:
     """CI, the next time: the journal said this very screenplay last used `cat-2`, gone from
-    disk in the fresh clone; the stem's folder, free, is the one the README names."""
+    disk in the fresh clone, and only an old row named `cat`: the stem's folder is the one the
+    README names."""
     home.screenplay("cat.ody", SINGLE)
     (home.work / "copy").mkdir()
     home.screenplay("copy/cat.ody", SINGLE)
     with emulator(home):
         assert home.ody("run", "cat.ody").returncode == 0
         assert home.ody("run", "copy/cat.ody").returncode == 0
+        with sqlite3.connect(home.state / "journal.sqlite3") as db:
+            db.execute("DELETE FROM folders WHERE screenplay = ?", (str(home.work / "cat.ody"),))
         for gone in ("cat", "cat-2"):
             shutil.rmtree(home.work / "recordings" / gone)
         again = home.ody("run", "copy/cat.ody")

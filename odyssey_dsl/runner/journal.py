@@ -201,23 +201,23 @@ class Journal:
                     db.execute("INSERT INTO scripts (row_id, position, key, stream_id, status) VALUES (?, ?, ?, ?, ?)",
                                (row_id, k, key, stream, status))
 
-    def claim_folder(self, folder: Path, screenplay: str) -> bool:
-        """Make `folder` the screenplay's and create it, unless another screenplay owns it (by
-        a row or a claim) and it is on disk. A claim on a folder that is gone is stale (a fresh
-        clone where an earlier one ran, a folder the user deleted): nothing in it can be mixed
-        up, so it is released, and the other screenplay's rows forget it (its next run picks a
-        folder of its own). The folder is made inside the transaction, so a claim and its
-        folder appear together to any other process. The newest claim is the one `folder_of` says."""
+    def claim_folder(self, folder: Path, screenplay: str, *, existing: bool = False) -> bool:
+        """Make `folder` the screenplay's and create it, unless another screenplay owns it: by
+        a claim (every folder a run chose since claims exist), or by a row naming it while it is
+        on disk. A row is no claim: one naming a folder that is gone binds nothing (a journal
+        from before claims, or one an older `ody` wrote another screenplay's folder into: a
+        fresh clone where such a row names its `recordings/cat` would get `cat-2`). With
+        `existing`, a folder not on disk is not claimed (a screenplay's last folder, deleted:
+        it starts afresh from its stem). Owner, disk and claim are read and made in one
+        transaction (the folder too), so that no other process slips in between."""
         name = str(folder)
         with self._write() as db:
-            owner = db.execute("SELECT screenplay FROM folders WHERE folder = ?", (name,)).fetchone() \
-                or db.execute("SELECT screenplay FROM jobs WHERE folder = ? ORDER BY id LIMIT 1", (name,)).fetchone()
-            if owner is not None and owner[0] != screenplay:
-                if os.path.lexists(folder):
-                    return False
-                db.execute("DELETE FROM folders WHERE folder = ?", (name,))
-                db.execute("UPDATE jobs SET folder = NULL, updated = ? WHERE folder = ? AND screenplay IS NOT ?",
-                           (time.time(), name, screenplay))
+            on_disk = os.path.lexists(folder)
+            owner = db.execute("SELECT screenplay FROM folders WHERE folder = ?", (name,)).fetchone()
+            if owner is None and on_disk:
+                owner = db.execute("SELECT screenplay FROM jobs WHERE folder = ? ORDER BY id LIMIT 1", (name,)).fetchone()
+            if (owner is not None and owner[0] != screenplay) or (existing and not on_disk):
+                return False
             db.execute("INSERT OR REPLACE INTO folders (folder, screenplay) VALUES (?, ?)", (name, screenplay))
             folder.mkdir(parents=True, exist_ok=True)
             return True

@@ -9,7 +9,6 @@ key) is decided by the plain functions of `decide`; this class does the asking a
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -575,22 +574,22 @@ class ScreenplayRun:
 
     def _folder(self, fixed: tuple[Row, ...]) -> Path:
         """This screenplay's folder under --out: the one it used last (for a job command, the
-        one its job's rows name) if it is still on disk, else the stem, made distinct from any
-        other screenplay's (`cat`, `cat-2`): a fresh clone gets `cat` again. Another
-        screenplay's folder is never taken over, even when its jobs are reused (a copy of a
-        screenplay), unless it is no longer on disk (Journal.claim_folder)."""
+        one its job's rows name) while it is on disk and still its own, else the stem, made
+        distinct from any other screenplay's (`cat`, `cat-2`): a fresh clone gets `cat` again.
+        Another screenplay's folder is never taken over, even when its jobs are reused (a copy
+        of a screenplay); see Journal.claim_folder for what owns a folder."""
         root = self.ctx.out.resolve()
         mine = str(self.p.path)
         recorded = (next((r.folder for r in fixed if r.folder and r.state in OWNED), None) if fixed
                     else self.ctx.journal.folder_of(mine))
-        chosen = (Path(recorded) if recorded and Path(recorded).parent == root and os.path.lexists(recorded)
-                  else None)
-        n = 1
+        chosen: Path | None = None
         with self.ctx.claim_lock:
+            if recorded and Path(recorded).parent == root and self._claims(Path(recorded), existing=True):
+                chosen = Path(recorded)
+            n = 1
             while chosen is None:
                 candidate = root / (self.p.stem if n == 1 else f"{self.p.stem}-{n}")
-                if self.ctx.claimed.get(candidate, self.p.path) == self.p.path \
-                        and self.ctx.journal.claim_folder(candidate, mine):
+                if self._claims(candidate):
                     chosen = candidate
                 n += 1
             self.ctx.claimed[chosen] = self.p.path
@@ -600,6 +599,11 @@ class ScreenplayRun:
                 self.ctx.journal.set_folder(row.id, str(chosen))
         self.takes = Takes(chosen, self.client.stop)
         return chosen
+
+    def _claims(self, folder: Path, existing: bool = False) -> bool:
+        """Whether `folder` is now this screenplay's: not another's of this run, nor the journal's."""
+        return self.ctx.claimed.get(folder, self.p.path) == self.p.path \
+            and self.ctx.journal.claim_folder(folder, str(self.p.path), existing=existing)
 
     def _write_manifest(self) -> None:
         target = self.client.target
