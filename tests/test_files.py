@@ -348,3 +348,20 @@ def test_an_output_named_near_the_limit_is_written(tree: Path, name: str) -> Non
     assert done.returncode == 0, done.stderr
     assert (tree / name).read_bytes().startswith(b"[")
     assert sorted(p.name for p in tree.iterdir()) == sorted(["good.ody", name])
+
+
+def test_a_file_we_keep_is_never_read_from_nor_written_to_a_fifo(tmp_path: Path) -> None:
+    """Opening a FIFO waits for its other end: run.json, a page, a claim are refused at once."""
+    from odyssey_dsl._support.reads import read_file
+
+    fifo = tmp_path / "run.json"
+    os.mkfifo(fifo)
+    with pytest.raises(files.NotRegularFile, match=r"not a regular file \(a FIFO\)"):
+        read_file(fifo)
+    with pytest.raises(files.NotRegularFile):
+        write_atomic(fifo, "{}", only_files=True)
+    with pytest.raises(IsADirectoryError):
+        read_file(tmp_path)
+    (tmp_path / "ok.json").write_text("{}", encoding="utf-8")
+    assert read_file(tmp_path / "ok.json") == b"{}"
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)

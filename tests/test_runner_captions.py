@@ -15,9 +15,11 @@ import html
 import io
 import itertools
 import json
+import os
 import re
 import shutil
 import sqlite3
+import stat
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, cast
@@ -337,3 +339,25 @@ def test_captions_and_page_in_place_of_links_out_of_the_folder_are_warnings_and_
                     f"ody run: cat.ody: cannot write the review page {folder / 'index.html'}: refusing to write "
                     f"'index.html' outside {folder}"]
     assert [(outside / n).read_text(encoding="utf-8") for n in ("cat.vtt", "index.html")] == ["mine", "mine"]
+
+
+@needs_renderer
+@pytest.mark.parametrize(("name", "code", "said"), [
+    ("run.json", 2, "cannot write the recordings: not a regular file (a FIFO)"),
+    ("index.html", 0, "cannot write the review page"),
+    ("cat.vtt", 0, ""),
+])
+def test_a_fifo_in_the_run_folder_is_never_waited_on(home: Home, name: str, code: int, said: str) -> None:
+    """A FIFO named run.json made `ody run` wait forever for a writer (SIGTERM did not end it):
+    every file of the folder is read and written as a regular file or not at all."""
+    home.screenplay("cat.ody", SINGLE)
+    folder = home.work / "recordings" / "cat"
+    with emulator(home) as server:
+        assert home.ody("run", "cat.ody").returncode == 0
+        (folder / name).unlink()
+        os.mkfifo(folder / name)
+        again = home.ody("run", "cat.ody", timeout=90)  # a wait fails here rather than hanging
+        assert again.returncode == code, again.stderr
+        assert said in again.stderr
+        assert len(server_jobs(server)) == 1
+    assert stat.S_ISFIFO((folder / name).lstat().st_mode)

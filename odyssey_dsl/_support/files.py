@@ -24,7 +24,7 @@ _DESCRIPTORS = re.compile(r"/proc/(\d+)(?:/task/\d+)?/fd|/dev/fd")
 _MAX_LINKS = 40  # as the kernel: more links in a row than this is a loop
 
 
-def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
+def write_atomic(path: Path, text: str, mode: int | None = None, *, only_files: bool = False) -> None:
     """Write `text` (UTF-8, newlines as they are) to `path`.
 
     A regular file is replaced atomically by a complete new one (written beside it, flushed to
@@ -32,8 +32,12 @@ def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
     created the same way, with `mode` or else the permissions the umask gives a new file;
     through a symlink, the file it points to is replaced and the link kept. A FIFO, a device
     (`/dev/null`, a terminal) or a descriptor of this process (`/dev/stdout`, `/dev/fd/N`) is
-    opened and written directly: it is not a file to replace. A folder raises
-    IsADirectoryError; any other failure, OSError, and `path` is left as it was."""
+    opened and written directly: it is not a file to replace; with `only_files` (a file of a
+    folder we keep, which nobody writes to a device: run.json, a review page), NotRegularFile
+    instead, since opening a FIFO would wait for a reader. A folder raises IsADirectoryError;
+    any other failure, OSError, and `path` is left as it was."""
+    if only_files:
+        refuse_special(path)
     data = text.encode("utf-8")
     descriptor = _own_descriptor(path)
     if descriptor is not None:
@@ -75,8 +79,13 @@ def refuse_special(path: Path) -> None:
         return
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return
+    raise not_regular(mode, path)
+
+
+def not_regular(mode: int, path: Path) -> NotRegularFile:
+    """The error for `path`, a node of `mode` that is no regular file nor folder."""
     kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
-    raise NotRegularFile(errno.EEXIST, f"not a regular file ({kind})", str(path))
+    return NotRegularFile(errno.EEXIST, f"not a regular file ({kind})", str(path))
 
 
 def _replace(target: Path, data: bytes, existing: os.stat_result | None, mode: int | None) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
+from pathlib import Path
 from typing import BinaryIO
 
 #: Bytes asked for at a time when the size is not known (a pipe, stdin).
@@ -39,3 +41,20 @@ def _read(f: BinaryIO, n: int) -> bytes:
     if data is None:
         raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
     return data
+
+
+def read_file(path: Path) -> bytes:
+    """The bytes of a regular file; a FIFO, a device or a socket raises NotRegularFile (without
+    waiting: it is opened non-blocking, and checked once open), a folder IsADirectoryError.
+    For a file of a folder we keep (run.json, an events file), which a user's FIFO must not
+    turn into a wait for a writer that never comes."""
+    from .files import not_regular
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise not_regular(mode, path)
+        return f.read()

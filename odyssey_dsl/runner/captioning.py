@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .._support.files import write_atomic
+from .._support.reads import read_file
 from ..captions import Caption, from_events, vtt
 
 NO_EVENTS = "no events file came with the recording"
@@ -28,7 +29,7 @@ def from_recording(events: Path | None, duration_ms: int | None) -> list[Caption
     if events is None:
         return NO_EVENTS
     try:
-        data = events.read_bytes()
+        data = read_file(events)
     except OSError as error:
         return f"its events file cannot be read ({error.strerror or error})"
     return from_events(data, duration_ms) or NO_PROMPTS
@@ -38,7 +39,7 @@ def write(dest: Path, cues: Sequence[Caption]) -> dict[str, Any]:
     """Write `cues` to `dest` as WebVTT, atomically (a player or the review page never reads
     half a file); the file's record for run.json. OSError when it cannot be written."""
     text = vtt(cues)
-    write_atomic(dest, text)
+    write_atomic(dest, text, only_files=True)
     return {"path": dest.name, "size": len(text.encode("utf-8")), "complete": True}
 
 

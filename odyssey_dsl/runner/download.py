@@ -25,8 +25,9 @@ from pathlib import Path
 
 import httpx
 
-from .._support.files import write_atomic
+from .._support.files import refuse_special, write_atomic
 from .._support.numbers import whole_number
+from .._support.reads import read_file
 from ..errors import Interrupted
 from .client import USER_AGENT
 from .errors import RunnerError
@@ -92,12 +93,12 @@ class Claim:
 
     def save(self, path: Path) -> None:
         write_atomic(path, json.dumps({"owner": self.owner, "etag": self.etag, "last_modified": self.last_modified,
-                                       "total": self.total}))
+                                       "total": self.total}), only_files=True)
 
     @classmethod
     def load(cls, path: Path) -> Claim | None:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_file(path).decode("utf-8"))
             owner, total = data["owner"], data.get("total")
             etag, modified = data.get("etag"), data.get("last_modified")
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
@@ -210,6 +211,7 @@ def _attempt(http: httpx.Client, url: str, part: Path, record: Path, claim: Clai
         if not start:  # the whole file (also the answer to a Range whose If-Range no longer holds)
             Claim.answered(claim.owner, answer.headers, total).save(record)  # before its first byte
         mode = "ab" if start else "wb"
+        refuse_special(part)  # a FIFO put in its place would wait for a reader
         written = start
         expected = None if total is None else (total if status == 206 else start + total)
         with open(part, mode) as f:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .._support.files import write_atomic
+from .._support.reads import read_file
 from .errors import UsageError
 
 MAX_NAME_BYTES = 120  # the file system's limit is 255 bytes: room for `.take12.thumbnail.webp.part`
@@ -109,15 +110,16 @@ def read_manifest(path: Path) -> dict[str, Any] | None:
     """A folder's `run.json`, or None when there is none or it is unreadable (then it is
     rewritten: it only describes files, which are checked again)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_file(path).decode("utf-8"))
     except (OSError, ValueError, RecursionError):  # not JSON or UTF-8, a 5,000-digit number, nested too deep
-        return None
+        return None  # OSError: also a FIFO in its place, refused rather than waited on
     return data if isinstance(data, dict) else None
 
 
 def write_manifest(path: Path, data: dict[str, Any]) -> None:
-    """Atomically, so a reader (or a rerun after a crash) never sees half a file."""
-    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """Atomically, so a reader (or a rerun after a crash) never sees half a file; never into a
+    FIFO or a device put in its place (NotRegularFile)."""
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", only_files=True)
 
 
 def next_take(folder: Path, name: str, recorded: Iterable[int]) -> int:

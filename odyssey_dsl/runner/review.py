@@ -109,7 +109,7 @@ def write_page(folder: Path) -> Path:
     return its path. Raises OSError when the folder cannot be written, UsageError when
     index.html is a link out of it (never written through)."""
     page = inside(folder, PAGE)
-    write_atomic(page, _render(folder))
+    write_atomic(page, _render(folder), only_files=True)
     return page
 
 
