@@ -311,6 +311,18 @@ def test_open_without_a_program_to_open_it_says_so_once_and_succeeds(home: Home,
     assert done.stderr == "ody preview: cannot open harbour.preview here (no program to open it): open it yourself\n"
 
 
+def test_open_whose_opener_fails_says_so_once_and_succeeds(home: Home, tmp_path: Path) -> None:
+    """`xdg-open` started, then failed (exit 4: no browser it could run): it was taken as opened."""
+    home.screenplay("cat.ody", CAT)
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "xdg-open").write_text("#!/bin/sh\nexit 4\n", encoding="utf-8")
+    (tmp_path / "bin" / "xdg-open").chmod(0o755)
+    done = home.ody("preview", "cat.ody", "--open", DISPLAY=":99", PATH=str(tmp_path / "bin"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ("ody preview: cannot open cat.preview.mp4 here (xdg-open failed, exit status 4): "
+                           "open it yourself\n")
+
+
 def test_ctrl_c_mid_render_leaves_the_earlier_preview_whole(home: Home) -> None:
     home.screenplay("long.ody", '@0 start "A long shot of the sea"\n@150s end\n')
     earlier = b"the earlier preview, playing in a player"

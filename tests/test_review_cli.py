@@ -71,6 +71,15 @@ def test_with_a_display_but_no_viewer_the_path_is_printed_with_a_warning(home: H
     assert done.stderr == "ody review: warning: no viewer could be started: open the page above in a browser\n"
 
 
+def test_with_a_display_and_a_viewer_that_fails_the_path_is_printed_with_a_warning(home: Home) -> None:
+    """`xdg-open` exiting 4 (here, Chromium refusing to run as root) was taken as opened."""
+    folder = run_folder(home)
+    done = home.ody("review", "recordings/cat", DISPLAY=":99", PATH=str(viewer(home, exit_code=4)))
+    assert (done.returncode, done.stdout) == (0, f"{folder / 'index.html'}\n")
+    assert done.stderr == ("ody review: warning: the viewer could not open it (xdg-open failed, exit status 4): "
+                           "open the page above in a browser\n")
+
+
 def test_without_a_folder_the_current_one_is_reviewed_when_it_has_a_run_json(home: Home) -> None:
     folder = run_folder(home)
     done = ody_in(home, folder, "review")

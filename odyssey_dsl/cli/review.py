@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .exits import fail, say, warn
-from .viewer import NO_OPENER, launch
+from .viewer import NO_DISPLAY, NO_OPENER, launch
 
 MOST_ROWS = 1000  # journal rows looked through for the newest run folder still on disk
 
@@ -38,8 +38,11 @@ def command(folder: Path | None) -> None:
         fail(f"cannot write {chosen / 'index.html'}: {error.strerror or error}")
     page = page.absolute()
     click.echo(printable(str(page)))  # as `ody preview` prints paths: the same on a pipe and a terminal
-    if launch(page) == NO_OPENER:
+    why = launch(page)
+    if why == NO_OPENER:
         warn("no viewer could be started: open the page above in a browser")
+    elif why is not None and why != NO_DISPLAY:
+        warn(f"the viewer could not open it ({why}): open the page above in a browser")
 
 
 def _chosen(folder: Path | None) -> Path:
