@@ -32,6 +32,8 @@ from runner_support import (
     server_jobs,
 )
 
+from odyssey_dsl.runner.journal import Journal
+
 pytestmark = pytest.mark.skipif(not renderer_available(), reason="the emulator's renderer is not installed")
 
 
@@ -264,6 +266,65 @@ def test_a_claim_binds_while_its_folder_is_gone(home: Home) -> None:
         assert home.ody("run", "cat.ody").returncode == 0
     assert home.manifest("cat")["screenplay"] == str(home.work / "cat.ody")
     assert home.manifest("cat-2")["screenplay"] == str(home.work / "copy" / "cat.ody")
+
+
+def test_a_folder_a_new_journal_does_not_know_stays_the_screenplay_its_run_json_names(home: Home) -> None:
+    """With a new state folder, another screenplay of the same stem took `cat` and filed the
+    first one's take as its own."""
+    for name, colour in (("a", "ginger"), ("b", "black")):
+        (home.work / name).mkdir()
+        home.screenplay(f"{name}/cat.ody", SINGLE.replace("ginger", colour))
+    with emulator(home):
+        assert home.ody("run", "a/cat.ody").returncode == 0
+        (home.state / "journal.sqlite3").unlink()
+        other = home.ody("run", "b/cat.ody")
+        assert other.returncode == 0, other.stderr
+    assert home.manifest("cat")["screenplay"] == str(home.work / "a" / "cat.ody")
+    assert home.manifest("cat-2")["screenplay"] == str(home.work / "b" / "cat.ody")
+    assert [t["take"] for t in home.manifest("cat")["takes"]["cat"]] == [1]
+
+
+def test_a_claim_of_a_screenplay_that_is_gone_with_its_folder_is_released(home: Home) -> None:
+    """A screenplay moved (its folder renamed) and its recordings deleted: the stem was kept
+    for the old path forever, and a fresh clone of the moved one got `cat-2`."""
+    (home.work / "examples").mkdir()
+    home.screenplay("examples/cat.ody", SINGLE)
+    with emulator(home):
+        assert home.ody("run", "examples/cat.ody").returncode == 0
+        (home.work / "examples").rename(home.work / "demos")
+        shutil.rmtree(home.work / "recordings")
+        moved = home.ody("run", "demos/cat.ody")
+        assert moved.returncode == 0, moved.stderr
+    assert sorted(p.name for p in (home.work / "recordings").iterdir()) == ["cat"]
+    assert home.manifest("cat")["screenplay"] == str(home.work / "demos" / "cat.ody")
+
+
+def test_a_file_in_the_place_of_the_folder_is_passed_over(home: Home) -> None:
+    """It failed the run: `cannot write the recordings: File exists`."""
+    home.screenplay("cat.ody", SINGLE)
+    (home.work / "recordings").mkdir()
+    (home.work / "recordings" / "cat").write_text("notes", encoding="utf-8")
+    (home.work / "recordings" / "cat-2").symlink_to(home.work / "nowhere")
+    with emulator(home):
+        done = home.ody("run", "cat.ody")
+        assert done.returncode == 0, done.stderr
+    assert frames(home.work / "recordings" / "cat-3" / "cat.mp4") == 50
+    assert (home.work / "recordings" / "cat").read_text(encoding="utf-8") == "notes"
+
+
+def test_a_stale_claim_is_released_only_when_no_job_of_its_screenplay_may_still_change(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.sqlite3")
+    gone, folder = str(tmp_path / "gone.ody"), tmp_path / "recordings" / "cat"
+    assert journal.claim_folder(folder, gone)
+    folder.rmdir()
+    row = journal.intend(api_base="emulator", key_fp="k", group_hash="g", request_hash="r", take=1,
+                         screenplay=gone, folder=str(folder), title=None, plan=())
+    assert not journal.claim_folder(folder, "other.ody")  # an intent: a run may be submitting
+    journal.answered(row.id, "job-1", "processing")
+    assert not journal.claim_folder(folder, "other.ody")  # a job being made: a run may be waiting
+    journal.set_status("job-1", "completed")
+    assert journal.claim_folder(folder, "other.ody")
+    assert journal.folder_of("other.ody") == str(folder)
 
 
 def test_a_fresh_clone_gets_the_stem_again_whatever_folder_its_path_used_last(home: Home) -> None:

@@ -202,21 +202,30 @@ class Journal:
                                (row_id, k, key, stream, status))
 
     def claim_folder(self, folder: Path, screenplay: str, *, existing: bool = False) -> bool:
-        """Make `folder` the screenplay's and create it, unless another screenplay owns it: by
-        a claim (every folder a run chose since claims exist), or by a row naming it while it is
-        on disk. A row is no claim: one naming a folder that is gone binds nothing (a journal
-        from before claims, or one an older `ody` wrote another screenplay's folder into: a
-        fresh clone where such a row names its `recordings/cat` would get `cat-2`). With
-        `existing`, a folder not on disk is not claimed (a screenplay's last folder, deleted:
-        it starts afresh from its stem). Owner, disk and claim are read and made in one
-        transaction (the folder too), so that no other process slips in between."""
+        """Make `folder` the screenplay's and create it, unless another screenplay owns it, or a
+        file that is not a folder is in its place. What owns a folder:
+        - a claim (every folder a run chose since claims exist), also while the folder is gone
+          (its run may be waiting for a job), until its screenplay is gone too and no job of it
+          may still change (a screenplay renamed, the clone it was in deleted);
+        - else a job's row naming it, while it is on disk: a row is no claim (journals from
+          before claims; rows an older `ody` wrote another screenplay's folder into, where a
+          fresh clone would get `window-cat-2`).
+        With `existing`, a folder not on disk is not claimed (a screenplay's last folder,
+        deleted: it starts afresh from its stem). Owner, disk and claim are read and made in
+        one transaction (the folder too), so that no other process slips in between."""
         name = str(folder)
         with self._write() as db:
             on_disk = os.path.lexists(folder)
-            owner = db.execute("SELECT screenplay FROM folders WHERE folder = ?", (name,)).fetchone()
-            if owner is None and on_disk:
-                owner = db.execute("SELECT screenplay FROM jobs WHERE folder = ? ORDER BY id LIMIT 1", (name,)).fetchone()
-            if (owner is not None and owner[0] != screenplay) or (existing and not on_disk):
+            if (on_disk and not folder.is_dir()) or (existing and not on_disk):
+                return False
+            claim = db.execute("SELECT screenplay FROM folders WHERE folder = ?", (name,)).fetchone()
+            owner = claim[0] if claim else None
+            if owner is not None and owner != screenplay and not on_disk and not _in_use(db, owner):
+                owner = None  # a stale claim: nothing of it is left, nor will be
+            if owner is None and claim is None and on_disk:
+                row = db.execute("SELECT screenplay FROM jobs WHERE folder = ? ORDER BY id LIMIT 1", (name,)).fetchone()
+                owner = row[0] if row else None
+            if owner is not None and owner != screenplay:
                 return False
             db.execute("INSERT OR REPLACE INTO folders (folder, screenplay) VALUES (?, ?)", (name, screenplay))
             folder.mkdir(parents=True, exist_ok=True)
@@ -311,6 +320,19 @@ class Journal:
         return self._rows(
             "SELECT * FROM jobs WHERE job_id IS NOT NULL AND (api_base = ? OR ? IS NULL) ORDER BY id DESC LIMIT ?",
             (api_base, api_base, limit))
+
+
+def _in_use(db: sqlite3.Connection, screenplay: str) -> bool:
+    """Whether a screenplay's claim still stands: its file is there (`job:<id>` names none), or
+    one of its jobs may still change (an intent, a job not final: a run may be waiting)."""
+    from ..api import FINAL
+
+    if os.path.lexists(screenplay):
+        return True
+    marks = ",".join("?" * len(FINAL))
+    return db.execute(f"SELECT 1 FROM jobs WHERE screenplay = ? AND (state = ? OR (state IN (?, ?)"
+                      f" AND (status IS NULL OR status NOT IN ({marks})))) LIMIT 1",
+                      (screenplay, INTENT, *OWNED, *sorted(FINAL))).fetchone() is not None
 
 
 def _plan_json(plan: tuple[Scene, ...]) -> str:

@@ -9,6 +9,7 @@ key) is decided by the plain functions of `decide`; this class does the asking a
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ from .errors import (
 )
 from .journal import ADOPTED, OWNED, REJECTED, Row, Scene
 from .locks import held
-from .outputs import KINDS, file_name, image_extension, inside
+from .outputs import KINDS, file_name, image_extension, inside, manifest_path, read_manifest
 from .plan import reuse_view
 from .poll import TimedOut, wait
 from .prepare import Known, Prepared
@@ -601,9 +602,12 @@ class ScreenplayRun:
         return chosen
 
     def _claims(self, folder: Path, existing: bool = False) -> bool:
-        """Whether `folder` is now this screenplay's: not another's of this run, nor the journal's."""
-        return self.ctx.claimed.get(folder, self.p.path) == self.p.path \
-            and self.ctx.journal.claim_folder(folder, str(self.p.path), existing=existing)
+        """Whether `folder` is now this screenplay's: not another's of this run, nor of another
+        screenplay that is there by its run.json (a folder a new state folder's journal does
+        not know), nor the journal's."""
+        mine = str(self.p.path)
+        return self.ctx.claimed.get(folder, self.p.path) == self.p.path and not _anothers(folder, mine) \
+            and self.ctx.journal.claim_folder(folder, mine, existing=existing)
 
     def _write_manifest(self) -> None:
         target = self.client.target
@@ -641,6 +645,16 @@ class ScreenplayRun:
                 self._page_failed = True
                 why = error.message if isinstance(error, UsageError) else error.strerror or error
                 self.say(f"cannot write the review page {self._dir / PAGE}: {why}", loud=True)
+
+
+def _anothers(folder: Path, screenplay: str) -> bool:
+    """Whether the run.json in `folder` names a screenplay other than `screenplay` that exists."""
+    try:
+        written = read_manifest(manifest_path(folder))
+    except (UsageError, OSError):  # run.json a link out of the folder: the run says so, when it writes
+        return False
+    other = written.get("screenplay") if written else None
+    return isinstance(other, str) and other != screenplay and os.path.lexists(other)
 
 
 def _url(recording: Stream | Recording, kind: str) -> str | None:
