@@ -175,6 +175,12 @@ def test_a_file_going_from_one_unreadable_state_to_another_is_said_anew(home: Ho
     assert "no such file" in watching.error_until(lambda line: "cat.ody" in line)[-1]
     (home.work / "cat.ody").mkdir()
     assert "folder" in watching.error_until(lambda line: "cat.ody" in line)[-1]
+    (home.work / "cat.ody").rmdir()
+    os.mkfifo(home.work / "cat.ody")  # read, it waited for a writer forever, deaf to Ctrl-C
+    assert "not a regular file (a FIFO)" in watching.error_until(lambda line: "cat.ody" in line)[-1]
+    (home.work / "cat.ody").unlink()
+    home.screenplay("cat.ody", MAIN)
+    assert watching.line().startswith("rendered cat.preview.mp4")
     assert watching.interrupt()[0] == 130
 
 

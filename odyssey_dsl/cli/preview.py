@@ -64,12 +64,6 @@ def command(file: str, output: str | None, scene: str | None, landscape: bool | 
     """
     if file == STDIN:
         fail("needs a screenplay file, not `-`: the preview is named after it")
-    from .._support.files import NotRegularFile, refuse_special
-
-    try:
-        refuse_special(Path(file))  # read, it would wait for a writer; and the preview is named after it
-    except NotRegularFile as error:
-        fail(f"{file}: {error.strerror}", "a preview is named after its screenplay: give the file itself")
     from .scenes import given_output
 
     output = given_output(output)
@@ -145,12 +139,17 @@ class _Reads:
         self.max_bytes = Settings().max_bytes  # until the project's settings are known
 
     def again(self, path: Path) -> object:
-        """What `path` holds now, read as the render read it."""
+        """What `path` holds now, read as the render read it, never waiting (a FIFO put in
+        the screenplay's place is refused, as an include's)."""
+        from .._support.files import NotRegularFile, refuse_special
         from ..compiler import SourceError, file_resolver, read_source
 
         try:
-            return read_source(path, self.max_bytes) if path == self.main else file_resolver(self.max_bytes)(path)
-        except SourceError as error:
+            if path != self.main:
+                return file_resolver(self.max_bytes)(path)
+            refuse_special(path)
+            return read_source(path, self.max_bytes, wait=False)
+        except (SourceError, NotRegularFile) as error:
             return _unreadable(error)
 
 
@@ -163,16 +162,23 @@ def _attempt(job: _Job, reads: _Reads) -> _Attempt:
     """Compile FILE and render what it asks for, noting in `reads` what each file held. Usage
     and I/O problems raise; errors in the screenplay are shown on stderr as `ody lint` shows
     them, and nothing is written."""
+    from .._support.files import NotRegularFile, refuse_special
     from ..compiler import compile_text
     from ..report import Report
     from ..runner.prepare import prepare
     from .inputs import Flags, Outcome, inputs
 
     began = time.perf_counter()
+    # What FILE holds as this render begins: if it cannot be read, --watch waits for a change
+    # from this state (taken before the error is said, so that a change after it is seen).
+    reads.held[reads.main] = reads.again(reads.main)
+    try:
+        refuse_special(job.file)  # read, it would wait for a writer; and the preview is named after it
+    except NotRegularFile as error:
+        fail(f"{job.file}: {error.strerror}", "a preview is named after its screenplay: give the file itself")
     outcome = Outcome("human", sys.stderr)
     readable = list(inputs((str(job.file),), Flags((), None, None, None), None, outcome, expand=False))
     if not readable:
-        reads.held[reads.main] = reads.again(reads.main)  # why, to see it change
         return _Attempt(outcome.code, [], 0.0)
     ((item, settings, data),) = readable
     reads.held[reads.main], reads.max_bytes = data, settings.max_bytes
