@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ._support.reads import read_file
 from .diagnostics import NAMES, closest, shown
 from .errors import OdyError
 
@@ -160,7 +161,7 @@ def _claims_tool_ody(pyproject: pathlib.Path) -> bool:
 def _parse(path: pathlib.Path) -> dict[str, Any]:
     """Read and parse a TOML file, turning every failure into ConfigError."""
     try:
-        raw = path.read_bytes()
+        raw = read_file(path)  # a FIFO or a device refused, never waited on
     except (OSError, ValueError) as error:  # ValueError: a NUL in the path
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         raise ConfigError(path, f"cannot read: {reason}") from None

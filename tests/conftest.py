@@ -11,13 +11,17 @@ import base64
 import os
 import struct
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from hypothesis import settings
 
 from odyssey_dsl import Compilation, Diagnostic, Settings, compile_text
 from odyssey_dsl.diagnostics import Fix
+
+T = TypeVar("T")
 
 settings.register_profile("default", max_examples=200, deadline=None)
 settings.register_profile("nightly", max_examples=5000, deadline=None)
@@ -87,3 +91,28 @@ def png_file(tmp_path: Path) -> Path:
     path = tmp_path / "pic.png"
     path.write_bytes(png_bytes())
     return path
+
+
+def within(seconds: float, call: Callable[[], T]) -> T:
+    """`call()`'s result (or its exception), failing the test when it has not returned after
+    `seconds`: a read of a FIFO that waits for a writer fails here instead of hanging the run
+    (the waiting thread is a daemon, left behind)."""
+    import threading
+
+    outcome: list[tuple[bool, object]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as error:  # handed to the test's thread as it was raised
+            outcome.append((False, error))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not outcome:
+        pytest.fail(f"still waiting after {seconds:g} s")
+    ok, value = outcome[0]
+    if not ok:
+        raise value  # type: ignore[misc]
+    return value  # type: ignore[return-value]

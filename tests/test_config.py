@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
+from functools import partial
 
 import pytest
+from conftest import within
 
 from odyssey_dsl.config import (
     ConfigError,
@@ -236,14 +239,24 @@ def test_not_utf8(tmp_path: pathlib.Path) -> None:
 def test_unreadable_file(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = write(tmp_path / "ody.toml", "strict = true\n")
 
-    def refuse(_self: pathlib.Path) -> bytes:
+    def refuse(_path: pathlib.Path) -> bytes:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(pathlib.Path, "read_bytes", refuse)
+    monkeypatch.setattr("odyssey_dsl.config.read_file", refuse)  # as root, no mode refuses a read
     with pytest.raises(ConfigError) as caught:
         load_settings(tmp_path)
     assert str(caught.value) == "ody.toml: cannot read: Permission denied"
     assert caught.value.path == config
+
+
+def test_a_config_file_that_is_a_fifo_or_a_device_is_refused_not_waited_on(tmp_path: pathlib.Path) -> None:
+    """`ody lint --config fifo.toml` waited for a writer forever; a link to /dev/zero read forever."""
+    os.mkfifo(tmp_path / "fifo.toml")
+    (tmp_path / "zero.toml").symlink_to("/dev/zero")
+    for name, kind in (("fifo.toml", "a FIFO"), ("zero.toml", "a device")):
+        with pytest.raises(ConfigError) as caught:
+            within(30, partial(read_settings, tmp_path / name))
+        assert str(caught.value).endswith(f"{name}: cannot read: not a regular file ({kind})")
 
 
 def test_config_path_is_a_folder(tmp_path: pathlib.Path) -> None:

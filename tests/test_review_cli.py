@@ -6,8 +6,10 @@ system viewer when there is a display, and refuses what is not a run folder (exi
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -110,6 +112,21 @@ def test_what_is_not_a_run_folder_is_refused_and_nothing_is_written(home: Home, 
     done = home.ody("review", folder, DISPLAY="", WAYLAND_DISPLAY="")
     assert (done.returncode, done.stdout, done.stderr) == (2, "", f"ody review: {message}\n")
     assert not list(home.work.rglob("index.html"))
+
+
+@pytest.mark.parametrize(("make", "said"), [
+    (os.mkfifo, "not a regular file (a FIFO)"),
+    (lambda path: path.mkdir(), "is a folder, not a file"),
+], ids=["fifo", "folder"])
+def test_a_run_json_that_is_no_file_is_said_as_such(home: Home, make: Callable[[Path], None], said: str) -> None:
+    """It was `has no run.json: it is not a folder ody run wrote`."""
+    folder = run_folder(home)
+    (folder / "run.json").unlink()
+    make(folder / "run.json")
+    done = home.ody("review", "recordings/cat", DISPLAY="", WAYLAND_DISPLAY="", timeout=60)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"ody review: recordings/cat/run.json: {said}\n"
+                           "  hint: move it out of the way: `ody run` writes it anew\n")
 
 
 def test_a_page_that_cannot_be_written_is_a_usage_error(home: Home) -> None:

@@ -12,10 +12,12 @@ import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import within
 from emulator_support import renderer_available, thread_server
 from hypothesis import given
 from hypothesis import strategies as st
@@ -266,6 +268,22 @@ def test_a_runner_config_nested_too_deeply_is_a_usage_error(tmp_path: Path) -> N
     config.write_text("x = " + "[" * 1000 + "]" * 1000 + "\n", encoding="utf-8")
     with pytest.raises(UsageError, match="cannot read the config file"):
         read_config(config)
+
+
+def test_a_runner_config_that_is_a_fifo_or_a_device_is_a_usage_error_at_once(tmp_path: Path) -> None:
+    """A FIFO made `ody config show` and `ody run` wait forever; /dev/zero read until memory ran
+    out; `ody config set` into /dev/null said the setting was saved."""
+    from odyssey_dsl.errors import UsageError
+    from odyssey_dsl.runner.target import read_config, write_config
+
+    os.mkfifo(tmp_path / "fifo.toml")
+    (tmp_path / "zero.toml").symlink_to("/dev/zero")
+    for name, kind in (("fifo.toml", "a FIFO"), ("zero.toml", "a device")):
+        with pytest.raises(UsageError, match=rf"cannot read the config file \(not a regular file \({kind}\)\)"):
+            within(30, partial(read_config, tmp_path / name))
+    (tmp_path / "null.toml").symlink_to("/dev/null")
+    with pytest.raises(OSError, match="not a regular file"):
+        write_config({"max-video": "5m"}, tmp_path / "null.toml")
 
 
 def test_the_javascript_sdks_running_is_rendering_not_queued() -> None:

@@ -45,12 +45,28 @@ def command(folder: Path | None) -> None:
         warn(f"the viewer could not open it ({why}): open the page above in a browser")
 
 
+def _regular(manifest: Path) -> None:
+    """A run.json that is there but no file (a FIFO, a device, a folder) is said as such, not
+    as a folder without one."""
+    from .._support.files import NotRegularFile, refuse_special
+
+    hint = "move it out of the way: `ody run` writes it anew"
+    try:
+        refuse_special(manifest)
+    except NotRegularFile as error:
+        fail(f"{manifest}: {error.strerror}", hint)
+    if manifest.is_dir():
+        fail(f"{manifest}: is a folder, not a file", hint)
+
+
 def _chosen(folder: Path | None) -> Path:
     """The run folder to review: FOLDER, checked; else the current folder or the journal's newest."""
     if folder is not None:
         if not folder.is_dir():
             fail(f"{folder} is not a folder" if folder.exists() else f"{folder}: no such folder")
-        if not (folder / "run.json").is_file():
+        manifest = folder / "run.json"
+        _regular(manifest)
+        if not manifest.is_file():
             fail(f"{folder} has no run.json: it is not a folder `ody run` wrote",
                  "`ody run FILE` writes one folder per screenplay, under recordings/ unless --out says")
         return folder

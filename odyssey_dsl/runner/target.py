@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from .._support.files import write_atomic
 from .._support.network import is_loopback
+from .._support.reads import read_file
 from .errors import UsageError
 from .retry import Backoff
 
@@ -62,11 +63,12 @@ def read_config(path: Path | None = None) -> dict[str, object]:
     """The config file's settings; a missing file is empty, a broken one a usage error."""
     path = path or config_path()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_file(path).decode("utf-8"))  # a FIFO or a device refused, never waited on
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as error:
-        raise UsageError(f"{path}: cannot read the config file ({error})") from None
+        why = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise UsageError(f"{path}: cannot read the config file ({why})") from None
     for key, value in data.items():
         kind = SETTINGS.get(key)
         if kind is None:
@@ -119,7 +121,8 @@ def write_config(data: dict[str, object], path: Path | None = None) -> Path:
     path = path or config_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     lines = [f"{key} = {_toml(value)}\n" for key, value in sorted(data.items())]
-    write_atomic(path, "# odyssey-dsl user settings: written by `ody config set`\n" + "".join(lines), mode=0o600)
+    write_atomic(path, "# odyssey-dsl user settings: written by `ody config set`\n" + "".join(lines), mode=0o600,
+                 only_files=True)  # never into a FIFO (a wait) or /dev/null (a setting said saved, and lost)
     return path
 
 
