@@ -28,7 +28,9 @@ const previews = new Map();
 function register(context, deps) {
   // The workspace's storage, or the global one when no folder is open.
   const storage = () => (context.storageUri || context.globalStorageUri).fsPath;
-  sweep(storage());
+  if (context.storageUri || context.globalStorageUri) {  // VS Code always gives one; a bare host may not
+    sweep(storage());
+  }
   context.subscriptions.push(
     vscode.commands.registerCommand(COMMAND, (uri) => open(uri, storage(), deps)),
     // The previews that read the saved file render again (each at most one render behind,
