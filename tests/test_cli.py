@@ -92,6 +92,20 @@ def test_an_output_of_dash_is_stdout_and_of_dot_slash_dash_a_file(tree: Path, co
     assert (to_file.returncode, to_file.stdout) == (0, "")
     assert (tree / "-").read_text(encoding="utf-8") == to_stdout.stdout
 
+def test_an_interruption_that_ends_a_string_exec_still_exits_130_under_python_m(tmp_path: Path) -> None:
+    """CPython marks a KeyboardInterrupt that ends a string exec (a dataclass made while an
+    import runs, as SIGTERM arrives) unhandled even once caught, and `python -m` then died by
+    SIGINT (-2) instead of exiting 130: `ody preview --watch` did, 1 run in 12 under load."""
+    (tmp_path / "probe.py").write_text(  # `ody explain`, interrupted inside a string exec
+        "import sys\n"
+        "from odyssey_dsl.cli import app, explain\n"
+        "explain.command.callback = lambda **_: exec('raise KeyboardInterrupt')\n"
+        "sys.argv = ['ody', 'explain', 'ODY004']\n"
+        "app.run()\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "probe"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (130, "ody explain: interrupted\n")
+
+
 def test_compile_stdin_with_filename(tree: Path) -> None:
     result = ody("compile", "-", "--stdin-filename", "scenes/x.ody", cwd=tree, stdin=BAD.encode())
     assert result.returncode == 1

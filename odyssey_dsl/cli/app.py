@@ -14,7 +14,7 @@ import io
 import os
 import sys
 from importlib import import_module
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import click
 
@@ -56,8 +56,7 @@ class _Commands(click.Group):
             exits.say(error.message, error.hint)
             sys.exit(error.exit_code)
         except (KeyboardInterrupt, Interrupted):
-            exits.say("interrupted")
-            sys.exit(EXIT_INTERRUPTED)
+            _interrupted()
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -80,8 +79,7 @@ def run() -> None:
                 sys.stdout.flush()
             raise
     except KeyboardInterrupt:
-        exits.say("interrupted")
-        sys.exit(EXIT_INTERRUPTED)
+        _interrupted()
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(EXIT_OK)
@@ -94,6 +92,17 @@ def run() -> None:
     except Exception as error:
         exits.say(f"internal error, please report it: {type(error).__name__}: {error}")
         sys.exit(EXIT_USAGE)
+
+
+def _interrupted() -> NoReturn:
+    """Say `interrupted` and exit 130. First a string is evaluated: CPython marks a
+    KeyboardInterrupt that ends any string `exec`/`eval` (a dataclass or namedtuple being made
+    while an import runs, as Ctrl-C or SIGTERM arrives) as unhandled even once caught, and under
+    `python -m` then ends the process by SIGINT instead of this exit code; each string
+    evaluation clears that mark first."""
+    eval("None")  # a constant: only to clear the mark
+    exits.say("interrupted")
+    sys.exit(EXIT_INTERRUPTED)
 
 
 class _Closed(io.BufferedIOBase):
