@@ -78,11 +78,18 @@ class Compilation(NamedTuple):
 
 def read_source(path: Path, max_bytes: int, *, wait: bool = True) -> bytes:
     """The bytes of a screenplay, refusing what is not a regular readable file or too large.
-    `wait=False` (a file another names): a file with nothing to give yet (`/proc/kmsg`) is an
-    error rather than a wait; one given on the command line is read as `cat` reads it."""
+    `wait=False` (a file another names, or read again to see a change): opened non-blocking, a
+    FIFO, a device or a socket is refused once open and a file with nothing to give yet
+    (`/proc/kmsg`) is an error, never a wait; a file given on the command line (`wait`) is read
+    as `cat` reads it, pipes included (`ody lint <(...)`)."""
     flags = 0 if wait else getattr(os, "O_NONBLOCK", 0)  # Windows has none, and no such files
     try:
         with open(path, "rb", opener=lambda name, mode: os.open(name, mode | flags)) as f:
+            mode = os.fstat(f.fileno()).st_mode
+            if not wait and not stat.S_ISREG(mode):
+                from ._support.files import not_regular  # here: most lint runs include nothing
+
+                raise SourceError(f"{path}: {not_regular(mode, path).strerror}")
             size = _size(f)
             if size is not None and size > max_bytes:
                 raise SourceError(f"{path}: {too_large(size, max_bytes)}")
@@ -268,12 +275,6 @@ def file_resolver(max_bytes: int) -> Resolver:
     server until something wrote to it)."""
 
     def resolve(path: Path) -> str:
-        from ._support.files import NotRegularFile, refuse_special  # here: most lint runs include nothing
-
-        try:
-            refuse_special(path)
-        except NotRegularFile as error:
-            raise SourceError(f"{path}: {error.strerror}") from None
         text, problems = decode(read_source(path, max_bytes, wait=False))
         if problems:  # a few bad bytes (the first one's line said), or not text at all
             where = f" (line {problems[0].span.line})" if text else ""

@@ -141,15 +141,13 @@ class _Reads:
     def again(self, path: Path) -> object:
         """What `path` holds now, read as the render read it, never waiting (a FIFO put in
         the screenplay's place is refused, as an include's)."""
-        from .._support.files import NotRegularFile, refuse_special
         from ..compiler import SourceError, file_resolver, read_source
 
         try:
             if path != self.main:
                 return file_resolver(self.max_bytes)(path)
-            refuse_special(path)
             return read_source(path, self.max_bytes, wait=False)
-        except (SourceError, NotRegularFile) as error:
+        except SourceError as error:
             return _unreadable(error)
 
 
