@@ -336,7 +336,7 @@ def test_refuse_special_names_a_fifo_a_socket_or_a_device_through_links_and_pass
 def test_a_temporary_name_always_fits_a_file_name_and_keeps_its_suffix(name: str, suffix: str) -> None:
     hidden = files.hidden_beside(name, suffix)
     assert len(os.fsencode(hidden)) <= 255
-    assert hidden.startswith("." + hidden[1:-len(suffix) - 1]) and hidden.endswith("." + suffix)
+    assert hidden.startswith(".") and hidden.endswith("." + suffix)  # hidden, and the suffix kept whole
     assert name.startswith(hidden[1:-len(suffix) - 1])
     if len(os.fsencode(f".{name}.{suffix}")) <= 255:
         assert hidden == f".{name}.{suffix}"

@@ -307,13 +307,9 @@ class Journal:
     def unfinished(self, api_base: str, key_fp: str) -> list[Row]:
         """The jobs on this API and key not known to be final (and intents not yet settled):
         what the account's queue may still hold."""
-        from ..api import FINAL
-
-        marks = ",".join("?" * len(FINAL))
-        return self._rows(
-            f"SELECT * FROM jobs WHERE api_base = ? AND key_fp = ? AND (state = ? OR (state IN (?, ?)"
-            f" AND (status IS NULL OR status NOT IN ({marks})))) ORDER BY id",
-            (api_base, key_fp, INTENT, *OWNED, *sorted(FINAL)))
+        condition, parameters = _may_change()
+        return self._rows(f"SELECT * FROM jobs WHERE api_base = ? AND key_fp = ? AND {condition} ORDER BY id",
+                          (api_base, key_fp, *parameters))
 
     def recent(self, limit: int, api_base: str | None = None) -> list[Row]:
         """The newest jobs, of one API (None: of any)."""
@@ -325,14 +321,21 @@ class Journal:
 def _in_use(db: sqlite3.Connection, screenplay: str) -> bool:
     """Whether a screenplay's claim still stands: its file is there (`job:<id>` names none), or
     one of its jobs may still change (an intent, a job not final: a run may be waiting)."""
-    from ..api import FINAL
-
     if os.path.lexists(screenplay):
         return True
+    condition, parameters = _may_change()
+    return db.execute(f"SELECT 1 FROM jobs WHERE screenplay = ? AND {condition} LIMIT 1",
+                      (screenplay, *parameters)).fetchone() is not None
+
+
+def _may_change() -> tuple[str, tuple[str, ...]]:
+    """The SQL condition (and its parameters) of a row whose job may still change: an intent
+    not yet settled, or an owned job not known to be final."""
+    from ..api import FINAL
+
     marks = ",".join("?" * len(FINAL))
-    return db.execute(f"SELECT 1 FROM jobs WHERE screenplay = ? AND (state = ? OR (state IN (?, ?)"
-                      f" AND (status IS NULL OR status NOT IN ({marks})))) LIMIT 1",
-                      (screenplay, INTENT, *OWNED, *sorted(FINAL))).fetchone() is not None
+    return (f"(state = ? OR (state IN (?, ?) AND (status IS NULL OR status NOT IN ({marks}))))",
+            (INTENT, *OWNED, *sorted(FINAL)))
 
 
 def _plan_json(plan: tuple[Scene, ...]) -> str:
